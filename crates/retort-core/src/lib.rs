@@ -1,0 +1,20 @@
+//! Retort's core: everything that does not need a database client, a terminal or clap.
+//!
+//! ```text
+//!  retort.toml ──► config::Config ──► version locations
+//!                                         │
+//!  migrations/versions/*.sql ──► revision::directory::load_scripts
+//!                                         │
+//!                                 revision::graph::RevisionGraph  (Alembic's RevisionMap)
+//!                                         │
+//!            identifiers ("head", "ae10+2") ──► revision::resolve / revision::walk
+//!                                         │
+//!                            ordered list of revisions to apply or revert
+//! ```
+//!
+//! The core never prints: it returns values and errors, and each error has a `hint()` saying
+//! how to fix it.
+
+pub mod config;
+pub mod project_template;
+pub mod revision;

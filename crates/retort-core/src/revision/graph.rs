@@ -1,0 +1,375 @@
+//! The revision graph: Alembic's `RevisionMap`, with the same notions of heads, bases, branch
+//! points, merge points, branch labels and `depends_on`.
+//!
+//! Nodes are kept in file order (the order the directory loader found them), because Alembic
+//! uses that insertion order to break ties when it orders `heads` and `history`; keeping it
+//! makes our output line up with Alembic's for the same files.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::error::RevisionError;
+use super::script::RevisionScript;
+use super::suggest::closest;
+
+/// Index of a revision in [`RevisionGraph::revisions`].
+pub type RevisionIndex = usize;
+
+/// One revision and its place in the graph.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub script: Arc<RevisionScript>,
+    /// Parents (`Revises:`), resolved.
+    pub(crate) down: Vec<RevisionIndex>,
+    /// `Depends On:` entries, resolved from ids or branch labels.
+    pub(crate) resolved_dependencies: Vec<RevisionIndex>,
+    /// `resolved_dependencies` less those an ancestor already depends on.
+    pub(crate) normalized_dependencies: Vec<RevisionIndex>,
+    /// Children through `Revises:` (Alembic's `nextrev`), in file order.
+    pub(crate) next: Vec<RevisionIndex>,
+    /// Children through `Revises:` or `Depends On:` (`_all_nextrev`), in file order.
+    pub(crate) all_next: Vec<RevisionIndex>,
+    /// Labels of this revision, declared or inherited.
+    pub branch_labels: BTreeSet<String>,
+}
+
+impl Revision {
+    pub fn id(&self) -> &str {
+        &self.script.id
+    }
+    pub fn down_revisions(&self) -> &[RevisionIndex] {
+        &self.down
+    }
+    pub fn children(&self) -> &[RevisionIndex] {
+        &self.next
+    }
+    /// No revision revises this one (it may still be depended on).
+    pub fn is_head(&self) -> bool {
+        self.next.is_empty()
+    }
+    /// Nothing revises or depends on this one.
+    pub fn is_real_head(&self) -> bool {
+        self.all_next.is_empty()
+    }
+    pub fn is_base(&self) -> bool {
+        self.down.is_empty()
+    }
+    pub fn is_branch_point(&self) -> bool {
+        self.next.len() > 1
+    }
+    pub(crate) fn is_real_branch_point(&self) -> bool {
+        self.all_next.len() > 1
+    }
+    pub fn is_merge_point(&self) -> bool {
+        self.down.len() > 1
+    }
+    /// Parents followed by the dependencies no ancestor already has: what must be applied first.
+    pub(crate) fn normalized_down(&self) -> Vec<RevisionIndex> {
+        let mut all = self.down.clone();
+        for dependency in &self.normalized_dependencies {
+            if !all.contains(dependency) {
+                all.push(*dependency);
+            }
+        }
+        all
+    }
+}
+
+/// All revisions of a project and the relations between them.
+#[derive(Debug, Clone, Default)]
+pub struct RevisionGraph {
+    pub(crate) revisions: Vec<Revision>,
+    pub(crate) by_id: HashMap<String, RevisionIndex>,
+    /// Branch label → the revision that declares it.
+    pub(crate) by_label: HashMap<String, RevisionIndex>,
+    /// Declared labels in file order (for prefix matching and suggestions).
+    pub(crate) labels_in_order: Vec<String>,
+    pub(crate) heads: Vec<RevisionIndex>,
+    pub(crate) real_heads: Vec<RevisionIndex>,
+    pub(crate) bases: Vec<RevisionIndex>,
+}
+
+impl RevisionGraph {
+    /// Build the graph from scripts in file order, checking it as Alembic does and more: a
+    /// duplicate id, a missing parent or dependency, a label used twice, and cycles are errors.
+    pub fn build(scripts: Vec<RevisionScript>) -> Result<Self, RevisionError> {
+        let mut graph = RevisionGraph::default();
+        for script in scripts {
+            if let Some(&existing) = graph.by_id.get(&script.id) {
+                return Err(RevisionError::DuplicateId {
+                    id: script.id.clone(),
+                    first: graph.revisions[existing].script.path.clone(),
+                    second: script.path.clone(),
+                });
+            }
+            graph.by_id.insert(script.id.clone(), graph.revisions.len());
+            graph.revisions.push(Revision {
+                branch_labels: script.branch_labels.iter().cloned().collect(),
+                script: Arc::new(script),
+                down: Vec::new(),
+                resolved_dependencies: Vec::new(),
+                normalized_dependencies: Vec::new(),
+                next: Vec::new(),
+                all_next: Vec::new(),
+            });
+        }
+        graph.map_branch_labels()?;
+        graph.link_parents_and_dependencies()?;
+        graph.detect_cycles()?;
+        graph.normalize_dependencies();
+        graph.compute_heads_and_bases();
+        graph.inherit_branch_labels();
+        Ok(graph)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.revisions.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.revisions.len()
+    }
+    pub fn revision(&self, index: RevisionIndex) -> &Revision {
+        &self.revisions[index]
+    }
+    pub fn revisions(&self) -> impl Iterator<Item = (RevisionIndex, &Revision)> {
+        self.revisions.iter().enumerate()
+    }
+    pub fn index_of(&self, id: &str) -> Option<RevisionIndex> {
+        self.by_id.get(id).copied()
+    }
+    /// Revisions nothing revises (Alembic's `heads`, what `retort heads` prints), in file order.
+    pub fn heads(&self) -> &[RevisionIndex] {
+        &self.heads
+    }
+    /// Revisions nothing revises or depends on (what `heads` resolves to as a target).
+    pub fn real_heads(&self) -> &[RevisionIndex] {
+        &self.real_heads
+    }
+    pub fn bases(&self) -> &[RevisionIndex] {
+        &self.bases
+    }
+    pub fn id(&self, index: RevisionIndex) -> &str {
+        self.revisions[index].id()
+    }
+
+    fn map_branch_labels(&mut self) -> Result<(), RevisionError> {
+        for index in 0..self.revisions.len() {
+            for label in self.revisions[index].script.branch_labels.clone() {
+                let other = self
+                    .by_label
+                    .get(&label)
+                    .or_else(|| self.by_id.get(&label))
+                    .copied();
+                if let Some(other) = other {
+                    return Err(RevisionError::BranchLabelTwice {
+                        label,
+                        id: self.id(index).to_owned(),
+                        path: self.revisions[index].script.path.clone(),
+                        other_id: self.id(other).to_owned(),
+                        other_path: self.revisions[other].script.path.clone(),
+                    });
+                }
+                self.by_label.insert(label.clone(), index);
+                self.labels_in_order.push(label);
+            }
+        }
+        Ok(())
+    }
+
+    fn link_parents_and_dependencies(&mut self) -> Result<(), RevisionError> {
+        for index in 0..self.revisions.len() {
+            let script = Arc::clone(&self.revisions[index].script);
+            for parent in &script.down_revisions {
+                if parent == &script.id {
+                    return Err(self.self_loop("Self-loop", index));
+                }
+                let Some(&parent_index) = self.by_id.get(parent) else {
+                    return Err(RevisionError::MissingParent {
+                        id: script.id.clone(),
+                        path: script.path.clone(),
+                        parent: parent.clone(),
+                        suggestion: closest(parent, self.by_id.keys()),
+                    });
+                };
+                if !self.revisions[index].down.contains(&parent_index) {
+                    self.revisions[index].down.push(parent_index);
+                }
+            }
+            for dependency in &script.depends_on {
+                if dependency == &script.id {
+                    return Err(self.self_loop("Dependency self-loop", index));
+                }
+                let Some(dependency_index) = self
+                    .by_id
+                    .get(dependency)
+                    .or_else(|| self.by_label.get(dependency))
+                    .copied()
+                else {
+                    return Err(RevisionError::MissingDependency {
+                        id: script.id.clone(),
+                        path: script.path.clone(),
+                        dependency: dependency.clone(),
+                        suggestion: closest(
+                            dependency,
+                            self.by_id.keys().chain(self.by_label.keys()),
+                        ),
+                    });
+                };
+                if !self.revisions[index].resolved_dependencies.contains(&dependency_index) {
+                    self.revisions[index].resolved_dependencies.push(dependency_index);
+                }
+            }
+        }
+        // Children in file order: iterate children in index order.
+        for child in 0..self.revisions.len() {
+            let (down, dependencies) = {
+                let revision = &self.revisions[child];
+                (revision.down.clone(), revision.resolved_dependencies.clone())
+            };
+            for parent in &down {
+                self.revisions[*parent].next.push(child);
+            }
+            for parent in down.iter().chain(&dependencies) {
+                if !self.revisions[*parent].all_next.contains(&child) {
+                    self.revisions[*parent].all_next.push(child);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn self_loop(&self, kind: &'static str, index: RevisionIndex) -> RevisionError {
+        RevisionError::Cycle {
+            kind,
+            revisions: vec![self.id(index).to_owned()],
+            paths: vec![self.revisions[index].script.path.clone()],
+        }
+    }
+
+    /// Every revision must lie on a path from a base to a head; those that do not are on a
+    /// cycle (or hang below one). Checked first through parents, then through dependencies too.
+    fn detect_cycles(&self) -> Result<(), RevisionError> {
+        if self.revisions.is_empty() {
+            return Ok(());
+        }
+        let versioned = |r: &Revision| r.down.clone();
+        let versioned_next = |r: &Revision| r.next.clone();
+        let heads: Vec<_> = (0..self.len()).filter(|&i| self.revisions[i].next.is_empty()).collect();
+        let bases: Vec<_> = (0..self.len()).filter(|&i| self.revisions[i].down.is_empty()).collect();
+        self.check_reachability("Cycle", &heads, &bases, versioned, versioned_next)?;
+
+        let all_down = |r: &Revision| {
+            let mut all = r.down.clone();
+            all.extend(&r.resolved_dependencies);
+            all
+        };
+        let all_next = |r: &Revision| r.all_next.clone();
+        let real_heads: Vec<_> = (0..self.len()).filter(|&i| self.revisions[i].all_next.is_empty()).collect();
+        let real_bases: Vec<_> = (0..self.len())
+            .filter(|&i| self.revisions[i].down.is_empty() && self.revisions[i].resolved_dependencies.is_empty())
+            .collect();
+        self.check_reachability("Dependency cycle", &real_heads, &real_bases, all_down, all_next)
+    }
+
+    fn check_reachability(
+        &self,
+        kind: &'static str,
+        heads: &[RevisionIndex],
+        bases: &[RevisionIndex],
+        down: impl Fn(&Revision) -> Vec<RevisionIndex>,
+        up: impl Fn(&Revision) -> Vec<RevisionIndex>,
+    ) -> Result<(), RevisionError> {
+        let from_heads = self.reachable(heads, &down);
+        let from_bases = self.reachable(bases, &up);
+        let mut on_cycle: Vec<RevisionIndex> = (0..self.len())
+            .filter(|&i| !(from_heads[i] && from_bases[i]))
+            .collect();
+        if on_cycle.is_empty() {
+            return Ok(());
+        }
+        on_cycle.sort_by(|a, b| self.id(*a).cmp(self.id(*b)));
+        Err(RevisionError::Cycle {
+            kind,
+            revisions: on_cycle.iter().map(|&i| self.id(i).to_owned()).collect(),
+            paths: on_cycle.iter().map(|&i| self.revisions[i].script.path.clone()).collect(),
+        })
+    }
+
+    fn reachable(
+        &self,
+        starts: &[RevisionIndex],
+        step: impl Fn(&Revision) -> Vec<RevisionIndex>,
+    ) -> Vec<bool> {
+        let mut seen = vec![false; self.len()];
+        let mut todo: Vec<RevisionIndex> = starts.to_vec();
+        while let Some(index) = todo.pop() {
+            if std::mem::replace(&mut seen[index], true) {
+                continue;
+            }
+            todo.extend(step(&self.revisions[index]));
+        }
+        seen
+    }
+
+    /// Alembic's `_normalize_depends_on`: drop dependencies that an ancestor already depends on.
+    fn normalize_dependencies(&mut self) {
+        for index in 0..self.revisions.len() {
+            if self.revisions[index].resolved_dependencies.is_empty() {
+                continue;
+            }
+            let mut normalized = self.revisions[index].resolved_dependencies.clone();
+            for ancestor in self.ancestors_versioned(index) {
+                if ancestor == index {
+                    continue;
+                }
+                let theirs = &self.revisions[ancestor].resolved_dependencies;
+                normalized.retain(|dependency| !theirs.contains(dependency));
+            }
+            self.revisions[index].normalized_dependencies = normalized;
+        }
+    }
+
+    fn ancestors_versioned(&self, index: RevisionIndex) -> Vec<RevisionIndex> {
+        let seen = self.reachable(&[index], |r| r.down.clone());
+        (0..self.len()).filter(|&i| seen[i]).collect()
+    }
+
+    fn compute_heads_and_bases(&mut self) {
+        self.heads = (0..self.len()).filter(|&i| self.revisions[i].is_head()).collect();
+        self.real_heads = (0..self.len()).filter(|&i| self.revisions[i].is_real_head()).collect();
+        self.bases = (0..self.len()).filter(|&i| self.revisions[i].is_base()).collect();
+    }
+
+    /// Alembic's `_add_branches`: a label applies to the revision that declares it and to all its
+    /// descendants; and when the branch below it is a plain chain, to the chain's ancestors down
+    /// to the nearest branch point or merge point.
+    fn inherit_branch_labels(&mut self) {
+        for index in 0..self.revisions.len() {
+            if self.revisions[index].script.branch_labels.is_empty() {
+                continue;
+            }
+            let labels = self.revisions[index].branch_labels.clone();
+            // Depth-first through children, as Alembic walks, remembering the last node visited.
+            let mut seen = vec![false; self.len()];
+            let mut todo = vec![index];
+            let mut last = index;
+            while let Some(node) = todo.pop() {
+                if std::mem::replace(&mut seen[node], true) {
+                    continue;
+                }
+                self.revisions[node].branch_labels.extend(labels.iter().cloned());
+                todo.extend(self.revisions[node].next.iter().copied());
+                last = node;
+            }
+            let mut parent = Some(last);
+            while let Some(node) = parent {
+                let revision = &self.revisions[node];
+                if revision.is_real_branch_point() || revision.is_merge_point() {
+                    break;
+                }
+                parent = revision.down.first().copied();
+                self.revisions[node].branch_labels.extend(labels.iter().cloned());
+            }
+        }
+    }
+}
