@@ -126,8 +126,13 @@ pub enum ConfigError {
 impl ConfigError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            Self::NotFound { .. } => Some("run `retort init` to create a project, or pass `-c PATH`".to_owned()),
-            Self::UnknownKey { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
+            Self::NotFound { .. } => {
+                Some("run `retort init` to create a project, or pass `-c PATH`".to_owned())
+            }
+            Self::UnknownKey {
+                suggestion: Some(s),
+                ..
+            } => Some(format!("did you mean `{s}`?")),
             Self::UnknownKey { .. } => Some(format!("the keys are: {}", TOP_LEVEL_KEYS.join(", "))),
             Self::UnknownEnv { available, .. } => Some(if available.is_empty() {
                 "the file defines no [env.NAME] sections".to_owned()
@@ -141,12 +146,19 @@ impl ConfigError {
                     1,
                 );
                 match suggestion.first() {
-                    Some(s) => format!("did you mean `--env {s}`? defined: {}", available.join(", ")),
+                    Some(s) => format!(
+                        "did you mean `--env {s}`? defined: {}",
+                        available.join(", ")
+                    ),
                     None => format!("defined: {}", available.join(", ")),
                 }
             }),
-            Self::Interpolation { .. } => Some("set the variable, or write `${NAME:-default}`".to_owned()),
-            Self::NoDatabaseUrl { .. } => Some("set DATABASE_URL (or put it in .env), or pass `--url`".to_owned()),
+            Self::Interpolation { .. } => {
+                Some("set the variable, or write `${NAME:-default}`".to_owned())
+            }
+            Self::NoDatabaseUrl { .. } => {
+                Some("set DATABASE_URL (or put it in .env), or pass `--url`".to_owned())
+            }
             _ => None,
         }
     }
@@ -197,7 +209,11 @@ pub fn find_config(start: &Path) -> Result<PathBuf, ConfigError> {
 
 impl Config {
     /// Load `path`, reading the `.env` beside it and applying `[env.<env_name>]`.
-    pub fn load(path: &Path, env_name: Option<&str>, environment: Environment) -> Result<Self, ConfigError> {
+    pub fn load(
+        path: &Path,
+        env_name: Option<&str>,
+        environment: Environment,
+    ) -> Result<Self, ConfigError> {
         let text = fs_err::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.to_path_buf(),
             source,
@@ -205,7 +221,11 @@ impl Config {
         let root = path
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+        let root = if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        };
         let environment = environment.with_dotenv_file(&root.join(".env"))?;
         Self::from_text(path, &root, &text, env_name, environment)
     }
@@ -218,17 +238,20 @@ impl Config {
         env_name: Option<&str>,
         environment: Environment,
     ) -> Result<Self, ConfigError> {
-        let table: toml::Table = text.parse().map_err(|error: toml::de::Error| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            message: error.to_string().trim_end().to_owned(),
-        })?;
+        let table: toml::Table =
+            text.parse()
+                .map_err(|error: toml::de::Error| ConfigError::Syntax {
+                    path: path.to_path_buf(),
+                    message: error.to_string().trim_end().to_owned(),
+                })?;
         check_keys(path, &table)?;
-        let file: ConfigFile = toml::Value::Table(table)
-            .try_into()
-            .map_err(|error: toml::de::Error| ConfigError::Syntax {
-                path: path.to_path_buf(),
-                message: error.to_string().trim_end().to_owned(),
-            })?;
+        let file: ConfigFile =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|error: toml::de::Error| ConfigError::Syntax {
+                    path: path.to_path_buf(),
+                    message: error.to_string().trim_end().to_owned(),
+                })?;
         let mut settings = file.settings;
         if let Some(name) = env_name {
             let Some(overlay) = file.env.get(name) else {
@@ -240,10 +263,15 @@ impl Config {
             };
             settings = merge(settings, overlay.clone());
         }
-        Self::resolve(path, root, settings, environment)
+        Self::resolve(path, root, &settings, environment)
     }
 
-    fn resolve(path: &Path, root: &Path, table: SettingsTable, environment: Environment) -> Result<Self, ConfigError> {
+    fn resolve(
+        path: &Path,
+        root: &Path,
+        table: &SettingsTable,
+        environment: Environment,
+    ) -> Result<Self, ConfigError> {
         let expand = |key: &str, value: &str| {
             interpolate(key, value, &environment).map_err(|source| ConfigError::Interpolation {
                 path: path.to_path_buf(),
@@ -253,7 +281,10 @@ impl Config {
         let expand_list = |key: &str, values: &[String]| -> Result<Vec<String>, ConfigError> {
             values.iter().map(|value| expand(key, value)).collect()
         };
-        let script_location = root.join(expand("script_location", table.script_location.as_deref().unwrap_or("migrations"))?);
+        let script_location = root.join(expand(
+            "script_location",
+            table.script_location.as_deref().unwrap_or("migrations"),
+        )?);
         let version_locations = match &table.version_locations {
             Some(locations) => expand_list("version_locations", locations)?
                 .into_iter()
@@ -262,28 +293,55 @@ impl Config {
             None => vec![script_location.join("versions")],
         };
         let autogenerate = table.autogenerate.clone().unwrap_or_default();
-        let optional = |key: &str, value: Option<&String>| value.map(|v| expand(key, v)).transpose();
+        let optional =
+            |key: &str, value: Option<&String>| value.map(|v| expand(key, v)).transpose();
         Ok(Config {
             path: path.to_path_buf(),
             root: root.to_path_buf(),
             script_location,
             version_locations,
-            file_template: expand("file_template", table.file_template.as_deref().unwrap_or("%(rev)s_%(slug)s"))?,
+            file_template: expand(
+                "file_template",
+                table.file_template.as_deref().unwrap_or("%(rev)s_%(slug)s"),
+            )?,
             truncate_slug_length: table.truncate_slug_length.unwrap_or(40),
             timezone: optional("timezone", table.timezone.as_ref())?.filter(|t| !t.is_empty()),
-            version_table: expand("version_table", table.version_table.as_deref().unwrap_or("alembic_version"))?,
-            version_table_schema: optional("version_table_schema", table.version_table_schema.as_ref())?.filter(|s| !s.is_empty()),
+            version_table: expand(
+                "version_table",
+                table.version_table.as_deref().unwrap_or("alembic_version"),
+            )?,
+            version_table_schema: optional(
+                "version_table_schema",
+                table.version_table_schema.as_ref(),
+            )?
+            .filter(|s| !s.is_empty()),
             transaction_per_migration: table.transaction_per_migration.unwrap_or(true),
             schema_files: expand_list(
                 "autogenerate.schema",
-                &autogenerate.schema.clone().unwrap_or_else(|| vec!["schema/**/*.sql".to_owned()]),
+                &autogenerate
+                    .schema
+                    .clone()
+                    .unwrap_or_else(|| vec!["schema/**/*.sql".to_owned()]),
             )?,
-            schema_command: optional("autogenerate.schema_command", autogenerate.schema_command.as_ref())?,
+            schema_command: optional(
+                "autogenerate.schema_command",
+                autogenerate.schema_command.as_ref(),
+            )?,
             compare_type: autogenerate.compare_type.unwrap_or(true),
             compare_server_default: autogenerate.compare_server_default.unwrap_or(true),
-            include_schemas: expand_list("autogenerate.include_schemas", &autogenerate.include_schemas.clone().unwrap_or_default())?,
-            exclude_tables: expand_list("autogenerate.exclude_tables", &autogenerate.exclude_tables.clone().unwrap_or_default())?,
-            post_write_hooks: table.hooks.as_ref().and_then(|h| h.post_write.clone()).unwrap_or_default(),
+            include_schemas: expand_list(
+                "autogenerate.include_schemas",
+                &autogenerate.include_schemas.clone().unwrap_or_default(),
+            )?,
+            exclude_tables: expand_list(
+                "autogenerate.exclude_tables",
+                &autogenerate.exclude_tables.clone().unwrap_or_default(),
+            )?,
+            post_write_hooks: table
+                .hooks
+                .as_ref()
+                .and_then(|h| h.post_write.clone())
+                .unwrap_or_default(),
             raw_database_url: table.database_url.clone(),
             raw_dev_url: autogenerate.dev_url,
             environment,
@@ -296,18 +354,28 @@ impl Config {
         if let Some(url) = override_url {
             return Ok(url.to_owned());
         }
-        let raw = self.raw_database_url.clone().unwrap_or_else(|| "${DATABASE_URL:-}".to_owned());
-        let url = interpolate("database_url", &raw, &self.environment).map_err(|source| match source {
-            InterpolationError::Unset { name, .. } if name == "DATABASE_URL" => ConfigError::NoDatabaseUrl {
-                path: self.path.clone(),
-            },
-            source => ConfigError::Interpolation {
-                path: self.path.clone(),
-                source,
-            },
-        })?;
+        let raw = self
+            .raw_database_url
+            .clone()
+            .unwrap_or_else(|| "${DATABASE_URL:-}".to_owned());
+        let url =
+            interpolate("database_url", &raw, &self.environment).map_err(
+                |source| match source {
+                    InterpolationError::Unset { name, .. } if name == "DATABASE_URL" => {
+                        ConfigError::NoDatabaseUrl {
+                            path: self.path.clone(),
+                        }
+                    }
+                    source => ConfigError::Interpolation {
+                        path: self.path.clone(),
+                        source,
+                    },
+                },
+            )?;
         if url.trim().is_empty() {
-            return Err(ConfigError::NoDatabaseUrl { path: self.path.clone() });
+            return Err(ConfigError::NoDatabaseUrl {
+                path: self.path.clone(),
+            });
         }
         Ok(url)
     }
@@ -317,9 +385,11 @@ impl Config {
         self.raw_dev_url
             .as_ref()
             .map(|raw| {
-                interpolate("autogenerate.dev_url", raw, &self.environment).map_err(|source| ConfigError::Interpolation {
-                    path: self.path.clone(),
-                    source,
+                interpolate("autogenerate.dev_url", raw, &self.environment).map_err(|source| {
+                    ConfigError::Interpolation {
+                        path: self.path.clone(),
+                        source,
+                    }
                 })
             })
             .transpose()
@@ -347,7 +417,11 @@ fn check_keys(path: &Path, table: &toml::Table) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn check_settings_keys(path: &Path, table: &toml::Table, location: Option<&str>) -> Result<(), ConfigError> {
+fn check_settings_keys(
+    path: &Path,
+    table: &toml::Table,
+    location: Option<&str>,
+) -> Result<(), ConfigError> {
     let mut allowed: Vec<&str> = TOP_LEVEL_KEYS.to_vec();
     if location.is_none() {
         allowed.push("env");
@@ -365,7 +439,12 @@ fn check_settings_keys(path: &Path, table: &toml::Table, location: Option<&str>)
     Ok(())
 }
 
-fn check_table(path: &Path, table: &toml::Table, allowed: &[&str], location: Option<&str>) -> Result<(), ConfigError> {
+fn check_table(
+    path: &Path,
+    table: &toml::Table,
+    allowed: &[&str],
+    location: Option<&str>,
+) -> Result<(), ConfigError> {
     for key in table.keys() {
         if !allowed.contains(&key.as_str()) {
             let candidates: Vec<String> = allowed.iter().map(|k| (*k).to_owned()).collect();
@@ -389,7 +468,9 @@ fn merge(base: SettingsTable, overlay: SettingsTable) -> SettingsTable {
             schema_command: overlay.schema_command.or(base.schema_command),
             dev_url: overlay.dev_url.or(base.dev_url),
             compare_type: overlay.compare_type.or(base.compare_type),
-            compare_server_default: overlay.compare_server_default.or(base.compare_server_default),
+            compare_server_default: overlay
+                .compare_server_default
+                .or(base.compare_server_default),
             include_schemas: overlay.include_schemas.or(base.include_schemas),
             exclude_tables: overlay.exclude_tables.or(base.exclude_tables),
         }),
@@ -404,7 +485,9 @@ fn merge(base: SettingsTable, overlay: SettingsTable) -> SettingsTable {
         database_url: overlay.database_url.or(base.database_url),
         version_table: overlay.version_table.or(base.version_table),
         version_table_schema: overlay.version_table_schema.or(base.version_table_schema),
-        transaction_per_migration: overlay.transaction_per_migration.or(base.transaction_per_migration),
+        transaction_per_migration: overlay
+            .transaction_per_migration
+            .or(base.transaction_per_migration),
         autogenerate,
         hooks: overlay.hooks.or(base.hooks),
     }
@@ -415,36 +498,71 @@ mod tests {
     use super::*;
 
     fn load(text: &str, env: Option<&str>, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let environment = Environment::from_pairs(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        Config::from_text(Path::new("/p/retort.toml"), Path::new("/p"), text, env, environment)
+        let environment =
+            Environment::from_pairs(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Config::from_text(
+            Path::new("/p/retort.toml"),
+            Path::new("/p"),
+            text,
+            env,
+            environment,
+        )
     }
 
     #[test]
     fn defaults() {
         let config = load("", None, &[]).unwrap();
-        assert_eq!(config.version_locations, [PathBuf::from("/p/migrations/versions")]);
+        assert_eq!(
+            config.version_locations,
+            [PathBuf::from("/p/migrations/versions")]
+        );
         assert_eq!(config.version_table, "alembic_version");
         assert!(config.transaction_per_migration);
-        assert!(matches!(config.database_url(None), Err(ConfigError::NoDatabaseUrl { .. })));
+        assert!(matches!(
+            config.database_url(None),
+            Err(ConfigError::NoDatabaseUrl { .. })
+        ));
     }
 
     #[test]
     fn url_precedence() {
         let text = "database_url = \"${DATABASE_URL}\"\n[env.prod]\ndatabase_url = \"postgres://${HOST:-db}/app\"\n";
         let vars = [("DATABASE_URL", "sqlite:///dev.db")];
-        assert_eq!(load(text, None, &vars).unwrap().database_url(None).unwrap(), "sqlite:///dev.db");
-        assert_eq!(load(text, Some("prod"), &vars).unwrap().database_url(None).unwrap(), "postgres://db/app");
-        assert_eq!(load(text, Some("prod"), &vars).unwrap().database_url(Some("x://")).unwrap(), "x://");
+        assert_eq!(
+            load(text, None, &vars).unwrap().database_url(None).unwrap(),
+            "sqlite:///dev.db"
+        );
+        assert_eq!(
+            load(text, Some("prod"), &vars)
+                .unwrap()
+                .database_url(None)
+                .unwrap(),
+            "postgres://db/app"
+        );
+        assert_eq!(
+            load(text, Some("prod"), &vars)
+                .unwrap()
+                .database_url(Some("x://"))
+                .unwrap(),
+            "x://"
+        );
     }
 
     #[test]
     fn unknown_keys_suggest() {
         let error = load("scrip_location = \"m\"\n", None, &[]).unwrap_err();
-        assert!(matches!(&error, ConfigError::UnknownKey { suggestion: Some(s), .. } if s == "script_location"), "{error:?}");
+        assert!(
+            matches!(&error, ConfigError::UnknownKey { suggestion: Some(s), .. } if s == "script_location"),
+            "{error:?}"
+        );
         let error = load("[autogenerate]\ncompare_types = true\n", None, &[]).unwrap_err();
-        assert!(matches!(&error, ConfigError::UnknownKey { location: Some(l), .. } if l == "autogenerate"));
+        assert!(
+            matches!(&error, ConfigError::UnknownKey { location: Some(l), .. } if l == "autogenerate")
+        );
         let error = load("[env.prod]\nbogus = 1\n", None, &[]).unwrap_err();
-        assert!(matches!(&error, ConfigError::UnknownKey { location: Some(l), .. } if l == "env.prod"));
+        assert!(
+            matches!(&error, ConfigError::UnknownKey { location: Some(l), .. } if l == "env.prod")
+        );
         let error = load("[env.prod]\n", Some("prd"), &[]).unwrap_err();
         assert!(error.hint().unwrap().contains("--env prod"));
     }

@@ -105,7 +105,10 @@ pub const TEMPLATES: &[ProjectTemplate] = &[
             ("migrations/primary/script.sql.j2", DEFAULT_SCRIPT_TEMPLATE),
             ("migrations/primary/README.md", MIGRATIONS_README),
             ("migrations/primary/versions/", ""),
-            ("migrations/analytics/script.sql.j2", DEFAULT_SCRIPT_TEMPLATE),
+            (
+                "migrations/analytics/script.sql.j2",
+                DEFAULT_SCRIPT_TEMPLATE,
+            ),
             ("migrations/analytics/README.md", MIGRATIONS_README),
             ("migrations/analytics/versions/", ""),
             ("schema/primary/README.md", SCHEMA_README),
@@ -134,7 +137,9 @@ impl InitError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::UnknownTemplate { .. } => Some("`retort list-templates` lists them".to_owned()),
-            Self::NotEmpty(_) => Some("choose a new or empty directory: `retort init DIR`".to_owned()),
+            Self::NotEmpty(_) => {
+                Some("choose a new or empty directory: `retort init DIR`".to_owned())
+            }
             Self::Exists(_) => Some("this directory already holds a retort project".to_owned()),
             Self::Io { .. } => None,
         }
@@ -145,13 +150,19 @@ pub fn find_template(name: &str) -> Result<&'static ProjectTemplate, InitError> 
     TEMPLATES
         .iter()
         .find(|t| t.name == name)
-        .ok_or_else(|| InitError::UnknownTemplate { name: name.to_owned() })
+        .ok_or_else(|| InitError::UnknownTemplate {
+            name: name.to_owned(),
+        })
 }
 
 /// Write `template` into `directory`. A directory named explicitly must be new or empty
 /// (`require_empty`); the current directory of an existing application only must not hold a
 /// project already. Returns what was created, in order.
-pub fn init_project(directory: &Path, template: &ProjectTemplate, require_empty: bool) -> Result<Vec<PathBuf>, InitError> {
+pub fn init_project(
+    directory: &Path,
+    template: &ProjectTemplate,
+    require_empty: bool,
+) -> Result<Vec<PathBuf>, InitError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| InitError::Io { path, source }

@@ -101,7 +101,12 @@ fn unquote(value: &str) -> String {
         }
     }
     // An unquoted value ends at a ` #` comment.
-    value.split(" #").next().unwrap_or(value).trim_end().to_owned()
+    value
+        .split(" #")
+        .next()
+        .unwrap_or(value)
+        .trim_end()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -110,7 +115,11 @@ mod tests {
 
     #[test]
     fn parses_dotenv() {
-        let vars = parse_dotenv(".env", "# c\nexport A=1\nB=\"two words\"\nC='x' \nD=plain # note\n").unwrap();
+        let vars = parse_dotenv(
+            ".env",
+            "# c\nexport A=1\nB=\"two words\"\nC='x' \nD=plain # note\n",
+        )
+        .unwrap();
         assert_eq!(vars["A"], "1");
         assert_eq!(vars["B"], "two words");
         assert_eq!(vars["C"], "x");

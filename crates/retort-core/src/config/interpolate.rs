@@ -12,7 +12,11 @@ pub enum InterpolationError {
 
 /// Expand variables in `value`, the value of configuration key `key` (named in errors).
 /// `$$` is a literal `$`.
-pub fn interpolate(key: &str, value: &str, environment: &Environment) -> Result<String, InterpolationError> {
+pub fn interpolate(
+    key: &str,
+    value: &str,
+    environment: &Environment,
+) -> Result<String, InterpolationError> {
     let mut output = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(at) = rest.find('$') {
@@ -29,14 +33,19 @@ pub fn interpolate(key: &str, value: &str, environment: &Environment) -> Result<
             continue;
         };
         let Some(close) = inner.find('}') else {
-            return Err(InterpolationError::Unterminated { key: key.to_owned() });
+            return Err(InterpolationError::Unterminated {
+                key: key.to_owned(),
+            });
         };
         let expression = &inner[..close];
         let (name, default) = match expression.split_once(":-") {
             Some((name, default)) => (name, Some(default)),
             None => (expression, None),
         };
-        match environment.get(name).filter(|v| !v.is_empty() || default.is_none()) {
+        match environment
+            .get(name)
+            .filter(|v| !v.is_empty() || default.is_none())
+        {
             Some(found) => output.push_str(&found),
             None => match default {
                 Some(default) => output.push_str(default),
@@ -60,11 +69,20 @@ mod tests {
 
     #[test]
     fn expands() {
-        let env = Environment::from_pairs([("A".to_owned(), "x".to_owned()), ("E".to_owned(), String::new())]);
-        assert_eq!(interpolate("k", "${A}/${B:-d}/$${A}/${E:-e}", &env).unwrap(), "x/d/${A}/e");
+        let env = Environment::from_pairs([
+            ("A".to_owned(), "x".to_owned()),
+            ("E".to_owned(), String::new()),
+        ]);
+        assert_eq!(
+            interpolate("k", "${A}/${B:-d}/$${A}/${E:-e}", &env).unwrap(),
+            "x/d/${A}/e"
+        );
         assert_eq!(
             interpolate("k", "${B}", &env).unwrap_err(),
-            InterpolationError::Unset { name: "B".into(), key: "k".into() }
+            InterpolationError::Unset {
+                name: "B".into(),
+                key: "k".into()
+            }
         );
     }
 }

@@ -51,11 +51,17 @@ pub enum RevisionError {
         candidates: Vec<String>,
     },
     #[error("No such branch: '{label}'")]
-    NoSuchBranch { label: String, suggestions: Vec<String> },
+    NoSuchBranch {
+        label: String,
+        suggestions: Vec<String>,
+    },
     #[error("Revision {id} is not a member of branch '{label}'")]
     NotOnBranch { id: String, label: String },
     #[error("Multiple head revisions are present for given argument '{argument}'; please specify a specific target revision, '<branchname>@{argument}' to narrow to a specific head, or 'heads' for all heads")]
-    MultipleHeads { argument: String, heads: Vec<String> },
+    MultipleHeads {
+        argument: String,
+        heads: Vec<String>,
+    },
     #[error("Requested range {start}:{end} does not refer to ancestor/descendant revisions along the same branch")]
     RangeNotAncestor { start: String, end: String },
     #[error("Destination {target} is not a valid {direction} target from current head(s)")]

@@ -29,7 +29,9 @@ pub fn slugify(message: &str, truncate_length: usize) -> String {
         return slug;
     }
     let cut: String = slug.chars().take(truncate_length).collect();
-    let kept = cut.rsplit_once('_').map_or(cut.as_str(), |(before, _)| before);
+    let kept = cut
+        .rsplit_once('_')
+        .map_or(cut.as_str(), |(before, _)| before);
     format!("{kept}_")
 }
 
@@ -66,7 +68,8 @@ pub fn expand_file_template<Tz: TimeZone>(
             .ok_or(malformed.clone())?;
         let spec = &spec_and_rest[..conversion_at];
         let conversion = &spec_and_rest[conversion_at..=conversion_at];
-        if !spec.chars().all(|c| c.is_ascii_digit() || c == '.') || !matches!(conversion, "s" | "d") {
+        if !spec.chars().all(|c| c.is_ascii_digit() || c == '.') || !matches!(conversion, "s" | "d")
+        {
             return Err(malformed);
         }
         let value = token_value(name, revision_id, slug, created)?;
@@ -130,7 +133,10 @@ mod tests {
             slugify("Add the Ünicode-column, to table \"users\"!! (part 2) and more words that go on and on", 40),
             "add_the_ünicode_column_to_table_users_"
         );
-        assert_eq!(slugify("Add the Ünicode-column, to table users and more words", 10), "add_the_");
+        assert_eq!(
+            slugify("Add the Ünicode-column, to table users and more words", 10),
+            "add_the_"
+        );
         assert_eq!(slugify("create account table", 40), "create_account_table");
     }
 
@@ -151,6 +157,9 @@ mod tests {
             expand_file_template("%(rev)s_%(nope)s", "a", "b", &created),
             Err(FileTemplateError::UnknownToken("nope".into()))
         );
-        assert_eq!(expand_file_template("100%%_%(rev)s", "a", "b", &created).unwrap(), "100%_a");
+        assert_eq!(
+            expand_file_template("100%%_%(rev)s", "a", "b", &created).unwrap(),
+            "100%_a"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! uses that insertion order to break ties when it orders `heads` and `history`; keeping it
 //! makes our output line up with Alembic's for the same files.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::error::RevisionError;
@@ -25,12 +25,16 @@ pub struct Revision {
     pub(crate) resolved_dependencies: Vec<RevisionIndex>,
     /// `resolved_dependencies` less those an ancestor already depends on.
     pub(crate) normalized_dependencies: Vec<RevisionIndex>,
+    /// Parents followed by `normalized_dependencies`: what must be applied first.
+    pub(crate) normalized_down: Vec<RevisionIndex>,
     /// Children through `Revises:` (Alembic's `nextrev`), in file order.
     pub(crate) next: Vec<RevisionIndex>,
     /// Children through `Revises:` or `Depends On:` (`_all_nextrev`), in file order.
     pub(crate) all_next: Vec<RevisionIndex>,
-    /// Labels of this revision, declared or inherited.
-    pub branch_labels: BTreeSet<String>,
+    /// Labels of this revision, declared or inherited: bit `i` set for
+    /// `RevisionGraph::labels_in_order[i]`. (A bit set, because a label reaches every
+    /// descendant and a long history has thousands of them.)
+    pub(crate) label_bits: Vec<u64>,
 }
 
 impl Revision {
@@ -64,14 +68,8 @@ impl Revision {
         self.down.len() > 1
     }
     /// Parents followed by the dependencies no ancestor already has: what must be applied first.
-    pub(crate) fn normalized_down(&self) -> Vec<RevisionIndex> {
-        let mut all = self.down.clone();
-        for dependency in &self.normalized_dependencies {
-            if !all.contains(dependency) {
-                all.push(*dependency);
-            }
-        }
-        all
+    pub(crate) fn normalized_down(&self) -> &[RevisionIndex] {
+        &self.normalized_down
     }
 }
 
@@ -104,11 +102,12 @@ impl RevisionGraph {
             }
             graph.by_id.insert(script.id.clone(), graph.revisions.len());
             graph.revisions.push(Revision {
-                branch_labels: script.branch_labels.iter().cloned().collect(),
+                label_bits: Vec::new(),
                 script: Arc::new(script),
                 down: Vec::new(),
                 resolved_dependencies: Vec::new(),
                 normalized_dependencies: Vec::new(),
+                normalized_down: Vec::new(),
                 next: Vec::new(),
                 all_next: Vec::new(),
             });
@@ -152,6 +151,34 @@ impl RevisionGraph {
         self.revisions[index].id()
     }
 
+    /// The labels of a revision, declared or inherited, sorted by name.
+    pub fn labels_of(&self, index: RevisionIndex) -> Vec<&str> {
+        let bits = &self.revisions[index].label_bits;
+        let mut labels: Vec<&str> = self
+            .labels_in_order
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| {
+                bits.get(bit / 64)
+                    .is_some_and(|word| word & (1 << (bit % 64)) != 0)
+            })
+            .map(|(_, label)| label.as_str())
+            .collect();
+        labels.sort_unstable();
+        labels
+    }
+
+    /// Whether a revision carries `label`, declared or inherited.
+    pub fn has_label(&self, index: RevisionIndex, label: &str) -> bool {
+        let Some(bit) = self.labels_in_order.iter().position(|l| l == label) else {
+            return false;
+        };
+        self.revisions[index]
+            .label_bits
+            .get(bit / 64)
+            .is_some_and(|word| word & (1 << (bit % 64)) != 0)
+    }
+
     fn map_branch_labels(&mut self) -> Result<(), RevisionError> {
         for index in 0..self.revisions.len() {
             for label in self.revisions[index].script.branch_labels.clone() {
@@ -172,6 +199,16 @@ impl RevisionGraph {
                 self.by_label.insert(label.clone(), index);
                 self.labels_in_order.push(label);
             }
+        }
+        let words = self.labels_in_order.len().div_ceil(64);
+        for (bit, label) in self.labels_in_order.iter().enumerate() {
+            let owner = self.by_label[label];
+            let bits = &mut self.revisions[owner].label_bits;
+            bits.resize(words, 0);
+            bits[bit / 64] |= 1 << (bit % 64);
+        }
+        for revision in &mut self.revisions {
+            revision.label_bits.resize(words, 0);
         }
         Ok(())
     }
@@ -215,8 +252,13 @@ impl RevisionGraph {
                         ),
                     });
                 };
-                if !self.revisions[index].resolved_dependencies.contains(&dependency_index) {
-                    self.revisions[index].resolved_dependencies.push(dependency_index);
+                if !self.revisions[index]
+                    .resolved_dependencies
+                    .contains(&dependency_index)
+                {
+                    self.revisions[index]
+                        .resolved_dependencies
+                        .push(dependency_index);
                 }
             }
         }
@@ -224,7 +266,10 @@ impl RevisionGraph {
         for child in 0..self.revisions.len() {
             let (down, dependencies) = {
                 let revision = &self.revisions[child];
-                (revision.down.clone(), revision.resolved_dependencies.clone())
+                (
+                    revision.down.clone(),
+                    revision.resolved_dependencies.clone(),
+                )
             };
             for parent in &down {
                 self.revisions[*parent].next.push(child);
@@ -252,35 +297,37 @@ impl RevisionGraph {
         if self.revisions.is_empty() {
             return Ok(());
         }
-        let versioned = |r: &Revision| r.down.clone();
-        let versioned_next = |r: &Revision| r.next.clone();
-        let heads: Vec<_> = (0..self.len()).filter(|&i| self.revisions[i].next.is_empty()).collect();
-        let bases: Vec<_> = (0..self.len()).filter(|&i| self.revisions[i].down.is_empty()).collect();
-        self.check_reachability("Cycle", &heads, &bases, versioned, versioned_next)?;
-
-        let all_down = |r: &Revision| {
-            let mut all = r.down.clone();
-            all.extend(&r.resolved_dependencies);
-            all
-        };
-        let all_next = |r: &Revision| r.all_next.clone();
-        let real_heads: Vec<_> = (0..self.len()).filter(|&i| self.revisions[i].all_next.is_empty()).collect();
-        let real_bases: Vec<_> = (0..self.len())
-            .filter(|&i| self.revisions[i].down.is_empty() && self.revisions[i].resolved_dependencies.is_empty())
+        let count = self.len();
+        let heads: Vec<_> = (0..count)
+            .filter(|&i| self.revisions[i].next.is_empty())
             .collect();
-        self.check_reachability("Dependency cycle", &real_heads, &real_bases, all_down, all_next)
+        let bases: Vec<_> = (0..count)
+            .filter(|&i| self.revisions[i].down.is_empty())
+            .collect();
+        let from_heads = self.reachable(&heads, |r| &r.down, |_| &[]);
+        let from_bases = self.reachable(&bases, |r| &r.next, |_| &[]);
+        self.report_unreachable("Cycle", &from_heads, &from_bases)?;
+
+        let real_heads: Vec<_> = (0..count)
+            .filter(|&i| self.revisions[i].all_next.is_empty())
+            .collect();
+        let real_bases: Vec<_> = (0..count)
+            .filter(|&i| {
+                self.revisions[i].down.is_empty()
+                    && self.revisions[i].resolved_dependencies.is_empty()
+            })
+            .collect();
+        let from_heads = self.reachable(&real_heads, |r| &r.down, |r| &r.resolved_dependencies);
+        let from_bases = self.reachable(&real_bases, |r| &r.all_next, |_| &[]);
+        self.report_unreachable("Dependency cycle", &from_heads, &from_bases)
     }
 
-    fn check_reachability(
+    fn report_unreachable(
         &self,
         kind: &'static str,
-        heads: &[RevisionIndex],
-        bases: &[RevisionIndex],
-        down: impl Fn(&Revision) -> Vec<RevisionIndex>,
-        up: impl Fn(&Revision) -> Vec<RevisionIndex>,
+        from_heads: &[bool],
+        from_bases: &[bool],
     ) -> Result<(), RevisionError> {
-        let from_heads = self.reachable(heads, &down);
-        let from_bases = self.reachable(bases, &up);
         let mut on_cycle: Vec<RevisionIndex> = (0..self.len())
             .filter(|&i| !(from_heads[i] && from_bases[i]))
             .collect();
@@ -291,14 +338,19 @@ impl RevisionGraph {
         Err(RevisionError::Cycle {
             kind,
             revisions: on_cycle.iter().map(|&i| self.id(i).to_owned()).collect(),
-            paths: on_cycle.iter().map(|&i| self.revisions[i].script.path.clone()).collect(),
+            paths: on_cycle
+                .iter()
+                .map(|&i| self.revisions[i].script.path.clone())
+                .collect(),
         })
     }
 
-    fn reachable(
-        &self,
+    /// Revisions reachable from `starts` through the edges `first` and `second` name.
+    fn reachable<'a>(
+        &'a self,
         starts: &[RevisionIndex],
-        step: impl Fn(&Revision) -> Vec<RevisionIndex>,
+        first: impl Fn(&'a Revision) -> &'a [RevisionIndex],
+        second: impl Fn(&'a Revision) -> &'a [RevisionIndex],
     ) -> Vec<bool> {
         let mut seen = vec![false; self.len()];
         let mut todo: Vec<RevisionIndex> = starts.to_vec();
@@ -306,7 +358,9 @@ impl RevisionGraph {
             if std::mem::replace(&mut seen[index], true) {
                 continue;
             }
-            todo.extend(step(&self.revisions[index]));
+            let revision = &self.revisions[index];
+            todo.extend_from_slice(first(revision));
+            todo.extend_from_slice(second(revision));
         }
         seen
     }
@@ -314,6 +368,7 @@ impl RevisionGraph {
     /// Alembic's `_normalize_depends_on`: drop dependencies that an ancestor already depends on.
     fn normalize_dependencies(&mut self) {
         for index in 0..self.revisions.len() {
+            self.revisions[index].normalized_down = self.revisions[index].down.clone();
             if self.revisions[index].resolved_dependencies.is_empty() {
                 continue;
             }
@@ -325,19 +380,31 @@ impl RevisionGraph {
                 let theirs = &self.revisions[ancestor].resolved_dependencies;
                 normalized.retain(|dependency| !theirs.contains(dependency));
             }
-            self.revisions[index].normalized_dependencies = normalized;
+            let revision = &mut self.revisions[index];
+            for dependency in &normalized {
+                if !revision.normalized_down.contains(dependency) {
+                    revision.normalized_down.push(*dependency);
+                }
+            }
+            revision.normalized_dependencies = normalized;
         }
     }
 
     fn ancestors_versioned(&self, index: RevisionIndex) -> Vec<RevisionIndex> {
-        let seen = self.reachable(&[index], |r| r.down.clone());
+        let seen = self.reachable(&[index], |r| &r.down, |_| &[]);
         (0..self.len()).filter(|&i| seen[i]).collect()
     }
 
     fn compute_heads_and_bases(&mut self) {
-        self.heads = (0..self.len()).filter(|&i| self.revisions[i].is_head()).collect();
-        self.real_heads = (0..self.len()).filter(|&i| self.revisions[i].is_real_head()).collect();
-        self.bases = (0..self.len()).filter(|&i| self.revisions[i].is_base()).collect();
+        self.heads = (0..self.len())
+            .filter(|&i| self.revisions[i].is_head())
+            .collect();
+        self.real_heads = (0..self.len())
+            .filter(|&i| self.revisions[i].is_real_head())
+            .collect();
+        self.bases = (0..self.len())
+            .filter(|&i| self.revisions[i].is_base())
+            .collect();
     }
 
     /// Alembic's `_add_branches`: a label applies to the revision that declares it and to all its
@@ -348,7 +415,7 @@ impl RevisionGraph {
             if self.revisions[index].script.branch_labels.is_empty() {
                 continue;
             }
-            let labels = self.revisions[index].branch_labels.clone();
+            let labels = self.revisions[index].label_bits.clone();
             // Depth-first through children, as Alembic walks, remembering the last node visited.
             let mut seen = vec![false; self.len()];
             let mut todo = vec![index];
@@ -357,7 +424,7 @@ impl RevisionGraph {
                 if std::mem::replace(&mut seen[node], true) {
                     continue;
                 }
-                self.revisions[node].branch_labels.extend(labels.iter().cloned());
+                or_into(&mut self.revisions[node].label_bits, &labels);
                 todo.extend(self.revisions[node].next.iter().copied());
                 last = node;
             }
@@ -368,8 +435,14 @@ impl RevisionGraph {
                     break;
                 }
                 parent = revision.down.first().copied();
-                self.revisions[node].branch_labels.extend(labels.iter().cloned());
+                or_into(&mut self.revisions[node].label_bits, &labels);
             }
         }
+    }
+}
+
+fn or_into(target: &mut [u64], bits: &[u64]) {
+    for (word, bit) in target.iter_mut().zip(bits) {
+        *word |= bit;
     }
 }

@@ -83,15 +83,27 @@ mod tests {
     fn relative_forms() {
         assert_eq!(
             parse_relative("+2"),
-            Some(RelativeIdentifier { branch_label: None, symbol: None, steps: 2 })
+            Some(RelativeIdentifier {
+                branch_label: None,
+                symbol: None,
+                steps: 2
+            })
         );
         assert_eq!(
             parse_relative("head-1"),
-            Some(RelativeIdentifier { branch_label: None, symbol: Some("head"), steps: -1 })
+            Some(RelativeIdentifier {
+                branch_label: None,
+                symbol: Some("head"),
+                steps: -1
+            })
         );
         assert_eq!(
             parse_relative("feature@+1"),
-            Some(RelativeIdentifier { branch_label: Some("feature"), symbol: None, steps: 1 })
+            Some(RelativeIdentifier {
+                branch_label: Some("feature"),
+                symbol: None,
+                steps: 1
+            })
         );
         assert_eq!(parse_relative("ae10"), None);
         assert_eq!(parse_relative("feature@head"), None);

@@ -95,17 +95,29 @@ impl NewRevisionError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Revision(error) => error.hint(),
-            Self::MultipleHeads => Some("pass `--head REV` (or `label@head`), or run `retort merge -m MESSAGE heads` first".to_owned()),
-            Self::NotAHead(_) => Some("add `--splice` to branch from a revision that already has children".to_owned()),
-            Self::IdTaken { .. } => Some("choose another `--rev-id`, or leave it out for a random id".to_owned()),
-            Self::LabelTaken { .. } => Some("branch labels are unique; choose another name".to_owned()),
-            Self::AmbiguousVersionPath | Self::UnknownVersionPath(_) => {
-                Some("`--version-path` must be one of the `version_locations` in retort.toml".to_owned())
+            Self::MultipleHeads => Some(
+                "pass `--head REV` (or `label@head`), or run `retort merge -m MESSAGE heads` first"
+                    .to_owned(),
+            ),
+            Self::NotAHead(_) => Some(
+                "add `--splice` to branch from a revision that already has children".to_owned(),
+            ),
+            Self::IdTaken { .. } => {
+                Some("choose another `--rev-id`, or leave it out for a random id".to_owned())
             }
-            Self::UnknownTimezone(_) => Some("use an IANA zone name such as `UTC` or `Europe/Paris`".to_owned()),
+            Self::LabelTaken { .. } => {
+                Some("branch labels are unique; choose another name".to_owned())
+            }
+            Self::AmbiguousVersionPath | Self::UnknownVersionPath(_) => Some(
+                "`--version-path` must be one of the `version_locations` in retort.toml".to_owned(),
+            ),
+            Self::UnknownTimezone(_) => {
+                Some("use an IANA zone name such as `UTC` or `Europe/Paris`".to_owned())
+            }
             Self::FileTemplate(error) => Some(error.hint()),
             Self::TemplateOutput(_) | Self::TemplateLostField { .. } | Self::Template(_) => Some(
-                "compare migrations/script.sql.j2 with the template `retort init` writes".to_owned(),
+                "compare migrations/script.sql.j2 with the template `retort init` writes"
+                    .to_owned(),
             ),
             Self::FileExists(_) => Some("choose another message or `--rev-id`".to_owned()),
             _ => None,
@@ -125,7 +137,10 @@ pub fn plan_revision(
     request: &NewRevisionRequest,
     settings: &NewRevisionSettings<'_>,
 ) -> Result<PlannedRevision, NewRevisionError> {
-    let id = request.revision_id.clone().unwrap_or_else(random_revision_id);
+    let id = request
+        .revision_id
+        .clone()
+        .unwrap_or_else(random_revision_id);
     validate_revision_id(&id).map_err(NewRevisionError::InvalidId)?;
     if let Some(existing) = graph.index_of(&id) {
         return Err(NewRevisionError::IdTaken {
@@ -153,11 +168,17 @@ pub fn plan_revision(
     };
     let mut heads = Vec::new();
     for identifier in &head_identifiers {
-        let resolved = graph.get_revisions(identifier).map_err(|error| match error {
-            RevisionError::MultipleHeads { .. } => NewRevisionError::MultipleHeads,
-            other => NewRevisionError::Revision(other),
-        })?;
-        heads.extend(resolved.into_iter().filter_map(super::resolve::Point::revision));
+        let resolved = graph
+            .get_revisions(identifier)
+            .map_err(|error| match error {
+                RevisionError::MultipleHeads { .. } => NewRevisionError::MultipleHeads,
+                other => NewRevisionError::Revision(other),
+            })?;
+        heads.extend(
+            resolved
+                .into_iter()
+                .filter_map(super::resolve::Point::revision),
+        );
     }
     let mut unique = heads.clone();
     unique.sort_unstable();
@@ -176,18 +197,25 @@ pub fn plan_revision(
         let Some(index) = graph.get_revision(dependency)? else {
             continue;
         };
-        let revision = graph.revision(index);
         // Keep a branch label as written (it follows the branch); resolve prefixes to full ids.
-        depends_on.push(if revision.branch_labels.contains(dependency) {
+        depends_on.push(if graph.has_label(index, dependency) {
             dependency.clone()
         } else {
-            revision.id().to_owned()
+            graph.id(index).to_owned()
         });
     }
 
-    let directory = choose_directory(graph, &heads, request.version_path.as_deref(), settings.version_locations)?;
+    let directory = choose_directory(
+        graph,
+        &heads,
+        request.version_path.as_deref(),
+        settings.version_locations,
+    )?;
     let created = now_in(settings.timezone)?;
-    let message = request.message.clone().unwrap_or_else(|| "empty message".to_owned());
+    let message = request
+        .message
+        .clone()
+        .unwrap_or_else(|| "empty message".to_owned());
     let slug = slugify(&message, settings.truncate_slug_length);
     let stem = expand_file_template(settings.file_template, &id, &slug, &created)?;
     let path = directory.join(format!("{stem}.{}", super::directory::REVISION_EXTENSION));
@@ -200,7 +228,10 @@ pub fn plan_revision(
                 source,
             })?,
         ),
-        _ => ("script.sql.j2".to_owned(), super::template::DEFAULT_SCRIPT_TEMPLATE.to_owned()),
+        _ => (
+            "script.sql.j2".to_owned(),
+            super::template::DEFAULT_SCRIPT_TEMPLATE.to_owned(),
+        ),
     };
     let down_revisions: Vec<String> = heads.iter().map(|&h| graph.id(h).to_owned()).collect();
     let context = TemplateContext {
@@ -213,9 +244,13 @@ pub fn plan_revision(
         upgrade_sql: request.upgrade_sql.clone(),
         downgrade_sql: request.downgrade_sql.clone(),
     };
-    let content = render_revision(&template_name, &template, &context)?;
-    verify_rendered(&path, &content, &context)?;
-    Ok(PlannedRevision { id, path, content })
+    let rendered = render_revision(&template_name, &template, &context)?;
+    verify_rendered(&path, &rendered, &context)?;
+    Ok(PlannedRevision {
+        id,
+        path,
+        content: rendered,
+    })
 }
 
 /// Write a planned revision, refusing to overwrite anything.
@@ -234,13 +269,33 @@ pub fn write_revision(planned: &PlannedRevision) -> Result<(), NewRevisionError>
 }
 
 /// A custom template must still produce a file whose header says what was asked.
-fn verify_rendered(path: &Path, content: &str, context: &TemplateContext) -> Result<(), NewRevisionError> {
-    let script = parse_revision_script(path, content).map_err(NewRevisionError::TemplateOutput)?;
+fn verify_rendered(
+    path: &Path,
+    rendered: &str,
+    context: &TemplateContext,
+) -> Result<(), NewRevisionError> {
+    let script = parse_revision_script(path, rendered).map_err(NewRevisionError::TemplateOutput)?;
     let checks: [(&'static str, bool, String); 4] = [
-        ("the revision id", script.id == context.up_revision, script.id.clone()),
-        ("the parents (Revises)", script.down_revisions == context.down_revisions, script.down_revisions.join(", ")),
-        ("the branch labels", script.branch_labels == context.branch_labels, script.branch_labels.join(", ")),
-        ("the dependencies (Depends On)", script.depends_on == context.depends_on, script.depends_on.join(", ")),
+        (
+            "the revision id",
+            script.id == context.up_revision,
+            script.id.clone(),
+        ),
+        (
+            "the parents (Revises)",
+            script.down_revisions == context.down_revisions,
+            script.down_revisions.join(", "),
+        ),
+        (
+            "the branch labels",
+            script.branch_labels == context.branch_labels,
+            script.branch_labels.join(", "),
+        ),
+        (
+            "the dependencies (Depends On)",
+            script.depends_on == context.depends_on,
+            script.depends_on.join(", "),
+        ),
     ];
     for (what, ok, found) in checks {
         if !ok {
@@ -269,7 +324,14 @@ fn choose_directory(
     }
     heads
         .first()
-        .and_then(|&head| graph.revision(head).script.path.parent().map(Path::to_path_buf))
+        .and_then(|&head| {
+            graph
+                .revision(head)
+                .script
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+        })
         .ok_or(NewRevisionError::AmbiguousVersionPath)
 }
 

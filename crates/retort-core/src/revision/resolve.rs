@@ -57,7 +57,7 @@ impl RevisionGraph {
                     let heads = self.real_heads.iter().copied().filter(|&head| {
                         branch_label
                             .as_ref()
-                            .is_none_or(|label| self.revisions[head].branch_labels.contains(label))
+                            .is_none_or(|label| self.has_label(head, label))
                     });
                     return heads
                         .map(|head| self.walk(WalkStart::Revision(head), steps, None, true))
@@ -75,7 +75,10 @@ impl RevisionGraph {
     }
 
     /// Resolve every element and keep the revisions (dropping `base`).
-    pub fn get_revision_indices(&self, identifier: &str) -> Result<Vec<RevisionIndex>, RevisionError> {
+    pub fn get_revision_indices(
+        &self,
+        identifier: &str,
+    ) -> Result<Vec<RevisionIndex>, RevisionError> {
         Ok(self
             .get_revisions(identifier)?
             .into_iter()
@@ -112,14 +115,18 @@ impl RevisionGraph {
     }
 
     /// The single head (of a branch, when `branch_label` is given); several are an error.
-    pub fn current_head(&self, branch_label: Option<&str>) -> Result<Option<RevisionIndex>, RevisionError> {
+    pub fn current_head(
+        &self,
+        branch_label: Option<&str>,
+    ) -> Result<Option<RevisionIndex>, RevisionError> {
         let heads = match branch_label {
             Some(label) => self.filter_for_lineage(&self.heads, label, false)?,
             None => self.heads.clone(),
         };
         if heads.len() > 1 {
             return Err(RevisionError::MultipleHeads {
-                argument: branch_label.map_or_else(|| "head".to_owned(), |label| format!("{label}@head")),
+                argument: branch_label
+                    .map_or_else(|| "head".to_owned(), |label| format!("{label}@head")),
                 heads: self.ids(&heads),
             });
         }
@@ -147,7 +154,9 @@ impl RevisionGraph {
         id: Option<&str>,
         check_branch: Option<&str>,
     ) -> Result<Option<RevisionIndex>, RevisionError> {
-        let branch_revision = check_branch.map(|label| self.resolve_branch(label)).transpose()?;
+        let branch_revision = check_branch
+            .map(|label| self.resolve_branch(label))
+            .transpose()?;
         let Some(id) = id else {
             return Ok(None);
         };
@@ -166,14 +175,22 @@ impl RevisionGraph {
         Ok(Some(revision))
     }
 
-    fn revision_for_prefix(&self, prefix: &str, check_branch: Option<&str>) -> Result<RevisionIndex, RevisionError> {
+    fn revision_for_prefix(
+        &self,
+        prefix: &str,
+        check_branch: Option<&str>,
+    ) -> Result<RevisionIndex, RevisionError> {
         // Alembic matches prefixes against every key longer than three characters, labels
         // included.
         let keys = self
             .revisions
             .iter()
             .map(|r| (r.id(), self.by_id[r.id()]))
-            .chain(self.labels_in_order.iter().map(|l| (l.as_str(), self.by_label[l])));
+            .chain(
+                self.labels_in_order
+                    .iter()
+                    .map(|l| (l.as_str(), self.by_label[l])),
+            );
         let mut matches: Vec<(&str, RevisionIndex)> = keys
             .filter(|(key, _)| key.chars().count() > 3 && key.starts_with(prefix))
             .collect();
@@ -264,7 +281,12 @@ impl RevisionGraph {
             } else {
                 match current {
                     WalkStart::Base => Vec::new(),
-                    WalkStart::Nothing => self.heads.iter().copied().map(WalkStart::Revision).collect(),
+                    WalkStart::Nothing => self
+                        .heads
+                        .iter()
+                        .copied()
+                        .map(WalkStart::Revision)
+                        .collect(),
                     WalkStart::Revision(index) => {
                         let down = &self.revisions[index].down;
                         if down.is_empty() {

@@ -73,11 +73,23 @@ pub struct RevisionScript {
 
 impl RevisionScript {
     /// The first paragraph of the header: the message given to `revision -m`.
+    /// (Alembic's `doc`: the text before the first blank line; here also before the first
+    /// header field, for files whose message runs straight into `-- Revision ID:`.)
     pub fn doc(&self) -> &str {
-        self.long_doc
-            .split("\n\n")
-            .next()
-            .unwrap_or_default()
+        let mut end = 0;
+        for line in self.long_doc.split_inclusive('\n') {
+            let text = line.trim_end();
+            if text.is_empty()
+                || FIELDS.iter().any(|field| {
+                    text.strip_prefix(field)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                })
+            {
+                break;
+            }
+            end += line.len();
+        }
+        self.long_doc[..end].trim_end()
     }
 
     pub fn section(&self, direction: Direction) -> Option<&Section> {
@@ -265,7 +277,9 @@ fn parse_header(path: &Path, lines: &[&str]) -> Result<Header, ScriptParseError>
         down_revisions,
         depends_on: split_list(depends_on.as_ref()),
         branch_labels: split_list(branch_labels.as_ref()),
-        create_date: create_date.map(|(_, value)| value).filter(|v| !v.is_empty()),
+        create_date: create_date
+            .map(|(_, value)| value)
+            .filter(|v| !v.is_empty()),
         long_doc: doc_lines.join("\n").trim().to_owned(),
     })
 }
@@ -287,18 +301,14 @@ struct Sections {
     downgrade: Option<Section>,
 }
 
-fn parse_sections(
-    path: &Path,
-    lines: &[&str],
-    start: usize,
-) -> Result<Sections, ScriptParseError> {
+fn parse_sections(path: &Path, lines: &[&str], start: usize) -> Result<Sections, ScriptParseError> {
     let mut upgrade: Option<Section> = None;
     let mut downgrade: Option<Section> = None;
     let mut current: Option<(Direction, usize, bool)> = None; // direction, first index, transactional
     let finish = |current: Option<(Direction, usize, bool)>,
-                      end: usize,
-                      upgrade: &mut Option<Section>,
-                      downgrade: &mut Option<Section>| {
+                  end: usize,
+                  upgrade: &mut Option<Section>,
+                  downgrade: &mut Option<Section>| {
         if let Some((direction, first, transactional)) = current {
             let section = Section {
                 sql: lines[first..end].join("\n"),
@@ -318,8 +328,12 @@ fn parse_sections(
         if let Some(directive) = trimmed.strip_prefix(DIRECTIVE_PREFIX) {
             let (direction, transactional) = parse_directive(path, line_number, directive)?;
             let seen = match direction {
-                Direction::Upgrade => upgrade.is_some() || matches!(current, Some((Direction::Upgrade, ..))),
-                Direction::Downgrade => downgrade.is_some() || matches!(current, Some((Direction::Downgrade, ..))),
+                Direction::Upgrade => {
+                    upgrade.is_some() || matches!(current, Some((Direction::Upgrade, ..)))
+                }
+                Direction::Downgrade => {
+                    downgrade.is_some() || matches!(current, Some((Direction::Downgrade, ..)))
+                }
             };
             if seen {
                 return Err(ScriptParseError::DuplicateSection {
@@ -419,7 +433,9 @@ mod tests {
     fn errors_name_the_line() {
         assert_eq!(
             parse("-- m\n-- retort:upgrade\n").unwrap_err(),
-            ScriptParseError::MissingRevisionId { path: "v/a.sql".into() }
+            ScriptParseError::MissingRevisionId {
+                path: "v/a.sql".into()
+            }
         );
         assert!(matches!(
             parse("-- Revision ID: a1\n-- retort:upgrade\n-- retort:upgrade\n").unwrap_err(),

@@ -1,7 +1,10 @@
 //! "Did you mean" suggestions for mistyped revision ids and labels.
 
 /// The candidate closest to `typed`, if one is close enough to be a plausible typo.
-pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a String>) -> Option<String> {
+pub fn closest<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a String>,
+) -> Option<String> {
     similar(typed, candidates, 1).into_iter().next()
 }
 
@@ -17,7 +20,11 @@ pub fn similar<'a>(
         .filter(|(score, _)| *score >= 0.7)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    scored.into_iter().take(limit).map(|(_, c)| c.clone()).collect()
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, c)| c.clone())
+        .collect()
 }
 
 fn score(typed: &str, candidate: &str) -> f64 {

@@ -75,7 +75,11 @@ impl RevisionGraph {
             ..WalkOptions::default()
         };
         let mut path = self
-            .iterate(Endpoint::Identifier(target), Endpoint::Revisions(current), options)
+            .iterate(
+                Endpoint::Identifier(target),
+                Endpoint::Revisions(current),
+                options,
+            )
             .map_err(|error| match error {
                 RevisionError::RangeNotAncestor { .. } => RevisionError::InvalidDestination {
                     target: target.to_owned(),
@@ -99,20 +103,26 @@ impl RevisionGraph {
             select_for_downgrade: true,
             ..WalkOptions::default()
         };
-        self.iterate(Endpoint::Revisions(current), Endpoint::Identifier(target), options)
-            .map_err(|error| match error {
-                RevisionError::RangeNotAncestor { .. } => RevisionError::InvalidDestination {
-                    target: target.to_owned(),
-                    direction: "downgrade",
-                },
-                other => other,
-            })
+        self.iterate(
+            Endpoint::Revisions(current),
+            Endpoint::Identifier(target),
+            options,
+        )
+        .map_err(|error| match error {
+            RevisionError::RangeNotAncestor { .. } => RevisionError::InvalidDestination {
+                target: target.to_owned(),
+                direction: "downgrade",
+            },
+            other => other,
+        })
     }
 
     fn endpoint_points(&self, endpoint: Endpoint<'_>) -> Result<Vec<Point>, RevisionError> {
         match endpoint {
             Endpoint::Identifier(text) => self.get_revisions(text),
-            Endpoint::Revisions(indices) => Ok(indices.iter().map(|&i| Point::Revision(i)).collect()),
+            Endpoint::Revisions(indices) => {
+                Ok(indices.iter().map(|&i| Point::Revision(i)).collect())
+            }
         }
     }
 
@@ -155,7 +165,7 @@ impl RevisionGraph {
                         let active = self.filter_for_lineage(&applied, label, false)?;
                         let below: HashSet<RevisionIndex> = active
                             .iter()
-                            .flat_map(|&i| self.revisions[i].normalized_down())
+                            .flat_map(|&i| self.revisions[i].normalized_down().iter().copied())
                             .collect();
                         let tips: Vec<WalkStart> = active
                             .iter()
@@ -174,7 +184,12 @@ impl RevisionGraph {
                 if starts.len() > 1 {
                     return Err(RevisionError::AmbiguousUpgrade);
                 }
-                let point = self.walk(starts[0], relative.steps, branch_label, assert_relative_length)?;
+                let point = self.walk(
+                    starts[0],
+                    relative.steps,
+                    branch_label,
+                    assert_relative_length,
+                )?;
                 if point == Point::Nowhere {
                     return Err(RevisionError::RelativeTooShort {
                         relative: format!("{:+}", relative.steps),
@@ -184,7 +199,12 @@ impl RevisionGraph {
                 return Ok(vec![point]);
             };
             let start = self.walk_start(symbol, None)?;
-            return Ok(vec![self.walk(start, relative.steps, branch_label, assert_relative_length)?]);
+            return Ok(vec![self.walk(
+                start,
+                relative.steps,
+                branch_label,
+                assert_relative_length,
+            )?]);
         }
         let Some(symbol) = relative.symbol else {
             return Err(RevisionError::RelativeTooShort {
@@ -193,10 +213,19 @@ impl RevisionGraph {
             });
         };
         let start = self.walk_start(symbol, branch_label)?;
-        Ok(vec![self.walk(start, relative.steps, None, assert_relative_length)?])
+        Ok(vec![self.walk(
+            start,
+            relative.steps,
+            None,
+            assert_relative_length,
+        )?])
     }
 
-    fn walk_start(&self, symbol: &str, branch_label: Option<&str>) -> Result<WalkStart, RevisionError> {
+    fn walk_start(
+        &self,
+        symbol: &str,
+        branch_label: Option<&str>,
+    ) -> Result<WalkStart, RevisionError> {
         let identifier = match branch_label {
             Some(label) => format!("{label}@{symbol}"),
             None => symbol.to_owned(),
@@ -219,7 +248,9 @@ impl RevisionGraph {
                 Some((label, symbol)) if !label.is_empty() => (Some(label.to_owned()), symbol),
                 _ => (None, target.rsplit_once('@').map_or(target, |(_, s)| s)),
             };
-            let point = self.get_revision(symbol)?.map_or(Point::Base, Point::Revision);
+            let point = self
+                .get_revision(symbol)?
+                .map_or(Point::Base, Point::Revision);
             return Ok((label, point));
         };
         let steps = relative.steps;
@@ -232,21 +263,28 @@ impl RevisionGraph {
                 });
             };
             let start = self.walk_start(symbol, None)?;
-            let point = self.walk(start, steps, branch_label.as_deref(), assert_relative_length)?;
+            let point = self.walk(
+                start,
+                steps,
+                branch_label.as_deref(),
+                assert_relative_length,
+            )?;
             if point == Point::Nowhere {
                 return Err(RevisionError::WalkedTooFar);
             }
             return Ok((branch_label, point));
         }
         let relative_to_current = relative.symbol.is_none();
-        let symbol: String = match relative.symbol {
-            Some(symbol) => symbol.to_owned(),
-            None => {
+        let symbol: String = if let Some(symbol) = relative.symbol {
+            symbol.to_owned()
+        } else {
+            {
                 let current_points = self.endpoint_points(current)?;
                 let current_revisions: Vec<RevisionIndex> =
                     current_points.iter().filter_map(|p| p.revision()).collect();
                 if let Some(label) = &branch_label {
-                    let mut on_branch = self.filter_for_lineage(&current_revisions, label, false)?;
+                    let mut on_branch =
+                        self.filter_for_lineage(&current_revisions, label, false)?;
                     if on_branch.is_empty() {
                         let all_current = self.all_current(&current_revisions);
                         on_branch = self.filter_for_lineage(&all_current, label, false)?;
@@ -304,12 +342,12 @@ impl RevisionGraph {
                 let mut branch = branch.to_owned();
                 if let Some(index) = self.get_revision(&branch)? {
                     if self.id(index) == branch {
-                        if let Some(label) = self.revisions[index].branch_labels.iter().next() {
-                            branch.clone_from(label);
+                        if let Some(label) = self.labels_of(index).first() {
+                            (*label).clone_into(&mut branch);
                         }
                     }
                 }
-                targets.retain(|&t| self.revisions[t].branch_labels.contains(&branch));
+                targets.retain(|&t| self.has_label(t, &branch));
             }
         }
 
@@ -334,12 +372,14 @@ impl RevisionGraph {
                 }
             }
         }
-        let mut current: Vec<RevisionIndex> = lower_points.iter().filter_map(|p| p.revision()).collect();
+        let mut current: Vec<RevisionIndex> =
+            lower_points.iter().filter_map(|p| p.revision()).collect();
         let mut inclusive_lower: Vec<RevisionIndex> = current.clone();
         if lower_points.first() == Some(&Point::Nowhere) {
             // A relative lower bound that walked off the graph: resolve it as a downgrade target.
             if let Endpoint::Identifier(text) = lower {
-                let (_, point) = self.parse_downgrade_target(upper, text, options.assert_relative_length)?;
+                let (_, point) =
+                    self.parse_downgrade_target(upper, text, options.assert_relative_length)?;
                 current = point.revision().into_iter().collect();
                 inclusive_lower.clone_from(&current);
             }
@@ -347,7 +387,8 @@ impl RevisionGraph {
 
         let mut current_set = self.ancestors_checked(&current, true)?;
         current_set.extend(current.iter().copied());
-        let mut needs: HashSet<RevisionIndex> = required.difference(&current_set).copied().collect();
+        let mut needs: HashSet<RevisionIndex> =
+            required.difference(&current_set).copied().collect();
         if options.inclusive {
             needs.extend(inclusive_lower.iter().copied());
         }
@@ -369,7 +410,9 @@ impl RevisionGraph {
         options: WalkOptions,
     ) -> Result<(Vec<RevisionIndex>, Vec<RevisionIndex>), RevisionError> {
         let (branch_label, target) = match lower {
-            Endpoint::Identifier(text) => self.parse_downgrade_target(upper, text, options.assert_relative_length)?,
+            Endpoint::Identifier(text) => {
+                self.parse_downgrade_target(upper, text, options.assert_relative_length)?
+            }
             Endpoint::Revisions([only]) => (None, Point::Revision(*only)),
             Endpoint::Revisions(_) => (None, Point::Base),
         };
@@ -397,7 +440,9 @@ impl RevisionGraph {
 
         let removable = self.descendant_set(&roots, true);
         let active = self.ancestor_set(&heads, true);
-        let mut selected: Vec<RevisionIndex> = (0..self.len()).filter(|&i| removable[i] && active[i]).collect();
+        let mut selected: Vec<RevisionIndex> = (0..self.len())
+            .filter(|&i| removable[i] && active[i])
+            .collect();
         if options.implicit_base {
             let below_roots = self.ancestor_set(&roots, true);
             for index in 0..self.len() {
@@ -419,7 +464,11 @@ impl RevisionGraph {
 
     /// Alembic's `_topological_sort`: from the heads down, finishing a branch before moving to
     /// the next unless another head still needs the candidate; ties broken by file order.
-    pub(crate) fn topological_sort(&self, revisions: &[RevisionIndex], heads: &[RevisionIndex]) -> Vec<RevisionIndex> {
+    pub(crate) fn topological_sort(
+        &self,
+        revisions: &[RevisionIndex],
+        heads: &[RevisionIndex],
+    ) -> Vec<RevisionIndex> {
         let mut todo = vec![false; self.len()];
         let mut remaining = 0usize;
         for &revision in revisions {
@@ -427,11 +476,14 @@ impl RevisionGraph {
                 remaining += 1;
             }
         }
-        let mut current_heads: Vec<RevisionIndex> = heads.iter().copied().filter(|&h| todo[h]).collect();
+        let mut current_heads: Vec<RevisionIndex> =
+            heads.iter().copied().filter(|&h| todo[h]).collect();
         current_heads.sort_unstable();
         current_heads.dedup();
-        let mut ancestors_by_head: Vec<Vec<bool>> =
-            current_heads.iter().map(|&h| self.ancestor_set(&[h], true)).collect();
+        let mut ancestors_by_head: Vec<Vec<bool>> = current_heads
+            .iter()
+            .map(|&h| self.ancestor_set(&[h], true))
+            .collect();
 
         let mut output = Vec::with_capacity(remaining);
         let mut candidate_index = 0usize;
@@ -452,7 +504,8 @@ impl RevisionGraph {
             let revision = &self.revisions[candidate];
             let to_add: Vec<RevisionIndex> = revision
                 .normalized_down()
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|&r| todo[r] && !current_heads.contains(&r))
                 .collect();
             if to_add.is_empty() {
@@ -488,70 +541,94 @@ impl RevisionGraph {
     }
 
     /// Ancestors of `targets` (including them) as a membership table.
-    pub(crate) fn ancestor_set(&self, targets: &[RevisionIndex], include_dependencies: bool) -> Vec<bool> {
+    pub(crate) fn ancestor_set(
+        &self,
+        targets: &[RevisionIndex],
+        include_dependencies: bool,
+    ) -> Vec<bool> {
         self.related(targets, |index| {
             if include_dependencies {
                 self.revisions[index].normalized_down()
             } else {
-                self.revisions[index].down.clone()
+                &self.revisions[index].down
             }
         })
     }
 
     /// Descendants of `targets` (including them) as a membership table.
-    pub(crate) fn descendant_set(&self, targets: &[RevisionIndex], include_dependencies: bool) -> Vec<bool> {
+    pub(crate) fn descendant_set(
+        &self,
+        targets: &[RevisionIndex],
+        include_dependencies: bool,
+    ) -> Vec<bool> {
         self.related(targets, |index| {
             if include_dependencies {
-                self.revisions[index].all_next.clone()
+                &self.revisions[index].all_next
             } else {
-                self.revisions[index].next.clone()
+                &self.revisions[index].next
             }
         })
     }
 
-    pub(crate) fn ancestor_list(&self, targets: &[RevisionIndex], include_dependencies: bool) -> Vec<RevisionIndex> {
+    pub(crate) fn ancestor_list(
+        &self,
+        targets: &[RevisionIndex],
+        include_dependencies: bool,
+    ) -> Vec<RevisionIndex> {
         let set = self.ancestor_set(targets, include_dependencies);
         (0..self.len()).filter(|&i| set[i]).collect()
     }
 
-    fn related(&self, targets: &[RevisionIndex], step: impl Fn(RevisionIndex) -> Vec<RevisionIndex>) -> Vec<bool> {
+    fn related<'a>(
+        &'a self,
+        targets: &[RevisionIndex],
+        step: impl Fn(RevisionIndex) -> &'a [RevisionIndex],
+    ) -> Vec<bool> {
         let mut seen = vec![false; self.len()];
         let mut todo: Vec<RevisionIndex> = targets.to_vec();
         while let Some(index) = todo.pop() {
             if std::mem::replace(&mut seen[index], true) {
                 continue;
             }
-            todo.extend(step(index));
+            todo.extend_from_slice(step(index));
         }
         seen
     }
 
     /// Ancestors with Alembic's `check=True`: a requested revision must not be an ancestor of
     /// another requested one.
-    fn ancestors_checked(&self, targets: &[RevisionIndex], include_dependencies: bool) -> Result<HashSet<RevisionIndex>, RevisionError> {
+    fn ancestors_checked(
+        &self,
+        targets: &[RevisionIndex],
+        include_dependencies: bool,
+    ) -> Result<HashSet<RevisionIndex>, RevisionError> {
         self.related_checked(targets, |index| {
             if include_dependencies {
                 self.revisions[index].normalized_down()
             } else {
-                self.revisions[index].down.clone()
+                &self.revisions[index].down
             }
         })
     }
 
-    fn descendants_checked(&self, targets: &[RevisionIndex], include_dependencies: bool) -> Result<HashSet<RevisionIndex>, RevisionError> {
-        self.related_checked(targets, |index| {
-            if include_dependencies {
-                self.revisions[index].all_next.clone()
-            } else {
-                self.revisions[index].next.clone()
-            }
-        })
-    }
-
-    fn related_checked(
+    fn descendants_checked(
         &self,
         targets: &[RevisionIndex],
-        step: impl Fn(RevisionIndex) -> Vec<RevisionIndex>,
+        include_dependencies: bool,
+    ) -> Result<HashSet<RevisionIndex>, RevisionError> {
+        self.related_checked(targets, |index| {
+            if include_dependencies {
+                &self.revisions[index].all_next
+            } else {
+                &self.revisions[index].next
+            }
+        })
+    }
+
+    fn related_checked<'a>(
+        &'a self,
+        targets: &[RevisionIndex],
+        step: impl Fn(RevisionIndex) -> &'a [RevisionIndex],
     ) -> Result<HashSet<RevisionIndex>, RevisionError> {
         let mut seen = HashSet::new();
         for &target in targets {
@@ -562,7 +639,7 @@ impl RevisionGraph {
                 if !seen.insert(index) {
                     continue;
                 }
-                todo.extend(step(index));
+                todo.extend_from_slice(step(index));
             }
             let overlaps: Vec<&str> = targets
                 .iter()

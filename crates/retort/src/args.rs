@@ -1,0 +1,169 @@
+//! The command line, and nothing else: clap types only. `settings.rs` turns them into what the
+//! commands run with.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "retort",
+    version,
+    about = "Database schema migrations with Alembic's workflow: PostgreSQL, SQLite, MySQL/MariaDB.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: retort.toml in this directory or the nearest parent)
+    #[arg(
+        short = 'c',
+        long = "config",
+        global = true,
+        value_name = "PATH",
+        env = "RETORT_CONFIG"
+    )]
+    pub config: Option<PathBuf>,
+    /// Use the [env.NAME] section of retort.toml
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Database URL, overriding the configuration and DATABASE_URL
+    #[arg(long = "url", global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// Extra key=value settings, available to templates and hooks
+    #[arg(short = 'x', global = true, value_name = "KEY=VALUE")]
+    pub extra: Vec<String>,
+    /// Print machine-readable JSON instead of text (read commands)
+    #[arg(long = "json", global = true)]
+    pub json: bool,
+    /// Print only data and errors
+    #[arg(short = 'q', long = "quiet", global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new project: retort.toml, migrations/ and schema/
+    Init(InitArgs),
+    /// List the templates `init` can use
+    ListTemplates,
+    /// Create a new revision file
+    Revision(RevisionArgs),
+    /// Create a revision that merges several heads into one
+    Merge(MergeArgs),
+    /// Show the heads of the revision graph
+    Heads(HeadsArgs),
+    /// Show the branch points of the revision graph
+    Branches(VerboseArgs),
+    /// List revisions from the heads down to the bases
+    History(HistoryArgs),
+    /// Show the revision(s) an identifier denotes
+    Show(ShowArgs),
+    /// Open revision file(s) in $EDITOR
+    Edit(ShowArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Project directory (default: the current directory)
+    pub directory: Option<PathBuf>,
+    /// Template to use (see `retort list-templates`)
+    #[arg(short = 't', long = "template", default_value = "generic")]
+    pub template: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RevisionArgs {
+    /// Message describing the revision (its first header line and file name slug)
+    #[arg(short = 'm', long = "message")]
+    pub message: Option<String>,
+    /// Fill the revision by comparing the declared schema with the database
+    #[arg(long = "autogenerate")]
+    pub autogenerate: bool,
+    /// Revision(s) to base the new one on: a head, `base` for a new root, or `label@head`
+    #[arg(long = "head", value_name = "REV")]
+    pub head: Option<String>,
+    /// Allow a non-head revision as the parent (starts a new branch)
+    #[arg(long = "splice")]
+    pub splice: bool,
+    /// Branch label to give the new revision
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_label: Vec<String>,
+    /// Revision(s) or label(s) the new revision depends on
+    #[arg(long = "depends-on", value_name = "REV")]
+    pub depends_on: Vec<String>,
+    /// Use this id instead of a random one
+    #[arg(long = "rev-id", value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// Version location to write the file into
+    #[arg(long = "version-path", value_name = "DIR")]
+    pub version_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Revisions to merge, or `heads` for all heads
+    #[arg(required = true, value_name = "REVS")]
+    pub revisions: Vec<String>,
+    #[arg(short = 'm', long = "message")]
+    pub message: Option<String>,
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_label: Vec<String>,
+    #[arg(long = "rev-id", value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// Allow merging revisions that are not heads
+    #[arg(long = "splice")]
+    pub splice: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerboseArgs {
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HeadsArgs {
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+    /// Treat dependencies as parents: a revision something depends on is not a head
+    #[arg(long = "resolve-dependencies")]
+    pub resolve_dependencies: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Range `[start]:[end]`, for example `base:head`, `ae10:`, `-3:current`
+    #[arg(
+        short = 'r',
+        long = "rev-range",
+        value_name = "RANGE",
+        allow_hyphen_values = true
+    )]
+    pub rev_range: Option<String>,
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+    /// Mark the revisions applied to the database
+    #[arg(short = 'i', long = "indicate-current")]
+    pub indicate_current: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Revision identifier
+    #[arg(allow_hyphen_values = true)]
+    pub revision: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,12 @@
+//! One module per verb. Each resolves its arguments, calls the core and prints.
+
+pub mod branches;
+pub mod completions;
+pub mod edit;
+pub mod heads;
+pub mod history;
+pub mod init;
+pub mod list_templates;
+pub mod merge;
+pub mod revision;
+pub mod show;
