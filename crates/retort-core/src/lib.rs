@@ -18,3 +18,4 @@
 pub mod config;
 pub mod project_template;
 pub mod revision;
+pub mod runner;

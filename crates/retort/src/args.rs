@@ -67,6 +67,16 @@ pub enum Command {
     Show(ShowArgs),
     /// Open revision file(s) in $EDITOR
     Edit(ShowArgs),
+    /// Apply revisions up to a target (default `head`)
+    Upgrade(UpgradeArgs),
+    /// Revert revisions down to a target
+    Downgrade(DowngradeArgs),
+    /// Show the revision(s) applied to the database
+    Current(VerboseArgs),
+    /// Record revisions in the version table without running them
+    Stamp(StampArgs),
+    /// Create the version table if it does not exist
+    EnsureVersion(SqlArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -166,4 +176,46 @@ pub struct ShowArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Target revision (default `head`); with --sql also a `start:end` range
+    #[arg(default_value = "head", allow_hyphen_values = true)]
+    pub revision: String,
+    /// Print the SQL instead of running it
+    #[arg(long = "sql")]
+    pub sql: bool,
+    /// Give up when another run holds the migration lock longer than this many seconds
+    #[arg(long = "lock-timeout", value_name = "SECONDS")]
+    pub lock_timeout: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DowngradeArgs {
+    /// Target revision (`-1`, `base`, an id, …); with --sql a `start:end` range
+    #[arg(allow_hyphen_values = true)]
+    pub revision: String,
+    #[arg(long = "sql")]
+    pub sql: bool,
+    #[arg(long = "lock-timeout", value_name = "SECONDS")]
+    pub lock_timeout: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// Revision(s) to record, or `heads`, or `base`
+    #[arg(required = true, allow_hyphen_values = true)]
+    pub revisions: Vec<String>,
+    /// Empty the version table first
+    #[arg(long = "purge")]
+    pub purge: bool,
+    #[arg(long = "sql")]
+    pub sql: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    #[arg(long = "sql")]
+    pub sql: bool,
 }

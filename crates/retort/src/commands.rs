@@ -2,11 +2,13 @@
 
 pub mod branches;
 pub mod completions;
+pub mod current;
 pub mod edit;
 pub mod heads;
 pub mod history;
 pub mod init;
 pub mod list_templates;
 pub mod merge;
+pub mod migrate;
 pub mod revision;
 pub mod show;

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod connect;
 mod diagnostics;
 mod display;
 mod printer;
@@ -38,6 +39,11 @@ fn run(settings: &GlobalSettings, command: &Command) -> Result<ExitCode, CliErro
         Command::History(args) => commands::history::run(settings, args),
         Command::Show(args) => commands::show::run(settings, args),
         Command::Edit(args) => commands::edit::run(settings, args),
+        Command::Upgrade(args) => commands::migrate::upgrade(settings, args),
+        Command::Downgrade(args) => commands::migrate::downgrade(settings, args),
+        Command::Current(args) => commands::current::run(settings, args),
+        Command::Stamp(args) => commands::migrate::stamp(settings, args),
+        Command::EnsureVersion(args) => commands::migrate::ensure_version(settings, args),
         Command::Completions(args) => commands::completions::run(args),
     }
 }

@@ -5,8 +5,8 @@
 pub const MAX_REVISION_ID_LENGTH: usize = 32;
 
 /// Characters that the identifier grammar gives a meaning to (Alembic refuses the same four),
-/// plus separators that the file header uses.
-const FORBIDDEN_CHARACTERS: [char; 5] = ['@', '-', '+', ':', ','];
+/// plus separators that the file header uses, and quotes (ids are written into SQL).
+const FORBIDDEN_CHARACTERS: [char; 9] = ['@', '-', '+', ':', ',', '\'', '"', '\\', ';'];
 
 /// Check that `id` can be a revision id. Returns the reason when it cannot.
 pub fn validate_revision_id(id: &str) -> Result<(), String> {

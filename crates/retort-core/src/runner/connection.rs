@@ -1,0 +1,103 @@
+//! What the runner needs from a database. One implementation per dialect crate (and one that
+//! writes offline SQL); the runner never sees a driver.
+
+use super::split::Escapes;
+
+/// Alembic's version table, by name. Why this exact shape: a database that Alembic migrated
+/// must be continued by retort and back, so the table, column and constraint names are
+/// Alembic's (`alembic_version(version_num VARCHAR(32) NOT NULL)`, primary key
+/// `alembic_version_pkc`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionTable {
+    pub name: String,
+    pub schema: Option<String>,
+}
+
+impl Default for VersionTable {
+    fn default() -> Self {
+        Self {
+            name: "alembic_version".to_owned(),
+            schema: None,
+        }
+    }
+}
+
+impl VersionTable {
+    /// Alembic names the key `<table>_pkc`.
+    pub fn primary_key_name(&self) -> String {
+        format!("{}_pkc", self.name)
+    }
+}
+
+/// A failure reported by the database (or the driver), in its own words.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{message}")]
+pub struct DatabaseError {
+    pub message: String,
+}
+
+impl DatabaseError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// A connection the runner can migrate through.
+///
+/// Every method that changes the database does so in the current transaction, if one is open.
+pub trait Connection {
+    /// `postgresql`, `sqlite`, `mysql`.
+    fn dialect(&self) -> &'static str;
+
+    /// Whether DDL takes part in transactions (PostgreSQL, SQLite: yes; MySQL: no, each DDL
+    /// statement commits).
+    fn transactional_ddl(&self) -> bool;
+
+    /// How string literals escape quotes, for splitting statements.
+    fn escapes(&self) -> Escapes {
+        Escapes::Standard
+    }
+
+    /// Run one statement.
+    fn execute(&mut self, sql: &str) -> Result<(), DatabaseError>;
+
+    fn begin(&mut self) -> Result<(), DatabaseError>;
+    fn commit(&mut self) -> Result<(), DatabaseError>;
+    fn rollback(&mut self) -> Result<(), DatabaseError>;
+
+    /// Take the migration lock, waiting up to `timeout` (forever when `None`); held until
+    /// [`Connection::unlock`]. Several runners against one database apply each revision once.
+    fn lock(&mut self, timeout: Option<std::time::Duration>) -> Result<(), DatabaseError>;
+    fn unlock(&mut self) -> Result<(), DatabaseError>;
+
+    /// Whether the version table exists.
+    fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError>;
+    /// Create it (Alembic's DDL), in the current transaction.
+    fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError>;
+    /// The rows of the version table (one per applied head).
+    fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError>;
+    fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError>;
+    fn update_version(
+        &mut self,
+        table: &VersionTable,
+        from: &str,
+        to: &str,
+    ) -> Result<(), DatabaseError>;
+    fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError>;
+    /// `DELETE FROM` the whole table (`stamp --purge`).
+    fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError>;
+
+    /// Note what follows (`Running upgrade a -> b`). Only an offline script writes it down.
+    fn annotate(&mut self, text: &str) {
+        let _ = text;
+    }
+
+    /// A statement that cannot run inside a transaction on this database (`CREATE INDEX
+    /// CONCURRENTLY`, `VACUUM`), if `sql` is one.
+    fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
+        let _ = sql;
+        None
+    }
+}

@@ -1,0 +1,189 @@
+//! Offline mode (`--sql`): a [`Connection`] that writes the SQL it is given instead of running
+//! it, so the script comes from the same loop as an online run.
+
+use super::connection::{Connection, DatabaseError, VersionTable};
+use super::split::Escapes;
+
+/// SQL text of Alembic's version table per dialect, shared by the online connections (DDL) and
+/// the offline script (everything, values as literals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlDialect {
+    Postgres,
+    Sqlite,
+    Mysql,
+}
+
+impl SqlDialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            SqlDialect::Postgres => "postgresql",
+            SqlDialect::Sqlite => "sqlite",
+            SqlDialect::Mysql => "mysql",
+        }
+    }
+
+    /// Quote an identifier, doubling the quote character inside it.
+    pub fn quote_identifier(self, name: &str) -> String {
+        match self {
+            SqlDialect::Mysql => format!("`{}`", name.replace('`', "``")),
+            SqlDialect::Postgres | SqlDialect::Sqlite => {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            }
+        }
+    }
+
+    /// `schema.table`, quoted.
+    pub fn table_name(self, table: &VersionTable) -> String {
+        match &table.schema {
+            Some(schema) => format!(
+                "{}.{}",
+                self.quote_identifier(schema),
+                self.quote_identifier(&table.name)
+            ),
+            None => self.quote_identifier(&table.name),
+        }
+    }
+
+    /// Alembic's DDL for the version table.
+    pub fn create_version_table(self, table: &VersionTable) -> String {
+        format!(
+            "CREATE TABLE {} (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
+            self.table_name(table),
+            self.quote_identifier(&table.primary_key_name())
+        )
+    }
+
+    pub fn escapes(self) -> Escapes {
+        match self {
+            SqlDialect::Mysql => Escapes::Backslash,
+            SqlDialect::Postgres | SqlDialect::Sqlite => Escapes::Standard,
+        }
+    }
+}
+
+/// A string literal. Revision ids cannot hold quotes or backslashes, but quote anyway.
+fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The offline script being written.
+#[derive(Debug)]
+pub struct OfflineScript {
+    dialect: SqlDialect,
+    /// The rows the script starts from (the start of the range; empty from base).
+    starting_rows: Vec<String>,
+    output: String,
+}
+
+impl OfflineScript {
+    pub fn new(dialect: SqlDialect, starting_rows: Vec<String>) -> Self {
+        Self {
+            dialect,
+            starting_rows,
+            output: String::new(),
+        }
+    }
+
+    pub fn into_sql(self) -> String {
+        self.output
+    }
+
+    fn write(&mut self, sql: &str) {
+        self.output.push_str(sql.trim_end().trim_end_matches(';'));
+        self.output.push_str(";\n\n");
+    }
+}
+
+impl Connection for OfflineScript {
+    fn dialect(&self) -> &'static str {
+        self.dialect.name()
+    }
+    fn transactional_ddl(&self) -> bool {
+        self.dialect != SqlDialect::Mysql
+    }
+    fn escapes(&self) -> Escapes {
+        self.dialect.escapes()
+    }
+    fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.write(sql);
+        Ok(())
+    }
+    fn annotate(&mut self, text: &str) {
+        self.output.push_str(&format!("-- {text}\n\n"));
+    }
+    // SQLite scripts carry no BEGIN/COMMIT, as Alembic writes them (the sqlite3 shell runs
+    // each statement on its own).
+    fn begin(&mut self) -> Result<(), DatabaseError> {
+        if self.dialect != SqlDialect::Sqlite {
+            self.write("BEGIN");
+        }
+        Ok(())
+    }
+    fn commit(&mut self) -> Result<(), DatabaseError> {
+        if self.dialect != SqlDialect::Sqlite {
+            self.write("COMMIT");
+        }
+        Ok(())
+    }
+    fn rollback(&mut self) -> Result<(), DatabaseError> {
+        Ok(())
+    }
+    fn lock(&mut self, _timeout: Option<std::time::Duration>) -> Result<(), DatabaseError> {
+        Ok(())
+    }
+    fn unlock(&mut self) -> Result<(), DatabaseError> {
+        Ok(())
+    }
+    fn version_table_exists(&mut self, _table: &VersionTable) -> Result<bool, DatabaseError> {
+        // From base the script creates the table, as Alembic's does.
+        Ok(!self.starting_rows.is_empty())
+    }
+    fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        let sql = self.dialect.create_version_table(table);
+        self.write(&sql);
+        Ok(())
+    }
+    fn read_versions(&mut self, _table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
+        Ok(self.starting_rows.clone())
+    }
+    fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
+        let sql = format!(
+            "INSERT INTO {} (version_num) VALUES ({})",
+            self.dialect.table_name(table),
+            literal(id)
+        );
+        self.write(&sql);
+        Ok(())
+    }
+    fn update_version(
+        &mut self,
+        table: &VersionTable,
+        from: &str,
+        to: &str,
+    ) -> Result<(), DatabaseError> {
+        let sql = format!(
+            "UPDATE {} SET version_num={} WHERE {}.version_num = {}",
+            self.dialect.table_name(table),
+            literal(to),
+            self.dialect.table_name(table),
+            literal(from)
+        );
+        self.write(&sql);
+        Ok(())
+    }
+    fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
+        let sql = format!(
+            "DELETE FROM {} WHERE {}.version_num = {}",
+            self.dialect.table_name(table),
+            self.dialect.table_name(table),
+            literal(id)
+        );
+        self.write(&sql);
+        Ok(())
+    }
+    fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        let sql = format!("DELETE FROM {}", self.dialect.table_name(table));
+        self.write(&sql);
+        Ok(())
+    }
+}

@@ -1,0 +1,438 @@
+//! The migration loop. Online and offline (`--sql`) runs both go through [`run`].
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::connection::{Connection, DatabaseError, VersionTable};
+use super::plan::{
+    applied_heads, plan_downgrade, plan_stamp, plan_upgrade, Step, UnknownAppliedRevision,
+};
+use super::split::{split_statements, Statement};
+use crate::revision::error::RevisionError;
+use crate::revision::graph::RevisionGraph;
+use crate::revision::script::{Direction, Section};
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum Operation {
+    Upgrade {
+        target: String,
+    },
+    Downgrade {
+        target: String,
+    },
+    Stamp {
+        targets: Vec<String>,
+        purge: bool,
+    },
+    /// Create the version table if it is missing, nothing else.
+    EnsureVersionTable,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub version_table: VersionTable,
+    /// One transaction per revision (true) or one for the whole run.
+    pub transaction_per_migration: bool,
+    pub lock_timeout: Option<Duration>,
+}
+
+/// Progress, for the CLI's output or a library user's logs.
+pub trait Reporter {
+    fn step_started(&mut self, graph: &RevisionGraph, step: &Step, position: usize, total: usize) {
+        let _ = (graph, step, position, total);
+    }
+    fn step_finished(&mut self, graph: &RevisionGraph, step: &Step, elapsed: Duration) {
+        let _ = (graph, step, elapsed);
+    }
+}
+
+/// A reporter that reports nothing.
+pub struct Silent;
+impl Reporter for Silent {}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub steps: Vec<Step>,
+    /// Version-table rows after the run.
+    pub heads: Vec<String>,
+}
+
+/// Why a run stopped. Whatever the cause, the version table describes what was applied.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Revision(#[from] RevisionError),
+    #[error(transparent)]
+    UnknownApplied(#[from] UnknownAppliedRevision),
+    #[error("cannot {action}: {source}")]
+    Database {
+        action: String,
+        #[source]
+        source: DatabaseError,
+    },
+    #[error("revision {revision} ({path}:{line}) failed: {message}")]
+    Statement {
+        revision: String,
+        path: PathBuf,
+        line: usize,
+        statement: String,
+        message: String,
+        /// Lines of the statements of this revision that had already run (and, without
+        /// transactional DDL, stay applied).
+        applied_lines: Vec<usize>,
+        rolled_back: bool,
+    },
+    #[error("revision {revision} ({path}) has no downgrade section: it cannot be reverted")]
+    Irreversible { revision: String, path: PathBuf },
+    #[error("revision {revision} ({path}:{line}): {statement} cannot run inside a transaction")]
+    NeedsNoTransaction {
+        revision: String,
+        path: PathBuf,
+        line: usize,
+        statement: String,
+        direction: &'static str,
+    },
+}
+
+impl RunError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Revision(error) => error.hint(),
+            Self::UnknownApplied(_) => Some(
+                "restore the missing revision file, or re-stamp the database with `retort stamp --purge REV`".to_owned(),
+            ),
+            Self::Statement { applied_lines, rolled_back, revision, .. } => Some(if *rolled_back {
+                format!("nothing of revision {revision} was kept; fix the statement and run the command again")
+            } else if applied_lines.is_empty() {
+                format!("no statement of revision {revision} ran; the version table still names the previous revision")
+            } else {
+                format!(
+                    "this database commits DDL as it goes: the statements of {revision} starting on line(s) {} stay applied, and the version table still names the previous revision; undo them by hand or finish the revision, then re-run",
+                    applied_lines.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                )
+            }),
+            Self::Irreversible { .. } => Some(
+                "nothing was changed; add a `-- retort:downgrade` section, or stamp past it with `retort stamp`".to_owned(),
+            ),
+            Self::NeedsNoTransaction { direction, .. } => Some(format!(
+                "nothing was changed; mark the section `-- retort:{direction} transaction=false` to run it outside a transaction"
+            )),
+            Self::Database { .. } => None,
+        }
+    }
+}
+
+fn database(action: &str) -> impl FnOnce(DatabaseError) -> RunError + '_ {
+    move |source| RunError::Database {
+        action: action.to_owned(),
+        source,
+    }
+}
+
+/// Run `operation` against `connection`, holding the migration lock throughout.
+pub fn run(
+    connection: &mut dyn Connection,
+    graph: &RevisionGraph,
+    operation: &Operation,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<RunSummary, RunError> {
+    connection
+        .lock(options.lock_timeout)
+        .map_err(database("take the migration lock"))?;
+    let result = run_locked(connection, graph, operation, options, reporter);
+    let unlocked = connection
+        .unlock()
+        .map_err(database("release the migration lock"));
+    let summary = result?;
+    unlocked?;
+    Ok(summary)
+}
+
+/// The applied heads as the version table records them (no table: nothing applied).
+pub fn read_heads(
+    connection: &mut dyn Connection,
+    table: &VersionTable,
+) -> Result<Vec<String>, RunError> {
+    if connection
+        .version_table_exists(table)
+        .map_err(database("read the version table"))?
+    {
+        connection
+            .read_versions(table)
+            .map_err(database("read the version table"))
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+fn run_locked(
+    connection: &mut dyn Connection,
+    graph: &RevisionGraph,
+    operation: &Operation,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<RunSummary, RunError> {
+    let table = &options.version_table;
+    // State is read after the lock is taken: a concurrent run may just have applied revisions.
+    let table_exists = connection
+        .version_table_exists(table)
+        .map_err(database("read the version table"))?;
+    let rows = if table_exists {
+        connection
+            .read_versions(table)
+            .map_err(database("read the version table"))?
+    } else {
+        Vec::new()
+    };
+
+    let steps = match operation {
+        Operation::EnsureVersionTable => {
+            if !table_exists {
+                in_transaction(connection, |c| c.create_version_table(table))
+                    .map_err(database("create the version table"))?;
+            }
+            return Ok(RunSummary {
+                steps: Vec::new(),
+                heads: rows,
+            });
+        }
+        Operation::Stamp { targets, purge } => {
+            let current = if *purge {
+                Vec::new()
+            } else {
+                applied_heads(graph, &rows)?
+            };
+            let wanted = plan_stamp(graph, &current, targets, *purge)?;
+            let wanted_ids: Vec<String> = wanted.iter().map(|&i| graph.id(i).to_owned()).collect();
+            in_transaction(connection, |c| {
+                if !table_exists {
+                    c.create_version_table(table)?;
+                }
+                if *purge {
+                    c.purge_versions(table)?;
+                } else {
+                    for row in rows.iter().filter(|r| !wanted_ids.contains(r)) {
+                        c.delete_version(table, row)?;
+                    }
+                }
+                for id in &wanted_ids {
+                    if *purge || !rows.contains(id) {
+                        c.insert_version(table, id)?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(database("stamp the version table"))?;
+            return Ok(RunSummary {
+                steps: Vec::new(),
+                heads: wanted_ids,
+            });
+        }
+        Operation::Upgrade { target } => {
+            plan_upgrade(graph, &applied_heads(graph, &rows)?, target)?
+        }
+        Operation::Downgrade { target } => {
+            plan_downgrade(graph, &applied_heads(graph, &rows)?, target)?
+        }
+    };
+
+    let prepared = prepare(connection, graph, &steps)?;
+    let mut heads = rows;
+    if steps.is_empty() {
+        return Ok(RunSummary { steps, heads });
+    }
+
+    let one_transaction = !options.transaction_per_migration;
+    let mut open = false;
+    let mut table_ready = table_exists;
+    let total = steps.len();
+    for (position, (step, statements)) in steps.iter().zip(&prepared).enumerate() {
+        reporter.step_started(graph, step, position, total);
+        let started = Instant::now();
+        let script = &graph.revision(step.revision).script;
+        let section = script
+            .section(step.direction)
+            .ok_or_else(|| RunError::Irreversible {
+                revision: script.id.clone(),
+                path: script.path.clone(),
+            })?;
+        if section.transactional {
+            if !open {
+                connection
+                    .begin()
+                    .map_err(database("begin a transaction"))?;
+                open = true;
+            }
+        } else if open {
+            connection.commit().map_err(database("commit"))?;
+            open = false;
+        }
+        if !table_ready {
+            // Created lazily, in the first step's transaction, as Alembic does.
+            connection
+                .create_version_table(table)
+                .map_err(|e| abort(connection, open, database("create the version table")(e)))?;
+            table_ready = true;
+        }
+        connection.annotate(&format!(
+            "Running {} {}",
+            step.direction.keyword(),
+            super::plan::describe_step(graph, step)
+        ));
+        execute_section(connection, graph, step, statements, open)?;
+        if !open {
+            connection
+                .begin()
+                .map_err(database("begin a transaction"))?;
+            open = true;
+        }
+        record(connection, table, step)
+            .map_err(|e| abort(connection, open, database("update the version table")(e)))?;
+        if !one_transaction {
+            connection.commit().map_err(database("commit"))?;
+            open = false;
+        }
+        heads.retain(|h| !step.delete.contains(h));
+        heads.extend(step.insert.iter().cloned());
+        reporter.step_finished(graph, step, started.elapsed());
+    }
+    if open {
+        connection.commit().map_err(database("commit"))?;
+    }
+    Ok(RunSummary { steps, heads })
+}
+
+/// Split every step's SQL and check, before anything runs, that each step can be reverted and
+/// that no statement that refuses transactions sits in a transactional section.
+fn prepare(
+    connection: &dyn Connection,
+    graph: &RevisionGraph,
+    steps: &[Step],
+) -> Result<Vec<Vec<Statement>>, RunError> {
+    let mut prepared = Vec::with_capacity(steps.len());
+    for step in steps {
+        let script = &graph.revision(step.revision).script;
+        let Some(section) = script.section(step.direction) else {
+            return Err(RunError::Irreversible {
+                revision: script.id.clone(),
+                path: script.path.clone(),
+            });
+        };
+        let statements = statements_of(section, connection);
+        if section.transactional {
+            for statement in &statements {
+                if let Some(kind) = connection.non_transactional_statement(&statement.sql) {
+                    return Err(RunError::NeedsNoTransaction {
+                        revision: script.id.clone(),
+                        path: script.path.clone(),
+                        line: statement.line,
+                        statement: kind.to_owned(),
+                        direction: step.direction.keyword(),
+                    });
+                }
+            }
+        }
+        prepared.push(statements);
+    }
+    Ok(prepared)
+}
+
+/// Statements with lines counted from the top of the file.
+fn statements_of(section: &Section, connection: &dyn Connection) -> Vec<Statement> {
+    split_statements(&section.sql, connection.escapes())
+        .into_iter()
+        .map(|statement| Statement {
+            line: section.first_line + statement.line - 1,
+            sql: statement.sql,
+        })
+        .collect()
+}
+
+fn execute_section(
+    connection: &mut dyn Connection,
+    graph: &RevisionGraph,
+    step: &Step,
+    statements: &[Statement],
+    in_transaction: bool,
+) -> Result<(), RunError> {
+    let script = &graph.revision(step.revision).script;
+    let mut applied_lines = Vec::new();
+    for statement in statements {
+        if let Err(error) = connection.execute(&statement.sql) {
+            let rolled_back = in_transaction && connection.transactional_ddl();
+            if in_transaction {
+                let _ = connection.rollback();
+            }
+            return Err(RunError::Statement {
+                revision: script.id.clone(),
+                path: script.path.clone(),
+                line: statement.line,
+                statement: statement.sql.clone(),
+                message: error.message,
+                applied_lines: if rolled_back {
+                    Vec::new()
+                } else {
+                    applied_lines
+                },
+                rolled_back,
+            });
+        }
+        applied_lines.push(statement.line);
+    }
+    Ok(())
+}
+
+fn record(
+    connection: &mut dyn Connection,
+    table: &VersionTable,
+    step: &Step,
+) -> Result<(), DatabaseError> {
+    match (step.delete.as_slice(), step.insert.as_slice()) {
+        ([from], [to]) => connection.update_version(table, from, to),
+        (deletes, inserts) => {
+            // A merge keeps one row and drops the others, as Alembic does.
+            if let (Some((first, rest)), [to]) = (deletes.split_first(), inserts) {
+                for id in rest {
+                    connection.delete_version(table, id)?;
+                }
+                return connection.update_version(table, first, to);
+            }
+            for id in deletes {
+                connection.delete_version(table, id)?;
+            }
+            for id in inserts {
+                connection.insert_version(table, id)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn abort(connection: &mut dyn Connection, open: bool, error: RunError) -> RunError {
+    if open {
+        let _ = connection.rollback();
+    }
+    error
+}
+
+fn in_transaction(
+    connection: &mut dyn Connection,
+    body: impl FnOnce(&mut dyn Connection) -> Result<(), DatabaseError>,
+) -> Result<(), DatabaseError> {
+    connection.begin()?;
+    match body(connection) {
+        Ok(()) => connection.commit(),
+        Err(error) => {
+            let _ = connection.rollback();
+            Err(error)
+        }
+    }
+}
+
+/// Which direction a step runs, as the word Alembic logs.
+pub fn direction_word(direction: Direction) -> &'static str {
+    direction.keyword()
+}

@@ -1,0 +1,210 @@
+//! The runner's [`Connection`] over a SQLite file (or `:memory:`).
+//!
+//! The migration lock is an exclusive lock on a file beside the database
+//! (`<database>.retort-lock`): SQLite's own write lock lasts one transaction, and a run is
+//! several.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use retort_core::runner::connection::{Connection, DatabaseError, VersionTable};
+use retort_core::runner::offline::SqlDialect;
+
+pub struct SqliteConnection {
+    connection: rusqlite::Connection,
+    lock_path: Option<PathBuf>,
+    lock_file: Option<std::fs::File>,
+}
+
+fn error(error: impl std::fmt::Display) -> DatabaseError {
+    DatabaseError::new(error.to_string())
+}
+
+impl SqliteConnection {
+    /// Open (creating if needed) the database at `path`, or an in-memory one for `None`.
+    pub fn open(path: Option<&Path>) -> Result<Self, DatabaseError> {
+        let connection = match path {
+            Some(path) => rusqlite::Connection::open(path)
+                .map_err(|e| DatabaseError::new(format!("cannot open {}: {e}", path.display())))?,
+            None => rusqlite::Connection::open_in_memory().map_err(error)?,
+        };
+        // Readers of a database being migrated wait instead of failing at once.
+        connection
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(error)?;
+        Ok(Self {
+            connection,
+            lock_path: path.map(|p| {
+                let mut name = p.as_os_str().to_owned();
+                name.push(".retort-lock");
+                PathBuf::from(name)
+            }),
+            lock_file: None,
+        })
+    }
+
+    /// The underlying rusqlite connection (tests and introspection).
+    pub fn raw(&self) -> &rusqlite::Connection {
+        &self.connection
+    }
+
+    fn table(table: &VersionTable) -> String {
+        SqlDialect::Sqlite.table_name(table)
+    }
+}
+
+impl Connection for SqliteConnection {
+    fn dialect(&self) -> &'static str {
+        "sqlite"
+    }
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+    fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.connection.execute_batch(sql).map_err(error)
+    }
+    fn begin(&mut self) -> Result<(), DatabaseError> {
+        // IMMEDIATE: take the write lock now, not at the first write.
+        self.connection
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(error)
+    }
+    fn commit(&mut self) -> Result<(), DatabaseError> {
+        self.connection.execute_batch("COMMIT").map_err(error)
+    }
+    fn rollback(&mut self) -> Result<(), DatabaseError> {
+        if self.connection.is_autocommit() {
+            return Ok(());
+        }
+        self.connection.execute_batch("ROLLBACK").map_err(error)
+    }
+    fn lock(&mut self, timeout: Option<Duration>) -> Result<(), DatabaseError> {
+        let Some(path) = &self.lock_path else {
+            return Ok(());
+        };
+        let file = fs_err::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(error)?
+            .into_parts()
+            .0;
+        match timeout {
+            None => file.lock().map_err(error)?,
+            Some(timeout) => {
+                let deadline = std::time::Instant::now() + timeout;
+                loop {
+                    match file.try_lock() {
+                        Ok(()) => break,
+                        Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                        Err(std::fs::TryLockError::WouldBlock) => {
+                            return Err(DatabaseError::new(format!(
+                                "another retort run still holds the migration lock ({}) after {timeout:?}",
+                                path.display()
+                            )))
+                        }
+                        Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
+                    }
+                }
+            }
+        }
+        self.lock_file = Some(file);
+        Ok(())
+    }
+    fn unlock(&mut self) -> Result<(), DatabaseError> {
+        if let Some(file) = self.lock_file.take() {
+            file.unlock().map_err(error)?;
+        }
+        Ok(())
+    }
+    fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError> {
+        let schema = table.schema.as_deref().unwrap_or("main");
+        let sql = format!(
+            "SELECT count(*) FROM {}.sqlite_master WHERE type = 'table' AND name = ?1",
+            SqlDialect::Sqlite.quote_identifier(schema)
+        );
+        let count: i64 = self
+            .connection
+            .query_row(&sql, [&table.name], |row| row.get(0))
+            .map_err(error)?;
+        Ok(count > 0)
+    }
+    fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        self.connection
+            .execute_batch(&SqlDialect::Sqlite.create_version_table(table))
+            .map_err(error)
+    }
+    fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
+        let mut statement = self
+            .connection
+            .prepare(&format!("SELECT version_num FROM {}", Self::table(table)))
+            .map_err(error)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(error)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(error)
+    }
+    fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
+        self.connection
+            .execute(
+                &format!(
+                    "INSERT INTO {} (version_num) VALUES (?1)",
+                    Self::table(table)
+                ),
+                [id],
+            )
+            .map(drop)
+            .map_err(error)
+    }
+    fn update_version(
+        &mut self,
+        table: &VersionTable,
+        from: &str,
+        to: &str,
+    ) -> Result<(), DatabaseError> {
+        let changed = self
+            .connection
+            .execute(
+                &format!(
+                    "UPDATE {} SET version_num = ?1 WHERE version_num = ?2",
+                    Self::table(table)
+                ),
+                [to, from],
+            )
+            .map_err(error)?;
+        if changed == 1 {
+            Ok(())
+        } else {
+            Err(DatabaseError::new(format!(
+                "the version table has no row '{from}' to update"
+            )))
+        }
+    }
+    fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
+        self.connection
+            .execute(
+                &format!("DELETE FROM {} WHERE version_num = ?1", Self::table(table)),
+                [id],
+            )
+            .map(drop)
+            .map_err(error)
+    }
+    fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        self.connection
+            .execute_batch(&format!("DELETE FROM {}", Self::table(table)))
+            .map_err(error)
+    }
+    fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
+        let first = sql
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("--"))?
+            .split_whitespace()
+            .next()?
+            .to_ascii_uppercase();
+        (first == "VACUUM").then_some("VACUUM")
+    }
+}

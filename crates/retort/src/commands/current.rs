@@ -1,0 +1,50 @@
+//! `retort current [-v]`: the revisions applied to the database.
+
+use retort_core::runner::plan::applied_heads;
+use retort_core::runner::run::read_heads;
+
+use super::migrate::{open_database, run_error, version_table};
+use crate::args::VerboseArgs;
+use crate::connect::mask_password;
+use crate::diagnostics::{CliError, ExitCode};
+use crate::display::{format_line, format_log_entry, revision_json, LineFormat};
+use crate::settings::GlobalSettings;
+
+pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, CliError> {
+    let (config, graph) = settings.config_and_graph()?;
+    let (_, mut connection) = open_database(settings, &config)?;
+    let rows =
+        read_heads(connection.as_mut(), &version_table(&config)).map_err(|e| run_error(&e))?;
+    let heads = applied_heads(&graph, &rows).map_err(|e| run_error(&e.into()))?;
+    // Alembic shows the applied heads plus the branch tips they imply through dependencies.
+    let current = graph.all_current(&heads);
+    let printer = settings.printer;
+    let path_of = |i: usize| graph.revision(i).script.path.display().to_string();
+    if printer.json {
+        let list: Vec<_> = current
+            .iter()
+            .map(|&i| revision_json(&graph, i, &path_of(i)))
+            .collect();
+        printer.json(&serde_json::Value::Array(list));
+        return Ok(ExitCode::Success);
+    }
+    if args.verbose {
+        let url = config.database_url(settings.url.as_deref())?;
+        printer.data(&format!("Current revision(s) for {}:", mask_password(&url)));
+    }
+    for index in current {
+        if args.verbose {
+            printer.data(&format_log_entry(&graph, index, false, &path_of(index)));
+        } else {
+            printer.data(&format_line(
+                &graph,
+                index,
+                LineFormat {
+                    tree_indicators: true,
+                    ..LineFormat::default()
+                },
+            ));
+        }
+    }
+    Ok(ExitCode::Success)
+}

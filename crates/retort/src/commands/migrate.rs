@@ -1,0 +1,193 @@
+//! `upgrade`, `downgrade`, `stamp` and `ensure-version`: resolve the database and the
+//! operation, then hand both to the core runner (online, or offline with `--sql`).
+
+use std::time::Duration;
+
+use retort_core::config::Config;
+use retort_core::revision::graph::RevisionGraph;
+use retort_core::runner::connection::{Connection, VersionTable};
+use retort_core::runner::offline::OfflineScript;
+use retort_core::runner::plan::{describe_step, Step};
+use retort_core::runner::run::{run, Operation, Reporter, RunError, RunOptions};
+
+use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
+use crate::connect::DatabaseUrl;
+use crate::diagnostics::{CliError, ExitCode};
+use crate::printer::Printer;
+use crate::settings::GlobalSettings;
+
+pub fn upgrade(settings: &GlobalSettings, args: &UpgradeArgs) -> Result<ExitCode, CliError> {
+    let target = args.revision.clone();
+    execute(
+        settings,
+        args.sql,
+        args.lock_timeout,
+        Direction::Upgrade,
+        move |target_override| Operation::Upgrade {
+            target: target_override.unwrap_or(target),
+        },
+        &args.revision,
+    )
+}
+
+pub fn downgrade(settings: &GlobalSettings, args: &DowngradeArgs) -> Result<ExitCode, CliError> {
+    if args.sql && !args.revision.contains(':') {
+        return Err(CliError::usage("downgrade with --sql requires <fromrev>:<torev>")
+            .with_hint("offline there is no database to read the current revision from, e.g. `retort downgrade --sql head:base`"));
+    }
+    let target = args.revision.clone();
+    execute(
+        settings,
+        args.sql,
+        args.lock_timeout,
+        Direction::Downgrade,
+        move |target_override| Operation::Downgrade {
+            target: target_override.unwrap_or(target),
+        },
+        &args.revision,
+    )
+}
+
+pub fn stamp(settings: &GlobalSettings, args: &StampArgs) -> Result<ExitCode, CliError> {
+    let operation = Operation::Stamp {
+        targets: args.revisions.clone(),
+        purge: args.purge,
+    };
+    execute(
+        settings,
+        args.sql,
+        None,
+        Direction::Other,
+        move |_| operation,
+        "",
+    )
+}
+
+pub fn ensure_version(settings: &GlobalSettings, args: &SqlArgs) -> Result<ExitCode, CliError> {
+    execute(
+        settings,
+        args.sql,
+        None,
+        Direction::Other,
+        |_| Operation::EnsureVersionTable,
+        "",
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Upgrade,
+    Downgrade,
+    Other,
+}
+
+/// The version table a configuration names.
+pub fn version_table(config: &Config) -> VersionTable {
+    VersionTable {
+        name: config.version_table.clone(),
+        schema: config.version_table_schema.clone(),
+    }
+}
+
+/// Open the configured database.
+pub fn open_database(
+    settings: &GlobalSettings,
+    config: &Config,
+) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
+    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+    let connection = url.connect()?;
+    Ok((url, connection))
+}
+
+fn execute(
+    settings: &GlobalSettings,
+    offline: bool,
+    lock_timeout: Option<f64>,
+    direction: Direction,
+    operation: impl FnOnce(Option<String>) -> Operation,
+    revision_argument: &str,
+) -> Result<ExitCode, CliError> {
+    let (config, graph) = settings.config_and_graph()?;
+    let options = RunOptions {
+        version_table: version_table(&config),
+        transaction_per_migration: config.transaction_per_migration,
+        lock_timeout: lock_timeout.map(Duration::from_secs_f64),
+    };
+    let mut reporter = StepPrinter {
+        printer: settings.printer,
+    };
+    if offline {
+        let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+        // Offline there is no database to read: a `start:end` range says where to start.
+        let (start_rows, target) = match revision_argument.split_once(':') {
+            Some((start, end)) if direction != Direction::Other => {
+                let rows =
+                    graph.get_revision_indices(if start.is_empty() { "base" } else { start })?;
+                (
+                    rows.iter().map(|&r| graph.id(r).to_owned()).collect(),
+                    Some(end.to_owned()),
+                )
+            }
+            _ => (Vec::new(), None),
+        };
+        let mut script = OfflineScript::new(url.sql_dialect(), start_rows);
+        run(
+            &mut script,
+            &graph,
+            &operation(target),
+            &options,
+            &mut reporter,
+        )
+        .map_err(|e| run_error(&e))?;
+        settings.printer.data(script.into_sql().trim_end());
+        return Ok(ExitCode::Success);
+    }
+    let (_, mut connection) = open_database(settings, &config)?;
+    run(
+        connection.as_mut(),
+        &graph,
+        &operation(None),
+        &options,
+        &mut reporter,
+    )
+    .map_err(|e| run_error(&e))?;
+    Ok(ExitCode::Success)
+}
+
+/// Map a runner error to what the user sees: configuration and graph problems are usage errors
+/// (exit 2), the rest database errors (exit 3).
+pub fn run_error(error: &RunError) -> CliError {
+    let hint = error.hint();
+    let exit_code = match *error {
+        RunError::Revision(_)
+        | RunError::UnknownApplied(_)
+        | RunError::Irreversible { .. }
+        | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,
+        RunError::Database { .. } | RunError::Statement { .. } => ExitCode::Database,
+    };
+    let mut message = error.to_string();
+    if let RunError::Statement { statement, .. } = error {
+        let first_line = statement.lines().next().unwrap_or_default();
+        message.push_str(&format!("\n  statement: {first_line}"));
+    }
+    let mut cli = CliError::usage(message);
+    cli.exit_code = exit_code;
+    cli.hints.extend(hint);
+    cli
+}
+
+/// One stderr line per revision, with its duration.
+struct StepPrinter {
+    printer: Printer,
+}
+
+impl Reporter for StepPrinter {
+    fn step_finished(&mut self, graph: &RevisionGraph, step: &Step, elapsed: Duration) {
+        self.printer.status(&format!(
+            "Running {} {} ({:.1} ms)",
+            step.direction.keyword(),
+            describe_step(graph, step),
+            elapsed.as_secs_f64() * 1000.0
+        ));
+    }
+}

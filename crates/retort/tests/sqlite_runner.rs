@@ -1,0 +1,349 @@
+//! The runner on SQLite files: targets, version rows, failures, locking, offline SQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+use retort_test::{snapshot_settings, Project};
+
+const RETORT: &str = env!("CARGO_BIN_EXE_retort");
+
+fn revision(project: &Project, id: &str, parent: &str, upgrade: &str, downgrade: Option<&str>) {
+    let downgrade = downgrade
+        .map(|sql| format!("\n-- retort:downgrade\n{sql}\n"))
+        .unwrap_or_default();
+    project.write(
+        &format!("migrations/versions/{id}.sql"),
+        &format!("-- revision {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n\n-- retort:upgrade\n{upgrade}\n{downgrade}"),
+    );
+}
+
+fn sqlite(project: &Project, sql: &str) -> String {
+    let connection = rusqlite_free_query(project, sql);
+    connection.trim().to_owned()
+}
+
+/// Query the project's database with the sqlite3 shell.
+fn rusqlite_free_query(project: &Project, sql: &str) -> String {
+    let output = Command::new("sqlite3")
+        .arg(project.path("app.db"))
+        .arg(sql)
+        .output()
+        .expect("sqlite3 shell");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn chain() -> Project {
+    let project = Project::init(RETORT);
+    revision(
+        &project,
+        "aaaa1111",
+        "",
+        "CREATE TABLE users (id integer PRIMARY KEY);",
+        Some("DROP TABLE users;"),
+    );
+    revision(
+        &project,
+        "bbbb2222",
+        "aaaa1111",
+        "ALTER TABLE users ADD COLUMN email text DEFAULT 'a;b';",
+        Some("ALTER TABLE users DROP COLUMN email;"),
+    );
+    revision(
+        &project,
+        "cccc3333",
+        "bbbb2222",
+        "CREATE INDEX users_email ON users (email);",
+        Some("DROP INDEX users_email;"),
+    );
+    project
+}
+
+#[test]
+fn targets_and_version_rows() {
+    let project = chain();
+    let run = |args: &[&str]| {
+        let output = project.run(args);
+        assert_eq!(output.code, 0, "{args:?}: {output}");
+        output
+    };
+    run(&["upgrade", "+1"]);
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "aaaa1111"
+    );
+    run(&["upgrade", "head"]);
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "cccc3333"
+    );
+    assert_eq!(run(&["current"]).stdout, "cccc3333 (head)\n");
+    run(&["downgrade", "-1"]);
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "bbbb2222"
+    );
+    run(&["downgrade", "aaaa"]);
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "aaaa1111"
+    );
+    run(&["upgrade", "cccc3333-1"]);
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "bbbb2222"
+    );
+    run(&["downgrade", "base"]);
+    assert_eq!(
+        sqlite(&project, "SELECT count(*) FROM alembic_version"),
+        "0"
+    );
+    assert_eq!(
+        sqlite(
+            &project,
+            "SELECT count(*) FROM sqlite_master WHERE name = 'users'"
+        ),
+        "0"
+    );
+    // Nothing to do is a quiet success.
+    run(&["downgrade", "base"]);
+    snapshot_settings(&project).bind(|| {
+        insta::assert_snapshot!("sqlite_upgrade_output", project.run(&["upgrade", "head"]));
+        insta::assert_snapshot!("sqlite_unknown_target", project.run(&["upgrade", "dddd"]));
+    });
+}
+
+#[test]
+fn a_failing_revision_leaves_nothing_behind() {
+    let project = chain();
+    revision(
+        &project,
+        "dddd4444",
+        "cccc3333",
+        "CREATE TABLE t2 (id int);\nINSERT INTO nowhere VALUES (1);",
+        Some("DROP TABLE t2;"),
+    );
+    let output = project.run(&["upgrade", "head"]);
+    snapshot_settings(&project).bind(|| insta::assert_snapshot!("sqlite_failing_revision", output));
+    assert_eq!(output.code, 3);
+    // Earlier revisions committed one by one; nothing of the failing one remains.
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "cccc3333"
+    );
+    assert_eq!(
+        sqlite(
+            &project,
+            "SELECT count(*) FROM sqlite_master WHERE name = 't2'"
+        ),
+        "0"
+    );
+}
+
+#[test]
+fn one_transaction_for_the_run_keeps_nothing_on_failure() {
+    let project = chain();
+    project.write(
+        "retort.toml",
+        &project.read("retort.toml").replace(
+            "transaction_per_migration = true",
+            "transaction_per_migration = false",
+        ),
+    );
+    revision(
+        &project,
+        "dddd4444",
+        "cccc3333",
+        "SELECT * FROM nowhere;",
+        None,
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 3);
+    assert_eq!(
+        sqlite(
+            &project,
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('users', 'alembic_version')"
+        ),
+        "0"
+    );
+}
+
+#[test]
+fn an_irreversible_revision_stops_before_anything() {
+    let project = chain();
+    revision(
+        &project,
+        "dddd4444",
+        "cccc3333",
+        "CREATE TABLE t4 (id int);",
+        None,
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let output = project.run(&["downgrade", "base"]);
+    snapshot_settings(&project).bind(|| insta::assert_snapshot!("sqlite_irreversible", output));
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "dddd4444"
+    );
+    assert_eq!(
+        sqlite(
+            &project,
+            "SELECT count(*) FROM sqlite_master WHERE name = 't4'"
+        ),
+        "1"
+    );
+}
+
+#[test]
+fn eight_concurrent_upgrades_apply_each_revision_once() {
+    let project = Project::init(RETORT);
+    revision(
+        &project,
+        "aaaa0000",
+        "",
+        "CREATE TABLE applied (id text);",
+        None,
+    );
+    let mut parent = "aaaa0000".to_owned();
+    for n in 1..=20 {
+        let id = format!("aaaa{n:04}");
+        revision(
+            &project,
+            &id,
+            &parent,
+            &format!("INSERT INTO applied VALUES ('{id}');"),
+            None,
+        );
+        parent = id;
+    }
+    // Eight processes at once.
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let root = project.root().to_path_buf();
+            std::thread::spawn(move || {
+                Command::new(RETORT)
+                    .args(["-q", "upgrade", "head"])
+                    .current_dir(root)
+                    .env_remove("DATABASE_URL")
+                    .output()
+                    .unwrap()
+            })
+        })
+        .collect();
+    for handle in handles {
+        let output = handle.join().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        sqlite(&project, "SELECT count(*), count(DISTINCT id) FROM applied"),
+        "20|20"
+    );
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "aaaa0020"
+    );
+}
+
+#[test]
+fn offline_sql_builds_the_same_database() {
+    let project = chain();
+    let script = project.run(&["upgrade", "head", "--sql"]);
+    assert_eq!(script.code, 0, "{script}");
+    snapshot_settings(&project)
+        .bind(|| insta::assert_snapshot!("sqlite_offline_upgrade", script.stdout));
+    let offline_db = project.path("offline.db");
+    let status = Command::new("sqlite3")
+        .arg(&offline_db)
+        .stdin(std::fs::File::open(project.write("script.sql", &script.stdout)).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let schema = |path: &std::path::Path| {
+        let output = Command::new("sqlite3")
+            .arg(path)
+            .arg("SELECT sql FROM sqlite_master ORDER BY name; SELECT * FROM alembic_version;")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(schema(&offline_db), schema(&project.path("app.db")));
+    let ranged = project.run(&["upgrade", "--sql", "aaaa1111:head"]);
+    assert!(
+        !ranged.stdout.contains("CREATE TABLE \"alembic_version\""),
+        "{ranged}"
+    );
+    assert!(
+        ranged
+            .stdout
+            .contains("UPDATE \"alembic_version\" SET version_num='bbbb2222'"),
+        "{ranged}"
+    );
+    let down = project.run(&["downgrade", "--sql", "-1"]);
+    assert_eq!(down.code, 2, "{down}");
+}
+
+#[test]
+fn stamp_and_unknown_applied_revisions() {
+    let project = chain();
+    let run = |args: &[&str]| project.run(args);
+    assert_eq!(run(&["stamp", "bbbb2222"]).code, 0);
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "bbbb2222"
+    );
+    assert_eq!(
+        sqlite(
+            &project,
+            "SELECT count(*) FROM sqlite_master WHERE name = 'users'"
+        ),
+        "0"
+    );
+    assert_eq!(run(&["stamp", "--purge", "cccc3333"]).code, 0);
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "cccc3333"
+    );
+    sqlite(
+        &project,
+        "UPDATE alembic_version SET version_num = 'ffff9999'",
+    );
+    let output = run(&["upgrade", "head"]);
+    snapshot_settings(&project).bind(|| insta::assert_snapshot!("sqlite_unknown_applied", output));
+    assert_eq!(run(&["stamp", "--purge", "base"]).code, 0);
+    assert_eq!(
+        sqlite(&project, "SELECT count(*) FROM alembic_version"),
+        "0"
+    );
+    assert_eq!(run(&["ensure-version"]).code, 0);
+}
+
+#[test]
+fn statement_errors_name_file_and_line() {
+    let project = Project::init(RETORT);
+    revision(
+        &project,
+        "aaaa1111",
+        "",
+        "CREATE TABLE a (id int);\n\nCREATE TABLE b (\n  id int,\n  bogus nonsense garbage (\n);",
+        None,
+    );
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 3);
+    assert!(output.stderr.contains("aaaa1111.sql:9"), "{output}");
+    assert_eq!(
+        sqlite(
+            &project,
+            "SELECT count(*) FROM sqlite_master WHERE name = 'a'"
+        ),
+        "0"
+    );
+}
