@@ -135,6 +135,22 @@ pub fn format_log_entry(
     entry
 }
 
+/// The `--json` shape of a list of revisions.
+pub fn revisions_json(graph: &RevisionGraph, indices: &[RevisionIndex]) -> serde_json::Value {
+    serde_json::Value::Array(
+        indices
+            .iter()
+            .map(|&i| {
+                revision_json(
+                    graph,
+                    i,
+                    &graph.revision(i).script.path.display().to_string(),
+                )
+            })
+            .collect(),
+    )
+}
+
 /// The `--json` shape of one revision (documented in the README).
 pub fn revision_json(graph: &RevisionGraph, index: RevisionIndex, path: &str) -> serde_json::Value {
     let revision = graph.revision(index);

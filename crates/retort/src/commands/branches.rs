@@ -4,7 +4,7 @@ use retort_core::revision::walk::{Endpoint, WalkOptions};
 
 use crate::args::VerboseArgs;
 use crate::diagnostics::{CliError, ExitCode};
-use crate::display::{format_line, format_log_entry, revision_json, LineFormat};
+use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, CliError> {
@@ -24,11 +24,7 @@ pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, Cl
     let printer = settings.printer;
     let path_of = |i: usize| graph.revision(i).script.path.display().to_string();
     if printer.json {
-        let list: Vec<_> = branch_points
-            .iter()
-            .map(|&i| revision_json(&graph, i, &path_of(i)))
-            .collect();
-        printer.json(&serde_json::Value::Array(list));
+        printer.json(&revisions_json(&graph, &branch_points));
         return Ok(ExitCode::Success);
     }
     for index in branch_points {

@@ -7,7 +7,7 @@ use super::migrate::{open_database, run_error, version_table};
 use crate::args::VerboseArgs;
 use crate::connect::mask_password;
 use crate::diagnostics::{CliError, ExitCode};
-use crate::display::{format_line, format_log_entry, revision_json, LineFormat};
+use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, CliError> {
@@ -21,11 +21,7 @@ pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, Cl
     let printer = settings.printer;
     let path_of = |i: usize| graph.revision(i).script.path.display().to_string();
     if printer.json {
-        let list: Vec<_> = current
-            .iter()
-            .map(|&i| revision_json(&graph, i, &path_of(i)))
-            .collect();
-        printer.json(&serde_json::Value::Array(list));
+        printer.json(&revisions_json(&graph, &current));
         return Ok(ExitCode::Success);
     }
     if args.verbose {

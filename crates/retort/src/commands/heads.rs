@@ -2,7 +2,7 @@
 
 use crate::args::HeadsArgs;
 use crate::diagnostics::{CliError, ExitCode};
-use crate::display::{format_line, format_log_entry, revision_json, LineFormat};
+use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, args: &HeadsArgs) -> Result<ExitCode, CliError> {
@@ -16,17 +16,7 @@ pub fn run(settings: &GlobalSettings, args: &HeadsArgs) -> Result<ExitCode, CliE
     };
     let printer = settings.printer;
     if printer.json {
-        let list: Vec<_> = heads
-            .iter()
-            .map(|&h| {
-                revision_json(
-                    &graph,
-                    h,
-                    &graph.revision(h).script.path.display().to_string(),
-                )
-            })
-            .collect();
-        printer.json(&serde_json::Value::Array(list));
+        printer.json(&revisions_json(&graph, &heads));
         return Ok(ExitCode::Success);
     }
     for head in heads {

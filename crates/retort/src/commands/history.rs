@@ -5,7 +5,7 @@ use retort_core::revision::walk::{Endpoint, WalkOptions};
 
 use crate::args::HistoryArgs;
 use crate::diagnostics::{CliError, ExitCode};
-use crate::display::{format_line, format_log_entry, revision_json, LineFormat};
+use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, args: &HistoryArgs) -> Result<ExitCode, CliError> {
@@ -44,11 +44,7 @@ pub fn run(settings: &GlobalSettings, args: &HistoryArgs) -> Result<ExitCode, Cl
     let printer = settings.printer;
     let path_of = |i: usize| graph.revision(i).script.path.display().to_string();
     if printer.json {
-        let list: Vec<_> = revisions
-            .iter()
-            .map(|&i| revision_json(&graph, i, &path_of(i)))
-            .collect();
-        printer.json(&serde_json::Value::Array(list));
+        printer.json(&revisions_json(&graph, &revisions));
         return Ok(ExitCode::Success);
     }
     let format = LineFormat {

@@ -2,7 +2,7 @@
 
 use crate::args::ShowArgs;
 use crate::diagnostics::{CliError, ExitCode};
-use crate::display::{format_log_entry, revision_json};
+use crate::display::{format_log_entry, revisions_json};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, args: &ShowArgs) -> Result<ExitCode, CliError> {
@@ -11,11 +11,7 @@ pub fn run(settings: &GlobalSettings, args: &ShowArgs) -> Result<ExitCode, CliEr
     let printer = settings.printer;
     let path_of = |i: usize| graph.revision(i).script.path.display().to_string();
     if printer.json {
-        let list: Vec<_> = revisions
-            .iter()
-            .map(|&i| revision_json(&graph, i, &path_of(i)))
-            .collect();
-        printer.json(&serde_json::Value::Array(list));
+        printer.json(&revisions_json(&graph, &revisions));
         return Ok(ExitCode::Success);
     }
     for index in revisions {
