@@ -1,8 +1,10 @@
-"""Time shell commands side by side: median, min and max wall time of N runs (after one warm-up).
+"""Time commands side by side: median, min and max wall time of N runs (after one warm-up).
 
-usage: python3 bench/timing.py RUNS LABEL=COMMAND [LABEL=COMMAND ...]
-Prints one table row per command and, for each pair "retort X"/"alembic X", the speed-up.
+usage: python3 bench/timing.py RUNS LABEL=[DIR::]COMMAND [...]
+COMMAND is split like a shell would (no shell is started, so none is timed); DIR is the working
+directory. Prints one row per command and, for each pair "retort X"/"alembic X", the speed-up.
 """
+import shlex
 import statistics
 import subprocess
 import sys
@@ -13,11 +15,15 @@ results = {}
 print(f"{'case':<34} {'median':>10} {'min':>10} {'max':>10}   runs={runs}")
 for spec in sys.argv[2:]:
     label, command = spec.split("=", 1)
-    subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cwd = None
+    if "::" in command:
+        cwd, command = command.split("::", 1)
+    argv = shlex.split(command)
+    subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)
     results[label] = statistics.median(times)
     print(f"{label:<34} {results[label]*1000:>8.1f}ms {min(times)*1000:>8.1f}ms {max(times)*1000:>8.1f}ms")

@@ -47,8 +47,11 @@ pub fn format_line(graph: &RevisionGraph, index: RevisionIndex, format: LineForm
             format!("{down} ({}) -> {text}", script.depends_on.join(", "))
         };
     }
-    if format.include_branches && !graph.labels_of(index).is_empty() {
-        text.push_str(&format!(" ({})", labels(graph, index)));
+    if format.include_branches {
+        let labels = graph.labels_of(index);
+        if !labels.is_empty() {
+            text.push_str(&format!(" ({})", labels.join(", ")));
+        }
     }
     if revision.is_real_head() {
         text.push_str(" (head)");

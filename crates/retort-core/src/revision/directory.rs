@@ -91,14 +91,20 @@ fn load_directory(directory: &Path, scripts: &mut Vec<RevisionScript>) -> Result
     // Alembic sorts by file name.
     files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     subdirectories.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let paths: Vec<PathBuf> = files.into_iter().map(|(_, path)| path).collect();
-    if let Some(path) = paths.iter().find(|path| {
+    if let Some((_, path)) = files.iter().find(|(_, path)| {
         path.extension()
             .is_none_or(|extension| extension != REVISION_EXTENSION)
     }) {
         return Err(LoadError::StrayFile { path: path.clone() });
     }
-    scripts.extend(read_scripts_in_parallel(&paths)?);
+    // Open files relative to the directory: the kernel resolves one name, not the whole path.
+    let directory_handle = rustix::fs::open(
+        directory,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|errno| io_error(errno.into()))?;
+    scripts.extend(read_scripts_in_parallel(&directory_handle, &files)?);
     for (_, subdirectory) in subdirectories {
         load_directory(&subdirectory, scripts)?;
     }
@@ -107,25 +113,27 @@ fn load_directory(directory: &Path, scripts: &mut Vec<RevisionScript>) -> Result
 
 /// Read and parse files on every core, keeping their order. A long history is thousands of
 /// small files, and opening them is most of the cost of `retort heads`.
-fn read_scripts_in_parallel(paths: &[PathBuf]) -> Result<Vec<RevisionScript>, LoadError> {
+fn read_scripts_in_parallel(
+    directory: &rustix::fd::OwnedFd,
+    files: &[(std::ffi::OsString, PathBuf)],
+) -> Result<Vec<RevisionScript>, LoadError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk_size = paths.len().div_ceil(threads).max(64);
-    if paths.len() <= chunk_size {
-        return paths.iter().map(|path| read_script(path)).collect();
+    let chunk_size = files.len().div_ceil(threads).max(64);
+    let read_chunk = |chunk: &[(std::ffi::OsString, PathBuf)]| {
+        chunk
+            .iter()
+            .map(|(name, path)| read_script(directory, name, path))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    if files.len() <= chunk_size {
+        return read_chunk(files);
     }
     std::thread::scope(|scope| {
-        let workers: Vec<_> = paths
+        let workers: Vec<_> = files
             .chunks(chunk_size)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|path| read_script(path))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-            })
+            .map(|chunk| scope.spawn(move || read_chunk(chunk)))
             .collect();
-        let mut scripts = Vec::with_capacity(paths.len());
+        let mut scripts = Vec::with_capacity(files.len());
         for worker in workers {
             match worker.join() {
                 Ok(result) => scripts.extend(result?),
@@ -136,7 +144,11 @@ fn read_scripts_in_parallel(paths: &[PathBuf]) -> Result<Vec<RevisionScript>, Lo
     })
 }
 
-fn read_script(path: &Path) -> Result<RevisionScript, LoadError> {
+fn read_script(
+    directory: &rustix::fd::OwnedFd,
+    name: &std::ffi::OsStr,
+    path: &Path,
+) -> Result<RevisionScript, LoadError> {
     use std::io::Read as _;
     let io_error = |source| LoadError::Io {
         path: path.to_path_buf(),
@@ -144,8 +156,14 @@ fn read_script(path: &Path) -> Result<RevisionScript, LoadError> {
     };
     // Revision files are small: one read into a preallocated buffer, no size query.
     let mut bytes = Vec::with_capacity(4096);
-    fs_err::File::open(path)
-        .map_err(io_error)?
+    let handle = rustix::fs::openat(
+        directory,
+        name,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|errno| io_error(errno.into()))?;
+    std::fs::File::from(handle)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
     let text = String::from_utf8(bytes).map_err(|_| ScriptParseError::NotUtf8 {

@@ -85,6 +85,8 @@ pub struct RevisionGraph {
     pub(crate) heads: Vec<RevisionIndex>,
     pub(crate) real_heads: Vec<RevisionIndex>,
     pub(crate) bases: Vec<RevisionIndex>,
+    /// Built on first use (most commands never ask).
+    pub(crate) ancestry: std::sync::OnceLock<Option<super::ancestry::Ancestry>>,
 }
 
 impl RevisionGraph {
@@ -151,19 +153,29 @@ impl RevisionGraph {
         self.revisions[index].id()
     }
 
+    /// Whether `ancestor` is `revision` itself or one of its ancestors through parents and
+    /// dependencies.
+    pub fn is_ancestor(&self, ancestor: RevisionIndex, revision: RevisionIndex) -> bool {
+        match self
+            .ancestry
+            .get_or_init(|| super::ancestry::Ancestry::build(self))
+        {
+            Some(ancestry) => ancestry.is_ancestor(ancestor, revision),
+            None => self.ancestor_set(&[revision], true)[ancestor],
+        }
+    }
+
     /// The labels of a revision, declared or inherited, sorted by name.
     pub fn labels_of(&self, index: RevisionIndex) -> Vec<&str> {
-        let bits = &self.revisions[index].label_bits;
-        let mut labels: Vec<&str> = self
-            .labels_in_order
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| {
-                bits.get(bit / 64)
-                    .is_some_and(|word| word & (1 << (bit % 64)) != 0)
-            })
-            .map(|(_, label)| label.as_str())
-            .collect();
+        let mut labels = Vec::new();
+        for (word_index, &word) in self.revisions[index].label_bits.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let bit = bits.trailing_zeros() as usize;
+                labels.push(self.labels_in_order[word_index * 64 + bit].as_str());
+                bits &= bits - 1;
+            }
+        }
         labels.sort_unstable();
         labels
     }
@@ -367,20 +379,48 @@ impl RevisionGraph {
 
     /// Alembic's `_normalize_depends_on`: drop dependencies that an ancestor already depends on.
     fn normalize_dependencies(&mut self) {
-        for index in 0..self.revisions.len() {
-            self.revisions[index].normalized_down = self.revisions[index].down.clone();
-            if self.revisions[index].resolved_dependencies.is_empty() {
-                continue;
-            }
-            let mut normalized = self.revisions[index].resolved_dependencies.clone();
-            for ancestor in self.ancestors_versioned(index) {
-                if ancestor == index {
-                    continue;
+        // What each revision's ancestors (through parents) already depend on, as bits over the
+        // distinct dependency targets, accumulated parents first.
+        let targets: Vec<RevisionIndex> = {
+            let mut targets: Vec<RevisionIndex> = self
+                .revisions
+                .iter()
+                .flat_map(|r| r.resolved_dependencies.iter().copied())
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            targets
+        };
+        let words = targets.len().div_ceil(64);
+        let bit_of = |target: RevisionIndex| targets.binary_search(&target).ok();
+        let mut inherited = vec![0u64; words * self.len()];
+        for index in self.parents_first() {
+            let revision = &self.revisions[index];
+            for &parent in &revision.down {
+                for &dependency in &self.revisions[parent].resolved_dependencies {
+                    if let Some(bit) = bit_of(dependency) {
+                        inherited[index * words + bit / 64] |= 1 << (bit % 64);
+                    }
                 }
-                let theirs = &self.revisions[ancestor].resolved_dependencies;
-                normalized.retain(|dependency| !theirs.contains(dependency));
+                for word in 0..words {
+                    let from_parent = inherited[parent * words + word];
+                    inherited[index * words + word] |= from_parent;
+                }
             }
+        }
+        for index in 0..self.revisions.len() {
+            let normalized: Vec<RevisionIndex> = self.revisions[index]
+                .resolved_dependencies
+                .iter()
+                .copied()
+                .filter(|&dependency| {
+                    bit_of(dependency).is_none_or(|bit| {
+                        inherited[index * words + bit / 64] & (1 << (bit % 64)) == 0
+                    })
+                })
+                .collect();
             let revision = &mut self.revisions[index];
+            revision.normalized_down.clone_from(&revision.down);
             for dependency in &normalized {
                 if !revision.normalized_down.contains(dependency) {
                     revision.normalized_down.push(*dependency);
@@ -390,9 +430,33 @@ impl RevisionGraph {
         }
     }
 
-    fn ancestors_versioned(&self, index: RevisionIndex) -> Vec<RevisionIndex> {
-        let seen = self.reachable(&[index], |r| &r.down, |_| &[]);
-        (0..self.len()).filter(|&i| seen[i]).collect()
+    /// Indices ordered so that each revision comes after its parents and dependencies.
+    fn parents_first(&self) -> Vec<RevisionIndex> {
+        let count = self.len();
+        let mut waiting: Vec<usize> = self
+            .revisions
+            .iter()
+            .map(|r| r.down.len() + r.resolved_dependencies.len())
+            .collect();
+        let mut ready: Vec<RevisionIndex> = (0..count).filter(|&i| waiting[i] == 0).collect();
+        let mut order = Vec::with_capacity(count);
+        while let Some(index) = ready.pop() {
+            order.push(index);
+            for &child in &self.revisions[index].all_next {
+                let revision = &self.revisions[child];
+                let edges = revision
+                    .down
+                    .iter()
+                    .chain(&revision.resolved_dependencies)
+                    .filter(|&&p| p == index)
+                    .count();
+                waiting[child] -= edges;
+                if waiting[child] == 0 {
+                    ready.push(child);
+                }
+            }
+        }
+        order
     }
 
     fn compute_heads_and_bases(&mut self) {
@@ -411,31 +475,47 @@ impl RevisionGraph {
     /// descendants; and when the branch below it is a plain chain, to the chain's ancestors down
     /// to the nearest branch point or merge point.
     fn inherit_branch_labels(&mut self) {
+        if self.labels_in_order.is_empty() {
+            return;
+        }
+        // Down to every descendant through parents: one pass, parents first.
+        for index in self.parents_first() {
+            for parent_position in 0..self.revisions[index].down.len() {
+                let parent = self.revisions[index].down[parent_position];
+                let bits = self.revisions[parent].label_bits.clone();
+                or_into(&mut self.revisions[index].label_bits, &bits);
+            }
+        }
+        // Up a plain chain: when the labelled revision's descendants form a single line, Alembic
+        // walks down from its tip and labels everything to the nearest branch or merge point,
+        // including revisions below the labelled one.
         for index in 0..self.revisions.len() {
             if self.revisions[index].script.branch_labels.is_empty() {
                 continue;
             }
-            let labels = self.revisions[index].label_bits.clone();
-            // Depth-first through children, as Alembic walks, remembering the last node visited.
-            let mut seen = vec![false; self.len()];
-            let mut todo = vec![index];
-            let mut last = index;
-            while let Some(node) = todo.pop() {
-                if std::mem::replace(&mut seen[node], true) {
-                    continue;
+            let mut tip = index;
+            loop {
+                match self.revisions[tip].next.as_slice() {
+                    [] => break,
+                    [only] => tip = *only,
+                    _ => {
+                        tip = usize::MAX;
+                        break;
+                    }
                 }
-                or_into(&mut self.revisions[node].label_bits, &labels);
-                todo.extend(self.revisions[node].next.iter().copied());
-                last = node;
             }
-            let mut parent = Some(last);
-            while let Some(node) = parent {
-                let revision = &self.revisions[node];
+            if tip == usize::MAX {
+                continue;
+            }
+            let labels = self.revisions[index].label_bits.clone();
+            let mut node = Some(tip);
+            while let Some(current) = node {
+                let revision = &self.revisions[current];
                 if revision.is_real_branch_point() || revision.is_merge_point() {
                     break;
                 }
-                parent = revision.down.first().copied();
-                or_into(&mut self.revisions[node].label_bits, &labels);
+                node = revision.down.first().copied();
+                or_into(&mut self.revisions[current].label_bits, &labels);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Revision files, the directory that holds them, and the graph they form.
 
+pub mod ancestry;
 pub mod directory;
 pub mod error;
 pub mod file_name;

@@ -480,19 +480,17 @@ impl RevisionGraph {
             heads.iter().copied().filter(|&h| todo[h]).collect();
         current_heads.sort_unstable();
         current_heads.dedup();
-        let mut ancestors_by_head: Vec<Vec<bool>> = current_heads
-            .iter()
-            .map(|&h| self.ancestor_set(&[h], true))
-            .collect();
 
+        // Invariant (as in Alembic): the ancestors tracked for a head are exactly the
+        // ancestors of its current candidate, so ask the closure instead of keeping copies.
         let mut output = Vec::with_capacity(remaining);
         let mut candidate_index = 0usize;
         while !current_heads.is_empty() {
             let candidate = current_heads[candidate_index];
-            if let Some(other) = ancestors_by_head
+            if let Some(other) = current_heads
                 .iter()
                 .enumerate()
-                .position(|(i, ancestors)| i != candidate_index && ancestors[candidate])
+                .position(|(i, &head)| i != candidate_index && self.is_ancestor(candidate, head))
             {
                 // Another head still descends from the candidate: walk that one first.
                 candidate_index = other;
@@ -501,27 +499,18 @@ impl RevisionGraph {
             if std::mem::replace(&mut todo[candidate], false) {
                 output.push(candidate);
             }
-            let revision = &self.revisions[candidate];
-            let to_add: Vec<RevisionIndex> = revision
+            let to_add: Vec<RevisionIndex> = self.revisions[candidate]
                 .normalized_down()
                 .iter()
                 .copied()
                 .filter(|&r| todo[r] && !current_heads.contains(&r))
                 .collect();
-            if to_add.is_empty() {
-                current_heads.remove(candidate_index);
-                ancestors_by_head.remove(candidate_index);
-                candidate_index = candidate_index.saturating_sub(1);
-            } else if revision.normalized_dependencies.is_empty() && revision.down.len() == 1 {
-                current_heads[candidate_index] = to_add[0];
-                ancestors_by_head[candidate_index][candidate] = false;
+            if let Some((&first, rest)) = to_add.split_first() {
+                current_heads[candidate_index] = first;
+                current_heads.extend_from_slice(rest);
             } else {
-                current_heads[candidate_index] = to_add[0];
-                ancestors_by_head[candidate_index] = self.ancestor_set(&[to_add[0]], true);
-                for &extra in &to_add[1..] {
-                    current_heads.push(extra);
-                    ancestors_by_head.push(self.ancestor_set(&[extra], true));
-                }
+                current_heads.remove(candidate_index);
+                candidate_index = candidate_index.saturating_sub(1);
             }
         }
         output

@@ -49,11 +49,10 @@ pub fn plan_upgrade(
     let mut heads: BTreeSet<RevisionIndex> = current.iter().copied().collect();
     let mut steps = Vec::with_capacity(path.len());
     for revision in path {
-        let below = graph.ancestor_set(&[revision], true);
         let replaced: Vec<RevisionIndex> = heads
             .iter()
             .copied()
-            .filter(|&h| h != revision && below[h])
+            .filter(|&h| h != revision && graph.is_ancestor(h, revision))
             .collect();
         for head in &replaced {
             heads.remove(head);
@@ -82,7 +81,7 @@ pub fn plan_downgrade(
         let was_recorded = heads.remove(&revision);
         let mut restored = Vec::new();
         for &below in graph.revision(revision).normalized_down() {
-            let implied = heads.iter().any(|&h| graph.ancestor_set(&[h], true)[below]);
+            let implied = heads.iter().any(|&h| graph.is_ancestor(below, h));
             if !implied && !heads.contains(&below) {
                 heads.insert(below);
                 restored.push(below);
@@ -117,9 +116,9 @@ pub fn plan_stamp(
     let mut rows: Vec<RevisionIndex> = Vec::new();
     if !purge {
         for &head in current {
-            let related = wanted.iter().any(|&w| {
-                graph.ancestor_set(&[w], true)[head] || graph.ancestor_set(&[head], true)[w]
-            });
+            let related = wanted
+                .iter()
+                .any(|&w| graph.is_ancestor(head, w) || graph.is_ancestor(w, head));
             if !related && !targets.iter().any(|t| t == "base") {
                 rows.push(head);
             }
@@ -137,7 +136,7 @@ pub fn plan_stamp(
         .filter(|&r| {
             !rows
                 .iter()
-                .any(|&other| other != r && graph.ancestor_set(&[other], true)[r])
+                .any(|&other| other != r && graph.is_ancestor(r, other))
         })
         .collect();
     Ok(kept)

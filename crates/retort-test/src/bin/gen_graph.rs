@@ -15,10 +15,10 @@ fn main() -> std::io::Result<()> {
     let shape = GraphShape {
         revisions: count.parse().unwrap_or(5000),
         bases: 3,
-        branch_probability: 0.03,
-        merge_probability: 0.03,
+        branch_probability: 0.08,
+        merge_probability: 0.08,
         label_probability: 0.3,
-        depends_probability: 0.01,
+        depends_probability: 0.03,
     };
     let revisions = generate(seed.parse().unwrap_or(1), shape);
     write_retort(&PathBuf::from(retort_dir), &revisions)?;
