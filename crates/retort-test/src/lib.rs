@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 //! filters, and generated revision graphs (also used by `bench/`).
 
+pub mod database;
 pub mod graph_generator;
 pub mod project;
 

@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use retort_core::runner::connection::Connection;
+use retort_core::config::environment::Environment;
+use retort_core::runner::connection::{Connection, DatabaseError};
 use retort_core::runner::offline::SqlDialect;
+use retort_postgres::{ConnectOptions, PostgresConnection};
 use retort_sqlite::SqliteConnection;
 
 use crate::diagnostics::{CliError, ExitCode};
@@ -49,24 +51,37 @@ impl DatabaseUrl {
         }
     }
 
-    /// Open a connection.
-    pub fn connect(&self) -> Result<Box<dyn Connection>, CliError> {
+    /// Open a connection. `environment` supplies `PG*` variables and `HOME` (for `~/.pgpass`).
+    pub fn connect(&self, environment: &Environment) -> Result<Box<dyn Connection>, CliError> {
         match self {
             Self::Sqlite(path) => SqliteConnection::open(path.as_deref())
                 .map(|c| Box::new(c) as Box<dyn Connection>)
-                .map_err(|e| CliError {
-                    message: e.message,
-                    hints: Vec::new(),
-                    exit_code: ExitCode::Database,
-                }),
-            Self::Postgres(_) | Self::Mysql(_) => Err(CliError::usage(format!(
+                .map_err(database_error),
+            Self::Postgres(url) => {
+                let home = environment.get("HOME").map(PathBuf::from);
+                let options = ConnectOptions::resolve(url, &|name| environment.get(name), home.clone()).map_err(|e| {
+                    let mut error = CliError::usage(format!("{}: {e}", mask_password(url)));
+                    error.hints.extend(e.hint());
+                    error
+                })?;
+                PostgresConnection::connect(&options, home.as_deref())
+                    .map(|c| Box::new(c) as Box<dyn Connection>)
+                    .map_err(database_error)
+            }
+            Self::Mysql(_) => Err(CliError::usage(format!(
                 "{} databases are not supported by this build yet",
                 self.sql_dialect().name()
             ))
-            .with_hint(
-                "SQLite works today; PostgreSQL and MySQL/MariaDB connections are being built",
-            )),
+            .with_hint("SQLite and PostgreSQL work today; MySQL/MariaDB connections are being built")),
         }
+    }
+}
+
+fn database_error(error: DatabaseError) -> CliError {
+    CliError {
+        message: error.message,
+        hints: Vec::new(),
+        exit_code: ExitCode::Database,
     }
 }
 

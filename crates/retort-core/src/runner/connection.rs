@@ -67,9 +67,9 @@ pub trait Connection {
     fn commit(&mut self) -> Result<(), DatabaseError>;
     fn rollback(&mut self) -> Result<(), DatabaseError>;
 
-    /// Take the migration lock, waiting up to `timeout` (forever when `None`); held until
+    /// Take the migration lock of `table`, waiting up to `timeout` (forever when `None`); held until
     /// [`Connection::unlock`]. Several runners against one database apply each revision once.
-    fn lock(&mut self, timeout: Option<std::time::Duration>) -> Result<(), DatabaseError>;
+    fn lock(&mut self, table: &VersionTable, timeout: Option<std::time::Duration>) -> Result<(), DatabaseError>;
     fn unlock(&mut self) -> Result<(), DatabaseError>;
 
     /// Whether the version table exists.

@@ -140,7 +140,7 @@ pub fn run(
     reporter: &mut dyn Reporter,
 ) -> Result<RunSummary, RunError> {
     connection
-        .lock(options.lock_timeout)
+        .lock(&options.version_table, options.lock_timeout)
         .map_err(database("take the migration lock"))?;
     let result = run_locked(connection, graph, operation, options, reporter);
     let unlocked = connection

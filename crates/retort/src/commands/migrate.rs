@@ -95,7 +95,7 @@ pub fn open_database(
     config: &Config,
 ) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
     let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
-    let connection = url.connect()?;
+    let connection = url.connect(config.environment())?;
     Ok((url, connection))
 }
 

@@ -1,0 +1,9 @@
+//! PostgreSQL for retort: connecting the way libpq does (URL, `PG*` variables, `~/.pgpass`,
+//! `sslmode` with rustls and SNI), and the runner's [`Connection`](retort_core::runner::connection::Connection).
+
+pub mod connect_options;
+pub mod connection;
+pub mod tls;
+
+pub use connect_options::ConnectOptions;
+pub use connection::PostgresConnection;

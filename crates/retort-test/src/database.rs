@@ -1,0 +1,144 @@
+//! A fresh database per test on the real servers (PostgreSQL and MariaDB on localhost),
+//! dropped when the test ends, so tests run in parallel. Administration goes through the
+//! servers' own command-line clients, which the tests also use to check results.
+//!
+//! A server that is down is a failure, never a skip: `.ci/setup` starts them.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Server addresses (override with `RETORT_TEST_PG_HOST` / `RETORT_TEST_MYSQL_HOST`).
+fn host(variable: &str) -> String {
+    std::env::var(variable).unwrap_or_else(|_| "127.0.0.1".to_owned())
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Which server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    Postgres,
+    MariaDb,
+}
+
+/// A database created for one test.
+pub struct TestDatabase {
+    pub server: Server,
+    pub name: String,
+}
+
+impl TestDatabase {
+    pub fn create(server: Server) -> Self {
+        let database = Self {
+            server,
+            name: unique_name("retort_test"),
+        };
+        let create = format!("CREATE DATABASE {}", database.name);
+        database.admin(&create);
+        database
+    }
+
+    /// The URL retort connects with.
+    pub fn url(&self) -> String {
+        match self.server {
+            Server::Postgres => format!("postgresql://postgres@{}:5432/{}", host("RETORT_TEST_PG_HOST"), self.name),
+            Server::MariaDb => format!("mysql://root@{}:3306/{}", host("RETORT_TEST_MYSQL_HOST"), self.name),
+        }
+    }
+
+    fn client(&self, database: &str) -> Command {
+        match self.server {
+            Server::Postgres => {
+                let mut command = Command::new("psql");
+                command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-h", &host("RETORT_TEST_PG_HOST"), "-U", "postgres", "-d", database]);
+                command
+            }
+            Server::MariaDb => {
+                let mut command = Command::new("mariadb");
+                command.args(["-h", &host("RETORT_TEST_MYSQL_HOST"), "-P", "3306", "-u", "root", "-N", "-B", database]);
+                command
+            }
+        }
+    }
+
+    fn admin(&self, sql: &str) {
+        let maintenance = match self.server {
+            Server::Postgres => "postgres",
+            Server::MariaDb => "mysql",
+        };
+        let flag = match self.server {
+            Server::Postgres => "-c",
+            Server::MariaDb => "-e",
+        };
+        let output = self.client(maintenance).arg(flag).arg(sql).output().expect("run the database client");
+        assert!(
+            output.status.success(),
+            "{sql}: {} (is the server running? `.ci/setup` starts it)",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Run SQL in the test database and return what it printed (tab-separated rows).
+    pub fn query(&self, sql: &str) -> String {
+        let flag = match self.server {
+            Server::Postgres => "-c",
+            Server::MariaDb => "-e",
+        };
+        let output = self.client(&self.name).arg(flag).arg(sql).output().expect("run the database client");
+        assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    /// Feed a whole script to the database's own client.
+    pub fn run_script(&self, script: &str) -> Result<(), String> {
+        let mut child = self
+            .client(&self.name)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run the database client");
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(script.as_bytes()).expect("write the script");
+        }
+        let output = child.wait_with_output().expect("wait for the client");
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    }
+
+    /// Another fresh database on the same server.
+    pub fn sibling(&self) -> Self {
+        Self::create(self.server)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let sql = match self.server {
+            Server::Postgres => format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            Server::MariaDb => format!("DROP DATABASE IF EXISTS {}", self.name),
+        };
+        let maintenance = match self.server {
+            Server::Postgres => "postgres",
+            Server::MariaDb => "mysql",
+        };
+        let flag = match self.server {
+            Server::Postgres => "-c",
+            Server::MariaDb => "-e",
+        };
+        let _ = self.client(maintenance).arg(flag).arg(sql).output();
+    }
+}
