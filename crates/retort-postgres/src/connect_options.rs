@@ -27,7 +27,12 @@ impl SslMode {
             "require" | "true" => Self::Require,
             "verify-ca" => Self::VerifyCa,
             "verify-full" => Self::VerifyFull,
-            other => return Err(OptionsError::BadValue { key: "sslmode".to_owned(), value: other.to_owned() }),
+            other => {
+                return Err(OptionsError::BadValue {
+                    key: "sslmode".to_owned(),
+                    value: other.to_owned(),
+                })
+            }
         })
     }
 }
@@ -70,8 +75,14 @@ pub struct ConnectOptions {
 impl ConnectOptions {
     /// Resolve `url` with `env` (a lookup of environment variables) and `home` (for
     /// `~/.pgpass`).
-    pub fn resolve(url: &str, env: &dyn Fn(&str) -> Option<String>, home: Option<PathBuf>) -> Result<Self, OptionsError> {
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| OptionsError::NotPostgres(url.to_owned()))?;
+    pub fn resolve(
+        url: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+        home: Option<PathBuf>,
+    ) -> Result<Self, OptionsError> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| OptionsError::NotPostgres(url.to_owned()))?;
         let base_scheme = scheme.split('+').next().unwrap_or(scheme);
         if base_scheme != "postgres" && base_scheme != "postgresql" {
             return Err(OptionsError::NotPostgres(scheme.to_owned()));
@@ -119,22 +130,34 @@ impl ConnectOptions {
                 other => return Err(OptionsError::UnknownParameter(other.to_owned())),
             }
         }
-        let host = host.or_else(|| env("PGHOST")).unwrap_or_else(|| "localhost".to_owned());
+        let host = host
+            .or_else(|| env("PGHOST"))
+            .unwrap_or_else(|| "localhost".to_owned());
         let port = match port {
             Some(port) => port,
-            None => env("PGPORT").map(|p| parse_port(&p)).transpose()?.unwrap_or(5432),
+            None => env("PGPORT")
+                .map(|p| parse_port(&p))
+                .transpose()?
+                .unwrap_or(5432),
         };
         let user = user
             .or_else(|| env("PGUSER"))
             .or_else(|| env("USER"))
             .unwrap_or_else(|| "postgres".to_owned());
-        let dbname = dbname.or_else(|| env("PGDATABASE")).unwrap_or_else(|| user.clone());
+        let dbname = dbname
+            .or_else(|| env("PGDATABASE"))
+            .unwrap_or_else(|| user.clone());
         let sslmode = match sslmode {
             Some(mode) => mode,
-            None => env("PGSSLMODE").map(|m| SslMode::parse(&m)).transpose()?.unwrap_or(SslMode::Prefer),
+            None => env("PGSSLMODE")
+                .map(|m| SslMode::parse(&m))
+                .transpose()?
+                .unwrap_or(SslMode::Prefer),
         };
         let password = password.or_else(|| env("PGPASSWORD")).or_else(|| {
-            let file = env("PGPASSFILE").map(PathBuf::from).or_else(|| home.map(|h| h.join(".pgpass")))?;
+            let file = env("PGPASSFILE")
+                .map(PathBuf::from)
+                .or_else(|| home.map(|h| h.join(".pgpass")))?;
             let text = fs_err::read_to_string(file).ok()?;
             pgpass_lookup(&text, &host, port, &dbname, &user)
         });
@@ -150,7 +173,9 @@ impl ConnectOptions {
             application_name: application_name.or_else(|| env("PGAPPNAME")),
             connect_timeout: match connect_timeout {
                 Some(timeout) => Some(timeout),
-                None => env("PGCONNECT_TIMEOUT").map(|t| parse_timeout(&t)).transpose()?,
+                None => env("PGCONNECT_TIMEOUT")
+                    .map(|t| parse_timeout(&t))
+                    .transpose()?,
             },
         })
     }
@@ -166,7 +191,11 @@ impl ConnectOptions {
 
     pub(crate) fn client_config(&self) -> postgres::Config {
         let mut config = postgres::Config::new();
-        config.host(&self.host).port(self.port).user(&self.user).dbname(&self.dbname);
+        config
+            .host(&self.host)
+            .port(self.port)
+            .user(&self.user)
+            .dbname(&self.dbname);
         if let Some(password) = &self.password {
             config.password(password);
         }
@@ -180,7 +209,9 @@ impl ConnectOptions {
         config.ssl_mode(match self.sslmode {
             SslMode::Disable => postgres::config::SslMode::Disable,
             SslMode::Allow | SslMode::Prefer => postgres::config::SslMode::Prefer,
-            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => postgres::config::SslMode::Require,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                postgres::config::SslMode::Require
+            }
         });
         config
     }
@@ -192,37 +223,57 @@ fn split_host_port(hostport: &str) -> Result<(Option<String>, Option<u16>), Opti
     }
     // [::1]:5432
     if let Some(rest) = hostport.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| OptionsError::BadValue { key: "host".to_owned(), value: hostport.to_owned() })?;
+        let (host, after) = rest.split_once(']').ok_or_else(|| OptionsError::BadValue {
+            key: "host".to_owned(),
+            value: hostport.to_owned(),
+        })?;
         let port = after.strip_prefix(':').map(parse_port).transpose()?;
         return Ok((Some(host.to_owned()), port));
     }
     match hostport.rsplit_once(':') {
-        Some((host, port)) => Ok(((!host.is_empty()).then(|| host.to_owned()), Some(parse_port(port)?))),
+        Some((host, port)) => Ok((
+            (!host.is_empty()).then(|| host.to_owned()),
+            Some(parse_port(port)?),
+        )),
         None => Ok((Some(hostport.to_owned()), None)),
     }
 }
 
 fn parse_port(value: &str) -> Result<u16, OptionsError> {
-    value.parse().map_err(|_| OptionsError::BadValue { key: "port".to_owned(), value: value.to_owned() })
+    value.parse().map_err(|_| OptionsError::BadValue {
+        key: "port".to_owned(),
+        value: value.to_owned(),
+    })
 }
 
 fn parse_timeout(value: &str) -> Result<Duration, OptionsError> {
     value
         .parse::<u64>()
         .map(Duration::from_secs)
-        .map_err(|_| OptionsError::BadValue { key: "connect_timeout".to_owned(), value: value.to_owned() })
+        .map_err(|_| OptionsError::BadValue {
+            key: "connect_timeout".to_owned(),
+            value: value.to_owned(),
+        })
 }
 
 /// libpq's `~/.pgpass`: `hostname:port:database:username:password`, `*` matches anything,
 /// `\:` and `\\` escape; the first matching line wins.
-pub fn pgpass_lookup(text: &str, host: &str, port: u16, dbname: &str, user: &str) -> Option<String> {
+pub fn pgpass_lookup(
+    text: &str,
+    host: &str,
+    port: u16,
+    dbname: &str,
+    user: &str,
+) -> Option<String> {
     let port = port.to_string();
     for line in text.lines() {
         if line.trim_start().starts_with('#') || line.trim().is_empty() {
             continue;
         }
         let fields = split_pgpass_line(line);
-        let [h, p, d, u, password] = fields.as_slice() else { continue };
+        let [h, p, d, u, password] = fields.as_slice() else {
+            continue;
+        };
         let matches = |pattern: &str, value: &str| pattern == "*" || pattern == value;
         let host_matches = matches(h, host) || (h == "localhost" && host.starts_with('/'));
         if host_matches && matches(p, &port) && matches(d, dbname) && matches(u, user) {
@@ -239,7 +290,9 @@ fn split_pgpass_line(line: &str) -> Vec<String> {
         match c {
             '\\' => {
                 if let Some(next) = chars.next() {
-                    fields.last_mut().map(|f| f.push(next));
+                    if let Some(field) = fields.last_mut() {
+                        field.push(next);
+                    }
                 }
             }
             ':' if fields.len() < 5 => fields.push(String::new()),
@@ -258,7 +311,10 @@ mod tests {
     use super::*;
 
     fn resolve(url: &str, vars: &[(&str, &str)]) -> Result<ConnectOptions, OptionsError> {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let env = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         ConnectOptions::resolve(url, &env, None)
     }
@@ -273,16 +329,46 @@ mod tests {
         assert_eq!(options.dbname, "main");
         assert_eq!(options.sslmode, SslMode::Require);
         assert_eq!(options.application_name.as_deref(), Some("web"));
-        let options = resolve("postgres://", &[("PGHOST", "h"), ("PGUSER", "u"), ("PGSSLMODE", "verify-full"), ("PGPORT", "1")]).unwrap();
-        assert_eq!((options.host.as_str(), options.port, options.dbname.as_str(), options.sslmode), ("h", 1, "u", SslMode::VerifyFull));
-        assert!(matches!(resolve("postgres://h/db?bogus=1", &[]), Err(OptionsError::UnknownParameter(_))));
-        assert!(matches!(resolve("postgres://h/db?sslmode=sometimes", &[]), Err(OptionsError::BadValue { .. })));
+        let options = resolve(
+            "postgres://",
+            &[
+                ("PGHOST", "h"),
+                ("PGUSER", "u"),
+                ("PGSSLMODE", "verify-full"),
+                ("PGPORT", "1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                options.host.as_str(),
+                options.port,
+                options.dbname.as_str(),
+                options.sslmode
+            ),
+            ("h", 1, "u", SslMode::VerifyFull)
+        );
+        assert!(matches!(
+            resolve("postgres://h/db?bogus=1", &[]),
+            Err(OptionsError::UnknownParameter(_))
+        ));
+        assert!(matches!(
+            resolve("postgres://h/db?sslmode=sometimes", &[]),
+            Err(OptionsError::BadValue { .. })
+        ));
     }
 
     #[test]
     fn pgpass() {
-        let text = "# comment\nother:*:*:*:nope\ndb.example.com:5432:*:app:se\\:cret\n*:*:*:*:fallback\n";
-        assert_eq!(pgpass_lookup(text, "db.example.com", 5432, "main", "app").as_deref(), Some("se:cret"));
-        assert_eq!(pgpass_lookup(text, "x", 1, "d", "u").as_deref(), Some("fallback"));
+        let text =
+            "# comment\nother:*:*:*:nope\ndb.example.com:5432:*:app:se\\:cret\n*:*:*:*:fallback\n";
+        assert_eq!(
+            pgpass_lookup(text, "db.example.com", 5432, "main", "app").as_deref(),
+            Some("se:cret")
+        );
+        assert_eq!(
+            pgpass_lookup(text, "x", 1, "d", "u").as_deref(),
+            Some("fallback")
+        );
     }
 }

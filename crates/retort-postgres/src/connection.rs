@@ -16,30 +16,26 @@ pub struct PostgresConnection {
 
 /// The driver's error in PostgreSQL's words: message, then detail and hint when present.
 pub fn describe(error: &postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => {
-            let mut text = db.message().to_owned();
-            if let Some(detail) = db.detail() {
-                text.push_str(&format!(" ({detail})"));
-            }
-            if let Some(hint) = db.hint() {
-                text.push_str(&format!("; hint from the server: {hint}"));
-            }
-            text
+    if let Some(db) = error.as_db_error() {
+        let mut text = db.message().to_owned();
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
         }
-        None => {
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                let cause_text = cause.to_string();
-                if !text.contains(&cause_text) {
-                    text.push_str(&format!(": {cause_text}"));
-                }
-                source = cause.source();
-            }
-            text
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; hint from the server: {hint}"));
         }
+        return text;
     }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(&format!(": {cause_text}"));
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn error(e: &postgres::Error) -> DatabaseError {
@@ -50,7 +46,11 @@ fn error(e: &postgres::Error) -> DatabaseError {
 /// table's qualified name): every retort version, on every machine, must compute the same key
 /// for the same table, and different version tables in one database must not block each other.
 pub fn lock_key(table: &VersionTable) -> i64 {
-    let name = format!("retort:{}.{}", table.schema.as_deref().unwrap_or(""), table.name);
+    let name = format!(
+        "retort:{}.{}",
+        table.schema.as_deref().unwrap_or(""),
+        table.name
+    );
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in name.bytes() {
         hash ^= u64::from(byte);
@@ -68,8 +68,19 @@ impl PostgresConnection {
             Some(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
             None => config.connect(postgres::NoTls),
         }
-        .map_err(|e| DatabaseError::new(format!("cannot connect to {}:{}/{}: {}", options.host, options.port, options.dbname, describe(&e))))?;
-        Ok(Self { client, lock_key: None })
+        .map_err(|e| {
+            DatabaseError::new(format!(
+                "cannot connect to {}:{}/{}: {}",
+                options.host,
+                options.port,
+                options.dbname,
+                describe(&e)
+            ))
+        })?;
+        Ok(Self {
+            client,
+            lock_key: None,
+        })
     }
 
     /// The underlying client (tests, introspection).
@@ -101,16 +112,25 @@ impl Connection for PostgresConnection {
     fn rollback(&mut self) -> Result<(), DatabaseError> {
         self.client.batch_execute("ROLLBACK").map_err(|e| error(&e))
     }
-    fn lock(&mut self, table: &VersionTable, timeout: Option<Duration>) -> Result<(), DatabaseError> {
+    fn lock(
+        &mut self,
+        table: &VersionTable,
+        timeout: Option<Duration>,
+    ) -> Result<(), DatabaseError> {
         let key = lock_key(table);
         match timeout {
             None => {
-                self.client.execute("SELECT pg_advisory_lock($1)", &[&key]).map_err(|e| error(&e))?;
+                self.client
+                    .execute("SELECT pg_advisory_lock($1)", &[&key])
+                    .map_err(|e| error(&e))?;
             }
             Some(timeout) => {
                 let deadline = Instant::now() + timeout;
                 loop {
-                    let row = self.client.query_one("SELECT pg_try_advisory_lock($1)", &[&key]).map_err(|e| error(&e))?;
+                    let row = self
+                        .client
+                        .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                        .map_err(|e| error(&e))?;
                     if row.get::<_, bool>(0) {
                         break;
                     }
@@ -128,7 +148,9 @@ impl Connection for PostgresConnection {
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
         if let Some(key) = self.lock_key.take() {
-            self.client.execute("SELECT pg_advisory_unlock($1)", &[&key]).map_err(|e| error(&e))?;
+            self.client
+                .execute("SELECT pg_advisory_unlock($1)", &[&key])
+                .map_err(|e| error(&e))?;
         }
         Ok(())
     }
@@ -143,40 +165,69 @@ impl Connection for PostgresConnection {
         Ok(row.get(0))
     }
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
-        self.client.batch_execute(&SqlDialect::Postgres.create_version_table(table)).map_err(|e| error(&e))
+        self.client
+            .batch_execute(&SqlDialect::Postgres.create_version_table(table))
+            .map_err(|e| error(&e))
     }
     fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
         let rows = self
             .client
-            .query(&format!("SELECT version_num FROM {}", Self::table(table)), &[])
+            .query(
+                &format!("SELECT version_num FROM {}", Self::table(table)),
+                &[],
+            )
             .map_err(|e| error(&e))?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
     fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
         self.client
-            .execute(&format!("INSERT INTO {} (version_num) VALUES ($1)", Self::table(table)), &[&id])
+            .execute(
+                &format!(
+                    "INSERT INTO {} (version_num) VALUES ($1)",
+                    Self::table(table)
+                ),
+                &[&id],
+            )
             .map(drop)
             .map_err(|e| error(&e))
     }
-    fn update_version(&mut self, table: &VersionTable, from: &str, to: &str) -> Result<(), DatabaseError> {
+    fn update_version(
+        &mut self,
+        table: &VersionTable,
+        from: &str,
+        to: &str,
+    ) -> Result<(), DatabaseError> {
         let changed = self
             .client
-            .execute(&format!("UPDATE {} SET version_num = $1 WHERE version_num = $2", Self::table(table)), &[&to, &from])
+            .execute(
+                &format!(
+                    "UPDATE {} SET version_num = $1 WHERE version_num = $2",
+                    Self::table(table)
+                ),
+                &[&to, &from],
+            )
             .map_err(|e| error(&e))?;
         if changed == 1 {
             Ok(())
         } else {
-            Err(DatabaseError::new(format!("the version table has no row '{from}' to update")))
+            Err(DatabaseError::new(format!(
+                "the version table has no row '{from}' to update"
+            )))
         }
     }
     fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
         self.client
-            .execute(&format!("DELETE FROM {} WHERE version_num = $1", Self::table(table)), &[&id])
+            .execute(
+                &format!("DELETE FROM {} WHERE version_num = $1", Self::table(table)),
+                &[&id],
+            )
             .map(drop)
             .map_err(|e| error(&e))
     }
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
-        self.client.batch_execute(&format!("DELETE FROM {}", Self::table(table))).map_err(|e| error(&e))
+        self.client
+            .batch_execute(&format!("DELETE FROM {}", Self::table(table)))
+            .map_err(|e| error(&e))
     }
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
         non_transactional(sql)
@@ -192,7 +243,9 @@ pub fn non_transactional(sql: &str) -> Option<&'static str> {
         .take(6)
         .map(str::to_ascii_uppercase)
         .collect();
-    let starts = |prefix: &[&str]| words.len() >= prefix.len() && words.iter().zip(prefix).all(|(w, p)| w == p);
+    let starts = |prefix: &[&str]| {
+        words.len() >= prefix.len() && words.iter().zip(prefix).all(|(w, p)| w == p)
+    };
     let concurrently = words.iter().any(|w| w == "CONCURRENTLY");
     if (starts(&["CREATE", "INDEX"]) || starts(&["CREATE", "UNIQUE", "INDEX"])) && concurrently {
         return Some("CREATE INDEX CONCURRENTLY");
@@ -224,18 +277,30 @@ mod tests {
 
     #[test]
     fn finds_statements_that_refuse_transactions() {
-        assert_eq!(non_transactional("create index concurrently i on t (x)"), Some("CREATE INDEX CONCURRENTLY"));
-        assert_eq!(non_transactional("CREATE UNIQUE INDEX\n  CONCURRENTLY i ON t (x)"), Some("CREATE INDEX CONCURRENTLY"));
+        assert_eq!(
+            non_transactional("create index concurrently i on t (x)"),
+            Some("CREATE INDEX CONCURRENTLY")
+        );
+        assert_eq!(
+            non_transactional("CREATE UNIQUE INDEX\n  CONCURRENTLY i ON t (x)"),
+            Some("CREATE INDEX CONCURRENTLY")
+        );
         assert_eq!(non_transactional("VACUUM ANALYZE t"), Some("VACUUM"));
         assert_eq!(non_transactional("CREATE INDEX i ON t (x)"), None);
     }
 
     #[test]
     fn lock_key_is_stable() {
-        assert_eq!(lock_key(&VersionTable::default()), lock_key(&VersionTable::default()));
+        assert_eq!(
+            lock_key(&VersionTable::default()),
+            lock_key(&VersionTable::default())
+        );
         assert_ne!(
             lock_key(&VersionTable::default()),
-            lock_key(&VersionTable { name: "other".into(), schema: None })
+            lock_key(&VersionTable {
+                name: "other".into(),
+                schema: None
+            })
         );
     }
 }

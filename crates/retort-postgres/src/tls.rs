@@ -32,13 +32,18 @@ pub enum TlsError {
 }
 
 /// The rustls configuration for `options`, or `None` for `sslmode=disable`.
-pub fn client_config(options: &ConnectOptions, home: Option<&Path>) -> Result<Option<ClientConfig>, TlsError> {
+pub fn client_config(
+    options: &ConnectOptions,
+    home: Option<&Path>,
+) -> Result<Option<ClientConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Setup(e.to_string()))?;
     let explicit_root = options.sslrootcert.clone();
-    let default_root = home.map(|h| h.join(".postgresql/root.crt")).filter(|p| p.exists());
+    let default_root = home
+        .map(|h| h.join(".postgresql/root.crt"))
+        .filter(|p| p.exists());
     let verify_chain = match options.sslmode {
         SslMode::Disable => return Ok(None),
         SslMode::Allow | SslMode::Prefer => false,
@@ -46,7 +51,9 @@ pub fn client_config(options: &ConnectOptions, home: Option<&Path>) -> Result<Op
         SslMode::VerifyCa | SslMode::VerifyFull => true,
     };
     let config = if verify_chain {
-        let roots = Arc::new(root_store(explicit_root.as_deref().or(default_root.as_deref()))?);
+        let roots = Arc::new(root_store(
+            explicit_root.as_deref().or(default_root.as_deref()),
+        )?);
         let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider)
             .build()
             .map_err(|e| TlsError::Setup(e.to_string()))?;
@@ -55,9 +62,14 @@ pub fn client_config(options: &ConnectOptions, home: Option<&Path>) -> Result<Op
         } else {
             Arc::new(ChainOnly(verifier))
         };
-        builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth()
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth()
     } else {
-        let schemes = provider.signature_verification_algorithms.supported_schemes();
+        let schemes = provider
+            .signature_verification_algorithms
+            .supported_schemes();
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(EncryptOnly(schemes, provider)))
@@ -72,10 +84,15 @@ fn root_store(path: Option<&Path>) -> Result<RootCertStore, TlsError> {
         store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         return Ok(store);
     };
-    let error = |message: String| TlsError::RootCertificate { path: path.to_path_buf(), message };
+    let error = |message: String| TlsError::RootCertificate {
+        path: path.to_path_buf(),
+        message,
+    };
     let pem = fs_err::read(path).map_err(|e| error(e.to_string()))?;
     for certificate in rustls_pemfile::certs(&mut pem.as_slice()) {
-        store.add(certificate.map_err(|e| error(e.to_string()))?).map_err(|e| error(e.to_string()))?;
+        store
+            .add(certificate.map_err(|e| error(e.to_string()))?)
+            .map_err(|e| error(e.to_string()))?;
     }
     if store.is_empty() {
         return Err(error("no certificate in the file".to_owned()));
@@ -96,18 +113,31 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext { .. })) => {
-                Ok(ServerCertVerified::assertion())
-            }
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.0.verify_tls12_signature(message, cert, dss)
     }
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.0.verify_tls13_signature(message, cert, dss)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -130,11 +160,31 @@ impl ServerCertVerifier for EncryptOnly {
     ) -> Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.1.signature_verification_algorithms)
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.1.signature_verification_algorithms,
+        )
     }
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.1.signature_verification_algorithms)
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.1.signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.clone()

@@ -78,7 +78,11 @@ impl Connection for SqliteConnection {
         }
         self.connection.execute_batch("ROLLBACK").map_err(error)
     }
-    fn lock(&mut self, _table: &VersionTable, timeout: Option<Duration>) -> Result<(), DatabaseError> {
+    fn lock(
+        &mut self,
+        _table: &VersionTable,
+        timeout: Option<Duration>,
+    ) -> Result<(), DatabaseError> {
         let Some(path) = &self.lock_path else {
             return Ok(());
         };

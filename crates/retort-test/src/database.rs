@@ -19,7 +19,11 @@ fn unique_name(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
-    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Which server.
@@ -49,8 +53,16 @@ impl TestDatabase {
     /// The URL retort connects with.
     pub fn url(&self) -> String {
         match self.server {
-            Server::Postgres => format!("postgresql://postgres@{}:5432/{}", host("RETORT_TEST_PG_HOST"), self.name),
-            Server::MariaDb => format!("mysql://root@{}:3306/{}", host("RETORT_TEST_MYSQL_HOST"), self.name),
+            Server::Postgres => format!(
+                "postgresql://postgres@{}:5432/{}",
+                host("RETORT_TEST_PG_HOST"),
+                self.name
+            ),
+            Server::MariaDb => format!(
+                "mysql://root@{}:3306/{}",
+                host("RETORT_TEST_MYSQL_HOST"),
+                self.name
+            ),
         }
     }
 
@@ -58,12 +70,34 @@ impl TestDatabase {
         match self.server {
             Server::Postgres => {
                 let mut command = Command::new("psql");
-                command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-h", &host("RETORT_TEST_PG_HOST"), "-U", "postgres", "-d", database]);
+                command.args([
+                    "-X",
+                    "-q",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-tA",
+                    "-h",
+                    &host("RETORT_TEST_PG_HOST"),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    database,
+                ]);
                 command
             }
             Server::MariaDb => {
                 let mut command = Command::new("mariadb");
-                command.args(["-h", &host("RETORT_TEST_MYSQL_HOST"), "-P", "3306", "-u", "root", "-N", "-B", database]);
+                command.args([
+                    "-h",
+                    &host("RETORT_TEST_MYSQL_HOST"),
+                    "-P",
+                    "3306",
+                    "-u",
+                    "root",
+                    "-N",
+                    "-B",
+                    database,
+                ]);
                 command
             }
         }
@@ -78,7 +112,12 @@ impl TestDatabase {
             Server::Postgres => "-c",
             Server::MariaDb => "-e",
         };
-        let output = self.client(maintenance).arg(flag).arg(sql).output().expect("run the database client");
+        let output = self
+            .client(maintenance)
+            .arg(flag)
+            .arg(sql)
+            .output()
+            .expect("run the database client");
         assert!(
             output.status.success(),
             "{sql}: {} (is the server running? `.ci/setup` starts it)",
@@ -92,8 +131,17 @@ impl TestDatabase {
             Server::Postgres => "-c",
             Server::MariaDb => "-e",
         };
-        let output = self.client(&self.name).arg(flag).arg(sql).output().expect("run the database client");
-        assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = self
+            .client(&self.name)
+            .arg(flag)
+            .arg(sql)
+            .output()
+            .expect("run the database client");
+        assert!(
+            output.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
@@ -109,7 +157,9 @@ impl TestDatabase {
         {
             use std::io::Write as _;
             let mut stdin = child.stdin.take().expect("stdin");
-            stdin.write_all(script.as_bytes()).expect("write the script");
+            stdin
+                .write_all(script.as_bytes())
+                .expect("write the script");
         }
         let output = child.wait_with_output().expect("wait for the client");
         if output.status.success() {
@@ -120,6 +170,7 @@ impl TestDatabase {
     }
 
     /// Another fresh database on the same server.
+    #[must_use]
     pub fn sibling(&self) -> Self {
         Self::create(self.server)
     }

@@ -24,6 +24,7 @@ pub fn snapshot_settings(project: &Project) -> insta::Settings {
     );
     settings.add_filter(r"\b\d+(\.\d+)? ?(ms|s)\b", "[DURATION]");
     settings.add_filter(r"\d{4}_\d{2}_\d{2}_\d{6}-", "[STAMP]-");
+    settings.add_filter(r"retort_test_\d+_\d+_\d+", "[DATABASE]");
     settings.set_prepend_module_to_snapshot(false);
     settings
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use retort_core::config::environment::Environment;
 use retort_core::runner::connection::{Connection, DatabaseError};
 use retort_core::runner::offline::SqlDialect;
+use retort_mysql::MysqlConnection;
 use retort_postgres::{ConnectOptions, PostgresConnection};
 use retort_sqlite::SqliteConnection;
 
@@ -59,20 +60,20 @@ impl DatabaseUrl {
                 .map_err(database_error),
             Self::Postgres(url) => {
                 let home = environment.get("HOME").map(PathBuf::from);
-                let options = ConnectOptions::resolve(url, &|name| environment.get(name), home.clone()).map_err(|e| {
-                    let mut error = CliError::usage(format!("{}: {e}", mask_password(url)));
-                    error.hints.extend(e.hint());
-                    error
-                })?;
+                let options =
+                    ConnectOptions::resolve(url, &|name| environment.get(name), home.clone())
+                        .map_err(|e| {
+                            let mut error = CliError::usage(format!("{}: {e}", mask_password(url)));
+                            error.hints.extend(e.hint());
+                            error
+                        })?;
                 PostgresConnection::connect(&options, home.as_deref())
                     .map(|c| Box::new(c) as Box<dyn Connection>)
                     .map_err(database_error)
             }
-            Self::Mysql(_) => Err(CliError::usage(format!(
-                "{} databases are not supported by this build yet",
-                self.sql_dialect().name()
-            ))
-            .with_hint("SQLite and PostgreSQL work today; MySQL/MariaDB connections are being built")),
+            Self::Mysql(url) => MysqlConnection::connect(url)
+                .map(|c| Box::new(c) as Box<dyn Connection>)
+                .map_err(database_error),
         }
     }
 }

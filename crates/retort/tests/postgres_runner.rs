@@ -13,7 +13,9 @@ use retort_test::{snapshot_settings, Project};
 const RETORT: &str = env!("CARGO_BIN_EXE_retort");
 
 fn revision(project: &Project, id: &str, parent: &str, upgrade: &str, downgrade: Option<&str>) {
-    let downgrade = downgrade.map(|sql| format!("\n-- retort:downgrade\n{sql}\n")).unwrap_or_default();
+    let downgrade = downgrade
+        .map(|sql| format!("\n-- retort:downgrade\n{sql}\n"))
+        .unwrap_or_default();
     project.write(
         &format!("migrations/versions/{id}.sql"),
         &format!("-- revision {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n\n-- retort:upgrade\n{upgrade}\n{downgrade}"),
@@ -28,7 +30,13 @@ fn project_on(database: &TestDatabase) -> Project {
 
 fn chain(database: &TestDatabase) -> Project {
     let project = project_on(database);
-    revision(&project, "aaaa1111", "", "CREATE TABLE users (id bigint PRIMARY KEY);", Some("DROP TABLE users;"));
+    revision(
+        &project,
+        "aaaa1111",
+        "",
+        "CREATE TABLE users (id bigint PRIMARY KEY);",
+        Some("DROP TABLE users;"),
+    );
     revision(
         &project,
         "bbbb2222",
@@ -36,7 +44,13 @@ fn chain(database: &TestDatabase) -> Project {
         "ALTER TABLE users ADD COLUMN email text DEFAULT 'a;b';\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;",
         Some("DROP FUNCTION f();\nALTER TABLE users DROP COLUMN email;"),
     );
-    revision(&project, "cccc3333", "bbbb2222", "CREATE INDEX users_email ON users (email);", Some("DROP INDEX users_email;"));
+    revision(
+        &project,
+        "cccc3333",
+        "bbbb2222",
+        "CREATE INDEX users_email ON users (email);",
+        Some("DROP INDEX users_email;"),
+    );
     project
 }
 
@@ -71,7 +85,12 @@ fn targets_and_version_rows() {
     assert!(!table_exists(&database, "users"));
     let output = project.run(&["upgrade", "nope"]);
     assert_eq!(output.code, 2);
-    assert!(output.stderr.contains("Can't locate revision identified by 'nope'"), "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("Can't locate revision identified by 'nope'"),
+        "{output}"
+    );
 }
 
 #[test]
@@ -83,7 +102,12 @@ fn branches_merges_and_dependencies_keep_alembic_rows() {
     revision(&project, "b2", "a1", "SELECT 1;", Some("SELECT 1;"));
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 2);
-    assert!(output.stderr.contains("Multiple head revisions are present for given argument 'head'"), "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("Multiple head revisions are present for given argument 'head'"),
+        "{output}"
+    );
     let output = project.run(&["upgrade", "heads"]);
     assert_eq!(output.code, 0, "{output}");
     assert_eq!(versions(&database), "b1,b2");
@@ -106,10 +130,21 @@ fn branches_merges_and_dependencies_keep_alembic_rows() {
 fn a_failing_revision_leaves_nothing_of_itself() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
-    revision(&project, "dddd4444", "cccc3333", "CREATE TABLE t2 (id int);\nINSERT INTO nowhere VALUES (1);", Some("DROP TABLE t2;"));
+    revision(
+        &project,
+        "dddd4444",
+        "cccc3333",
+        "CREATE TABLE t2 (id int);\nINSERT INTO nowhere VALUES (1);",
+        Some("DROP TABLE t2;"),
+    );
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 3, "{output}");
-    assert!(output.stderr.contains("dddd4444.sql:8) failed: relation \"nowhere\" does not exist"), "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("dddd4444.sql:8) failed: relation \"nowhere\" does not exist"),
+        "{output}"
+    );
     assert_eq!(versions(&database), "cccc3333");
     assert!(!table_exists(&database, "t2"));
 }
@@ -118,8 +153,20 @@ fn a_failing_revision_leaves_nothing_of_itself() {
 fn one_transaction_for_the_run_keeps_nothing() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
-    project.write("retort.toml", &project.read("retort.toml").replace("transaction_per_migration = true", "transaction_per_migration = false"));
-    revision(&project, "dddd4444", "cccc3333", "SELECT * FROM nowhere;", None);
+    project.write(
+        "retort.toml",
+        &project.read("retort.toml").replace(
+            "transaction_per_migration = true",
+            "transaction_per_migration = false",
+        ),
+    );
+    revision(
+        &project,
+        "dddd4444",
+        "cccc3333",
+        "SELECT * FROM nowhere;",
+        None,
+    );
     assert_eq!(project.run(&["upgrade", "head"]).code, 3);
     assert!(!table_exists(&database, "users"));
     assert!(!table_exists(&database, "alembic_version"));
@@ -129,10 +176,20 @@ fn one_transaction_for_the_run_keeps_nothing() {
 fn concurrently_needs_a_section_outside_transactions() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
-    revision(&project, "dddd4444", "cccc3333", "CREATE INDEX CONCURRENTLY users_id ON users (id);", Some("DROP INDEX users_id;"));
+    revision(
+        &project,
+        "dddd4444",
+        "cccc3333",
+        "CREATE INDEX CONCURRENTLY users_id ON users (id);",
+        Some("DROP INDEX users_id;"),
+    );
     let output = project.run(&["upgrade", "head"]);
-    snapshot_settings(&project).bind(|| insta::assert_snapshot!("postgres_concurrently_in_transaction", output));
-    assert!(!table_exists(&database, "users"), "nothing may run before the check");
+    snapshot_settings(&project)
+        .bind(|| insta::assert_snapshot!("postgres_concurrently_in_transaction", output));
+    assert!(
+        !table_exists(&database, "users"),
+        "nothing may run before the check"
+    );
     project.write(
         "migrations/versions/dddd4444.sql",
         "-- concurrently\n-- Revision ID: dddd4444\n-- Revises: cccc3333\n-- retort:upgrade transaction=false\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n-- retort:downgrade transaction=false\nDROP INDEX CONCURRENTLY users_id;\n",
@@ -148,11 +205,20 @@ fn concurrently_needs_a_section_outside_transactions() {
 fn an_irreversible_revision_stops_before_anything() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
-    revision(&project, "dddd4444", "cccc3333", "CREATE TABLE t4 (id int);", None);
+    revision(
+        &project,
+        "dddd4444",
+        "cccc3333",
+        "CREATE TABLE t4 (id int);",
+        None,
+    );
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     let output = project.run(&["downgrade", "base"]);
     assert_eq!(output.code, 2);
-    assert!(output.stderr.contains("has no downgrade section"), "{output}");
+    assert!(
+        output.stderr.contains("has no downgrade section"),
+        "{output}"
+    );
     assert_eq!(versions(&database), "dddd4444");
     assert!(table_exists(&database, "users"));
 }
@@ -163,20 +229,40 @@ fn eight_concurrent_upgrades_apply_each_revision_once() {
     let project = project_on(&database);
     revision(&project, "r00", "", "CREATE TABLE applied (id text);", None);
     for n in 1..=20 {
-        revision(&project, &format!("r{n:02}"), &format!("r{:02}", n - 1), &format!("INSERT INTO applied VALUES ('r{n:02}'); SELECT pg_sleep(0.01);"), None);
+        revision(
+            &project,
+            &format!("r{n:02}"),
+            &format!("r{:02}", n - 1),
+            &format!("INSERT INTO applied VALUES ('r{n:02}'); SELECT pg_sleep(0.01);"),
+            None,
+        );
     }
     let handles: Vec<_> = (0..8)
         .map(|_| {
             let root = project.root().to_path_buf();
             let url = database.url();
-            std::thread::spawn(move || Command::new(RETORT).args(["-q", "upgrade", "head"]).current_dir(root).env("DATABASE_URL", url).output().unwrap())
+            std::thread::spawn(move || {
+                Command::new(RETORT)
+                    .args(["-q", "upgrade", "head"])
+                    .current_dir(root)
+                    .env("DATABASE_URL", url)
+                    .output()
+                    .unwrap()
+            })
         })
         .collect();
     for handle in handles {
         let output = handle.join().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    assert_eq!(database.query("SELECT count(*), count(DISTINCT id) FROM applied"), "20|20");
+    assert_eq!(
+        database.query("SELECT count(*), count(DISTINCT id) FROM applied"),
+        "20|20"
+    );
     assert_eq!(versions(&database), "r20");
 }
 
@@ -185,10 +271,24 @@ fn lock_timeout_expires_with_a_clear_message() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
     // Hold the same advisory lock from another session while retort waits.
-    let key = retort_postgres::connection::lock_key(&retort_core::runner::connection::VersionTable::default());
+    let key = retort_postgres::connection::lock_key(
+        &retort_core::runner::connection::VersionTable::default(),
+    );
     let mut holder = Command::new("psql")
-        .args(["-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", &database.name, "-c"])
-        .arg(format!("SELECT pg_advisory_lock({key}); SELECT pg_sleep(5);"))
+        .args([
+            "-X",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            &database.name,
+            "-c",
+        ])
+        .arg(format!(
+            "SELECT pg_advisory_lock({key}); SELECT pg_sleep(5);"
+        ))
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(800));
@@ -196,7 +296,10 @@ fn lock_timeout_expires_with_a_clear_message() {
     let _ = holder.kill();
     let _ = holder.wait();
     assert_eq!(output.code, 3, "{output}");
-    assert!(output.stderr.contains("still holds the migration lock"), "{output}");
+    assert!(
+        output.stderr.contains("still holds the migration lock"),
+        "{output}"
+    );
 }
 
 #[test]
@@ -206,7 +309,8 @@ fn offline_sql_through_psql_gives_the_same_database() {
     let project = chain(&online);
     let script = project.run(&["upgrade", "head", "--sql"]);
     assert_eq!(script.code, 0, "{script}");
-    snapshot_settings(&project).bind(|| insta::assert_snapshot!("postgres_offline_upgrade", script.stdout));
+    snapshot_settings(&project)
+        .bind(|| insta::assert_snapshot!("postgres_offline_upgrade", script.stdout));
     offline.run_script(&script.stdout).unwrap();
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     let catalog = "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, column_name) FROM information_schema.columns WHERE table_schema = 'public'";
@@ -225,26 +329,48 @@ fn offline_sql_through_psql_gives_the_same_database() {
 fn connection_errors_are_clear_and_never_show_the_password() {
     let database = TestDatabase::create(Server::Postgres);
     let mut project = chain(&database);
-    project.set_env("DATABASE_URL", &database.url().replace("/retort_test", "/missing_retort_test"));
+    project.set_env(
+        "DATABASE_URL",
+        &database
+            .url()
+            .replace("/retort_test", "/missing_retort_test"),
+    );
     let output = project.run(&["current"]);
     assert_eq!(output.code, 3, "{output}");
     assert!(output.stderr.contains("does not exist"), "{output}");
 
-    project.set_env("DATABASE_URL", "postgresql://postgres:s3cret@nosuchhost.invalid:5432/db?connect_timeout=3");
+    project.set_env(
+        "DATABASE_URL",
+        "postgresql://postgres:s3cret@nosuchhost.invalid:5432/db?connect_timeout=3",
+    );
     let output = project.run(&["current", "-v"]);
     assert_eq!(output.code, 3, "{output}");
     assert!(output.stderr.contains("nosuchhost.invalid"), "{output}");
-    assert!(!output.stderr.contains("s3cret") && !output.stdout.contains("s3cret"), "{output}");
+    assert!(
+        !output.stderr.contains("s3cret") && !output.stdout.contains("s3cret"),
+        "{output}"
+    );
 
-    project.set_env("DATABASE_URL", "postgresql://postgres:s3cret@127.0.0.1:1/db?connect_timeout=3");
+    project.set_env(
+        "DATABASE_URL",
+        "postgresql://postgres:s3cret@127.0.0.1:1/db?connect_timeout=3",
+    );
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 3, "{output}");
     assert!(!output.stderr.contains("s3cret"), "{output}");
 
-    project.set_env("DATABASE_URL", "postgresql+psycopg2://postgres:s3cret@127.0.0.1/db?sslmode=sometimes");
+    project.set_env(
+        "DATABASE_URL",
+        "postgresql+psycopg2://postgres:s3cret@127.0.0.1/db?sslmode=sometimes",
+    );
     let output = project.run(&["current"]);
     assert_eq!(output.code, 2, "{output}");
-    assert!(output.stderr.contains("postgresql+psycopg2://postgres:***@127.0.0.1/db"), "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("postgresql+psycopg2://postgres:***@127.0.0.1/db"),
+        "{output}"
+    );
     assert!(!output.stderr.contains("s3cret"), "{output}");
 }
 
@@ -254,11 +380,19 @@ fn wrong_password_is_refused_by_the_server() {
     let database = TestDatabase::create(Server::Postgres);
     database.query("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'retort_password_test') THEN CREATE ROLE retort_password_test LOGIN PASSWORD 'right'; END IF; END $$");
     let mut project = chain(&database);
-    let url = format!("postgresql://retort_password_test:wrong@127.0.0.1:5432/{}", database.name);
+    let url = format!(
+        "postgresql://retort_password_test:wrong@127.0.0.1:5432/{}",
+        database.name
+    );
     project.set_env("DATABASE_URL", &url);
     let output = project.run(&["current"]);
     assert_eq!(output.code, 3, "{output}");
-    assert!(output.stderr.contains("password authentication failed for user \"retort_password_test\""), "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("password authentication failed for user \"retort_password_test\""),
+        "{output}"
+    );
     assert!(!output.stderr.contains(":wrong@"), "{output}");
 }
 
@@ -273,16 +407,36 @@ fn alembic_and_retort_continue_each_other() {
     fs_err::create_dir_all(scripts.join("versions")).unwrap();
     project.write(
         "alembic.ini",
-        &format!("[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = {}\n", database.url().replace("postgresql://", "postgresql+psycopg2://")),
+        &format!(
+            "[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = {}\n",
+            database
+                .url()
+                .replace("postgresql://", "postgresql+psycopg2://")
+        ),
     );
     project.write(
         "alembic/env.py",
         "from alembic import context\nfrom sqlalchemy import engine_from_config, pool\nconfig = context.config\nconnectable = engine_from_config(config.get_section(config.config_ini_section), prefix='sqlalchemy.', poolclass=pool.NullPool)\nwith connectable.connect() as connection:\n    context.configure(connection=connection)\n    with context.begin_transaction():\n        context.run_migrations()\n",
     );
     for (id, parent, up, down) in [
-        ("aaaa1111", "None", "CREATE TABLE users (id bigint PRIMARY KEY)", "DROP TABLE users"),
-        ("bbbb2222", "'aaaa1111'", "ALTER TABLE users ADD COLUMN email text", "ALTER TABLE users DROP COLUMN email"),
-        ("cccc3333", "'bbbb2222'", "CREATE INDEX users_email ON users (email)", "DROP INDEX users_email"),
+        (
+            "aaaa1111",
+            "None",
+            "CREATE TABLE users (id bigint PRIMARY KEY)",
+            "DROP TABLE users",
+        ),
+        (
+            "bbbb2222",
+            "'aaaa1111'",
+            "ALTER TABLE users ADD COLUMN email text",
+            "ALTER TABLE users DROP COLUMN email",
+        ),
+        (
+            "cccc3333",
+            "'bbbb2222'",
+            "CREATE INDEX users_email ON users (email)",
+            "DROP INDEX users_email",
+        ),
     ] {
         project.write(
             &format!("alembic/versions/{id}.py"),
@@ -290,8 +444,16 @@ fn alembic_and_retort_continue_each_other() {
         );
     }
     let alembic_run = |args: &[&str]| {
-        let output = Command::new(&alembic).args(args).current_dir(project.root()).output().unwrap();
-        assert!(output.status.success(), "alembic {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new(&alembic)
+            .args(args)
+            .current_dir(project.root())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "alembic {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     alembic_run(&["upgrade", "aaaa1111"]);

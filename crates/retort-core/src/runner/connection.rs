@@ -69,7 +69,11 @@ pub trait Connection {
 
     /// Take the migration lock of `table`, waiting up to `timeout` (forever when `None`); held until
     /// [`Connection::unlock`]. Several runners against one database apply each revision once.
-    fn lock(&mut self, table: &VersionTable, timeout: Option<std::time::Duration>) -> Result<(), DatabaseError>;
+    fn lock(
+        &mut self,
+        table: &VersionTable,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<(), DatabaseError>;
     fn unlock(&mut self) -> Result<(), DatabaseError>;
 
     /// Whether the version table exists.

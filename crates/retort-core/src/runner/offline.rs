@@ -128,7 +128,11 @@ impl Connection for OfflineScript {
     fn rollback(&mut self) -> Result<(), DatabaseError> {
         Ok(())
     }
-    fn lock(&mut self, _table: &VersionTable, _timeout: Option<std::time::Duration>) -> Result<(), DatabaseError> {
+    fn lock(
+        &mut self,
+        _table: &VersionTable,
+        _timeout: Option<std::time::Duration>,
+    ) -> Result<(), DatabaseError> {
         Ok(())
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {

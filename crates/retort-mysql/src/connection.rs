@@ -1,0 +1,255 @@
+//! The runner's [`Connection`] over the synchronous `mysql` client, for MySQL and MariaDB.
+//!
+//! MySQL commits DDL implicitly, so a revision is not atomic there: the runner records progress
+//! per revision and, on failure, reports which statements of the failing revision had run.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use percent_encoding::percent_decode_str;
+use retort_core::runner::connection::{Connection, DatabaseError, VersionTable};
+use retort_core::runner::offline::SqlDialect;
+use retort_core::runner::split::Escapes;
+
+pub struct MysqlConnection {
+    connection: mysql::Conn,
+    lock_name: Option<String>,
+}
+
+/// The server's own message (`Table 'x' doesn't exist (1146)`), or the driver's.
+pub fn describe(error: &mysql::Error) -> String {
+    match error {
+        mysql::Error::MySqlError(server) => format!("{} ({})", server.message, server.code),
+        other => other.to_string(),
+    }
+}
+
+fn error(error: &mysql::Error) -> DatabaseError {
+    DatabaseError::new(describe(error))
+}
+
+/// `ssl-mode` as MySQL's clients spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SslMode {
+    Disabled,
+    Required,
+    VerifyCa,
+    VerifyIdentity,
+}
+
+/// Turn a URL in any accepted spelling (`mysql://`, `mariadb://`, `mysql+pymysql://`) into the
+/// client's options. TLS: `ssl-mode=REQUIRED|VERIFY_CA|VERIFY_IDENTITY|DISABLED|PREFERRED`
+/// (`ssl=true` means REQUIRED), `ssl-ca=PATH`; `PREFERRED` connects without TLS.
+pub fn options_from_url(url: &str) -> Result<mysql::Opts, DatabaseError> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| DatabaseError::new("not a MySQL URL".to_owned()))?;
+    let base = scheme.split('+').next().unwrap_or(scheme);
+    if base != "mysql" && base != "mariadb" {
+        return Err(DatabaseError::new(format!(
+            "not a MySQL URL scheme: {scheme}"
+        )));
+    }
+    let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut ssl_mode = SslMode::Disabled;
+    let mut ssl_ca: Option<PathBuf> = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_decode_str(value).decode_utf8_lossy().into_owned();
+        match key.replace('_', "-").as_str() {
+            "ssl-mode" | "sslmode" => {
+                ssl_mode = match value.to_ascii_uppercase().as_str() {
+                    "DISABLED" | "PREFERRED" => SslMode::Disabled,
+                    "REQUIRED" => SslMode::Required,
+                    "VERIFY-CA" | "VERIFY_CA" => SslMode::VerifyCa,
+                    "VERIFY-IDENTITY" | "VERIFY_IDENTITY" => SslMode::VerifyIdentity,
+                    other => return Err(DatabaseError::new(format!("invalid ssl-mode '{other}' (DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY)"))),
+                };
+            }
+            "ssl" => {
+                if matches!(value.as_str(), "true" | "1" | "required" | "REQUIRED") {
+                    ssl_mode = SslMode::Required;
+                }
+            }
+            "ssl-ca" => ssl_ca = Some(PathBuf::from(value)),
+            // pymysql URLs often carry a charset; the client always speaks utf8mb4.
+            "charset" => {}
+            _ => kept.push(pair.to_owned()),
+        }
+    }
+    let cleaned = if kept.is_empty() {
+        format!("mysql://{location}")
+    } else {
+        format!("mysql://{location}?{}", kept.join("&"))
+    };
+    let options = mysql::Opts::from_url(&cleaned)
+        .map_err(|e| DatabaseError::new(format!("cannot read the MySQL URL: {e}")))?;
+    let mut builder = mysql::OptsBuilder::from_opts(options);
+    if ssl_mode != SslMode::Disabled {
+        let ssl = mysql::SslOpts::default()
+            .with_root_cert_path(ssl_ca)
+            .with_danger_accept_invalid_certs(ssl_mode == SslMode::Required)
+            .with_danger_skip_domain_validation(ssl_mode != SslMode::VerifyIdentity);
+        builder = builder.ssl_opts(Some(ssl));
+    }
+    Ok(builder.into())
+}
+
+impl MysqlConnection {
+    pub fn connect(url: &str) -> Result<Self, DatabaseError> {
+        let options = options_from_url(url)?;
+        let host = options.get_ip_or_hostname().to_string();
+        let port = options.get_tcp_port();
+        let database = options.get_db_name().unwrap_or_default().to_owned();
+        let connection = mysql::Conn::new(options).map_err(|e| {
+            DatabaseError::new(format!(
+                "cannot connect to {host}:{port}/{database}: {}",
+                describe(&e)
+            ))
+        })?;
+        Ok(Self {
+            connection,
+            lock_name: None,
+        })
+    }
+
+    fn table(table: &VersionTable) -> String {
+        SqlDialect::Mysql.table_name(table)
+    }
+}
+
+/// The `GET_LOCK` name of a version table. Why fixed: every retort must agree on it; MySQL caps
+/// lock names at 64 characters.
+pub fn lock_name(table: &VersionTable) -> String {
+    let name = format!(
+        "retort:{}.{}",
+        table.schema.as_deref().unwrap_or(""),
+        table.name
+    );
+    name.chars().take(64).collect()
+}
+
+impl Connection for MysqlConnection {
+    fn dialect(&self) -> &'static str {
+        "mysql"
+    }
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+    fn escapes(&self) -> Escapes {
+        Escapes::Backslash
+    }
+    fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.connection.query_drop(sql).map_err(|e| error(&e))
+    }
+    fn begin(&mut self) -> Result<(), DatabaseError> {
+        self.connection
+            .query_drop("START TRANSACTION")
+            .map_err(|e| error(&e))
+    }
+    fn commit(&mut self) -> Result<(), DatabaseError> {
+        self.connection.query_drop("COMMIT").map_err(|e| error(&e))
+    }
+    fn rollback(&mut self) -> Result<(), DatabaseError> {
+        self.connection
+            .query_drop("ROLLBACK")
+            .map_err(|e| error(&e))
+    }
+    fn lock(
+        &mut self,
+        table: &VersionTable,
+        timeout: Option<Duration>,
+    ) -> Result<(), DatabaseError> {
+        let name = lock_name(table);
+        // No timeout: wait a year, which MySQL and MariaDB both accept.
+        let seconds = timeout.map_or(31_536_000.0, |t| t.as_secs_f64());
+        let got: Option<Option<i64>> = self
+            .connection
+            .exec_first("SELECT GET_LOCK(?, ?)", (&name, seconds))
+            .map_err(|e| error(&e))?;
+        if got.flatten() != Some(1) {
+            return Err(DatabaseError::new(format!(
+                "another retort run still holds the migration lock (GET_LOCK '{name}') after {seconds} s"
+            )));
+        }
+        self.lock_name = Some(name);
+        Ok(())
+    }
+    fn unlock(&mut self) -> Result<(), DatabaseError> {
+        if let Some(name) = self.lock_name.take() {
+            self.connection
+                .exec_drop("SELECT RELEASE_LOCK(?)", (name,))
+                .map_err(|e| error(&e))?;
+        }
+        Ok(())
+    }
+    fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError> {
+        let count: Option<i64> = self
+            .connection
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?",
+                (table.schema.clone(), table.name.clone()),
+            )
+            .map_err(|e| error(&e))?;
+        Ok(count.unwrap_or(0) > 0)
+    }
+    fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        self.connection
+            .query_drop(SqlDialect::Mysql.create_version_table(table))
+            .map_err(|e| error(&e))
+    }
+    fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
+        self.connection
+            .query(format!("SELECT version_num FROM {}", Self::table(table)))
+            .map_err(|e| error(&e))
+    }
+    fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
+        self.connection
+            .exec_drop(
+                format!(
+                    "INSERT INTO {} (version_num) VALUES (?)",
+                    Self::table(table)
+                ),
+                (id,),
+            )
+            .map_err(|e| error(&e))
+    }
+    fn update_version(
+        &mut self,
+        table: &VersionTable,
+        from: &str,
+        to: &str,
+    ) -> Result<(), DatabaseError> {
+        self.connection
+            .exec_drop(
+                format!(
+                    "UPDATE {} SET version_num = ? WHERE version_num = ?",
+                    Self::table(table)
+                ),
+                (to, from),
+            )
+            .map_err(|e| error(&e))?;
+        if self.connection.affected_rows() == 1 {
+            Ok(())
+        } else {
+            Err(DatabaseError::new(format!(
+                "the version table has no row '{from}' to update"
+            )))
+        }
+    }
+    fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
+        self.connection
+            .exec_drop(
+                format!("DELETE FROM {} WHERE version_num = ?", Self::table(table)),
+                (id,),
+            )
+            .map_err(|e| error(&e))
+    }
+    fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        self.connection
+            .query_drop(format!("DELETE FROM {}", Self::table(table)))
+            .map_err(|e| error(&e))
+    }
+}

@@ -1,0 +1,5 @@
+//! MySQL and MariaDB for retort.
+
+pub mod connection;
+
+pub use connection::MysqlConnection;
