@@ -3,7 +3,6 @@
 
 mod args;
 mod commands;
-mod connect;
 mod diagnostics;
 mod display;
 mod printer;

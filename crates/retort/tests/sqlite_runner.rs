@@ -347,3 +347,31 @@ fn statement_errors_name_file_and_line() {
         "0"
     );
 }
+
+#[test]
+fn history_marks_and_ranges_from_the_current_revision() {
+    let project = chain();
+    // Reading history with `-i` never creates the version table (Alembic's does).
+    assert_eq!(project.run(&["history", "-i"]).code, 0);
+    assert!(
+        !project.path("app.db").exists()
+            || sqlite(
+                &project,
+                "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'"
+            ) == "0"
+    );
+    assert_eq!(project.run(&["upgrade", "bbbb2222"]).code, 0);
+    let output = project.run(&["history", "-i"]);
+    assert_eq!(
+        output.stdout,
+        "bbbb2222 -> cccc3333 (head), revision cccc3333\naaaa1111 -> bbbb2222 (current), revision bbbb2222\n<base> -> aaaa1111, revision aaaa1111\n"
+    );
+    assert_eq!(
+        project.run(&["history", "-r", "current:"]).stdout,
+        "bbbb2222 -> cccc3333 (head), revision cccc3333\naaaa1111 -> bbbb2222, revision bbbb2222\n"
+    );
+    assert_eq!(
+        project.run(&["history", "-r", ":current"]).stdout,
+        "aaaa1111 -> bbbb2222, revision bbbb2222\n<base> -> aaaa1111, revision aaaa1111\n"
+    );
+}

@@ -5,10 +5,10 @@ use retort_core::runner::run::read_heads;
 
 use super::migrate::{open_database, run_error, version_table};
 use crate::args::VerboseArgs;
-use crate::connect::mask_password;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
 use crate::settings::GlobalSettings;
+use retort::database::mask_password;
 
 pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;

@@ -3,6 +3,10 @@
 use retort_core::revision::error::RevisionError;
 use retort_core::revision::walk::{Endpoint, WalkOptions};
 
+use retort_core::runner::plan::applied_heads;
+use retort_core::runner::run::read_heads;
+
+use super::migrate::{open_database, run_error, version_table};
 use crate::args::HistoryArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
@@ -18,24 +22,19 @@ pub fn run(settings: &GlobalSettings, args: &HistoryArgs) -> Result<ExitCode, Cl
         }
         None => (String::new(), String::new()),
     };
-    if args.indicate_current || start == "current" || end == "current" {
-        return Err(CliError::usage("`history --indicate-current` and `current` in a range need the database, which this build cannot reach yet")
-            .with_hint("use explicit revision ids in the range"));
-    }
-    let (_, graph) = settings.config_and_graph()?;
-    let lower = if start.is_empty() {
-        "base"
+    let (config, graph) = settings.config_and_graph()?;
+    // Only reading the version table: unlike Alembic, `-i` never creates it.
+    let current: Vec<usize> = if args.indicate_current || start == "current" || end == "current" {
+        let (_, mut connection) = open_database(settings, &config)?;
+        let rows =
+            read_heads(connection.as_mut(), &version_table(&config)).map_err(|e| run_error(&e))?;
+        applied_heads(&graph, &rows).map_err(|e| run_error(&e.into()))?
     } else {
-        start.as_str()
-    };
-    let upper = if end.is_empty() {
-        "heads"
-    } else {
-        end.as_str()
+        Vec::new()
     };
     let revisions = graph.iterate(
-        Endpoint::Identifier(upper),
-        Endpoint::Identifier(lower),
+        endpoint(&end, "heads", &current),
+        endpoint(&start, "base", &current),
         WalkOptions {
             inclusive: true,
             ..WalkOptions::default()
@@ -54,12 +53,25 @@ pub fn run(settings: &GlobalSettings, args: &HistoryArgs) -> Result<ExitCode, Cl
         tree_indicators: true,
         current: false,
     };
+    let is_current = |index: usize| args.indicate_current && current.contains(&index);
     let mut output = String::with_capacity(revisions.len() * 80);
     for index in revisions {
         if args.verbose {
-            output.push_str(&format_log_entry(&graph, index, false, &path_of(index)));
+            output.push_str(&format_log_entry(
+                &graph,
+                index,
+                is_current(index),
+                &path_of(index),
+            ));
         } else {
-            output.push_str(&format_line(&graph, index, format));
+            output.push_str(&format_line(
+                &graph,
+                index,
+                LineFormat {
+                    current: is_current(index),
+                    ..format
+                },
+            ));
         }
         output.push('\n');
     }
@@ -68,4 +80,13 @@ pub fn run(settings: &GlobalSettings, args: &HistoryArgs) -> Result<ExitCode, Cl
         printer.data(&output);
     }
     Ok(ExitCode::Success)
+}
+
+/// One end of a range: empty means `empty`, `current` means the applied heads.
+fn endpoint<'a>(text: &'a str, empty: &'static str, current: &'a [usize]) -> Endpoint<'a> {
+    match text {
+        "" => Endpoint::Identifier(empty),
+        "current" => Endpoint::Revisions(current),
+        other => Endpoint::Identifier(other),
+    }
 }

@@ -11,10 +11,10 @@ use retort_core::runner::plan::{describe_step, Step};
 use retort_core::runner::run::{run, Operation, Reporter, RunError, RunOptions};
 
 use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
-use crate::connect::DatabaseUrl;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::printer::Printer;
 use crate::settings::GlobalSettings;
+use retort::database::{DatabaseUrl, OpenError};
 
 pub fn upgrade(settings: &GlobalSettings, args: &UpgradeArgs) -> Result<ExitCode, CliError> {
     let target = args.revision.clone();
@@ -94,8 +94,9 @@ pub fn open_database(
     settings: &GlobalSettings,
     config: &Config,
 ) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
-    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
-    let connection = url.connect(config.environment())?;
+    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)
+        .map_err(open_error)?;
+    let connection = url.connect(config.environment()).map_err(open_error)?;
     Ok((url, connection))
 }
 
@@ -117,7 +118,8 @@ fn execute(
         printer: settings.printer,
     };
     if offline {
-        let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+        let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)
+            .map_err(open_error)?;
         // Offline there is no database to read: a `start:end` range says where to start.
         let (start_rows, target) = match revision_argument.split_once(':') {
             Some((start, end)) if direction != Direction::Other => {
@@ -152,6 +154,18 @@ fn execute(
     )
     .map_err(|e| run_error(&e))?;
     Ok(ExitCode::Success)
+}
+
+/// Opening: a bad URL is a usage error (exit 2), a refusal a database error (exit 3).
+pub fn open_error(error: OpenError) -> CliError {
+    let exit_code = match error {
+        OpenError::BadUrl { .. } => ExitCode::Usage,
+        OpenError::Connect(_) => ExitCode::Database,
+    };
+    let mut cli = CliError::usage(error.to_string());
+    cli.exit_code = exit_code;
+    cli.hints.extend(error.hint());
+    cli
 }
 
 /// Map a runner error to what the user sees: configuration and graph problems are usage errors

@@ -1,4 +1,10 @@
 //! The one place that maps a database URL to a dialect and opens a connection.
+//!
+//! | URL | dialect |
+//! |---|---|
+//! | `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite::memory:` | SQLite |
+//! | `postgres://`, `postgresql://`, `postgresql+asyncpg://`, `+psycopg2`, `+psycopg` | PostgreSQL |
+//! | `mysql://`, `mariadb://`, `mysql+pymysql://` | MySQL / MariaDB |
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +14,6 @@ use retort_core::runner::offline::SqlDialect;
 use retort_mysql::MysqlConnection;
 use retort_postgres::{ConnectOptions, PostgresConnection};
 use retort_sqlite::SqliteConnection;
-
-use crate::diagnostics::{CliError, ExitCode};
 
 /// A parsed database URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +26,7 @@ pub enum DatabaseUrl {
 
 impl DatabaseUrl {
     /// Parse `url`; relative SQLite paths are relative to `root` (the directory of retort.toml).
-    pub fn parse(url: &str, root: &Path) -> Result<Self, CliError> {
+    pub fn parse(url: &str, root: &Path) -> Result<Self, OpenError> {
         let (scheme, rest) = url.split_once(':').ok_or_else(|| unsupported(url))?;
         // SQLAlchemy spellings carry a driver: `postgresql+asyncpg`, `mysql+pymysql`.
         let base_scheme = scheme.split('+').next().unwrap_or(scheme);
@@ -32,8 +36,11 @@ impl DatabaseUrl {
                     return Ok(Self::Sqlite(None));
                 }
                 let Some(path) = rest.strip_prefix("///") else {
-                    return Err(CliError::usage(format!("cannot read the SQLite URL '{url}'"))
-                        .with_hint("write sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite::memory:"));
+                    return Err(OpenError::BadUrl {
+                        url: mask_password(url),
+                        reason: "not a SQLite URL".to_owned(),
+                        hint: Some("write sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite::memory:".to_owned()),
+                    });
                 };
                 let path = path.split('?').next().unwrap_or(path);
                 Ok(Self::Sqlite(Some(root.join(path))))
@@ -53,7 +60,7 @@ impl DatabaseUrl {
     }
 
     /// Open a connection. `environment` supplies `PG*` variables and `HOME` (for `~/.pgpass`).
-    pub fn connect(&self, environment: &Environment) -> Result<Box<dyn Connection>, CliError> {
+    pub fn connect(&self, environment: &Environment) -> Result<Box<dyn Connection>, OpenError> {
         match self {
             Self::Sqlite(path) => SqliteConnection::open(path.as_deref())
                 .map(|c| Box::new(c) as Box<dyn Connection>)
@@ -62,10 +69,10 @@ impl DatabaseUrl {
                 let home = environment.get("HOME").map(PathBuf::from);
                 let options =
                     ConnectOptions::resolve(url, &|name| environment.get(name), home.clone())
-                        .map_err(|e| {
-                            let mut error = CliError::usage(format!("{}: {e}", mask_password(url)));
-                            error.hints.extend(e.hint());
-                            error
+                        .map_err(|e| OpenError::BadUrl {
+                            url: mask_password(url),
+                            reason: e.to_string(),
+                            hint: e.hint(),
                         })?;
                 PostgresConnection::connect(&options, home.as_deref())
                     .map(|c| Box::new(c) as Box<dyn Connection>)
@@ -78,17 +85,40 @@ impl DatabaseUrl {
     }
 }
 
-fn database_error(error: DatabaseError) -> CliError {
-    CliError {
-        message: error.message,
-        hints: Vec::new(),
-        exit_code: ExitCode::Database,
+fn database_error(error: DatabaseError) -> OpenError {
+    OpenError::Connect(error)
+}
+
+/// Why a database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The URL cannot be used (a usage error; nothing was contacted).
+    #[error("{url}: {reason}")]
+    BadUrl {
+        url: String,
+        reason: String,
+        hint: Option<String>,
+    },
+    /// The server or file refused (a database error).
+    #[error(transparent)]
+    Connect(DatabaseError),
+}
+
+impl OpenError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::BadUrl { hint, .. } => hint.clone(),
+            Self::Connect(_) => None,
+        }
     }
 }
 
-fn unsupported(url: &str) -> CliError {
-    CliError::usage(format!("unsupported database URL '{}'", mask_password(url)))
-        .with_hint("use postgresql://…, mysql://… or sqlite:///path.db")
+fn unsupported(url: &str) -> OpenError {
+    OpenError::BadUrl {
+        url: mask_password(url),
+        reason: "unsupported database URL".to_owned(),
+        hint: Some("use postgresql://…, mysql://… or sqlite:///path.db".to_owned()),
+    }
 }
 
 /// The URL with any password replaced by `***`, for every place a URL is shown.
