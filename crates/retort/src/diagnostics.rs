@@ -99,3 +99,15 @@ impl From<std::io::Error> for CliError {
         CliError::from_error(&error, None, ExitCode::Usage)
     }
 }
+
+/// Opening a database: a bad URL is a usage error (exit 2), a refusal a database error (exit 3).
+impl From<retort::database::OpenError> for CliError {
+    fn from(error: retort::database::OpenError) -> Self {
+        let exit_code = match error {
+            retort::database::OpenError::BadUrl { .. } => ExitCode::Usage,
+            retort::database::OpenError::Connect(_) => ExitCode::Database,
+        };
+        let hint = error.hint();
+        CliError::from_error(&error, hint, exit_code)
+    }
+}

@@ -14,7 +14,7 @@ use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
 use crate::diagnostics::{CliError, ExitCode};
 use crate::printer::Printer;
 use crate::settings::GlobalSettings;
-use retort::database::{DatabaseUrl, OpenError};
+use retort::database::DatabaseUrl;
 
 pub fn upgrade(settings: &GlobalSettings, args: &UpgradeArgs) -> Result<ExitCode, CliError> {
     let target = args.revision.clone();
@@ -94,9 +94,8 @@ pub fn open_database(
     settings: &GlobalSettings,
     config: &Config,
 ) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
-    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)
-        .map_err(open_error)?;
-    let connection = url.connect(config.environment()).map_err(open_error)?;
+    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+    let connection = url.connect(config.environment())?;
     Ok((url, connection))
 }
 
@@ -118,8 +117,7 @@ fn execute(
         printer: settings.printer,
     };
     if offline {
-        let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)
-            .map_err(open_error)?;
+        let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
         // Offline there is no database to read: a `start:end` range says where to start.
         let (start_rows, target) = match revision_argument.split_once(':') {
             Some((start, end)) if direction != Direction::Other => {
@@ -154,18 +152,6 @@ fn execute(
     )
     .map_err(|e| run_error(&e))?;
     Ok(ExitCode::Success)
-}
-
-/// Opening: a bad URL is a usage error (exit 2), a refusal a database error (exit 3).
-pub fn open_error(error: OpenError) -> CliError {
-    let exit_code = match error {
-        OpenError::BadUrl { .. } => ExitCode::Usage,
-        OpenError::Connect(_) => ExitCode::Database,
-    };
-    let mut cli = CliError::usage(error.to_string());
-    cli.exit_code = exit_code;
-    cli.hints.extend(error.hint());
-    cli
 }
 
 /// Map a runner error to what the user sees: configuration and graph problems are usage errors
