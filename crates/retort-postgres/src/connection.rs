@@ -12,6 +12,12 @@ use crate::tls::client_config;
 pub struct PostgresConnection {
     client: postgres::Client,
     lock_key: Option<i64>,
+    /// Version-table statements, prepared once per connection: each revision updates the
+    /// table, and preparing costs a round trip.
+    prepared: std::collections::HashMap<String, postgres::Statement>,
+    /// `BEGIN` not sent yet: it travels with the next statement, saving a round trip per
+    /// revision.
+    pending_begin: bool,
 }
 
 /// The driver's error in PostgreSQL's words: message, then detail and hint when present.
@@ -80,6 +86,8 @@ impl PostgresConnection {
         Ok(Self {
             client,
             lock_key: None,
+            prepared: std::collections::HashMap::new(),
+            pending_begin: false,
         })
     }
 
@@ -91,6 +99,34 @@ impl PostgresConnection {
     fn table(table: &VersionTable) -> String {
         SqlDialect::Postgres.table_name(table)
     }
+
+    /// Send a deferred `BEGIN` on its own, before a statement that cannot carry it.
+    fn flush_begin(&mut self) -> Result<(), DatabaseError> {
+        if std::mem::take(&mut self.pending_begin) {
+            self.client.batch_execute("BEGIN").map_err(|e| error(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Run a version-table statement with `parameters`, preparing it on first use.
+    fn execute_prepared(
+        &mut self,
+        sql: String,
+        parameters: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<u64, DatabaseError> {
+        self.flush_begin()?;
+        let statement = match self.prepared.get(&sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self.client.prepare(&sql).map_err(|e| error(&e))?;
+                self.prepared.insert(sql, statement.clone());
+                statement
+            }
+        };
+        self.client
+            .execute(&statement, parameters)
+            .map_err(|e| error(&e))
+    }
 }
 
 impl Connection for PostgresConnection {
@@ -101,15 +137,28 @@ impl Connection for PostgresConnection {
         true
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        if std::mem::take(&mut self.pending_begin) {
+            return self
+                .client
+                .batch_execute(&format!("BEGIN;\n{sql}"))
+                .map_err(|e| error(&e));
+        }
         self.client.batch_execute(sql).map_err(|e| error(&e))
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
-        self.client.batch_execute("BEGIN").map_err(|e| error(&e))
+        self.pending_begin = true;
+        Ok(())
     }
     fn commit(&mut self) -> Result<(), DatabaseError> {
+        if std::mem::take(&mut self.pending_begin) {
+            return Ok(());
+        }
         self.client.batch_execute("COMMIT").map_err(|e| error(&e))
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {
+        if std::mem::take(&mut self.pending_begin) {
+            return Ok(());
+        }
         self.client.batch_execute("ROLLBACK").map_err(|e| error(&e))
     }
     fn lock(
@@ -155,6 +204,7 @@ impl Connection for PostgresConnection {
         Ok(())
     }
     fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError> {
+        self.flush_begin()?;
         let row = self
             .client
             .query_one(
@@ -165,11 +215,13 @@ impl Connection for PostgresConnection {
         Ok(row.get(0))
     }
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        self.flush_begin()?;
         self.client
             .batch_execute(&SqlDialect::Postgres.create_version_table(table))
             .map_err(|e| error(&e))
     }
     fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
+        self.flush_begin()?;
         let rows = self
             .client
             .query(
@@ -180,16 +232,14 @@ impl Connection for PostgresConnection {
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
     fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
-        self.client
-            .execute(
-                &format!(
-                    "INSERT INTO {} (version_num) VALUES ($1)",
-                    Self::table(table)
-                ),
-                &[&id],
-            )
-            .map(drop)
-            .map_err(|e| error(&e))
+        self.execute_prepared(
+            format!(
+                "INSERT INTO {} (version_num) VALUES ($1)",
+                Self::table(table)
+            ),
+            &[&id],
+        )
+        .map(drop)
     }
     fn update_version(
         &mut self,
@@ -197,16 +247,13 @@ impl Connection for PostgresConnection {
         from: &str,
         to: &str,
     ) -> Result<(), DatabaseError> {
-        let changed = self
-            .client
-            .execute(
-                &format!(
-                    "UPDATE {} SET version_num = $1 WHERE version_num = $2",
-                    Self::table(table)
-                ),
-                &[&to, &from],
-            )
-            .map_err(|e| error(&e))?;
+        let changed = self.execute_prepared(
+            format!(
+                "UPDATE {} SET version_num = $1 WHERE version_num = $2",
+                Self::table(table)
+            ),
+            &[&to, &from],
+        )?;
         if changed == 1 {
             Ok(())
         } else {
@@ -216,15 +263,14 @@ impl Connection for PostgresConnection {
         }
     }
     fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
-        self.client
-            .execute(
-                &format!("DELETE FROM {} WHERE version_num = $1", Self::table(table)),
-                &[&id],
-            )
-            .map(drop)
-            .map_err(|e| error(&e))
+        self.execute_prepared(
+            format!("DELETE FROM {} WHERE version_num = $1", Self::table(table)),
+            &[&id],
+        )
+        .map(drop)
     }
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
+        self.flush_begin()?;
         self.client
             .batch_execute(&format!("DELETE FROM {}", Self::table(table)))
             .map_err(|e| error(&e))
