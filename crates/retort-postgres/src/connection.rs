@@ -115,13 +115,12 @@ impl PostgresConnection {
         parameters: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<u64, DatabaseError> {
         self.flush_begin()?;
-        let statement = match self.prepared.get(&sql) {
-            Some(statement) => statement.clone(),
-            None => {
-                let statement = self.client.prepare(&sql).map_err(|e| error(&e))?;
-                self.prepared.insert(sql, statement.clone());
-                statement
-            }
+        let statement = if let Some(statement) = self.prepared.get(&sql) {
+            statement.clone()
+        } else {
+            let statement = self.client.prepare(&sql).map_err(|e| error(&e))?;
+            self.prepared.insert(sql, statement.clone());
+            statement
         };
         self.client
             .execute(&statement, parameters)
