@@ -39,8 +39,19 @@ pub struct SettingsTable {
     pub version_table: Option<String>,
     pub version_table_schema: Option<String>,
     pub transaction_per_migration: Option<bool>,
+    pub lock_mode: Option<LockMode>,
     pub autogenerate: Option<AutogenerateTable>,
     pub hooks: Option<HooksTable>,
+}
+
+/// How long the migration lock is held: the whole run (`session`), or one transaction that
+/// holds the whole run (`transaction`, for transaction-pooling PgBouncer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    #[default]
+    Session,
+    Transaction,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -71,6 +82,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "version_table",
     "version_table_schema",
     "transaction_per_migration",
+    "lock_mode",
     "autogenerate",
     "hooks",
 ];
@@ -104,6 +116,7 @@ pub enum ConfigError {
         key: String,
         location: Option<String>,
         suggestion: Option<String>,
+        allowed: Vec<String>,
     },
     #[error("{path}: no [env.{name}] section")]
     UnknownEnv {
@@ -133,7 +146,9 @@ impl ConfigError {
                 suggestion: Some(s),
                 ..
             } => Some(format!("did you mean `{s}`?")),
-            Self::UnknownKey { .. } => Some(format!("the keys are: {}", TOP_LEVEL_KEYS.join(", "))),
+            Self::UnknownKey { allowed, .. } => {
+                Some(format!("the keys here are: {}", allowed.join(", ")))
+            }
             Self::UnknownEnv { available, .. } => Some(if available.is_empty() {
                 "the file defines no [env.NAME] sections".to_owned()
             } else {
@@ -180,6 +195,7 @@ pub struct Config {
     pub version_table: String,
     pub version_table_schema: Option<String>,
     pub transaction_per_migration: bool,
+    pub lock_mode: LockMode,
     pub schema_files: Vec<String>,
     pub schema_command: Option<String>,
     pub compare_type: bool,
@@ -316,6 +332,7 @@ impl Config {
             )?
             .filter(|s| !s.is_empty()),
             transaction_per_migration: table.transaction_per_migration.unwrap_or(true),
+            lock_mode: table.lock_mode.unwrap_or_default(),
             schema_files: expand_list(
                 "autogenerate.schema",
                 &autogenerate
@@ -453,6 +470,7 @@ fn check_table(
                 key: key.clone(),
                 location: location.map(str::to_owned),
                 suggestion: similar(key, &candidates, 1).into_iter().next(),
+                allowed: candidates.clone(),
             });
         }
     }
@@ -488,6 +506,7 @@ fn merge(base: SettingsTable, overlay: SettingsTable) -> SettingsTable {
         transaction_per_migration: overlay
             .transaction_per_migration
             .or(base.transaction_per_migration),
+        lock_mode: overlay.lock_mode.or(base.lock_mode),
         autogenerate,
         hooks: overlay.hooks.or(base.hooks),
     }

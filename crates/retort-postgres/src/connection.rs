@@ -194,6 +194,36 @@ impl Connection for PostgresConnection {
         self.lock_key = Some(key);
         Ok(())
     }
+    fn lock_in_transaction(
+        &mut self,
+        table: &VersionTable,
+        timeout: Option<Duration>,
+    ) -> Result<(), DatabaseError> {
+        self.flush_begin()?;
+        let key = lock_key(table);
+        let Some(timeout) = timeout else {
+            self.client
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&key])
+                .map_err(|e| error(&e))?;
+            return Ok(());
+        };
+        let deadline = Instant::now() + timeout;
+        loop {
+            let row = self
+                .client
+                .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&key])
+                .map_err(|e| error(&e))?;
+            if row.get::<_, bool>(0) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(DatabaseError::new(format!(
+                    "another retort run still holds the migration lock (advisory lock {key}) after {timeout:?}"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
         if let Some(key) = self.lock_key.take() {
             self.client

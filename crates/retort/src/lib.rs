@@ -23,7 +23,9 @@ use retort_core::config::environment::Environment;
 use retort_core::revision::directory::{load_graph, LoadError};
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::connection::VersionTable;
-use retort_core::runner::run::{run, Operation, RunError, RunOptions, RunSummary, Silent};
+use retort_core::runner::run::{
+    run, LockScope, Operation, RunError, RunOptions, RunSummary, Silent,
+};
 
 /// Anything that can go wrong migrating from a library.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ impl Migrations {
                 version_table: VersionTable::default(),
                 transaction_per_migration: true,
                 lock_timeout: None,
+                lock_scope: LockScope::Session,
             },
         })
     }
@@ -62,6 +65,14 @@ impl Migrations {
     #[must_use]
     pub fn with_version_table(mut self, table: VersionTable) -> Self {
         self.options.version_table = table;
+        self
+    }
+
+    /// Hold the lock in one transaction around the whole run, for databases reached through a
+    /// transaction-pooling proxy (PostgreSQL only).
+    #[must_use]
+    pub fn with_transaction_lock(mut self) -> Self {
+        self.options.lock_scope = LockScope::Transaction;
         self
     }
 

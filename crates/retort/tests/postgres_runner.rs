@@ -464,3 +464,66 @@ fn alembic_and_retort_continue_each_other() {
     alembic_run(&["downgrade", "bbbb2222"]);
     assert_eq!(project.run(&["current"]).stdout, "bbbb2222\n");
 }
+
+/// `lock_mode = "transaction"` (for transaction-pooling PgBouncer): the lock and the whole run
+/// share one transaction, so concurrent runs still apply each revision once.
+#[test]
+fn transaction_lock_mode_serializes_runs_in_one_transaction() {
+    let database = TestDatabase::create(Server::Postgres);
+    let project = project_on(&database);
+    project.write(
+        "retort.toml",
+        &format!(
+            "lock_mode = \"transaction\"\n{}",
+            project.read("retort.toml")
+        ),
+    );
+    revision(&project, "r00", "", "CREATE TABLE applied (id text);", None);
+    for n in 1..=10 {
+        revision(
+            &project,
+            &format!("r{n:02}"),
+            &format!("r{:02}", n - 1),
+            &format!("INSERT INTO applied VALUES ('r{n:02}');"),
+            None,
+        );
+    }
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let root = project.root().to_path_buf();
+            let url = database.url();
+            std::thread::spawn(move || {
+                Command::new(RETORT)
+                    .args(["-q", "upgrade", "head"])
+                    .current_dir(root)
+                    .env("DATABASE_URL", url)
+                    .output()
+                    .unwrap()
+            })
+        })
+        .collect();
+    for handle in handles {
+        let output = handle.join().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        database.query("SELECT count(*), count(DISTINCT id) FROM applied"),
+        "10|10"
+    );
+    assert_eq!(versions(&database), "r10");
+    project.write(
+        "migrations/versions/r11.sql",
+        "-- concurrently\n-- Revision ID: r11\n-- Revises: r10\n-- retort:upgrade transaction=false\nCREATE INDEX CONCURRENTLY applied_id ON applied (id);\n",
+    );
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("lock_mode = \"transaction\""),
+        "{output}"
+    );
+    assert_eq!(versions(&database), "r10");
+}

@@ -76,6 +76,21 @@ pub trait Connection {
     ) -> Result<(), DatabaseError>;
     fn unlock(&mut self) -> Result<(), DatabaseError>;
 
+    /// Take the migration lock for the current transaction only (released by its commit or
+    /// rollback). Works behind a transaction-pooling proxy such as PgBouncer, where a session
+    /// lock may be taken on one server connection and the migration run on another.
+    fn lock_in_transaction(
+        &mut self,
+        table: &VersionTable,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<(), DatabaseError> {
+        let _ = (table, timeout);
+        Err(DatabaseError::new(format!(
+            "{} has no transaction-scoped lock; use lock_mode = \"session\"",
+            self.dialect()
+        )))
+    }
+
     /// Whether the version table exists.
     fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError>;
     /// Create it (Alembic's DDL), in the current transaction.

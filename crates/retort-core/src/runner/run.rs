@@ -29,12 +29,23 @@ pub enum Operation {
     EnsureVersionTable,
 }
 
+/// How long the migration lock is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockScope {
+    /// For the whole run, across transactions (the default).
+    #[default]
+    Session,
+    /// For one transaction that holds the whole run (for transaction-pooling proxies).
+    Transaction,
+}
+
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub version_table: VersionTable,
     /// One transaction per revision (true) or one for the whole run.
     pub transaction_per_migration: bool,
     pub lock_timeout: Option<Duration>,
+    pub lock_scope: LockScope,
 }
 
 /// Progress, for the CLI's output or a library user's logs.
@@ -84,6 +95,8 @@ pub enum RunError {
         applied_lines: Vec<usize>,
         rolled_back: bool,
     },
+    #[error("revision {revision} ({path}) has a `transaction=false` section, which cannot run while lock_mode = \"transaction\" holds the whole run in one transaction")]
+    OutsideTheLockTransaction { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}) has no downgrade section: it cannot be reverted")]
     Irreversible { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}:{line}): {statement} cannot run inside a transaction")]
@@ -119,6 +132,9 @@ impl RunError {
             Self::NeedsNoTransaction { direction, .. } => Some(format!(
                 "nothing was changed; mark the section `-- retort:{direction} transaction=false` to run it outside a transaction"
             )),
+            Self::OutsideTheLockTransaction { .. } => Some(
+                "nothing was changed; run this revision through a direct connection with lock_mode = \"session\"".to_owned(),
+            ),
             Self::Database { .. } => None,
         }
     }
@@ -139,10 +155,29 @@ pub fn run(
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<RunSummary, RunError> {
+    if options.lock_scope == LockScope::Transaction {
+        connection
+            .begin()
+            .map_err(database("begin a transaction"))?;
+        let result = connection
+            .lock_in_transaction(&options.version_table, options.lock_timeout)
+            .map_err(database("take the migration lock"))
+            .and_then(|()| run_locked(connection, graph, operation, options, reporter, true));
+        return match result {
+            Ok(summary) => {
+                connection.commit().map_err(database("commit"))?;
+                Ok(summary)
+            }
+            Err(error) => {
+                let _ = connection.rollback();
+                Err(error)
+            }
+        };
+    }
     connection
         .lock(&options.version_table, options.lock_timeout)
         .map_err(database("take the migration lock"))?;
-    let result = run_locked(connection, graph, operation, options, reporter);
+    let result = run_locked(connection, graph, operation, options, reporter, false);
     let unlocked = connection
         .unlock()
         .map_err(database("release the migration lock"));
@@ -168,12 +203,15 @@ pub fn read_heads(
     }
 }
 
+/// `outer`: the caller holds one transaction around the whole run (lock_mode = transaction);
+/// nothing here may commit or roll it back.
 fn run_locked(
     connection: &mut dyn Connection,
     graph: &RevisionGraph,
     operation: &Operation,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
+    outer: bool,
 ) -> Result<RunSummary, RunError> {
     let table = &options.version_table;
     // State is read after the lock is taken: a concurrent run may just have applied revisions.
@@ -191,7 +229,7 @@ fn run_locked(
     let steps = match operation {
         Operation::EnsureVersionTable => {
             if !table_exists {
-                in_transaction(connection, |c| c.create_version_table(table))
+                in_transaction(connection, outer, |c| c.create_version_table(table))
                     .map_err(database("create the version table"))?;
             }
             return Ok(RunSummary {
@@ -207,7 +245,7 @@ fn run_locked(
             };
             let wanted = plan_stamp(graph, &current, targets, *purge)?;
             let wanted_ids: Vec<String> = wanted.iter().map(|&i| graph.id(i).to_owned()).collect();
-            in_transaction(connection, |c| {
+            in_transaction(connection, outer, |c| {
                 if !table_exists {
                     c.create_version_table(table)?;
                 }
@@ -239,14 +277,14 @@ fn run_locked(
         }
     };
 
-    let prepared = prepare(connection, graph, &steps)?;
+    let prepared = prepare(connection, graph, &steps, outer)?;
     let mut heads = rows;
     if steps.is_empty() {
         return Ok(RunSummary { steps, heads });
     }
 
-    let one_transaction = !options.transaction_per_migration;
-    let mut open = false;
+    let one_transaction = outer || !options.transaction_per_migration;
+    let mut open = outer;
     let mut table_ready = table_exists;
     let total = steps.len();
     for (position, (step, statements)) in steps.iter().zip(&prepared).enumerate() {
@@ -272,9 +310,13 @@ fn run_locked(
         }
         if !table_ready {
             // Created lazily, in the first step's transaction, as Alembic does.
-            connection
-                .create_version_table(table)
-                .map_err(|e| abort(connection, open, database("create the version table")(e)))?;
+            connection.create_version_table(table).map_err(|e| {
+                abort(
+                    connection,
+                    open && !outer,
+                    database("create the version table")(e),
+                )
+            })?;
             table_ready = true;
         }
         connection.annotate(&format!(
@@ -282,15 +324,20 @@ fn run_locked(
             step.direction.keyword(),
             super::plan::describe_step(graph, step)
         ));
-        execute_section(connection, graph, step, statements, open)?;
+        execute_section(connection, graph, step, statements, open, outer)?;
         if !open {
             connection
                 .begin()
                 .map_err(database("begin a transaction"))?;
             open = true;
         }
-        record(connection, table, step)
-            .map_err(|e| abort(connection, open, database("update the version table")(e)))?;
+        record(connection, table, step).map_err(|e| {
+            abort(
+                connection,
+                open && !outer,
+                database("update the version table")(e),
+            )
+        })?;
         if !one_transaction {
             connection.commit().map_err(database("commit"))?;
             open = false;
@@ -299,7 +346,7 @@ fn run_locked(
         heads.extend(step.insert.iter().cloned());
         reporter.step_finished(graph, step, started.elapsed());
     }
-    if open {
+    if open && !outer {
         connection.commit().map_err(database("commit"))?;
     }
     Ok(RunSummary { steps, heads })
@@ -311,6 +358,7 @@ fn prepare(
     connection: &dyn Connection,
     graph: &RevisionGraph,
     steps: &[Step],
+    outer: bool,
 ) -> Result<Vec<Vec<Statement>>, RunError> {
     let mut prepared = Vec::with_capacity(steps.len());
     for step in steps {
@@ -322,6 +370,12 @@ fn prepare(
             });
         };
         let statements = statements_of(section, connection);
+        if !section.transactional && outer {
+            return Err(RunError::OutsideTheLockTransaction {
+                revision: script.id.clone(),
+                path: script.path.clone(),
+            });
+        }
         if section.transactional {
             for statement in &statements {
                 if let Some(kind) = connection.non_transactional_statement(&statement.sql) {
@@ -357,13 +411,15 @@ fn execute_section(
     step: &Step,
     statements: &[Statement],
     in_transaction: bool,
+    outer: bool,
 ) -> Result<(), RunError> {
     let script = &graph.revision(step.revision).script;
     let mut applied_lines = Vec::new();
     for statement in statements {
         if let Err(error) = connection.execute(&statement.sql) {
             let rolled_back = in_transaction && connection.transactional_ddl();
-            if in_transaction {
+            // The caller owns an outer transaction and rolls it back itself.
+            if in_transaction && !outer {
                 let _ = connection.rollback();
             }
             return Err(RunError::Statement {
@@ -420,8 +476,12 @@ fn abort(connection: &mut dyn Connection, open: bool, error: RunError) -> RunErr
 
 fn in_transaction(
     connection: &mut dyn Connection,
+    outer: bool,
     body: impl FnOnce(&mut dyn Connection) -> Result<(), DatabaseError>,
 ) -> Result<(), DatabaseError> {
+    if outer {
+        return body(connection);
+    }
     connection.begin()?;
     match body(connection) {
         Ok(()) => connection.commit(),

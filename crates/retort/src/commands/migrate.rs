@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use retort_core::config::Config;
+use retort_core::config::LockMode;
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::connection::{Connection, VersionTable};
 use retort_core::runner::offline::OfflineScript;
 use retort_core::runner::plan::{describe_step, Step};
-use retort_core::runner::run::{run, Operation, Reporter, RunError, RunOptions};
+use retort_core::runner::run::{run, LockScope, Operation, Reporter, RunError, RunOptions};
 
 use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
 use crate::diagnostics::{CliError, ExitCode};
@@ -112,6 +113,10 @@ fn execute(
         version_table: version_table(&config),
         transaction_per_migration: config.transaction_per_migration,
         lock_timeout: lock_timeout.map(Duration::from_secs_f64),
+        lock_scope: match config.lock_mode {
+            LockMode::Session => LockScope::Session,
+            LockMode::Transaction => LockScope::Transaction,
+        },
     };
     let mut reporter = StepPrinter {
         printer: settings.printer,
@@ -160,6 +165,7 @@ pub fn run_error(error: &RunError) -> CliError {
     let hint = error.hint();
     let exit_code = match *error {
         RunError::Revision(_)
+        | RunError::OutsideTheLockTransaction { .. }
         | RunError::UnknownApplied(_)
         | RunError::Irreversible { .. }
         | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,
