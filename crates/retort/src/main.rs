@@ -6,6 +6,7 @@ mod commands;
 mod diagnostics;
 mod display;
 mod printer;
+mod progress;
 mod settings;
 
 use clap::Parser;

@@ -375,3 +375,44 @@ fn history_marks_and_ranges_from_the_current_revision() {
         "aaaa1111 -> bbbb2222, revision bbbb2222\n<base> -> aaaa1111, revision aaaa1111\n"
     );
 }
+
+#[test]
+fn a_terminal_gets_a_progress_bar_for_long_runs() {
+    let project = Project::init(RETORT);
+    revision(&project, "r00", "", "CREATE TABLE applied (id text);", None);
+    for n in 1..=24 {
+        revision(
+            &project,
+            &format!("r{n:02}"),
+            &format!("r{:02}", n - 1),
+            "SELECT 1;",
+            None,
+        );
+    }
+    // `script` gives the command a pseudo-terminal.
+    let output = Command::new("script")
+        .args(["-qec", &format!("{RETORT} upgrade head"), "/dev/null"])
+        .current_dir(project.root())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("\r\u{1b}[2K[") && text.contains("25/25 Running upgrade r23 -> r24"),
+        "{text:?}"
+    );
+    // Not a terminal: one line per revision.
+    assert_eq!(project.run(&["stamp", "--purge", "base"]).code, 0);
+    sqlite(&project, "DROP TABLE applied");
+    let lines = project.run(&["upgrade", "head"]);
+    assert_eq!(
+        lines
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("Running upgrade"))
+            .count(),
+        25,
+        "{lines}"
+    );
+}

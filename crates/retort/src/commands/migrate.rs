@@ -5,15 +5,13 @@ use std::time::Duration;
 
 use retort_core::config::Config;
 use retort_core::config::LockMode;
-use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::connection::{Connection, VersionTable};
 use retort_core::runner::offline::OfflineScript;
-use retort_core::runner::plan::{describe_step, Step};
-use retort_core::runner::run::{run, LockScope, Operation, Reporter, RunError, RunOptions};
+use retort_core::runner::run::{run, LockScope, Operation, RunError, RunOptions};
 
 use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
 use crate::diagnostics::{CliError, ExitCode};
-use crate::printer::Printer;
+use crate::progress::StepReporter;
 use crate::settings::GlobalSettings;
 use retort::database::DatabaseUrl;
 
@@ -118,9 +116,7 @@ fn execute(
             LockMode::Transaction => LockScope::Transaction,
         },
     };
-    let mut reporter = StepPrinter {
-        printer: settings.printer,
-    };
+    let mut reporter = StepReporter::new(settings.printer);
     if offline {
         let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
         // Offline there is no database to read: a `start:end` range says where to start.
@@ -180,20 +176,4 @@ pub fn run_error(error: &RunError) -> CliError {
     cli.exit_code = exit_code;
     cli.hints.extend(hint);
     cli
-}
-
-/// One stderr line per revision, with its duration.
-struct StepPrinter {
-    printer: Printer,
-}
-
-impl Reporter for StepPrinter {
-    fn step_finished(&mut self, graph: &RevisionGraph, step: &Step, elapsed: Duration) {
-        self.printer.status(&format!(
-            "Running {} {} ({:.1} ms)",
-            step.direction.keyword(),
-            describe_step(graph, step),
-            elapsed.as_secs_f64() * 1000.0
-        ));
-    }
 }
