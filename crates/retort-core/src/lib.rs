@@ -15,7 +15,10 @@
 //! The core never prints: it returns values and errors, and each error has a `hint()` saying
 //! how to fix it.
 
+pub mod autogenerate;
 pub mod config;
+pub mod diff;
 pub mod project_template;
 pub mod revision;
 pub mod runner;
+pub mod schema;

@@ -3,14 +3,19 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use retort_core::runner::connection::{Connection, DatabaseError, VersionTable};
+use retort_core::diff::operation::Operation;
+use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter, VersionTable};
 use retort_core::runner::offline::SqlDialect;
+use retort_core::schema::Schema;
 
 use crate::connect_options::ConnectOptions;
 use crate::tls::client_config;
 
 pub struct PostgresConnection {
     client: postgres::Client,
+    /// Kept to open scratch databases on the same server.
+    options: ConnectOptions,
+    home: Option<std::path::PathBuf>,
     lock_key: Option<i64>,
     /// Version-table statements, prepared once per connection: each revision updates the
     /// table, and preparing costs a round trip.
@@ -85,6 +90,8 @@ impl PostgresConnection {
         })?;
         Ok(Self {
             client,
+            options: options.clone(),
+            home: home.map(Path::to_path_buf),
             lock_key: None,
             prepared: std::collections::HashMap::new(),
             pending_begin: false,
@@ -306,6 +313,42 @@ impl Connection for PostgresConnection {
     }
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
         non_transactional(sql)
+    }
+    fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
+        self.flush_begin()?;
+        crate::introspect::introspect(&mut self.client, filter)
+    }
+    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+        Ok(crate::render::render(operation))
+    }
+    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let name = format!("retort_scratch_{}_{nanos}", std::process::id());
+        self.flush_begin()?;
+        self.client
+            .batch_execute(&format!(
+                "CREATE DATABASE {}",
+                SqlDialect::Postgres.quote_identifier(&name)
+            ))
+            .map_err(|e| {
+                DatabaseError::new(format!(
+                    "cannot create the scratch database {name}: {}",
+                    describe(&e)
+                ))
+            })?;
+        let scratch = Self::connect(&self.options.with_dbname(&name), self.home.as_deref())?;
+        Ok((Box::new(scratch), name))
+    }
+    fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
+        self.client
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                SqlDialect::Postgres.quote_identifier(name)
+            ))
+            .map_err(|e| error(&e))
     }
 }
 

@@ -3,6 +3,8 @@
 
 pub mod connect_options;
 pub mod connection;
+pub mod introspect;
+pub mod render;
 pub mod tls;
 
 pub use connect_options::ConnectOptions;

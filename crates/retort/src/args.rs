@@ -77,6 +77,8 @@ pub enum Command {
     Stamp(StampArgs),
     /// Create the version table if it does not exist
     EnsureVersion(SqlArgs),
+    /// Exit 1 and list the differences when the declared schema and the database differ
+    Check,
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -98,6 +100,9 @@ pub struct RevisionArgs {
     /// Fill the revision by comparing the declared schema with the database
     #[arg(long = "autogenerate")]
     pub autogenerate: bool,
+    /// With --autogenerate, write a file even when nothing changed
+    #[arg(long = "allow-empty")]
+    pub allow_empty: bool,
     /// Revision(s) to base the new one on: a head, `base` for a new root, or `label@head`
     #[arg(long = "head", value_name = "REV")]
     pub head: Option<String>,

@@ -1,6 +1,8 @@
 //! One module per verb. Each resolves its arguments, calls the core and prints.
 
+pub mod autogenerate;
 pub mod branches;
+pub mod check;
 pub mod completions;
 pub mod current;
 pub mod edit;

@@ -2,6 +2,19 @@
 //! writes offline SQL); the runner never sees a driver.
 
 use super::split::Escapes;
+use crate::diff::operation::Operation;
+use crate::schema::Schema;
+
+/// Which tables introspection reads.
+#[derive(Debug, Clone, Default)]
+pub struct IntrospectFilter {
+    /// Schema names (globs); empty means the connection's default schema.
+    pub schemas: Vec<String>,
+    /// Table names (globs) to leave out.
+    pub exclude_tables: Vec<String>,
+    /// Always left out.
+    pub version_table: VersionTable,
+}
 
 /// Alembic's version table, by name. Why this exact shape: a database that Alembic migrated
 /// must be continued by retort and back, so the table, column and constraint names are
@@ -107,6 +120,38 @@ pub trait Connection {
     fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError>;
     /// `DELETE FROM` the whole table (`stamp --purge`).
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError>;
+
+    /// Read the tables `filter` selects, in a fixed number of catalog queries whatever their
+    /// number.
+    fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
+        let _ = filter;
+        Err(self.not_yet("autogenerate"))
+    }
+
+    /// The statements that carry out `operation` on this database.
+    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+        let _ = operation;
+        Err(self.not_yet("autogenerate"))
+    }
+
+    /// Create an empty scratch database beside this one (to load the declared schema into) and
+    /// connect to it. Returns the connection and the name to pass to `drop_scratch`.
+    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
+        Err(self.not_yet("autogenerate"))
+    }
+
+    fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
+        let _ = name;
+        Err(self.not_yet("autogenerate"))
+    }
+
+    /// The error for a feature this dialect does not have yet.
+    fn not_yet(&self, feature: &str) -> DatabaseError {
+        DatabaseError::new(format!(
+            "{feature} is not available for {} yet",
+            self.dialect()
+        ))
+    }
 
     /// Note what follows (`Running upgrade a -> b`). Only an offline script writes it down.
     fn annotate(&mut self, text: &str) {

@@ -169,7 +169,11 @@ pub fn run_error(error: &RunError) -> CliError {
     };
     let mut message = error.to_string();
     if let RunError::Statement { statement, .. } = error {
-        let first_line = statement.lines().next().unwrap_or_default();
+        let first_line = statement
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty() && !line.starts_with("--"))
+            .unwrap_or_default();
         message.push_str(&format!("\n  statement: {first_line}"));
     }
     let mut cli = CliError::usage(message);

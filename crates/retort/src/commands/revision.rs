@@ -9,18 +9,37 @@ use retort_core::revision::new_revision::{
     plan_revision, write_revision, NewRevisionRequest, NewRevisionSettings,
 };
 
+use retort_core::diff::reverse;
+
+use super::autogenerate::{pending_operations, render_section};
 use crate::args::RevisionArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, CliError> {
-    if args.autogenerate {
-        return Err(
-            CliError::usage("`--autogenerate` is not available in this build yet")
-                .with_hint("write the SQL by hand in the new file's sections"),
-        );
-    }
     let (config, graph) = settings.config_and_graph()?;
+    let (upgrade_sql, downgrade_sql) = if args.autogenerate {
+        let (connection, operations) = pending_operations(settings, &config, &graph)?;
+        if operations.is_empty() && !args.allow_empty {
+            settings.printer.status(
+                "No changes in schema detected; no file written (pass --allow-empty to write one anyway).",
+            );
+            return Ok(ExitCode::Success);
+        }
+        for operation in &operations {
+            if let Some(why) = operation.destructive() {
+                settings
+                    .printer
+                    .status(&format!("warning: destructive: {why}"));
+            }
+        }
+        (
+            render_section(connection.as_ref(), &operations)?,
+            render_section(connection.as_ref(), &reverse(&operations))?,
+        )
+    } else {
+        (String::new(), String::new())
+    };
     let request = NewRevisionRequest {
         message: args.message.clone(),
         heads: args.head.iter().cloned().collect(),
@@ -32,8 +51,8 @@ pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, C
             .version_path
             .as_ref()
             .map(|p| settings.working_directory.join(p)),
-        upgrade_sql: String::new(),
-        downgrade_sql: String::new(),
+        upgrade_sql,
+        downgrade_sql,
     };
     create(settings, &config, &graph, &request)
 }

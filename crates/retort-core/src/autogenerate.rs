@@ -1,0 +1,169 @@
+//! Autogenerate and check: load the declared schema into a scratch database beside the live
+//! one, introspect both with the same code, and diff. Both sides are normalized by the database
+//! itself, so a type written `int4` and one introspected as `integer` compare equal.
+
+use std::path::{Path, PathBuf};
+
+use crate::diff::operation::Operation;
+use crate::diff::{diff, DiffOptions};
+use crate::runner::connection::{Connection, DatabaseError, IntrospectFilter};
+use crate::runner::split::split_statements;
+
+/// The declared schema: SQL files, in a stable order.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredSchema {
+    pub files: Vec<(PathBuf, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AutogenerateError {
+    #[error("invalid schema glob `{pattern}`: {message}")]
+    BadGlob { pattern: String, message: String },
+    #[error("cannot read {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no schema file matches {patterns}")]
+    NoFiles { patterns: String },
+    #[error("{path}:{line}: {message}")]
+    Declared {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+}
+
+impl AutogenerateError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::NoFiles { .. } => Some("put the declared schema in schema/*.sql, or set [autogenerate] schema in retort.toml".to_owned()),
+            Self::Declared { .. } => Some("fix the schema file: it must run as written on an empty database".to_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// Read the files under `root` matching `patterns` (globs such as `schema/**/*.sql`), sorted by
+/// path.
+pub fn load_declared(
+    root: &Path,
+    patterns: &[String],
+) -> Result<DeclaredSchema, AutogenerateError> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| AutogenerateError::BadGlob {
+                pattern: pattern.clone(),
+                message: e.to_string(),
+            })?;
+        builder.add(glob);
+    }
+    let set = builder.build().map_err(|e| AutogenerateError::BadGlob {
+        pattern: patterns.join(", "),
+        message: e.to_string(),
+    })?;
+    let mut files = Vec::new();
+    for pattern in patterns {
+        // Walk only below the literal part of the pattern, not the whole project.
+        let literal: PathBuf = Path::new(pattern)
+            .components()
+            .take_while(|c| {
+                !c.as_os_str()
+                    .to_string_lossy()
+                    .contains(['*', '?', '[', '{'])
+            })
+            .collect();
+        let start = root.join(&literal);
+        let start = if start.is_file() {
+            start.parent().map(Path::to_path_buf).unwrap_or_default()
+        } else {
+            start
+        };
+        collect(root, &start, &set, &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        return Err(AutogenerateError::NoFiles {
+            patterns: patterns.join(", "),
+        });
+    }
+    let mut declared = DeclaredSchema::default();
+    for path in files {
+        let text = fs_err::read_to_string(&path).map_err(|source| AutogenerateError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        declared.files.push((path, text));
+    }
+    Ok(declared)
+}
+
+fn collect(
+    root: &Path,
+    directory: &Path,
+    set: &globset::GlobSet,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), AutogenerateError> {
+    let Ok(entries) = fs_err::read_dir(directory) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| AutogenerateError::Io {
+            path: directory.to_path_buf(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.is_dir() {
+            collect(root, &path, set, files)?;
+        } else if path
+            .strip_prefix(root)
+            .is_ok_and(|relative| set.is_match(relative))
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The operations that bring the live database to the declared schema.
+pub fn compare(
+    live: &mut dyn Connection,
+    declared: &DeclaredSchema,
+    filter: &IntrospectFilter,
+    options: DiffOptions,
+) -> Result<Vec<Operation>, AutogenerateError> {
+    let current = live.introspect(filter)?;
+    let (mut scratch, name) = live.create_scratch()?;
+    let target =
+        load_into(scratch.as_mut(), declared).and_then(|()| Ok(scratch.introspect(filter)?));
+    drop(scratch);
+    let dropped = live.drop_scratch(&name);
+    let target = target?;
+    dropped?;
+    Ok(diff(&current, &target, options))
+}
+
+fn load_into(
+    scratch: &mut dyn Connection,
+    declared: &DeclaredSchema,
+) -> Result<(), AutogenerateError> {
+    for (path, text) in &declared.files {
+        for statement in split_statements(text, scratch.escapes()) {
+            scratch
+                .execute(&statement.sql)
+                .map_err(|error| AutogenerateError::Declared {
+                    path: path.clone(),
+                    line: statement.line,
+                    message: error.message,
+                })?;
+        }
+    }
+    Ok(())
+}

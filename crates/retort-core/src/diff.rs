@@ -1,0 +1,220 @@
+//! Schema × Schema → the operations that turn one into the other, in an order that applies:
+//! what depends on a dropped object goes first, tables are created before the foreign keys that
+//! point at them (so cycles work), and tables are dropped last.
+
+pub mod operation;
+
+use operation::Operation;
+
+use crate::schema::{Schema, Table};
+
+/// What to compare (Alembic's `compare_type`, `compare_server_default`).
+#[derive(Debug, Clone, Copy)]
+pub struct DiffOptions {
+    pub compare_type: bool,
+    pub compare_server_default: bool,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        Self {
+            compare_type: true,
+            compare_server_default: true,
+        }
+    }
+}
+
+/// The operations that take `from` to `to`.
+pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> {
+    let mut drops_first = Vec::new();
+    let mut creates = Vec::new();
+    let mut changes = Vec::new();
+    let mut additions_last = Vec::new();
+    let mut table_drops = Vec::new();
+
+    for (name, old) in &from.tables {
+        match to.tables.get(name) {
+            None => {
+                for foreign_key in &old.foreign_keys {
+                    drops_first.push(Operation::DropForeignKey {
+                        table: name.clone(),
+                        foreign_key: foreign_key.clone(),
+                    });
+                }
+                table_drops.push(Operation::DropTable {
+                    table: without_foreign_keys(old),
+                });
+            }
+            Some(new) => diff_table(
+                old,
+                new,
+                options,
+                &mut drops_first,
+                &mut changes,
+                &mut additions_last,
+            ),
+        }
+    }
+    for (name, new) in &to.tables {
+        if !from.tables.contains_key(name) {
+            creates.push(Operation::CreateTable {
+                table: without_foreign_keys(new),
+            });
+            for foreign_key in &new.foreign_keys {
+                additions_last.push(Operation::AddForeignKey {
+                    table: name.clone(),
+                    foreign_key: foreign_key.clone(),
+                });
+            }
+        }
+    }
+    let mut operations = drops_first;
+    operations.extend(creates);
+    operations.extend(changes);
+    operations.extend(additions_last);
+    operations.extend(table_drops);
+    operations
+}
+
+/// A table as created: its foreign keys are added afterwards, once every table exists.
+fn without_foreign_keys(table: &Table) -> Table {
+    Table {
+        foreign_keys: Vec::new(),
+        ..table.clone()
+    }
+}
+
+fn diff_table(
+    old: &Table,
+    new: &Table,
+    options: DiffOptions,
+    drops_first: &mut Vec<Operation>,
+    changes: &mut Vec<Operation>,
+    additions_last: &mut Vec<Operation>,
+) {
+    let table = &new.name;
+    for foreign_key in &old.foreign_keys {
+        if !new.foreign_keys.contains(foreign_key) {
+            drops_first.push(Operation::DropForeignKey {
+                table: table.clone(),
+                foreign_key: foreign_key.clone(),
+            });
+        }
+    }
+    for index in &old.indexes {
+        if !new.indexes.contains(index) {
+            drops_first.push(Operation::DropIndex {
+                table: table.clone(),
+                index: index.clone(),
+            });
+        }
+    }
+    for check in &old.checks {
+        if !new.checks.contains(check) {
+            drops_first.push(Operation::DropCheck {
+                table: table.clone(),
+                check: check.clone(),
+            });
+        }
+    }
+    for unique in &old.uniques {
+        if !new.uniques.contains(unique) {
+            drops_first.push(Operation::DropUnique {
+                table: table.clone(),
+                unique: unique.clone(),
+            });
+        }
+    }
+    if old.primary_key != new.primary_key {
+        if let Some(primary_key) = &old.primary_key {
+            drops_first.push(Operation::DropPrimaryKey {
+                table: table.clone(),
+                primary_key: primary_key.clone(),
+            });
+        }
+    }
+    for column in &new.columns {
+        match old.column(&column.name) {
+            None => changes.push(Operation::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            }),
+            Some(before) => {
+                let mut wanted = column.clone();
+                if !options.compare_type {
+                    wanted.data_type.clone_from(&before.data_type);
+                }
+                if !options.compare_server_default {
+                    wanted.default.clone_from(&before.default);
+                }
+                if &wanted != before {
+                    changes.push(Operation::AlterColumn {
+                        table: table.clone(),
+                        from: before.clone(),
+                        to: wanted,
+                    });
+                }
+            }
+        }
+    }
+    for column in &old.columns {
+        if new.column(&column.name).is_none() {
+            changes.push(Operation::DropColumn {
+                table: table.clone(),
+                column: column.clone(),
+            });
+        }
+    }
+    if old.comment != new.comment {
+        changes.push(Operation::SetTableComment {
+            table: table.clone(),
+            from: old.comment.clone(),
+            to: new.comment.clone(),
+        });
+    }
+    if old.primary_key != new.primary_key {
+        if let Some(primary_key) = &new.primary_key {
+            additions_last.push(Operation::AddPrimaryKey {
+                table: table.clone(),
+                primary_key: primary_key.clone(),
+            });
+        }
+    }
+    for unique in &new.uniques {
+        if !old.uniques.contains(unique) {
+            additions_last.push(Operation::AddUnique {
+                table: table.clone(),
+                unique: unique.clone(),
+            });
+        }
+    }
+    for check in &new.checks {
+        if !old.checks.contains(check) {
+            additions_last.push(Operation::AddCheck {
+                table: table.clone(),
+                check: check.clone(),
+            });
+        }
+    }
+    for index in &new.indexes {
+        if !old.indexes.contains(index) {
+            additions_last.push(Operation::CreateIndex {
+                table: table.clone(),
+                index: index.clone(),
+            });
+        }
+    }
+    for foreign_key in &new.foreign_keys {
+        if !old.foreign_keys.contains(foreign_key) {
+            additions_last.push(Operation::AddForeignKey {
+                table: table.clone(),
+                foreign_key: foreign_key.clone(),
+            });
+        }
+    }
+}
+
+/// The downgrade of an upgrade: each operation reversed, in reverse order.
+pub fn reverse(operations: &[Operation]) -> Vec<Operation> {
+    operations.iter().rev().map(Operation::reverse).collect()
+}

@@ -1,0 +1,209 @@
+//! One schema change. Renderers match on it exhaustively, so a new variant makes the compiler
+//! list every dialect that must learn it.
+
+use crate::schema::{Check, Column, Constraint, ForeignKey, Index, QualifiedName, Table};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    CreateTable {
+        table: Table,
+    },
+    DropTable {
+        table: Table,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: Column,
+    },
+    AlterColumn {
+        table: QualifiedName,
+        from: Column,
+        to: Column,
+    },
+    SetTableComment {
+        table: QualifiedName,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    AddPrimaryKey {
+        table: QualifiedName,
+        primary_key: Constraint,
+    },
+    DropPrimaryKey {
+        table: QualifiedName,
+        primary_key: Constraint,
+    },
+    AddUnique {
+        table: QualifiedName,
+        unique: Constraint,
+    },
+    DropUnique {
+        table: QualifiedName,
+        unique: Constraint,
+    },
+    AddCheck {
+        table: QualifiedName,
+        check: Check,
+    },
+    DropCheck {
+        table: QualifiedName,
+        check: Check,
+    },
+    AddForeignKey {
+        table: QualifiedName,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: QualifiedName,
+        foreign_key: ForeignKey,
+    },
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    DropIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+}
+
+impl Operation {
+    /// The operation that undoes this one.
+    #[must_use]
+    pub fn reverse(&self) -> Self {
+        match self.clone() {
+            Self::CreateTable { table } => Self::DropTable { table },
+            Self::DropTable { table } => Self::CreateTable { table },
+            Self::AddColumn { table, column } => Self::DropColumn { table, column },
+            Self::DropColumn { table, column } => Self::AddColumn { table, column },
+            Self::AlterColumn { table, from, to } => Self::AlterColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            Self::SetTableComment { table, from, to } => Self::SetTableComment {
+                table,
+                from: to,
+                to: from,
+            },
+            Self::AddPrimaryKey { table, primary_key } => {
+                Self::DropPrimaryKey { table, primary_key }
+            }
+            Self::DropPrimaryKey { table, primary_key } => {
+                Self::AddPrimaryKey { table, primary_key }
+            }
+            Self::AddUnique { table, unique } => Self::DropUnique { table, unique },
+            Self::DropUnique { table, unique } => Self::AddUnique { table, unique },
+            Self::AddCheck { table, check } => Self::DropCheck { table, check },
+            Self::DropCheck { table, check } => Self::AddCheck { table, check },
+            Self::AddForeignKey { table, foreign_key } => {
+                Self::DropForeignKey { table, foreign_key }
+            }
+            Self::DropForeignKey { table, foreign_key } => {
+                Self::AddForeignKey { table, foreign_key }
+            }
+            Self::CreateIndex { table, index } => Self::DropIndex { table, index },
+            Self::DropIndex { table, index } => Self::CreateIndex { table, index },
+        }
+    }
+
+    /// Why this operation loses data, if it does (marked in the file and listed on stderr).
+    pub fn destructive(&self) -> Option<String> {
+        match self {
+            Self::DropTable { table } => Some(format!("drops table {} and its rows", table.name)),
+            Self::DropColumn { table, column } => Some(format!("drops column {table}.{} and its values", column.name)),
+            Self::AlterColumn { table, from, to } if from.data_type != to.data_type && !widens(&from.data_type, &to.data_type) => Some(format!(
+                "changes the type of {table}.{} from {} to {}; values that do not fit are lost or refused",
+                to.name, from.data_type, to.data_type
+            )),
+            _ => None,
+        }
+    }
+
+    /// A short description for summaries (`add column users.email`).
+    pub fn summary(&self) -> String {
+        match self {
+            Self::CreateTable { table } => format!("create table {}", table.name),
+            Self::DropTable { table } => format!("drop table {}", table.name),
+            Self::AddColumn { table, column } => format!("add column {table}.{}", column.name),
+            Self::DropColumn { table, column } => format!("drop column {table}.{}", column.name),
+            Self::AlterColumn { table, to, .. } => format!("alter column {table}.{}", to.name),
+            Self::SetTableComment { table, .. } => format!("set the comment of {table}"),
+            Self::AddPrimaryKey { table, primary_key } => {
+                format!("add primary key {} on {table}", primary_key.name)
+            }
+            Self::DropPrimaryKey { table, primary_key } => {
+                format!("drop primary key {} on {table}", primary_key.name)
+            }
+            Self::AddUnique { table, unique } => {
+                format!("add unique constraint {} on {table}", unique.name)
+            }
+            Self::DropUnique { table, unique } => {
+                format!("drop unique constraint {} on {table}", unique.name)
+            }
+            Self::AddCheck { table, check } => {
+                format!("add check constraint {} on {table}", check.name)
+            }
+            Self::DropCheck { table, check } => {
+                format!("drop check constraint {} on {table}", check.name)
+            }
+            Self::AddForeignKey { table, foreign_key } => {
+                format!("add foreign key {} on {table}", foreign_key.name)
+            }
+            Self::DropForeignKey { table, foreign_key } => {
+                format!("drop foreign key {} on {table}", foreign_key.name)
+            }
+            Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
+            Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
+        }
+    }
+}
+
+/// Whether every value of type `from` fits `to` unchanged (integers growing, text limits
+/// growing or going away): such a change is not destructive.
+fn widens(from: &str, to: &str) -> bool {
+    const INTEGERS: [&str; 3] = ["smallint", "integer", "bigint"];
+    const SERIALS: [&str; 3] = ["smallserial", "serial", "bigserial"];
+    for family in [INTEGERS, SERIALS] {
+        if let (Some(a), Some(b)) = (
+            family.iter().position(|t| *t == from),
+            family.iter().position(|t| *t == to),
+        ) {
+            return a <= b;
+        }
+    }
+    let length = |text: &str, prefix: &str| -> Option<u64> {
+        text.strip_prefix(prefix)?
+            .strip_prefix('(')?
+            .strip_suffix(')')?
+            .parse()
+            .ok()
+    };
+    for prefix in ["character varying", "varchar"] {
+        if let Some(before) = length(from, prefix) {
+            return to == "text"
+                || to == prefix
+                || length(to, prefix).is_some_and(|after| after >= before);
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::widens;
+
+    #[test]
+    fn widening_is_not_destructive() {
+        assert!(widens("integer", "bigint"));
+        assert!(!widens("bigint", "integer"));
+        assert!(widens("character varying(20)", "character varying(200)"));
+        assert!(widens("character varying(20)", "text"));
+        assert!(!widens("character varying(200)", "character varying(20)"));
+        assert!(!widens("text", "integer"));
+    }
+}

@@ -1,0 +1,100 @@
+//! The dialect-neutral schema model that introspection produces and the diff compares.
+//!
+//! Values that only a dialect can interpret (types, default expressions, check expressions,
+//! index definitions) are kept as that dialect's own canonical text: both sides of a diff come
+//! from the same introspection, so equal text means equal objects.
+
+use std::collections::BTreeMap;
+
+/// `schema.name`; `schema` is empty where the dialect has none (SQLite's main database).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.schema.is_empty() {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{}.{}", self.schema, self.name)
+        }
+    }
+}
+
+/// Every table of the schemas that were looked at, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schema {
+    pub tables: BTreeMap<QualifiedName, Table>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: QualifiedName,
+    /// In their declared order.
+    pub columns: Vec<Column>,
+    pub primary_key: Option<Constraint>,
+    pub uniques: Vec<Constraint>,
+    pub checks: Vec<Check>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    /// The dialect's canonical spelling (`character varying(20)`, `integer`).
+    pub data_type: String,
+    pub nullable: bool,
+    pub default: Option<String>,
+    /// `ALWAYS` or `BY DEFAULT` for identity columns.
+    pub identity: Option<String>,
+    /// The expression of a stored generated column.
+    pub generated: Option<String>,
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A primary key or unique constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constraint {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    /// The dialect's canonical text of the whole constraint (`CHECK ((price > 0))`).
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub referenced_table: QualifiedName,
+    pub referenced_columns: Vec<String>,
+    /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`.
+    pub on_delete: String,
+    pub on_update: String,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    /// The dialect's canonical `CREATE INDEX` statement (partial, expression, method, INCLUDE
+    /// all live here).
+    pub definition: String,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}

@@ -1,0 +1,226 @@
+//! Reading a PostgreSQL schema from the catalogs: four queries (tables, columns, constraints,
+//! indexes), whatever the number of tables. Types, defaults and definitions come back in
+//! PostgreSQL's own canonical text (`format_type`, `pg_get_expr`, `pg_get_constraintdef`,
+//! `pg_get_indexdef`).
+
+use std::collections::BTreeMap;
+
+use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
+use retort_core::schema::{
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
+};
+
+/// Schemas selected: `$1` is a list of LIKE patterns, or NULL for the current schema.
+const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nspname = current_schema() ELSE n.nspname LIKE ANY ($1::text[]) END)";
+
+pub fn introspect(
+    client: &mut postgres::Client,
+    filter: &IntrospectFilter,
+) -> Result<Schema, DatabaseError> {
+    let error = |e: postgres::Error| DatabaseError::new(crate::connection::describe(&e));
+    let patterns: Option<Vec<String>> = (!filter.schemas.is_empty())
+        .then(|| filter.schemas.iter().map(|g| glob_to_like(g)).collect());
+    let excluded: Vec<String> = filter
+        .exclude_tables
+        .iter()
+        .map(|g| glob_to_like(g))
+        .collect();
+    let version_table = filter.version_table.name.clone();
+
+    let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
+    let table_rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class') \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {SCHEMA_FILTER} \
+                 AND c.relname <> $2 AND NOT (c.relname LIKE ANY ($3::text[])) ORDER BY 1, 2"
+            ),
+            &[&patterns, &version_table, &excluded],
+        )
+        .map_err(error)?;
+    for row in &table_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        tables.insert(
+            name.clone(),
+            Table {
+                name,
+                columns: Vec::new(),
+                primary_key: None,
+                uniques: Vec::new(),
+                checks: Vec::new(),
+                foreign_keys: Vec::new(),
+                indexes: Vec::new(),
+                comment: row.get(2),
+            },
+        );
+    }
+
+    let column_rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, \
+                 CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
+                 CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END, \
+                 CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
+                 CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, \
+                 col_description(c.oid, a.attnum), \
+                 pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) \
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_type t ON t.oid = a.atttypid \
+                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+                 LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+                 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {SCHEMA_FILTER} \
+                 ORDER BY 1, 2, a.attnum"
+            ),
+            &[&patterns],
+        )
+        .map_err(error)?;
+    for row in &column_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        if let Some(table) = tables.get_mut(&name) {
+            let mut data_type: String = row.get(3);
+            let mut default: Option<String> = row.get(5);
+            // A column that owns the sequence its default draws from was declared `serial`:
+            // keep it that way, so the sequence is created and dropped with the column.
+            let owned_sequence: Option<String> = row.get(10);
+            if owned_sequence.is_some()
+                && default
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("nextval("))
+            {
+                let serial = match data_type.as_str() {
+                    "integer" => Some("serial"),
+                    "bigint" => Some("bigserial"),
+                    "smallint" => Some("smallserial"),
+                    _ => None,
+                };
+                if let Some(serial) = serial {
+                    serial.clone_into(&mut data_type);
+                    default = None;
+                }
+            }
+            table.columns.push(Column {
+                name: row.get(2),
+                data_type,
+                nullable: row.get(4),
+                default,
+                identity: row.get(6),
+                generated: row.get(7),
+                collation: row.get(8),
+                comment: row.get(9),
+            });
+        }
+    }
+
+    let constraint_rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname, c.relname, k.conname, k.contype::text, \
+                 ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i), \
+                 pg_get_constraintdef(k.oid), rn.nspname, rc.relname, \
+                 ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i), \
+                 k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred \
+                 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 LEFT JOIN pg_class rc ON rc.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
+                 WHERE k.contype IN ('p', 'u', 'c', 'f') AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
+            ),
+            &[&patterns],
+        )
+        .map_err(error)?;
+    for row in &constraint_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        let Some(table) = tables.get_mut(&name) else {
+            continue;
+        };
+        let constraint_name: String = row.get(2);
+        let kind: String = row.get(3);
+        let columns: Vec<String> = row.get(4);
+        match kind.as_str() {
+            "p" => {
+                table.primary_key = Some(Constraint {
+                    name: constraint_name,
+                    columns,
+                });
+            }
+            "u" => table.uniques.push(Constraint {
+                name: constraint_name,
+                columns,
+            }),
+            "c" => table.checks.push(Check {
+                name: constraint_name,
+                definition: row.get(5),
+            }),
+            _ => table.foreign_keys.push(ForeignKey {
+                name: constraint_name,
+                columns,
+                referenced_table: QualifiedName {
+                    schema: row.get(6),
+                    name: row.get(7),
+                },
+                referenced_columns: row.get(8),
+                on_delete: action(&row.get::<_, String>(9)),
+                on_update: action(&row.get::<_, String>(10)),
+                deferrable: row.get(11),
+                initially_deferred: row.get(12),
+            }),
+        }
+    }
+
+    let index_rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname, c.relname, i.relname, x.indisunique, pg_get_indexdef(x.indexrelid) \
+                 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')) \
+                 AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
+            ),
+            &[&patterns],
+        )
+        .map_err(error)?;
+    for row in &index_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        let Some(table) = tables.get_mut(&name) else {
+            continue;
+        };
+        table.indexes.push(Index {
+            name: row.get(2),
+            unique: row.get(3),
+            definition: row.get(4),
+        });
+    }
+    Ok(Schema { tables })
+}
+
+fn action(code: &str) -> String {
+    match code {
+        "r" => "RESTRICT",
+        "c" => "CASCADE",
+        "n" => "SET NULL",
+        "d" => "SET DEFAULT",
+        _ => "NO ACTION",
+    }
+    .to_owned()
+}
+
+/// `public*` → `public%` (LIKE), escaping LIKE's own wildcards.
+fn glob_to_like(glob: &str) -> String {
+    glob.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+        .replace('*', "%")
+        .replace('?', "_")
+}

@@ -1,0 +1,260 @@
+//! Operations as PostgreSQL statements.
+
+use retort_core::diff::operation::Operation;
+use retort_core::runner::offline::SqlDialect;
+use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
+
+fn quote(name: &str) -> String {
+    SqlDialect::Postgres.quote_identifier(name)
+}
+
+fn table_name(name: &QualifiedName) -> String {
+    if name.schema.is_empty() || name.schema == "public" {
+        quote(&name.name)
+    } else {
+        format!("{}.{}", quote(&name.schema), quote(&name.name))
+    }
+}
+
+fn column_list(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn column_definition(column: &Column) -> String {
+    let mut text = format!("{} {}", quote(&column.name), column.data_type);
+    if let Some(collation) = &column.collation {
+        text.push_str(&format!(" COLLATE {}", quote(collation)));
+    }
+    if let Some(identity) = &column.identity {
+        text.push_str(&format!(" GENERATED {identity} AS IDENTITY"));
+    }
+    if let Some(expression) = &column.generated {
+        text.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
+    }
+    if let Some(default) = &column.default {
+        text.push_str(&format!(" DEFAULT {default}"));
+    }
+    if !column.nullable {
+        text.push_str(" NOT NULL");
+    }
+    text
+}
+
+fn foreign_key_definition(foreign_key: &ForeignKey) -> String {
+    let mut text = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        quote(&foreign_key.name),
+        column_list(&foreign_key.columns),
+        table_name(&foreign_key.referenced_table),
+        column_list(&foreign_key.referenced_columns)
+    );
+    if foreign_key.on_update != "NO ACTION" {
+        text.push_str(&format!(" ON UPDATE {}", foreign_key.on_update));
+    }
+    if foreign_key.on_delete != "NO ACTION" {
+        text.push_str(&format!(" ON DELETE {}", foreign_key.on_delete));
+    }
+    if foreign_key.deferrable {
+        text.push_str(" DEFERRABLE");
+        if foreign_key.initially_deferred {
+            text.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    text
+}
+
+fn constraint(kind: &str, constraint: &Constraint) -> String {
+    format!(
+        "CONSTRAINT {} {kind} ({})",
+        quote(&constraint.name),
+        column_list(&constraint.columns)
+    )
+}
+
+fn create_table(table: &Table) -> Vec<String> {
+    let mut parts: Vec<String> = table.columns.iter().map(column_definition).collect();
+    if let Some(primary_key) = &table.primary_key {
+        parts.push(constraint("PRIMARY KEY", primary_key));
+    }
+    parts.extend(table.uniques.iter().map(|u| constraint("UNIQUE", u)));
+    parts.extend(
+        table
+            .checks
+            .iter()
+            .map(|c| format!("CONSTRAINT {} {}", quote(&c.name), c.definition)),
+    );
+    parts.extend(table.foreign_keys.iter().map(foreign_key_definition));
+    let mut statements = vec![format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        table_name(&table.name),
+        parts.join(",\n    ")
+    )];
+    statements.extend(table.indexes.iter().map(|i| i.definition.clone()));
+    if let Some(comment) = &table.comment {
+        statements.push(format!(
+            "COMMENT ON TABLE {} IS {}",
+            table_name(&table.name),
+            literal(comment)
+        ));
+    }
+    for column in &table.columns {
+        if let Some(comment) = &column.comment {
+            statements.push(format!(
+                "COMMENT ON COLUMN {}.{} IS {}",
+                table_name(&table.name),
+                quote(&column.name),
+                literal(comment)
+            ));
+        }
+    }
+    statements
+}
+
+fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String> {
+    let prefix = format!(
+        "ALTER TABLE {} ALTER COLUMN {}",
+        table_name(table),
+        quote(&to.name)
+    );
+    let mut statements = Vec::new();
+    if from.identity.is_some() && (from.identity != to.identity || from.generated != to.generated) {
+        statements.push(format!("{prefix} DROP IDENTITY"));
+    }
+    if from.default != to.default && from.default.is_some() {
+        statements.push(format!("{prefix} DROP DEFAULT"));
+    }
+    if from.data_type != to.data_type || from.collation != to.collation {
+        let collation = to
+            .collation
+            .as_ref()
+            .map(|c| format!(" COLLATE {}", quote(c)))
+            .unwrap_or_default();
+        statements.push(format!(
+            "{prefix} TYPE {}{collation} USING {}::{}",
+            to.data_type,
+            quote(&to.name),
+            to.data_type
+        ));
+    }
+    if from.default != to.default {
+        if let Some(default) = &to.default {
+            statements.push(format!("{prefix} SET DEFAULT {default}"));
+        }
+    }
+    if from.nullable != to.nullable {
+        statements.push(format!(
+            "{prefix} {} NOT NULL",
+            if to.nullable { "DROP" } else { "SET" }
+        ));
+    }
+    if from.identity != to.identity {
+        if let Some(identity) = &to.identity {
+            statements.push(format!("{prefix} ADD GENERATED {identity} AS IDENTITY"));
+        }
+    }
+    if from.comment != to.comment {
+        statements.push(format!(
+            "COMMENT ON COLUMN {}.{} IS {}",
+            table_name(table),
+            quote(&to.name),
+            to.comment
+                .as_deref()
+                .map_or_else(|| "NULL".to_owned(), literal)
+        ));
+    }
+    statements
+}
+
+/// The statements for one operation.
+pub fn render(operation: &Operation) -> Vec<String> {
+    match operation {
+        Operation::CreateTable { table } => create_table(table),
+        Operation::DropTable { table } => vec![format!("DROP TABLE {}", table_name(&table.name))],
+        Operation::AddColumn { table, column } => {
+            let mut statements = vec![format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                table_name(table),
+                column_definition(column)
+            )];
+            if let Some(comment) = &column.comment {
+                statements.push(format!(
+                    "COMMENT ON COLUMN {}.{} IS {}",
+                    table_name(table),
+                    quote(&column.name),
+                    literal(comment)
+                ));
+            }
+            statements
+        }
+        Operation::DropColumn { table, column } => vec![format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            table_name(table),
+            quote(&column.name)
+        )],
+        Operation::AlterColumn { table, from, to } => alter_column(table, from, to),
+        Operation::SetTableComment { table, to, .. } => vec![format!(
+            "COMMENT ON TABLE {} IS {}",
+            table_name(table),
+            to.as_deref().map_or_else(|| "NULL".to_owned(), literal)
+        )],
+        Operation::AddPrimaryKey { table, primary_key } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            table_name(table),
+            constraint("PRIMARY KEY", primary_key)
+        )],
+        Operation::AddUnique { table, unique } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            table_name(table),
+            constraint("UNIQUE", unique)
+        )],
+        Operation::AddCheck { table, check } => vec![format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            table_name(table),
+            quote(&check.name),
+            check.definition
+        )],
+        Operation::AddForeignKey { table, foreign_key } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            table_name(table),
+            foreign_key_definition(foreign_key)
+        )],
+        Operation::DropPrimaryKey {
+            table,
+            primary_key: Constraint { name, .. },
+        }
+        | Operation::DropUnique {
+            table,
+            unique: Constraint { name, .. },
+        }
+        | Operation::DropCheck {
+            table,
+            check: retort_core::schema::Check { name, .. },
+        }
+        | Operation::DropForeignKey {
+            table,
+            foreign_key: ForeignKey { name, .. },
+        } => {
+            vec![format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                table_name(table),
+                quote(name)
+            )]
+        }
+        Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
+        Operation::DropIndex { table, index } => vec![format!(
+            "DROP INDEX {}",
+            table_name(&QualifiedName {
+                schema: table.schema.clone(),
+                name: index.name.clone()
+            })
+        )],
+    }
+}
