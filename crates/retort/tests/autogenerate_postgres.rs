@@ -161,6 +161,8 @@ fn generated_file_marks_destructive_operations() {
             "autogenerate_destructive_file",
             project.read("migrations/versions/aaaa0002_two.sql")
         );
+        assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+        project.write("schema/schema.sql", "CREATE TABLE users (id bigint PRIMARY KEY, n integer, email text);\n");
         insta::assert_snapshot!("autogenerate_check_json", project.run(&["--json", "check"]));
     });
 }
