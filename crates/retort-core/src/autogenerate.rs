@@ -147,7 +147,8 @@ pub fn compare(
     let dropped = live.drop_scratch(&name);
     let target = target?;
     dropped?;
-    Ok(diff(&current, &target, options))
+    let operations = diff(&current, &target, options);
+    Ok(live.adapt(operations, &current, &target))
 }
 
 fn load_into(

@@ -249,6 +249,7 @@ pub fn render(operation: &Operation) -> Vec<String> {
             )]
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
+        Operation::RebuildTable { from, to } => rebuild_table(from, to),
         Operation::DropIndex { table, index } => vec![format!(
             "DROP INDEX {}",
             table_name(&QualifiedName {
@@ -257,4 +258,39 @@ pub fn render(operation: &Operation) -> Vec<String> {
             })
         )],
     }
+}
+
+/// PostgreSQL can alter in place; a rebuild (never planned for it by the diff) still renders
+/// correctly: copy into a new table, swap names.
+fn rebuild_table(from: &Table, to: &Table) -> Vec<String> {
+    let temporary = QualifiedName {
+        schema: to.name.schema.clone(),
+        name: format!("_retort_new_{}", to.name.name),
+    };
+    let mut statements = create_table(&Table {
+        name: temporary.clone(),
+        indexes: Vec::new(),
+        ..to.clone()
+    });
+    let common: Vec<String> = to
+        .columns
+        .iter()
+        .filter(|c| from.column(&c.name).is_some() && c.generated.is_none())
+        .map(|c| c.name.clone())
+        .collect();
+    statements.push(format!(
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
+        table_name(&temporary),
+        column_list(&common),
+        column_list(&common),
+        table_name(&from.name)
+    ));
+    statements.push(format!("DROP TABLE {}", table_name(&from.name)));
+    statements.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        table_name(&temporary),
+        quote(&to.name.name)
+    ));
+    statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
+    statements
 }

@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use retort_core::runner::connection::{Connection, DatabaseError, VersionTable};
+use retort_core::diff::operation::Operation;
+use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter, VersionTable};
 use retort_core::runner::offline::SqlDialect;
+use retort_core::schema::Schema;
 
 pub struct SqliteConnection {
     connection: rusqlite::Connection,
@@ -200,6 +202,22 @@ impl Connection for SqliteConnection {
         self.connection
             .execute_batch(&format!("DELETE FROM {}", Self::table(table)))
             .map_err(error)
+    }
+    fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
+        crate::introspect::introspect(&self.connection, filter)
+    }
+    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+        crate::render::render(operation)
+    }
+    fn adapt(&self, operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
+        crate::render::adapt(operations, from, to)
+    }
+    /// SQLite's scratch database is in memory: cheap, and gone when dropped.
+    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
+        Ok((Box::new(Self::open(None)?), ":memory:".to_owned()))
+    }
+    fn drop_scratch(&mut self, _name: &str) -> Result<(), DatabaseError> {
+        Ok(())
     }
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
         let first = sql

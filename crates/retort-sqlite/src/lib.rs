@@ -1,5 +1,7 @@
 //! SQLite for retort: the embedded default.
 
 pub mod connection;
+pub mod introspect;
+pub mod render;
 
 pub use connection::SqliteConnection;

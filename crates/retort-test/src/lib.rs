@@ -6,6 +6,7 @@
 pub mod database;
 pub mod graph_generator;
 pub mod project;
+pub mod round_trip;
 
 pub use project::{CommandOutput, Project};
 

@@ -1,123 +1,27 @@
-//! Autogenerate round trips on a real PostgreSQL, one per fixture in `tests/fixtures/diff/<case>`
-//! (`from.sql`, `to.sql`, optionally `rows.sql` inserted after `from` and `rows.check`, a query
-//! whose answer must survive the upgrade):
-//! apply `from` → insert rows → declare `to` → `check` exits 1 → autogenerate → upgrade →
-//! `check` exits 0 (the catalog equals `to` loaded directly) → the rows survive →
-//! `downgrade -1` → (the new revision set aside) `check` against `from` exits 0.
+//! Autogenerate on a real PostgreSQL: the fixture round trips of
+//! `tests/fixtures/diff/postgres/<case>` (see `retort_test::round_trip`), the generated file,
+//! and the refusals.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use retort_test::database::{Server, TestDatabase};
+use retort_test::round_trip::{round_trip_all, Backend};
 use retort_test::{snapshot_settings, Project};
 
 const RETORT: &str = env!("CARGO_BIN_EXE_retort");
 
-fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff");
-    let mut cases: Vec<PathBuf> = fs_err::read_dir(root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
-    cases
-}
-
-fn round_trip(case: &Path) -> Result<(), String> {
-    let name = case.file_name().unwrap().to_string_lossy().into_owned();
-    let read = |file: &str| fs_err::read_to_string(case.join(file)).ok();
-    let database = TestDatabase::create(Server::Postgres);
-    let mut project = Project::init(RETORT);
-    project.set_env("DATABASE_URL", &database.url());
-    let step = |args: &[&str], expected: i32| -> Result<String, String> {
-        let output = project.run(args);
-        if output.code == expected {
-            Ok(output.stdout)
-        } else {
-            Err(format!(
-                "{name}: `retort {}` exited {} (expected {expected}):\n{output}",
-                args.join(" "),
-                output.code
-            ))
-        }
-    };
-    project.write("schema/schema.sql", &read("from.sql").unwrap_or_default());
-    step(
-        &[
-            "revision",
-            "--autogenerate",
-            "-m",
-            "from",
-            "--rev-id",
-            "from0001",
-        ],
-        0,
-    )?;
-    step(&["upgrade", "head"], 0)?;
-    if let Some(rows) = read("rows.sql") {
-        database.query(&rows);
-    }
-    let before = read("rows.check").map(|query| database.query(&query));
-
-    project.write("schema/schema.sql", &read("to.sql").unwrap_or_default());
-    step(&["check"], 1)?;
-    step(
-        &[
-            "revision",
-            "--autogenerate",
-            "-m",
-            "to",
-            "--rev-id",
-            "to000001",
-        ],
-        0,
-    )?;
-    step(&["upgrade", "head"], 0)?;
-    step(&["check"], 0)?;
-    if let (Some(query), Some(before)) = (read("rows.check"), before) {
-        let after = database.query(&query);
-        if after != before {
-            return Err(format!(
-                "{name}: rows changed: {before} before, {after} after"
-            ));
-        }
-    }
-    step(&["downgrade", "-1"], 0)?;
-    // Back at `from`: without the new revision, the database is at head again.
-    fs_err::remove_file(project.path("migrations/versions/to000001_to.sql"))
-        .map_err(|e| e.to_string())?;
-    project.write("schema/schema.sql", &read("from.sql").unwrap_or_default());
-    step(&["check"], 0).map_err(|e| format!("{e}\n(downgrade did not give back `from`)"))?;
-    Ok(())
-}
-
 #[test]
 fn every_fixture_round_trips() {
-    let cases = fixtures();
-    assert!(cases.len() >= 25, "the corpus has {} cases", cases.len());
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = cases
-            .chunks(cases.len().div_ceil(4))
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .filter_map(|case| round_trip(case).err())
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    });
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff/postgres");
+    let (count, failures) =
+        round_trip_all(RETORT, &directory, || Backend::for_server(Server::Postgres));
+    assert!(count >= 25, "the corpus has {count} cases");
     assert!(
         failures.is_empty(),
-        "{} of {} cases failed:\n\n{}",
+        "{} of {count} cases failed:\n\n{}",
         failures.len(),
-        cases.len(),
         failures.join("\n\n")
     );
 }
@@ -162,7 +66,10 @@ fn generated_file_marks_destructive_operations() {
             project.read("migrations/versions/aaaa0002_two.sql")
         );
         assert_eq!(project.run(&["upgrade", "head"]).code, 0);
-        project.write("schema/schema.sql", "CREATE TABLE users (id bigint PRIMARY KEY, n integer, email text);\n");
+        project.write(
+            "schema/schema.sql",
+            "CREATE TABLE users (id bigint PRIMARY KEY, n integer, email text);\n",
+        );
         insta::assert_snapshot!("autogenerate_check_json", project.run(&["--json", "check"]));
     });
 }

@@ -69,6 +69,12 @@ pub enum Operation {
         table: QualifiedName,
         index: Index,
     },
+    /// Replace a table by a copy with another definition, keeping the rows of the columns both
+    /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
+    RebuildTable {
+        from: Table,
+        to: Table,
+    },
 }
 
 impl Operation {
@@ -108,6 +114,7 @@ impl Operation {
             }
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
+            Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
         }
     }
 
@@ -116,6 +123,10 @@ impl Operation {
         match self {
             Self::DropTable { table } => Some(format!("drops table {} and its rows", table.name)),
             Self::DropColumn { table, column } => Some(format!("drops column {table}.{} and its values", column.name)),
+            Self::RebuildTable { from, to } => {
+                let dropped: Vec<&str> = from.columns.iter().filter(|c| to.column(&c.name).is_none()).map(|c| c.name.as_str()).collect();
+                (!dropped.is_empty()).then(|| format!("rebuilds table {} without column(s) {}", to.name, dropped.join(", ")))
+            }
             Self::AlterColumn { table, from, to } if from.data_type != to.data_type && !widens(&from.data_type, &to.data_type) => Some(format!(
                 "changes the type of {table}.{} from {} to {}; values that do not fit are lost or refused",
                 to.name, from.data_type, to.data_type
@@ -159,6 +170,7 @@ impl Operation {
             }
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
+            Self::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
         }
     }
 }

@@ -134,6 +134,13 @@ pub trait Connection {
         Err(self.not_yet("autogenerate"))
     }
 
+    /// Rewrite a diff into what this database can carry out (SQLite turns most alterations into
+    /// table rebuilds). `from` and `to` are the two schemas the diff came from.
+    fn adapt(&self, operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
+        let _ = (from, to);
+        operations
+    }
+
     /// Create an empty scratch database beside this one (to load the declared schema into) and
     /// connect to it. Returns the connection and the name to pass to `drop_scratch`.
     fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {

@@ -1,0 +1,167 @@
+//! Reading a SQLite schema: a fixed number of queries over `sqlite_master` joined with the
+//! table-valued pragmas, whatever the number of tables.
+//!
+//! SQLite keeps no names for primary keys, unique constraints and foreign keys, so they get
+//! stable names from their table and columns; CHECK constraints are not read yet.
+
+use std::collections::BTreeMap;
+
+use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
+use retort_core::schema::{Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table};
+
+fn error(e: &rusqlite::Error) -> DatabaseError {
+    DatabaseError::new(e.to_string())
+}
+
+fn name(table: &str) -> QualifiedName {
+    QualifiedName {
+        schema: String::new(),
+        name: table.to_owned(),
+    }
+}
+
+pub fn introspect(
+    connection: &rusqlite::Connection,
+    filter: &IntrospectFilter,
+) -> Result<Schema, DatabaseError> {
+    let excluded = |table: &str| {
+        table == filter.version_table.name
+            || table.starts_with("sqlite_")
+            || filter.exclude_tables.iter().any(|glob| {
+                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(table))
+            })
+    };
+    let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
+
+    let mut statement = connection
+        .prepare("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid")
+        .map_err(|e| error(&e))?;
+    let mut rows = statement.query([]).map_err(|e| error(&e))?;
+    let mut primary_keys: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    while let Some(row) = rows.next().map_err(|e| error(&e))? {
+        let table: String = row.get(0).map_err(|e| error(&e))?;
+        if excluded(&table) {
+            continue;
+        }
+        let column: String = row.get(1).map_err(|e| error(&e))?;
+        let position: i64 = row.get(5).map_err(|e| error(&e))?;
+        if position > 0 {
+            primary_keys
+                .entry(table.clone())
+                .or_default()
+                .push((position, column.clone()));
+        }
+        let entry = tables
+            .entry(name(&table))
+            .or_insert_with(|| empty_table(&table));
+        entry.columns.push(Column {
+            name: column,
+            data_type: row.get(2).map_err(|e| error(&e))?,
+            nullable: row.get::<_, i64>(3).map_err(|e| error(&e))? == 0,
+            default: row.get(4).map_err(|e| error(&e))?,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        });
+    }
+    drop(rows);
+    for (table, mut columns) in primary_keys {
+        columns.sort();
+        if let Some(entry) = tables.get_mut(&name(&table)) {
+            entry.primary_key = Some(Constraint {
+                name: format!("{table}_pkey"),
+                columns: columns.into_iter().map(|(_, c)| c).collect(),
+            });
+        }
+    }
+
+    let mut statement = connection
+        .prepare(
+            "SELECT m.name, il.name, il.\"unique\", il.origin, s.sql, \
+             (SELECT group_concat(ii.name, ',') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno) ii) \
+             FROM sqlite_master m JOIN pragma_index_list(m.name) il LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name \
+             WHERE m.type = 'table' ORDER BY m.name, il.name",
+        )
+        .map_err(|e| error(&e))?;
+    let mut rows = statement.query([]).map_err(|e| error(&e))?;
+    while let Some(row) = rows.next().map_err(|e| error(&e))? {
+        let table: String = row.get(0).map_err(|e| error(&e))?;
+        let Some(entry) = tables.get_mut(&name(&table)) else {
+            continue;
+        };
+        let origin: String = row.get(3).map_err(|e| error(&e))?;
+        let columns: Vec<String> = row
+            .get::<_, Option<String>>(5)
+            .map_err(|e| error(&e))?
+            .map(|c| c.split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
+        match origin.as_str() {
+            "u" => entry.uniques.push(Constraint {
+                name: format!("{table}_{}_key", columns.join("_")),
+                columns,
+            }),
+            "c" => entry.indexes.push(Index {
+                name: row.get(1).map_err(|e| error(&e))?,
+                unique: row.get::<_, i64>(2).map_err(|e| error(&e))? != 0,
+                definition: row
+                    .get::<_, Option<String>>(4)
+                    .map_err(|e| error(&e))?
+                    .unwrap_or_default(),
+            }),
+            _ => {}
+        }
+    }
+    drop(rows);
+
+    let mut statement = connection
+        .prepare("SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq")
+        .map_err(|e| error(&e))?;
+    let mut rows = statement.query([]).map_err(|e| error(&e))?;
+    let mut foreign_keys: BTreeMap<(String, i64), ForeignKey> = BTreeMap::new();
+    while let Some(row) = rows.next().map_err(|e| error(&e))? {
+        let table: String = row.get(0).map_err(|e| error(&e))?;
+        if !tables.contains_key(&name(&table)) {
+            continue;
+        }
+        let id: i64 = row.get(1).map_err(|e| error(&e))?;
+        let referenced: String = row.get(2).map_err(|e| error(&e))?;
+        let from: String = row.get(3).map_err(|e| error(&e))?;
+        let to: Option<String> = row.get(4).map_err(|e| error(&e))?;
+        let key = foreign_keys
+            .entry((table.clone(), id))
+            .or_insert_with(|| ForeignKey {
+                name: String::new(),
+                columns: Vec::new(),
+                referenced_table: name(&referenced),
+                referenced_columns: Vec::new(),
+                on_update: row.get(5).unwrap_or_else(|_| "NO ACTION".to_owned()),
+                on_delete: row.get(6).unwrap_or_else(|_| "NO ACTION".to_owned()),
+                deferrable: false,
+                initially_deferred: false,
+            });
+        key.columns.push(from);
+        key.referenced_columns.extend(to);
+    }
+    drop(rows);
+    for ((table, _), mut key) in foreign_keys {
+        key.name = format!("{table}_{}_fkey", key.columns.join("_"));
+        if let Some(entry) = tables.get_mut(&name(&table)) {
+            entry.foreign_keys.push(key);
+        }
+    }
+    Ok(Schema { tables })
+}
+
+fn empty_table(table: &str) -> Table {
+    Table {
+        name: name(table),
+        columns: Vec::new(),
+        primary_key: None,
+        uniques: Vec::new(),
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        indexes: Vec::new(),
+        comment: None,
+    }
+}

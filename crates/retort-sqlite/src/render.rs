@@ -1,0 +1,231 @@
+//! Operations as SQLite statements, and the rewrite that turns what `ALTER TABLE` cannot do
+//! into table rebuilds (Alembic's batch mode): new table, copy the rows, drop, rename,
+//! recreate the indexes.
+
+use std::collections::BTreeSet;
+
+use retort_core::diff::operation::Operation;
+use retort_core::runner::connection::DatabaseError;
+use retort_core::runner::offline::SqlDialect;
+use retort_core::schema::{Column, ForeignKey, QualifiedName, Schema, Table};
+
+fn quote(name: &str) -> String {
+    SqlDialect::Sqlite.quote_identifier(name)
+}
+
+fn columns(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn column_definition(column: &Column) -> String {
+    let mut text = quote(&column.name);
+    if !column.data_type.is_empty() {
+        text.push(' ');
+        text.push_str(&column.data_type);
+    }
+    if !column.nullable {
+        text.push_str(" NOT NULL");
+    }
+    if let Some(default) = &column.default {
+        text.push_str(&format!(" DEFAULT {default}"));
+    }
+    text
+}
+
+fn foreign_key(key: &ForeignKey) -> String {
+    let mut text = format!(
+        "FOREIGN KEY ({}) REFERENCES {}",
+        columns(&key.columns),
+        quote(&key.referenced_table.name)
+    );
+    if !key.referenced_columns.is_empty() {
+        text.push_str(&format!(" ({})", columns(&key.referenced_columns)));
+    }
+    if key.on_update != "NO ACTION" {
+        text.push_str(&format!(" ON UPDATE {}", key.on_update));
+    }
+    if key.on_delete != "NO ACTION" {
+        text.push_str(&format!(" ON DELETE {}", key.on_delete));
+    }
+    text
+}
+
+fn create_table(table: &Table, name: &str) -> Vec<String> {
+    let mut parts: Vec<String> = table.columns.iter().map(column_definition).collect();
+    if let Some(primary_key) = &table.primary_key {
+        parts.push(format!("PRIMARY KEY ({})", columns(&primary_key.columns)));
+    }
+    parts.extend(
+        table
+            .uniques
+            .iter()
+            .map(|u| format!("UNIQUE ({})", columns(&u.columns))),
+    );
+    parts.extend(table.checks.iter().map(|c| c.definition.clone()));
+    parts.extend(table.foreign_keys.iter().map(foreign_key));
+    vec![format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        quote(name),
+        parts.join(",\n    ")
+    )]
+}
+
+fn rebuild(from: &Table, to: &Table) -> Vec<String> {
+    let temporary = format!("_retort_new_{}", to.name.name);
+    let mut statements = create_table(to, &temporary);
+    let common: Vec<String> = to
+        .columns
+        .iter()
+        .filter(|c| from.column(&c.name).is_some())
+        .map(|c| c.name.clone())
+        .collect();
+    statements.push(format!(
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
+        quote(&temporary),
+        columns(&common),
+        columns(&common),
+        quote(&from.name.name)
+    ));
+    statements.push(format!("DROP TABLE {}", quote(&from.name.name)));
+    statements.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        quote(&temporary),
+        quote(&to.name.name)
+    ));
+    statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
+    statements
+}
+
+/// The statements for one operation (after [`adapt`]).
+pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+    Ok(match operation {
+        Operation::CreateTable { table } => {
+            let mut statements = create_table(table, &table.name.name);
+            statements.extend(table.indexes.iter().map(|i| i.definition.clone()));
+            statements
+        }
+        Operation::DropTable { table } => vec![format!("DROP TABLE {}", quote(&table.name.name))],
+        Operation::AddColumn { table, column } => vec![format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            quote(&table.name),
+            column_definition(column)
+        )],
+        Operation::DropColumn { table, column } => vec![format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            quote(&table.name),
+            quote(&column.name)
+        )],
+        Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
+        Operation::DropIndex { index, .. } => vec![format!("DROP INDEX {}", quote(&index.name))],
+        Operation::RebuildTable { from, to } => rebuild(from, to),
+        Operation::SetTableComment { .. } => Vec::new(),
+        other @ (Operation::AlterColumn { .. }
+        | Operation::AddPrimaryKey { .. }
+        | Operation::DropPrimaryKey { .. }
+        | Operation::AddUnique { .. }
+        | Operation::DropUnique { .. }
+        | Operation::AddCheck { .. }
+        | Operation::DropCheck { .. }
+        | Operation::AddForeignKey { .. }
+        | Operation::DropForeignKey { .. }) => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {} in place; it should have become a table rebuild",
+                other.summary()
+            )))
+        }
+    })
+}
+
+/// Rewrite a diff for SQLite: foreign keys go into `CREATE TABLE` (SQLite checks them only when
+/// rows are written, so cycles need no second step), and a table that needs anything beyond
+/// adding a plain column, dropping a column or changing indexes is rebuilt once.
+pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
+    let rebuilt: BTreeSet<QualifiedName> = operations
+        .iter()
+        .filter_map(|operation| match operation {
+            Operation::AlterColumn { table, .. }
+            | Operation::AddPrimaryKey { table, .. }
+            | Operation::DropPrimaryKey { table, .. }
+            | Operation::AddUnique { table, .. }
+            | Operation::DropUnique { table, .. }
+            | Operation::AddCheck { table, .. }
+            | Operation::DropCheck { table, .. }
+            | Operation::AddForeignKey { table, .. }
+            | Operation::DropForeignKey { table, .. }
+                if from.tables.contains_key(table) && to.tables.contains_key(table) =>
+            {
+                Some(table.clone())
+            }
+            // SQLite adds only columns that are nullable or have a default.
+            Operation::AddColumn { table, column }
+                if !column.nullable && column.default.is_none() =>
+            {
+                Some(table.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut adapted = Vec::with_capacity(operations.len());
+    let mut emitted = BTreeSet::new();
+    for operation in operations {
+        let table = match &operation {
+            Operation::CreateTable { table } => {
+                let full = to
+                    .tables
+                    .get(&table.name)
+                    .cloned()
+                    .unwrap_or_else(|| table.clone());
+                adapted.push(Operation::CreateTable { table: full });
+                continue;
+            }
+            Operation::DropTable { table } => {
+                let full = from
+                    .tables
+                    .get(&table.name)
+                    .cloned()
+                    .unwrap_or_else(|| table.clone());
+                adapted.push(Operation::DropTable { table: full });
+                continue;
+            }
+            Operation::AddForeignKey { table, .. } | Operation::DropForeignKey { table, .. }
+                if !rebuilt.contains(table) =>
+            {
+                // Belongs to a created or dropped table: carried by its CREATE/DROP TABLE.
+                continue;
+            }
+            Operation::SetTableComment { .. } => continue,
+            Operation::AddColumn { table, .. }
+            | Operation::DropColumn { table, .. }
+            | Operation::AlterColumn { table, .. }
+            | Operation::AddPrimaryKey { table, .. }
+            | Operation::DropPrimaryKey { table, .. }
+            | Operation::AddUnique { table, .. }
+            | Operation::DropUnique { table, .. }
+            | Operation::AddCheck { table, .. }
+            | Operation::DropCheck { table, .. }
+            | Operation::AddForeignKey { table, .. }
+            | Operation::DropForeignKey { table, .. }
+            | Operation::CreateIndex { table, .. }
+            | Operation::DropIndex { table, .. } => table.clone(),
+            Operation::RebuildTable { .. } => {
+                adapted.push(operation);
+                continue;
+            }
+        };
+        if !rebuilt.contains(&table) {
+            adapted.push(operation);
+        } else if emitted.insert(table.clone()) {
+            if let (Some(before), Some(after)) = (from.tables.get(&table), to.tables.get(&table)) {
+                adapted.push(Operation::RebuildTable {
+                    from: before.clone(),
+                    to: after.clone(),
+                });
+            }
+        }
+    }
+    adapted
+}

@@ -1,0 +1,160 @@
+//! The autogenerate round trip of one fixture case (`from.sql`, `to.sql`, optional `rows.sql`
+//! inserted after `from` and `rows.check`, a query whose answer must survive), on any database:
+//! apply `from` → insert rows → declare `to` → `check` exits 1 → autogenerate → upgrade →
+//! `check` exits 0 (the catalog equals `to` loaded directly) → the rows survive →
+//! `downgrade -1` → (the new revision set aside) `check` against `from` exits 0.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::database::{Server, TestDatabase};
+use crate::Project;
+
+/// Where a case runs.
+pub enum Backend {
+    Server(TestDatabase),
+    /// A SQLite file in the project directory.
+    Sqlite,
+}
+
+impl Backend {
+    pub fn for_server(server: Server) -> Self {
+        Self::Server(TestDatabase::create(server))
+    }
+
+    fn url(&self, project: &Project) -> String {
+        match self {
+            Self::Server(database) => database.url(),
+            Self::Sqlite => format!("sqlite:///{}", project.path("app.db").display()),
+        }
+    }
+
+    fn query(&self, project: &Project, sql: &str) -> String {
+        match self {
+            Self::Server(database) => database.query(sql),
+            Self::Sqlite => {
+                let output = Command::new("sqlite3")
+                    .arg(project.path("app.db"))
+                    .arg(sql)
+                    .output()
+                    .expect("sqlite3 shell");
+                assert!(
+                    output.status.success(),
+                    "{sql}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                String::from_utf8_lossy(&output.stdout).trim().to_owned()
+            }
+        }
+    }
+}
+
+/// The cases under `directory`, sorted.
+pub fn cases(directory: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = fs_err::read_dir(directory)
+        .expect("fixture directory")
+        .map(|entry| entry.expect("fixture entry").path())
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// Run one case; the error says which step failed and what retort printed.
+pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<(), String> {
+    let name = case
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let read = |file: &str| fs_err::read_to_string(case.join(file)).ok();
+    let mut project = Project::init(binary);
+    let url = backend.url(&project);
+    project.set_env("DATABASE_URL", &url);
+    let step = |args: &[&str], expected: i32| -> Result<String, String> {
+        let output = project.run(args);
+        if output.code == expected {
+            Ok(output.stdout)
+        } else {
+            Err(format!(
+                "{name}: `retort {}` exited {} (expected {expected}):\n{output}",
+                args.join(" "),
+                output.code
+            ))
+        }
+    };
+    project.write("schema/schema.sql", &read("from.sql").unwrap_or_default());
+    step(
+        &[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "from",
+            "--rev-id",
+            "from0001",
+        ],
+        0,
+    )?;
+    step(&["upgrade", "head"], 0)?;
+    if let Some(rows) = read("rows.sql") {
+        backend.query(&project, &rows);
+    }
+    let before = read("rows.check").map(|query| backend.query(&project, &query));
+
+    project.write("schema/schema.sql", &read("to.sql").unwrap_or_default());
+    step(&["check"], 1)?;
+    step(
+        &[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "to",
+            "--rev-id",
+            "to000001",
+        ],
+        0,
+    )?;
+    step(&["upgrade", "head"], 0)?;
+    step(&["check"], 0)?;
+    if let (Some(query), Some(before)) = (read("rows.check"), before) {
+        let after = backend.query(&project, &query);
+        if after != before {
+            return Err(format!(
+                "{name}: rows changed: {before} before, {after} after"
+            ));
+        }
+    }
+    step(&["downgrade", "-1"], 0)?;
+    // Back at `from`: without the new revision, the database is at head again.
+    fs_err::remove_file(project.path("migrations/versions/to000001_to.sql"))
+        .map_err(|e| e.to_string())?;
+    project.write("schema/schema.sql", &read("from.sql").unwrap_or_default());
+    step(&["check"], 0).map_err(|e| format!("{e}\n(downgrade did not give back `from`)"))?;
+    Ok(())
+}
+
+/// Run every case, four at a time, and list the failures.
+pub fn round_trip_all(
+    binary: &str,
+    directory: &Path,
+    backend: impl Fn() -> Backend + Sync,
+) -> (usize, Vec<String>) {
+    let cases = cases(directory);
+    let failures = std::thread::scope(|scope| {
+        let backend = &backend;
+        let handles: Vec<_> = cases
+            .chunks(cases.len().div_ceil(4).max(1))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|case| round_trip(binary, case, &backend()).err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a round-trip thread"))
+            .collect()
+    });
+    (cases.len(), failures)
+}

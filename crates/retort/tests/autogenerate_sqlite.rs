@@ -1,0 +1,24 @@
+//! Autogenerate on SQLite files: the fixture round trips of `tests/fixtures/diff/sqlite/<case>`
+//! (see `retort_test::round_trip`), including the table rebuilds SQLite needs for alterations
+//! `ALTER TABLE` cannot make.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use retort_test::round_trip::{round_trip_all, Backend};
+
+const RETORT: &str = env!("CARGO_BIN_EXE_retort");
+
+#[test]
+fn every_fixture_round_trips() {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff/sqlite");
+    let (count, failures) = round_trip_all(RETORT, &directory, || Backend::Sqlite);
+    assert!(count >= 15, "the corpus has {count} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
