@@ -8,12 +8,16 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use percent_encoding::percent_decode_str;
-use retort_core::runner::connection::{Connection, DatabaseError, VersionTable};
+use retort_core::diff::operation::Operation;
+use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter, VersionTable};
 use retort_core::runner::offline::SqlDialect;
 use retort_core::runner::split::Escapes;
+use retort_core::schema::Schema;
 
 pub struct MysqlConnection {
     connection: mysql::Conn,
+    /// Kept to open scratch databases on the same server.
+    options: mysql::Opts,
     lock_name: Option<String>,
 }
 
@@ -103,7 +107,7 @@ impl MysqlConnection {
         let host = options.get_ip_or_hostname().to_string();
         let port = options.get_tcp_port();
         let database = options.get_db_name().unwrap_or_default().to_owned();
-        let connection = mysql::Conn::new(options).map_err(|e| {
+        let connection = mysql::Conn::new(options.clone()).map_err(|e| {
             DatabaseError::new(format!(
                 "cannot connect to {host}:{port}/{database}: {}",
                 describe(&e)
@@ -111,6 +115,7 @@ impl MysqlConnection {
         })?;
         Ok(Self {
             connection,
+            options,
             lock_name: None,
         })
     }
@@ -250,6 +255,50 @@ impl Connection for MysqlConnection {
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.connection
             .query_drop(format!("DELETE FROM {}", Self::table(table)))
+            .map_err(|e| error(&e))
+    }
+    fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
+        crate::introspect::introspect(&mut self.connection, filter)
+    }
+    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+        Ok(crate::render::render(operation))
+    }
+    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let name = format!("retort_scratch_{}_{nanos}", std::process::id());
+        self.connection
+            .query_drop(format!(
+                "CREATE DATABASE {}",
+                SqlDialect::Mysql.quote_identifier(&name)
+            ))
+            .map_err(|e| {
+                DatabaseError::new(format!(
+                    "cannot create the scratch database {name}: {}",
+                    describe(&e)
+                ))
+            })?;
+        let options: mysql::Opts = mysql::OptsBuilder::from_opts(self.options.clone())
+            .db_name(Some(name.clone()))
+            .into();
+        let connection = mysql::Conn::new(options.clone()).map_err(|e| error(&e))?;
+        Ok((
+            Box::new(Self {
+                connection,
+                options,
+                lock_name: None,
+            }),
+            name,
+        ))
+    }
+    fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
+        self.connection
+            .query_drop(format!(
+                "DROP DATABASE IF EXISTS {}",
+                SqlDialect::Mysql.quote_identifier(name)
+            ))
             .map_err(|e| error(&e))
     }
 }

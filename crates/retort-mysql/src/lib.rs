@@ -1,5 +1,7 @@
 //! MySQL and MariaDB for retort.
 
 pub mod connection;
+pub mod introspect;
+pub mod render;
 
 pub use connection::MysqlConnection;

@@ -1,0 +1,215 @@
+//! Reading a MySQL/MariaDB schema from `information_schema`: a fixed number of queries for the
+//! current database, whatever the number of tables. Column types, defaults and check clauses
+//! come back as the server spells them.
+
+use std::collections::BTreeMap;
+
+use mysql::prelude::Queryable;
+use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
+use retort_core::schema::{
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
+};
+
+fn name(table: String) -> QualifiedName {
+    QualifiedName {
+        schema: String::new(),
+        name: table,
+    }
+}
+
+type ColumnRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+);
+
+pub fn introspect(
+    connection: &mut mysql::Conn,
+    filter: &IntrospectFilter,
+) -> Result<Schema, DatabaseError> {
+    let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
+    let excluded = |table: &str| {
+        table == filter.version_table.name
+            || filter.exclude_tables.iter().any(|glob| {
+                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(table))
+            })
+    };
+    let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
+    let rows: Vec<(String, String)> = connection
+        .query("SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
+        .map_err(error)?;
+    for (table, comment) in rows {
+        if excluded(&table) {
+            continue;
+        }
+        tables.insert(
+            name(table.clone()),
+            Table {
+                name: name(table),
+                columns: Vec::new(),
+                primary_key: None,
+                uniques: Vec::new(),
+                checks: Vec::new(),
+                foreign_keys: Vec::new(),
+                indexes: Vec::new(),
+                comment: (!comment.is_empty()).then_some(comment),
+            },
+        );
+    }
+
+    let columns: Vec<ColumnRow> = connection
+        .query(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, COLUMN_COMMENT \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        )
+        .map_err(error)?;
+    for (table, column, column_type, nullable, default, extra, generated, comment) in columns {
+        let Some(entry) = tables.get_mut(&name(table)) else {
+            continue;
+        };
+        let extra_upper = extra.to_ascii_uppercase();
+        let generated = generated.filter(|g| !g.is_empty() && extra_upper.contains("GENERATED"));
+        entry.columns.push(Column {
+            name: column,
+            data_type: column_type,
+            nullable: nullable == "YES",
+            // MariaDB reports an explicit `DEFAULT NULL` as the text NULL: the same as none.
+            default: default.filter(|d| d != "NULL" && generated.is_none()),
+            identity: extra_upper
+                .contains("AUTO_INCREMENT")
+                .then(|| "AUTO_INCREMENT".to_owned()),
+            generated,
+            collation: None,
+            comment: (!comment.is_empty()).then_some(comment),
+        });
+    }
+
+    let constraints: Vec<(String, String, String)> = connection
+        .query("SELECT TABLE_NAME, CONSTRAINT_NAME, CONSTRAINT_TYPE FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE()")
+        .map_err(error)?;
+    let unique_constraints: Vec<(String, String)> = constraints
+        .iter()
+        .filter(|(_, _, kind)| kind == "UNIQUE")
+        .map(|(t, n, _)| (t.clone(), n.clone()))
+        .collect();
+
+    let statistics: Vec<(String, String, i64, String, Option<i64>, String, Option<String>)> = connection
+        .query(
+            "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, COLLATION \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        )
+        .map_err(error)?;
+    let mut indexes: BTreeMap<(String, String), (bool, String, Vec<String>)> = BTreeMap::new();
+    for (table, index, non_unique, column, sub_part, index_type, collation) in statistics {
+        let mut part = crate::render::quote(&column);
+        if let Some(length) = sub_part {
+            part.push_str(&format!("({length})"));
+        }
+        if collation.as_deref() == Some("D") {
+            part.push_str(" DESC");
+        }
+        indexes
+            .entry((table, index))
+            .or_insert_with(|| (non_unique == 0, index_type, Vec::new()))
+            .2
+            .push(part);
+    }
+    for ((table, index), (unique, index_type, parts)) in indexes {
+        let Some(entry) = tables.get_mut(&name(table.clone())) else {
+            continue;
+        };
+        let bare = |parts: &[String]| {
+            parts
+                .iter()
+                .map(|p| p.trim_matches('`').to_owned())
+                .collect::<Vec<_>>()
+        };
+        if index == "PRIMARY" {
+            entry.primary_key = Some(Constraint {
+                name: "PRIMARY".to_owned(),
+                columns: bare(&parts),
+            });
+        } else if unique_constraints.contains(&(table.clone(), index.clone())) {
+            entry.uniques.push(Constraint {
+                name: index,
+                columns: bare(&parts),
+            });
+        } else {
+            let kind = match index_type.as_str() {
+                "FULLTEXT" => "FULLTEXT ",
+                "SPATIAL" => "SPATIAL ",
+                _ if unique => "UNIQUE ",
+                _ => "",
+            };
+            let definition = format!(
+                "CREATE {kind}INDEX {} ON {} ({})",
+                crate::render::quote(&index),
+                crate::render::quote(&table),
+                parts.join(", ")
+            );
+            entry.indexes.push(Index {
+                name: index,
+                unique,
+                definition,
+            });
+        }
+    }
+
+    let checks: Vec<(String, String, String)> = connection
+        .query("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME")
+        .map_err(error)?;
+    for (table, constraint, clause) in checks {
+        if let Some(entry) = tables.get_mut(&name(table)) {
+            entry.checks.push(Check {
+                name: constraint,
+                definition: format!("CHECK ({clause})"),
+            });
+        }
+    }
+
+    let references: Vec<(String, String, String, String, String, String, String)> = connection
+        .query(
+            "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE \
+             FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+             ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
+             WHERE k.TABLE_SCHEMA = DATABASE() ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        )
+        .map_err(error)?;
+    let mut keys: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
+    for (
+        table,
+        constraint,
+        column,
+        referenced_table,
+        referenced_column,
+        update_rule,
+        delete_rule,
+    ) in references
+    {
+        let key = keys
+            .entry((table, constraint.clone()))
+            .or_insert_with(|| ForeignKey {
+                name: constraint,
+                columns: Vec::new(),
+                referenced_table: name(referenced_table),
+                referenced_columns: Vec::new(),
+                on_delete: delete_rule,
+                on_update: update_rule,
+                deferrable: false,
+                initially_deferred: false,
+            });
+        key.columns.push(column);
+        key.referenced_columns.push(referenced_column);
+    }
+    for ((table, _), key) in keys {
+        if let Some(entry) = tables.get_mut(&name(table)) {
+            entry.foreign_keys.push(key);
+        }
+    }
+    Ok(Schema { tables })
+}

@@ -1,0 +1,234 @@
+//! Operations as MySQL/MariaDB statements.
+
+use retort_core::diff::operation::Operation;
+use retort_core::runner::offline::SqlDialect;
+use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
+
+pub fn quote(name: &str) -> String {
+    SqlDialect::Mysql.quote_identifier(name)
+}
+
+fn columns(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+fn column_definition(column: &Column) -> String {
+    let mut text = format!("{} {}", quote(&column.name), column.data_type);
+    if let Some(expression) = &column.generated {
+        text.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
+    }
+    text.push_str(if column.nullable {
+        " NULL"
+    } else {
+        " NOT NULL"
+    });
+    if let Some(default) = &column.default {
+        text.push_str(&format!(" DEFAULT {default}"));
+    }
+    if column.identity.is_some() {
+        text.push_str(" AUTO_INCREMENT");
+    }
+    if let Some(comment) = &column.comment {
+        text.push_str(&format!(" COMMENT {}", literal(comment)));
+    }
+    text
+}
+
+fn foreign_key(key: &ForeignKey) -> String {
+    let mut text = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        quote(&key.name),
+        columns(&key.columns),
+        quote(&key.referenced_table.name),
+        columns(&key.referenced_columns)
+    );
+    for (word, rule) in [("DELETE", &key.on_delete), ("UPDATE", &key.on_update)] {
+        if rule != "RESTRICT" && rule != "NO ACTION" {
+            text.push_str(&format!(" ON {word} {rule}"));
+        }
+    }
+    text
+}
+
+fn create_table(table: &Table, table_name: &str) -> Vec<String> {
+    let mut parts: Vec<String> = table.columns.iter().map(column_definition).collect();
+    if let Some(primary_key) = &table.primary_key {
+        parts.push(format!("PRIMARY KEY ({})", columns(&primary_key.columns)));
+    }
+    parts.extend(table.uniques.iter().map(|u| {
+        format!(
+            "CONSTRAINT {} UNIQUE ({})",
+            quote(&u.name),
+            columns(&u.columns)
+        )
+    }));
+    parts.extend(
+        table
+            .checks
+            .iter()
+            .map(|c| format!("CONSTRAINT {} {}", quote(&c.name), c.definition)),
+    );
+    parts.extend(table.foreign_keys.iter().map(foreign_key));
+    let comment = table
+        .comment
+        .as_deref()
+        .map(|c| format!(" COMMENT={}", literal(c)))
+        .unwrap_or_default();
+    let mut statements = vec![format!(
+        "CREATE TABLE {} (\n    {}\n){comment}",
+        quote(table_name),
+        parts.join(",\n    ")
+    )];
+    statements.extend(table.indexes.iter().map(|i| i.definition.clone()));
+    statements
+}
+
+fn table(name: &QualifiedName) -> String {
+    quote(&name.name)
+}
+
+/// The statements for one operation.
+pub fn render(operation: &Operation) -> Vec<String> {
+    match operation {
+        Operation::CreateTable { table: definition } => {
+            create_table(definition, &definition.name.name)
+        }
+        Operation::DropTable { table: definition } => {
+            vec![format!("DROP TABLE {}", table(&definition.name))]
+        }
+        Operation::AddColumn {
+            table: name,
+            column,
+        } => vec![format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            table(name),
+            column_definition(column)
+        )],
+        Operation::DropColumn {
+            table: name,
+            column,
+        } => vec![format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            table(name),
+            quote(&column.name)
+        )],
+        Operation::AlterColumn {
+            table: name, to, ..
+        } => vec![format!(
+            "ALTER TABLE {} MODIFY COLUMN {}",
+            table(name),
+            column_definition(to)
+        )],
+        Operation::SetTableComment {
+            table: name, to, ..
+        } => {
+            vec![format!(
+                "ALTER TABLE {} COMMENT = {}",
+                table(name),
+                literal(to.as_deref().unwrap_or_default())
+            )]
+        }
+        Operation::AddPrimaryKey {
+            table: name,
+            primary_key,
+        } => vec![format!(
+            "ALTER TABLE {} ADD PRIMARY KEY ({})",
+            table(name),
+            columns(&primary_key.columns)
+        )],
+        Operation::DropPrimaryKey { table: name, .. } => {
+            vec![format!("ALTER TABLE {} DROP PRIMARY KEY", table(name))]
+        }
+        Operation::AddUnique {
+            table: name,
+            unique,
+        } => {
+            vec![format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+                table(name),
+                quote(&unique.name),
+                columns(&unique.columns)
+            )]
+        }
+        Operation::DropUnique {
+            table: name,
+            unique: Constraint { name: index, .. },
+        } => vec![format!(
+            "ALTER TABLE {} DROP INDEX {}",
+            table(name),
+            quote(index)
+        )],
+        Operation::AddCheck { table: name, check } => vec![format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            table(name),
+            quote(&check.name),
+            check.definition
+        )],
+        Operation::DropCheck { table: name, check } => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            table(name),
+            quote(&check.name)
+        )],
+        Operation::AddForeignKey {
+            table: name,
+            foreign_key: key,
+        } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            table(name),
+            foreign_key(key)
+        )],
+        Operation::DropForeignKey {
+            table: name,
+            foreign_key: key,
+        } => vec![format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}",
+            table(name),
+            quote(&key.name)
+        )],
+        Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
+        Operation::DropIndex { table: name, index } => vec![format!(
+            "DROP INDEX {} ON {}",
+            quote(&index.name),
+            table(name)
+        )],
+        Operation::RebuildTable { from, to } => {
+            let temporary = format!("_retort_new_{}", to.name.name);
+            let mut statements = create_table(
+                &Table {
+                    indexes: Vec::new(),
+                    ..to.clone()
+                },
+                &temporary,
+            );
+            let common: Vec<String> = to
+                .columns
+                .iter()
+                .filter(|c| from.column(&c.name).is_some() && c.generated.is_none())
+                .map(|c| c.name.clone())
+                .collect();
+            statements.push(format!(
+                "INSERT INTO {} ({}) SELECT {} FROM {}",
+                quote(&temporary),
+                columns(&common),
+                columns(&common),
+                table(&from.name)
+            ));
+            statements.push(format!("DROP TABLE {}", table(&from.name)));
+            statements.push(format!(
+                "RENAME TABLE {} TO {}",
+                quote(&temporary),
+                table(&to.name)
+            ));
+            statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
+            statements
+        }
+    }
+}
