@@ -98,7 +98,7 @@ pub fn introspect(
         .map(|(t, n, _)| (t.clone(), n.clone()))
         .collect();
 
-    let statistics: Vec<(String, String, i64, String, Option<i64>, String, Option<String>)> = connection
+    let statistics: Vec<StatisticsRow> = connection
         .query(
             "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, COLLATION \
              FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
@@ -172,7 +172,7 @@ pub fn introspect(
         }
     }
 
-    let references: Vec<(String, String, String, String, String, String, String)> = connection
+    let references: Vec<ReferenceRow> = connection
         .query(
             "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE \
              FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
