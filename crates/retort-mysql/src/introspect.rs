@@ -17,7 +17,12 @@ fn name(table: String) -> QualifiedName {
     }
 }
 
-type ColumnRow = (
+/// table, column, type, nullable, default, extra, generation expression, comment
+type ColumnRow = (String, String, String, String, Option<String>, String, Option<String>, String);
+/// table, index, non-unique, column, prefix length, index type, collation (`D` descending)
+type StatisticsRow = (String, String, i64, String, Option<i64>, String, Option<String>);
+/// table, constraint, column, referenced table, referenced column, update rule, delete rule
+type ReferenceRow = (String, String, String, String, String, String, String);
     String,
     String,
     String,
