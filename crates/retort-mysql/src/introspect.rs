@@ -18,11 +18,7 @@ fn name(table: String) -> QualifiedName {
 }
 
 /// table, column, type, nullable, default, extra, generation expression, comment
-type ColumnRow = (String, String, String, String, Option<String>, String, Option<String>, String);
-/// table, index, non-unique, column, prefix length, index type, collation (`D` descending)
-type StatisticsRow = (String, String, i64, String, Option<i64>, String, Option<String>);
-/// table, constraint, column, referenced table, referenced column, update rule, delete rule
-type ReferenceRow = (String, String, String, String, String, String, String);
+type ColumnRow = (
     String,
     String,
     String,
@@ -32,6 +28,18 @@ type ReferenceRow = (String, String, String, String, String, String, String);
     Option<String>,
     String,
 );
+/// table, index, non-unique, column, prefix length, index type, collation (`D` descending)
+type StatisticsRow = (
+    String,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    Option<String>,
+);
+/// table, constraint, column, referenced table, referenced column, update rule, delete rule
+type ReferenceRow = (String, String, String, String, String, String, String);
 
 pub fn introspect(
     connection: &mut mysql::Conn,
