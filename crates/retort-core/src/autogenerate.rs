@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::diff::operation::Operation;
-use crate::diff::{diff, DiffOptions};
+use crate::diff::rename::{parse_renames, DeclaredRenames};
+use crate::diff::{diff_with_renames, DiffOptions};
 use crate::runner::connection::{Connection, DatabaseError, IntrospectFilter};
 use crate::runner::split::split_statements;
 
@@ -147,8 +148,13 @@ pub fn compare(
     let dropped = live.drop_scratch(&name);
     let target = target?;
     dropped?;
-    let operations = diff(&current, &target, options);
-    Ok(live.adapt(operations, &current, &target))
+    let mut renames = DeclaredRenames::default();
+    for (_, text) in &declared.files {
+        parse_renames(text, &mut renames);
+    }
+    let (operations, current_after_renames) =
+        diff_with_renames(&current, &target, &renames, options);
+    Ok(live.adapt(operations, &current_after_renames, &target))
 }
 
 fn load_into(

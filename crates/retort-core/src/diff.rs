@@ -3,6 +3,7 @@
 //! point at them (so cycles work), and tables are dropped last.
 
 pub mod operation;
+pub mod rename;
 
 use operation::Operation;
 
@@ -22,6 +23,21 @@ impl Default for DiffOptions {
             compare_server_default: true,
         }
     }
+}
+
+/// The operations that take `from` to `to`, with declared renames applied first and
+/// look-alike drop/add pairs turned into renames to confirm. Also returns `from` as it is
+/// after the declared renames, which is what the later operations start from.
+pub fn diff_with_renames(
+    from: &Schema,
+    to: &Schema,
+    renames: &rename::DeclaredRenames,
+    options: DiffOptions,
+) -> (Vec<Operation>, Schema) {
+    let mut from_after_renames = from.clone();
+    let mut operations = rename::apply_declared(&mut from_after_renames, to, renames);
+    operations.extend(rename::guess(diff(&from_after_renames, to, options)));
+    (operations, from_after_renames)
 }
 
 /// The operations that take `from` to `to`.

@@ -199,6 +199,22 @@ pub fn render(operation: &Operation) -> Vec<String> {
             quote(&index.name),
             table(name)
         )],
+        Operation::RenameTable { from, to, .. } => {
+            vec![format!("RENAME TABLE {} TO {}", table(from), table(to))]
+        }
+        Operation::RenameColumn {
+            table: name,
+            from,
+            to,
+            ..
+        } => {
+            vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                table(name),
+                quote(from),
+                quote(to)
+            )]
+        }
         Operation::RebuildTable { from, to } => {
             let temporary = format!("_retort_new_{}", to.name.name);
             let mut statements = create_table(

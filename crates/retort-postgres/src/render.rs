@@ -250,6 +250,21 @@ pub fn render(operation: &Operation) -> Vec<String> {
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
+        Operation::RenameTable { from, to, .. } => vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            table_name(from),
+            quote(&to.name)
+        )],
+        Operation::RenameColumn {
+            table, from, to, ..
+        } => {
+            vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                table_name(table),
+                quote(from),
+                quote(to)
+            )]
+        }
         Operation::DropIndex { table, index } => vec![format!(
             "DROP INDEX {}",
             table_name(&QualifiedName {

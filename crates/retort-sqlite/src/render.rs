@@ -122,6 +122,21 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::DropIndex { index, .. } => vec![format!("DROP INDEX {}", quote(&index.name))],
         Operation::RebuildTable { from, to } => rebuild(from, to),
+        Operation::RenameTable { from, to, .. } => vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            quote(&from.name),
+            quote(&to.name)
+        )],
+        Operation::RenameColumn {
+            table, from, to, ..
+        } => {
+            vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                quote(&table.name),
+                quote(from),
+                quote(to)
+            )]
+        }
         Operation::SetTableComment { .. } => Vec::new(),
         other @ (Operation::AlterColumn { .. }
         | Operation::AddPrimaryKey { .. }
@@ -211,7 +226,9 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::DropForeignKey { table, .. }
             | Operation::CreateIndex { table, .. }
             | Operation::DropIndex { table, .. } => table.clone(),
-            Operation::RebuildTable { .. } => {
+            Operation::RebuildTable { .. }
+            | Operation::RenameTable { .. }
+            | Operation::RenameColumn { .. } => {
                 adapted.push(operation);
                 continue;
             }

@@ -69,6 +69,19 @@ pub enum Operation {
         table: QualifiedName,
         index: Index,
     },
+    /// `confirmed` is false for a rename the diff guessed (a dropped and an added object that
+    /// look alike): the file then asks the author to confirm.
+    RenameTable {
+        from: QualifiedName,
+        to: QualifiedName,
+        confirmed: bool,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+        confirmed: bool,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -115,6 +128,26 @@ impl Operation {
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
             Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
+            Self::RenameTable {
+                from,
+                to,
+                confirmed,
+            } => Self::RenameTable {
+                from: to,
+                to: from,
+                confirmed,
+            },
+            Self::RenameColumn {
+                table,
+                from,
+                to,
+                confirmed,
+            } => Self::RenameColumn {
+                table,
+                from: to,
+                to: from,
+                confirmed,
+            },
         }
     }
 
@@ -171,6 +204,10 @@ impl Operation {
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
             Self::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
+            Self::RenameTable { from, to, .. } => format!("rename table {from} to {}", to.name),
+            Self::RenameColumn {
+                table, from, to, ..
+            } => format!("rename column {table}.{from} to {to}"),
         }
     }
 }

@@ -75,9 +75,13 @@ pub fn render_section(
     );
     for operation in operations {
         text.push('\n');
-        match operation.destructive() {
-            Some(why) => text.push_str(&format!("-- DESTRUCTIVE: {why}\n")),
-            None => text.push_str(&format!("-- {}\n", operation.summary())),
+        match (operation.destructive(), is_guessed_rename(operation)) {
+            (Some(why), _) => text.push_str(&format!("-- DESTRUCTIVE: {why}\n")),
+            (None, true) => text.push_str(&format!(
+                "-- PROBABLE RENAME, please confirm: {} (if it is not a rename, replace this with a drop and an add)\n",
+                operation.summary()
+            )),
+            (None, false) => text.push_str(&format!("-- {}\n", operation.summary())),
         }
         let statements = connection.render(operation).map_err(|e| {
             let mut error = CliError::usage(e.message);
@@ -90,4 +94,18 @@ pub fn render_section(
         }
     }
     Ok(text.trim_end().to_owned())
+}
+
+/// A rename the diff guessed from look-alike objects, which the author must confirm.
+pub fn is_guessed_rename(operation: &Operation) -> bool {
+    matches!(
+        operation,
+        Operation::RenameTable {
+            confirmed: false,
+            ..
+        } | Operation::RenameColumn {
+            confirmed: false,
+            ..
+        }
+    )
 }

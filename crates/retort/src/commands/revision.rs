@@ -11,7 +11,7 @@ use retort_core::revision::new_revision::{
 
 use retort_core::diff::reverse;
 
-use super::autogenerate::{pending_operations, render_section};
+use super::autogenerate::{is_guessed_rename, pending_operations, render_section};
 use crate::args::RevisionArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::settings::GlobalSettings;
@@ -31,6 +31,12 @@ pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, C
                 settings
                     .printer
                     .status(&format!("warning: destructive: {why}"));
+            }
+            if is_guessed_rename(operation) {
+                settings.printer.status(&format!(
+                    "warning: probable rename, confirm it in the file: {}",
+                    operation.summary()
+                ));
             }
         }
         (
