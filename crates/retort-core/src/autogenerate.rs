@@ -34,6 +34,14 @@ pub enum AutogenerateError {
         line: usize,
         message: String,
     },
+    #[error("the declared schema defines what autogenerate does not model yet: {}", objects.join(", "))]
+    Unmodeled { objects: Vec<String> },
+    #[error("schema_command `{command}` failed ({status}): {stderr}")]
+    SchemaCommand {
+        command: String,
+        status: String,
+        stderr: String,
+    },
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }
@@ -43,9 +51,40 @@ impl AutogenerateError {
         match self {
             Self::NoFiles { .. } => Some("put the declared schema in schema/*.sql, or set [autogenerate] schema in retort.toml".to_owned()),
             Self::Declared { .. } => Some("fix the schema file: it must run as written on an empty database".to_owned()),
+            Self::Unmodeled { .. } => Some(
+                "autogenerate would silently leave them out; keep them in hand-written revisions, outside [autogenerate] schema".to_owned(),
+            ),
+            Self::SchemaCommand { .. } => Some("run the command by hand: it must print the schema's DDL on stdout and exit 0".to_owned()),
             _ => None,
         }
     }
+}
+
+/// The declared schema printed by `command` (run with `sh -c` in `root`): any ORM that can
+/// print its DDL becomes a source.
+pub fn run_schema_command(root: &Path, command: &str) -> Result<DeclaredSchema, AutogenerateError> {
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(root)
+        .output()
+        .map_err(|source| AutogenerateError::Io {
+            path: PathBuf::from(command),
+            source,
+        })?;
+    if !output.status.success() {
+        return Err(AutogenerateError::SchemaCommand {
+            command: command.to_owned(),
+            status: output.status.to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        });
+    }
+    Ok(DeclaredSchema {
+        files: vec![(
+            PathBuf::from(format!("<schema_command: {command}>")),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )],
+    })
 }
 
 /// Read the files under `root` matching `patterns` (globs such as `schema/**/*.sql`), sorted by
@@ -142,8 +181,13 @@ pub fn compare(
 ) -> Result<Vec<Operation>, AutogenerateError> {
     let current = live.introspect(filter)?;
     let (mut scratch, name) = live.create_scratch()?;
-    let target =
-        load_into(scratch.as_mut(), declared).and_then(|()| Ok(scratch.introspect(filter)?));
+    let target = load_into(scratch.as_mut(), declared).and_then(|()| {
+        let unmodeled = scratch.unmodeled_objects(filter)?;
+        if !unmodeled.is_empty() {
+            return Err(AutogenerateError::Unmodeled { objects: unmodeled });
+        }
+        Ok(scratch.introspect(filter)?)
+    });
     drop(scratch);
     let dropped = live.drop_scratch(&name);
     let target = target?;

@@ -263,6 +263,18 @@ impl Connection for MysqlConnection {
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Ok(crate::render::render(operation))
     }
+    fn unmodeled_objects(
+        &mut self,
+        _filter: &IntrospectFilter,
+    ) -> Result<Vec<String>, DatabaseError> {
+        self.connection
+            .query(
+                "SELECT CONCAT('view ', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() \
+                 UNION ALL SELECT CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() \
+                 UNION ALL SELECT CONCAT('trigger ', TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY 1",
+            )
+            .map_err(|e| error(&e))
+    }
     fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -321,6 +321,13 @@ impl Connection for PostgresConnection {
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Ok(crate::render::render(operation))
     }
+    fn unmodeled_objects(
+        &mut self,
+        filter: &IntrospectFilter,
+    ) -> Result<Vec<String>, DatabaseError> {
+        self.flush_begin()?;
+        crate::introspect::unmodeled(&mut self.client, filter)
+    }
     fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

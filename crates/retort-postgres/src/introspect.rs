@@ -224,3 +224,30 @@ fn glob_to_like(glob: &str) -> String {
         .replace('*', "%")
         .replace('?', "_")
 }
+
+/// Views, standalone sequences, types, functions and triggers: not modeled yet.
+pub fn unmodeled(
+    client: &mut postgres::Client,
+    filter: &IntrospectFilter,
+) -> Result<Vec<String>, DatabaseError> {
+    let patterns: Option<Vec<String>> = (!filter.schemas.is_empty())
+        .then(|| filter.schemas.iter().map(|g| glob_to_like(g)).collect());
+    let rows = client
+        .query(
+            &format!(
+                "SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' ELSE 'sequence ' END || c.relname \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE {SCHEMA_FILTER} AND (c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS \
+                   (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))) \
+                 UNION ALL SELECT CASE t.typtype WHEN 'e' THEN 'enum type ' WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
+                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE {SCHEMA_FILTER} AND (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
+                 UNION ALL SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} \
+                 UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND {SCHEMA_FILTER} \
+                 ORDER BY 1"
+            ),
+            &[&patterns],
+        )
+        .map_err(|e| DatabaseError::new(crate::connection::describe(&e)))?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}

@@ -209,6 +209,19 @@ impl Connection for SqliteConnection {
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         crate::render::render(operation)
     }
+    fn unmodeled_objects(
+        &mut self,
+        _filter: &IntrospectFilter,
+    ) -> Result<Vec<String>, DatabaseError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY 1")
+            .map_err(error)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(error)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(error)
+    }
     fn adapt(&self, operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
         crate::render::adapt(operations, from, to)
     }

@@ -139,3 +139,50 @@ fn autogenerate_refuses_a_database_behind_head_and_bad_schema_files() {
         "{output}"
     );
 }
+
+#[test]
+fn unmodeled_objects_and_schema_commands() {
+    let database = TestDatabase::create(Server::Postgres);
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &database.url());
+    // A view or an enum in the declared schema would be silently left out: refuse.
+    project.write("schema/schema.sql", "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE TYPE mood AS ENUM ('ok');\n");
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("does not model yet: enum type mood, view v"),
+        "{output}"
+    );
+    // Any command that prints DDL is a source.
+    project.write("ddl.sql", "CREATE TABLE from_command (id int);\n");
+    project.write(
+        "retort.toml",
+        &format!(
+            "{}\n",
+            project.read("retort.toml").replace(
+                "[autogenerate]\n",
+                "[autogenerate]\nschema_command = \"cat ddl.sql\"\n"
+            )
+        ),
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 1, "{output}");
+    assert!(
+        output.stdout.contains("create table public.from_command"),
+        "{output}"
+    );
+    project.write(
+        "retort.toml",
+        &project
+            .read("retort.toml")
+            .replace("cat ddl.sql", "echo broken >&2; exit 3"),
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("failed (exit status: 3): broken"),
+        "{output}"
+    );
+}

@@ -134,6 +134,17 @@ pub trait Connection {
         Err(self.not_yet("autogenerate"))
     }
 
+    /// Objects in the selected schemas that the model does not cover (views, functions,
+    /// triggers, …), as `kind name`. Autogenerate refuses a declared schema that has any,
+    /// rather than silently leaving them out.
+    fn unmodeled_objects(
+        &mut self,
+        filter: &IntrospectFilter,
+    ) -> Result<Vec<String>, DatabaseError> {
+        let _ = filter;
+        Ok(Vec::new())
+    }
+
     /// Rewrite a diff into what this database can carry out (SQLite turns most alterations into
     /// table rebuilds). `from` and `to` are the two schemas the diff came from.
     fn adapt(&self, operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use retort_core::autogenerate::{compare, load_declared, AutogenerateError};
+use retort_core::autogenerate::{compare, load_declared, run_schema_command, AutogenerateError};
 use retort_core::config::Config;
 use retort_core::diff::operation::Operation;
 use retort_core::diff::DiffOptions;
@@ -49,7 +49,10 @@ pub fn pending_operations(
         return Err(CliError::usage("Target database is not up to date.")
             .with_hint("run `retort upgrade head` first: autogenerate compares the declared schema with the database at head"));
     }
-    let declared = load_declared(&config.root, &config.schema_files)?;
+    let declared = match &config.schema_command {
+        Some(command) => run_schema_command(&config.root, command)?,
+        None => load_declared(&config.root, &config.schema_files)?,
+    };
     let filter = IntrospectFilter {
         schemas: config.include_schemas.clone(),
         exclude_tables: config.exclude_tables.clone(),
