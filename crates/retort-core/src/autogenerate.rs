@@ -201,19 +201,41 @@ pub fn compare(
     Ok(live.adapt(operations, &current_after_renames, &target))
 }
 
+/// Load the declared files into the scratch database. Where DDL is transactional, each file
+/// goes in one round trip inside one transaction (thousands of statements in autocommit would
+/// cost a commit each); only when that fails is it replayed statement by statement, to name
+/// the failing line.
 fn load_into(
     scratch: &mut dyn Connection,
     declared: &DeclaredSchema,
 ) -> Result<(), AutogenerateError> {
     for (path, text) in &declared.files {
+        if scratch.transactional_ddl() {
+            scratch.begin()?;
+            if scratch.execute(text).is_ok() {
+                scratch.commit()?;
+                continue;
+            }
+            scratch.rollback()?;
+        }
+        let in_transaction = scratch.transactional_ddl();
+        if in_transaction {
+            scratch.begin()?;
+        }
         for statement in split_statements(text, scratch.escapes()) {
-            scratch
-                .execute(&statement.sql)
-                .map_err(|error| AutogenerateError::Declared {
+            if let Err(error) = scratch.execute(&statement.sql) {
+                if in_transaction {
+                    let _ = scratch.rollback();
+                }
+                return Err(AutogenerateError::Declared {
                     path: path.clone(),
                     line: statement.line,
                     message: error.message,
-                })?;
+                });
+            }
+        }
+        if in_transaction {
+            scratch.commit()?;
         }
     }
     Ok(())

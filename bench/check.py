@@ -1,0 +1,99 @@
+"""Benchmark: `retort check` against `alembic check` on a 1,000-table PostgreSQL schema
+(8 columns, a foreign key and an index per table) that matches the database, in one run.
+
+usage: python3 bench/check.py [TABLES] [RUNS]   (run through bench/check)
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+TABLES = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "bench", ".work", "check")
+RETORT = os.path.join(ROOT, "target", "release", "retort")
+ALEMBIC = os.path.join(ROOT, ".venv-alembic", "bin", "alembic")
+PSQL = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"]
+DB = "retort_bench_check"
+URL = f"postgresql://postgres@127.0.0.1:5432/{DB}"
+
+
+def ddl():
+    statements = []
+    for n in range(TABLES):
+        parent = f", parent_id bigint REFERENCES t_{n - 1} (id)" if n else ", parent_id bigint"
+        statements.append(
+            f"CREATE TABLE t_{n} (id bigint PRIMARY KEY, name varchar(100) NOT NULL, email varchar(200), "
+            f"score integer, active boolean NOT NULL, created timestamp, note text{parent});"
+        )
+        statements.append(f"CREATE INDEX ix_t_{n}_name ON t_{n} (name);")
+    return "\n".join(statements) + "\n"
+
+
+def models():
+    lines = ["import sqlalchemy as sa", "metadata = sa.MetaData()"]
+    for n in range(TABLES):
+        parent = f"sa.ForeignKey('t_{n - 1}.id')" if n else None
+        lines.append(
+            f"sa.Table('t_{n}', metadata, sa.Column('id', sa.BigInteger, primary_key=True, autoincrement=False), "
+            f"sa.Column('name', sa.String(100), nullable=False), sa.Column('email', sa.String(200)), "
+            f"sa.Column('score', sa.Integer), sa.Column('active', sa.Boolean, nullable=False), "
+            f"sa.Column('created', sa.DateTime), sa.Column('note', sa.Text), "
+            f"sa.Column('parent_id', sa.BigInteger{', ' + parent if parent else ''}), "
+            f"sa.Index('ix_t_{n}_name', 'name'))"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "retort"], cwd=ROOT, check=True)
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(os.path.join(WORK, "retort", "schema"))
+    os.makedirs(os.path.join(WORK, "retort", "migrations", "versions"))
+    os.makedirs(os.path.join(WORK, "alembic", "versions"))
+    schema = ddl()
+    with open(os.path.join(WORK, "retort", "schema", "schema.sql"), "w") as f:
+        f.write(schema)
+    with open(os.path.join(WORK, "retort", "retort.toml"), "w") as f:
+        f.write(f'database_url = "{URL}"\n')
+    with open(os.path.join(WORK, "models.py"), "w") as f:
+        f.write(models())
+    with open(os.path.join(WORK, "alembic.ini"), "w") as f:
+        f.write(f"[alembic]\nscript_location = %(here)s/alembic\nprepend_sys_path = .\nsqlalchemy.url = {URL.replace('postgresql://', 'postgresql+psycopg2://')}\n")
+    with open(os.path.join(WORK, "alembic", "env.py"), "w") as f:
+        f.write("from alembic import context\nfrom sqlalchemy import engine_from_config, pool\nfrom models import metadata\n"
+                "config = context.config\n"
+                "engine = engine_from_config(config.get_section(config.config_ini_section), prefix='sqlalchemy.', poolclass=pool.NullPool)\n"
+                "with engine.connect() as connection:\n"
+                "    context.configure(connection=connection, target_metadata=metadata, compare_type=True, compare_server_default=True)\n"
+                "    with context.begin_transaction():\n"
+                "        context.run_migrations()\n")
+    subprocess.run(PSQL + ["-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", "-c", f"CREATE DATABASE {DB}"], check=True)
+    subprocess.run(PSQL + ["-d", DB], input=schema.encode(), check=True)
+
+    def timed(argv, cwd):
+        start = time.perf_counter()
+        result = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        return elapsed, result
+
+    cases = {
+        "retort check": ([RETORT, "check"], os.path.join(WORK, "retort")),
+        "alembic check": ([ALEMBIC, "check"], WORK),
+    }
+    medians = {}
+    for name, (argv, cwd) in cases.items():
+        _, first = timed(argv, cwd)
+        print(f"{name}: exit {first.returncode}: {first.stdout.decode().strip()[:100] or first.stderr.decode().strip()[-200:]}")
+        medians[name] = statistics.median(timed(argv, cwd)[0] for _ in range(RUNS))
+    print(f"\n{TABLES} tables (8 columns, a foreign key and an index each), median of {RUNS} runs")
+    for name, value in medians.items():
+        print(f"{name:<16} {value:>8.3f}s")
+    print(f"retort is {medians['alembic check'] / medians['retort check']:.1f}x faster than alembic (target: under 1 s and at least 3x)")
+    subprocess.run(PSQL + ["-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+
+
+main()
