@@ -84,12 +84,92 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
             }
         }
     }
-    let mut operations = drops_first;
+    let (enum_first, enum_last) = diff_enums(from, to);
+    let mut operations = enum_first;
+    operations.extend(drops_first);
     operations.extend(creates);
     operations.extend(changes);
     operations.extend(additions_last);
     operations.extend(table_drops);
+    operations.extend(enum_last);
     operations
+}
+
+/// Enum types: created first, dropped last, values added in place, anything else rebuilt.
+fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>) {
+    let mut first = Vec::new();
+    let mut last = Vec::new();
+    for (name, values) in &to.enums {
+        match from.enums.get(name) {
+            None => first.push(Operation::CreateEnum {
+                name: name.clone(),
+                values: values.clone(),
+            }),
+            Some(old) if old == values => {}
+            Some(old) => {
+                let columns = enum_columns(from, name);
+                let mut remaining = values.iter().filter(|v| old.contains(v));
+                let kept_in_order = old.iter().all(|v| values.contains(v))
+                    && old.iter().all(|v| remaining.next() == Some(v));
+                if kept_in_order {
+                    let mut current = old.clone();
+                    for value in values.iter().filter(|v| !old.contains(v)) {
+                        let mut next: Vec<String> = values
+                            .iter()
+                            .filter(|v| current.contains(v) || *v == value)
+                            .cloned()
+                            .collect();
+                        next.dedup();
+                        first.push(Operation::AddEnumValue {
+                            name: name.clone(),
+                            value: value.clone(),
+                            before: current.clone(),
+                            after: next.clone(),
+                            columns: columns.clone(),
+                        });
+                        current = next;
+                    }
+                } else {
+                    first.push(Operation::RebuildEnum {
+                        name: name.clone(),
+                        from: old.clone(),
+                        to: values.clone(),
+                        columns,
+                    });
+                }
+            }
+        }
+    }
+    for (name, values) in &from.enums {
+        if !to.enums.contains_key(name) {
+            last.push(Operation::DropEnum {
+                name: name.clone(),
+                values: values.clone(),
+            });
+        }
+    }
+    (first, last)
+}
+
+fn enum_columns(
+    schema: &Schema,
+    name: &crate::schema::QualifiedName,
+) -> Vec<operation::EnumColumn> {
+    schema
+        .tables
+        .values()
+        .flat_map(|table| {
+            table
+                .columns
+                .iter()
+                .filter(|c| c.data_type == name.name)
+                .map(|c| operation::EnumColumn {
+                    table: table.name.clone(),
+                    column: c.name.clone(),
+                    default: c.default.clone(),
+                })
+        })
+        .collect()
 }
 
 /// A table as created: its foreign keys are added afterwards, once every table exists.

@@ -27,6 +27,8 @@ impl std::fmt::Display for QualifiedName {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
+    /// PostgreSQL enum types: their labels, in order.
+    pub enums: BTreeMap<QualifiedName, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -224,5 +224,8 @@ pub fn introspect(
             entry.foreign_keys.push(key);
         }
     }
-    Ok(Schema { tables })
+    Ok(Schema {
+        tables,
+        enums: BTreeMap::new(),
+    })
 }

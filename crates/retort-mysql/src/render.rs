@@ -199,6 +199,11 @@ pub fn render(operation: &Operation) -> Vec<String> {
             quote(&index.name),
             table(name)
         )],
+        // MySQL enums are column types (`enum('a','b')`), compared and altered with the column.
+        Operation::CreateEnum { .. }
+        | Operation::DropEnum { .. }
+        | Operation::AddEnumValue { .. }
+        | Operation::RebuildEnum { .. } => Vec::new(),
         Operation::RenameTable { from, to, .. } => {
             vec![format!("RENAME TABLE {} TO {}", table(from), table(to))]
         }

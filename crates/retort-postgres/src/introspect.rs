@@ -202,7 +202,29 @@ pub fn introspect(
             definition: row.get(4),
         });
     }
-    Ok(Schema { tables })
+    let enum_rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
+                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid \
+                 WHERE {SCHEMA_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"
+            ),
+            &[&patterns],
+        )
+        .map_err(error)?;
+    let enums = enum_rows
+        .iter()
+        .map(|row| {
+            (
+                QualifiedName {
+                    schema: row.get(0),
+                    name: row.get(1),
+                },
+                row.get::<_, Vec<String>>(2),
+            )
+        })
+        .collect();
+    Ok(Schema { tables, enums })
 }
 
 fn action(code: &str) -> String {
@@ -239,9 +261,9 @@ pub fn unmodeled(
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE {SCHEMA_FILTER} AND (c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS \
                    (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))) \
-                 UNION ALL SELECT CASE t.typtype WHEN 'e' THEN 'enum type ' WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
+                 UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-                 WHERE {SCHEMA_FILTER} AND (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
+                 WHERE {SCHEMA_FILTER} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
                  UNION ALL SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} \
                  UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND {SCHEMA_FILTER} \
                  ORDER BY 1"

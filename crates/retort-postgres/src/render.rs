@@ -250,6 +250,33 @@ pub fn render(operation: &Operation) -> Vec<String> {
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
+        Operation::CreateEnum { name, values } => vec![format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            table_name(name),
+            enum_values(values)
+        )],
+        Operation::DropEnum { name, .. } => vec![format!("DROP TYPE {}", table_name(name))],
+        Operation::AddEnumValue {
+            name, value, after, ..
+        } => {
+            let position = after.iter().position(|v| v == value).unwrap_or(after.len());
+            let place = match (
+                after.get(position + 1),
+                position.checked_sub(1).and_then(|p| after.get(p)),
+            ) {
+                (Some(next), _) => format!(" BEFORE {}", literal(next)),
+                (None, Some(previous)) => format!(" AFTER {}", literal(previous)),
+                (None, None) => String::new(),
+            };
+            vec![format!(
+                "ALTER TYPE {} ADD VALUE {}{place}",
+                table_name(name),
+                literal(value)
+            )]
+        }
+        Operation::RebuildEnum {
+            name, to, columns, ..
+        } => rebuild_enum(name, to, columns),
         Operation::RenameTable { from, to, .. } => vec![format!(
             "ALTER TABLE {} RENAME TO {}",
             table_name(from),
@@ -307,5 +334,52 @@ fn rebuild_table(from: &Table, to: &Table) -> Vec<String> {
         quote(&to.name.name)
     ));
     statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
+    statements
+}
+
+fn enum_values(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| literal(v))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// PostgreSQL cannot drop an enum value: make a new type, convert the columns through text
+/// (their defaults set aside meanwhile), drop the old type.
+fn rebuild_enum(
+    name: &QualifiedName,
+    values: &[String],
+    columns: &[retort_core::diff::operation::EnumColumn],
+) -> Vec<String> {
+    let old = format!("{}__retort_old", name.name);
+    let mut statements = vec![
+        format!("ALTER TYPE {} RENAME TO {}", table_name(name), quote(&old)),
+        format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            table_name(name),
+            enum_values(values)
+        ),
+    ];
+    for column in columns {
+        let prefix = format!(
+            "ALTER TABLE {} ALTER COLUMN {}",
+            table_name(&column.table),
+            quote(&column.column)
+        );
+        if column.default.is_some() {
+            statements.push(format!("{prefix} DROP DEFAULT"));
+        }
+        statements.push(format!(
+            "{prefix} TYPE {} USING {}::text::{}",
+            table_name(name),
+            quote(&column.column),
+            table_name(name)
+        ));
+        if let Some(default) = &column.default {
+            statements.push(format!("{prefix} SET DEFAULT {default}"));
+        }
+    }
+    statements.push(format!("DROP TYPE {}", quote(&old)));
     statements
 }

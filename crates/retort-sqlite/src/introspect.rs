@@ -150,7 +150,10 @@ pub fn introspect(
             entry.foreign_keys.push(key);
         }
     }
-    Ok(Schema { tables })
+    Ok(Schema {
+        tables,
+        enums: BTreeMap::new(),
+    })
 }
 
 fn empty_table(table: &str) -> Table {

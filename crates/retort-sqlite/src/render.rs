@@ -138,6 +138,12 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             )]
         }
         Operation::SetTableComment { .. } => Vec::new(),
+        Operation::CreateEnum { .. }
+        | Operation::DropEnum { .. }
+        | Operation::AddEnumValue { .. }
+        | Operation::RebuildEnum { .. } => {
+            return Err(DatabaseError::new("SQLite has no enum types".to_owned()))
+        }
         other @ (Operation::AlterColumn { .. }
         | Operation::AddPrimaryKey { .. }
         | Operation::DropPrimaryKey { .. }
@@ -228,7 +234,11 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::DropIndex { table, .. } => table.clone(),
             Operation::RebuildTable { .. }
             | Operation::RenameTable { .. }
-            | Operation::RenameColumn { .. } => {
+            | Operation::RenameColumn { .. }
+            | Operation::CreateEnum { .. }
+            | Operation::DropEnum { .. }
+            | Operation::AddEnumValue { .. }
+            | Operation::RebuildEnum { .. } => {
                 adapted.push(operation);
                 continue;
             }

@@ -3,6 +3,15 @@
 
 use crate::schema::{Check, Column, Constraint, ForeignKey, Index, QualifiedName, Table};
 
+/// A column whose type is an enum, with its default (which must be set aside while the type
+/// is rebuilt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumColumn {
+    pub table: QualifiedName,
+    pub column: String,
+    pub default: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
     CreateTable {
@@ -69,6 +78,32 @@ pub enum Operation {
         table: QualifiedName,
         index: Index,
     },
+    CreateEnum {
+        name: QualifiedName,
+        values: Vec<String>,
+    },
+    DropEnum {
+        name: QualifiedName,
+        values: Vec<String>,
+    },
+    /// Add `value` (at its place in `after`, the full list once added).
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        before: Vec<String>,
+        after: Vec<String>,
+        /// The columns using the type (needed to undo: removing a value is a rebuild).
+        columns: Vec<EnumColumn>,
+    },
+    /// Replace an enum's labels when values go away or change order (PostgreSQL cannot drop an
+    /// enum value): a new type, the `columns` using it converted through text, the old type
+    /// dropped.
+    RebuildEnum {
+        name: QualifiedName,
+        from: Vec<String>,
+        to: Vec<String>,
+        columns: Vec<EnumColumn>,
+    },
     /// `confirmed` is false for a rename the diff guessed (a dropped and an added object that
     /// look alike): the file then asks the author to confirm.
     RenameTable {
@@ -128,6 +163,31 @@ impl Operation {
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
             Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
+            Self::CreateEnum { name, values } => Self::DropEnum { name, values },
+            Self::DropEnum { name, values } => Self::CreateEnum { name, values },
+            Self::AddEnumValue {
+                name,
+                before,
+                after,
+                columns,
+                ..
+            } => Self::RebuildEnum {
+                name,
+                from: after,
+                to: before,
+                columns,
+            },
+            Self::RebuildEnum {
+                name,
+                from,
+                to,
+                columns,
+            } => Self::RebuildEnum {
+                name,
+                from: to,
+                to: from,
+                columns,
+            },
             Self::RenameTable {
                 from,
                 to,
@@ -156,6 +216,10 @@ impl Operation {
         match self {
             Self::DropTable { table } => Some(format!("drops table {} and its rows", table.name)),
             Self::DropColumn { table, column } => Some(format!("drops column {table}.{} and its values", column.name)),
+            Self::RebuildEnum { name, from, to, .. } => {
+                let removed: Vec<&str> = from.iter().filter(|v| !to.contains(v)).map(String::as_str).collect();
+                (!removed.is_empty()).then(|| format!("removes value(s) {} from enum type {name}; rows holding them fail the conversion", removed.join(", ")))
+            }
             Self::RebuildTable { from, to } => {
                 let dropped: Vec<&str> = from.columns.iter().filter(|c| to.column(&c.name).is_none()).map(|c| c.name.as_str()).collect();
                 (!dropped.is_empty()).then(|| format!("rebuilds table {} without column(s) {}", to.name, dropped.join(", ")))
@@ -204,6 +268,12 @@ impl Operation {
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
             Self::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
+            Self::CreateEnum { name, .. } => format!("create enum type {name}"),
+            Self::DropEnum { name, .. } => format!("drop enum type {name}"),
+            Self::AddEnumValue { name, value, .. } => {
+                format!("add value '{value}' to enum type {name}")
+            }
+            Self::RebuildEnum { name, .. } => format!("change the values of enum type {name}"),
             Self::RenameTable { from, to, .. } => format!("rename table {from} to {}", to.name),
             Self::RenameColumn {
                 table, from, to, ..
