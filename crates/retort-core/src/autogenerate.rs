@@ -180,6 +180,25 @@ pub fn compare(
     options: DiffOptions,
 ) -> Result<Vec<Operation>, AutogenerateError> {
     let current = live.introspect(filter)?;
+    let target = match live.parse_declared(&declared.files, filter) {
+        Some(target) => target,
+        None => load_and_introspect(live, declared, filter)?,
+    };
+    let mut renames = DeclaredRenames::default();
+    for (_, text) in &declared.files {
+        parse_renames(text, &mut renames);
+    }
+    let (operations, current_after_renames) =
+        diff_with_renames(&current, &target, &renames, options);
+    Ok(live.adapt(operations, &current_after_renames, &target))
+}
+
+/// The exact path: load the declared schema into a scratch database and introspect it.
+fn load_and_introspect(
+    live: &mut dyn Connection,
+    declared: &DeclaredSchema,
+    filter: &IntrospectFilter,
+) -> Result<crate::schema::Schema, AutogenerateError> {
     let (mut scratch, name) = live.create_scratch()?;
     let target = load_into(scratch.as_mut(), declared).and_then(|()| {
         let unmodeled = scratch.unmodeled_objects(filter)?;
@@ -192,13 +211,7 @@ pub fn compare(
     let dropped = live.drop_scratch(&name);
     let target = target?;
     dropped?;
-    let mut renames = DeclaredRenames::default();
-    for (_, text) in &declared.files {
-        parse_renames(text, &mut renames);
-    }
-    let (operations, current_after_renames) =
-        diff_with_renames(&current, &target, &renames, options);
-    Ok(live.adapt(operations, &current_after_renames, &target))
+    Ok(target)
 }
 
 /// Load the declared files into the scratch database. Where DDL is transactional, each file

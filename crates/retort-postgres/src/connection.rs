@@ -15,6 +15,8 @@ pub struct PostgresConnection {
     client: postgres::Client,
     /// Kept to open scratch databases on the same server.
     options: ConnectOptions,
+    /// Where unqualified names land (the declared-schema parser assumes `public`).
+    current_schema: String,
     home: Option<std::path::PathBuf>,
     lock_key: Option<i64>,
     /// Version-table statements, prepared once per connection: each revision updates the
@@ -88,8 +90,14 @@ impl PostgresConnection {
                 describe(&e)
             ))
         })?;
+        let mut client = client;
+        let current_schema: String = client
+            .query_one("SELECT COALESCE(current_schema(), '')", &[])
+            .map_err(|e| error(&e))?
+            .get(0);
         Ok(Self {
             client,
+            current_schema,
             options: options.clone(),
             home: home.map(Path::to_path_buf),
             lock_key: None,
@@ -320,6 +328,24 @@ impl Connection for PostgresConnection {
     }
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Ok(crate::render::render(operation))
+    }
+    fn parse_declared(
+        &self,
+        files: &[(std::path::PathBuf, String)],
+        filter: &IntrospectFilter,
+    ) -> Option<Schema> {
+        // Only for the default schema `public`, where the parser puts unqualified names.
+        if self.current_schema != "public"
+            || !filter.schemas.is_empty()
+            || !filter.exclude_tables.is_empty()
+        {
+            return None;
+        }
+        let mut schema = crate::declared::parse(files)?;
+        schema
+            .tables
+            .retain(|name, _| name.name != filter.version_table.name);
+        Some(schema)
     }
     fn unmodeled_objects(
         &mut self,

@@ -3,6 +3,7 @@
 
 pub mod connect_options;
 pub mod connection;
+pub mod declared;
 pub mod introspect;
 pub mod render;
 pub mod tls;

@@ -184,3 +184,46 @@ fn unmodeled_objects_and_schema_commands() {
         "{output}"
     );
 }
+
+/// The fast path is exact: for every fixture it accepts, parsing the SQL gives what
+/// PostgreSQL reports after loading it.
+#[test]
+fn the_declared_schema_parser_matches_the_catalog() {
+    use retort_core::runner::connection::{Connection, IntrospectFilter};
+    use retort_postgres::{ConnectOptions, PostgresConnection};
+
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff/postgres");
+    let mut accepted = 0;
+    let mut mismatches = Vec::new();
+    for case in retort_test::round_trip::cases(&directory) {
+        for file in ["from.sql", "to.sql"] {
+            let sql = fs_err::read_to_string(case.join(file)).unwrap();
+            let Some(parsed) = retort_postgres::declared::parse(&[(case.join(file), sql.clone())])
+            else {
+                continue;
+            };
+            accepted += 1;
+            let database = TestDatabase::create(Server::Postgres);
+            database.run_script(&sql).unwrap();
+            let options = ConnectOptions::resolve(&database.url(), &|_| None, None).unwrap();
+            let mut connection = PostgresConnection::connect(&options, None).unwrap();
+            let loaded = connection.introspect(&IntrospectFilter::default()).unwrap();
+            if parsed != loaded {
+                mismatches.push(format!(
+                    "{}/{file}:\n  parsed: {parsed:?}\n  loaded: {loaded:?}",
+                    case.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        accepted >= 15,
+        "the parser accepted only {accepted} fixture files"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {accepted} differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}

@@ -134,6 +134,17 @@ pub trait Connection {
         Err(self.not_yet("autogenerate"))
     }
 
+    /// The declared schema turned into the model without a scratch database, when this
+    /// dialect can do it exactly for these files (`None`: use the scratch database).
+    fn parse_declared(
+        &self,
+        files: &[(std::path::PathBuf, String)],
+        filter: &IntrospectFilter,
+    ) -> Option<Schema> {
+        let _ = (files, filter);
+        None
+    }
+
     /// Objects in the selected schemas that the model does not cover (views, functions,
     /// triggers, …), as `kind name`. Autogenerate refuses a declared schema that has any,
     /// rather than silently leaving them out.
