@@ -49,6 +49,10 @@ pub fn pending_operations(
         return Err(CliError::usage("Target database is not up to date.")
             .with_hint("run `retort upgrade head` first: autogenerate compares the declared schema with the database at head"));
     }
+    if config.dev_url()?.is_some() {
+        return Err(CliError::usage("[autogenerate] dev_url is not supported yet")
+            .with_hint("remove it: retort creates (and drops) a scratch database on the target's server, or uses an in-memory one for SQLite"));
+    }
     let declared = match &config.schema_command {
         Some(command) => run_schema_command(&config.root, command)?,
         None => load_declared(&config.root, &config.schema_files)?,
