@@ -105,6 +105,34 @@ impl Project {
         }
     }
 
+    /// Write `migrations/versions/<id>.sql` with the given SQL; `None` makes it irreversible.
+    pub fn write_sql_revision(
+        &self,
+        id: &str,
+        parent: &str,
+        upgrade: &str,
+        downgrade: Option<&str>,
+    ) -> PathBuf {
+        let downgrade = downgrade
+            .map(|sql| format!("\n-- retort:downgrade\n{sql}\n"))
+            .unwrap_or_default();
+        self.write(
+            &format!("migrations/versions/{id}.sql"),
+            &format!("-- revision {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n\n-- retort:upgrade\n{upgrade}\n{downgrade}"),
+        )
+    }
+
+    /// Run `retort ARGS` from `count` processes at once; every output, in no particular order.
+    pub fn run_concurrently(&self, count: usize, args: &[&str]) -> Vec<CommandOutput> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..count).map(|_| scope.spawn(|| self.run(args))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a concurrent run"))
+                .collect()
+        })
+    }
+
     /// Write a revision file directly.
     pub fn write_revision(&self, id: &str, parents: &[&str], message: &str) -> PathBuf {
         self.write(

@@ -4,42 +4,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
-
 use retort_test::database::{Server, TestDatabase};
 use retort_test::{snapshot_settings, Project};
 
 const RETORT: &str = env!("CARGO_BIN_EXE_retort");
 
-fn revision(project: &Project, id: &str, parent: &str, upgrade: &str, downgrade: Option<&str>) {
-    let downgrade = downgrade
-        .map(|sql| format!("\n-- retort:downgrade\n{sql}\n"))
-        .unwrap_or_default();
-    project.write(
-        &format!("migrations/versions/{id}.sql"),
-        &format!("-- revision {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n\n-- retort:upgrade\n{upgrade}\n{downgrade}"),
-    );
-}
-
 fn chain(database: &TestDatabase) -> Project {
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
-    revision(
-        &project,
+    project.write_sql_revision(
         "aaaa1111",
         "",
         "CREATE TABLE users (id bigint PRIMARY KEY);",
         Some("DROP TABLE users;"),
     );
-    revision(
-        &project,
+    project.write_sql_revision(
         "bbbb2222",
         "aaaa1111",
         "ALTER TABLE users ADD COLUMN email varchar(100) DEFAULT 'a;b\\'c';",
         Some("ALTER TABLE users DROP COLUMN email;"),
     );
-    revision(
-        &project,
+    project.write_sql_revision(
         "cccc3333",
         "bbbb2222",
         "CREATE INDEX users_email ON users (email);",
@@ -84,7 +69,7 @@ fn targets_and_version_rows() {
 fn a_failing_revision_reports_what_was_applied() {
     let database = TestDatabase::create(Server::MariaDb);
     let project = chain(&database);
-    revision(&project, "dddd4444", "cccc3333", "CREATE TABLE t2 (id int);\nCREATE TABLE t3 (id int);\nINSERT INTO nowhere VALUES (1);\nCREATE TABLE t4 (id int);", Some("DROP TABLE t2;"));
+    project.write_sql_revision( "dddd4444", "cccc3333", "CREATE TABLE t2 (id int);\nCREATE TABLE t3 (id int);\nINSERT INTO nowhere VALUES (1);\nCREATE TABLE t4 (id int);", Some("DROP TABLE t2;"));
     let output = project.run(&["upgrade", "head"]);
     snapshot_settings(&project)
         .bind(|| insta::assert_snapshot!("mariadb_partial_revision", output));
@@ -102,13 +87,7 @@ fn a_failing_revision_reports_what_was_applied() {
 fn an_irreversible_revision_stops_before_anything() {
     let database = TestDatabase::create(Server::MariaDb);
     let project = chain(&database);
-    revision(
-        &project,
-        "dddd4444",
-        "cccc3333",
-        "CREATE TABLE t4 (id int);",
-        None,
-    );
+    project.write_sql_revision("dddd4444", "cccc3333", "CREATE TABLE t4 (id int);", None);
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     assert_eq!(project.run(&["downgrade", "base"]).code, 2);
     assert_eq!(versions(&database), "dddd4444");
@@ -120,43 +99,17 @@ fn eight_concurrent_upgrades_apply_each_revision_once() {
     let database = TestDatabase::create(Server::MariaDb);
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
-    revision(
-        &project,
-        "r00",
-        "",
-        "CREATE TABLE applied (id varchar(10));",
-        None,
-    );
+    project.write_sql_revision("r00", "", "CREATE TABLE applied (id varchar(10));", None);
     for n in 1..=20 {
-        revision(
-            &project,
+        project.write_sql_revision(
             &format!("r{n:02}"),
             &format!("r{:02}", n - 1),
             &format!("INSERT INTO applied VALUES ('r{n:02}');"),
             None,
         );
     }
-    let handles: Vec<_> = (0..8)
-        .map(|_| {
-            let root = project.root().to_path_buf();
-            let url = database.url();
-            std::thread::spawn(move || {
-                Command::new(RETORT)
-                    .args(["-q", "upgrade", "head"])
-                    .current_dir(root)
-                    .env("DATABASE_URL", url)
-                    .output()
-                    .unwrap()
-            })
-        })
-        .collect();
-    for handle in handles {
-        let output = handle.join().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
+        assert_eq!(output.code, 0, "{output}");
     }
     assert_eq!(
         database.query("SELECT COUNT(*), COUNT(DISTINCT id) FROM applied"),

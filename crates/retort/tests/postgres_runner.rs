@@ -12,16 +12,6 @@ use retort_test::{snapshot_settings, Project};
 
 const RETORT: &str = env!("CARGO_BIN_EXE_retort");
 
-fn revision(project: &Project, id: &str, parent: &str, upgrade: &str, downgrade: Option<&str>) {
-    let downgrade = downgrade
-        .map(|sql| format!("\n-- retort:downgrade\n{sql}\n"))
-        .unwrap_or_default();
-    project.write(
-        &format!("migrations/versions/{id}.sql"),
-        &format!("-- revision {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n\n-- retort:upgrade\n{upgrade}\n{downgrade}"),
-    );
-}
-
 fn project_on(database: &TestDatabase) -> Project {
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
@@ -30,22 +20,19 @@ fn project_on(database: &TestDatabase) -> Project {
 
 fn chain(database: &TestDatabase) -> Project {
     let project = project_on(database);
-    revision(
-        &project,
+    project.write_sql_revision(
         "aaaa1111",
         "",
         "CREATE TABLE users (id bigint PRIMARY KEY);",
         Some("DROP TABLE users;"),
     );
-    revision(
-        &project,
+    project.write_sql_revision(
         "bbbb2222",
         "aaaa1111",
         "ALTER TABLE users ADD COLUMN email text DEFAULT 'a;b';\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;",
         Some("DROP FUNCTION f();\nALTER TABLE users DROP COLUMN email;"),
     );
-    revision(
-        &project,
+    project.write_sql_revision(
         "cccc3333",
         "bbbb2222",
         "CREATE INDEX users_email ON users (email);",
@@ -97,9 +84,9 @@ fn targets_and_version_rows() {
 fn branches_merges_and_dependencies_keep_alembic_rows() {
     let database = TestDatabase::create(Server::Postgres);
     let project = project_on(&database);
-    revision(&project, "a1", "", "SELECT 1;", Some("SELECT 1;"));
-    revision(&project, "b1", "a1", "SELECT 1;", Some("SELECT 1;"));
-    revision(&project, "b2", "a1", "SELECT 1;", Some("SELECT 1;"));
+    project.write_sql_revision("a1", "", "SELECT 1;", Some("SELECT 1;"));
+    project.write_sql_revision("b1", "a1", "SELECT 1;", Some("SELECT 1;"));
+    project.write_sql_revision("b2", "a1", "SELECT 1;", Some("SELECT 1;"));
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 2);
     assert!(
@@ -130,8 +117,7 @@ fn branches_merges_and_dependencies_keep_alembic_rows() {
 fn a_failing_revision_leaves_nothing_of_itself() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
-    revision(
-        &project,
+    project.write_sql_revision(
         "dddd4444",
         "cccc3333",
         "CREATE TABLE t2 (id int);\nINSERT INTO nowhere VALUES (1);",
@@ -160,13 +146,7 @@ fn one_transaction_for_the_run_keeps_nothing() {
             "transaction_per_migration = false",
         ),
     );
-    revision(
-        &project,
-        "dddd4444",
-        "cccc3333",
-        "SELECT * FROM nowhere;",
-        None,
-    );
+    project.write_sql_revision("dddd4444", "cccc3333", "SELECT * FROM nowhere;", None);
     assert_eq!(project.run(&["upgrade", "head"]).code, 3);
     assert!(!table_exists(&database, "users"));
     assert!(!table_exists(&database, "alembic_version"));
@@ -176,8 +156,7 @@ fn one_transaction_for_the_run_keeps_nothing() {
 fn concurrently_needs_a_section_outside_transactions() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
-    revision(
-        &project,
+    project.write_sql_revision(
         "dddd4444",
         "cccc3333",
         "CREATE INDEX CONCURRENTLY users_id ON users (id);",
@@ -205,13 +184,7 @@ fn concurrently_needs_a_section_outside_transactions() {
 fn an_irreversible_revision_stops_before_anything() {
     let database = TestDatabase::create(Server::Postgres);
     let project = chain(&database);
-    revision(
-        &project,
-        "dddd4444",
-        "cccc3333",
-        "CREATE TABLE t4 (id int);",
-        None,
-    );
+    project.write_sql_revision("dddd4444", "cccc3333", "CREATE TABLE t4 (id int);", None);
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     let output = project.run(&["downgrade", "base"]);
     assert_eq!(output.code, 2);
@@ -227,37 +200,17 @@ fn an_irreversible_revision_stops_before_anything() {
 fn eight_concurrent_upgrades_apply_each_revision_once() {
     let database = TestDatabase::create(Server::Postgres);
     let project = project_on(&database);
-    revision(&project, "r00", "", "CREATE TABLE applied (id text);", None);
+    project.write_sql_revision("r00", "", "CREATE TABLE applied (id text);", None);
     for n in 1..=20 {
-        revision(
-            &project,
+        project.write_sql_revision(
             &format!("r{n:02}"),
             &format!("r{:02}", n - 1),
             &format!("INSERT INTO applied VALUES ('r{n:02}'); SELECT pg_sleep(0.01);"),
             None,
         );
     }
-    let handles: Vec<_> = (0..8)
-        .map(|_| {
-            let root = project.root().to_path_buf();
-            let url = database.url();
-            std::thread::spawn(move || {
-                Command::new(RETORT)
-                    .args(["-q", "upgrade", "head"])
-                    .current_dir(root)
-                    .env("DATABASE_URL", url)
-                    .output()
-                    .unwrap()
-            })
-        })
-        .collect();
-    for handle in handles {
-        let output = handle.join().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
+        assert_eq!(output.code, 0, "{output}");
     }
     assert_eq!(
         database.query("SELECT count(*), count(DISTINCT id) FROM applied"),
@@ -478,37 +431,17 @@ fn transaction_lock_mode_serializes_runs_in_one_transaction() {
             project.read("retort.toml")
         ),
     );
-    revision(&project, "r00", "", "CREATE TABLE applied (id text);", None);
+    project.write_sql_revision("r00", "", "CREATE TABLE applied (id text);", None);
     for n in 1..=10 {
-        revision(
-            &project,
+        project.write_sql_revision(
             &format!("r{n:02}"),
             &format!("r{:02}", n - 1),
             &format!("INSERT INTO applied VALUES ('r{n:02}');"),
             None,
         );
     }
-    let handles: Vec<_> = (0..8)
-        .map(|_| {
-            let root = project.root().to_path_buf();
-            let url = database.url();
-            std::thread::spawn(move || {
-                Command::new(RETORT)
-                    .args(["-q", "upgrade", "head"])
-                    .current_dir(root)
-                    .env("DATABASE_URL", url)
-                    .output()
-                    .unwrap()
-            })
-        })
-        .collect();
-    for handle in handles {
-        let output = handle.join().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
+        assert_eq!(output.code, 0, "{output}");
     }
     assert_eq!(
         database.query("SELECT count(*), count(DISTINCT id) FROM applied"),

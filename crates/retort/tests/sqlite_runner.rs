@@ -8,16 +8,6 @@ use retort_test::{snapshot_settings, Project};
 
 const RETORT: &str = env!("CARGO_BIN_EXE_retort");
 
-fn revision(project: &Project, id: &str, parent: &str, upgrade: &str, downgrade: Option<&str>) {
-    let downgrade = downgrade
-        .map(|sql| format!("\n-- retort:downgrade\n{sql}\n"))
-        .unwrap_or_default();
-    project.write(
-        &format!("migrations/versions/{id}.sql"),
-        &format!("-- revision {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n\n-- retort:upgrade\n{upgrade}\n{downgrade}"),
-    );
-}
-
 fn sqlite(project: &Project, sql: &str) -> String {
     let connection = rusqlite_free_query(project, sql);
     connection.trim().to_owned()
@@ -40,22 +30,19 @@ fn rusqlite_free_query(project: &Project, sql: &str) -> String {
 
 fn chain() -> Project {
     let project = Project::init(RETORT);
-    revision(
-        &project,
+    project.write_sql_revision(
         "aaaa1111",
         "",
         "CREATE TABLE users (id integer PRIMARY KEY);",
         Some("DROP TABLE users;"),
     );
-    revision(
-        &project,
+    project.write_sql_revision(
         "bbbb2222",
         "aaaa1111",
         "ALTER TABLE users ADD COLUMN email text DEFAULT 'a;b';",
         Some("ALTER TABLE users DROP COLUMN email;"),
     );
-    revision(
-        &project,
+    project.write_sql_revision(
         "cccc3333",
         "bbbb2222",
         "CREATE INDEX users_email ON users (email);",
@@ -121,8 +108,7 @@ fn targets_and_version_rows() {
 #[test]
 fn a_failing_revision_leaves_nothing_behind() {
     let project = chain();
-    revision(
-        &project,
+    project.write_sql_revision(
         "dddd4444",
         "cccc3333",
         "CREATE TABLE t2 (id int);\nINSERT INTO nowhere VALUES (1);",
@@ -155,13 +141,7 @@ fn one_transaction_for_the_run_keeps_nothing_on_failure() {
             "transaction_per_migration = false",
         ),
     );
-    revision(
-        &project,
-        "dddd4444",
-        "cccc3333",
-        "SELECT * FROM nowhere;",
-        None,
-    );
+    project.write_sql_revision("dddd4444", "cccc3333", "SELECT * FROM nowhere;", None);
     assert_eq!(project.run(&["upgrade", "head"]).code, 3);
     assert_eq!(
         sqlite(
@@ -175,13 +155,7 @@ fn one_transaction_for_the_run_keeps_nothing_on_failure() {
 #[test]
 fn an_irreversible_revision_stops_before_anything() {
     let project = chain();
-    revision(
-        &project,
-        "dddd4444",
-        "cccc3333",
-        "CREATE TABLE t4 (id int);",
-        None,
-    );
+    project.write_sql_revision("dddd4444", "cccc3333", "CREATE TABLE t4 (id int);", None);
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     let output = project.run(&["downgrade", "base"]);
     snapshot_settings(&project).bind(|| insta::assert_snapshot!("sqlite_irreversible", output));
@@ -201,18 +175,11 @@ fn an_irreversible_revision_stops_before_anything() {
 #[test]
 fn eight_concurrent_upgrades_apply_each_revision_once() {
     let project = Project::init(RETORT);
-    revision(
-        &project,
-        "aaaa0000",
-        "",
-        "CREATE TABLE applied (id text);",
-        None,
-    );
+    project.write_sql_revision("aaaa0000", "", "CREATE TABLE applied (id text);", None);
     let mut parent = "aaaa0000".to_owned();
     for n in 1..=20 {
         let id = format!("aaaa{n:04}");
-        revision(
-            &project,
+        project.write_sql_revision(
             &id,
             &parent,
             &format!("INSERT INTO applied VALUES ('{id}');"),
@@ -221,26 +188,8 @@ fn eight_concurrent_upgrades_apply_each_revision_once() {
         parent = id;
     }
     // Eight processes at once.
-    let handles: Vec<_> = (0..8)
-        .map(|_| {
-            let root = project.root().to_path_buf();
-            std::thread::spawn(move || {
-                Command::new(RETORT)
-                    .args(["-q", "upgrade", "head"])
-                    .current_dir(root)
-                    .env_remove("DATABASE_URL")
-                    .output()
-                    .unwrap()
-            })
-        })
-        .collect();
-    for handle in handles {
-        let output = handle.join().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
+        assert_eq!(output.code, 0, "{output}");
     }
     assert_eq!(
         sqlite(&project, "SELECT count(*), count(DISTINCT id) FROM applied"),
@@ -329,8 +278,7 @@ fn stamp_and_unknown_applied_revisions() {
 #[test]
 fn statement_errors_name_file_and_line() {
     let project = Project::init(RETORT);
-    revision(
-        &project,
+    project.write_sql_revision(
         "aaaa1111",
         "",
         "CREATE TABLE a (id int);\n\nCREATE TABLE b (\n  id int,\n  bogus nonsense garbage (\n);",
@@ -379,10 +327,9 @@ fn history_marks_and_ranges_from_the_current_revision() {
 #[test]
 fn a_terminal_gets_a_progress_bar_for_long_runs() {
     let project = Project::init(RETORT);
-    revision(&project, "r00", "", "CREATE TABLE applied (id text);", None);
+    project.write_sql_revision("r00", "", "CREATE TABLE applied (id text);", None);
     for n in 1..=24 {
-        revision(
-            &project,
+        project.write_sql_revision(
             &format!("r{n:02}"),
             &format!("r{:02}", n - 1),
             "SELECT 1;",
