@@ -460,3 +460,61 @@ fn transaction_lock_mode_serializes_runs_in_one_transaction() {
     );
     assert_eq!(versions(&database), "r10");
 }
+
+/// TLS per sslmode, against the server's own (self-signed) certificate: the server reports
+/// whether the session that ran the revision was encrypted.
+#[test]
+fn sslmode_decides_encryption_and_verification() {
+    let database = TestDatabase::create(Server::Postgres);
+    assert_eq!(
+        database.query("SHOW ssl"),
+        "on",
+        "the test server must have TLS on (`.ci/setup` turns it on)"
+    );
+    let mut project = project_on(&database);
+    project.write_sql_revision(
+        "tls1",
+        "",
+        "CREATE TABLE session_tls AS SELECT current_setting('application_name') AS mode, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();",
+        Some("DROP TABLE session_tls;"),
+    );
+    for (query, expected) in [
+        ("sslmode=require", "t"),
+        ("ssl=require", "t"),
+        ("sslmode=disable", "f"),
+        ("sslmode=prefer", "t"),
+    ] {
+        project.set_env("DATABASE_URL", &format!("{}?{query}", database.url()));
+        let output = project.run(&["upgrade", "head"]);
+        assert_eq!(output.code, 0, "{query}: {output}");
+        assert_eq!(
+            database.query("SELECT ssl FROM session_tls"),
+            expected,
+            "{query}"
+        );
+        assert_eq!(project.run(&["downgrade", "base"]).code, 0);
+    }
+    // The self-signed certificate is not trusted by the bundled roots.
+    project.set_env(
+        "DATABASE_URL",
+        &format!("{}?sslmode=verify-full", database.url()),
+    );
+    let output = project.run(&["current"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert!(output.stderr.contains("certificate"), "{output}");
+    project.set_env(
+        "DATABASE_URL",
+        &format!(
+            "{}?sslmode=verify-ca&sslrootcert=/nonexistent/root.crt",
+            database.url()
+        ),
+    );
+    let output = project.run(&["current"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("cannot read the root certificate /nonexistent/root.crt"),
+        "{output}"
+    );
+}
