@@ -14,10 +14,6 @@ use crate::diagnostics::CliError;
 use crate::printer::Printer;
 
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "extra (-x) is read by templates and hooks to come"
-)]
 pub struct GlobalSettings {
     pub working_directory: PathBuf,
     pub config_path: Option<PathBuf>,

@@ -491,3 +491,31 @@ fn edit_opens_the_file_in_the_editor() {
         .read("migrations/versions/aaaa1111_one.sql")
         .ends_with("edited\n"));
 }
+
+#[test]
+fn extra_arguments_reach_the_template() {
+    let project = Project::init(RETORT);
+    project.write(
+        "migrations/script.sql.j2",
+        &project.read("migrations/script.sql.j2").replace(
+            "-- retort:upgrade\n",
+            "-- retort:upgrade\n-- owner: {{ x.owner }}\n",
+        ),
+    );
+    let output = project.run(&[
+        "-x",
+        "owner=alice",
+        "revision",
+        "-m",
+        "with extra",
+        "--rev-id",
+        "abc1",
+    ]);
+    assert_eq!(output.code, 0, "{output}");
+    assert!(project
+        .read("migrations/versions/abc1_with_extra.sql")
+        .contains("-- owner: alice"));
+    let output = project.run(&["-x", "novalue", "heads"]);
+    assert_eq!(output.code, 2);
+    assert!(output.stderr.contains("-x expects KEY=VALUE"), "{output}");
+}

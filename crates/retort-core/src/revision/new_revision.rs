@@ -27,6 +27,8 @@ pub struct NewRevisionRequest {
     pub version_path: Option<PathBuf>,
     pub upgrade_sql: String,
     pub downgrade_sql: String,
+    /// `-x key=value` pairs, for custom templates.
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 /// Project settings that shape the new file.
@@ -243,6 +245,7 @@ pub fn plan_revision(
         depends_on: depends_on.clone(),
         upgrade_sql: request.upgrade_sql.clone(),
         downgrade_sql: request.downgrade_sql.clone(),
+        x: request.extra.clone(),
     };
     let rendered = render_revision(&template_name, &template, &context)?;
     verify_rendered(&path, &rendered, &context)?;

@@ -30,6 +30,8 @@ pub struct TemplateContext {
     pub depends_on: Vec<String>,
     pub upgrade_sql: String,
     pub downgrade_sql: String,
+    /// `-x key=value` pairs from the command line, as `x.key` in the template.
+    pub x: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]

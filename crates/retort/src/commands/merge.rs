@@ -14,6 +14,7 @@ pub fn run(settings: &GlobalSettings, args: &MergeArgs) -> Result<ExitCode, CliE
         splice: args.splice,
         branch_labels: args.branch_label.clone(),
         revision_id: args.rev_id.clone(),
+        extra: settings.extra.clone(),
         ..NewRevisionRequest::default()
     };
     super::revision::create(settings, &config, &graph, &request)

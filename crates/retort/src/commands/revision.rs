@@ -59,6 +59,7 @@ pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, C
             .map(|p| settings.working_directory.join(p)),
         upgrade_sql,
         downgrade_sql,
+        extra: settings.extra.clone(),
     };
     create(settings, &config, &graph, &request)
 }
