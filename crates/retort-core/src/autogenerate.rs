@@ -28,10 +28,11 @@ pub enum AutogenerateError {
     },
     #[error("no schema file matches {patterns}")]
     NoFiles { patterns: String },
-    #[error("{path}:{line}: {message}")]
+    #[error("{path}:{line}{}: {message}", column.map(|c| format!(":{c}")).unwrap_or_default())]
     Declared {
         path: PathBuf,
         line: usize,
+        column: Option<usize>,
         message: String,
     },
     #[error("the declared schema defines what autogenerate does not model yet: {}", objects.join(", "))]
@@ -240,9 +241,11 @@ fn load_into(
                 if in_transaction {
                     let _ = scratch.rollback();
                 }
+                let (line, column) = locate(&statement, error.position);
                 return Err(AutogenerateError::Declared {
                     path: path.clone(),
-                    line: statement.line,
+                    line,
+                    column,
                     message: error.message,
                 });
             }
@@ -252,4 +255,51 @@ fn load_into(
         }
     }
     Ok(())
+}
+
+/// The file line and column of a 1-based character offset into a statement (which starts on
+/// `statement.line`, at its first non-blank character).
+fn locate(
+    statement: &crate::runner::split::Statement,
+    position: Option<usize>,
+) -> (usize, Option<usize>) {
+    let Some(position) = position else {
+        return (statement.line, None);
+    };
+    // The text may open with comment lines that `statement.line` does not count.
+    let leading = statement
+        .sql
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
+        .count();
+    let before: String = statement
+        .sql
+        .chars()
+        .take(position.saturating_sub(1))
+        .collect();
+    let line =
+        statement.line + before.matches('\n').count() - leading.min(before.matches('\n').count());
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count())
+        + 1;
+    (line, Some(column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locate;
+    use crate::runner::split::Statement;
+
+    #[test]
+    fn positions_become_file_lines_and_columns() {
+        let statement = Statement {
+            sql: "-- note\nCREATE TABLE t (\n  id nosuchtype\n)".to_owned(),
+            line: 5,
+        };
+        // "nosuchtype" starts at character 31 of the statement text.
+        assert_eq!(locate(&statement, Some(31)), (6, Some(6)));
+        assert_eq!(locate(&statement, None), (5, None));
+    }
 }

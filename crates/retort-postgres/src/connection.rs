@@ -52,7 +52,11 @@ pub fn describe(error: &postgres::Error) -> String {
 }
 
 fn error(e: &postgres::Error) -> DatabaseError {
-    DatabaseError::new(describe(e))
+    let position = e.as_db_error().and_then(|db| match db.position() {
+        Some(postgres::error::ErrorPosition::Original(position)) => usize::try_from(*position).ok(),
+        _ => None,
+    });
+    DatabaseError::new(describe(e)).at(position)
 }
 
 /// The advisory-lock key of a version table. Why a fixed hash (FNV-1a of "retort:" and the

@@ -126,7 +126,7 @@ fn autogenerate_refuses_a_database_behind_head_and_bad_schema_files() {
     assert!(
         output
             .stderr
-            .contains("schema/schema.sql:3: type \"nosuchtype\" does not exist"),
+            .contains("schema/schema.sql:3:20: type \"nosuchtype\" does not exist"),
         "{output}"
     );
     // A table declared twice.

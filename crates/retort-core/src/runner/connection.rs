@@ -47,13 +47,23 @@ impl VersionTable {
 #[error("{message}")]
 pub struct DatabaseError {
     pub message: String,
+    /// 1-based character offset in the statement where the database located the problem,
+    /// when it says.
+    pub position: Option<usize>,
 }
 
 impl DatabaseError {
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            position: None,
         }
+    }
+
+    #[must_use]
+    pub fn at(mut self, position: Option<usize>) -> Self {
+        self.position = position;
+        self
     }
 }
 
