@@ -85,14 +85,47 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
         }
     }
     let (enum_first, enum_last) = diff_enums(from, to);
+    let (sequence_first, sequence_last) = diff_sequences(from, to);
     let mut operations = enum_first;
+    operations.extend(sequence_first);
     operations.extend(drops_first);
     operations.extend(creates);
     operations.extend(changes);
     operations.extend(additions_last);
     operations.extend(table_drops);
+    operations.extend(sequence_last);
     operations.extend(enum_last);
     operations
+}
+
+/// Sequences: created and altered before the tables (defaults may draw from them), dropped
+/// after.
+fn diff_sequences(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>) {
+    let mut first = Vec::new();
+    for (name, sequence) in &to.sequences {
+        match from.sequences.get(name) {
+            None => first.push(Operation::CreateSequence {
+                name: name.clone(),
+                sequence: sequence.clone(),
+            }),
+            Some(old) if old != sequence => first.push(Operation::AlterSequence {
+                name: name.clone(),
+                from: old.clone(),
+                to: sequence.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    let last = from
+        .sequences
+        .iter()
+        .filter(|(name, _)| !to.sequences.contains_key(*name))
+        .map(|(name, sequence)| Operation::DropSequence {
+            name: name.clone(),
+            sequence: sequence.clone(),
+        })
+        .collect();
+    (first, last)
 }
 
 /// Enum types: created first, dropped last, values added in place, anything else rebuilt.

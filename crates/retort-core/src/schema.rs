@@ -29,6 +29,18 @@ pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
     /// PostgreSQL enum types: their labels, in order.
     pub enums: BTreeMap<QualifiedName, Vec<String>>,
+    /// Sequences that no column owns (those of serial and identity columns go with them).
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequence {
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub minimum: i64,
+    pub maximum: i64,
+    pub cycle: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

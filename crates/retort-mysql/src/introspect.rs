@@ -227,5 +227,6 @@ pub fn introspect(
     Ok(Schema {
         tables,
         enums: BTreeMap::new(),
+        sequences: BTreeMap::new(),
     })
 }

@@ -199,11 +199,15 @@ pub fn render(operation: &Operation) -> Vec<String> {
             quote(&index.name),
             table(name)
         )],
-        // MySQL enums are column types (`enum('a','b')`), compared and altered with the column.
+        // MySQL enums are column types (`enum('a','b')`), compared and altered with the column;
+        // sequences are not read on MySQL.
         Operation::CreateEnum { .. }
         | Operation::DropEnum { .. }
         | Operation::AddEnumValue { .. }
-        | Operation::RebuildEnum { .. } => Vec::new(),
+        | Operation::RebuildEnum { .. }
+        | Operation::CreateSequence { .. }
+        | Operation::DropSequence { .. }
+        | Operation::AlterSequence { .. } => Vec::new(),
         Operation::RenameTable { from, to, .. } => {
             vec![format!("RENAME TABLE {} TO {}", table(from), table(to))]
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Sequence, Table,
 };
 
 /// Schemas selected: `$1` is a list of LIKE patterns, or NULL for the current schema.
@@ -224,7 +224,41 @@ pub fn introspect(
             )
         })
         .collect();
-    Ok(Schema { tables, enums })
+    let sequence_rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle \
+                 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE {SCHEMA_FILTER} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) \
+                 ORDER BY 1, 2"
+            ),
+            &[&patterns],
+        )
+        .map_err(error)?;
+    let sequences = sequence_rows
+        .iter()
+        .map(|row| {
+            (
+                QualifiedName {
+                    schema: row.get(0),
+                    name: row.get(1),
+                },
+                Sequence {
+                    data_type: row.get(2),
+                    start: row.get(3),
+                    increment: row.get(4),
+                    minimum: row.get(5),
+                    maximum: row.get(6),
+                    cycle: row.get(7),
+                },
+            )
+        })
+        .collect();
+    Ok(Schema {
+        tables,
+        enums,
+        sequences,
+    })
 }
 
 fn action(code: &str) -> String {
@@ -257,10 +291,9 @@ pub fn unmodeled(
     let rows = client
         .query(
             &format!(
-                "SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' ELSE 'sequence ' END || c.relname \
+                "SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE {SCHEMA_FILTER} AND (c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS \
-                   (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))) \
+                 WHERE {SCHEMA_FILTER} AND c.relkind IN ('v', 'm') \
                  UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE {SCHEMA_FILTER} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \

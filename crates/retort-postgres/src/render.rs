@@ -250,6 +250,17 @@ pub fn render(operation: &Operation) -> Vec<String> {
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
+        Operation::CreateSequence { name, sequence } => vec![format!(
+            "CREATE SEQUENCE {} {}",
+            table_name(name),
+            sequence_options(sequence, true)
+        )],
+        Operation::AlterSequence { name, to, .. } => vec![format!(
+            "ALTER SEQUENCE {} {}",
+            table_name(name),
+            sequence_options(to, false)
+        )],
+        Operation::DropSequence { name, .. } => vec![format!("DROP SEQUENCE {}", table_name(name))],
         Operation::CreateEnum { name, values } => vec![format!(
             "CREATE TYPE {} AS ENUM ({})",
             table_name(name),
@@ -382,4 +393,20 @@ fn rebuild_enum(
     }
     statements.push(format!("DROP TYPE {}", quote(&old)));
     statements
+}
+
+fn sequence_options(sequence: &retort_core::schema::Sequence, creating: bool) -> String {
+    let start = if creating {
+        format!("START WITH {}", sequence.start)
+    } else {
+        format!("START WITH {} RESTART", sequence.start)
+    };
+    format!(
+        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} {start} {}",
+        sequence.data_type,
+        sequence.increment,
+        sequence.minimum,
+        sequence.maximum,
+        if sequence.cycle { "CYCLE" } else { "NO CYCLE" }
+    )
 }

@@ -153,6 +153,7 @@ pub fn introspect(
     Ok(Schema {
         tables,
         enums: BTreeMap::new(),
+        sequences: BTreeMap::new(),
     })
 }
 

@@ -144,6 +144,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::RebuildEnum { .. } => {
             return Err(DatabaseError::new("SQLite has no enum types".to_owned()))
         }
+        Operation::CreateSequence { .. }
+        | Operation::DropSequence { .. }
+        | Operation::AlterSequence { .. } => {
+            return Err(DatabaseError::new("SQLite has no sequences".to_owned()))
+        }
         other @ (Operation::AlterColumn { .. }
         | Operation::AddPrimaryKey { .. }
         | Operation::DropPrimaryKey { .. }
@@ -238,7 +243,10 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::CreateEnum { .. }
             | Operation::DropEnum { .. }
             | Operation::AddEnumValue { .. }
-            | Operation::RebuildEnum { .. } => {
+            | Operation::RebuildEnum { .. }
+            | Operation::CreateSequence { .. }
+            | Operation::DropSequence { .. }
+            | Operation::AlterSequence { .. } => {
                 adapted.push(operation);
                 continue;
             }

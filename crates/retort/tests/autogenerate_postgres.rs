@@ -146,11 +146,13 @@ fn unmodeled_objects_and_schema_commands() {
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
     // A view or an enum in the declared schema would be silently left out: refuse.
-    project.write("schema/schema.sql", "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE TYPE mood AS ENUM ('ok');\n");
+    project.write("schema/schema.sql", "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql;\n");
     let output = project.run(&["check"]);
     assert_eq!(output.code, 2, "{output}");
     assert!(
-        output.stderr.contains("does not model yet: view v"),
+        output
+            .stderr
+            .contains("does not model yet: function f, view v"),
         "{output}"
     );
     // Any command that prints DDL is a source.

@@ -1,7 +1,7 @@
 //! One schema change. Renderers match on it exhaustively, so a new variant makes the compiler
 //! list every dialect that must learn it.
 
-use crate::schema::{Check, Column, Constraint, ForeignKey, Index, QualifiedName, Table};
+use crate::schema::{Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table};
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
 /// is rebuilt).
@@ -77,6 +77,19 @@ pub enum Operation {
     DropIndex {
         table: QualifiedName,
         index: Index,
+    },
+    CreateSequence {
+        name: QualifiedName,
+        sequence: Sequence,
+    },
+    DropSequence {
+        name: QualifiedName,
+        sequence: Sequence,
+    },
+    AlterSequence {
+        name: QualifiedName,
+        from: Sequence,
+        to: Sequence,
     },
     CreateEnum {
         name: QualifiedName,
@@ -163,6 +176,13 @@ impl Operation {
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
             Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
+            Self::CreateSequence { name, sequence } => Self::DropSequence { name, sequence },
+            Self::DropSequence { name, sequence } => Self::CreateSequence { name, sequence },
+            Self::AlterSequence { name, from, to } => Self::AlterSequence {
+                name,
+                from: to,
+                to: from,
+            },
             Self::CreateEnum { name, values } => Self::DropEnum { name, values },
             Self::DropEnum { name, values } => Self::CreateEnum { name, values },
             Self::AddEnumValue {
@@ -268,6 +288,9 @@ impl Operation {
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
             Self::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
+            Self::CreateSequence { name, .. } => format!("create sequence {name}"),
+            Self::DropSequence { name, .. } => format!("drop sequence {name}"),
+            Self::AlterSequence { name, .. } => format!("alter sequence {name}"),
             Self::CreateEnum { name, .. } => format!("create enum type {name}"),
             Self::DropEnum { name, .. } => format!("drop enum type {name}"),
             Self::AddEnumValue { name, value, .. } => {
