@@ -86,7 +86,12 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     }
     let (enum_first, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
-    let mut operations = enum_first;
+    let mut operations: Vec<Operation> = to
+        .schemas
+        .difference(&from.schemas)
+        .map(|name| Operation::CreateSchema { name: name.clone() })
+        .collect();
+    operations.extend(enum_first);
     operations.extend(sequence_first);
     operations.extend(drops_first);
     operations.extend(creates);
@@ -95,6 +100,11 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(table_drops);
     operations.extend(sequence_last);
     operations.extend(enum_last);
+    operations.extend(
+        from.schemas
+            .difference(&to.schemas)
+            .map(|name| Operation::DropSchema { name: name.clone() }),
+    );
     operations
 }
 

@@ -29,6 +29,8 @@ pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
     /// PostgreSQL enum types: their labels, in order.
     pub enums: BTreeMap<QualifiedName, Vec<String>>,
+    /// Schemas (namespaces) looked at, other than the connection's default one.
+    pub schemas: std::collections::BTreeSet<String>,
     /// Sequences that no column owns (those of serial and identity columns go with them).
     pub sequences: BTreeMap<QualifiedName, Sequence>,
 }

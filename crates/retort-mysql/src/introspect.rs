@@ -228,5 +228,6 @@ pub fn introspect(
         tables,
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
+        schemas: std::collections::BTreeSet::new(),
     })
 }

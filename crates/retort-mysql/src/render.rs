@@ -207,7 +207,9 @@ pub fn render(operation: &Operation) -> Vec<String> {
         | Operation::RebuildEnum { .. }
         | Operation::CreateSequence { .. }
         | Operation::DropSequence { .. }
-        | Operation::AlterSequence { .. } => Vec::new(),
+        | Operation::AlterSequence { .. }
+        | Operation::CreateSchema { .. }
+        | Operation::DropSchema { .. } => Vec::new(),
         Operation::RenameTable { from, to, .. } => {
             vec![format!("RENAME TABLE {} TO {}", table(from), table(to))]
         }

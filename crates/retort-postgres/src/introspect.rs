@@ -254,10 +254,21 @@ pub fn introspect(
             )
         })
         .collect();
+    let schema_rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text FROM pg_namespace n WHERE {SCHEMA_FILTER} AND n.nspname <> current_schema() \
+                 AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1"
+            ),
+            &[&patterns],
+        )
+        .map_err(error)?;
+    let schemas = schema_rows.iter().map(|row| row.get(0)).collect();
     Ok(Schema {
         tables,
         enums,
         sequences,
+        schemas,
     })
 }
 

@@ -250,6 +250,8 @@ pub fn render(operation: &Operation) -> Vec<String> {
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
+        Operation::CreateSchema { name } => vec![format!("CREATE SCHEMA {}", quote(name))],
+        Operation::DropSchema { name } => vec![format!("DROP SCHEMA {}", quote(name))],
         Operation::CreateSequence { name, sequence } => vec![format!(
             "CREATE SEQUENCE {} {}",
             table_name(name),

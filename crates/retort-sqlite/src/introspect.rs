@@ -154,6 +154,7 @@ pub fn introspect(
         tables,
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
+        schemas: std::collections::BTreeSet::new(),
     })
 }
 

@@ -149,6 +149,9 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::AlterSequence { .. } => {
             return Err(DatabaseError::new("SQLite has no sequences".to_owned()))
         }
+        Operation::CreateSchema { .. } | Operation::DropSchema { .. } => {
+            return Err(DatabaseError::new("SQLite has no schemas".to_owned()))
+        }
         other @ (Operation::AlterColumn { .. }
         | Operation::AddPrimaryKey { .. }
         | Operation::DropPrimaryKey { .. }
@@ -246,7 +249,9 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::RebuildEnum { .. }
             | Operation::CreateSequence { .. }
             | Operation::DropSequence { .. }
-            | Operation::AlterSequence { .. } => {
+            | Operation::AlterSequence { .. }
+            | Operation::CreateSchema { .. }
+            | Operation::DropSchema { .. } => {
                 adapted.push(operation);
                 continue;
             }

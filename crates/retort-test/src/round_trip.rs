@@ -1,5 +1,6 @@
 //! The autogenerate round trip of one fixture case (`from.sql`, `to.sql`, optional `rows.sql`
-//! inserted after `from` and `rows.check`, a query whose answer must survive), on any database:
+//! inserted after `from` and `rows.check`, a query whose answer must survive, and
+//! `autogenerate.toml`, extra `[autogenerate]` keys), on any database:
 //! apply `from` → insert rows → declare `to` → `check` exits 1 → autogenerate → upgrade →
 //! `check` exits 0 (the catalog equals `to` loaded directly) → the rows survive →
 //! `downgrade -1` → (the new revision set aside) `check` against `from` exits 0.
@@ -69,6 +70,15 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<(), St
     let mut project = Project::init(binary);
     let url = backend.url(&project);
     project.set_env("DATABASE_URL", &url);
+    // `autogenerate.toml` in a case adds keys to the `[autogenerate]` table.
+    if let Some(keys) = read("autogenerate.toml") {
+        project.write(
+            "retort.toml",
+            &project
+                .read("retort.toml")
+                .replace("[autogenerate]\n", &format!("[autogenerate]\n{keys}")),
+        );
+    }
     let step = |args: &[&str], expected: i32| -> Result<String, String> {
         let output = project.run(args);
         if output.code == expected {

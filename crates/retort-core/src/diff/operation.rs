@@ -78,6 +78,12 @@ pub enum Operation {
         table: QualifiedName,
         index: Index,
     },
+    CreateSchema {
+        name: String,
+    },
+    DropSchema {
+        name: String,
+    },
     CreateSequence {
         name: QualifiedName,
         sequence: Sequence,
@@ -176,6 +182,8 @@ impl Operation {
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
             Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
+            Self::CreateSchema { name } => Self::DropSchema { name },
+            Self::DropSchema { name } => Self::CreateSchema { name },
             Self::CreateSequence { name, sequence } => Self::DropSequence { name, sequence },
             Self::DropSequence { name, sequence } => Self::CreateSequence { name, sequence },
             Self::AlterSequence { name, from, to } => Self::AlterSequence {
@@ -288,6 +296,8 @@ impl Operation {
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
             Self::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
+            Self::CreateSchema { name } => format!("create schema {name}"),
+            Self::DropSchema { name } => format!("drop schema {name}"),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
             Self::DropSequence { name, .. } => format!("drop sequence {name}"),
             Self::AlterSequence { name, .. } => format!("alter sequence {name}"),
