@@ -174,16 +174,22 @@ fn collect(
 }
 
 /// The operations that bring the live database to the declared schema.
+/// `scratch_server`, when given (`[autogenerate] dev_url`), hosts the scratch database instead
+/// of the live server, and the declared schema always goes through it.
 pub fn compare(
     live: &mut dyn Connection,
+    scratch_server: Option<&mut dyn Connection>,
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
     options: DiffOptions,
 ) -> Result<Vec<Operation>, AutogenerateError> {
     let current = live.introspect(filter)?;
-    let target = match live.parse_declared(&declared.files, filter) {
-        Some(target) => target,
-        None => load_and_introspect(live, declared, filter)?,
+    let target = match scratch_server {
+        Some(server) => load_and_introspect(server, declared, filter)?,
+        None => match live.parse_declared(&declared.files, filter) {
+            Some(target) => target,
+            None => load_and_introspect(live, declared, filter)?,
+        },
     };
     let mut renames = DeclaredRenames::default();
     for (_, text) in &declared.files {
@@ -196,11 +202,11 @@ pub fn compare(
 
 /// The exact path: load the declared schema into a scratch database and introspect it.
 fn load_and_introspect(
-    live: &mut dyn Connection,
+    server: &mut dyn Connection,
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
 ) -> Result<crate::schema::Schema, AutogenerateError> {
-    let (mut scratch, name) = live.create_scratch()?;
+    let (mut scratch, name) = server.create_scratch()?;
     let target = load_into(scratch.as_mut(), declared).and_then(|()| {
         let unmodeled = scratch.unmodeled_objects(filter)?;
         if !unmodeled.is_empty() {
@@ -209,7 +215,7 @@ fn load_and_introspect(
         Ok(scratch.introspect(filter)?)
     });
     drop(scratch);
-    let dropped = live.drop_scratch(&name);
+    let dropped = server.drop_scratch(&name);
     let target = target?;
     dropped?;
     Ok(target)

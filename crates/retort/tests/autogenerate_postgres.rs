@@ -229,3 +229,37 @@ fn the_declared_schema_parser_matches_the_catalog() {
         mismatches.join("\n")
     );
 }
+
+/// `dev_url` puts the scratch database on another server (here: another database of the same
+/// server, whose scratch databases are made beside it), and always takes the exact path.
+#[test]
+fn dev_url_hosts_the_scratch_database() {
+    let database = TestDatabase::create(Server::Postgres);
+    let dev = database.sibling();
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &database.url());
+    project.set_env("DEV_URL", &dev.url());
+    project.write(
+        "retort.toml",
+        &project.read("retort.toml").replace(
+            "[autogenerate]\n",
+            "[autogenerate]\ndev_url = \"${DEV_URL}\"\n",
+        ),
+    );
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY, score int CHECK (score > 0));\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 1, "{output}");
+    assert!(output.stdout.contains("create table public.t"), "{output}");
+    project.set_env("DEV_URL", "sqlite::memory:");
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("dev_url must be a database of the same kind"),
+        "{output}"
+    );
+}

@@ -49,10 +49,6 @@ pub fn pending_operations(
         return Err(CliError::usage("Target database is not up to date.")
             .with_hint("run `retort upgrade head` first: autogenerate compares the declared schema with the database at head"));
     }
-    if config.dev_url()?.is_some() {
-        return Err(CliError::usage("[autogenerate] dev_url is not supported yet")
-            .with_hint("remove it: retort creates (and drops) a scratch database on the target's server, or uses an in-memory one for SQLite"));
-    }
     let declared = match &config.schema_command {
         Some(command) => run_schema_command(&config.root, command)?,
         None => load_declared(&config.root, &config.schema_files)?,
@@ -66,7 +62,38 @@ pub fn pending_operations(
         compare_type: config.compare_type,
         compare_server_default: config.compare_server_default,
     };
-    let operations = compare(connection.as_mut(), &declared, &filter, options)?;
+    // `dev_url`: the scratch database is made on that server instead of the target's.
+    let mut scratch_connection = match config.dev_url()? {
+        Some(url) => {
+            let url = retort::database::DatabaseUrl::parse(&url, &config.root)?;
+            if url.sql_dialect()
+                != retort::database::DatabaseUrl::parse(
+                    &config.database_url(settings.url.as_deref())?,
+                    &config.root,
+                )?
+                .sql_dialect()
+            {
+                return Err(CliError::usage(
+                    "[autogenerate] dev_url must be a database of the same kind as the target",
+                )
+                .with_hint(
+                    "the declared schema is loaded there and compared with the target's catalog",
+                ));
+            }
+            Some(url.connect(config.environment())?)
+        }
+        None => None,
+    };
+    let scratch_server: Option<&mut dyn Connection> = scratch_connection
+        .as_mut()
+        .map(|server| server.as_mut() as &mut dyn Connection);
+    let operations = compare(
+        connection.as_mut(),
+        scratch_server,
+        &declared,
+        &filter,
+        options,
+    )?;
     Ok((connection, operations))
 }
 
