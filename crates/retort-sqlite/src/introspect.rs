@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
-use retort_core::schema::{Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table};
+use retort_core::schema::{
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
+};
 
 fn error(e: &rusqlite::Error) -> DatabaseError {
     DatabaseError::new(e.to_string())
@@ -150,6 +152,19 @@ pub fn introspect(
             entry.foreign_keys.push(key);
         }
     }
+    // CHECK constraints live only in the table's SQL text.
+    let mut statement = connection
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        .map_err(|e| error(&e))?;
+    let mut rows = statement.query([]).map_err(|e| error(&e))?;
+    while let Some(row) = rows.next().map_err(|e| error(&e))? {
+        let table: String = row.get(0).map_err(|e| error(&e))?;
+        let sql: Option<String> = row.get(1).map_err(|e| error(&e))?;
+        if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
+            entry.checks = checks_in(&table, &sql);
+        }
+    }
+    drop(rows);
     Ok(Schema {
         tables,
         enums: BTreeMap::new(),
@@ -168,5 +183,97 @@ fn empty_table(table: &str) -> Table {
         foreign_keys: Vec::new(),
         indexes: Vec::new(),
         comment: None,
+    }
+}
+
+/// The `CHECK (...)` clauses of a `CREATE TABLE` statement, in order, named after their
+/// `CONSTRAINT name` or numbered.
+fn checks_in(table: &str, sql: &str) -> Vec<Check> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut checks = Vec::new();
+    let mut index = 0;
+    let mut previous_words: Vec<String> = Vec::new();
+    while index < chars.len() {
+        let c = chars[index];
+        if c == '\'' || c == '"' || c == '`' {
+            let quote = c;
+            index += 1;
+            while index < chars.len() && chars[index] != quote {
+                index += 1;
+            }
+            index += 1;
+            continue;
+        }
+        if c.is_alphanumeric() || c == '_' {
+            let start = index;
+            while index < chars.len() && (chars[index].is_alphanumeric() || chars[index] == '_') {
+                index += 1;
+            }
+            let word: String = chars[start..index].iter().collect();
+            if word.eq_ignore_ascii_case("CHECK") {
+                let mut open = index;
+                while open < chars.len() && chars[open].is_whitespace() {
+                    open += 1;
+                }
+                if chars.get(open) == Some(&'(') {
+                    let mut depth = 0;
+                    let mut close = open;
+                    while close < chars.len() {
+                        match chars[close] {
+                            '(' => depth += 1,
+                            ')' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        close += 1;
+                    }
+                    let expression: String =
+                        chars[open + 1..close.min(chars.len())].iter().collect();
+                    let named = previous_words.len() >= 2
+                        && previous_words[previous_words.len() - 2]
+                            .eq_ignore_ascii_case("CONSTRAINT");
+                    let constraint_name = if named {
+                        previous_words[previous_words.len() - 1].clone()
+                    } else {
+                        format!("{table}_check_{}", checks.len() + 1)
+                    };
+                    checks.push(Check {
+                        name: constraint_name,
+                        definition: format!("CHECK ({})", expression.trim()),
+                    });
+                    index = close + 1;
+                    continue;
+                }
+            }
+            previous_words.push(word);
+            continue;
+        }
+        index += 1;
+    }
+    checks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checks_in;
+
+    #[test]
+    fn finds_checks_in_table_sql() {
+        let checks = checks_in("t", "CREATE TABLE t (n INTEGER CHECK (n > 0), s TEXT DEFAULT 'CHECK (x)', CONSTRAINT s_len CHECK (length(s) < (10)))");
+        let found: Vec<(&str, &str)> = checks
+            .iter()
+            .map(|c| (c.name.as_str(), c.definition.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("t_check_1", "CHECK (n > 0)"),
+                ("s_len", "CHECK (length(s) < (10))")
+            ]
+        );
     }
 }

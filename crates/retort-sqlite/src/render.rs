@@ -65,7 +65,16 @@ fn create_table(table: &Table, name: &str) -> Vec<String> {
             .iter()
             .map(|u| format!("UNIQUE ({})", columns(&u.columns))),
     );
-    parts.extend(table.checks.iter().map(|c| c.definition.clone()));
+    // Unnamed checks come back numbered after their table; named ones keep their name (written
+    // unquoted, as the introspection reads it back).
+    let numbered = format!("{}_check_", table.name.name);
+    parts.extend(table.checks.iter().map(|c| {
+        if c.name.starts_with(&numbered) {
+            c.definition.clone()
+        } else {
+            format!("CONSTRAINT {} {}", c.name, c.definition)
+        }
+    }));
     parts.extend(table.foreign_keys.iter().map(foreign_key));
     vec![format!(
         "CREATE TABLE {} (\n    {}\n)",
