@@ -56,6 +56,9 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// `CREATE TRIGGER` statements on the table (SQLite), kept through table rebuilds. Not
+    /// compared: triggers are not modeled yet.
+    pub triggers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

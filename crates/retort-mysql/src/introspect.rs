@@ -70,6 +70,7 @@ pub fn introspect(
                 checks: Vec::new(),
                 foreign_keys: Vec::new(),
                 indexes: Vec::new(),
+                triggers: Vec::new(),
                 comment: (!comment.is_empty()).then_some(comment),
             },
         );

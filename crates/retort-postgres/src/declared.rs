@@ -240,6 +240,7 @@ fn parse_table(tokens: &[String]) -> Option<Table> {
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         indexes: Vec::new(),
+        triggers: Vec::new(),
         comment: None,
     };
     for item in items(&tokens[position + 2..close])? {

@@ -54,6 +54,7 @@ pub fn introspect(
                 checks: Vec::new(),
                 foreign_keys: Vec::new(),
                 indexes: Vec::new(),
+                triggers: Vec::new(),
                 comment: row.get(2),
             },
         );

@@ -152,6 +152,19 @@ pub fn introspect(
             entry.foreign_keys.push(key);
         }
     }
+    let mut statement = connection
+        .prepare("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .map_err(|e| error(&e))?;
+    let mut rows = statement.query([]).map_err(|e| error(&e))?;
+    while let Some(row) = rows.next().map_err(|e| error(&e))? {
+        let table: String = row.get(0).map_err(|e| error(&e))?;
+        let sql: Option<String> = row.get(1).map_err(|e| error(&e))?;
+        if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
+            entry.triggers.push(sql);
+        }
+    }
+    drop(rows);
+
     // CHECK constraints live only in the table's SQL text.
     let mut statement = connection
         .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
@@ -182,6 +195,7 @@ fn empty_table(table: &str) -> Table {
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         indexes: Vec::new(),
+        triggers: Vec::new(),
         comment: None,
     }
 }

@@ -106,6 +106,8 @@ fn rebuild(from: &Table, to: &Table) -> Vec<String> {
         quote(&to.name.name)
     ));
     statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
+    // Dropping the old table dropped its triggers: put them back.
+    statements.extend(to.triggers.iter().cloned());
     statements
 }
 
@@ -269,9 +271,14 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             adapted.push(operation);
         } else if emitted.insert(table.clone()) {
             if let (Some(before), Some(after)) = (from.tables.get(&table), to.tables.get(&table)) {
+                // The declared schema has no triggers (they are not modeled): keep the live ones.
+                let after = Table {
+                    triggers: before.triggers.clone(),
+                    ..after.clone()
+                };
                 adapted.push(Operation::RebuildTable {
                     from: before.clone(),
-                    to: after.clone(),
+                    to: after,
                 });
             }
         }

@@ -22,3 +22,46 @@ fn every_fixture_round_trips() {
         failures.join("\n\n")
     );
 }
+
+/// A table rebuild keeps the rows, the indexes and the triggers of the table (triggers from a
+/// hand-written revision: autogenerate does not model them).
+#[test]
+fn a_rebuild_keeps_rows_indexes_and_triggers() {
+    use retort_test::Project;
+
+    let project = Project::init(RETORT);
+    project.write_sql_revision(
+        "base0001",
+        "",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\nCREATE INDEX t_n ON t (n);\nCREATE TABLE audit (id INTEGER);\nCREATE TRIGGER t_audit AFTER INSERT ON t BEGIN INSERT INTO audit VALUES (new.id); END;\nINSERT INTO t VALUES (1, 5);",
+        None,
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    project.write("schema/schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);\nCREATE INDEX t_n ON t (n);\nCREATE TABLE audit (id INTEGER);\n");
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "not null",
+        "--rev-id",
+        "next0001",
+    ]);
+    assert_eq!(output.code, 0, "{output}");
+    assert!(project
+        .read("migrations/versions/next0001_not_null.sql")
+        .contains("CREATE TRIGGER t_audit"));
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let sqlite = |sql: &str| {
+        let output = std::process::Command::new("sqlite3")
+            .arg(project.path("app.db"))
+            .arg(sql)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    assert_eq!(sqlite("SELECT group_concat(name) FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = 't' ORDER BY name"), "t_n,t_audit");
+    sqlite("INSERT INTO t VALUES (2, 7)");
+    assert_eq!(sqlite("SELECT count(*) FROM audit"), "1");
+    assert_eq!(sqlite("SELECT sum(n) FROM t"), "12");
+    assert_eq!(project.run(&["check"]).code, 0);
+}
