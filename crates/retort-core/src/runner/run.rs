@@ -10,7 +10,7 @@ use super::plan::{
 use super::split::{split_statements, Statement};
 use crate::revision::error::RevisionError;
 use crate::revision::graph::RevisionGraph;
-use crate::revision::script::{Direction, Section};
+use crate::revision::script::Section;
 
 /// What to do.
 #[derive(Debug, Clone)]
@@ -490,9 +490,4 @@ fn in_transaction(
             Err(error)
         }
     }
-}
-
-/// Which direction a step runs, as the word Alembic logs.
-pub fn direction_word(direction: Direction) -> &'static str {
-    direction.keyword()
 }
