@@ -27,8 +27,37 @@ pub fn parse(files: &[(std::path::PathBuf, String)]) -> Option<Schema> {
                 .collect::<Vec<_>>()
                 .as_slice()
             {
+                ["CREATE", "TYPE", _, "AS", "ENUM", ..] => {
+                    let name = qualified(&tokens[2])?;
+                    let (values, end) = literal_list(&tokens, 5)?;
+                    if tokens[end..].iter().any(|t| t != ";")
+                        || schema.enums.insert(name, values).is_some()
+                    {
+                        return None;
+                    }
+                }
+                ["COMMENT", "ON", "TABLE", _, "IS", _, ..] => {
+                    let text = unquote_literal(&tokens[5])?;
+                    schema.tables.get_mut(&qualified(&tokens[3])?)?.comment = Some(text);
+                }
+                ["COMMENT", "ON", "COLUMN", _, "IS", _, ..] => {
+                    let text = unquote_literal(&tokens[5])?;
+                    let (table, column) = tokens[3]
+                        .strip_prefix("public.")
+                        .unwrap_or(&tokens[3])
+                        .split_once('.')?;
+                    let table = schema.tables.get_mut(&qualified(table)?)?;
+                    let column_name = identifier(column)?;
+                    table
+                        .columns
+                        .iter_mut()
+                        .find(|c| c.name == column_name)?
+                        .comment = Some(text);
+                }
                 ["CREATE", "TABLE", ..] => {
-                    let table = parse_table(&tokens)?;
+                    let enum_names: Vec<String> =
+                        schema.enums.keys().map(|k| k.name.clone()).collect();
+                    let table = parse_table(&tokens, &enum_names)?;
                     if schema.tables.contains_key(&table.name) {
                         return None;
                     }
@@ -216,7 +245,7 @@ fn name_list(tokens: &[String], start: usize) -> Option<(Vec<String>, usize)> {
     Some((names, end + 1))
 }
 
-fn parse_table(tokens: &[String]) -> Option<Table> {
+fn parse_table(tokens: &[String], enums: &[String]) -> Option<Table> {
     let mut position = 2;
     if is(tokens.get(2), "IF") {
         if !(is(tokens.get(3), "NOT") && is(tokens.get(4), "EXISTS")) {
@@ -247,7 +276,7 @@ fn parse_table(tokens: &[String]) -> Option<Table> {
         let head = item.first()?.to_ascii_uppercase();
         match head.as_str() {
             "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "FOREIGN" => table_constraint(&mut table, &item)?,
-            _ => column(&mut table, &item)?,
+            _ => column(&mut table, &item, enums)?,
         }
     }
     Some(table)
@@ -349,9 +378,13 @@ fn references(tokens: &[String], name: String, columns: Vec<String>) -> Option<F
 
 /// A column definition: name, type, then NOT NULL / NULL / DEFAULT / PRIMARY KEY / UNIQUE /
 /// REFERENCES in any order.
-fn column(table: &mut Table, item: &[String]) -> Option<()> {
+fn column(table: &mut Table, item: &[String], enums: &[String]) -> Option<()> {
     let name = identifier(item.first()?)?;
-    let (data_type, mut position) = data_type(item, 1)?;
+    let (data_type, mut position) = match item.get(1).map(|t| t.to_ascii_lowercase()) {
+        Some(enum_name) if enums.contains(&enum_name) => (enum_name, 2),
+        _ => data_type(item, 1)?,
+    };
+    let is_enum = enums.contains(&data_type);
     let mut column = Column {
         name: name.clone(),
         nullable: !data_type.ends_with("serial"),
@@ -378,6 +411,7 @@ fn column(table: &mut Table, item: &[String]) -> Option<()> {
                     item.get(position + 1)?,
                     item.get(position + 2..position + 4),
                     &column.data_type,
+                    is_enum,
                 )? {
                     DefaultValue::Null => None,
                     DefaultValue::Expression(text) => Some(text),
@@ -391,6 +425,27 @@ fn column(table: &mut Table, item: &[String]) -> Option<()> {
             "PRIMARY" if is(item.get(position + 1), "KEY") => {
                 primary = true;
                 position += 2;
+            }
+            // GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY
+            "GENERATED"
+                if matches!(column.data_type.as_str(), "integer" | "bigint" | "smallint") =>
+            {
+                let (kind, used) = if is(item.get(position + 1), "ALWAYS") {
+                    ("ALWAYS", 2)
+                } else if is(item.get(position + 1), "BY") && is(item.get(position + 2), "DEFAULT")
+                {
+                    ("BY DEFAULT", 3)
+                } else {
+                    return None;
+                };
+                if !(is(item.get(position + used), "AS")
+                    && is(item.get(position + used + 1), "IDENTITY"))
+                {
+                    return None;
+                }
+                column.identity = Some(kind.to_owned());
+                column.nullable = false;
+                position += used + 2;
             }
             "UNIQUE" => {
                 unique = true;
@@ -523,12 +578,20 @@ enum DefaultValue {
     Expression(String),
 }
 
-fn default_value(token: &str, call: Option<&[String]>, data_type: &str) -> Option<DefaultValue> {
+fn default_value(
+    token: &str,
+    call: Option<&[String]>,
+    data_type: &str,
+    is_enum: bool,
+) -> Option<DefaultValue> {
     let upper = token.to_ascii_uppercase();
     if upper == "NULL" {
         return Some(DefaultValue::Null);
     }
     if token.starts_with('\'') {
+        if is_enum {
+            return Some(DefaultValue::Expression(format!("{token}::{data_type}")));
+        }
         let cast = match data_type {
             "text" => "text",
             t if t.starts_with("character varying") => "character varying",
@@ -586,4 +649,23 @@ fn parse_index(tokens: &[String]) -> Option<(QualifiedName, Index)> {
             definition,
         },
     ))
+}
+
+/// `( 'a', 'b' )` at `tokens[start]` → the values, and the index after `)`.
+fn literal_list(tokens: &[String], start: usize) -> Option<(Vec<String>, usize)> {
+    if tokens.get(start)? != "(" {
+        return None;
+    }
+    let end = start + tokens[start..].iter().position(|t| t == ")")?;
+    let values = tokens[start + 1..end]
+        .iter()
+        .filter(|t| *t != ",")
+        .map(|t| unquote_literal(t))
+        .collect::<Option<Vec<_>>>()?;
+    Some((values, end + 1))
+}
+
+fn unquote_literal(token: &str) -> Option<String> {
+    let inner = token.strip_prefix('\'')?.strip_suffix('\'')?;
+    Some(inner.replace("''", "'"))
 }

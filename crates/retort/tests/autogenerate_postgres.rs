@@ -205,6 +205,10 @@ fn the_declared_schema_parser_matches_the_catalog() {
                 continue;
             };
             accepted += 1;
+            eprintln!(
+                "parser accepts {}/{file}",
+                case.file_name().unwrap().to_string_lossy()
+            );
             let database = TestDatabase::create(Server::Postgres);
             database.run_script(&sql).unwrap();
             let options = ConnectOptions::resolve(&database.url(), &|_| None, None).unwrap();
