@@ -472,8 +472,8 @@ impl RevisionGraph {
     }
 
     /// Alembic's `_add_branches`: a label applies to the revision that declares it and to all its
-    /// descendants; and when the branch below it is a plain chain, to the chain's ancestors down
-    /// to the nearest branch point or merge point.
+    /// descendants; and when those descendants form a single line, also to the revisions below
+    /// the labelled one, down to the nearest branch point or merge point.
     fn inherit_branch_labels(&mut self) {
         if self.labels_in_order.is_empty() {
             return;
