@@ -36,7 +36,7 @@ pub struct GlobalArgs {
     /// Database URL, overriding the configuration and DATABASE_URL
     #[arg(long = "url", global = true, value_name = "URL")]
     pub url: Option<String>,
-    /// Extra key=value settings, available to templates and hooks
+    /// Extra key=value settings, available to the revision template as x.KEY
     #[arg(short = 'x', global = true, value_name = "KEY=VALUE")]
     pub extra: Vec<String>,
     /// Print machine-readable JSON instead of text (read commands)
