@@ -9,15 +9,11 @@ pub fn quote(name: &str) -> String {
 }
 
 fn columns(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|c| quote(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+    SqlDialect::Mysql.quote_list(names)
 }
 
 fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    SqlDialect::Mysql.string_literal(text)
 }
 
 fn column_definition(column: &Column) -> String {

@@ -17,15 +17,11 @@ fn table_name(name: &QualifiedName) -> String {
 }
 
 fn column_list(columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| quote(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+    SqlDialect::Postgres.quote_list(columns)
 }
 
 fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    SqlDialect::Postgres.string_literal(text)
 }
 
 fn column_definition(column: &Column) -> String {

@@ -14,11 +14,7 @@ fn quote(name: &str) -> String {
 }
 
 fn columns(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|c| quote(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+    SqlDialect::Sqlite.quote_list(names)
 }
 
 fn column_definition(column: &Column) -> String {

@@ -32,6 +32,24 @@ impl SqlDialect {
         }
     }
 
+    /// Identifiers quoted and joined by `, ` (a column list).
+    pub fn quote_list(self, names: &[String]) -> String {
+        names
+            .iter()
+            .map(|name| self.quote_identifier(name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A string literal: quotes doubled, and backslashes too where they escape (MySQL).
+    pub fn string_literal(self, text: &str) -> String {
+        let text = match self {
+            SqlDialect::Mysql => text.replace('\\', "\\\\"),
+            SqlDialect::Postgres | SqlDialect::Sqlite => text.to_owned(),
+        };
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
     /// `schema.table`, quoted.
     pub fn table_name(self, table: &VersionTable) -> String {
         match &table.schema {
@@ -59,11 +77,6 @@ impl SqlDialect {
             SqlDialect::Postgres | SqlDialect::Sqlite => Escapes::Standard,
         }
     }
-}
-
-/// A string literal. Revision ids cannot hold quotes or backslashes, but quote anyway.
-fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// The offline script being written.
@@ -154,7 +167,7 @@ impl Connection for OfflineScript {
         let sql = format!(
             "INSERT INTO {} (version_num) VALUES ({})",
             self.dialect.table_name(table),
-            literal(id)
+            self.dialect.string_literal(id)
         );
         self.write(&sql);
         Ok(())
@@ -168,9 +181,9 @@ impl Connection for OfflineScript {
         let sql = format!(
             "UPDATE {} SET version_num={} WHERE {}.version_num = {}",
             self.dialect.table_name(table),
-            literal(to),
+            self.dialect.string_literal(to),
             self.dialect.table_name(table),
-            literal(from)
+            self.dialect.string_literal(from)
         );
         self.write(&sql);
         Ok(())
@@ -180,7 +193,7 @@ impl Connection for OfflineScript {
             "DELETE FROM {} WHERE {}.version_num = {}",
             self.dialect.table_name(table),
             self.dialect.table_name(table),
-            literal(id)
+            self.dialect.string_literal(id)
         );
         self.write(&sql);
         Ok(())
@@ -189,5 +202,26 @@ impl Connection for OfflineScript {
         let sql = format!("DELETE FROM {}", self.dialect.table_name(table));
         self.write(&sql);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SqlDialect;
+
+    #[test]
+    fn literals_and_lists() {
+        assert_eq!(
+            SqlDialect::Postgres.string_literal("it's \\ ok"),
+            "'it''s \\ ok'"
+        );
+        assert_eq!(
+            SqlDialect::Mysql.string_literal("it's \\ ok"),
+            "'it''s \\\\ ok'"
+        );
+        assert_eq!(
+            SqlDialect::Mysql.quote_list(&["a".into(), "b`c".into()]),
+            "`a`, `b``c`"
+        );
     }
 }
