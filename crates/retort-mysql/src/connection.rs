@@ -9,7 +9,9 @@ use std::time::Duration;
 use mysql::prelude::Queryable;
 use percent_encoding::percent_decode_str;
 use retort_core::diff::operation::Operation;
-use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter, VersionTable};
+use retort_core::runner::connection::{
+    scratch_database_name, Connection, DatabaseError, IntrospectFilter, VersionTable,
+};
 use retort_core::runner::offline::SqlDialect;
 use retort_core::runner::split::Escapes;
 use retort_core::schema::Schema;
@@ -276,11 +278,7 @@ impl Connection for MysqlConnection {
             .map_err(|e| error(&e))
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let name = format!("retort_scratch_{}_{nanos}", std::process::id());
+        let name = scratch_database_name();
         self.connection
             .query_drop(format!(
                 "CREATE DATABASE {}",

@@ -4,7 +4,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use retort_core::diff::operation::Operation;
-use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter, VersionTable};
+use retort_core::runner::connection::{
+    scratch_database_name, Connection, DatabaseError, IntrospectFilter, VersionTable,
+};
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
 
@@ -359,11 +361,7 @@ impl Connection for PostgresConnection {
         crate::introspect::unmodeled(&mut self.client, filter)
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let name = format!("retort_scratch_{}_{nanos}", std::process::id());
+        let name = scratch_database_name();
         self.flush_begin()?;
         self.client
             .batch_execute(&format!(

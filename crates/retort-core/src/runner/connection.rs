@@ -67,6 +67,15 @@ impl DatabaseError {
     }
 }
 
+/// A name for a scratch database no other run uses: the process id and the clock.
+pub fn scratch_database_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("retort_scratch_{}_{nanos}", std::process::id())
+}
+
 /// A connection the runner can migrate through.
 ///
 /// Every method that changes the database does so in the current transaction, if one is open.
