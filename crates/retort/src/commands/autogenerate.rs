@@ -34,7 +34,7 @@ pub fn pending_operations(
     config: &Config,
     graph: &RevisionGraph,
 ) -> Result<(Box<dyn Connection>, Vec<Operation>), CliError> {
-    let (_, mut connection) = open_database(settings, config)?;
+    let (target_url, mut connection) = open_database(settings, config)?;
     let table = version_table(config);
     let rows: BTreeSet<String> = read_heads(connection.as_mut(), &table)
         .map_err(|e| run_error(&e))?
@@ -66,13 +66,7 @@ pub fn pending_operations(
     let mut scratch_connection = match config.dev_url()? {
         Some(url) => {
             let url = retort::database::DatabaseUrl::parse(&url, &config.root)?;
-            if url.sql_dialect()
-                != retort::database::DatabaseUrl::parse(
-                    &config.database_url(settings.url.as_deref())?,
-                    &config.root,
-                )?
-                .sql_dialect()
-            {
+            if url.sql_dialect() != target_url.sql_dialect() {
                 return Err(CliError::usage(
                     "[autogenerate] dev_url must be a database of the same kind as the target",
                 )

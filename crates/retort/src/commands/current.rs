@@ -1,9 +1,6 @@
 //! `retort current [-v]`: the revisions applied to the database.
 
-use retort_core::runner::plan::applied_heads;
-use retort_core::runner::run::read_heads;
-
-use super::migrate::{open_database, run_error, version_table};
+use super::migrate::{applied_revisions, open_database};
 use crate::args::VerboseArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
@@ -13,9 +10,7 @@ use retort::database::mask_password;
 pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;
     let (_, mut connection) = open_database(settings, &config)?;
-    let rows =
-        read_heads(connection.as_mut(), &version_table(&config)).map_err(|e| run_error(&e))?;
-    let heads = applied_heads(&graph, &rows).map_err(|e| run_error(&e.into()))?;
+    let heads = applied_revisions(connection.as_mut(), &config, &graph)?;
     // Alembic shows the applied heads plus the branch tips they imply through dependencies.
     let current = graph.all_current(&heads);
     let printer = settings.printer;

@@ -3,10 +3,7 @@
 use retort_core::revision::error::RevisionError;
 use retort_core::revision::walk::{Endpoint, WalkOptions};
 
-use retort_core::runner::plan::applied_heads;
-use retort_core::runner::run::read_heads;
-
-use super::migrate::{open_database, run_error, version_table};
+use super::migrate::{applied_revisions, open_database};
 use crate::args::HistoryArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
@@ -26,9 +23,7 @@ pub fn run(settings: &GlobalSettings, args: &HistoryArgs) -> Result<ExitCode, Cl
     // Only reading the version table: unlike Alembic, `-i` never creates it.
     let current: Vec<usize> = if args.indicate_current || start == "current" || end == "current" {
         let (_, mut connection) = open_database(settings, &config)?;
-        let rows =
-            read_heads(connection.as_mut(), &version_table(&config)).map_err(|e| run_error(&e))?;
-        applied_heads(&graph, &rows).map_err(|e| run_error(&e.into()))?
+        applied_revisions(connection.as_mut(), &config, &graph)?
     } else {
         Vec::new()
     };

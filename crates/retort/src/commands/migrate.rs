@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use retort_core::config::Config;
 use retort_core::config::LockMode;
+use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::connection::{Connection, VersionTable};
 use retort_core::runner::offline::OfflineScript;
-use retort_core::runner::run::{run, LockScope, Operation, RunError, RunOptions};
+use retort_core::runner::plan::applied_heads;
+use retort_core::runner::run::{read_heads, run, LockScope, Operation, RunError, RunOptions};
 
 use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
 use crate::diagnostics::{CliError, ExitCode};
@@ -86,6 +88,16 @@ pub fn version_table(config: &Config) -> VersionTable {
         name: config.version_table.clone(),
         schema: config.version_table_schema.clone(),
     }
+}
+
+/// The revisions the database records as applied (no version table: none).
+pub fn applied_revisions(
+    connection: &mut dyn Connection,
+    config: &Config,
+    graph: &RevisionGraph,
+) -> Result<Vec<usize>, CliError> {
+    let rows = read_heads(connection, &version_table(config)).map_err(|e| run_error(&e))?;
+    applied_heads(graph, &rows).map_err(|e| run_error(&e.into()))
 }
 
 /// Open the configured database.
