@@ -122,6 +122,16 @@ impl Project {
         )
     }
 
+    /// A linear chain `r00` → `r01` → … → `r<count>`: `r00` runs `first`, each later one
+    /// `step(id)`. All irreversible.
+    pub fn write_chain(&self, count: usize, first: &str, step: impl Fn(&str) -> String) {
+        self.write_sql_revision("r00", "", first, None);
+        for n in 1..=count {
+            let id = format!("r{n:02}");
+            self.write_sql_revision(&id, &format!("r{:02}", n - 1), &step(&id), None);
+        }
+    }
+
     /// Run `retort ARGS` from `count` processes at once; every output, in no particular order.
     pub fn run_concurrently(&self, count: usize, args: &[&str]) -> Vec<CommandOutput> {
         std::thread::scope(|scope| {

@@ -99,15 +99,9 @@ fn eight_concurrent_upgrades_apply_each_revision_once() {
     let database = TestDatabase::create(Server::MariaDb);
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
-    project.write_sql_revision("r00", "", "CREATE TABLE applied (id varchar(10));", None);
-    for n in 1..=20 {
-        project.write_sql_revision(
-            &format!("r{n:02}"),
-            &format!("r{:02}", n - 1),
-            &format!("INSERT INTO applied VALUES ('r{n:02}');"),
-            None,
-        );
-    }
+    project.write_chain(20, "CREATE TABLE applied (id varchar(10));", |id| {
+        format!("INSERT INTO applied VALUES ('{id}');")
+    });
     for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
         assert_eq!(output.code, 0, "{output}");
     }

@@ -200,15 +200,9 @@ fn an_irreversible_revision_stops_before_anything() {
 fn eight_concurrent_upgrades_apply_each_revision_once() {
     let database = TestDatabase::create(Server::Postgres);
     let project = project_on(&database);
-    project.write_sql_revision("r00", "", "CREATE TABLE applied (id text);", None);
-    for n in 1..=20 {
-        project.write_sql_revision(
-            &format!("r{n:02}"),
-            &format!("r{:02}", n - 1),
-            &format!("INSERT INTO applied VALUES ('r{n:02}'); SELECT pg_sleep(0.01);"),
-            None,
-        );
-    }
+    project.write_chain(20, "CREATE TABLE applied (id text);", |id| {
+        format!("INSERT INTO applied VALUES ('{id}'); SELECT pg_sleep(0.01);")
+    });
     for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
         assert_eq!(output.code, 0, "{output}");
     }
@@ -431,15 +425,9 @@ fn transaction_lock_mode_serializes_runs_in_one_transaction() {
             project.read("retort.toml")
         ),
     );
-    project.write_sql_revision("r00", "", "CREATE TABLE applied (id text);", None);
-    for n in 1..=10 {
-        project.write_sql_revision(
-            &format!("r{n:02}"),
-            &format!("r{:02}", n - 1),
-            &format!("INSERT INTO applied VALUES ('r{n:02}');"),
-            None,
-        );
-    }
+    project.write_chain(10, "CREATE TABLE applied (id text);", |id| {
+        format!("INSERT INTO applied VALUES ('{id}');")
+    });
     for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
         assert_eq!(output.code, 0, "{output}");
     }

@@ -175,18 +175,9 @@ fn an_irreversible_revision_stops_before_anything() {
 #[test]
 fn eight_concurrent_upgrades_apply_each_revision_once() {
     let project = Project::init(RETORT);
-    project.write_sql_revision("aaaa0000", "", "CREATE TABLE applied (id text);", None);
-    let mut parent = "aaaa0000".to_owned();
-    for n in 1..=20 {
-        let id = format!("aaaa{n:04}");
-        project.write_sql_revision(
-            &id,
-            &parent,
-            &format!("INSERT INTO applied VALUES ('{id}');"),
-            None,
-        );
-        parent = id;
-    }
+    project.write_chain(20, "CREATE TABLE applied (id text);", |id| {
+        format!("INSERT INTO applied VALUES ('{id}');")
+    });
     // Eight processes at once.
     for output in project.run_concurrently(8, &["-q", "upgrade", "head"]) {
         assert_eq!(output.code, 0, "{output}");
@@ -197,7 +188,7 @@ fn eight_concurrent_upgrades_apply_each_revision_once() {
     );
     assert_eq!(
         sqlite(&project, "SELECT version_num FROM alembic_version"),
-        "aaaa0020"
+        "r20"
     );
 }
 
@@ -327,15 +318,9 @@ fn history_marks_and_ranges_from_the_current_revision() {
 #[test]
 fn a_terminal_gets_a_progress_bar_for_long_runs() {
     let project = Project::init(RETORT);
-    project.write_sql_revision("r00", "", "CREATE TABLE applied (id text);", None);
-    for n in 1..=24 {
-        project.write_sql_revision(
-            &format!("r{n:02}"),
-            &format!("r{:02}", n - 1),
-            "SELECT 1;",
-            None,
-        );
-    }
+    project.write_chain(24, "CREATE TABLE applied (id text);", |_| {
+        "SELECT 1;".to_owned()
+    });
     // `script` gives the command a pseudo-terminal.
     let output = Command::new("script")
         .args(["-qec", &format!("{RETORT} upgrade head"), "/dev/null"])
