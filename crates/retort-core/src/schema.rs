@@ -113,6 +113,21 @@ pub struct Index {
 }
 
 impl Table {
+    /// A table with no columns, keys or comment yet.
+    pub fn new(name: QualifiedName) -> Self {
+        Self {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            triggers: Vec::new(),
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }

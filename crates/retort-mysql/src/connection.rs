@@ -265,6 +265,22 @@ impl Connection for MysqlConnection {
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Ok(crate::render::render(operation))
     }
+    fn parse_declared(
+        &mut self,
+        files: &[(PathBuf, String)],
+        filter: &IntrospectFilter,
+    ) -> Option<Schema> {
+        // The parser prints types and defaults as MariaDB does; MySQL 8 spells them otherwise.
+        let version: Option<String> = self.connection.query_first("SELECT VERSION()").ok()?;
+        if !version?.contains("MariaDB") || !filter.exclude_tables.is_empty() {
+            return None;
+        }
+        let mut schema = crate::declared::parse(files).ok()?;
+        schema
+            .tables
+            .retain(|name, _| name.name != filter.version_table.name);
+        Some(schema)
+    }
     fn unmodeled_objects(
         &mut self,
         _filter: &IntrospectFilter,

@@ -63,15 +63,8 @@ pub fn introspect(
         tables.insert(
             name(table.clone()),
             Table {
-                name: name(table),
-                columns: Vec::new(),
-                primary_key: None,
-                uniques: Vec::new(),
-                checks: Vec::new(),
-                foreign_keys: Vec::new(),
-                indexes: Vec::new(),
-                triggers: Vec::new(),
                 comment: (!comment.is_empty()).then_some(comment),
+                ..Table::new(name(table))
             },
         );
     }
@@ -224,6 +217,10 @@ pub fn introspect(
         if let Some(entry) = tables.get_mut(&name(table)) {
             entry.foreign_keys.push(key);
         }
+    }
+    // Sorted here, not by the server: information_schema orders names case-insensitively.
+    for table in tables.values_mut() {
+        table.checks.sort_by(|a, b| a.name.cmp(&b.name));
     }
     Ok(Schema {
         tables,

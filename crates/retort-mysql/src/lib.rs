@@ -1,6 +1,7 @@
 //! MySQL and MariaDB for retort.
 
 pub mod connection;
+pub mod declared;
 pub mod introspect;
 pub mod render;
 

@@ -336,7 +336,7 @@ impl Connection for PostgresConnection {
         Ok(crate::render::render(operation))
     }
     fn parse_declared(
-        &self,
+        &mut self,
         files: &[(std::path::PathBuf, String)],
         filter: &IntrospectFilter,
     ) -> Option<Schema> {

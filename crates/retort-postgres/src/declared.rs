@@ -261,17 +261,7 @@ fn parse_table(tokens: &[String], enums: &[String]) -> Option<Table> {
     if tokens[close + 1..].iter().any(|t| t != ";") {
         return None; // INHERITS, PARTITION BY, WITH (...), …
     }
-    let mut table = Table {
-        name: name.clone(),
-        columns: Vec::new(),
-        primary_key: None,
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        indexes: Vec::new(),
-        triggers: Vec::new(),
-        comment: None,
-    };
+    let mut table = Table::new(name.clone());
     for item in items(&tokens[position + 2..close])? {
         let head = item.first()?.to_ascii_uppercase();
         match head.as_str() {

@@ -47,15 +47,8 @@ pub fn introspect(
         tables.insert(
             name.clone(),
             Table {
-                name,
-                columns: Vec::new(),
-                primary_key: None,
-                uniques: Vec::new(),
-                checks: Vec::new(),
-                foreign_keys: Vec::new(),
-                indexes: Vec::new(),
-                triggers: Vec::new(),
                 comment: row.get(2),
+                ..Table::new(name)
             },
         );
     }

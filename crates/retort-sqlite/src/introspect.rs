@@ -187,17 +187,7 @@ pub fn introspect(
 }
 
 fn empty_table(table: &str) -> Table {
-    Table {
-        name: name(table),
-        columns: Vec::new(),
-        primary_key: None,
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        indexes: Vec::new(),
-        triggers: Vec::new(),
-        comment: None,
-    }
+    Table::new(name(table))
 }
 
 /// The `CHECK (...)` clauses of a `CREATE TABLE` statement, in order, named after their

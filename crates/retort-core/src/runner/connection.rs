@@ -156,7 +156,7 @@ pub trait Connection {
     /// The declared schema turned into the model without a scratch database, when this
     /// dialect can do it exactly for these files (`None`: use the scratch database).
     fn parse_declared(
-        &self,
+        &mut self,
         files: &[(std::path::PathBuf, String)],
         filter: &IntrospectFilter,
     ) -> Option<Schema> {

@@ -1,0 +1,791 @@
+//! The fast path of autogenerate on MariaDB: the declared schema parsed with sqlparser's MySQL
+//! dialect and normalized as MariaDB's `information_schema` prints it back, without loading it
+//! into a scratch database on the server.
+//!
+//! It takes tables (the column types, defaults and CHECK forms of [`normalize`]), AUTO_INCREMENT,
+//! comments, primary keys, unique keys, indexes (prefix lengths, DESC), foreign keys with their
+//! generated names (`t_ibfk_1`) and the index InnoDB adds for them, and `ALTER TABLE … ADD
+//! CONSTRAINT … FOREIGN KEY`. Anything else is [`Declined`] with what it was, and the caller takes
+//! the exact scratch-database path: nothing is ever dropped from the model. Where MariaDB would
+//! refuse the DDL (a missing column, a duplicate key name) the parser declines too, so the
+//! server reports the error with its file and line. The tests hold this path to
+//! `parse(S) == introspect(load(S))` on every fixture it accepts.
+//!
+//! The rules are MariaDB's: MySQL 8 prints types without display widths and defaults unquoted,
+//! so the connection only takes this path on a MariaDB server.
+
+mod normalize;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use retort_core::schema::{
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
+};
+use sqlparser::ast::{
+    ColumnOption, CreateIndex, CreateTable, CreateTableOptions, Expr, ForeignKeyConstraint,
+    IndexColumn, ObjectName, ObjectNamePart, OrderBySort, ReferentialAction, SqlOption, Statement,
+    TableConstraint,
+};
+use sqlparser::dialect::MySqlDialect;
+use sqlparser::parser::Parser;
+
+use normalize::TypeClass;
+
+/// Why the fast path left a declared schema to the scratch database: the construct it does not
+/// take, or the statement MariaDB would refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declined(pub String);
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// InnoDB's limit on the bytes of one index entry.
+const MAX_KEY_BYTES: u64 = 3072;
+/// MariaDB's limit on identifier length.
+const MAX_NAME: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Primary,
+    Unique,
+    Index,
+}
+
+#[derive(Debug, Clone)]
+struct KeyPart {
+    column: String,
+    prefix: Option<u64>,
+    descending: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Key {
+    kind: KeyKind,
+    name: String,
+    parts: Vec<KeyPart>,
+    /// Added by InnoDB for a foreign key; MariaDB may drop it again when another index covers
+    /// the key, which this parser does not model.
+    implicit: bool,
+}
+
+/// A table as declared so far, with what the later statements need to check against.
+struct DeclaredTable {
+    table: Table,
+    classes: BTreeMap<String, TypeClass>,
+    keys: Vec<Key>,
+}
+
+/// Parse and normalize the declared files.
+pub fn parse(files: &[(PathBuf, String)]) -> Result<Schema, Declined> {
+    let mut tables: BTreeMap<String, DeclaredTable> = BTreeMap::new();
+    // Foreign key names are unique in the whole database on InnoDB.
+    let mut foreign_key_names: BTreeSet<String> = BTreeSet::new();
+    for (path, text) in files {
+        if text.contains('\\') {
+            // MySQL reads backslash escapes in strings; the scratch database gets them right.
+            return Err(Declined(format!("{}: a backslash", path.display())));
+        }
+        let statements = Parser::parse_sql(&MySqlDialect {}, text)
+            .map_err(|e| Declined(format!("{}: {e}", path.display())))?;
+        for statement in statements {
+            match statement {
+                Statement::CreateTable(create) => {
+                    let name = object_name(&create.name)?;
+                    if tables.contains_key(&name) {
+                        return Err(Declined(format!("table {name} declared twice")));
+                    }
+                    let declared = create_table(&create, &name, &tables, &mut foreign_key_names)?;
+                    tables.insert(name, declared);
+                }
+                Statement::CreateIndex(create) => create_index(&create, &mut tables)?,
+                Statement::AlterTable(alter) => {
+                    let name = object_name(&alter.name)?;
+                    for operation in &alter.operations {
+                        let sqlparser::ast::AlterTableOperation::AddConstraint {
+                            constraint: TableConstraint::ForeignKey(key),
+                            not_valid: false,
+                        } = operation
+                        else {
+                            return Err(Declined(format!("ALTER TABLE {name} {operation}")));
+                        };
+                        if key.name.is_none() {
+                            return Err(Declined(format!(
+                                "an unnamed foreign key added to {name} by ALTER TABLE"
+                            )));
+                        }
+                        let mut this = tables.remove(&name).ok_or_else(|| {
+                            Declined(format!("ALTER TABLE {name} before CREATE TABLE"))
+                        })?;
+                        let added =
+                            add_foreign_key(&mut this, &tables, key, 0, &mut foreign_key_names);
+                        tables.insert(name.clone(), this);
+                        added?;
+                    }
+                }
+                other => {
+                    let text = other.to_string();
+                    let words: Vec<&str> = text.split_whitespace().take(2).collect();
+                    return Err(Declined(format!("the statement {}", words.join(" "))));
+                }
+            }
+        }
+    }
+    Ok(Schema {
+        tables: tables
+            .into_values()
+            .map(|declared| {
+                let table = declared.finish();
+                (table.name.clone(), table)
+            })
+            .collect(),
+        ..Schema::default()
+    })
+}
+
+fn qualified(name: &str) -> QualifiedName {
+    QualifiedName {
+        schema: String::new(),
+        name: name.to_owned(),
+    }
+}
+
+/// A table or index name: one identifier, unquoted or in backticks.
+fn object_name(name: &ObjectName) -> Result<String, Declined> {
+    match name.0.as_slice() {
+        [ObjectNamePart::Identifier(ident)] => identifier(ident),
+        _ => Err(Declined(format!("the qualified name {name}"))),
+    }
+}
+
+fn identifier(ident: &sqlparser::ast::Ident) -> Result<String, Declined> {
+    if matches!(ident.quote_style, None | Some('`'))
+        && !ident.value.is_empty()
+        && ident.value.len() <= MAX_NAME
+        && !ident.value.ends_with(' ')
+    {
+        Ok(ident.value.clone())
+    } else {
+        Err(Declined(format!("the name {ident}")))
+    }
+}
+
+fn create_table(
+    create: &CreateTable,
+    name: &str,
+    tables: &BTreeMap<String, DeclaredTable>,
+    foreign_key_names: &mut BTreeSet<String>,
+) -> Result<DeclaredTable, Declined> {
+    if create.or_replace
+        || create.temporary
+        || create.if_not_exists
+        || create.query.is_some()
+        || create.like.is_some()
+        || create.clone.is_some()
+        || create.partition_by.is_some()
+    {
+        return Err(Declined(format!("the form of CREATE TABLE {name}")));
+    }
+    let mut declared = DeclaredTable {
+        table: Table {
+            comment: table_comment(&create.table_options, name)?,
+            ..Table::new(qualified(name))
+        },
+        classes: BTreeMap::new(),
+        keys: Vec::new(),
+    };
+    let mut unnamed_keys: Vec<(KeyKind, Vec<KeyPart>)> = Vec::new();
+    let mut named_keys: Vec<(KeyKind, String, Vec<KeyPart>)> = Vec::new();
+    let mut checks: Vec<(Option<String>, Expr)> = Vec::new();
+    let mut foreign_keys: Vec<&ForeignKeyConstraint> = Vec::new();
+    let mut explicitly_null: BTreeSet<String> = BTreeSet::new();
+
+    for definition in &create.columns {
+        let column_name = identifier(&definition.name)?;
+        if declared.classes.contains_key(&column_name) {
+            return Err(Declined(format!(
+                "column {name}.{column_name} declared twice"
+            )));
+        }
+        let (data_type, class) = normalize::column_type(&definition.data_type)?;
+        let mut column = Column {
+            name: column_name.clone(),
+            data_type,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        };
+        let whole = |column: &str| {
+            vec![KeyPart {
+                column: column.to_owned(),
+                prefix: None,
+                descending: false,
+            }]
+        };
+        let mut default = None;
+        for option in &definition.options {
+            let unsupported = || {
+                Declined(format!(
+                    "the column option {} on {name}.{column_name}",
+                    option.option
+                ))
+            };
+            if option.name.is_some() {
+                return Err(unsupported());
+            }
+            match &option.option {
+                ColumnOption::Null => {
+                    explicitly_null.insert(column_name.clone());
+                }
+                ColumnOption::NotNull => column.nullable = false,
+                ColumnOption::Default(expression) => default = Some(expression),
+                ColumnOption::PrimaryKey(_) => {
+                    named_keys.push((KeyKind::Primary, "PRIMARY".to_owned(), whole(&column_name)));
+                }
+                ColumnOption::Unique(_) => {
+                    unnamed_keys.push((KeyKind::Unique, whole(&column_name)));
+                }
+                ColumnOption::Check(check) if check.enforced.is_none() => {
+                    // A column-level CHECK is named after its column.
+                    checks.push((Some(column_name.clone()), (*check.expr).clone()));
+                }
+                ColumnOption::Comment(text) => column.comment = comment(text, 1024)?,
+                ColumnOption::DialectSpecific(tokens)
+                    if tokens.len() == 1
+                        && tokens[0].to_string().eq_ignore_ascii_case("AUTO_INCREMENT") =>
+                {
+                    column.identity = Some("AUTO_INCREMENT".to_owned());
+                }
+                _ => return Err(unsupported()),
+            }
+        }
+        if explicitly_null.contains(&column_name) && !column.nullable {
+            return Err(Declined(format!(
+                "{name}.{column_name} is both NULL and NOT NULL"
+            )));
+        }
+        if let Some(expression) = default {
+            column.default = normalize::default_value(expression, class)?;
+            if (column.default.is_none() && !column.nullable) || column.identity.is_some() {
+                return Err(Declined(format!("the default of {name}.{column_name}")));
+            }
+        }
+        if column.identity.is_some() && !matches!(class, TypeClass::Integer { .. }) {
+            return Err(Declined(format!("AUTO_INCREMENT on {name}.{column_name}")));
+        }
+        declared.classes.insert(column_name, class);
+        declared.table.columns.push(column);
+    }
+
+    for constraint in &create.constraints {
+        let unsupported = || Declined(format!("the constraint {constraint} on {name}"));
+        match constraint {
+            TableConstraint::PrimaryKey(key)
+                if key.index_name.is_none()
+                    && key.index_type.is_none()
+                    && key.index_options.is_empty()
+                    && key.characteristics.is_none() =>
+            {
+                named_keys.push((
+                    KeyKind::Primary,
+                    "PRIMARY".to_owned(),
+                    key_parts(&key.columns)?,
+                ));
+            }
+            TableConstraint::Unique(key)
+                if key.index_type.is_none()
+                    && key.index_options.is_empty()
+                    && key.characteristics.is_none()
+                    && key.nulls_distinct == sqlparser::ast::NullsDistinctOption::None =>
+            {
+                let parts = key_parts(&key.columns)?;
+                match (&key.name, &key.index_name) {
+                    (None, None) => unnamed_keys.push((KeyKind::Unique, parts)),
+                    (Some(given), None) | (None, Some(given)) => {
+                        named_keys.push((KeyKind::Unique, identifier(given)?, parts));
+                    }
+                    (Some(_), Some(_)) => return Err(unsupported()),
+                }
+            }
+            TableConstraint::Index(key)
+                if key.index_type.is_none() && key.index_options.is_empty() =>
+            {
+                let parts = key_parts(&key.columns)?;
+                match &key.name {
+                    None => unnamed_keys.push((KeyKind::Index, parts)),
+                    Some(given) => named_keys.push((KeyKind::Index, identifier(given)?, parts)),
+                }
+            }
+            TableConstraint::Check(check) if check.enforced.is_none() => {
+                let name = check.name.as_ref().map(identifier).transpose()?;
+                checks.push((name, (*check.expr).clone()));
+            }
+            TableConstraint::ForeignKey(key) => foreign_keys.push(key),
+            _ => return Err(unsupported()),
+        }
+    }
+
+    // Explicit names first: a generated name that meets one would be suffixed (`a_2`), a case
+    // this parser leaves to the server.
+    for (kind, key_name, parts) in named_keys {
+        declared.add_key(kind, key_name, parts, false)?;
+    }
+    for (kind, parts) in unnamed_keys {
+        let key_name = parts[0].column.clone();
+        declared.add_key(kind, key_name, parts, false)?;
+    }
+    declared.check_auto_increment()?;
+
+    let mut unnamed_checks = 0;
+    let column_names: Vec<String> = declared.classes.keys().cloned().collect();
+    for (check_name, expression) in checks {
+        let check_name = check_name.unwrap_or_else(|| {
+            unnamed_checks += 1;
+            format!("CONSTRAINT_{unnamed_checks}")
+        });
+        if declared.table.checks.iter().any(|c| c.name == check_name) {
+            return Err(Declined(format!(
+                "the check name {check_name} used twice on {name}"
+            )));
+        }
+        let clause = normalize::check_clause(&expression, &column_names)?;
+        declared.table.checks.push(Check {
+            name: check_name,
+            definition: format!("CHECK ({clause})"),
+        });
+    }
+
+    let mut unnamed_foreign_keys = 0;
+    for key in foreign_keys {
+        if key.name.is_none() {
+            unnamed_foreign_keys += 1;
+        }
+        add_foreign_key(
+            &mut declared,
+            tables,
+            key,
+            unnamed_foreign_keys,
+            foreign_key_names,
+        )?;
+    }
+    Ok(declared)
+}
+
+/// Add `key` to `this`, referencing `this` itself or a table of `others`.
+fn add_foreign_key(
+    this: &mut DeclaredTable,
+    others: &BTreeMap<String, DeclaredTable>,
+    key: &ForeignKeyConstraint,
+    unnamed_number: usize,
+    foreign_key_names: &mut BTreeSet<String>,
+) -> Result<(), Declined> {
+    let name = this.table.name.name.clone();
+    let referenced_name = object_name(&key.foreign_table)?;
+    let foreign_key = if referenced_name == name {
+        resolve_foreign_key(key, unnamed_number, this, this)?
+    } else {
+        let referenced = others.get(&referenced_name).ok_or_else(|| {
+            Declined(format!(
+                "{name} references {referenced_name}, not declared before it"
+            ))
+        })?;
+        resolve_foreign_key(key, unnamed_number, this, referenced)?
+    };
+    this.attach_foreign_key(foreign_key, key.name.is_some(), foreign_key_names)
+}
+
+/// The foreign key as introspection reports it, once MariaDB would accept it.
+fn resolve_foreign_key(
+    key: &ForeignKeyConstraint,
+    unnamed_number: usize,
+    this: &DeclaredTable,
+    referenced: &DeclaredTable,
+) -> Result<ForeignKey, Declined> {
+    let name = &this.table.name.name;
+    let declined = |why: &str| Declined(format!("the foreign key {key} on {name}: {why}"));
+    if key.index_name.is_some() || key.match_kind.is_some() || key.characteristics.is_some() {
+        return Err(declined("its options"));
+    }
+    let columns = key
+        .columns
+        .iter()
+        .map(identifier)
+        .collect::<Result<Vec<_>, _>>()?;
+    let referenced_columns = key
+        .referred_columns
+        .iter()
+        .map(identifier)
+        .collect::<Result<Vec<_>, _>>()?;
+    if columns.is_empty() || columns.len() != referenced_columns.len() {
+        return Err(declined("the column lists"));
+    }
+    for (column, referenced_column) in columns.iter().zip(&referenced_columns) {
+        let (Some(own), Some(other)) = (
+            this.table.column(column),
+            referenced.table.column(referenced_column),
+        ) else {
+            return Err(declined("a column that does not exist"));
+        };
+        if own.data_type != other.data_type {
+            return Err(declined("columns of different types"));
+        }
+    }
+    if !referenced
+        .keys
+        .iter()
+        .any(|k| k.leads_with(&referenced_columns))
+    {
+        return Err(declined("the referenced columns have no index"));
+    }
+    let action = |action: &Option<ReferentialAction>| match action {
+        None | Some(ReferentialAction::Restrict) => Ok("RESTRICT"),
+        Some(ReferentialAction::Cascade) => Ok("CASCADE"),
+        Some(ReferentialAction::SetNull) => Ok("SET NULL"),
+        Some(ReferentialAction::NoAction) => Ok("NO ACTION"),
+        Some(ReferentialAction::SetDefault) => Err(declined("SET DEFAULT")),
+    };
+    let on_delete = action(&key.on_delete)?.to_owned();
+    let on_update = action(&key.on_update)?.to_owned();
+    if (on_delete == "SET NULL" || on_update == "SET NULL")
+        && columns
+            .iter()
+            .any(|c| this.table.column(c).is_some_and(|c| !c.nullable))
+    {
+        return Err(declined("SET NULL on a NOT NULL column"));
+    }
+    let key_name = match &key.name {
+        Some(given) => identifier(given)?,
+        None => format!("{name}_ibfk_{unnamed_number}"),
+    };
+    Ok(ForeignKey {
+        name: key_name,
+        columns,
+        referenced_table: qualified(&object_name(&key.foreign_table)?),
+        referenced_columns,
+        on_delete,
+        on_update,
+        deferrable: false,
+        initially_deferred: false,
+    })
+}
+
+impl DeclaredTable {
+    fn add_key(
+        &mut self,
+        kind: KeyKind,
+        name: String,
+        parts: Vec<KeyPart>,
+        implicit: bool,
+    ) -> Result<(), Declined> {
+        let table = &self.table.name.name;
+        if self.keys.iter().any(|k| k.name.eq_ignore_ascii_case(&name)) {
+            return Err(Declined(format!(
+                "the key name {name} used twice on {table}"
+            )));
+        }
+        if name.eq_ignore_ascii_case("PRIMARY") != (kind == KeyKind::Primary) {
+            return Err(Declined(format!("the key name {name} on {table}")));
+        }
+        let mut bytes = 0;
+        for part in &parts {
+            let class = *self.classes.get(&part.column).ok_or_else(|| {
+                Declined(format!("key {name} on {table}: no column {}", part.column))
+            })?;
+            let prefix_allowed = matches!(class, TypeClass::Text { length } if part.prefix.is_some_and(|p| p > 0 && length.is_none_or(|l| p < l)));
+            if (part.prefix.is_some() && (!prefix_allowed || kind != KeyKind::Index))
+                || (part.prefix.is_none() && !class.indexable_whole())
+                || (part.descending && kind != KeyKind::Index)
+            {
+                return Err(Declined(format!("the parts of key {name} on {table}")));
+            }
+            bytes += class.key_bytes(part.prefix);
+        }
+        if bytes > MAX_KEY_BYTES {
+            return Err(Declined(format!("key {name} on {table} is too long")));
+        }
+        // A new index that covers a foreign key's own index makes MariaDB drop that one.
+        if self
+            .keys
+            .iter()
+            .any(|k| k.implicit && parts.len() >= k.parts.len() && leads(&parts, &k.columns()))
+        {
+            return Err(Declined(format!(
+                "key {name} on {table} covers a foreign key's index"
+            )));
+        }
+        if kind == KeyKind::Primary {
+            for part in &parts {
+                if let Some(column) = self
+                    .table
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name == part.column)
+                {
+                    column.nullable = false;
+                }
+            }
+        }
+        self.keys.push(Key {
+            kind,
+            name,
+            parts,
+            implicit,
+        });
+        Ok(())
+    }
+
+    /// MariaDB's rule: one AUTO_INCREMENT column, and it leads some key.
+    fn check_auto_increment(&self) -> Result<(), Declined> {
+        let automatic: Vec<&Column> = self
+            .table
+            .columns
+            .iter()
+            .filter(|c| c.identity.is_some())
+            .collect();
+        match automatic.as_slice() {
+            [] => Ok(()),
+            [column] if self.keys.iter().any(|k| k.parts[0].column == column.name) => Ok(()),
+            _ => Err(Declined(format!(
+                "AUTO_INCREMENT on {}",
+                self.table.name.name
+            ))),
+        }
+    }
+
+    fn attach_foreign_key(
+        &mut self,
+        foreign_key: ForeignKey,
+        named: bool,
+        foreign_key_names: &mut BTreeSet<String>,
+    ) -> Result<(), Declined> {
+        if !foreign_key_names.insert(foreign_key.name.to_ascii_lowercase()) {
+            return Err(Declined(format!(
+                "the foreign key name {} used twice",
+                foreign_key.name
+            )));
+        }
+        if !self.keys.iter().any(|k| k.leads_with(&foreign_key.columns)) {
+            // InnoDB indexes the referencing columns itself, under the constraint's name or,
+            // for an unnamed key, its first column's.
+            if self
+                .keys
+                .iter()
+                .any(|k| leads(&foreign_key_parts(&foreign_key), &k.columns()))
+            {
+                return Err(Declined(format!(
+                    "the index MariaDB adds for {} would extend another",
+                    foreign_key.name
+                )));
+            }
+            let index_name = if named {
+                foreign_key.name.clone()
+            } else {
+                foreign_key.columns[0].clone()
+            };
+            self.add_key(
+                KeyKind::Index,
+                index_name,
+                foreign_key_parts(&foreign_key),
+                true,
+            )?;
+        }
+        self.table.foreign_keys.push(foreign_key);
+        Ok(())
+    }
+
+    /// The table as introspection reports it: keys split by kind, everything sorted by name.
+    fn finish(mut self) -> Table {
+        let quote = crate::render::quote;
+        let table_name = self.table.name.name.clone();
+        for key in self.keys {
+            let columns = key.columns();
+            match key.kind {
+                KeyKind::Primary => {
+                    self.table.primary_key = Some(Constraint {
+                        name: key.name,
+                        columns,
+                    });
+                }
+                KeyKind::Unique => self.table.uniques.push(Constraint {
+                    name: key.name,
+                    columns,
+                }),
+                KeyKind::Index => {
+                    let parts: Vec<String> = key
+                        .parts
+                        .iter()
+                        .map(|part| {
+                            let mut text = quote(&part.column);
+                            if let Some(prefix) = part.prefix {
+                                text.push_str(&format!("({prefix})"));
+                            }
+                            if part.descending {
+                                text.push_str(" DESC");
+                            }
+                            text
+                        })
+                        .collect();
+                    self.table.indexes.push(Index {
+                        definition: format!(
+                            "CREATE INDEX {} ON {} ({})",
+                            quote(&key.name),
+                            quote(&table_name),
+                            parts.join(", ")
+                        ),
+                        name: key.name,
+                        unique: false,
+                    });
+                }
+            }
+        }
+        self.table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        self.table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        self.table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.table
+    }
+}
+
+impl Key {
+    fn columns(&self) -> Vec<String> {
+        self.parts.iter().map(|p| p.column.clone()).collect()
+    }
+
+    /// Can this key serve `columns` (they are its leading whole columns, in order)?
+    fn leads_with(&self, columns: &[String]) -> bool {
+        leads(&self.parts, columns)
+    }
+}
+
+/// Are `columns` the leading whole columns of `parts`, in order?
+fn leads(parts: &[KeyPart], columns: &[String]) -> bool {
+    parts.len() >= columns.len()
+        && parts
+            .iter()
+            .zip(columns)
+            .all(|(part, column)| part.prefix.is_none() && part.column == *column)
+}
+
+fn foreign_key_parts(foreign_key: &ForeignKey) -> Vec<KeyPart> {
+    foreign_key
+        .columns
+        .iter()
+        .map(|column| KeyPart {
+            column: column.clone(),
+            prefix: None,
+            descending: false,
+        })
+        .collect()
+}
+
+/// `a`, `b(10)`, `c DESC`.
+fn key_parts(columns: &[IndexColumn]) -> Result<Vec<KeyPart>, Declined> {
+    let mut parts = Vec::new();
+    for column in columns {
+        let declined = || Declined(format!("the key part {column}"));
+        if column.operator_class.is_some()
+            || column.column.options.nulls_first.is_some()
+            || column.column.with_fill.is_some()
+        {
+            return Err(declined());
+        }
+        if matches!(column.column.options.sort, Some(OrderBySort::Using(_))) {
+            return Err(declined());
+        }
+        let (name, prefix) = match &column.column.expr {
+            Expr::Identifier(ident) => (identifier(ident)?, None),
+            // sqlparser reads a prefix length `name(10)` as a call.
+            Expr::Function(function) => {
+                let args = function.args.to_string();
+                let length: u64 = args
+                    .trim_start_matches('(')
+                    .trim_end_matches(')')
+                    .parse()
+                    .map_err(|_| declined())?;
+                (object_name(&function.name)?, Some(length))
+            }
+            _ => return Err(declined()),
+        };
+        parts.push(KeyPart {
+            column: name,
+            prefix,
+            descending: matches!(column.column.options.sort, Some(OrderBySort::Desc)),
+        });
+    }
+    if parts.is_empty() {
+        return Err(Declined("a key without columns".to_owned()));
+    }
+    Ok(parts)
+}
+
+fn create_index(
+    create: &CreateIndex,
+    tables: &mut BTreeMap<String, DeclaredTable>,
+) -> Result<(), Declined> {
+    let table_name = object_name(&create.table_name)?;
+    let unsupported = || Declined(format!("the index statement {create}"));
+    let Some(name) = &create.name else {
+        return Err(unsupported());
+    };
+    if create.using.is_some()
+        || create.concurrently
+        || create.if_not_exists
+        || !create.include.is_empty()
+        || create.nulls_distinct.is_some()
+        || !create.with.is_empty()
+        || create.predicate.is_some()
+        || !create.index_options.is_empty()
+        || !create.alter_options.is_empty()
+    {
+        return Err(unsupported());
+    }
+    let table = tables
+        .get_mut(&table_name)
+        .ok_or_else(|| Declined(format!("CREATE INDEX on {table_name} before CREATE TABLE")))?;
+    let kind = if create.unique {
+        KeyKind::Unique
+    } else {
+        KeyKind::Index
+    };
+    table.add_key(kind, object_name(name)?, key_parts(&create.columns)?, false)
+}
+
+fn comment(text: &str, limit: usize) -> Result<Option<String>, Declined> {
+    if text.chars().count() > limit {
+        return Err(Declined("a comment longer than MariaDB keeps".to_owned()));
+    }
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
+/// The table's COMMENT; ENGINE may only name InnoDB (others ignore foreign keys).
+fn table_comment(options: &CreateTableOptions, table: &str) -> Result<Option<String>, Declined> {
+    let options = match options {
+        CreateTableOptions::None => return Ok(None),
+        CreateTableOptions::Plain(options) => options,
+        _ => return Err(Declined(format!("the options of table {table}"))),
+    };
+    let mut found = None;
+    for option in options {
+        match option {
+            SqlOption::Comment(
+                sqlparser::ast::CommentDef::WithEq(text)
+                | sqlparser::ast::CommentDef::WithoutEq(text),
+            ) => found = comment(text, 2048)?,
+            SqlOption::NamedParenthesizedList(list)
+                if list.key.value.eq_ignore_ascii_case("ENGINE")
+                    && list.values.is_empty()
+                    && list
+                        .name
+                        .as_ref()
+                        .is_some_and(|engine| engine.value.eq_ignore_ascii_case("InnoDB")) => {}
+            other => return Err(Declined(format!("the table option {other} on {table}"))),
+        }
+    }
+    Ok(found)
+}
