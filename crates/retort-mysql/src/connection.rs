@@ -149,7 +149,15 @@ impl Connection for MysqlConnection {
         Escapes::Backslash
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
-        self.connection.query_drop(sql).map_err(|e| error(&e))
+        self.connection.query_drop(sql).map_err(|e| {
+            let position = match &e {
+                mysql::Error::MySqlError(server) => {
+                    crate::error_position::position(sql, server.code, &server.message)
+                }
+                _ => None,
+            };
+            error(&e).at(position)
+        })
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
         self.connection

@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod declared;
+mod error_position;
 pub mod introspect;
 pub mod render;
 

@@ -63,7 +63,19 @@ impl Connection for SqliteConnection {
         true
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
-        self.connection.execute_batch(sql).map_err(error)
+        self.connection.execute_batch(sql).map_err(|e| match e {
+            // SQLite names the token it stopped at: report it as a 1-based character position.
+            rusqlite::Error::SqlInputError {
+                msg, sql, offset, ..
+            } => {
+                let offset = usize::try_from(offset).ok();
+                let position = offset
+                    .and_then(|o| sql.get(..o))
+                    .map(|before| before.chars().count() + 1);
+                DatabaseError::new(msg).at(position)
+            }
+            other => error(other),
+        })
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
         // IMMEDIATE: take the write lock now, not at the first write.

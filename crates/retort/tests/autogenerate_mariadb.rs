@@ -128,3 +128,39 @@ fn the_declared_schema_parser_declines_what_it_does_not_know() {
         );
     }
 }
+
+/// A schema file MariaDB refuses is named with its line and, from the text the server quotes,
+/// the column.
+#[test]
+fn a_broken_schema_file_names_its_line_and_column() {
+    use retort_test::database::TestDatabase;
+    use retort_test::Project;
+
+    let database = TestDatabase::create(Server::MariaDb);
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &database.url());
+    project.write(
+        "schema/schema.sql",
+        "-- the tables\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE t (\n  id int,\n  name varchar(10) DEFAULT,\n  x int\n);\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("schema/schema.sql:5:27: You have an error in your SQL syntax"),
+        "{output}"
+    );
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (\n  id int,\n  x nosuchtype\n);\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("schema/schema.sql:3:5: Unknown data type: 'nosuchtype'"),
+        "{output}"
+    );
+}

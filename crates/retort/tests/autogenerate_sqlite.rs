@@ -66,3 +66,24 @@ fn a_rebuild_keeps_rows_indexes_and_triggers() {
     assert_eq!(sqlite("SELECT sum(n) FROM t"), "12");
     assert_eq!(project.run(&["check"]).code, 0);
 }
+
+/// A schema file SQLite refuses is named with the line and column of the token it stopped at.
+#[test]
+fn a_broken_schema_file_names_its_line_and_column() {
+    use retort_test::Project;
+
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", "sqlite:///app.db");
+    project.write(
+        "schema/schema.sql",
+        "-- the tables\nCREATE TABLE a (id integer PRIMARY KEY);\nCREATE TABLE t (\n  id integer,\n  name text NOT NULL DEFAULT,\n  x int\n);\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("schema/schema.sql:5:29: near \",\": syntax error"),
+        "{output}"
+    );
+}
