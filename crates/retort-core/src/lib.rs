@@ -17,6 +17,7 @@
 
 pub mod autogenerate;
 pub mod config;
+pub mod declared_sql;
 pub mod diff;
 pub mod project_template;
 pub mod revision;

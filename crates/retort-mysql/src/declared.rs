@@ -32,16 +32,7 @@ use sqlparser::parser::Parser;
 
 use normalize::TypeClass;
 
-/// Why the fast path left a declared schema to the scratch database: the construct it does not
-/// take, or the statement MariaDB would refuse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declined(pub String);
-
-impl std::fmt::Display for Declined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use retort_core::declared_sql::Declined;
 
 /// InnoDB's limit on the bytes of one index entry.
 const MAX_KEY_BYTES: u64 = 3072;
@@ -126,11 +117,7 @@ pub fn parse(files: &[(PathBuf, String)]) -> Result<Schema, Declined> {
                         added?;
                     }
                 }
-                other => {
-                    let text = other.to_string();
-                    let words: Vec<&str> = text.split_whitespace().take(2).collect();
-                    return Err(Declined(format!("the statement {}", words.join(" "))));
-                }
+                other => return Err(Declined::statement(&other)),
             }
         }
     }
@@ -179,14 +166,7 @@ fn create_table(
     tables: &BTreeMap<String, DeclaredTable>,
     foreign_key_names: &mut BTreeSet<String>,
 ) -> Result<DeclaredTable, Declined> {
-    if create.or_replace
-        || create.temporary
-        || create.if_not_exists
-        || create.query.is_some()
-        || create.like.is_some()
-        || create.clone.is_some()
-        || create.partition_by.is_some()
-    {
+    if !retort_core::declared_sql::is_plain_create_table(create) {
         return Err(Declined(format!("the form of CREATE TABLE {name}")));
     }
     let mut declared = DeclaredTable {

@@ -347,7 +347,7 @@ impl Connection for PostgresConnection {
         {
             return None;
         }
-        let mut schema = crate::declared::parse(files)?;
+        let mut schema = crate::declared::parse(files).ok()?;
         schema
             .tables
             .retain(|name, _| name.name != filter.version_table.name);

@@ -4,6 +4,7 @@
 //! filters, and generated revision graphs (also used by `bench/`).
 
 pub mod database;
+pub mod declared_corpus;
 pub mod graph_generator;
 pub mod project;
 pub mod round_trip;

@@ -3,9 +3,8 @@
 //! `2.000`, `CHECK (a > 0)` → `` `a` > 0 ``). Each rule was read off a MariaDB 10.11 server; what
 //! is not covered here declines, and the declared schema takes the scratch-database path.
 
-use sqlparser::ast::{
-    BinaryOperator, CharacterLength, DataType, ExactNumberInfo, Expr, UnaryOperator, Value,
-};
+use retort_core::declared_sql::{comparison_operator, is_date, Literal};
+use sqlparser::ast::{BinaryOperator, CharacterLength, DataType, ExactNumberInfo, Expr};
 
 use super::Declined;
 
@@ -160,7 +159,9 @@ pub fn default_value(expression: &Expr, class: TypeClass) -> Result<Option<Strin
             }
             format!("'{}'", text.replace('\'', "''"))
         }
-        (Literal::CurrentTimestamp, TypeClass::Datetime) => "current_timestamp()".to_owned(),
+        (literal, TypeClass::Datetime) if is_current_timestamp(&literal) => {
+            "current_timestamp()".to_owned()
+        }
         (Literal::Text(text), TypeClass::Datetime) if is_date(&text) => {
             format!("'{text} 00:00:00'")
         }
@@ -187,15 +188,7 @@ pub fn check_clause(expression: &Expr, columns: &[String]) -> Result<String, Dec
             check_clause(right, columns)?
         )),
         Expr::BinaryOp { left, op, right } => {
-            let operator = match op {
-                BinaryOperator::Eq => "=",
-                BinaryOperator::NotEq => "<>",
-                BinaryOperator::Lt => "<",
-                BinaryOperator::LtEq => "<=",
-                BinaryOperator::Gt => ">",
-                BinaryOperator::GtEq => ">=",
-                _ => return Err(declined()),
-            };
+            let operator = comparison_operator(op).ok_or_else(declined)?;
             let Expr::Identifier(column) = left.as_ref() else {
                 return Err(declined());
             };
@@ -215,53 +208,10 @@ pub fn check_clause(expression: &Expr, columns: &[String]) -> Result<String, Dec
     }
 }
 
-/// The literal forms a default or a check may take here.
-enum Literal {
-    Null,
-    Boolean(bool),
-    /// As written, with a leading `-` for a negated number.
-    Number(String),
-    Text(String),
-    CurrentTimestamp,
-}
-
-impl Literal {
-    fn of(expression: &Expr) -> Option<Self> {
-        match expression {
-            Expr::Value(value) => match &value.value {
-                Value::Null => Some(Self::Null),
-                Value::Boolean(b) => Some(Self::Boolean(*b)),
-                Value::Number(n, false) => Some(Self::Number(n.clone())),
-                Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
-                    Some(Self::Text(s.clone()))
-                }
-                _ => None,
-            },
-            Expr::UnaryOp {
-                op: UnaryOperator::Minus,
-                expr,
-            } => match Self::of(expr)? {
-                Self::Number(n) if !n.starts_with('-') => Some(Self::Number(format!("-{n}"))),
-                _ => None,
-            },
-            Expr::Identifier(name) if name.value.eq_ignore_ascii_case("current_timestamp") => {
-                Some(Self::CurrentTimestamp)
-            }
-            Expr::Function(function)
-                if function
-                    .args
-                    .to_string()
-                    .trim_matches(['(', ')'])
-                    .is_empty()
-                    && ["current_timestamp", "now"]
-                        .iter()
-                        .any(|n| function.name.to_string().eq_ignore_ascii_case(n)) =>
-            {
-                Some(Self::CurrentTimestamp)
-            }
-            _ => None,
-        }
-    }
+/// `CURRENT_TIMESTAMP`, `CURRENT_TIMESTAMP()` or `now()`.
+fn is_current_timestamp(literal: &Literal) -> bool {
+    matches!(literal, Literal::Call(name, parentheses)
+        if name == "current_timestamp" || (name == "now" && *parentheses))
 }
 
 /// `-0012` → -12; anything but an optional sign and digits → `None`.
@@ -308,18 +258,6 @@ fn fixed_point(text: &str, precision: u64, scale: u64) -> Option<String> {
         printed = printed.trim_start_matches('-').to_owned();
     }
     Some(printed)
-}
-
-fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 10
-        && bytes.iter().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                *b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
 }
 
 fn is_datetime(text: &str) -> bool {

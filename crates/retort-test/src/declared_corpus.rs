@@ -1,0 +1,100 @@
+//! The exactness check of the declared-schema parsers: for every declared file a parser takes,
+//! `parse(S) == introspect(load(S))`. The files are the round-trip fixtures' `from.sql` and
+//! `to.sql` (which a parser may decline) and `tests/fixtures/declared/<dialect>/accepted` (which
+//! it must take: they cover every construct it claims); `declared/<dialect>/declined` holds what
+//! it must leave to the scratch database.
+
+use std::fmt::{Debug, Display};
+use std::path::{Path, PathBuf};
+
+/// Check `parse` against `load` (run the file on a fresh database and introspect it) and return
+/// how many files the parser took. Panics with every difference and unexpected decline.
+pub fn assert_parser_matches_catalog<S: PartialEq + Debug, E: Display>(
+    fixtures: &Path,
+    dialect: &str,
+    parse: impl Fn(&Path, &str) -> Result<S, E>,
+    load: impl Fn(&str) -> S,
+) -> usize {
+    let must_accept = sql_files(&fixtures.join("declared").join(dialect).join("accepted"));
+    let mut files: Vec<PathBuf> = crate::round_trip::cases(&fixtures.join("diff").join(dialect))
+        .into_iter()
+        .flat_map(|case| [case.join("from.sql"), case.join("to.sql")])
+        .collect();
+    files.extend(must_accept.iter().cloned());
+    let mut accepted = 0;
+    let mut failures = Vec::new();
+    for file in &files {
+        let sql = fs_err::read_to_string(file).unwrap();
+        match parse(file, &sql) {
+            Ok(parsed) => {
+                accepted += 1;
+                let loaded = load(&sql);
+                if parsed != loaded {
+                    failures.push(format!(
+                        "{}:\n{}",
+                        file.display(),
+                        first_difference(&format!("{parsed:#?}"), &format!("{loaded:#?}"))
+                    ));
+                }
+            }
+            Err(declined) if must_accept.contains(file) => {
+                failures.push(format!("{} was declined: {declined}", file.display()));
+            }
+            Err(declined) => eprintln!("parser declines {}: {declined}", file.display()),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} files fail:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+    accepted
+}
+
+/// Every file of `declared/<dialect>/declined` must be declined.
+pub fn assert_parser_declines<S: Debug, E>(
+    fixtures: &Path,
+    dialect: &str,
+    parse: impl Fn(&Path, &str) -> Result<S, E>,
+) {
+    let files = sql_files(&fixtures.join("declared").join(dialect).join("declined"));
+    assert!(!files.is_empty());
+    for file in files {
+        let sql = fs_err::read_to_string(&file).unwrap();
+        if let Ok(parsed) = parse(&file, &sql) {
+            panic!(
+                "{} should be declined, parsed as {parsed:#?}",
+                file.display()
+            );
+        }
+    }
+}
+
+fn sql_files(directory: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs_err::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The two pretty-printed values around the first line where they part.
+fn first_difference(parsed: &str, loaded: &str) -> String {
+    let (parsed, loaded): (Vec<&str>, Vec<&str>) =
+        (parsed.lines().collect(), loaded.lines().collect());
+    let at = parsed
+        .iter()
+        .zip(&loaded)
+        .position(|(a, b)| a != b)
+        .unwrap_or(parsed.len().min(loaded.len()));
+    let window = |lines: &[&str]| lines[at.saturating_sub(8)..(at + 4).min(lines.len())].join("\n");
+    format!(
+        "  parsed (line {at}):\n{}\n  loaded:\n{}",
+        window(&parsed),
+        window(&loaded)
+    )
+}
