@@ -3,11 +3,12 @@
 //! into a scratch database.
 //!
 //! It takes, in the default schema `public`: tables; columns with the types of [`types`], the
-//! defaults of [`expression`], NOT NULL, identity, serial and `COLLATE "C"`; primary keys, unique
-//! constraints, foreign keys (actions, deferrable) and CHECK constraints with PostgreSQL's
-//! generated names (`t_pkey`, `t_a_key`, `t_a_fkey`, `t_a_check1`); indexes (unique, partial,
-//! `lower()`/`upper()` expressions, hash, DESC/NULLS, INCLUDE); enum types; standalone sequences;
-//! comments; `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`. Anything else is [`Declined`] with
+//! defaults of [`expression`] (and `nextval()` of a declared sequence), NOT NULL, identity,
+//! serial, stored generated columns and `COLLATE "C"`; primary keys, unique constraints, foreign
+//! keys (actions, deferrable) and CHECK constraints with PostgreSQL's generated names (`t_pkey`,
+//! `t_a_key`, `t_a_fkey`, `t_a_check1`); indexes (unique, partial, `lower()`/`upper()`
+//! expressions, hash and GIN, DESC/NULLS, INCLUDE); enum types; standalone sequences; comments;
+//! `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`. Anything else is [`Declined`] with
 //! what it was, and the caller takes the exact scratch-database path: nothing is ever dropped
 //! from the model. Where PostgreSQL would refuse the DDL or pick a name this parser cannot
 //! predict (a suffix after a collision, truncation at 63 bytes), it declines too. The tests hold
@@ -150,12 +151,12 @@ impl Declared {
             classes: BTreeMap::new(),
             checks: Vec::new(),
             foreign_keys: Vec::new(),
+            generated: Vec::new(),
         };
-        let enums = self.schema.enums.clone();
-        let find_enum = |n: &str| enums.get(&qualified(n)).cloned();
         for definition in &create.columns {
-            builder.column(definition, &find_enum)?;
+            builder.column(definition, &self.schema)?;
         }
+        builder.resolve_generated()?;
         for constraint in &create.constraints {
             builder.table_constraint(constraint)?;
         }
@@ -164,6 +165,7 @@ impl Declared {
             classes,
             mut checks,
             foreign_keys,
+            ..
         } = builder;
         self.classes.insert(name.clone(), classes);
         for key in [&table.primary_key]
@@ -362,6 +364,7 @@ impl Declared {
             {
                 "hash"
             }
+            Some(IndexType::GIN) if !create.unique && create.include.is_empty() => "gin",
             Some(_) => return Err(declined()),
         };
         let mut parts = Vec::new();
@@ -468,6 +471,8 @@ struct TableBuilder {
     checks: Vec<(Option<String>, Expr)>,
     /// Foreign keys, with the column of a column-level `REFERENCES`.
     foreign_keys: Vec<(ForeignKeyConstraint, Option<String>)>,
+    /// Stored generated columns, resolved once every column is known.
+    generated: Vec<(String, Expr)>,
 }
 
 impl TableBuilder {
@@ -478,13 +483,14 @@ impl TableBuilder {
     fn column(
         &mut self,
         definition: &sqlparser::ast::ColumnDef,
-        enums: &dyn Fn(&str) -> Option<Vec<String>>,
+        schema: &Schema,
     ) -> Result<(), Declined> {
         let column_name = identifier(&definition.name)?;
         if self.classes.contains_key(&column_name) {
             return Err(Declined(format!("column {column_name} declared twice")));
         }
-        let (data_type, class) = types::column_type(&definition.data_type, enums)?;
+        let enums = |name: &str| schema.enums.get(&qualified(name)).cloned();
+        let (data_type, class) = types::column_type(&definition.data_type, &enums)?;
         let serial = types::is_serial(&data_type);
         let mut column = Column {
             name: column_name.clone(),
@@ -512,9 +518,25 @@ impl TableBuilder {
                 ColumnOption::Null => explicitly_null = true,
                 ColumnOption::NotNull => column.nullable = false,
                 ColumnOption::Default(expression) if !serial => {
-                    column.default =
-                        expression::default_value(expression, &column.data_type, &class)?;
+                    column.default = match expression::nextval_sequence(expression) {
+                        Some(sequence)
+                            if class == TypeClass::Integer
+                                && schema.sequences.contains_key(&qualified(&sequence)) =>
+                        {
+                            Some(format!("nextval('{sequence}'::regclass)"))
+                        }
+                        Some(_) => return Err(unsupported()),
+                        None => expression::default_value(expression, &column.data_type, &class)?,
+                    };
                 }
+                ColumnOption::Generated {
+                    generated_as: GeneratedAs::ExpStored,
+                    generation_expr: Some(expression),
+                    generation_expr_mode: Some(sqlparser::ast::GeneratedExpressionMode::Stored),
+                    ..
+                } => self
+                    .generated
+                    .push((column_name.clone(), expression.clone())),
                 ColumnOption::PrimaryKey(key)
                     if key.characteristics.is_none() && key.index_options.is_empty() =>
                 {
@@ -585,6 +607,31 @@ impl TableBuilder {
             } else {
                 self.add_unique(name, columns)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Print the generated columns' expressions, now that every column they may name is known.
+    /// The expression must already have the column's type: a cast PostgreSQL would add to
+    /// assign it is not predicted.
+    fn resolve_generated(&mut self) -> Result<(), Declined> {
+        for (column_name, expression) in std::mem::take(&mut self.generated) {
+            let (printed, class, named) = expression::generated(&expression, &self.classes)?;
+            let target = self.table.column(&column_name).map(|c| c.data_type.clone());
+            let same_type =
+                |name: &String| self.table.column(name).map(|c| &c.data_type) == target.as_ref();
+            let fits = Some(&class) == self.classes.get(&column_name)
+                && !named.contains(&column_name)
+                && target.as_ref().is_some_and(|t| !t.contains('('))
+                && (class != TypeClass::Integer || named.iter().all(same_type));
+            let column = self
+                .table
+                .columns
+                .iter_mut()
+                .find(|c| c.name == column_name)
+                .filter(|c| fits && c.default.is_none() && c.identity.is_none())
+                .ok_or_else(|| Declined(format!("the generated column {column_name}")))?;
+            column.generated = Some(printed);
         }
         Ok(())
     }
@@ -677,9 +724,14 @@ fn index_part(
     let (mut part, name_part) = match &column.column.expr {
         Expr::Identifier(ident) => {
             let name = plain_identifier(ident)?;
-            classes.get(&name)?;
+            let class = classes.get(&name)?;
+            // GIN has default operator classes for jsonb and arrays only.
+            if method == "gin" && !matches!(class, TypeClass::Json | TypeClass::Array) {
+                return None;
+            }
             (name.clone(), name)
         }
+        _ if method == "gin" => return None,
         // lower(col) / upper(col) on text: the expression indexes case-insensitive lookups use.
         Expr::Function(function) => {
             let function_name = function.name.to_string().to_ascii_lowercase();

@@ -5,7 +5,7 @@
 //! PostgreSQL 15 server; what is not covered declines.
 
 use retort_core::declared_sql::{comparison_operator, is_date, Literal};
-use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator};
+use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator};
 
 use super::types::TypeClass;
 use super::{plain_identifier, Declined};
@@ -108,6 +108,49 @@ pub fn default_value(
     Ok(Some(printed))
 }
 
+/// The sequence a `nextval('name')` default draws from (`public.` dropped, as PostgreSQL
+/// prints it within the search path).
+pub fn nextval_sequence(expression: &Expr) -> Option<String> {
+    let Expr::Function(function) = expression else {
+        return None;
+    };
+    if !function.name.to_string().eq_ignore_ascii_case("nextval") {
+        return None;
+    }
+    let argument = function.args.to_string();
+    let argument = argument.strip_prefix("('")?.strip_suffix("')")?;
+    let name = argument.strip_prefix("public.").unwrap_or(argument);
+    super::is_plain(name).then(|| name.to_owned())
+}
+
+/// A stored generated column's expression as `pg_get_expr` prints it: `+ - * /` on integer and
+/// numeric columns and literals, `||` on text, with the casts to numeric PostgreSQL adds. Returns
+/// the printed expression, its class and the columns it names.
+pub fn generated(
+    expression: &Expr,
+    columns: &dyn Columns,
+) -> Result<(String, TypeClass, Vec<String>), Declined> {
+    let mut named = Vec::new();
+    let (printed, operand) = Printer {
+        columns,
+        named: &mut named,
+    }
+    .value(expression)?;
+    match operand {
+        Operand::Typed(class) => Ok((printed, class, named)),
+        _ => Err(Printer::declined(expression)),
+    }
+}
+
+/// An operand of arithmetic: typed (a column or a computed value), or a literal whose type the
+/// other side decides.
+enum Operand {
+    Typed(TypeClass),
+    Integer,
+    Decimal,
+    Text,
+}
+
 /// The columns an expression may name, with their classes.
 pub trait Columns {
     fn class_of(&self, column: &str) -> Option<TypeClass>;
@@ -163,6 +206,12 @@ impl Printer<'_> {
                 op: UnaryOperator::Not,
                 expr,
             } => Ok(format!("(NOT {})", self.boolean(expr)?)),
+            Expr::In {
+                expr,
+                target: InTarget::List(list),
+                negated: false,
+                global: false,
+            } => self.in_list(expression, expr, list),
             Expr::IsNull(inner) => Ok(format!("({} IS NULL)", self.column(inner)?.0)),
             Expr::IsNotNull(inner) => Ok(format!("({} IS NOT NULL)", self.column(inner)?.0)),
             Expr::Identifier(_) => {
@@ -183,6 +232,100 @@ impl Printer<'_> {
             }
             _ => Err(Self::declined(expression)),
         }
+    }
+
+    fn value(&mut self, expression: &Expr) -> Result<(String, Operand), Declined> {
+        use Operand::{Decimal, Integer, Text, Typed};
+        let declined = || Self::declined(expression);
+        match expression {
+            Expr::Nested(inner) => self.value(inner),
+            Expr::Identifier(_) => {
+                let (name, class) = self.column(expression)?;
+                Ok((name, Operand::Typed(class)))
+            }
+            Expr::BinaryOp { left, op, right } => {
+                let symbol = match op {
+                    BinaryOperator::Plus => "+",
+                    BinaryOperator::Minus => "-",
+                    BinaryOperator::Multiply => "*",
+                    BinaryOperator::Divide => "/",
+                    BinaryOperator::StringConcat => "||",
+                    _ => return Err(declined()),
+                };
+                let (left, left_kind) = self.value(left)?;
+                let (right, right_kind) = self.value(right)?;
+                let numeric = |text: String| format!("({text})::numeric");
+                let text_literal = |text: String| quoted(&text, "text");
+                let (left, right, class) = match (symbol, left_kind, right_kind) {
+                    ("||", Typed(TypeClass::Text), Typed(TypeClass::Text)) => {
+                        (left, right, TypeClass::Text)
+                    }
+                    ("||", Typed(TypeClass::Text), Text) => {
+                        (left, text_literal(right), TypeClass::Text)
+                    }
+                    ("||", Text, Typed(TypeClass::Text)) => {
+                        (text_literal(left), right, TypeClass::Text)
+                    }
+                    ("||", ..) => return Err(declined()),
+                    (_, Typed(TypeClass::Integer), Typed(TypeClass::Integer) | Integer)
+                    | (_, Integer, Typed(TypeClass::Integer)) => (left, right, TypeClass::Integer),
+                    (_, Typed(TypeClass::Numeric), Typed(TypeClass::Numeric) | Decimal)
+                    | (_, Decimal, Typed(TypeClass::Numeric)) => (left, right, TypeClass::Numeric),
+                    (_, Typed(TypeClass::Numeric), Typed(TypeClass::Integer) | Integer) => {
+                        (left, numeric(right), TypeClass::Numeric)
+                    }
+                    (_, Typed(TypeClass::Integer) | Integer, Typed(TypeClass::Numeric))
+                    | (_, Typed(TypeClass::Integer), Decimal) => {
+                        (numeric(left), right, TypeClass::Numeric)
+                    }
+                    _ => return Err(declined()),
+                };
+                Ok((format!("({left} {symbol} {right})"), Typed(class)))
+            }
+            _ => match Literal::of(expression) {
+                Some(Literal::Number(n)) if is_plain_number(&n) && !n.contains('.') => {
+                    let fits = n.parse::<i32>().is_ok();
+                    if fits {
+                        Ok((n, Operand::Integer))
+                    } else {
+                        Err(declined())
+                    }
+                }
+                Some(Literal::Number(n)) if is_plain_number(&n) => Ok((n, Operand::Decimal)),
+                Some(Literal::Text(t)) => Ok((t, Operand::Text)),
+                _ => Err(declined()),
+            },
+        }
+    }
+
+    /// `column IN (…)`: PostgreSQL turns a one-item list into `=`, and a longer one into
+    /// `= ANY (ARRAY[…])`.
+    fn in_list(
+        &mut self,
+        expression: &Expr,
+        column: &Expr,
+        list: &[Expr],
+    ) -> Result<String, Declined> {
+        let declined = || Self::declined(expression);
+        let (name, class) = self.column(column)?;
+        if let [only] = list {
+            let (left, right) = self.compared(&name, &class, only).ok_or_else(declined)??;
+            return Ok(format!("({left} = {right})"));
+        }
+        let items = list
+            .iter()
+            .map(|item| match (Literal::of(item), &class) {
+                (Some(Literal::Text(t)), TypeClass::Text) => Some(quoted(&t, "text")),
+                (Some(Literal::Number(n)), TypeClass::Integer)
+                    if is_plain_number(&n) && n.parse::<i32>().is_ok() =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(declined)?;
+        Ok(format!("({name} = ANY (ARRAY[{}]))", items.join(", ")))
     }
 
     /// A column reference: its printed name and class.

@@ -24,6 +24,7 @@ pub enum TypeClass {
     Timestamp,
     Uuid,
     Json,
+    Array,
     Other,
     /// An enum type declared earlier in the schema, with its labels.
     Enum(Vec<String>),
@@ -94,7 +95,7 @@ pub fn column_type(
         DataType::Bytea => plain("bytea", TypeClass::Other),
         DataType::Array(ArrayElemTypeDef::SquareBracket(element, None)) => {
             let (element, _) = column_type(element, enums)?;
-            Ok((format!("{element}[]"), TypeClass::Other))
+            Ok((format!("{element}[]"), TypeClass::Array))
         }
         DataType::Custom(name, modifiers) if modifiers.is_empty() => {
             let name = custom_name(name).ok_or_else(declined)?;
