@@ -1,5 +1,7 @@
 """Benchmark: `retort check` against `alembic check` on a 1,000-table PostgreSQL schema
 (8 columns, a foreign key and an index per table) that matches the database, in one run.
+Beside them, for context: retort with the declared schema loaded into a scratch database
+(`[autogenerate] dev_url`) instead of parsed, and the same schema on MariaDB both ways.
 
 usage: python3 bench/check.py [TABLES] [RUNS]   (run through bench/check)
 """
@@ -17,8 +19,10 @@ WORK = os.path.join(ROOT, "bench", ".work", "check")
 RETORT = os.path.join(ROOT, "target", "release", "retort")
 ALEMBIC = os.path.join(ROOT, ".venv-alembic", "bin", "alembic")
 PSQL = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"]
+MARIADB = ["mariadb", "-h", "127.0.0.1", "-u", "root"]
 DB = "retort_bench_check"
 URL = f"postgresql://postgres@127.0.0.1:5432/{DB}"
+MARIADB_URL = f"mysql://root@127.0.0.1:3306/{DB}"
 
 
 def ddl():
@@ -31,6 +35,33 @@ def ddl():
         )
         statements.append(f"CREATE INDEX ix_t_{n}_name ON t_{n} (name);")
     return "\n".join(statements) + "\n"
+
+
+def mariadb_ddl():
+    statements = []
+    for n in range(TABLES):
+        parent = f", CONSTRAINT t_{n}_parent FOREIGN KEY (parent_id) REFERENCES t_{n - 1} (id)" if n else ""
+        statements.append(
+            f"CREATE TABLE t_{n} (id bigint PRIMARY KEY, name varchar(100) NOT NULL, email varchar(200), "
+            f"score integer, active boolean NOT NULL, created datetime, note text, parent_id bigint{parent});"
+        )
+        statements.append(f"CREATE INDEX ix_t_{n}_name ON t_{n} (name);")
+    return "\n".join(statements) + "\n"
+
+
+def retort_project(name, url, schema, dev_url=None):
+    """A retort project declaring `schema` against `url`; with `dev_url`, loaded there instead
+    of parsed."""
+    directory = os.path.join(WORK, name)
+    os.makedirs(os.path.join(directory, "schema"))
+    os.makedirs(os.path.join(directory, "migrations", "versions"))
+    with open(os.path.join(directory, "schema", "schema.sql"), "w") as f:
+        f.write(schema)
+    with open(os.path.join(directory, "retort.toml"), "w") as f:
+        f.write(f'database_url = "{url}"\n')
+        if dev_url:
+            f.write(f'\n[autogenerate]\ndev_url = "{dev_url}"\n')
+    return directory
 
 
 def models():
@@ -51,14 +82,16 @@ def models():
 def main():
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "retort"], cwd=ROOT, check=True)
     shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(os.path.join(WORK, "retort", "schema"))
-    os.makedirs(os.path.join(WORK, "retort", "migrations", "versions"))
     os.makedirs(os.path.join(WORK, "alembic", "versions"))
     schema = ddl()
-    with open(os.path.join(WORK, "retort", "schema", "schema.sql"), "w") as f:
-        f.write(schema)
-    with open(os.path.join(WORK, "retort", "retort.toml"), "w") as f:
-        f.write(f'database_url = "{URL}"\n')
+    projects = {
+        "retort check": retort_project("retort", URL, schema),
+        "retort, scratch db": retort_project(
+            "retort-scratch", URL, schema, "postgresql://postgres@127.0.0.1:5432/postgres"),
+        "MariaDB: retort": retort_project("mariadb", MARIADB_URL, mariadb_ddl()),
+        "MariaDB: scratch db": retort_project(
+            "mariadb-scratch", MARIADB_URL, mariadb_ddl(), "mysql://root@127.0.0.1:3306/test"),
+    }
     with open(os.path.join(WORK, "models.py"), "w") as f:
         f.write(models())
     with open(os.path.join(WORK, "alembic.ini"), "w") as f:
@@ -73,6 +106,8 @@ def main():
                 "        context.run_migrations()\n")
     subprocess.run(PSQL + ["-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", "-c", f"CREATE DATABASE {DB}"], check=True)
     subprocess.run(PSQL + ["-d", DB], input=schema.encode(), check=True)
+    subprocess.run(MARIADB + ["-e", f"DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB}"], check=True)
+    subprocess.run(MARIADB + [DB], input=mariadb_ddl().encode(), check=True)
 
     def timed(argv, cwd):
         start = time.perf_counter()
@@ -80,20 +115,19 @@ def main():
         elapsed = time.perf_counter() - start
         return elapsed, result
 
-    cases = {
-        "retort check": ([RETORT, "check"], os.path.join(WORK, "retort")),
-        "alembic check": ([ALEMBIC, "check"], WORK),
-    }
+    cases = {name: ([RETORT, "check"], directory) for name, directory in projects.items()}
+    cases["alembic check"] = ([ALEMBIC, "check"], WORK)
     medians = {}
     for name, (argv, cwd) in cases.items():
         _, first = timed(argv, cwd)
         print(f"{name}: exit {first.returncode}: {first.stdout.decode().strip()[:100] or first.stderr.decode().strip()[-200:]}")
         medians[name] = statistics.median(timed(argv, cwd)[0] for _ in range(RUNS))
     print(f"\n{TABLES} tables (8 columns, a foreign key and an index each), median of {RUNS} runs")
-    for name, value in medians.items():
-        print(f"{name:<16} {value:>8.3f}s")
+    for name in ["retort check", "alembic check", "retort, scratch db", "MariaDB: retort", "MariaDB: scratch db"]:
+        print(f"{name:<20} {medians[name]:>8.3f}s")
     print(f"retort is {medians['alembic check'] / medians['retort check']:.1f}x faster than alembic (target: under 1 s and at least 3x)")
     subprocess.run(PSQL + ["-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
+    subprocess.run(MARIADB + ["-e", f"DROP DATABASE IF EXISTS {DB}"], check=True)
 
 
 main()
