@@ -7,8 +7,9 @@
 use retort_core::declared_sql::{comparison_operator, is_date, Literal};
 use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator};
 
+use super::names::{is_plain, plain_identifier};
 use super::types::TypeClass;
-use super::{plain_identifier, Declined};
+use super::Declined;
 
 /// The largest integer literal PostgreSQL types `integer`; larger ones are `bigint`.
 const INT4_MAX: i128 = i32::MAX as i128;
@@ -120,7 +121,7 @@ pub fn nextval_sequence(expression: &Expr) -> Option<String> {
     let argument = function.args.to_string();
     let argument = argument.strip_prefix("('")?.strip_suffix("')")?;
     let name = argument.strip_prefix("public.").unwrap_or(argument);
-    super::is_plain(name).then(|| name.to_owned())
+    is_plain(name).then(|| name.to_owned())
 }
 
 /// A stored generated column's expression as `pg_get_expr` prints it: `+ - * /` on integer and
