@@ -14,54 +14,29 @@
 //! The rules are MariaDB's: MySQL 8 prints types without display widths and defaults unquoted,
 //! so the connection only takes this path on a MariaDB server.
 
+mod foreign_keys;
+mod keys;
 mod normalize;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
-};
+use retort_core::schema::{Check, Column, Constraint, Index, QualifiedName, Schema, Table};
 use sqlparser::ast::{
-    ColumnOption, CreateIndex, CreateTable, CreateTableOptions, Expr, ForeignKeyConstraint,
-    IndexColumn, ObjectName, ObjectNamePart, OrderBySort, ReferentialAction, SqlOption, Statement,
-    TableConstraint,
+    ColumnOption, CreateTable, CreateTableOptions, Expr, ForeignKeyConstraint, ObjectName,
+    ObjectNamePart, SqlOption, Statement, TableConstraint,
 };
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
 
+use foreign_keys::add_foreign_key;
+use keys::{create_index, key_parts, Key, KeyKind, KeyPart};
 use normalize::TypeClass;
 
 pub use retort_core::declared_sql::Declined;
 
-/// InnoDB's limit on the bytes of one index entry.
-const MAX_KEY_BYTES: u64 = 3072;
 /// MariaDB's limit on identifier length.
 const MAX_NAME: usize = 64;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeyKind {
-    Primary,
-    Unique,
-    Index,
-}
-
-#[derive(Debug, Clone)]
-struct KeyPart {
-    column: String,
-    prefix: Option<u64>,
-    descending: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Key {
-    kind: KeyKind,
-    name: String,
-    parts: Vec<KeyPart>,
-    /// Added by InnoDB for a foreign key; MariaDB may drop it again when another index covers
-    /// the key, which this parser does not model.
-    implicit: bool,
-}
 
 /// A table as declared so far, with what the later statements need to check against.
 struct DeclaredTable {
@@ -357,228 +332,7 @@ fn create_table(
     Ok(declared)
 }
 
-/// Add `key` to `this`, referencing `this` itself or a table of `others`.
-fn add_foreign_key(
-    this: &mut DeclaredTable,
-    others: &BTreeMap<String, DeclaredTable>,
-    key: &ForeignKeyConstraint,
-    unnamed_number: usize,
-    foreign_key_names: &mut BTreeSet<String>,
-) -> Result<(), Declined> {
-    let name = this.table.name.name.clone();
-    let referenced_name = object_name(&key.foreign_table)?;
-    let foreign_key = if referenced_name == name {
-        resolve_foreign_key(key, unnamed_number, this, this)?
-    } else {
-        let referenced = others.get(&referenced_name).ok_or_else(|| {
-            Declined(format!(
-                "{name} references {referenced_name}, not declared before it"
-            ))
-        })?;
-        resolve_foreign_key(key, unnamed_number, this, referenced)?
-    };
-    this.attach_foreign_key(foreign_key, key.name.is_some(), foreign_key_names)
-}
-
-/// The foreign key as introspection reports it, once MariaDB would accept it.
-fn resolve_foreign_key(
-    key: &ForeignKeyConstraint,
-    unnamed_number: usize,
-    this: &DeclaredTable,
-    referenced: &DeclaredTable,
-) -> Result<ForeignKey, Declined> {
-    let name = &this.table.name.name;
-    let declined = |why: &str| Declined(format!("the foreign key {key} on {name}: {why}"));
-    if key.index_name.is_some() || key.match_kind.is_some() || key.characteristics.is_some() {
-        return Err(declined("its options"));
-    }
-    let columns = key
-        .columns
-        .iter()
-        .map(identifier)
-        .collect::<Result<Vec<_>, _>>()?;
-    let referenced_columns = key
-        .referred_columns
-        .iter()
-        .map(identifier)
-        .collect::<Result<Vec<_>, _>>()?;
-    if columns.is_empty() || columns.len() != referenced_columns.len() {
-        return Err(declined("the column lists"));
-    }
-    for (column, referenced_column) in columns.iter().zip(&referenced_columns) {
-        let (Some(own), Some(other)) = (
-            this.table.column(column),
-            referenced.table.column(referenced_column),
-        ) else {
-            return Err(declined("a column that does not exist"));
-        };
-        if own.data_type != other.data_type {
-            return Err(declined("columns of different types"));
-        }
-    }
-    if !referenced
-        .keys
-        .iter()
-        .any(|k| k.leads_with(&referenced_columns))
-    {
-        return Err(declined("the referenced columns have no index"));
-    }
-    let action = |action: &Option<ReferentialAction>| match action {
-        None | Some(ReferentialAction::Restrict) => Ok("RESTRICT"),
-        Some(ReferentialAction::Cascade) => Ok("CASCADE"),
-        Some(ReferentialAction::SetNull) => Ok("SET NULL"),
-        Some(ReferentialAction::NoAction) => Ok("NO ACTION"),
-        Some(ReferentialAction::SetDefault) => Err(declined("SET DEFAULT")),
-    };
-    let on_delete = action(&key.on_delete)?.to_owned();
-    let on_update = action(&key.on_update)?.to_owned();
-    if (on_delete == "SET NULL" || on_update == "SET NULL")
-        && columns
-            .iter()
-            .any(|c| this.table.column(c).is_some_and(|c| !c.nullable))
-    {
-        return Err(declined("SET NULL on a NOT NULL column"));
-    }
-    let key_name = match &key.name {
-        Some(given) => identifier(given)?,
-        None => format!("{name}_ibfk_{unnamed_number}"),
-    };
-    Ok(ForeignKey {
-        name: key_name,
-        columns,
-        referenced_table: qualified(&object_name(&key.foreign_table)?),
-        referenced_columns,
-        on_delete,
-        on_update,
-        deferrable: false,
-        initially_deferred: false,
-    })
-}
-
 impl DeclaredTable {
-    fn add_key(
-        &mut self,
-        kind: KeyKind,
-        name: String,
-        parts: Vec<KeyPart>,
-        implicit: bool,
-    ) -> Result<(), Declined> {
-        let table = &self.table.name.name;
-        if self.keys.iter().any(|k| k.name.eq_ignore_ascii_case(&name)) {
-            return Err(Declined(format!(
-                "the key name {name} used twice on {table}"
-            )));
-        }
-        if name.eq_ignore_ascii_case("PRIMARY") != (kind == KeyKind::Primary) {
-            return Err(Declined(format!("the key name {name} on {table}")));
-        }
-        let mut bytes = 0;
-        for part in &parts {
-            let class = *self.classes.get(&part.column).ok_or_else(|| {
-                Declined(format!("key {name} on {table}: no column {}", part.column))
-            })?;
-            let prefix_allowed = matches!(class, TypeClass::Text { length } if part.prefix.is_some_and(|p| p > 0 && length.is_none_or(|l| p < l)));
-            if (part.prefix.is_some() && (!prefix_allowed || kind != KeyKind::Index))
-                || (part.prefix.is_none() && !class.indexable_whole())
-                || (part.descending && kind != KeyKind::Index)
-            {
-                return Err(Declined(format!("the parts of key {name} on {table}")));
-            }
-            bytes += class.key_bytes(part.prefix);
-        }
-        if bytes > MAX_KEY_BYTES {
-            return Err(Declined(format!("key {name} on {table} is too long")));
-        }
-        // A new index that covers a foreign key's own index makes MariaDB drop that one.
-        if self
-            .keys
-            .iter()
-            .any(|k| k.implicit && parts.len() >= k.parts.len() && leads(&parts, &k.columns()))
-        {
-            return Err(Declined(format!(
-                "key {name} on {table} covers a foreign key's index"
-            )));
-        }
-        if kind == KeyKind::Primary {
-            for part in &parts {
-                if let Some(column) = self
-                    .table
-                    .columns
-                    .iter_mut()
-                    .find(|c| c.name == part.column)
-                {
-                    column.nullable = false;
-                }
-            }
-        }
-        self.keys.push(Key {
-            kind,
-            name,
-            parts,
-            implicit,
-        });
-        Ok(())
-    }
-
-    /// MariaDB's rule: one AUTO_INCREMENT column, and it leads some key.
-    fn check_auto_increment(&self) -> Result<(), Declined> {
-        let automatic: Vec<&Column> = self
-            .table
-            .columns
-            .iter()
-            .filter(|c| c.identity.is_some())
-            .collect();
-        match automatic.as_slice() {
-            [] => Ok(()),
-            [column] if self.keys.iter().any(|k| k.parts[0].column == column.name) => Ok(()),
-            _ => Err(Declined(format!(
-                "AUTO_INCREMENT on {}",
-                self.table.name.name
-            ))),
-        }
-    }
-
-    fn attach_foreign_key(
-        &mut self,
-        foreign_key: ForeignKey,
-        named: bool,
-        foreign_key_names: &mut BTreeSet<String>,
-    ) -> Result<(), Declined> {
-        if !foreign_key_names.insert(foreign_key.name.to_ascii_lowercase()) {
-            return Err(Declined(format!(
-                "the foreign key name {} used twice",
-                foreign_key.name
-            )));
-        }
-        if !self.keys.iter().any(|k| k.leads_with(&foreign_key.columns)) {
-            // InnoDB indexes the referencing columns itself, under the constraint's name or,
-            // for an unnamed key, its first column's.
-            if self
-                .keys
-                .iter()
-                .any(|k| leads(&foreign_key_parts(&foreign_key), &k.columns()))
-            {
-                return Err(Declined(format!(
-                    "the index MariaDB adds for {} would extend another",
-                    foreign_key.name
-                )));
-            }
-            let index_name = if named {
-                foreign_key.name.clone()
-            } else {
-                foreign_key.columns[0].clone()
-            };
-            self.add_key(
-                KeyKind::Index,
-                index_name,
-                foreign_key_parts(&foreign_key),
-                true,
-            )?;
-        }
-        self.table.foreign_keys.push(foreign_key);
-        Ok(())
-    }
-
     /// The table as introspection reports it: keys split by kind, everything sorted by name.
     fn finish(mut self) -> Table {
         let quote = crate::render::quote;
@@ -630,110 +384,6 @@ impl DeclaredTable {
         self.table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         self.table
     }
-}
-
-impl Key {
-    fn columns(&self) -> Vec<String> {
-        self.parts.iter().map(|p| p.column.clone()).collect()
-    }
-
-    /// Can this key serve `columns` (they are its leading whole columns, in order)?
-    fn leads_with(&self, columns: &[String]) -> bool {
-        leads(&self.parts, columns)
-    }
-}
-
-/// Are `columns` the leading whole columns of `parts`, in order?
-fn leads(parts: &[KeyPart], columns: &[String]) -> bool {
-    parts.len() >= columns.len()
-        && parts
-            .iter()
-            .zip(columns)
-            .all(|(part, column)| part.prefix.is_none() && part.column == *column)
-}
-
-fn foreign_key_parts(foreign_key: &ForeignKey) -> Vec<KeyPart> {
-    foreign_key
-        .columns
-        .iter()
-        .map(|column| KeyPart {
-            column: column.clone(),
-            prefix: None,
-            descending: false,
-        })
-        .collect()
-}
-
-/// `a`, `b(10)`, `c DESC`.
-fn key_parts(columns: &[IndexColumn]) -> Result<Vec<KeyPart>, Declined> {
-    let mut parts = Vec::new();
-    for column in columns {
-        let declined = || Declined(format!("the key part {column}"));
-        if column.operator_class.is_some()
-            || column.column.options.nulls_first.is_some()
-            || column.column.with_fill.is_some()
-        {
-            return Err(declined());
-        }
-        if matches!(column.column.options.sort, Some(OrderBySort::Using(_))) {
-            return Err(declined());
-        }
-        let (name, prefix) = match &column.column.expr {
-            Expr::Identifier(ident) => (identifier(ident)?, None),
-            // sqlparser reads a prefix length `name(10)` as a call.
-            Expr::Function(function) => {
-                let args = function.args.to_string();
-                let length: u64 = args
-                    .trim_start_matches('(')
-                    .trim_end_matches(')')
-                    .parse()
-                    .map_err(|_| declined())?;
-                (object_name(&function.name)?, Some(length))
-            }
-            _ => return Err(declined()),
-        };
-        parts.push(KeyPart {
-            column: name,
-            prefix,
-            descending: matches!(column.column.options.sort, Some(OrderBySort::Desc)),
-        });
-    }
-    if parts.is_empty() {
-        return Err(Declined("a key without columns".to_owned()));
-    }
-    Ok(parts)
-}
-
-fn create_index(
-    create: &CreateIndex,
-    tables: &mut BTreeMap<String, DeclaredTable>,
-) -> Result<(), Declined> {
-    let table_name = object_name(&create.table_name)?;
-    let unsupported = || Declined(format!("the index statement {create}"));
-    let Some(name) = &create.name else {
-        return Err(unsupported());
-    };
-    if create.using.is_some()
-        || create.concurrently
-        || create.if_not_exists
-        || !create.include.is_empty()
-        || create.nulls_distinct.is_some()
-        || !create.with.is_empty()
-        || create.predicate.is_some()
-        || !create.index_options.is_empty()
-        || !create.alter_options.is_empty()
-    {
-        return Err(unsupported());
-    }
-    let table = tables
-        .get_mut(&table_name)
-        .ok_or_else(|| Declined(format!("CREATE INDEX on {table_name} before CREATE TABLE")))?;
-    let kind = if create.unique {
-        KeyKind::Unique
-    } else {
-        KeyKind::Index
-    };
-    table.add_key(kind, object_name(name)?, key_parts(&create.columns)?, false)
 }
 
 fn comment(text: &str, limit: usize) -> Result<Option<String>, Declined> {
