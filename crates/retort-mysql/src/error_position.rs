@@ -9,6 +9,8 @@ const SYNTAX_ERROR: u16 = 1064;
 const NO_SUCH_KEY_COLUMN: u16 = 1072;
 /// ER_DUP_FIELDNAME.
 const DUPLICATE_COLUMN: u16 = 1060;
+/// ER_TABLE_EXISTS_ERROR.
+const TABLE_EXISTS: u16 = 1050;
 /// ER_UNKNOWN_DATA_TYPE.
 const UNKNOWN_TYPE: u16 = 4161;
 
@@ -36,7 +38,9 @@ pub fn position(sql: &str, code: u16, message: &str) -> Option<usize> {
                 start
             }
         }
-        NO_SUCH_KEY_COLUMN | UNKNOWN_TYPE => word_offsets(sql, quoted_name(message)?).next()?,
+        NO_SUCH_KEY_COLUMN | UNKNOWN_TYPE | TABLE_EXISTS => {
+            word_offsets(sql, quoted_name(message)?).next()?
+        }
         // The second declaration is the wrong one.
         DUPLICATE_COLUMN => word_offsets(sql, quoted_name(message)?).nth(1)?,
         _ => return None,

@@ -62,7 +62,7 @@ fn the_declared_schema_parser_declines_what_it_does_not_know() {
 /// A schema file MariaDB refuses is named with its line and, from the text the server quotes,
 /// the column.
 #[test]
-fn a_broken_schema_file_names_its_line_and_column() {
+fn a_broken_schema_file_names_its_line_and_column_and_a_table_declared_twice_is_refused() {
     use retort_test::database::TestDatabase;
     use retort_test::Project;
 
@@ -91,6 +91,17 @@ fn a_broken_schema_file_names_its_line_and_column() {
         output
             .stderr
             .contains("schema/schema.sql:3:5: Unknown data type: 'nosuchtype'"),
+        "{output}"
+    );
+    // A table declared twice, in two files.
+    project.write("schema/more.sql", "CREATE TABLE t (id int);\n");
+    project.write("schema/schema.sql", "\nCREATE TABLE t (id int);\n");
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("schema/schema.sql:2:14: Table 't' already exists (1050)"),
         "{output}"
     );
 }

@@ -69,7 +69,7 @@ fn a_rebuild_keeps_rows_indexes_and_triggers() {
 
 /// A schema file SQLite refuses is named with the line and column of the token it stopped at.
 #[test]
-fn a_broken_schema_file_names_its_line_and_column() {
+fn a_broken_schema_file_names_its_line_and_column_and_a_table_declared_twice_is_refused() {
     use retort_test::Project;
 
     let mut project = Project::init(RETORT);
@@ -84,6 +84,17 @@ fn a_broken_schema_file_names_its_line_and_column() {
         output
             .stderr
             .contains("schema/schema.sql:5:29: near \",\": syntax error"),
+        "{output}"
+    );
+    // A table declared twice, in two files.
+    project.write("schema/more.sql", "CREATE TABLE t (id integer);\n");
+    project.write("schema/schema.sql", "\nCREATE TABLE t (id integer);\n");
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("schema/schema.sql:2:14: table t already exists"),
         "{output}"
     );
 }
