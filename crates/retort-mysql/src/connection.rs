@@ -280,13 +280,13 @@ impl Connection for MysqlConnection {
     ) -> Option<Schema> {
         // The parser prints types and defaults as MariaDB does; MySQL 8 spells them otherwise.
         let version: Option<String> = self.connection.query_first("SELECT VERSION()").ok()?;
-        if !version?.contains("MariaDB") || !filter.exclude_tables.is_empty() {
+        if !version?.contains("MariaDB") {
             return None;
         }
         let mut schema = crate::declared::parse(files).ok()?;
         schema
             .tables
-            .retain(|name, _| name.name != filter.version_table.name);
+            .retain(|name, _| !filter.leaves_out(&name.name));
         Some(schema)
     }
     fn unmodeled_objects(

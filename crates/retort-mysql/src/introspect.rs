@@ -46,12 +46,7 @@ pub fn introspect(
     filter: &IntrospectFilter,
 ) -> Result<Schema, DatabaseError> {
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
-    let excluded = |table: &str| {
-        table == filter.version_table.name
-            || filter.exclude_tables.iter().any(|glob| {
-                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(table))
-            })
-    };
+    let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
     let rows: Vec<(String, String)> = connection
         .query("SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")

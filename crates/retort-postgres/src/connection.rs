@@ -341,16 +341,13 @@ impl Connection for PostgresConnection {
         filter: &IntrospectFilter,
     ) -> Option<Schema> {
         // Only for the default schema `public`, where the parser puts unqualified names.
-        if self.current_schema != "public"
-            || !filter.schemas.is_empty()
-            || !filter.exclude_tables.is_empty()
-        {
+        if self.current_schema != "public" || !filter.schemas.is_empty() {
             return None;
         }
         let mut schema = crate::declared::parse(files).ok()?;
         schema
             .tables
-            .retain(|name, _| name.name != filter.version_table.name);
+            .retain(|name, _| !filter.leaves_out(&name.name));
         Some(schema)
     }
     fn unmodeled_objects(

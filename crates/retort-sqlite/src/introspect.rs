@@ -26,13 +26,7 @@ pub fn introspect(
     connection: &rusqlite::Connection,
     filter: &IntrospectFilter,
 ) -> Result<Schema, DatabaseError> {
-    let excluded = |table: &str| {
-        table == filter.version_table.name
-            || table.starts_with("sqlite_")
-            || filter.exclude_tables.iter().any(|glob| {
-                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(table))
-            })
-    };
+    let excluded = |table: &str| table.starts_with("sqlite_") || filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
 
     let mut statement = connection

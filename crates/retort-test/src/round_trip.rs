@@ -1,6 +1,7 @@
 //! The autogenerate round trip of one fixture case (`from.sql`, `to.sql`, optional `rows.sql`
 //! inserted after `from` and `rows.check`, a query whose answer must survive, and
-//! `autogenerate.toml`, extra `[autogenerate]` keys), on any database:
+//! `autogenerate.toml`, extra `[autogenerate]` keys, and `setup.sql`, run first, for what
+//! autogenerate must leave alone), on any database:
 //! apply `from` → insert rows → declare `to` → `check` exits 1 → autogenerate → upgrade →
 //! `check` exits 0 (the catalog equals `to` loaded directly) → the rows survive →
 //! `downgrade -1` → (the new revision set aside) `check` against `from` exits 0.
@@ -70,6 +71,10 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<(), St
     let mut project = Project::init(binary);
     let url = backend.url(&project);
     project.set_env("DATABASE_URL", &url);
+    // `setup.sql` makes what autogenerate is not to see (tables `exclude_tables` leaves out).
+    if let Some(setup) = read("setup.sql") {
+        backend.query(&project, &setup);
+    }
     // `autogenerate.toml` in a case adds keys to the `[autogenerate]` table.
     if let Some(keys) = read("autogenerate.toml") {
         project.write(

@@ -16,6 +16,16 @@ pub struct IntrospectFilter {
     pub version_table: VersionTable,
 }
 
+impl IntrospectFilter {
+    /// Is `table` left out: the version table, or a name an `exclude_tables` glob matches?
+    pub fn leaves_out(&self, table: &str) -> bool {
+        table == self.version_table.name
+            || self.exclude_tables.iter().any(|glob| {
+                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(table))
+            })
+    }
+}
+
 /// Alembic's version table, by name. Why this exact shape: a database that Alembic migrated
 /// must be continued by retort and back, so the table, column and constraint names are
 /// Alembic's (`alembic_version(version_num VARCHAR(32) NOT NULL)`, primary key
