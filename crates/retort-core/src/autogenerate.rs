@@ -1,6 +1,9 @@
-//! Autogenerate and check: load the declared schema into a scratch database beside the live
-//! one, introspect both with the same code, and diff. Both sides are normalized by the database
-//! itself, so a type written `int4` and one introspected as `integer` compare equal.
+//! Autogenerate and check: turn the declared schema into the model, introspect the live
+//! database, and diff. Both sides must be normalized alike, so that a type written `int4` and
+//! one introspected as `integer` compare equal: the dialect's parser does it when it takes the
+//! files (`Connection::parse_declared`, held to `parse(S) == introspect(load(S))`), and
+//! otherwise the schema is loaded into a scratch database and introspected with the same code
+//! as the live one.
 
 use std::path::{Path, PathBuf};
 
