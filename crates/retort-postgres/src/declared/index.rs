@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use retort_core::schema::Index;
 use sqlparser::ast::{CreateIndex, Expr, IndexColumn, IndexType, OrderBySort};
 
 use super::expression;
 use super::names::{identifiers, is_plain, plain_identifier, relation_name, SCHEMA};
 use super::types::TypeClass;
 use super::{Declared, Declined};
-use retort_core::schema::Index;
 
 impl Declared {
     pub(super) fn create_index(&mut self, create: &CreateIndex) -> Result<(), Declined> {
