@@ -279,11 +279,17 @@ impl Connection for MysqlConnection {
         filter: &IntrospectFilter,
     ) -> Option<Schema> {
         // The parser prints types and defaults as MariaDB does; MySQL 8 spells them otherwise.
-        let version: Option<String> = self.connection.query_first("SELECT VERSION()").ok()?;
-        if !version?.contains("MariaDB") {
+        let (version, explicit_defaults_for_timestamp): (String, bool) = self
+            .connection
+            .query_first("SELECT VERSION(), @@explicit_defaults_for_timestamp")
+            .ok()??;
+        if !version.contains("MariaDB") {
             return None;
         }
-        let mut schema = crate::declared::parse(files).ok()?;
+        let rules = crate::declared::ServerRules {
+            explicit_defaults_for_timestamp,
+        };
+        let mut schema = crate::declared::parse(files, rules).ok()?;
         schema
             .tables
             .retain(|name, _| !filter.leaves_out(&name.name));

@@ -45,8 +45,17 @@ struct DeclaredTable {
     keys: Vec<Key>,
 }
 
-/// Parse and normalize the declared files.
-pub fn parse(files: &[(PathBuf, String)]) -> Result<Schema, Declined> {
+/// The server settings that change what declared DDL means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerRules {
+    /// `@@explicit_defaults_for_timestamp` (on by default since MariaDB 10.10): a TIMESTAMP
+    /// column is then like any other. Off, the first one becomes NOT NULL with an automatic
+    /// default and update, which this parser leaves to the server.
+    pub explicit_defaults_for_timestamp: bool,
+}
+
+/// Parse and normalize the declared files, for a server with `rules`.
+pub fn parse(files: &[(PathBuf, String)], rules: ServerRules) -> Result<Schema, Declined> {
     let mut tables: BTreeMap<String, DeclaredTable> = BTreeMap::new();
     // Foreign key names are unique in the whole database on InnoDB.
     let mut foreign_key_names: BTreeSet<String> = BTreeSet::new();
@@ -64,7 +73,8 @@ pub fn parse(files: &[(PathBuf, String)]) -> Result<Schema, Declined> {
                     if tables.contains_key(&name) {
                         return Err(Declined(format!("table {name} declared twice")));
                     }
-                    let declared = create_table(&create, &name, &tables, &mut foreign_key_names)?;
+                    let declared =
+                        create_table(&create, &name, &tables, &mut foreign_key_names, rules)?;
                     tables.insert(name, declared);
                 }
                 Statement::CreateIndex(create) => create_index(&create, &mut tables)?,
@@ -140,6 +150,7 @@ fn create_table(
     name: &str,
     tables: &BTreeMap<String, DeclaredTable>,
     foreign_key_names: &mut BTreeSet<String>,
+    rules: ServerRules,
 ) -> Result<DeclaredTable, Declined> {
     if !retort_core::declared_sql::is_plain_create_table(create) {
         return Err(Declined(format!("the form of CREATE TABLE {name}")));
@@ -165,7 +176,7 @@ fn create_table(
                 "column {name}.{column_name} declared twice"
             )));
         }
-        let (data_type, class) = normalize::column_type(&definition.data_type)?;
+        let (data_type, class) = normalize::column_type(&definition.data_type, rules)?;
         let mut column = Column {
             name: column_name.clone(),
             data_type,

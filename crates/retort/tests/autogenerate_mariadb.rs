@@ -24,6 +24,11 @@ fn every_fixture_round_trips() {
     );
 }
 
+/// The test server's: MariaDB 10.10 and later make TIMESTAMP columns explicit.
+const RULES: retort_mysql::declared::ServerRules = retort_mysql::declared::ServerRules {
+    explicit_defaults_for_timestamp: true,
+};
+
 fn fixtures() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
@@ -39,7 +44,7 @@ fn the_declared_schema_parser_matches_the_catalog() {
     let accepted = retort_test::declared_corpus::assert_parser_matches_catalog(
         &fixtures(),
         "mariadb",
-        |path, sql| retort_mysql::declared::parse(&[(path.to_path_buf(), sql.to_owned())]),
+        |path, sql| retort_mysql::declared::parse(&[(path.to_path_buf(), sql.to_owned())], RULES),
         |sql| {
             let database = TestDatabase::create(Server::MariaDb);
             database.run_script(sql).unwrap();
@@ -55,7 +60,7 @@ fn the_declared_schema_parser_matches_the_catalog() {
 #[test]
 fn the_declared_schema_parser_declines_what_it_does_not_know() {
     retort_test::declared_corpus::assert_parser_declines(&fixtures(), "mariadb", |path, sql| {
-        retort_mysql::declared::parse(&[(path.to_path_buf(), sql.to_owned())])
+        retort_mysql::declared::parse(&[(path.to_path_buf(), sql.to_owned())], RULES)
     });
 }
 

@@ -6,7 +6,7 @@
 use retort_core::declared_sql::{comparison_operator, is_date, Literal};
 use sqlparser::ast::{BinaryOperator, CharacterLength, DataType, ExactNumberInfo, Expr};
 
-use super::Declined;
+use super::{Declined, ServerRules};
 
 /// What a column's values are, which decides how its default is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,10 @@ pub enum TypeClass {
     },
     Float,
     Date,
-    Datetime,
+    /// `datetime` or `timestamp`; with fractional seconds, only `DEFAULT NULL` is taken.
+    Datetime {
+        fractional: bool,
+    },
     Time,
 }
 
@@ -52,7 +55,10 @@ impl TypeClass {
 }
 
 /// The column type as `COLUMN_TYPE` prints it, and its class.
-pub fn column_type(data_type: &DataType) -> Result<(String, TypeClass), Declined> {
+pub fn column_type(
+    data_type: &DataType,
+    rules: ServerRules,
+) -> Result<(String, TypeClass), Declined> {
     let integer = |name: &str, width: Option<u64>, default_width: u64, bits: u32, unsigned| {
         let width = width.unwrap_or(default_width);
         let (min, max) = if unsigned {
@@ -122,16 +128,32 @@ pub fn column_type(data_type: &DataType) -> Result<(String, TypeClass), Declined
         DataType::MediumText => text("mediumtext", None),
         DataType::LongText => text("longtext", None),
         DataType::Date => ("date".to_owned(), TypeClass::Date),
-        DataType::Datetime(None) => ("datetime".to_owned(), TypeClass::Datetime),
+        DataType::Datetime(precision) => moment("datetime", *precision).ok_or_else(declined)?,
+        DataType::Timestamp(precision, sqlparser::ast::TimezoneInfo::None)
+            if rules.explicit_defaults_for_timestamp =>
+        {
+            moment("timestamp", *precision).ok_or_else(declined)?
+        }
         DataType::Time(None, sqlparser::ast::TimezoneInfo::None) => {
             ("time".to_owned(), TypeClass::Time)
         }
-        // TIMESTAMP's implicit default and nullability depend on the server's
-        // explicit_defaults_for_timestamp; JSON becomes longtext plus a CHECK; ENUM and SET
-        // re-quote their values: the scratch database knows those exactly.
+        // JSON becomes longtext plus a CHECK; ENUM and SET re-quote their values: the scratch
+        // database knows those exactly.
         _ => return Err(declined()),
     };
     Ok(normalized)
+}
+
+/// `datetime(3)`, `timestamp`: fractional seconds up to 6 digits.
+fn moment(name: &str, precision: Option<u64>) -> Option<(String, TypeClass)> {
+    match precision {
+        None | Some(0) => Some((name.to_owned(), TypeClass::Datetime { fractional: false })),
+        Some(p @ 1..=6) => Some((
+            format!("{name}({p})"),
+            TypeClass::Datetime { fractional: true },
+        )),
+        Some(_) => None,
+    }
 }
 
 /// The default as `COLUMN_DEFAULT` prints it (`None` for `DEFAULT NULL`).
@@ -159,13 +181,15 @@ pub fn default_value(expression: &Expr, class: TypeClass) -> Result<Option<Strin
             }
             format!("'{}'", text.replace('\'', "''"))
         }
-        (literal, TypeClass::Datetime) if is_current_timestamp(&literal) => {
+        (literal, TypeClass::Datetime { fractional: false }) if is_current_timestamp(&literal) => {
             "current_timestamp()".to_owned()
         }
-        (Literal::Text(text), TypeClass::Datetime) if is_date(&text) => {
+        (Literal::Text(text), TypeClass::Datetime { fractional: false }) if is_date(&text) => {
             format!("'{text} 00:00:00'")
         }
-        (Literal::Text(text), TypeClass::Datetime) if is_datetime(&text) => format!("'{text}'"),
+        (Literal::Text(text), TypeClass::Datetime { fractional: false }) if is_datetime(&text) => {
+            format!("'{text}'")
+        }
         (Literal::Text(text), TypeClass::Date) if is_date(&text) => format!("'{text}'"),
         _ => return Err(declined()),
     };
@@ -276,7 +300,21 @@ fn is_datetime(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::fixed_point;
+    use super::{column_type, fixed_point, ServerRules};
+    use sqlparser::ast::{DataType, TimezoneInfo};
+
+    #[test]
+    fn timestamps_depend_on_explicit_defaults_for_timestamp() {
+        let timestamp = DataType::Timestamp(None, TimezoneInfo::None);
+        let explicit = ServerRules {
+            explicit_defaults_for_timestamp: true,
+        };
+        let implicit = ServerRules {
+            explicit_defaults_for_timestamp: false,
+        };
+        assert_eq!(column_type(&timestamp, explicit).unwrap().0, "timestamp");
+        assert!(column_type(&timestamp, implicit).is_err());
+    }
 
     #[test]
     fn decimals_are_printed_to_their_scale() {
