@@ -357,11 +357,21 @@ impl DeclaredTable {
                         columns,
                     });
                 }
-                KeyKind::Unique => self.table.uniques.push(Constraint {
-                    name: key.name,
-                    columns,
-                }),
-                KeyKind::Index => {
+                // A unique key on whole columns is a constraint; with prefixes or DESC parts it
+                // stays an index, as introspection reports it.
+                KeyKind::Unique
+                    if key
+                        .parts
+                        .iter()
+                        .all(|p| p.prefix.is_none() && !p.descending) =>
+                {
+                    self.table.uniques.push(Constraint {
+                        name: key.name,
+                        columns,
+                    });
+                }
+                KeyKind::Unique | KeyKind::Index => {
+                    let unique = key.kind == KeyKind::Unique;
                     let parts: Vec<String> = key
                         .parts
                         .iter()
@@ -378,13 +388,14 @@ impl DeclaredTable {
                         .collect();
                     self.table.indexes.push(Index {
                         definition: format!(
-                            "CREATE INDEX {} ON {} ({})",
+                            "CREATE {}INDEX {} ON {} ({})",
+                            if unique { "UNIQUE " } else { "" },
                             quote(&key.name),
                             quote(&table_name),
                             parts.join(", ")
                         ),
                         name: key.name,
-                        unique: false,
+                        unique,
                     });
                 }
             }

@@ -136,7 +136,13 @@ pub fn introspect(
                 name: "PRIMARY".to_owned(),
                 columns: bare(&parts),
             });
-        } else if unique_constraints.contains(&(table.clone(), index.clone())) {
+        } else if unique_constraints.contains(&(table.clone(), index.clone()))
+            && parts
+                .iter()
+                .all(|p| !p.ends_with(" DESC") && !p.ends_with(')'))
+        {
+            // A unique key on whole columns is a constraint; one with prefixes or DESC parts
+            // stays an index, whose definition keeps them.
             entry.uniques.push(Constraint {
                 name: index,
                 columns: bare(&parts),

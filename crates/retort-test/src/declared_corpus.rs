@@ -53,6 +53,39 @@ pub fn assert_parser_matches_catalog<S: PartialEq + Debug, E: Display>(
     accepted
 }
 
+/// The same property on the random schemas of `schema_generator` (seeds `0..count`), which use
+/// only constructs the parser claims: each must be taken, and equal the catalog.
+pub fn assert_parser_matches_catalog_on_random_schemas<S: PartialEq + Debug, E: Display>(
+    flavor: crate::schema_generator::Flavor,
+    count: u64,
+    parse: impl Fn(&Path, &str) -> Result<S, E>,
+    load: impl Fn(&str) -> S,
+) {
+    let mut failures = Vec::new();
+    for seed in 0..count {
+        let sql = crate::schema_generator::random_schema(flavor, seed);
+        let path = PathBuf::from(format!("random-{seed}.sql"));
+        match parse(&path, &sql) {
+            Ok(parsed) => {
+                let loaded = load(&sql);
+                if parsed != loaded {
+                    failures.push(format!(
+                        "seed {seed}:\n{sql}\n{}",
+                        first_difference(&format!("{parsed:#?}"), &format!("{loaded:#?}"))
+                    ));
+                }
+            }
+            Err(declined) => failures.push(format!("seed {seed} was declined: {declined}\n{sql}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} random schemas fail:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
 /// Every file of `declared/<dialect>/declined` must be declined.
 pub fn assert_parser_declines<S: Debug, E>(
     fixtures: &Path,

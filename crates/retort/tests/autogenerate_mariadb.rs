@@ -29,6 +29,18 @@ const RULES: retort_mysql::declared::ServerRules = retort_mysql::declared::Serve
     explicit_defaults_for_timestamp: true,
 };
 
+/// What MariaDB reports after running `sql` on a fresh database.
+fn load_and_introspect(sql: &str) -> retort_core::schema::Schema {
+    use retort_core::runner::connection::{Connection, IntrospectFilter};
+    use retort_mysql::MysqlConnection;
+    use retort_test::database::TestDatabase;
+
+    let database = TestDatabase::create(Server::MariaDb);
+    database.run_script(sql).unwrap();
+    let mut connection = MysqlConnection::connect(&database.url()).unwrap();
+    connection.introspect(&IntrospectFilter::default()).unwrap()
+}
+
 fn fixtures() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
@@ -37,22 +49,24 @@ fn fixtures() -> std::path::PathBuf {
 /// reports after running it.
 #[test]
 fn the_declared_schema_parser_matches_the_catalog() {
-    use retort_core::runner::connection::{Connection, IntrospectFilter};
-    use retort_mysql::MysqlConnection;
-    use retort_test::database::TestDatabase;
-
     let accepted = retort_test::declared_corpus::assert_parser_matches_catalog(
         &fixtures(),
         "mariadb",
         |path, sql| retort_mysql::declared::parse(&[(path.to_path_buf(), sql.to_owned())], RULES),
-        |sql| {
-            let database = TestDatabase::create(Server::MariaDb);
-            database.run_script(sql).unwrap();
-            let mut connection = MysqlConnection::connect(&database.url()).unwrap();
-            connection.introspect(&IntrospectFilter::default()).unwrap()
-        },
+        load_and_introspect,
     );
     assert!(accepted >= 39, "the parser accepted only {accepted} files");
+}
+
+/// The same on random schemas of every construct the parser claims.
+#[test]
+fn the_declared_schema_parser_matches_the_catalog_on_random_schemas() {
+    retort_test::declared_corpus::assert_parser_matches_catalog_on_random_schemas(
+        retort_test::schema_generator::Flavor::MariaDb,
+        40,
+        |path, sql| retort_mysql::declared::parse(&[(path.to_path_buf(), sql.to_owned())], RULES),
+        load_and_introspect,
+    );
 }
 
 /// What the parser does not take, or what MariaDB would refuse, is declined (and then goes

@@ -191,22 +191,24 @@ fn unmodeled_objects_and_schema_commands() {
 /// PostgreSQL reports after loading it.
 #[test]
 fn the_declared_schema_parser_matches_the_catalog() {
-    use retort_core::runner::connection::{Connection, IntrospectFilter};
-    use retort_postgres::{ConnectOptions, PostgresConnection};
-
     let accepted = retort_test::declared_corpus::assert_parser_matches_catalog(
         &fixtures(),
         "postgres",
         |path, sql| retort_postgres::declared::parse(&[(path.to_path_buf(), sql.to_owned())]),
-        |sql| {
-            let database = TestDatabase::create(Server::Postgres);
-            database.run_script(sql).unwrap();
-            let options = ConnectOptions::resolve(&database.url(), &|_| None, None).unwrap();
-            let mut connection = PostgresConnection::connect(&options, None).unwrap();
-            connection.introspect(&IntrospectFilter::default()).unwrap()
-        },
+        load_and_introspect,
     );
     assert!(accepted >= 60, "the parser accepted only {accepted} files");
+}
+
+/// The same on random schemas of every construct the parser claims.
+#[test]
+fn the_declared_schema_parser_matches_the_catalog_on_random_schemas() {
+    retort_test::declared_corpus::assert_parser_matches_catalog_on_random_schemas(
+        retort_test::schema_generator::Flavor::Postgres,
+        40,
+        |path, sql| retort_postgres::declared::parse(&[(path.to_path_buf(), sql.to_owned())]),
+        load_and_introspect,
+    );
 }
 
 /// What the parser does not take, or what PostgreSQL would refuse or name unpredictably, is
@@ -216,6 +218,18 @@ fn the_declared_schema_parser_declines_what_it_does_not_know() {
     retort_test::declared_corpus::assert_parser_declines(&fixtures(), "postgres", |path, sql| {
         retort_postgres::declared::parse(&[(path.to_path_buf(), sql.to_owned())])
     });
+}
+
+/// What PostgreSQL reports after running `sql` on a fresh database.
+fn load_and_introspect(sql: &str) -> retort_core::schema::Schema {
+    use retort_core::runner::connection::{Connection, IntrospectFilter};
+    use retort_postgres::{ConnectOptions, PostgresConnection};
+
+    let database = TestDatabase::create(Server::Postgres);
+    database.run_script(sql).unwrap();
+    let options = ConnectOptions::resolve(&database.url(), &|_| None, None).unwrap();
+    let mut connection = PostgresConnection::connect(&options, None).unwrap();
+    connection.introspect(&IntrospectFilter::default()).unwrap()
 }
 
 fn fixtures() -> std::path::PathBuf {

@@ -59,9 +59,9 @@ impl DeclaredTable {
                 Declined(format!("key {name} on {table}: no column {}", part.column))
             })?;
             let prefix_allowed = matches!(class, TypeClass::Text { length } if part.prefix.is_some_and(|p| p > 0 && length.is_none_or(|l| p < l)));
-            if (part.prefix.is_some() && (!prefix_allowed || kind != KeyKind::Index))
+            if (part.prefix.is_some() && (!prefix_allowed || kind == KeyKind::Primary))
                 || (part.prefix.is_none() && !class.indexable_whole())
-                || (part.descending && kind != KeyKind::Index)
+                || (part.descending && kind == KeyKind::Primary)
             {
                 return Err(Declined(format!("the parts of key {name} on {table}")));
             }
