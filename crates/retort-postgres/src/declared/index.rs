@@ -52,6 +52,8 @@ impl Declared {
                 return Err(declined());
             }
             definition_tail.push_str(&format!(" INCLUDE ({})", included.join(", ")));
+            // PostgreSQL's generated name counts the included columns too.
+            name_parts.extend(included);
         }
         if let Some(predicate) = &create.predicate {
             let (printed, _) = expression::boolean(predicate, classes)?;
