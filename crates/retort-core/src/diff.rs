@@ -7,7 +7,7 @@ pub mod rename;
 
 use operation::Operation;
 
-use crate::schema::{Schema, Table};
+use crate::schema::{Column, Schema, Table};
 
 /// What to compare (Alembic's `compare_type`, `compare_server_default`).
 #[derive(Debug, Clone, Copy)]
@@ -296,7 +296,10 @@ fn diff_table(
             }
         }
     }
-    for column in &old.columns {
+    // Generated columns first: they depend on the columns their expression reads.
+    let (generated, stored): (Vec<&Column>, Vec<&Column>) =
+        old.columns.iter().partition(|c| c.generated.is_some());
+    for column in generated.into_iter().chain(stored) {
         if new.column(&column.name).is_none() {
             changes.push(Operation::DropColumn {
                 table: table.clone(),

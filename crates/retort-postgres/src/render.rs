@@ -114,6 +114,29 @@ fn create_table(table: &Table) -> Vec<String> {
     statements
 }
 
+/// The integer type a serial column stores (`serial` is `integer` with an owned sequence and
+/// a `nextval` default); any other type is itself.
+fn storage_type(data_type: &str) -> &str {
+    match data_type {
+        "smallserial" => "smallint",
+        "serial" => "integer",
+        "bigserial" => "bigint",
+        other => other,
+    }
+}
+
+fn is_serial(data_type: &str) -> bool {
+    storage_type(data_type) != data_type
+}
+
+/// The sequence PostgreSQL makes for `table.column` declared serial.
+fn serial_sequence(table: &QualifiedName, column: &str) -> String {
+    table_name(&QualifiedName {
+        schema: table.schema.clone(),
+        name: format!("{}_{column}_seq", table.name),
+    })
+}
+
 fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String> {
     let prefix = format!(
         "ALTER TABLE {} ALTER COLUMN {}",
@@ -124,20 +147,45 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
     if from.identity.is_some() && (from.identity != to.identity || from.generated != to.generated) {
         statements.push(format!("{prefix} DROP IDENTITY"));
     }
-    if from.default != to.default && from.default.is_some() {
+    let (was_serial, becomes_serial) = (is_serial(&from.data_type), is_serial(&to.data_type));
+    if from.default != to.default && from.default.is_some() || was_serial && !becomes_serial {
         statements.push(format!("{prefix} DROP DEFAULT"));
     }
-    if from.data_type != to.data_type || from.collation != to.collation {
+    if was_serial && !becomes_serial {
+        statements.push(format!(
+            "DROP SEQUENCE IF EXISTS {}",
+            serial_sequence(table, &from.name)
+        ));
+    }
+    let storage = storage_type(&to.data_type);
+    if storage_type(&from.data_type) != storage || from.collation != to.collation {
         let collation = to
             .collation
             .as_ref()
             .map(|c| format!(" COLLATE {}", quote(c)))
             .unwrap_or_default();
         statements.push(format!(
-            "{prefix} TYPE {}{collation} USING {}::{}",
-            to.data_type,
+            "{prefix} TYPE {storage}{collation} USING {}::{storage}",
             quote(&to.name),
-            to.data_type
+        ));
+    }
+    if becomes_serial && !was_serial {
+        // What `serial` does at CREATE TABLE, and a start past the rows already there.
+        let sequence = serial_sequence(table, &to.name);
+        statements.push(format!(
+            "CREATE SEQUENCE {sequence} AS {storage} OWNED BY {}.{}",
+            table_name(table),
+            quote(&to.name)
+        ));
+        statements.push(format!(
+            "SELECT setval({}, coalesce(max({}), 0) + 1, false) FROM {}",
+            literal(&sequence),
+            quote(&to.name),
+            table_name(table)
+        ));
+        statements.push(format!(
+            "{prefix} SET DEFAULT nextval({}::regclass)",
+            literal(&sequence)
         ));
     }
     if from.default != to.default {

@@ -177,3 +177,22 @@ pub fn round_trip_all(
     });
     (cases.len(), failures)
 }
+
+/// Round trips between random schemas: pair `n` goes from `random_schema(2n)` to
+/// `random_schema(2n + 1)`. Returns the count and the failures, as `round_trip_all`.
+pub fn round_trip_random_pairs(
+    binary: &str,
+    flavor: crate::schema_generator::Flavor,
+    pairs: u64,
+    backend: impl Fn() -> Backend + Sync,
+) -> (usize, Vec<String>) {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    for pair in 0..pairs {
+        let case = directory.path().join(format!("random-pair-{pair:02}"));
+        fs_err::create_dir_all(&case).expect("case directory");
+        let schema = |seed| crate::schema_generator::random_schema(flavor, seed);
+        fs_err::write(case.join("from.sql"), schema(pair * 2)).expect("from.sql");
+        fs_err::write(case.join("to.sql"), schema(pair * 2 + 1)).expect("to.sql");
+    }
+    round_trip_all(binary, directory.path(), backend)
+}
