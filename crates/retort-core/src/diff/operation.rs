@@ -318,15 +318,17 @@ impl Operation {
 /// Whether every value of type `from` fits `to` unchanged (integers growing, text limits
 /// growing or going away): such a change is not destructive.
 fn widens(from: &str, to: &str) -> bool {
+    // A serial column stores the integer of the same rank.
     const INTEGERS: [&str; 3] = ["smallint", "integer", "bigint"];
     const SERIALS: [&str; 3] = ["smallserial", "serial", "bigserial"];
-    for family in [INTEGERS, SERIALS] {
-        if let (Some(a), Some(b)) = (
-            family.iter().position(|t| *t == from),
-            family.iter().position(|t| *t == to),
-        ) {
-            return a <= b;
-        }
+    let rank = |name: &str| {
+        INTEGERS
+            .iter()
+            .position(|t| *t == name)
+            .or_else(|| SERIALS.iter().position(|t| *t == name))
+    };
+    if let (Some(a), Some(b)) = (rank(from), rank(to)) {
+        return a <= b;
     }
     let length = |text: &str, prefix: &str| -> Option<u64> {
         text.strip_prefix(prefix)?
@@ -357,5 +359,8 @@ mod tests {
         assert!(widens("character varying(20)", "text"));
         assert!(!widens("character varying(200)", "character varying(20)"));
         assert!(!widens("text", "integer"));
+        assert!(widens("integer", "serial"));
+        assert!(widens("bigserial", "bigint"));
+        assert!(!widens("bigserial", "integer"));
     }
 }
