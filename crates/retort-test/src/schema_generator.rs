@@ -16,176 +16,133 @@ struct Kind {
     indexable: bool,
 }
 
-const POSTGRES_KINDS: &[Kind] = &[
+/// A kind in one line: type, defaults, checks, whether it may be indexed.
+const fn kind(
+    declared: &'static str,
+    defaults: &'static [&'static str],
+    checks: &'static [&'static str],
+    indexable: bool,
+) -> Kind {
     Kind {
-        declared: "int",
-        defaults: &["0", "5", "-1", "'7'"],
-        checks: &[
+        declared,
+        defaults,
+        checks,
+        indexable,
+    }
+}
+
+const POSTGRES_KINDS: &[Kind] = &[
+    kind(
+        "int",
+        &["0", "5", "-1", "'7'"],
+        &[
             "{c} > 0",
             "{c} <> 5",
             "{c} IN (1, 2)",
             "{c} = -1",
             "{c} >= 0 AND {c} < 100",
         ],
-        indexable: true,
-    },
-    Kind {
-        declared: "bigint",
-        defaults: &["3000000000", "-5", "1"],
-        checks: &["{c} > 3000000000", "{c} IS NOT NULL"],
-        indexable: true,
-    },
-    Kind {
-        declared: "smallint",
-        defaults: &["2"],
-        checks: &["{c} < 100"],
-        indexable: true,
-    },
-    Kind {
-        declared: "numeric(10,2)",
-        defaults: &["0", "1.5", "-0.5"],
-        checks: &["{c} >= 0.5", "{c} > 0"],
-        indexable: true,
-    },
-    Kind {
-        declared: "double precision",
-        defaults: &["1.5", "2"],
-        checks: &["{c} > 0"],
-        indexable: true,
-    },
-    Kind {
-        declared: "text",
-        defaults: &["'x'", "''", "'it''s'"],
-        checks: &[
+        true,
+    ),
+    kind(
+        "bigint",
+        &["3000000000", "-5", "1"],
+        &["{c} > 3000000000", "{c} IS NOT NULL"],
+        true,
+    ),
+    kind("smallint", &["2"], &["{c} < 100"], true),
+    kind(
+        "numeric(10,2)",
+        &["0", "1.5", "-0.5"],
+        &["{c} >= 0.5", "{c} > 0"],
+        true,
+    ),
+    kind("double precision", &["1.5", "2"], &["{c} > 0"], true),
+    kind(
+        "text",
+        &["'x'", "''", "'it''s'"],
+        &[
             "{c} <> ''",
             "{c} IN ('a', 'b')",
             "{c} IS NULL OR {c} <> 'z'",
         ],
-        indexable: true,
-    },
-    Kind {
-        declared: "varchar(20)",
-        defaults: &["'x'"],
-        checks: &["{c} = 'x' OR {c} = 'y'", "{c} IN ('q')"],
-        indexable: true,
-    },
-    Kind {
-        declared: "boolean",
-        defaults: &["true", "false"],
-        checks: &["{c}", "NOT {c}"],
-        indexable: true,
-    },
-    Kind {
-        declared: "date",
-        defaults: &["'2020-01-01'", "CURRENT_DATE"],
-        checks: &["{c} > '2020-01-01'"],
-        indexable: true,
-    },
-    Kind {
-        declared: "timestamptz",
-        defaults: &["now()", "CURRENT_TIMESTAMP"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "uuid",
-        defaults: &["gen_random_uuid()"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "jsonb",
-        defaults: &["'{}'"],
-        checks: &[],
-        indexable: false,
-    },
+        true,
+    ),
+    kind(
+        "varchar(20)",
+        &["'x'"],
+        &["{c} = 'x' OR {c} = 'y'", "{c} IN ('q')"],
+        true,
+    ),
+    kind("boolean", &["true", "false"], &["{c}", "NOT {c}"], true),
+    kind(
+        "date",
+        &["'2020-01-01'", "CURRENT_DATE"],
+        &["{c} > '2020-01-01'"],
+        true,
+    ),
+    kind("timestamptz", &["now()", "CURRENT_TIMESTAMP"], &[], true),
+    kind("uuid", &["gen_random_uuid()"], &[], true),
+    kind("jsonb", &["'{}'"], &[], false),
 ];
 
 const MARIADB_KINDS: &[Kind] = &[
-    Kind {
-        declared: "int",
-        defaults: &["0", "-3", "'7'"],
-        checks: &["{c} > 0", "{c} <> 5 AND {c} < 100"],
-        indexable: true,
-    },
-    Kind {
-        declared: "bigint unsigned",
-        defaults: &["1", "9000000000"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "tinyint",
-        defaults: &["-3", "127"],
-        checks: &["{c} >= -5"],
-        indexable: true,
-    },
-    Kind {
-        declared: "decimal(8,3)",
-        defaults: &["2", "-0.25", "1.5"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "double",
-        defaults: &[],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "varchar(40)",
-        defaults: &["'x'", "''", "'it''s'", "42"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "char(4)",
-        defaults: &["'ab'"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "text",
-        defaults: &["'none'"],
-        checks: &[],
-        indexable: false,
-    },
-    Kind {
-        declared: "boolean",
-        defaults: &["true", "false"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "date",
-        defaults: &["'2024-02-28'"],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "datetime",
-        defaults: &[
+    kind(
+        "int",
+        &["0", "-3", "'7'"],
+        &["{c} > 0", "{c} <> 5 AND {c} < 100"],
+        true,
+    ),
+    kind("bigint unsigned", &["1", "9000000000"], &[], true),
+    kind("tinyint", &["-3", "127"], &["{c} >= -5"], true),
+    kind("decimal(8,3)", &["2", "-0.25", "1.5"], &[], true),
+    kind("double", &[], &[], true),
+    kind("varchar(40)", &["'x'", "''", "'it''s'", "42"], &[], true),
+    kind("char(4)", &["'ab'"], &[], true),
+    kind("text", &["'none'"], &[], false),
+    kind("boolean", &["true", "false"], &[], true),
+    kind("date", &["'2024-02-28'"], &[], true),
+    kind(
+        "datetime",
+        &[
             "CURRENT_TIMESTAMP",
             "now()",
             "'2020-01-01 12:30:00'",
             "'2020-01-01'",
         ],
-        checks: &[],
-        indexable: true,
-    },
-    Kind {
-        declared: "timestamp",
-        defaults: &["CURRENT_TIMESTAMP"],
-        checks: &[],
-        indexable: true,
-    },
+        &[],
+        true,
+    ),
+    kind("timestamp", &["CURRENT_TIMESTAMP"], &[], true),
 ];
 
-/// Which server's forms to write.
+const SQLITE_KINDS: &[Kind] = &[
+    kind(
+        "integer",
+        &["0", "5", "-1"],
+        &["{c} > 0", "{c} >= 0 AND {c} < 100"],
+        true,
+    ),
+    kind(
+        "text",
+        &["'x'", "''", "'it''s'"],
+        &["{c} <> ''", "{c} IN ('a', 'b')"],
+        true,
+    ),
+    kind("real", &["1.5"], &[], true),
+    kind("numeric(10,2)", &["0"], &[], true),
+    kind("varchar(20)", &["'x'"], &[], true),
+    kind("boolean", &["0", "1"], &["{c} IN (0, 1)"], true),
+    kind("timestamp", &["CURRENT_TIMESTAMP"], &[], true),
+    kind("blob", &[], &[], false),
+];
+
+/// Which database's forms to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
     Postgres,
     MariaDb,
+    Sqlite,
 }
 
 /// A random schema of a few tables: columns with defaults, NOT NULL, checks, unique keys,
@@ -197,6 +154,7 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
     let kinds = match flavor {
         Flavor::Postgres => POSTGRES_KINDS,
         Flavor::MariaDb => MARIADB_KINDS,
+        Flavor::Sqlite => SQLITE_KINDS,
     };
     let mut sql = String::new();
     if flavor == Flavor::Postgres {
@@ -207,6 +165,9 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
     for table_number in 0..rng.gen_range(1..=4) {
         let table = format!("t{table_number}");
         let mut items = vec![primary_key(flavor, &mut rng)];
+        // Table constraints; SQLite takes them only after every column, the others anywhere
+        // (and PostgreSQL names checks in written order, so those stay among the columns).
+        let mut constraints = Vec::new();
         let mut indexable_columns = Vec::new();
         let mut after = Vec::new();
         for column_number in 0..rng.gen_range(1..=6) {
@@ -237,11 +198,16 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
             items.push(definition);
             if let Some(check) = kind.checks.choose(&mut rng).filter(|_| rng.gen_bool(0.3)) {
                 let check = check.replace("{c}", &column);
-                items.push(if rng.gen_bool(0.5) {
+                let check = if rng.gen_bool(0.5) {
                     format!("CONSTRAINT {table}_{column}_named CHECK ({check})")
                 } else {
                     format!("CHECK ({check})")
-                });
+                };
+                if flavor == Flavor::Sqlite {
+                    constraints.push(check);
+                } else {
+                    items.push(check);
+                }
             }
             if kind.indexable {
                 indexable_columns.push((column, kind.declared));
@@ -250,7 +216,7 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
         items.extend(dialect_columns(flavor, &mut rng));
         if let [(first, _), (second, _), ..] = indexable_columns.as_slice() {
             if rng.gen_bool(0.3) {
-                items.push(format!(
+                constraints.push(format!(
                     "CONSTRAINT {table}_pair UNIQUE ({first}, {second})"
                 ));
             }
@@ -268,7 +234,9 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
             .choose(&mut rng)
             .expect("actions");
             let deferrable = match flavor {
-                Flavor::Postgres if rng.gen_bool(0.3) => " DEFERRABLE INITIALLY DEFERRED",
+                Flavor::Postgres | Flavor::Sqlite if rng.gen_bool(0.3) => {
+                    " DEFERRABLE INITIALLY DEFERRED"
+                }
                 _ => "",
             };
             // MariaDB names an unnamed foreign key t_ibfk_1; PostgreSQL t_parent_id_fkey.
@@ -278,7 +246,7 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
                 String::new()
             };
             items.push(format!("{parent}_id int"));
-            items.push(format!(
+            constraints.push(format!(
                 "{name}FOREIGN KEY ({parent}_id) REFERENCES {parent} (id){action}{deferrable}"
             ));
         }
@@ -286,6 +254,7 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
             Flavor::MariaDb if rng.gen_bool(0.3) => " ENGINE=InnoDB COMMENT 'a table'",
             _ => "",
         };
+        items.extend(constraints);
         sql.push_str(&format!(
             "CREATE TABLE {table} (\n  {}\n){table_comment};\n",
             items.join(",\n  ")
@@ -314,6 +283,7 @@ fn primary_key(flavor: Flavor, rng: &mut StdRng) -> String {
             "id serial PRIMARY KEY",
         ],
         Flavor::MariaDb => &["id int PRIMARY KEY", "id int AUTO_INCREMENT PRIMARY KEY"],
+        Flavor::Sqlite => &["id integer PRIMARY KEY", "id int PRIMARY KEY"],
     };
     (*forms.choose(rng).expect("forms")).to_owned()
 }
@@ -372,6 +342,16 @@ fn index(
                 ),
             }
         }
+        Flavor::Sqlite => {
+            let predicate = if rng.gen_bool(0.3) {
+                format!(" WHERE {column} IS NOT NULL")
+            } else {
+                String::new()
+            };
+            format!(
+                "CREATE {unique}INDEX {name} ON {table} ({column}{descending}, id){predicate};\n"
+            )
+        }
         Flavor::MariaDb => {
             let part = if declared.starts_with("varchar") && rng.gen_bool(0.4) {
                 format!("{column}(10)")
@@ -383,9 +363,11 @@ fn index(
     }
 }
 
-/// A column comment: inline on MariaDB, a `COMMENT ON` statement (returned) on PostgreSQL.
+/// A column comment: inline on MariaDB, a `COMMENT ON` statement (returned) on PostgreSQL,
+/// none on SQLite (which keeps no comments).
 fn comment(flavor: Flavor, table: &str, column: &str, definition: &mut String) -> String {
     match flavor {
+        Flavor::Sqlite => String::new(),
         Flavor::MariaDb => {
             definition.push_str(" COMMENT 'the column''s note'");
             String::new()
