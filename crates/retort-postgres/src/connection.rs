@@ -345,9 +345,8 @@ impl Connection for PostgresConnection {
             return None;
         }
         let mut schema = crate::declared::parse(files).ok()?;
-        schema
-            .tables
-            .retain(|name, _| !filter.leaves_out(&name.name));
+        let left_out = filter.left_out_tables();
+        schema.tables.retain(|name, _| !left_out(&name.name));
         Some(schema)
     }
     fn unmodeled_objects(
