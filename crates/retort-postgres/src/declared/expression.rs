@@ -4,7 +4,10 @@
 //! column → `(n > (0)::numeric)`, `DEFAULT -1` → `'-1'::integer`). Each rule was read off a
 //! PostgreSQL 15 server; what is not covered declines.
 
+use std::collections::BTreeMap;
+
 use retort_core::declared_sql::{comparison_operator, is_date, Literal};
+use retort_core::runner::offline::SqlDialect;
 use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator};
 
 use super::names::{is_plain, plain_identifier};
@@ -59,7 +62,7 @@ fn constant(number: &str) -> String {
 }
 
 fn quoted(text: &str, cast: &str) -> String {
-    format!("'{}'::{cast}", text.replace('\'', "''"))
+    format!("{}::{cast}", SqlDialect::Postgres.string_literal(text))
 }
 
 /// A column default as `pg_get_expr` prints it (`None` for `DEFAULT NULL`).
@@ -129,7 +132,7 @@ pub fn nextval_sequence(expression: &Expr) -> Option<String> {
 /// the printed expression, its class and the columns it names.
 pub fn generated(
     expression: &Expr,
-    columns: &dyn Columns,
+    columns: &Columns,
 ) -> Result<(String, TypeClass, Vec<String>), Declined> {
     let mut named = Vec::new();
     let (printed, operand) = Printer {
@@ -153,16 +156,11 @@ enum Operand {
 }
 
 /// The columns an expression may name, with their classes.
-pub trait Columns {
-    fn class_of(&self, column: &str) -> Option<TypeClass>;
-}
+pub type Columns = BTreeMap<String, TypeClass>;
 
 /// A boolean expression as `pg_get_constraintdef` / `pg_get_indexdef` print it, and the
 /// columns it names (in order of appearance, for the generated CHECK name).
-pub fn boolean(
-    expression: &Expr,
-    columns: &dyn Columns,
-) -> Result<(String, Vec<String>), Declined> {
+pub fn boolean(expression: &Expr, columns: &Columns) -> Result<(String, Vec<String>), Declined> {
     let mut named = Vec::new();
     let text = Printer {
         columns,
@@ -173,7 +171,7 @@ pub fn boolean(
 }
 
 struct Printer<'a> {
-    columns: &'a dyn Columns,
+    columns: &'a Columns,
     named: &'a mut Vec<String>,
 }
 
@@ -336,7 +334,7 @@ impl Printer<'_> {
             return Err(declined());
         };
         let name = plain_identifier(ident).ok_or_else(declined)?;
-        let class = self.columns.class_of(&name).ok_or_else(declined)?;
+        let class = self.columns.get(&name).cloned().ok_or_else(declined)?;
         if !self.named.contains(&name) {
             self.named.push(name.clone());
         }

@@ -6,16 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use retort_core::schema::{Column, Constraint, Schema, Table};
 use sqlparser::ast::{ColumnOption, Expr, ForeignKeyConstraint, GeneratedAs, TableConstraint};
 
-use super::expression::{self, Columns};
+use super::expression;
 use super::names::{identifier, plain_columns, qualified, relation_name};
 use super::types::{self, TypeClass};
 use super::Declined;
-
-impl Columns for BTreeMap<String, TypeClass> {
-    fn class_of(&self, column: &str) -> Option<TypeClass> {
-        self.get(column).cloned()
-    }
-}
 
 /// A table being declared, with what is resolved once the whole statement is read.
 pub(super) struct TableBuilder {
