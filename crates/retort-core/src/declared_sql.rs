@@ -1,7 +1,9 @@
 //! What the dialects' declared-schema parsers share: why a parser declines, the literals it
 //! reads out of sqlparser's expressions, and the forms of CREATE TABLE none of them take.
 
-use sqlparser::ast::{BinaryOperator, CreateTable, Expr, Statement, UnaryOperator, Value};
+use sqlparser::ast::{
+    BinaryOperator, CreateTable, Expr, ReferentialAction, Statement, UnaryOperator, Value,
+};
 
 /// Why a dialect's parser left a declared schema to the scratch database: the construct it does
 /// not take, or the statement the database would refuse (and then names with its position).
@@ -86,6 +88,22 @@ pub fn comparison_operator(operator: &BinaryOperator) -> Option<&'static str> {
         BinaryOperator::GtEq => ">=",
         _ => return None,
     })
+}
+
+/// A foreign key action as the catalogs spell it (`SET NULL`); a missing one is the caller's
+/// default (`NO ACTION` on PostgreSQL, `RESTRICT` on MariaDB).
+pub fn referential_action(
+    action: Option<&ReferentialAction>,
+    default: &'static str,
+) -> &'static str {
+    match action {
+        None => default,
+        Some(ReferentialAction::NoAction) => "NO ACTION",
+        Some(ReferentialAction::Restrict) => "RESTRICT",
+        Some(ReferentialAction::Cascade) => "CASCADE",
+        Some(ReferentialAction::SetNull) => "SET NULL",
+        Some(ReferentialAction::SetDefault) => "SET DEFAULT",
+    }
 }
 
 /// `YYYY-MM-DD`, a date every server reads the same way (days up to 28, so every month has it).

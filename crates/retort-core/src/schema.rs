@@ -128,6 +128,15 @@ impl Table {
         }
     }
 
+    /// Put unique constraints, checks, foreign keys and indexes in name order, the order
+    /// introspection reports them in (so that equal tables compare equal).
+    pub fn sort_by_name(&mut self) {
+        self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        self.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }

@@ -400,10 +400,7 @@ impl DeclaredTable {
                 }
             }
         }
-        self.table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
-        self.table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        self.table.checks.sort_by(|a, b| a.name.cmp(&b.name));
-        self.table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.table.sort_by_name();
         self.table
     }
 }

@@ -221,7 +221,7 @@ pub fn introspect(
     }
     // Sorted here, not by the server: information_schema orders names case-insensitively.
     for table in tables.values_mut() {
-        table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        table.sort_by_name();
     }
     Ok(Schema {
         tables,

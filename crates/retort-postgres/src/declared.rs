@@ -33,6 +33,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use retort_core::declared_sql::referential_action;
 pub use retort_core::declared_sql::Declined;
 
 use names::{identifier, identifiers, qualified, relation_name, MAX_NAME, SCHEMA};
@@ -283,13 +284,8 @@ impl Declared {
                 return Err(declined("columns of different types"));
             }
         }
-        let action = |action: &Option<ReferentialAction>| match action {
-            None | Some(ReferentialAction::NoAction) => "NO ACTION",
-            Some(ReferentialAction::Restrict) => "RESTRICT",
-            Some(ReferentialAction::Cascade) => "CASCADE",
-            Some(ReferentialAction::SetNull) => "SET NULL",
-            Some(ReferentialAction::SetDefault) => "SET DEFAULT",
-        };
+        let action =
+            |action: &Option<ReferentialAction>| referential_action(action.as_ref(), "NO ACTION");
         let (deferrable, initially_deferred) = match &key.characteristics {
             None => (false, false),
             Some(c) if c.enforced.is_none() => {
@@ -372,10 +368,7 @@ impl Declared {
     /// The schema as introspection reports it, constraints and indexes sorted by name.
     fn finish(mut self) -> Schema {
         for table in self.schema.tables.values_mut() {
-            table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
-            table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-            table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-            table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            table.sort_by_name();
         }
         self.schema
     }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use retort_core::declared_sql::referential_action;
 use retort_core::schema::ForeignKey;
 use sqlparser::ast::{ForeignKeyConstraint, ReferentialAction};
 
@@ -75,15 +76,16 @@ fn resolve_foreign_key(
     {
         return Err(declined("the referenced columns have no index"));
     }
-    let action = |action: &Option<ReferentialAction>| match action {
-        None | Some(ReferentialAction::Restrict) => Ok("RESTRICT"),
-        Some(ReferentialAction::Cascade) => Ok("CASCADE"),
-        Some(ReferentialAction::SetNull) => Ok("SET NULL"),
-        Some(ReferentialAction::NoAction) => Ok("NO ACTION"),
-        Some(ReferentialAction::SetDefault) => Err(declined("SET DEFAULT")),
+    // SET DEFAULT is not among the rules read off the server: the scratch database takes it.
+    let action = |action: &Option<ReferentialAction>| match referential_action(
+        action.as_ref(),
+        "RESTRICT",
+    ) {
+        "SET DEFAULT" => Err(declined("SET DEFAULT")),
+        words => Ok(words.to_owned()),
     };
-    let on_delete = action(&key.on_delete)?.to_owned();
-    let on_update = action(&key.on_update)?.to_owned();
+    let on_delete = action(&key.on_delete)?;
+    let on_update = action(&key.on_update)?;
     if (on_delete == "SET NULL" || on_update == "SET NULL")
         && columns
             .iter()
