@@ -29,6 +29,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
 
+use crate::render;
 use foreign_keys::add_foreign_key;
 use keys::{create_index, key_parts, Key, KeyKind, KeyPart};
 use normalize::TypeClass;
@@ -187,13 +188,6 @@ fn create_table(
             collation: None,
             comment: None,
         };
-        let whole = |column: &str| {
-            vec![KeyPart {
-                column: column.to_owned(),
-                prefix: None,
-                descending: false,
-            }]
-        };
         let mut default = None;
         for option in &definition.options {
             let unsupported = || {
@@ -212,10 +206,14 @@ fn create_table(
                 ColumnOption::NotNull => column.nullable = false,
                 ColumnOption::Default(expression) => default = Some(expression),
                 ColumnOption::PrimaryKey(_) => {
-                    named_keys.push((KeyKind::Primary, "PRIMARY".to_owned(), whole(&column_name)));
+                    named_keys.push((
+                        KeyKind::Primary,
+                        "PRIMARY".to_owned(),
+                        vec![KeyPart::whole(&column_name)],
+                    ));
                 }
                 ColumnOption::Unique(_) => {
-                    unnamed_keys.push((KeyKind::Unique, whole(&column_name)));
+                    unnamed_keys.push((KeyKind::Unique, vec![KeyPart::whole(&column_name)]));
                 }
                 ColumnOption::Check(check) if check.enforced.is_none() => {
                     // A column-level CHECK is named after its column.
@@ -346,7 +344,6 @@ fn create_table(
 impl DeclaredTable {
     /// The table as introspection reports it: keys split by kind, everything sorted by name.
     fn finish(mut self) -> Table {
-        let quote = crate::render::quote;
         let table_name = self.table.name.name.clone();
         for key in self.keys {
             let columns = key.columns();
@@ -375,25 +372,11 @@ impl DeclaredTable {
                     let parts: Vec<String> = key
                         .parts
                         .iter()
-                        .map(|part| {
-                            let mut text = quote(&part.column);
-                            if let Some(prefix) = part.prefix {
-                                text.push_str(&format!("({prefix})"));
-                            }
-                            if part.descending {
-                                text.push_str(" DESC");
-                            }
-                            text
-                        })
+                        .map(|part| render::key_part(&part.column, part.prefix, part.descending))
                         .collect();
+                    let kind = if unique { "UNIQUE " } else { "" };
                     self.table.indexes.push(Index {
-                        definition: format!(
-                            "CREATE {}INDEX {} ON {} ({})",
-                            if unique { "UNIQUE " } else { "" },
-                            quote(&key.name),
-                            quote(&table_name),
-                            parts.join(", ")
-                        ),
+                        definition: render::index_definition(kind, &key.name, &table_name, &parts),
                         name: key.name,
                         unique,
                     });

@@ -38,6 +38,8 @@ type StatisticsRow = (
     String,
     Option<String>,
 );
+/// An index column: name, prefix length, descending.
+type KeyPart = (String, Option<u64>, bool);
 /// table, constraint, column, referenced table, referenced column, update rule, delete rule
 type ReferenceRow = (String, String, String, String, String, String, String);
 
@@ -106,46 +108,34 @@ pub fn introspect(
              FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
         )
         .map_err(error)?;
-    let mut indexes: BTreeMap<(String, String), (bool, String, Vec<String>)> = BTreeMap::new();
+    let mut indexes: BTreeMap<(String, String), (bool, String, Vec<KeyPart>)> = BTreeMap::new();
     for (table, index, non_unique, column, sub_part, index_type, collation) in statistics {
-        let mut part = crate::render::quote(&column);
-        if let Some(length) = sub_part {
-            part.push_str(&format!("({length})"));
-        }
-        if collation.as_deref() == Some("D") {
-            part.push_str(" DESC");
-        }
+        let prefix = sub_part.and_then(|length| u64::try_from(length).ok());
         indexes
             .entry((table, index))
             .or_insert_with(|| (non_unique == 0, index_type, Vec::new()))
             .2
-            .push(part);
+            .push((column, prefix, collation.as_deref() == Some("D")));
     }
     for ((table, index), (unique, index_type, parts)) in indexes {
         let Some(entry) = tables.get_mut(&name(table.clone())) else {
             continue;
         };
-        let bare = |parts: &[String]| {
-            parts
-                .iter()
-                .map(|p| p.trim_matches('`').to_owned())
-                .collect::<Vec<_>>()
-        };
+        let columns = || parts.iter().map(|(column, ..)| column.clone()).collect();
+        let whole_columns = parts
+            .iter()
+            .all(|(_, prefix, descending)| prefix.is_none() && !descending);
         if index == "PRIMARY" {
             entry.primary_key = Some(Constraint {
                 name: "PRIMARY".to_owned(),
-                columns: bare(&parts),
+                columns: columns(),
             });
-        } else if unique_constraints.contains(&(table.clone(), index.clone()))
-            && parts
-                .iter()
-                .all(|p| !p.ends_with(" DESC") && !p.ends_with(')'))
-        {
+        } else if whole_columns && unique_constraints.contains(&(table.clone(), index.clone())) {
             // A unique key on whole columns is a constraint; one with prefixes or DESC parts
             // stays an index, whose definition keeps them.
             entry.uniques.push(Constraint {
                 name: index,
-                columns: bare(&parts),
+                columns: columns(),
             });
         } else {
             let kind = match index_type.as_str() {
@@ -154,16 +144,16 @@ pub fn introspect(
                 _ if unique => "UNIQUE ",
                 _ => "",
             };
-            let definition = format!(
-                "CREATE {kind}INDEX {} ON {} ({})",
-                crate::render::quote(&index),
-                crate::render::quote(&table),
-                parts.join(", ")
-            );
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|(column, prefix, descending)| {
+                    crate::render::key_part(column, *prefix, *descending)
+                })
+                .collect();
             entry.indexes.push(Index {
+                definition: crate::render::index_definition(kind, &index, &table, &parts),
                 name: index,
                 unique,
-                definition,
             });
         }
     }

@@ -8,6 +8,29 @@ pub fn quote(name: &str) -> String {
     SqlDialect::Mysql.quote_identifier(name)
 }
 
+/// One column of a key as MariaDB prints it in an index definition: `` `b`(10) DESC ``.
+pub fn key_part(column: &str, prefix: Option<u64>, descending: bool) -> String {
+    let mut text = quote(column);
+    if let Some(prefix) = prefix {
+        text.push_str(&format!("({prefix})"));
+    }
+    if descending {
+        text.push_str(" DESC");
+    }
+    text
+}
+
+/// An index's definition, the same from introspection and from the declared-schema parser.
+/// `kind` is empty, `UNIQUE `, `FULLTEXT ` or `SPATIAL `.
+pub fn index_definition(kind: &str, name: &str, table: &str, parts: &[String]) -> String {
+    format!(
+        "CREATE {kind}INDEX {} ON {} ({})",
+        quote(name),
+        quote(table),
+        parts.join(", ")
+    )
+}
+
 fn columns(names: &[String]) -> String {
     SqlDialect::Mysql.quote_list(names)
 }

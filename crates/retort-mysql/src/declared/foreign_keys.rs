@@ -8,7 +8,7 @@ use retort_core::schema::ForeignKey;
 use sqlparser::ast::{ForeignKeyConstraint, ReferentialAction};
 
 use super::keys::{leads, KeyKind, KeyPart};
-use super::{identifier, object_name, qualified, DeclaredTable, Declined};
+use super::{identifier, object_name, DeclaredTable, Declined};
 
 /// Add `key` to `this`, referencing `this` itself or a table of `others`.
 pub(super) fn add_foreign_key(
@@ -100,7 +100,7 @@ fn resolve_foreign_key(
     Ok(ForeignKey {
         name: key_name,
         columns,
-        referenced_table: qualified(&object_name(&key.foreign_table)?),
+        referenced_table: referenced.table.name.clone(),
         referenced_columns,
         on_delete,
         on_update,
@@ -156,10 +156,6 @@ fn foreign_key_parts(foreign_key: &ForeignKey) -> Vec<KeyPart> {
     foreign_key
         .columns
         .iter()
-        .map(|column| KeyPart {
-            column: column.clone(),
-            prefix: None,
-            descending: false,
-        })
+        .map(|column| KeyPart::whole(column))
         .collect()
 }

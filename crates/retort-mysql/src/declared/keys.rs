@@ -74,7 +74,7 @@ impl DeclaredTable {
         if self
             .keys
             .iter()
-            .any(|k| k.implicit && parts.len() >= k.parts.len() && leads(&parts, &k.columns()))
+            .any(|k| k.implicit && leads(&parts, &k.columns()))
         {
             return Err(Declined(format!(
                 "key {name} on {table} covers a foreign key's index"
@@ -116,6 +116,17 @@ impl DeclaredTable {
                 "AUTO_INCREMENT on {}",
                 self.table.name.name
             ))),
+        }
+    }
+}
+
+impl KeyPart {
+    /// A whole column, ascending.
+    pub(super) fn whole(column: &str) -> Self {
+        Self {
+            column: column.to_owned(),
+            prefix: None,
+            descending: false,
         }
     }
 }
