@@ -98,6 +98,7 @@ impl TableBuilder {
                 ColumnOption::PrimaryKey(key)
                     if key.characteristics.is_none() && key.index_options.is_empty() =>
                 {
+                    // Set now too, so that `NULL PRIMARY KEY` is seen as the contradiction it is.
                     column.nullable = false;
                     inline_keys.push((true, constraint_name));
                 }
@@ -210,14 +211,6 @@ impl TableBuilder {
             {
                 let name = key.name.as_ref().map(identifier).transpose()?;
                 let columns = plain_columns(&key.columns).ok_or_else(unsupported)?;
-                for column in &columns {
-                    self.table
-                        .columns
-                        .iter_mut()
-                        .find(|c| c.name == *column)
-                        .ok_or_else(unsupported)?
-                        .nullable = false;
-                }
                 self.set_primary_key(name, columns)
             }
             TableConstraint::Unique(key)
@@ -252,6 +245,12 @@ impl TableBuilder {
     ) -> Result<(), Declined> {
         if self.table.primary_key.is_some() || !self.has_columns(&columns) {
             return Err(Declined(format!("the primary key of {}", self.name())));
+        }
+        // Primary key columns are NOT NULL, declared so or not.
+        for column in &mut self.table.columns {
+            if columns.contains(&column.name) {
+                column.nullable = false;
+            }
         }
         let name = name.unwrap_or_else(|| format!("{}_pkey", self.name()));
         self.table.primary_key = Some(Constraint { name, columns });
