@@ -89,13 +89,7 @@ pub fn introspect(
                     .as_deref()
                     .is_some_and(|d| d.starts_with("nextval("))
             {
-                let serial = match data_type.as_str() {
-                    "integer" => Some("serial"),
-                    "bigint" => Some("bigserial"),
-                    "smallint" => Some("smallserial"),
-                    _ => None,
-                };
-                if let Some(serial) = serial {
+                if let Some(serial) = retort_core::schema::serial_for(&data_type) {
                     serial.clone_into(&mut data_type);
                     default = None;
                 }

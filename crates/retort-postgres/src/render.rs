@@ -2,7 +2,7 @@
 
 use retort_core::diff::operation::Operation;
 use retort_core::runner::offline::SqlDialect;
-use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
+use retort_core::schema::{serial_storage, Column, Constraint, ForeignKey, QualifiedName, Table};
 
 fn quote(name: &str) -> String {
     SqlDialect::Postgres.quote_identifier(name)
@@ -114,19 +114,13 @@ fn create_table(table: &Table) -> Vec<String> {
     statements
 }
 
-/// The integer type a serial column stores (`serial` is `integer` with an owned sequence and
-/// a `nextval` default); any other type is itself.
+/// The type a column stores: a serial type's integer, any other type itself.
 fn storage_type(data_type: &str) -> &str {
-    match data_type {
-        "smallserial" => "smallint",
-        "serial" => "integer",
-        "bigserial" => "bigint",
-        other => other,
-    }
+    serial_storage(data_type).unwrap_or(data_type)
 }
 
 fn is_serial(data_type: &str) -> bool {
-    storage_type(data_type) != data_type
+    serial_storage(data_type).is_some()
 }
 
 /// The sequence PostgreSQL makes for `table.column` declared serial.

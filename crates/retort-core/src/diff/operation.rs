@@ -320,12 +320,9 @@ impl Operation {
 fn widens(from: &str, to: &str) -> bool {
     // A serial column stores the integer of the same rank.
     const INTEGERS: [&str; 3] = ["smallint", "integer", "bigint"];
-    const SERIALS: [&str; 3] = ["smallserial", "serial", "bigserial"];
     let rank = |name: &str| {
-        INTEGERS
-            .iter()
-            .position(|t| *t == name)
-            .or_else(|| SERIALS.iter().position(|t| *t == name))
+        let stored = crate::schema::serial_storage(name).unwrap_or(name);
+        INTEGERS.iter().position(|t| *t == stored)
     };
     if let (Some(a), Some(b)) = (rank(from), rank(to)) {
         return a <= b;
