@@ -25,16 +25,11 @@ pub fn assert_parser_matches_catalog<S: PartialEq + Debug, E: Display>(
     let mut failures = Vec::new();
     for file in &files {
         let sql = fs_err::read_to_string(file).unwrap();
-        match parse(file, &sql) {
-            Ok(parsed) => {
+        match compare(file, &sql, &parse, &load) {
+            Ok(difference) => {
                 accepted += 1;
-                let loaded = load(&sql);
-                if parsed != loaded {
-                    failures.push(format!(
-                        "{}:\n{}",
-                        file.display(),
-                        first_difference(&format!("{parsed:#?}"), &format!("{loaded:#?}"))
-                    ));
+                if let Some(difference) = difference {
+                    failures.push(format!("{}:\n{difference}", file.display()));
                 }
             }
             Err(declined) if must_accept.contains(file) => {
@@ -65,16 +60,9 @@ pub fn assert_parser_matches_catalog_on_random_schemas<S: PartialEq + Debug, E: 
     for seed in 0..count {
         let sql = crate::schema_generator::random_schema(flavor, seed);
         let path = PathBuf::from(format!("random-{seed}.sql"));
-        match parse(&path, &sql) {
-            Ok(parsed) => {
-                let loaded = load(&sql);
-                if parsed != loaded {
-                    failures.push(format!(
-                        "seed {seed}:\n{sql}\n{}",
-                        first_difference(&format!("{parsed:#?}"), &format!("{loaded:#?}"))
-                    ));
-                }
-            }
+        match compare(&path, &sql, &parse, &load) {
+            Ok(None) => {}
+            Ok(Some(difference)) => failures.push(format!("seed {seed}:\n{sql}\n{difference}")),
             Err(declined) => failures.push(format!("seed {seed} was declined: {declined}\n{sql}")),
         }
     }
@@ -84,6 +72,20 @@ pub fn assert_parser_matches_catalog_on_random_schemas<S: PartialEq + Debug, E: 
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// Parse `sql` and, when the parser takes it, load it and compare: `Ok(None)` when equal,
+/// `Ok(Some(difference))` when not, `Err` with the parser's reason when it declines.
+fn compare<S: PartialEq + Debug, E>(
+    path: &Path,
+    sql: &str,
+    parse: &impl Fn(&Path, &str) -> Result<S, E>,
+    load: &impl Fn(&str) -> S,
+) -> Result<Option<String>, E> {
+    let parsed = parse(path, sql)?;
+    let loaded = load(sql);
+    Ok((parsed != loaded)
+        .then(|| first_difference(&format!("{parsed:#?}"), &format!("{loaded:#?}"))))
 }
 
 /// Every file of `declared/<dialect>/declined` must be declined.
