@@ -179,13 +179,13 @@ pub fn round_trip_all(
 }
 
 /// Round trips between random schemas: pair `n` goes from `random_schema(2n)` to
-/// `random_schema(2n + 1)`. Returns the count and the failures, as `round_trip_all`.
-pub fn round_trip_random_pairs(
+/// `random_schema(2n + 1)`. Panics with every failing pair.
+pub fn assert_random_pairs_round_trip(
     binary: &str,
     flavor: crate::schema_generator::Flavor,
     pairs: u64,
     backend: impl Fn() -> Backend + Sync,
-) -> (usize, Vec<String>) {
+) {
     let directory = tempfile::tempdir().expect("temporary directory");
     for pair in 0..pairs {
         let case = directory.path().join(format!("random-pair-{pair:02}"));
@@ -194,5 +194,11 @@ pub fn round_trip_random_pairs(
         fs_err::write(case.join("from.sql"), schema(pair * 2)).expect("from.sql");
         fs_err::write(case.join("to.sql"), schema(pair * 2 + 1)).expect("to.sql");
     }
-    round_trip_all(binary, directory.path(), backend)
+    let (count, failures) = round_trip_all(binary, directory.path(), backend);
+    assert!(
+        failures.is_empty(),
+        "{} of {count} pairs failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
