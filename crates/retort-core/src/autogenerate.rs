@@ -5,13 +5,15 @@
 //! otherwise the schema is loaded into a scratch database and introspected with the same code
 //! as the live one.
 
+pub mod plan;
+
 use std::path::{Path, PathBuf};
 
-use crate::diff::operation::Operation;
 use crate::diff::rename::{parse_renames, DeclaredRenames};
 use crate::diff::{diff_with_renames, DiffOptions};
 use crate::runner::connection::{Connection, DatabaseError, IntrospectFilter};
 use crate::runner::split::split_statements;
+use plan::Plan;
 
 /// The declared schema: SQL files, in a stable order.
 #[derive(Debug, Clone, Default)]
@@ -176,7 +178,7 @@ fn collect(
     Ok(())
 }
 
-/// The operations that bring the live database to the declared schema.
+/// The plan that brings the live database to the declared schema.
 /// `scratch_server`, when given (`[autogenerate] dev_url`), hosts the scratch database instead
 /// of the live server, and the declared schema always goes through it.
 pub fn compare(
@@ -185,7 +187,10 @@ pub fn compare(
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
     options: DiffOptions,
-) -> Result<Vec<Operation>, AutogenerateError> {
+) -> Result<Plan, AutogenerateError> {
+    let dialect = live
+        .renderer()
+        .ok_or_else(|| AutogenerateError::Database(live.not_yet("autogenerate")))?;
     let current = live.introspect(filter)?;
     let target = match scratch_server {
         Some(server) => load_and_introspect(server, declared, filter)?,
@@ -200,7 +205,27 @@ pub fn compare(
     }
     let (operations, current_after_renames) =
         diff_with_renames(&current, &target, &renames, options);
-    Ok(live.adapt(operations, &current_after_renames, &target))
+    let target = carry_unmodeled(&current_after_renames, target);
+    Ok(Plan::new(
+        dialect,
+        operations,
+        &current_after_renames,
+        &target,
+    ))
+}
+
+/// What the model does not compare but a table carries (SQLite's triggers) stays as the live
+/// table has it: the declared schema cannot mention it, so a rebuild must put it back.
+fn carry_unmodeled(
+    current: &crate::schema::Schema,
+    mut target: crate::schema::Schema,
+) -> crate::schema::Schema {
+    for (name, table) in &mut target.tables {
+        if let Some(live) = current.tables.get(name) {
+            table.triggers.clone_from(&live.triggers);
+        }
+    }
+    target
 }
 
 /// The exact path: load the declared schema into a scratch database and introspect it.

@@ -18,6 +18,7 @@
 pub mod autogenerate;
 pub mod config;
 pub mod declared_sql;
+pub mod dialect;
 pub mod diff;
 pub mod project_template;
 pub mod revision;

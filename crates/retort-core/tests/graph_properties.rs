@@ -25,6 +25,7 @@ fn script(id: String, parents: Vec<String>, depends_on: Vec<String>) -> Revision
             sql: String::new(),
             first_line: 1,
             transactional: true,
+            foreign_keys_off: false,
         },
         downgrade: None,
     }

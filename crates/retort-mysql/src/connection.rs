@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use percent_encoding::percent_decode_str;
-use retort_core::diff::operation::Operation;
+use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{
     scratch_database_name, Connection, DatabaseError, IntrospectFilter, VersionTable,
 };
@@ -270,8 +270,8 @@ impl Connection for MysqlConnection {
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
         crate::introspect::introspect(&mut self.connection, filter)
     }
-    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
-        Ok(crate::render::render(operation))
+    fn renderer(&self) -> Option<&'static dyn Dialect> {
+        Some(&crate::dialect::MYSQL)
     }
     fn parse_declared(
         &mut self,

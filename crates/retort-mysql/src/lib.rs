@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod declared;
+pub mod dialect;
 mod error_position;
 pub mod introspect;
 pub mod render;

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use retort_core::diff::operation::Operation;
+use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{
     scratch_database_name, Connection, DatabaseError, IntrospectFilter, VersionTable,
 };
@@ -332,8 +332,8 @@ impl Connection for PostgresConnection {
         self.flush_begin()?;
         crate::introspect::introspect(&mut self.client, filter)
     }
-    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
-        Ok(crate::render::render(operation))
+    fn renderer(&self) -> Option<&'static dyn Dialect> {
+        Some(&crate::dialect::POSTGRES)
     }
     fn parse_declared(
         &mut self,

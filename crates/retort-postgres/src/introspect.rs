@@ -89,7 +89,7 @@ pub fn introspect(
                     .as_deref()
                     .is_some_and(|d| d.starts_with("nextval("))
             {
-                if let Some(serial) = retort_core::schema::serial_for(&data_type) {
+                if let Some(serial) = crate::serial::serial_for(&data_type) {
                     serial.clone_into(&mut data_type);
                     default = None;
                 }

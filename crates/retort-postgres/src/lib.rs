@@ -4,9 +4,12 @@
 pub mod connect_options;
 pub mod connection;
 pub mod declared;
+pub mod dialect;
 pub mod introspect;
 pub mod render;
+pub mod serial;
 pub mod tls;
 
 pub use connect_options::ConnectOptions;
 pub use connection::PostgresConnection;
+pub use dialect::POSTGRES;

@@ -1,8 +1,9 @@
 //! Operations as PostgreSQL statements.
 
+use crate::serial::serial_storage;
 use retort_core::diff::operation::Operation;
 use retort_core::runner::offline::SqlDialect;
-use retort_core::schema::{serial_storage, Column, Constraint, ForeignKey, QualifiedName, Table};
+use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
 
 fn quote(name: &str) -> String {
     SqlDialect::Postgres.quote_identifier(name)

@@ -4,10 +4,11 @@
 //! (`<database>.retort-lock`): SQLite's own write lock lasts one transaction, and a run is
 //! several.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use retort_core::diff::operation::Operation;
+use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter, VersionTable};
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
@@ -16,7 +17,20 @@ pub struct SqliteConnection {
     connection: rusqlite::Connection,
     lock_path: Option<PathBuf>,
     lock_file: Option<std::fs::File>,
+    /// Set while a `foreign_keys=off` transaction is open.
+    suspended: Option<SuspendedForeignKeys>,
 }
+
+/// A transaction running with foreign keys off: whether to turn them back on, and the
+/// violations already there before it began (a database that never enforced its keys may have
+/// some; only new ones fail the revision).
+struct SuspendedForeignKeys {
+    restore: bool,
+    before: BTreeSet<Violation>,
+}
+
+/// One row of `PRAGMA foreign_key_check`: table, rowid, referenced table, key number.
+type Violation = (String, Option<i64>, String, i64);
 
 fn error(error: impl std::fmt::Display) -> DatabaseError {
     DatabaseError::new(error.to_string())
@@ -42,6 +56,7 @@ impl SqliteConnection {
                 PathBuf::from(name)
             }),
             lock_file: None,
+            suspended: None,
         })
     }
 
@@ -53,6 +68,53 @@ impl SqliteConnection {
     fn table(table: &VersionTable) -> String {
         SqlDialect::Sqlite.table_name(table)
     }
+
+    fn foreign_key_violations(&self) -> Result<BTreeSet<Violation>, DatabaseError> {
+        let mut statement = self
+            .connection
+            .prepare("PRAGMA foreign_key_check")
+            .map_err(error)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .map_err(error)?;
+        rows.collect::<Result<_, _>>().map_err(error)
+    }
+
+    /// Turn foreign keys back on after a `foreign_keys=off` transaction ended.
+    fn restore_foreign_keys(&mut self) -> Result<(), DatabaseError> {
+        match self.suspended.take() {
+            Some(SuspendedForeignKeys { restore: true, .. }) => self
+                .connection
+                .execute_batch("PRAGMA foreign_keys = ON")
+                .map_err(error),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `child (rowid 3, 7) → parent; other (rowid 1) → parent`, grouped by table and parent.
+fn describe_violations(violations: &BTreeSet<Violation>) -> String {
+    let mut groups: std::collections::BTreeMap<(&str, &str), Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (table, rowid, parent, _) in violations {
+        groups
+            .entry((table, parent))
+            .or_default()
+            .push(rowid.map_or_else(|| "?".to_owned(), |r| r.to_string()));
+    }
+    groups
+        .into_iter()
+        .map(|((table, parent), rowids)| {
+            format!(
+                "{} row(s) of {table} (rowid {}) reference no row of {parent}",
+                rowids.len(),
+                rowids.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Connection for SqliteConnection {
@@ -83,14 +145,57 @@ impl Connection for SqliteConnection {
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(error)
     }
+    fn begin_without_foreign_keys(&mut self) -> Result<(), DatabaseError> {
+        let enforced: bool = self
+            .connection
+            .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+            .map_err(error)?;
+        if enforced {
+            self.connection
+                .execute_batch("PRAGMA foreign_keys = OFF")
+                .map_err(error)?;
+        }
+        self.suspended = Some(SuspendedForeignKeys {
+            restore: enforced,
+            before: BTreeSet::new(),
+        });
+        if let Err(failure) = self.begin() {
+            self.restore_foreign_keys()?;
+            return Err(failure);
+        }
+        // Read inside the transaction, so nothing can change between this and the commit.
+        let before = self.foreign_key_violations()?;
+        if let Some(suspended) = &mut self.suspended {
+            suspended.before = before;
+        }
+        Ok(())
+    }
     fn commit(&mut self) -> Result<(), DatabaseError> {
-        self.connection.execute_batch("COMMIT").map_err(error)
+        if let Some(suspended) = &self.suspended {
+            let after = self.foreign_key_violations()?;
+            let added: BTreeSet<Violation> = after.difference(&suspended.before).cloned().collect();
+            if !added.is_empty() {
+                let rolled_back = self.connection.execute_batch("ROLLBACK").map_err(error);
+                self.restore_foreign_keys()?;
+                rolled_back?;
+                return Err(DatabaseError::new(format!(
+                    "foreign key check failed, nothing was kept: {}",
+                    describe_violations(&added)
+                )));
+            }
+        }
+        let committed = self.connection.execute_batch("COMMIT").map_err(error);
+        self.restore_foreign_keys()?;
+        committed
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {
-        if self.connection.is_autocommit() {
-            return Ok(());
-        }
-        self.connection.execute_batch("ROLLBACK").map_err(error)
+        let rolled_back = if self.connection.is_autocommit() {
+            Ok(())
+        } else {
+            self.connection.execute_batch("ROLLBACK").map_err(error)
+        };
+        self.restore_foreign_keys()?;
+        rolled_back
     }
     fn lock(
         &mut self,
@@ -218,8 +323,8 @@ impl Connection for SqliteConnection {
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
         crate::introspect::introspect(&self.connection, filter)
     }
-    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
-        crate::render::render(operation)
+    fn renderer(&self) -> Option<&'static dyn Dialect> {
+        Some(&crate::dialect::SQLITE)
     }
     fn unmodeled_objects(
         &mut self,
@@ -233,9 +338,6 @@ impl Connection for SqliteConnection {
             .query_map([], |row| row.get::<_, String>(0))
             .map_err(error)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(error)
-    }
-    fn adapt(&self, operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
-        crate::render::adapt(operations, from, to)
     }
     /// SQLite's scratch database is in memory: cheap, and gone when dropped.
     fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {

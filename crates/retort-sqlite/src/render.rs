@@ -79,6 +79,14 @@ fn create_table(table: &Table, name: &str) -> Vec<String> {
     )]
 }
 
+/// SQLite's own procedure for the changes `ALTER TABLE` cannot make
+/// (sqlite.org/lang_altertable.html, "other kinds of table schema changes"): a new table, the
+/// rows copied, the old table dropped, the new one renamed into place, its indexes and triggers
+/// recreated. The section runs with `foreign_keys=off` (see [`suspends_foreign_keys`]), so the
+/// `DROP TABLE` cascades to no child row, and the runner checks every foreign key before the
+/// commit. The rename runs with `legacy_alter_table` on: otherwise SQLite re-parses every view
+/// and trigger that names the table, finds it missing between the drop and the rename, and
+/// refuses; in legacy mode they keep naming it and see the new table once it is in place.
 fn rebuild(from: &Table, to: &Table) -> Vec<String> {
     let temporary = format!("_retort_new_{}", to.name.name);
     let mut statements = create_table(to, &temporary);
@@ -96,15 +104,23 @@ fn rebuild(from: &Table, to: &Table) -> Vec<String> {
         quote(&from.name.name)
     ));
     statements.push(format!("DROP TABLE {}", quote(&from.name.name)));
+    statements.push("PRAGMA legacy_alter_table = ON".to_owned());
     statements.push(format!(
         "ALTER TABLE {} RENAME TO {}",
         quote(&temporary),
         quote(&to.name.name)
     ));
+    statements.push("PRAGMA legacy_alter_table = OFF".to_owned());
     statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
     // Dropping the old table dropped its triggers: put them back.
     statements.extend(to.triggers.iter().cloned());
     statements
+}
+
+/// Whether the section carrying `operation` must run with foreign keys off: a rebuild drops
+/// the table its children reference.
+pub fn suspends_foreign_keys(operation: &Operation) -> bool {
+    matches!(operation, Operation::RebuildTable { .. })
 }
 
 /// The statements for one operation (after [`adapt`]).
@@ -266,15 +282,11 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
         if !rebuilt.contains(&table) {
             adapted.push(operation);
         } else if emitted.insert(table.clone()) {
+            // Triggers are not modeled: the plan gives both sides the live table's.
             if let (Some(before), Some(after)) = (from.tables.get(&table), to.tables.get(&table)) {
-                // The declared schema has no triggers (they are not modeled): keep the live ones.
-                let after = Table {
-                    triggers: before.triggers.clone(),
-                    ..after.clone()
-                };
                 adapted.push(Operation::RebuildTable {
                     from: before.clone(),
-                    to: after,
+                    to: after.clone(),
                 });
             }
         }

@@ -110,3 +110,149 @@ fn random_schema_pairs_round_trip() {
         || Backend::Sqlite,
     );
 }
+
+fn sqlite(project: &retort_test::Project, sql: &str) -> String {
+    let output = std::process::Command::new("sqlite3")
+        .arg(project.path("app.db"))
+        .arg(sql)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Finding: widening `parent.name` rebuilt `parent` with foreign keys on, so `DROP TABLE parent`
+/// deleted the `ON DELETE CASCADE` children, cleared the `SET NULL` references and failed on
+/// plain `REFERENCES`. Now the rebuild runs with foreign keys off (`foreign_keys=off`), checks
+/// them before the commit, and keeps a view over the table working, both ways.
+#[test]
+fn sqlite_rebuild_keeps_child_rows_of_every_foreign_key_action() {
+    use retort_test::Project;
+
+    let project = Project::init(RETORT);
+    let children = "CREATE TABLE cascade_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\n\
+                    CREATE TABLE set_null_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE SET NULL);\n\
+                    CREATE TABLE plain_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));\n";
+    project.write(
+        "schema/schema.sql",
+        &format!("CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(10));\n{children}"),
+    );
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "base",
+        "--rev-id",
+        "base0001",
+    ]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    sqlite(
+        &project,
+        "INSERT INTO parent VALUES (1, 'a'), (2, 'b'); \
+         INSERT INTO cascade_child VALUES (10, 1); INSERT INTO set_null_child VALUES (20, 2); \
+         INSERT INTO plain_child VALUES (30, 1); \
+         CREATE VIEW parent_names AS SELECT p.name, c.id FROM parent p JOIN plain_child c ON c.parent_id = p.id;",
+    );
+    let rows = "SELECT (SELECT group_concat(id || ':' || name) FROM parent) || ' ' || \
+                (SELECT group_concat(id || ':' || parent_id) FROM cascade_child) || ' ' || \
+                (SELECT group_concat(id || ':' || ifnull(parent_id, 'null')) FROM set_null_child) || ' ' || \
+                (SELECT group_concat(id || ':' || parent_id) FROM plain_child)";
+    assert_eq!(sqlite(&project, rows), "1:a,2:b 10:1 20:2 30:1");
+
+    project.write(
+        "schema/schema.sql",
+        &format!("CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(50));\n{children}"),
+    );
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "widen",
+        "--rev-id",
+        "widen001",
+    ]);
+    assert_eq!(output.code, 0, "{output}");
+    assert!(!output.stderr.contains("destructive"), "{output}");
+    let revision = project.read("migrations/versions/widen001_widen.sql");
+    assert!(
+        revision.contains("-- retort:upgrade foreign_keys=off"),
+        "{revision}"
+    );
+    assert!(
+        revision.contains("-- retort:downgrade foreign_keys=off"),
+        "{revision}"
+    );
+    for (command, target) in [
+        ("upgrade", "head"),
+        ("downgrade", "-1"),
+        ("upgrade", "head"),
+    ] {
+        let output = project.run(&[command, target]);
+        assert_eq!(output.code, 0, "{command} {target}: {output}");
+        assert_eq!(
+            sqlite(&project, rows),
+            "1:a,2:b 10:1 20:2 30:1",
+            "after {command}"
+        );
+        assert_eq!(
+            sqlite(&project, "SELECT name || id FROM parent_names"),
+            "a30"
+        );
+        assert_eq!(sqlite(&project, "PRAGMA foreign_key_check"), "");
+        assert_eq!(
+            sqlite(&project, "PRAGMA foreign_keys"),
+            "0",
+            "the shell's own default"
+        );
+    }
+    assert_eq!(project.run(&["check"]).code, 0);
+}
+
+/// A `foreign_keys=off` section that leaves a row pointing nowhere fails at the commit, naming
+/// the table and rows, and keeps nothing; violations that were already there do not count.
+#[test]
+fn sqlite_foreign_key_check_aborts_a_revision_that_breaks_a_key() {
+    use retort_test::Project;
+
+    let project = Project::init(RETORT);
+    project.write_sql_revision(
+        "base0001",
+        "",
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));\nINSERT INTO parent VALUES (1), (2);\nINSERT INTO child VALUES (10, 1), (11, 2);",
+        None,
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    // An orphan from the days the keys were not enforced.
+    sqlite(
+        &project,
+        "PRAGMA foreign_keys = OFF; INSERT INTO child VALUES (12, 99);",
+    );
+    project.write(
+        "migrations/versions/next0001_delete.sql",
+        "-- delete a parent\n--\n-- Revision ID: next0001\n-- Revises: base0001\n\n-- retort:upgrade foreign_keys=off\nDELETE FROM parent WHERE id = 1;\n\n-- retort:downgrade\n",
+    );
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert!(
+        output.stderr.contains("foreign key check failed, nothing was kept: 1 row(s) of child (rowid 10) reference no row of parent"),
+        "{output}"
+    );
+    assert_eq!(
+        sqlite(&project, "SELECT group_concat(id) FROM parent"),
+        "1,2"
+    );
+    assert_eq!(project.run(&["current"]).stdout.trim(), "base0001");
+    // Keys that stay whole commit, old orphan and all.
+    project.write(
+        "migrations/versions/next0001_delete.sql",
+        "-- delete a parent\n--\n-- Revision ID: next0001\n-- Revises: base0001\n\n-- retort:upgrade foreign_keys=off\nDELETE FROM child WHERE id = 10;\nDELETE FROM parent WHERE id = 1;\n\n-- retort:downgrade\n",
+    );
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(sqlite(&project, "SELECT group_concat(id) FROM parent"), "2");
+}

@@ -1,6 +1,7 @@
 //! One schema change. Renderers match on it exhaustively, so a new variant makes the compiler
 //! list every dialect that must learn it.
 
+use crate::dialect::Dialect;
 use crate::schema::{Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table};
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -240,7 +241,8 @@ impl Operation {
     }
 
     /// Why this operation loses data, if it does (marked in the file and listed on stderr).
-    pub fn destructive(&self) -> Option<String> {
+    /// Whether a type change keeps every value is the dialect's to say.
+    pub fn destructive(&self, dialect: &dyn Dialect) -> Option<String> {
         match self {
             Self::DropTable { table } => Some(format!("drops table {} and its rows", table.name)),
             Self::DropColumn { table, column } => Some(format!("drops column {table}.{} and its values", column.name)),
@@ -252,12 +254,26 @@ impl Operation {
                 let dropped: Vec<&str> = from.columns.iter().filter(|c| to.column(&c.name).is_none()).map(|c| c.name.as_str()).collect();
                 (!dropped.is_empty()).then(|| format!("rebuilds table {} without column(s) {}", to.name, dropped.join(", ")))
             }
-            Self::AlterColumn { table, from, to } if from.data_type != to.data_type && !widens(&from.data_type, &to.data_type) => Some(format!(
+            Self::AlterColumn { table, from, to } if from.data_type != to.data_type && !dialect.widens(&from.data_type, &to.data_type) => Some(format!(
                 "changes the type of {table}.{} from {} to {}; values that do not fit are lost or refused",
                 to.name, from.data_type, to.data_type
             )),
             _ => None,
         }
+    }
+
+    /// A rename the diff guessed from look-alike objects, which the author must confirm.
+    pub fn is_guessed_rename(&self) -> bool {
+        matches!(
+            self,
+            Self::RenameTable {
+                confirmed: false,
+                ..
+            } | Self::RenameColumn {
+                confirmed: false,
+                ..
+            }
+        )
     }
 
     /// A short description for summaries (`add column users.email`).
@@ -312,52 +328,5 @@ impl Operation {
                 table, from, to, ..
             } => format!("rename column {table}.{from} to {to}"),
         }
-    }
-}
-
-/// Whether every value of type `from` fits `to` unchanged (integers growing, text limits
-/// growing or going away): such a change is not destructive.
-fn widens(from: &str, to: &str) -> bool {
-    // A serial column stores the integer of the same rank.
-    const INTEGERS: [&str; 3] = ["smallint", "integer", "bigint"];
-    let rank = |name: &str| {
-        let stored = crate::schema::serial_storage(name).unwrap_or(name);
-        INTEGERS.iter().position(|t| *t == stored)
-    };
-    if let (Some(a), Some(b)) = (rank(from), rank(to)) {
-        return a <= b;
-    }
-    let length = |text: &str, prefix: &str| -> Option<u64> {
-        text.strip_prefix(prefix)?
-            .strip_prefix('(')?
-            .strip_suffix(')')?
-            .parse()
-            .ok()
-    };
-    for prefix in ["character varying", "varchar"] {
-        if let Some(before) = length(from, prefix) {
-            return to == "text"
-                || to == prefix
-                || length(to, prefix).is_some_and(|after| after >= before);
-        }
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::widens;
-
-    #[test]
-    fn widening_is_not_destructive() {
-        assert!(widens("integer", "bigint"));
-        assert!(!widens("bigint", "integer"));
-        assert!(widens("character varying(20)", "character varying(200)"));
-        assert!(widens("character varying(20)", "text"));
-        assert!(!widens("character varying(200)", "character varying(20)"));
-        assert!(!widens("text", "integer"));
-        assert!(widens("integer", "serial"));
-        assert!(widens("bigserial", "bigint"));
-        assert!(!widens("bigserial", "integer"));
     }
 }

@@ -27,6 +27,9 @@ pub struct NewRevisionRequest {
     pub version_path: Option<PathBuf>,
     pub upgrade_sql: String,
     pub downgrade_sql: String,
+    /// The sections must run with foreign keys off (`foreign_keys=off`: SQLite table rebuilds).
+    pub upgrade_foreign_keys_off: bool,
+    pub downgrade_foreign_keys_off: bool,
     /// `-x key=value` pairs, for custom templates.
     pub extra: std::collections::BTreeMap<String, String>,
 }
@@ -245,10 +248,12 @@ pub fn plan_revision(
         depends_on: depends_on.clone(),
         upgrade_sql: request.upgrade_sql.clone(),
         downgrade_sql: request.downgrade_sql.clone(),
+        upgrade_options: section_options(request.upgrade_foreign_keys_off),
+        downgrade_options: section_options(request.downgrade_foreign_keys_off),
         x: request.extra.clone(),
     };
     let rendered = render_revision(&template_name, &template, &context)?;
-    verify_rendered(&path, &rendered, &context)?;
+    verify_rendered(&path, &rendered, &context, request)?;
     Ok(PlannedRevision {
         id,
         path,
@@ -276,9 +281,24 @@ fn verify_rendered(
     path: &Path,
     rendered: &str,
     context: &TemplateContext,
+    request: &NewRevisionRequest,
 ) -> Result<(), NewRevisionError> {
     let script = parse_revision_script(path, rendered).map_err(NewRevisionError::TemplateOutput)?;
-    let checks: [(&'static str, bool, String); 4] = [
+    let downgrade_foreign_keys_off = script
+        .downgrade
+        .as_ref()
+        .is_some_and(|s| s.foreign_keys_off);
+    let checks: [(&'static str, bool, String); 6] = [
+        (
+            "the upgrade's section options ({{ upgrade_options }} after `-- retort:upgrade`)",
+            script.upgrade.foreign_keys_off == request.upgrade_foreign_keys_off,
+            section_options(script.upgrade.foreign_keys_off),
+        ),
+        (
+            "the downgrade's section options ({{ downgrade_options }} after `-- retort:downgrade`)",
+            downgrade_foreign_keys_off == request.downgrade_foreign_keys_off,
+            section_options(downgrade_foreign_keys_off),
+        ),
         (
             "the revision id",
             script.id == context.up_revision,
@@ -306,6 +326,15 @@ fn verify_rendered(
         }
     }
     Ok(())
+}
+
+/// The options written after a section directive.
+fn section_options(foreign_keys_off: bool) -> String {
+    if foreign_keys_off {
+        " foreign_keys=off".to_owned()
+    } else {
+        String::new()
+    }
 }
 
 fn choose_directory(

@@ -50,6 +50,18 @@ pub struct Section {
     pub first_line: usize,
     /// False when the directive says `transaction=false` (`CREATE INDEX CONCURRENTLY`, `VACUUM`).
     pub transactional: bool,
+    /// True when the directive says `foreign_keys=off` (SQLite): foreign keys are not enforced
+    /// while the section runs, so a table rebuild's `DROP TABLE` cascades to no child row, and
+    /// every foreign key is checked before the commit (SQLite's own procedure for schema
+    /// changes it cannot make with `ALTER TABLE`).
+    pub foreign_keys_off: bool,
+}
+
+/// What a section directive's options ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SectionOptions {
+    transactional: bool,
+    foreign_keys_off: bool,
 }
 
 /// A parsed revision file.
@@ -158,10 +170,10 @@ impl ScriptParseError {
                 "a revision has one `-- retort:upgrade` and at most one `-- retort:downgrade` section; put all statements of a direction in its one section".to_owned()
             }
             Self::UnknownDirective { .. } => {
-                "the directives are `-- retort:upgrade` and `-- retort:downgrade`, optionally followed by `transaction=false`".to_owned()
+                "the directives are `-- retort:upgrade` and `-- retort:downgrade`, optionally followed by `transaction=false` or `foreign_keys=off`".to_owned()
             }
             Self::UnknownDirectiveOption { .. } => {
-                "the only option is `transaction=false`, which runs the section outside a transaction".to_owned()
+                "the options are `transaction=false`, which runs the section outside a transaction, and `foreign_keys=off` (SQLite), which suspends foreign-key enforcement until the foreign keys are checked before the commit".to_owned()
             }
             Self::SqlOutsideSection { .. } => {
                 "move the statement below a `-- retort:upgrade` or `-- retort:downgrade` line".to_owned()
@@ -304,16 +316,17 @@ struct Sections {
 fn parse_sections(path: &Path, lines: &[&str], start: usize) -> Result<Sections, ScriptParseError> {
     let mut upgrade: Option<Section> = None;
     let mut downgrade: Option<Section> = None;
-    let mut current: Option<(Direction, usize, bool)> = None; // direction, first index, transactional
-    let finish = |current: Option<(Direction, usize, bool)>,
+    let mut current: Option<(Direction, usize, SectionOptions)> = None; // direction, first index
+    let finish = |current: Option<(Direction, usize, SectionOptions)>,
                   end: usize,
                   upgrade: &mut Option<Section>,
                   downgrade: &mut Option<Section>| {
-        if let Some((direction, first, transactional)) = current {
+        if let Some((direction, first, options)) = current {
             let section = Section {
                 sql: lines[first..end].join("\n"),
                 first_line: first + 1,
-                transactional,
+                transactional: options.transactional,
+                foreign_keys_off: options.foreign_keys_off,
             };
             match direction {
                 Direction::Upgrade => *upgrade = Some(section),
@@ -326,7 +339,7 @@ fn parse_sections(path: &Path, lines: &[&str], start: usize) -> Result<Sections,
         let line_number = index + 1;
         let trimmed = line.trim();
         if let Some(directive) = trimmed.strip_prefix(DIRECTIVE_PREFIX) {
-            let (direction, transactional) = parse_directive(path, line_number, directive)?;
+            let (direction, options) = parse_directive(path, line_number, directive)?;
             let seen = match direction {
                 Direction::Upgrade => {
                     upgrade.is_some() || matches!(current, Some((Direction::Upgrade, ..)))
@@ -343,7 +356,7 @@ fn parse_sections(path: &Path, lines: &[&str], start: usize) -> Result<Sections,
                 });
             }
             finish(current.take(), index, &mut upgrade, &mut downgrade);
-            current = Some((direction, index + 1, transactional));
+            current = Some((direction, index + 1, options));
             continue;
         }
         if current.is_none() && !trimmed.is_empty() && !trimmed.starts_with("--") {
@@ -365,7 +378,7 @@ fn parse_directive(
     path: &Path,
     line: usize,
     directive: &str,
-) -> Result<(Direction, bool), ScriptParseError> {
+) -> Result<(Direction, SectionOptions), ScriptParseError> {
     let mut words = directive.split_whitespace();
     let name = words.next().unwrap_or_default();
     let direction = match name {
@@ -379,11 +392,16 @@ fn parse_directive(
             })
         }
     };
-    let mut transactional = true;
+    let mut options = SectionOptions {
+        transactional: true,
+        foreign_keys_off: false,
+    };
     for option in words {
         match option {
-            "transaction=false" => transactional = false,
-            "transaction=true" => transactional = true,
+            "transaction=false" => options.transactional = false,
+            "transaction=true" => options.transactional = true,
+            "foreign_keys=off" => options.foreign_keys_off = true,
+            "foreign_keys=on" => options.foreign_keys_off = false,
             other => {
                 return Err(ScriptParseError::UnknownDirectiveOption {
                     path: path.to_path_buf(),
@@ -394,7 +412,7 @@ fn parse_directive(
             }
         }
     }
-    Ok((direction, transactional))
+    Ok((direction, options))
 }
 
 #[cfg(test)]

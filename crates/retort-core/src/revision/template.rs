@@ -12,10 +12,10 @@ pub const DEFAULT_SCRIPT_TEMPLATE: &str = r"{{ message | sql_comment }}
 -- Branch Labels: {{ branch_labels | join(', ') }}
 -- Depends On: {{ depends_on | join(', ') }}
 
--- retort:upgrade
+-- retort:upgrade{{ upgrade_options }}
 {{ upgrade_sql }}
 
--- retort:downgrade
+-- retort:downgrade{{ downgrade_options }}
 {{ downgrade_sql }}
 ";
 
@@ -30,6 +30,10 @@ pub struct TemplateContext {
     pub depends_on: Vec<String>,
     pub upgrade_sql: String,
     pub downgrade_sql: String,
+    /// What follows `-- retort:upgrade` on its line: empty, or ` foreign_keys=off` when the
+    /// generated SQL rebuilds SQLite tables.
+    pub upgrade_options: String,
+    pub downgrade_options: String,
     /// `-x key=value` pairs from the command line, as `x.key` in the template.
     pub x: std::collections::BTreeMap<String, String>,
 }

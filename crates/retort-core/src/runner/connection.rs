@@ -2,7 +2,6 @@
 //! writes offline SQL); the runner never sees a driver.
 
 use super::split::Escapes;
-use crate::diff::operation::Operation;
 use crate::schema::Schema;
 
 /// Which tables introspection reads.
@@ -115,8 +114,23 @@ pub trait Connection {
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError>;
 
     fn begin(&mut self) -> Result<(), DatabaseError>;
+    /// Commit. A transaction opened by [`Connection::begin_without_foreign_keys`] first checks
+    /// every foreign key; when the transaction added a violation it is rolled back instead and
+    /// the error names the tables and rows.
     fn commit(&mut self) -> Result<(), DatabaseError>;
     fn rollback(&mut self) -> Result<(), DatabaseError>;
+
+    /// Begin a transaction in which foreign keys are not enforced (a section marked
+    /// `foreign_keys=off`): SQLite's procedure for the schema changes `ALTER TABLE` cannot make,
+    /// where `DROP TABLE` of a table being rebuilt must not cascade to its children. The setting
+    /// cannot change inside a transaction, so it is made here, before `BEGIN`, and restored
+    /// by the commit or rollback.
+    fn begin_without_foreign_keys(&mut self) -> Result<(), DatabaseError> {
+        Err(DatabaseError::new(format!(
+            "`foreign_keys=off` is for SQLite; {} cannot suspend foreign keys for a section",
+            self.dialect()
+        )))
+    }
 
     /// Take the migration lock of `table`, waiting up to `timeout` (forever when `None`); held until
     /// [`Connection::unlock`]. Several runners against one database apply each revision once.
@@ -166,10 +180,10 @@ pub trait Connection {
         Err(self.not_yet("autogenerate"))
     }
 
-    /// The statements that carry out `operation` on this database.
-    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
-        let _ = operation;
-        Err(self.not_yet("autogenerate"))
+    /// How this database's SQL is written (`None` where autogenerate does not apply: an
+    /// offline script).
+    fn renderer(&self) -> Option<&'static dyn crate::dialect::Dialect> {
+        None
     }
 
     /// The declared schema turned into the model without a scratch database, when this
@@ -192,13 +206,6 @@ pub trait Connection {
     ) -> Result<Vec<String>, DatabaseError> {
         let _ = filter;
         Ok(Vec::new())
-    }
-
-    /// Rewrite a diff into what this database can carry out (SQLite turns most alterations into
-    /// table rebuilds). `from` and `to` are the two schemas the diff came from.
-    fn adapt(&self, operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
-        let _ = (from, to);
-        operations
     }
 
     /// Create an empty scratch database beside this one (to load the declared schema into) and

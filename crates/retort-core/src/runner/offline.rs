@@ -86,6 +86,8 @@ pub struct OfflineScript {
     /// The rows the script starts from (the start of the range; empty from base).
     starting_rows: Vec<String>,
     output: String,
+    /// A `foreign_keys=off` section is open: its commit checks and restores them.
+    foreign_keys_suspended: bool,
 }
 
 impl OfflineScript {
@@ -94,6 +96,7 @@ impl OfflineScript {
             dialect,
             starting_rows,
             output: String::new(),
+            foreign_keys_suspended: false,
         }
     }
 
@@ -133,9 +136,29 @@ impl Connection for OfflineScript {
         Ok(())
     }
     fn commit(&mut self) -> Result<(), DatabaseError> {
+        if self.foreign_keys_suspended {
+            self.foreign_keys_suspended = false;
+            self.annotate(
+                "Each row printed here breaks a foreign key: the rebuild above must be undone",
+            );
+            self.write("PRAGMA foreign_key_check");
+            self.write("PRAGMA foreign_keys = ON");
+        }
         if self.dialect != SqlDialect::Sqlite {
             self.write("COMMIT");
         }
+        Ok(())
+    }
+    // A script cannot abort on a failed check: it prints the violations for whoever runs it.
+    fn begin_without_foreign_keys(&mut self) -> Result<(), DatabaseError> {
+        if self.dialect != SqlDialect::Sqlite {
+            return Err(DatabaseError::new(format!(
+                "`foreign_keys=off` is for SQLite; {} cannot suspend foreign keys for a section",
+                self.dialect.name()
+            )));
+        }
+        self.write("PRAGMA foreign_keys = OFF");
+        self.foreign_keys_suspended = true;
         Ok(())
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {

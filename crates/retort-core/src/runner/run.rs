@@ -97,6 +97,8 @@ pub enum RunError {
     },
     #[error("revision {revision} ({path}) has a `transaction=false` section, which cannot run while lock_mode = \"transaction\" holds the whole run in one transaction")]
     OutsideTheLockTransaction { revision: String, path: PathBuf },
+    #[error("revision {revision} ({path}) has a `foreign_keys=off` section that does not run in a transaction of its own")]
+    ForeignKeysOffOutsideTransaction { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}) has no downgrade section: it cannot be reverted")]
     Irreversible { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}:{line}): {statement} cannot run inside a transaction")]
@@ -132,6 +134,9 @@ impl RunError {
             Self::NeedsNoTransaction { direction, .. } => Some(format!(
                 "nothing was changed; mark the section `-- retort:{direction} transaction=false` to run it outside a transaction"
             )),
+            Self::ForeignKeysOffOutsideTransaction { .. } => Some(
+                "nothing was changed; foreign keys are suspended by the transaction that checks them before it commits: drop `transaction=false` from the section (and use lock_mode = \"session\")".to_owned(),
+            ),
             Self::OutsideTheLockTransaction { .. } => Some(
                 "nothing was changed; run this revision through a direct connection with lock_mode = \"session\"".to_owned(),
             ),
@@ -284,6 +289,16 @@ fn run_locked(
     }
 
     let one_transaction = outer || !options.transaction_per_migration;
+    // In one transaction for the whole run, foreign keys are off for all of it when any section
+    // asks (the setting cannot change inside a transaction).
+    let run_without_foreign_keys = one_transaction
+        && steps.iter().any(|step| {
+            graph
+                .revision(step.revision)
+                .script
+                .section(step.direction)
+                .is_some_and(|s| s.foreign_keys_off)
+        });
     let mut open = outer;
     let mut table_ready = table_exists;
     let total = steps.len();
@@ -299,9 +314,12 @@ fn run_locked(
             })?;
         if section.transactional {
             if !open {
-                connection
-                    .begin()
-                    .map_err(database("begin a transaction"))?;
+                if section.foreign_keys_off || run_without_foreign_keys {
+                    connection.begin_without_foreign_keys()
+                } else {
+                    connection.begin()
+                }
+                .map_err(database("begin a transaction"))?;
                 open = true;
             }
         } else if open {
@@ -370,6 +388,12 @@ fn prepare(
             });
         };
         let statements = statements_of(section, connection);
+        if section.foreign_keys_off && (!section.transactional || outer) {
+            return Err(RunError::ForeignKeysOffOutsideTransaction {
+                revision: script.id.clone(),
+                path: script.path.clone(),
+            });
+        }
         if !section.transactional && outer {
             return Err(RunError::OutsideTheLockTransaction {
                 revision: script.id.clone(),

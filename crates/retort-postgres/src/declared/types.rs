@@ -133,5 +133,5 @@ fn custom_name(name: &ObjectName) -> Option<String> {
 
 /// Is this a serial type (an integer with a sequence behind it)?
 pub fn is_serial(data_type: &str) -> bool {
-    retort_core::schema::serial_storage(data_type).is_some()
+    crate::serial::serial_storage(data_type).is_some()
 }

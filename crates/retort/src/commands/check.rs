@@ -3,18 +3,19 @@
 
 use serde_json::json;
 
-use super::autogenerate::pending_operations;
+use super::autogenerate::pending_plan;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;
-    let (_, operations) = pending_operations(settings, &config, &graph)?;
+    let plan = pending_plan(settings, &config, &graph)?;
+    let operations = &plan.changes;
     let printer = settings.printer;
     if printer.json {
         let list: Vec<_> = operations
             .iter()
-            .map(|o| json!({"operation": o.summary(), "destructive": o.destructive()}))
+            .map(|o| json!({"operation": o.summary(), "destructive": o.destructive(plan.dialect)}))
             .collect();
         printer.json(&json!(list));
     } else if operations.is_empty() {
@@ -24,8 +25,13 @@ pub fn run(settings: &GlobalSettings) -> Result<ExitCode, CliError> {
             "New upgrade operations detected ({}):",
             operations.len()
         ));
-        for operation in &operations {
-            printer.data(&format!("  {}", operation.summary()));
+        for operation in operations {
+            for (index, line) in operation.summary().lines().enumerate() {
+                printer.data(&format!(
+                    "{}{line}",
+                    if index == 0 { "  " } else { "      " }
+                ));
+            }
         }
     }
     Ok(if operations.is_empty() {

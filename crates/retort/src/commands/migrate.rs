@@ -174,6 +174,7 @@ pub fn run_error(error: &RunError) -> CliError {
     let exit_code = match *error {
         RunError::Revision(_)
         | RunError::OutsideTheLockTransaction { .. }
+        | RunError::ForeignKeysOffOutsideTransaction { .. }
         | RunError::UnknownApplied(_)
         | RunError::Irreversible { .. }
         | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,

@@ -9,42 +9,45 @@ use retort_core::revision::new_revision::{
     plan_revision, write_revision, NewRevisionRequest, NewRevisionSettings,
 };
 
-use retort_core::diff::reverse;
+use retort_core::autogenerate::plan::RenderedSection;
 
-use super::autogenerate::{is_guessed_rename, pending_operations, render_section};
+use super::autogenerate::pending_plan;
 use crate::args::RevisionArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::settings::GlobalSettings;
 
 pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;
-    let (upgrade_sql, downgrade_sql) = if args.autogenerate {
-        let (connection, operations) = pending_operations(settings, &config, &graph)?;
-        if operations.is_empty() && !args.allow_empty {
+    let (upgrade, downgrade) = if args.autogenerate {
+        let plan = pending_plan(settings, &config, &graph)?;
+        if plan.is_empty() && !args.allow_empty {
             settings.printer.status(
                 "No changes in schema detected; no file written (pass --allow-empty to write one anyway).",
             );
             return Ok(ExitCode::Success);
         }
-        for operation in &operations {
-            if let Some(why) = operation.destructive() {
-                settings
-                    .printer
-                    .status(&format!("warning: destructive: {why}"));
-            }
-            if is_guessed_rename(operation) {
-                settings.printer.status(&format!(
-                    "warning: probable rename, confirm it in the file: {}",
-                    operation.summary()
-                ));
-            }
+        for why in plan.destructive() {
+            settings
+                .printer
+                .status(&format!("warning: destructive: {why}"));
         }
+        for operation in plan.changes.iter().filter(|o| o.is_guessed_rename()) {
+            settings.printer.status(&format!(
+                "warning: probable rename, confirm it in the file: {}",
+                operation.summary()
+            ));
+        }
+        let render_error = |e: retort_core::runner::connection::DatabaseError| {
+            let mut error = CliError::usage(e.message);
+            error.exit_code = ExitCode::Database;
+            error
+        };
         (
-            render_section(connection.as_ref(), &operations)?,
-            render_section(connection.as_ref(), &reverse(&operations))?,
+            plan.render_upgrade().map_err(render_error)?,
+            plan.render_downgrade().map_err(render_error)?,
         )
     } else {
-        (String::new(), String::new())
+        (RenderedSection::default(), RenderedSection::default())
     };
     let request = NewRevisionRequest {
         message: args.message.clone(),
@@ -57,8 +60,10 @@ pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, C
             .version_path
             .as_ref()
             .map(|p| settings.working_directory.join(p)),
-        upgrade_sql,
-        downgrade_sql,
+        upgrade_sql: upgrade.sql,
+        downgrade_sql: downgrade.sql,
+        upgrade_foreign_keys_off: upgrade.foreign_keys_off,
+        downgrade_foreign_keys_off: downgrade.foreign_keys_off,
         extra: settings.extra.clone(),
     };
     create(settings, &config, &graph, &request)

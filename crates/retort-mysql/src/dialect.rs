@@ -1,0 +1,109 @@
+//! MySQL's and MariaDB's [`Dialect`]: rendering and the type-change rules, on types as
+//! `information_schema.COLUMNS.COLUMN_TYPE` prints them (`int(11)`, `bigint(20) unsigned`,
+//! `decimal(10,2)`, `varchar(20)`).
+
+use retort_core::dialect::widening::{decimal_widens, length_widens, type_arguments};
+use retort_core::dialect::Dialect;
+use retort_core::diff::operation::Operation;
+use retort_core::runner::connection::DatabaseError;
+
+pub struct Mysql;
+
+/// The one instance, handed out by every MySQL connection.
+pub static MYSQL: Mysql = Mysql;
+
+impl Dialect for Mysql {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+        Ok(crate::render::render(operation))
+    }
+
+    fn widens(&self, from: &str, to: &str) -> bool {
+        widens(from, to)
+    }
+}
+
+/// Integer types by rank.
+const INTEGERS: [&str; 5] = ["tinyint", "smallint", "mediumint", "int", "bigint"];
+
+/// Text types by the bytes they hold.
+const TEXTS: [&str; 4] = ["tinytext", "text", "mediumtext", "longtext"];
+
+/// A type without its display width and with its `unsigned` flag apart: `int(10) unsigned` →
+/// (`int`, true). The display width changes nothing a column stores.
+fn integer(text: &str) -> Option<(usize, bool)> {
+    let (base, unsigned) = match text.strip_suffix(" unsigned") {
+        Some(base) => (base, true),
+        None => (text, false),
+    };
+    let name = base.split('(').next().unwrap_or(base);
+    let rank = INTEGERS.iter().position(|t| *t == name)?;
+    type_arguments(base, name)?;
+    Some((rank, unsigned))
+}
+
+/// Whether every value of `from` is kept unchanged in `to`.
+pub fn widens(from: &str, to: &str) -> bool {
+    if from == to {
+        return true;
+    }
+    if let (Some((a, a_unsigned)), Some((b, b_unsigned))) = (integer(from), integer(to)) {
+        // Unsigned to signed needs a larger type; signed never fits unsigned.
+        return match (a_unsigned, b_unsigned) {
+            (false, false) | (true, true) => a <= b,
+            (true, false) => a < b,
+            (false, true) => false,
+        };
+    }
+    if let (Some(a), Some(b)) = (
+        type_arguments(from, "decimal"),
+        type_arguments(to, "decimal"),
+    ) {
+        return decimal_widens(&a, &b);
+    }
+    if let Some(before) = type_arguments(from, "varchar") {
+        if let Some(after) = type_arguments(to, "varchar") {
+            return length_widens(&before, &after);
+        }
+        // `text` holds 65,535 bytes: any varchar of up to 16,383 four-byte characters.
+        return match TEXTS.iter().position(|t| *t == to) {
+            Some(0) | None => false,
+            Some(1) => before.first().is_some_and(|n| *n <= 16_383),
+            Some(_) => true,
+        };
+    }
+    if let (Some(a), Some(b)) = (
+        TEXTS.iter().position(|t| *t == from),
+        TEXTS.iter().position(|t| *t == to),
+    ) {
+        return a <= b;
+    }
+    from == "float" && to == "double"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::widens;
+
+    #[test]
+    fn widening_is_not_destructive() {
+        assert!(widens("int(11)", "bigint(20)"));
+        assert!(widens("int", "bigint"));
+        assert!(widens("int(10) unsigned", "bigint(20) unsigned"));
+        assert!(widens("int(10) unsigned", "bigint(20)"));
+        assert!(!widens("int(10) unsigned", "int(11)"));
+        assert!(!widens("int(11)", "int(10) unsigned"));
+        assert!(!widens("bigint(20)", "int(11)"));
+        assert!(widens("varchar(20)", "varchar(255)"));
+        assert!(!widens("varchar(255)", "varchar(20)"));
+        assert!(widens("varchar(255)", "text"));
+        assert!(widens("text", "longtext"));
+        assert!(!widens("longtext", "text"));
+        assert!(widens("decimal(10,2)", "decimal(12,2)"));
+        assert!(!widens("decimal(10,4)", "decimal(10,2)"));
+        assert!(!widens("varchar(20)", "int(11)"));
+    }
+}
