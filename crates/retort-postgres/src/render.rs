@@ -159,6 +159,10 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
             .as_ref()
             .map(|c| format!(" COLLATE {}", quote(c)))
             .unwrap_or_default();
+        let old_storage = storage_type(&from.data_type);
+        if old_storage != storage && !crate::dialect::widens(old_storage, storage) {
+            statements.push(narrowing_guard(table, &to.name, old_storage, storage));
+        }
         statements.push(format!(
             "{prefix} TYPE {storage}{collation} USING {}::{storage}",
             quote(&to.name),
@@ -210,6 +214,22 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
         ));
     }
     statements
+}
+
+/// A statement that fails, before the type changes, when a value of `table.column` would not
+/// survive the change unchanged: `USING column::type` is an explicit cast, and an explicit cast
+/// truncates text and rounds numbers without a word. A value survives when casting it to the
+/// new type and back gives it again (compared as text, which every type has).
+fn narrowing_guard(table: &QualifiedName, column: &str, from: &str, to: &str) -> String {
+    let value = quote(column);
+    let shown = |text: &str| text.replace('\'', "''").replace('%', "%%");
+    format!(
+        "DO $retort$\nDECLARE\n    lost bigint;\nBEGIN\n    SELECT count(*) INTO lost FROM {table} WHERE {value} IS NOT NULL AND (({value}::{to})::{from})::text IS DISTINCT FROM {value}::text;\n    IF lost > 0 THEN\n        RAISE EXCEPTION 'retort: % row(s) of {table_shown} hold a value of column {column_shown} that {to_shown} cannot hold unchanged; nothing was changed', lost\n            USING HINT = 'convert or delete those rows in an earlier revision, or write the conversion into this one in place of this check';\n    END IF;\nEND\n$retort$",
+        table = table_name(table),
+        table_shown = shown(&table.to_string()),
+        column_shown = shown(column),
+        to_shown = shown(to),
+    )
 }
 
 /// The statements for one operation.
@@ -294,12 +314,12 @@ pub fn render(operation: &Operation) -> Vec<String> {
         Operation::CreateSequence { name, sequence } => vec![format!(
             "CREATE SEQUENCE {} {}",
             table_name(name),
-            sequence_options(sequence, true)
+            sequence_options(sequence)
         )],
-        Operation::AlterSequence { name, to, .. } => vec![format!(
+        Operation::AlterSequence { name, from, to } => vec![format!(
             "ALTER SEQUENCE {} {}",
             table_name(name),
-            sequence_options(to, false)
+            changed_sequence_options(from, to)
         )],
         Operation::DropSequence { name, .. } => vec![format!("DROP SEQUENCE {}", table_name(name))],
         Operation::CreateEnum { name, values } => vec![format!(
@@ -436,18 +456,43 @@ fn rebuild_enum(
     statements
 }
 
-fn sequence_options(sequence: &retort_core::schema::Sequence, creating: bool) -> String {
-    let start = if creating {
-        format!("START WITH {}", sequence.start)
-    } else {
-        format!("START WITH {} RESTART", sequence.start)
-    };
+fn sequence_options(sequence: &retort_core::schema::Sequence) -> String {
     format!(
-        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} {start} {}",
+        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} {}",
         sequence.data_type,
         sequence.increment,
         sequence.minimum,
         sequence.maximum,
+        sequence.start,
         if sequence.cycle { "CYCLE" } else { "NO CYCLE" }
     )
+}
+
+/// The options that differ, and only those: never `RESTART`, which would send the counter
+/// back to its start and the next inserts into duplicate keys. `START WITH` only records where
+/// a later `RESTART` would go.
+fn changed_sequence_options(
+    from: &retort_core::schema::Sequence,
+    to: &retort_core::schema::Sequence,
+) -> String {
+    let mut options = Vec::new();
+    if from.data_type != to.data_type {
+        options.push(format!("AS {}", to.data_type));
+    }
+    if from.increment != to.increment {
+        options.push(format!("INCREMENT BY {}", to.increment));
+    }
+    if from.minimum != to.minimum {
+        options.push(format!("MINVALUE {}", to.minimum));
+    }
+    if from.maximum != to.maximum {
+        options.push(format!("MAXVALUE {}", to.maximum));
+    }
+    if from.start != to.start {
+        options.push(format!("START WITH {}", to.start));
+    }
+    if from.cycle != to.cycle {
+        options.push(if to.cycle { "CYCLE" } else { "NO CYCLE" }.to_owned());
+    }
+    options.join(" ")
 }

@@ -283,8 +283,15 @@ impl Operation {
             Self::DropTable { table } => format!("drop table {}", table.name),
             Self::AddColumn { table, column } => format!("add column {table}.{}", column.name),
             Self::DropColumn { table, column } => format!("drop column {table}.{}", column.name),
-            Self::AlterColumn { table, to, .. } => format!("alter column {table}.{}", to.name),
-            Self::SetTableComment { table, .. } => format!("set the comment of {table}"),
+            Self::AlterColumn { table, from, to } => format!(
+                "alter column {table}.{}: {}",
+                to.name,
+                column_changes(from, to).join(", ")
+            ),
+            Self::SetTableComment { table, from, to } => format!(
+                "set the comment of {table}: {}",
+                change("comment", from.as_deref(), to.as_deref())
+            ),
             Self::AddPrimaryKey { table, primary_key } => {
                 format!("add primary key {} on {table}", primary_key.name)
             }
@@ -316,7 +323,9 @@ impl Operation {
             Self::DropSchema { name } => format!("drop schema {name}"),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
             Self::DropSequence { name, .. } => format!("drop sequence {name}"),
-            Self::AlterSequence { name, .. } => format!("alter sequence {name}"),
+            Self::AlterSequence { name, from, to } => {
+                format!("alter sequence {name}: {}", sequence_changes(from, to).join(", "))
+            }
             Self::CreateEnum { name, .. } => format!("create enum type {name}"),
             Self::DropEnum { name, .. } => format!("drop enum type {name}"),
             Self::AddEnumValue { name, value, .. } => {
@@ -329,4 +338,59 @@ impl Operation {
             } => format!("rename column {table}.{from} to {to}"),
         }
     }
+}
+
+/// `what old → new`, with `none` for a missing value.
+fn change(what: &str, from: Option<&str>, to: Option<&str>) -> String {
+    format!(
+        "{what} {} → {}",
+        from.unwrap_or("none"),
+        to.unwrap_or("none")
+    )
+}
+
+/// Every property of a column that changes, old → new.
+fn column_changes(from: &Column, to: &Column) -> Vec<String> {
+    let mut changes = Vec::new();
+    if from.data_type != to.data_type {
+        changes.push(change("type", Some(&from.data_type), Some(&to.data_type)));
+    }
+    if from.nullable != to.nullable {
+        let nullability = |nullable| if nullable { "NULL" } else { "NOT NULL" };
+        changes.push(format!(
+            "{} → {}",
+            nullability(from.nullable),
+            nullability(to.nullable)
+        ));
+    }
+    let properties: [(&str, &Option<String>, &Option<String>); 5] = [
+        ("default", &from.default, &to.default),
+        ("identity", &from.identity, &to.identity),
+        ("generated", &from.generated, &to.generated),
+        ("collation", &from.collation, &to.collation),
+        ("comment", &from.comment, &to.comment),
+    ];
+    for (what, before, after) in properties {
+        if before != after {
+            changes.push(change(what, before.as_deref(), after.as_deref()));
+        }
+    }
+    changes
+}
+
+/// Every option of a sequence that changes, old → new.
+fn sequence_changes(from: &Sequence, to: &Sequence) -> Vec<String> {
+    let options: [(&str, String, String); 6] = [
+        ("type", from.data_type.clone(), to.data_type.clone()),
+        ("increment", from.increment.to_string(), to.increment.to_string()),
+        ("minvalue", from.minimum.to_string(), to.minimum.to_string()),
+        ("maxvalue", from.maximum.to_string(), to.maximum.to_string()),
+        ("start", from.start.to_string(), to.start.to_string()),
+        ("cycle", from.cycle.to_string(), to.cycle.to_string()),
+    ];
+    options
+        .into_iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(what, before, after)| format!("{what} {before} → {after}"))
+        .collect()
 }
