@@ -6,13 +6,14 @@
 //! as the live one.
 
 pub mod plan;
+pub mod screen;
 
 use std::path::{Path, PathBuf};
 
 use crate::diff::rename::{parse_renames, DeclaredRenames};
 use crate::diff::{diff_with_renames, DiffOptions};
 use crate::runner::connection::{Connection, DatabaseError, IntrospectFilter};
-use crate::runner::split::split_statements;
+use crate::runner::split::{split_statements, Statement};
 use plan::Plan;
 
 /// The declared schema: SQL files, in a stable order.
@@ -40,6 +41,12 @@ pub enum AutogenerateError {
         column: Option<usize>,
         message: String,
     },
+    #[error("{path}:{line}: {what} is not modeled by autogenerate yet: `check` would pass while it is never applied")]
+    NotModeled {
+        path: PathBuf,
+        line: usize,
+        what: String,
+    },
     #[error("the declared schema defines what autogenerate does not model yet: {}", objects.join(", "))]
     Unmodeled { objects: Vec<String> },
     #[error("schema_command `{command}` failed ({status}): {stderr}")]
@@ -57,6 +64,9 @@ impl AutogenerateError {
         match self {
             Self::NoFiles { .. } => Some("put the declared schema in schema/*.sql, or set [autogenerate] schema in retort.toml".to_owned()),
             Self::Declared { .. } => Some("fix the schema file: it must run as written on an empty database".to_owned()),
+            Self::NotModeled { .. } => Some(
+                "keep it in a hand-written revision (`retort revision -m …`), outside the [autogenerate] schema files".to_owned(),
+            ),
             Self::Unmodeled { .. } => Some(
                 "autogenerate would silently leave them out; keep them in hand-written revisions, outside [autogenerate] schema".to_owned(),
             ),
@@ -191,6 +201,7 @@ pub fn compare(
     let dialect = live
         .renderer()
         .ok_or_else(|| AutogenerateError::Database(live.not_yet("autogenerate")))?;
+    let declared = &screen::screen(dialect, declared.clone())?;
     let current = live.introspect(filter)?;
     let target = match scratch_server {
         Some(server) => load_and_introspect(server, declared, filter)?,
@@ -249,46 +260,89 @@ fn load_and_introspect(
     Ok(target)
 }
 
-/// Load the declared files into the scratch database. Where DDL is transactional, each file
-/// goes in one round trip inside one transaction (thousands of statements in autocommit would
-/// cost a commit each); only when that fails is it replayed statement by statement, to name
-/// the failing line.
+/// Load the declared files into the scratch database. Where DDL is transactional, the files
+/// first go in whole inside one transaction (thousands of statements in autocommit would cost a
+/// commit each). When that fails — a file names a table another file declares later, or a
+/// statement is wrong — they are replayed statement by statement, each failing statement set
+/// aside and retried after the others, until a pass makes no progress: file order never
+/// matters, and a statement that can never run is named with its file and line.
 fn load_into(
     scratch: &mut dyn Connection,
     declared: &DeclaredSchema,
 ) -> Result<(), AutogenerateError> {
-    for (path, text) in &declared.files {
-        if scratch.transactional_ddl() {
-            scratch.begin()?;
-            if scratch.execute(text).is_ok() {
-                scratch.commit()?;
-                continue;
-            }
-            scratch.rollback()?;
-        }
-        let in_transaction = scratch.transactional_ddl();
-        if in_transaction {
-            scratch.begin()?;
-        }
-        for statement in split_statements(text, scratch.escapes()) {
-            if let Err(error) = scratch.execute(&statement.sql) {
-                if in_transaction {
-                    let _ = scratch.rollback();
-                }
-                let (line, column) = locate(&statement, error.position);
-                return Err(AutogenerateError::Declared {
-                    path: path.clone(),
-                    line,
-                    column,
-                    message: error.message,
-                });
-            }
-        }
-        if in_transaction {
+    let transactional = scratch.transactional_ddl();
+    if transactional {
+        scratch.begin()?;
+        if declared
+            .files
+            .iter()
+            .all(|(_, text)| scratch.execute(text).is_ok())
+        {
             scratch.commit()?;
+            return Ok(());
         }
+        scratch.rollback()?;
+        scratch.begin()?;
+    }
+    let mut pending: Vec<(&Path, Statement)> = declared
+        .files
+        .iter()
+        .flat_map(|(path, text)| {
+            split_statements(text, scratch.escapes())
+                .into_iter()
+                .map(move |statement| (path.as_path(), statement))
+        })
+        .collect();
+    loop {
+        let attempted = pending.len();
+        let mut failed = Vec::new();
+        let mut first_error = None;
+        for (path, statement) in pending {
+            if let Err(error) = execute_alone(scratch, &statement.sql, transactional) {
+                first_error.get_or_insert_with(|| (path, statement.clone(), error));
+                failed.push((path, statement));
+            }
+        }
+        let Some((path, statement, error)) = first_error else {
+            break;
+        };
+        if failed.len() == attempted {
+            if transactional {
+                let _ = scratch.rollback();
+            }
+            let (line, column) = locate(&statement, error.position);
+            return Err(AutogenerateError::Declared {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: error.message,
+            });
+        }
+        pending = failed;
+    }
+    if transactional {
+        scratch.commit()?;
     }
     Ok(())
+}
+/// Run one statement; inside a transaction, behind a savepoint, so that its failure leaves the
+/// transaction usable for the others.
+fn execute_alone(
+    scratch: &mut dyn Connection,
+    sql: &str,
+    transactional: bool,
+) -> Result<(), DatabaseError> {
+    if !transactional {
+        return scratch.execute(sql);
+    }
+    scratch.execute("SAVEPOINT retort_declared")?;
+    match scratch.execute(sql) {
+        Ok(()) => scratch.execute("RELEASE SAVEPOINT retort_declared"),
+        Err(error) => {
+            scratch.execute("ROLLBACK TO SAVEPOINT retort_declared")?;
+            Err(error)
+        }
+    }
 }
 
 /// The file line and column of a 1-based character offset into a statement (which starts on

@@ -4,13 +4,24 @@
 
 pub mod widening;
 
+use crate::autogenerate::screen::DeclaredStatement;
 use crate::diff::operation::Operation;
 use crate::runner::connection::DatabaseError;
+use crate::runner::split::Escapes;
 use crate::schema::Schema;
 
 pub trait Dialect: Send + Sync {
     /// `postgresql`, `sqlite`, `mysql`.
     fn name(&self) -> &'static str;
+
+    /// How string literals escape quotes, for splitting statements.
+    fn escapes(&self) -> Escapes {
+        Escapes::Standard
+    }
+
+    /// What a statement of the declared schema is: modeled, a setting to take out, or refused
+    /// by name. Whatever this does not know must be refused, never passed over.
+    fn classify_declared(&self, sql: &str) -> DeclaredStatement;
 
     /// The statements that carry out `operation` (after [`Dialect::adapt`]).
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError>;

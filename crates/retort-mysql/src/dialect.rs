@@ -2,10 +2,12 @@
 //! `information_schema.COLUMNS.COLUMN_TYPE` prints them (`int(11)`, `bigint(20) unsigned`,
 //! `decimal(10,2)`, `varchar(20)`).
 
+use retort_core::autogenerate::screen::DeclaredStatement;
 use retort_core::dialect::widening::{decimal_widens, length_widens, type_arguments};
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::Operation;
 use retort_core::runner::connection::DatabaseError;
+use retort_core::runner::split::Escapes;
 
 pub struct Mysql;
 
@@ -15,6 +17,14 @@ pub static MYSQL: Mysql = Mysql;
 impl Dialect for Mysql {
     fn name(&self) -> &'static str {
         "mysql"
+    }
+
+    fn escapes(&self) -> Escapes {
+        Escapes::Backslash
+    }
+
+    fn classify_declared(&self, sql: &str) -> DeclaredStatement {
+        crate::declared_statement::classify(sql)
     }
 
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {

@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod declared;
+pub mod declared_statement;
 pub mod dialect;
 mod error_position;
 pub mod introspect;

@@ -1,5 +1,6 @@
 //! PostgreSQL's [`Dialect`]: rendering and the type-change rules.
 
+use retort_core::autogenerate::screen::DeclaredStatement;
 use retort_core::dialect::widening::{decimal_widens, length_widens, type_arguments};
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::Operation;
@@ -15,6 +16,10 @@ pub static POSTGRES: Postgres = Postgres;
 impl Dialect for Postgres {
     fn name(&self) -> &'static str {
         "postgresql"
+    }
+
+    fn classify_declared(&self, sql: &str) -> DeclaredStatement {
+        crate::declared_statement::classify(sql)
     }
 
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {

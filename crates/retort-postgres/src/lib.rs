@@ -4,6 +4,7 @@
 pub mod connect_options;
 pub mod connection;
 pub mod declared;
+pub mod declared_statement;
 pub mod dialect;
 pub mod introspect;
 pub mod render;

@@ -1,5 +1,6 @@
 //! SQLite's [`Dialect`]: rendering, table rebuilds, and the type-change rules.
 
+use retort_core::autogenerate::screen::DeclaredStatement;
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::Operation;
 use retort_core::runner::connection::DatabaseError;
@@ -13,6 +14,10 @@ pub static SQLITE: Sqlite = Sqlite;
 impl Dialect for Sqlite {
     fn name(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn classify_declared(&self, sql: &str) -> DeclaredStatement {
+        crate::declared_statement::classify(sql)
     }
 
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {

@@ -1,6 +1,7 @@
 //! SQLite for retort: the embedded default.
 
 pub mod connection;
+pub mod declared_statement;
 pub mod dialect;
 pub mod introspect;
 pub mod render;

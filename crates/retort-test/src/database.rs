@@ -169,6 +169,48 @@ impl TestDatabase {
         }
     }
 
+    /// The database's own dump of its schema: `pg_dump --schema-only` or
+    /// `mariadb-dump --no-data`, as a user baselining a declared schema would make it.
+    pub fn schema_dump(&self) -> String {
+        let mut command = match self.server {
+            Server::Postgres => {
+                let mut command = Command::new("pg_dump");
+                command.args([
+                    "--schema-only",
+                    "-h",
+                    &host("RETORT_TEST_PG_HOST"),
+                    "-U",
+                    "postgres",
+                ]);
+                command
+            }
+            Server::MariaDb => {
+                let mut command = Command::new("mariadb-dump");
+                command.args([
+                    "--no-data",
+                    "-h",
+                    &host("RETORT_TEST_MYSQL_HOST"),
+                    "-P",
+                    "3306",
+                    "-u",
+                    "root",
+                ]);
+                command
+            }
+        };
+        let output = command
+            .arg(&self.name)
+            .output()
+            .expect("run the dump client");
+        assert!(
+            output.status.success(),
+            "dump {}: {}",
+            self.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// Another fresh database on the same server.
     #[must_use]
     pub fn sibling(&self) -> Self {

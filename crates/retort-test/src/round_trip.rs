@@ -3,7 +3,8 @@
 //! `autogenerate.toml`, extra `[autogenerate]` keys, and `setup.sql`, run first, for what
 //! autogenerate must leave alone), on any database:
 //! apply `from` → insert rows → declare `to` → `check` exits 1 → autogenerate → upgrade →
-//! `check` exits 0 (the catalog equals `to` loaded directly) → the rows survive →
+//! `check` exits 0 (the catalog equals `to` loaded directly) → the database's own schema dump
+//! as the declared schema: `check` exits 0 → the rows survive →
 //! `downgrade -1` → (the new revision set aside) `check` against `from` exits 0.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,14 @@ impl Backend {
         match self {
             Self::Server(database) => database.url(),
             Self::Sqlite => format!("sqlite:///{}", project.path("app.db").display()),
+        }
+    }
+
+    /// The database's own schema dump (pg_dump, mariadb-dump, the sqlite3 shell's `.schema`).
+    fn dump(&self, project: &Project) -> String {
+        match self {
+            Self::Server(database) => database.schema_dump(),
+            Self::Sqlite => self.query(project, ".schema"),
         }
     }
 
@@ -129,6 +138,11 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<(), St
     )?;
     step(&["upgrade", "head"], 0)?;
     step(&["check"], 0)?;
+    // The database's own dump is a declared schema too, and describes it exactly.
+    project.write("schema/schema.sql", &backend.dump(&project));
+    step(&["check"], 0)
+        .map_err(|e| format!("{e}\n(the `to` database's own dump as the declared schema)"))?;
+    project.write("schema/schema.sql", &read("to.sql").unwrap_or_default());
     // `rows.check.after` asks the same question of the new schema (after a rename).
     if let (Some(query), Some(before)) = (
         read("rows.check.after").or_else(|| read("rows.check")),

@@ -16,7 +16,14 @@ fn project_at(schema: &str) -> (Project, TestDatabase) {
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
     project.write("schema/schema.sql", schema);
-    let output = project.run(&["revision", "--autogenerate", "-m", "base", "--rev-id", "base0001"]);
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "base",
+        "--rev-id",
+        "base0001",
+    ]);
     assert_eq!(output.code, 0, "{output}");
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 0, "{output}");
@@ -26,7 +33,14 @@ fn project_at(schema: &str) -> (Project, TestDatabase) {
 /// Declare `schema` and autogenerate revision `next0001`; returns its text.
 fn autogenerate(project: &Project, schema: &str) -> String {
     project.write("schema/schema.sql", schema);
-    let output = project.run(&["revision", "--autogenerate", "-m", "next", "--rev-id", "next0001"]);
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "next",
+        "--rev-id",
+        "next0001",
+    ]);
     assert_eq!(output.code, 0, "{output}");
     project.read("migrations/versions/next0001_next.sql")
 }
@@ -82,9 +96,15 @@ fn narrowing_truncates_silently_on_postgresql() {
 fn sequence_changes_reset_the_counter() {
     let (project, database) = project_at("CREATE SEQUENCE invoice_numbers INCREMENT BY 1;\n");
     database.query("SELECT setval('invoice_numbers', 100)");
-    let revision = autogenerate(&project, "CREATE SEQUENCE invoice_numbers INCREMENT BY 5;\n");
+    let revision = autogenerate(
+        &project,
+        "CREATE SEQUENCE invoice_numbers INCREMENT BY 5;\n",
+    );
     assert!(!revision.contains("RESTART"), "{revision}");
-    assert!(revision.contains("-- alter sequence public.invoice_numbers: increment 1 → 5"), "{revision}");
+    assert!(
+        revision.contains("-- alter sequence public.invoice_numbers: increment 1 → 5"),
+        "{revision}"
+    );
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     assert_eq!(database.query("SELECT nextval('invoice_numbers')"), "105");
     assert_eq!(project.run(&["downgrade", "-1"]).code, 0);
@@ -108,6 +128,125 @@ fn check_says_what_changes() {
         "{output}"
     );
     let output = project.run(&["--json", "check"]);
-    assert!(output.stdout.contains("type character varying(20) → character varying(80)"), "{output}");
+    assert!(
+        output
+            .stdout
+            .contains("type character varying(20) → character varying(80)"),
+        "{output}"
+    );
     assert!(output.stdout.contains("\"destructive\": null"), "{output}");
+}
+
+/// Finding: `ENABLE`/`FORCE ROW LEVEL SECURITY`, `CREATE POLICY` and `GRANT` in the declared
+/// schema were passed over: `check` said "No new upgrade operations detected". Each is now
+/// refused with its file and line until autogenerate models it.
+#[test]
+fn declared_objects_silently_ignored() {
+    let (project, _database) =
+        project_at("CREATE TABLE accounts (id int PRIMARY KEY, tenant text);\n");
+    for (statement, named) in [
+        (
+            "ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;",
+            "ALTER TABLE … ENABLE ROW LEVEL SECURITY",
+        ),
+        (
+            "ALTER TABLE accounts FORCE ROW LEVEL SECURITY;",
+            "ALTER TABLE … FORCE ROW LEVEL SECURITY",
+        ),
+        (
+            "CREATE POLICY tenant_isolation ON accounts USING (tenant = current_user);",
+            "CREATE POLICY",
+        ),
+        ("GRANT SELECT ON accounts TO PUBLIC;", "GRANT"),
+    ] {
+        project.write(
+            "schema/schema.sql",
+            &format!("CREATE TABLE accounts (id int PRIMARY KEY, tenant text);\n\n{statement}\n"),
+        );
+        let output = project.run(&["check"]);
+        assert_eq!(output.code, 2, "{statement}: {output}");
+        assert!(
+            output.stderr.contains(&format!(
+                "schema/schema.sql:3: {named} is not modeled by autogenerate yet"
+            )),
+            "{statement}: {output}"
+        );
+        assert!(
+            output
+                .stderr
+                .contains("hint: keep it in a hand-written revision"),
+            "{output}"
+        );
+    }
+}
+
+/// Finding: a `pg_dump --schema-only` file read as empty (its `set_config('search_path', '',
+/// false)` emptied the scratch session's search path) and its `\restrict` lines were a syntax
+/// error, so `check` proposed dropping every table. A dump of the database, with and without
+/// `-O -x`, now checks clean.
+#[test]
+fn pg_dump_file_is_read_as_empty() {
+    let (project, database) = project_at(
+        "CREATE TYPE mood AS ENUM ('sad', 'happy');\n\
+         CREATE TABLE people (id serial PRIMARY KEY, name varchar(40) NOT NULL, feeling mood DEFAULT 'happy');\n\
+         CREATE TABLE pets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, owner int REFERENCES people (id) ON DELETE CASCADE, born date);\n\
+         CREATE INDEX pets_born ON pets (born) WHERE born IS NOT NULL;\n\
+         COMMENT ON TABLE pets IS 'animals';\n",
+    );
+    for flags in [&[][..], &["-O", "-x"][..]] {
+        let output = std::process::Command::new("pg_dump")
+            .args(["--schema-only", "-h", "127.0.0.1", "-U", "postgres"])
+            .args(flags)
+            .arg(&database.name)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let dump = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            dump.contains("set_config('search_path', '', false)"),
+            "{dump}"
+        );
+        // What pg_dump 17.6 and later add around a dump.
+        project.write(
+            "schema/schema.sql",
+            &format!("\\restrict Zk3JqX9c\n{dump}\n\\unrestrict Zk3JqX9c\n"),
+        );
+        let output = project.run(&["check"]);
+        assert_eq!(output.code, 0, "pg_dump {flags:?}: {output}");
+        assert!(
+            output
+                .stdout
+                .contains("No new upgrade operations detected."),
+            "{output}"
+        );
+    }
+}
+
+/// Finding: declared files loaded in file-name order, so a foreign key to a table declared in a
+/// later file failed. Order no longer matters.
+#[test]
+fn declared_files_load_in_any_order() {
+    let database = TestDatabase::create(Server::Postgres);
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &database.url());
+    project.write(
+        "schema/a_orders.sql",
+        "CREATE TABLE orders (id int PRIMARY KEY, customer int REFERENCES customers (id));\n",
+    );
+    project.write(
+        "schema/b_customers.sql",
+        "CREATE TABLE customers (id int PRIMARY KEY, note text DEFAULT 'x');\n",
+    );
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "base",
+        "--rev-id",
+        "base0001",
+    ]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
 }

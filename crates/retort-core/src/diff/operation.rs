@@ -324,7 +324,10 @@ impl Operation {
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
             Self::DropSequence { name, .. } => format!("drop sequence {name}"),
             Self::AlterSequence { name, from, to } => {
-                format!("alter sequence {name}: {}", sequence_changes(from, to).join(", "))
+                format!(
+                    "alter sequence {name}: {}",
+                    sequence_changes(from, to).join(", ")
+                )
             }
             Self::CreateEnum { name, .. } => format!("create enum type {name}"),
             Self::DropEnum { name, .. } => format!("drop enum type {name}"),
@@ -382,7 +385,11 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
 fn sequence_changes(from: &Sequence, to: &Sequence) -> Vec<String> {
     let options: [(&str, String, String); 6] = [
         ("type", from.data_type.clone(), to.data_type.clone()),
-        ("increment", from.increment.to_string(), to.increment.to_string()),
+        (
+            "increment",
+            from.increment.to_string(),
+            to.increment.to_string(),
+        ),
         ("minvalue", from.minimum.to_string(), to.minimum.to_string()),
         ("maxvalue", from.maximum.to_string(), to.maximum.to_string()),
         ("start", from.start.to_string(), to.start.to_string()),

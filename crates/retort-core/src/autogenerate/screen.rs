@@ -1,0 +1,245 @@
+//! Every declared statement is modeled, or refused by name: before either path (parser or
+//! scratch database) sees the declared schema, each statement is classified by the dialect.
+//! What the model does not cover is an error with its file and line — never an omission, which
+//! would let `check` pass while a row-level security policy, say, is never applied. Session
+//! settings that dumps open with (`SET client_encoding`, pg_dump's emptied `search_path`,
+//! psql's `\restrict`) and what the model deliberately does not compare (`OWNER TO`) are
+//! blanked out, keeping every line where it was, so positions in errors stay true.
+
+use super::{AutogenerateError, DeclaredSchema};
+use crate::dialect::Dialect;
+use crate::runner::split::split_statements;
+
+/// What a dialect makes of one declared statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclaredStatement {
+    /// Part of what the model covers.
+    Modeled,
+    /// A session setting, or what the model deliberately leaves alone (ownership): taken out.
+    Setting,
+    /// Not modeled: refused, with what it is (`CREATE POLICY`, `GRANT`).
+    Refused(String),
+}
+
+/// The declared schema with settings blanked out, or the first statement that is refused.
+pub fn screen(
+    dialect: &dyn Dialect,
+    declared: DeclaredSchema,
+) -> Result<DeclaredSchema, AutogenerateError> {
+    let mut screened = DeclaredSchema::default();
+    for (path, text) in declared.files {
+        let mut text = blank_meta_commands(&path, &text)?;
+        for statement in split_statements(&text.clone(), dialect.escapes()) {
+            match dialect.classify_declared(&statement.sql) {
+                DeclaredStatement::Modeled => {}
+                DeclaredStatement::Setting => blank(&mut text, &statement.sql),
+                DeclaredStatement::Refused(what) => {
+                    return Err(AutogenerateError::NotModeled {
+                        path,
+                        line: statement.line,
+                        what,
+                    })
+                }
+            }
+        }
+        screened.files.push((path, text));
+    }
+    Ok(screened)
+}
+
+/// psql's `\restrict KEY` and `\unrestrict KEY` (in dumps since PostgreSQL 17.6) guard a
+/// restore and mean nothing to the schema; any other meta-command (`\connect`, `\i`) is refused.
+fn blank_meta_commands(path: &std::path::Path, text: &str) -> Result<String, AutogenerateError> {
+    let mut lines = Vec::new();
+    for (index, line) in text.split('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('\\') {
+            let command = trimmed.split_whitespace().next().unwrap_or(trimmed);
+            if command != "\\restrict" && command != "\\unrestrict" {
+                return Err(AutogenerateError::NotModeled {
+                    path: path.to_path_buf(),
+                    line: index + 1,
+                    what: format!("the psql meta-command {command}"),
+                });
+            }
+            lines.push(String::new());
+        } else {
+            lines.push(line.to_owned());
+        }
+    }
+    Ok(lines.join("\n"))
+}
+
+/// Replace `statement` in `text` by spaces, keeping its line breaks.
+fn blank(text: &mut String, statement: &str) {
+    if let Some(start) = text.find(statement) {
+        let blanked: String = statement
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        text.replace_range(start..start + statement.len(), &blanked);
+        // The statement's `;` goes too, or the scratch database would see an empty statement.
+        let end = start + blanked.len();
+        if text[end..].trim_start().starts_with(';') {
+            if let Some(offset) = text[end..].find(';') {
+                text.replace_range(end + offset..=end + offset, " ");
+            }
+        }
+    }
+}
+
+/// The words of a statement for classifying it: keywords and names upper-cased, quoted
+/// identifiers and strings as single tokens (as written), punctuation apart, comments skipped
+/// (a MySQL `/*!…*/` comment is code, and is read).
+pub fn tokens(sql: &str) -> Vec<String> {
+    let characters: Vec<char> = sql.chars().collect();
+    let mut tokens = Vec::new();
+    let mut index = 0;
+    while index < characters.len() {
+        let c = characters[index];
+        if c.is_whitespace() {
+            index += 1;
+        } else if c == '-' && characters.get(index + 1) == Some(&'-') || c == '#' {
+            while index < characters.len() && characters[index] != '\n' {
+                index += 1;
+            }
+        } else if c == '/' && characters.get(index + 1) == Some(&'*') {
+            if characters.get(index + 2) == Some(&'!') {
+                // Versioned code: skip the marker and its version number, read the rest.
+                index += 3;
+                while index < characters.len() && characters[index].is_ascii_digit() {
+                    index += 1;
+                }
+            } else {
+                index += 2;
+                while index + 1 < characters.len()
+                    && !(characters[index] == '*' && characters[index + 1] == '/')
+                {
+                    index += 1;
+                }
+                index += 2;
+            }
+        } else if c == '*' && characters.get(index + 1) == Some(&'/') {
+            index += 2;
+        } else if c == '\'' || c == '"' || c == '`' {
+            let start = index;
+            index += 1;
+            while index < characters.len() {
+                if characters[index] == c {
+                    if characters.get(index + 1) == Some(&c) {
+                        index += 2;
+                        continue;
+                    }
+                    break;
+                }
+                index += 1;
+            }
+            index += 1;
+            tokens.push(
+                characters[start..index.min(characters.len())]
+                    .iter()
+                    .collect(),
+            );
+        } else if c.is_alphanumeric() || c == '_' || c == '$' || c == '.' {
+            let start = index;
+            while index < characters.len()
+                && (characters[index].is_alphanumeric()
+                    || matches!(characters[index], '_' | '$' | '.'))
+            {
+                index += 1;
+            }
+            tokens.push(
+                characters[start..index]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_uppercase(),
+            );
+        } else {
+            tokens.push(c.to_string());
+            index += 1;
+        }
+    }
+    tokens
+}
+
+/// The tokens after the name that follows `skip` leading tokens (`ALTER TABLE ONLY x …` →
+/// what follows `x`), split at top-level commas: one list per sub-command.
+pub fn clauses_after_name(tokens: &[String], skip: usize) -> Vec<Vec<String>> {
+    let mut position = skip;
+    while matches!(
+        tokens.get(position).map(String::as_str),
+        Some("ONLY" | "IF" | "EXISTS")
+    ) {
+        position += 1;
+    }
+    // The name: `a`, `a.b`, `"a"."b"` (a dotted name may come as several tokens).
+    position += 1;
+    while tokens.get(position).is_some_and(|t| t == ".") {
+        position += 2;
+    }
+    let mut clauses = vec![Vec::new()];
+    let mut depth = 0usize;
+    for token in &tokens[position.min(tokens.len())..] {
+        match token.as_str() {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            "," if depth == 0 => {
+                clauses.push(Vec::new());
+                continue;
+            }
+            ";" if depth == 0 => continue,
+            _ => {}
+        }
+        if let Some(last) = clauses.last_mut() {
+            last.push(token.clone());
+        }
+    }
+    clauses.retain(|clause| !clause.is_empty());
+    clauses
+}
+
+/// The first `count` tokens joined by spaces (`CREATE POLICY`), for naming what is refused.
+pub fn leading(tokens: &[String], count: usize) -> String {
+    tokens
+        .iter()
+        .take(count)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_skip_comments_and_keep_quoted_names_whole() {
+        assert_eq!(
+            tokens("-- note\nALTER TABLE ONLY \"my t\" /* x */ ENABLE ROW LEVEL SECURITY;"),
+            ["ALTER", "TABLE", "ONLY", "\"my t\"", "ENABLE", "ROW", "LEVEL", "SECURITY", ";"]
+        );
+        assert_eq!(
+            tokens("/*!40101 SET NAMES utf8mb4 */"),
+            ["SET", "NAMES", "UTF8MB4"]
+        );
+    }
+
+    #[test]
+    fn clauses_follow_the_name() {
+        let t = tokens("ALTER TABLE ONLY public.t ADD CONSTRAINT c CHECK (a, b), OWNER TO x;");
+        assert_eq!(
+            clauses_after_name(&t, 2),
+            vec![
+                tokens("ADD CONSTRAINT c CHECK (a, b)"),
+                tokens("OWNER TO x")
+            ]
+        );
+    }
+
+    #[test]
+    fn blanking_keeps_lines() {
+        let mut text = "SET a = 1;\nCREATE TABLE t (id int);\n".to_owned();
+        blank(&mut text, "SET a = 1");
+        assert_eq!(text, "          \nCREATE TABLE t (id int);\n");
+    }
+}

@@ -1,0 +1,185 @@
+//! Which statements of a declared schema the PostgreSQL model covers. A whitelist: what is not
+//! named here is refused by name (see `retort_core::autogenerate::screen`).
+
+use retort_core::autogenerate::screen::{clauses_after_name, leading, tokens, DeclaredStatement};
+
+/// Session settings pg_dump opens with; they shape nothing in the schema.
+const HARMLESS_SETTINGS: [&str; 13] = [
+    "STATEMENT_TIMEOUT",
+    "LOCK_TIMEOUT",
+    "IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
+    "TRANSACTION_TIMEOUT",
+    "CLIENT_ENCODING",
+    "STANDARD_CONFORMING_STRINGS",
+    "CHECK_FUNCTION_BODIES",
+    "XMLOPTION",
+    "CLIENT_MIN_MESSAGES",
+    "ROW_SECURITY",
+    "DEFAULT_TABLESPACE",
+    "DEFAULT_TABLE_ACCESS_METHOD",
+    "DEFAULT_WITH_OIDS",
+];
+
+pub fn classify(sql: &str) -> DeclaredStatement {
+    let tokens = tokens(sql);
+    let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | [";"] => DeclaredStatement::Setting,
+        ["SET", name, ..] if HARMLESS_SETTINGS.contains(name) => {
+            // `standard_conforming_strings = off` would change how every later string reads.
+            if *name == "STANDARD_CONFORMING_STRINGS" && !words.contains(&"ON") {
+                return refused("SET standard_conforming_strings other than on");
+            }
+            DeclaredStatement::Setting
+        }
+        // pg_dump empties the search path and qualifies every name; any other path would put
+        // unqualified names elsewhere than the model reads them.
+        ["SELECT", "PG_CATALOG.SET_CONFIG", "(", "'search_path'", ",", "''", ",", "FALSE", ")", ..]
+        | ["SET", "SEARCH_PATH", "=" | "TO", "''" | "PUBLIC" | "\"public\"", ..] => {
+            DeclaredStatement::Setting
+        }
+        ["CREATE", "TABLE", ..]
+        | ["CREATE", "INDEX" | "SCHEMA" | "SEQUENCE", ..]
+        | ["CREATE", "UNIQUE", "INDEX", ..] => DeclaredStatement::Modeled,
+        ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
+            DeclaredStatement::Modeled
+        }
+        ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
+        ["ALTER", "TABLE", ..] => alter_table(&tokens),
+        ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
+        ["ALTER", "TYPE" | "SCHEMA", ..] if ends_with_owner(&words) => DeclaredStatement::Setting,
+        _ => refused(&leading(
+            &tokens,
+            if words.first() == Some(&"CREATE") {
+                2
+            } else {
+                1
+            },
+        )),
+    }
+}
+
+fn refused(what: &str) -> DeclaredStatement {
+    DeclaredStatement::Refused(what.to_owned())
+}
+
+/// `… OWNER TO role`: ownership belongs to whoever deploys, and is not compared.
+fn ends_with_owner(words: &[&str]) -> bool {
+    let words: Vec<&&str> = words.iter().filter(|w| **w != ";").collect();
+    words.len() >= 3 && *words[words.len() - 3] == "OWNER" && *words[words.len() - 2] == "TO"
+}
+
+/// `ALTER TABLE`: each sub-command must be one the model covers.
+fn alter_table(tokens: &[String]) -> DeclaredStatement {
+    let clauses = clauses_after_name(tokens, 2);
+    let mut all_owner = !clauses.is_empty();
+    for clause in &clauses {
+        let words: Vec<&str> = clause.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["OWNER", "TO", ..] => continue,
+            ["ADD" | "DROP" | "ALTER" | "RENAME" | "VALIDATE", ..] => {
+                let refused_alteration = words.first() == Some(&"ALTER")
+                    && ["STORAGE", "COMPRESSION", "OPTIONS"]
+                        .iter()
+                        .any(|w| words.contains(w));
+                if refused_alteration {
+                    return refused(&format!("ALTER TABLE … {}", clause.join(" ")));
+                }
+            }
+            _ => {
+                return refused(&format!(
+                    "ALTER TABLE … {}",
+                    clause.iter().take(4).cloned().collect::<Vec<_>>().join(" ")
+                ))
+            }
+        }
+        all_owner = false;
+    }
+    if all_owner {
+        DeclaredStatement::Setting
+    } else {
+        DeclaredStatement::Modeled
+    }
+}
+
+/// `ALTER SEQUENCE … OWNED BY t.c` ties a sequence to its serial column (pg_dump writes it).
+fn alter_sequence(tokens: &[String]) -> DeclaredStatement {
+    let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    if ends_with_owner(&words) {
+        return DeclaredStatement::Setting;
+    }
+    let clauses = clauses_after_name(tokens, 2);
+    if clauses
+        .iter()
+        .flatten()
+        .any(|w| w == "RESTART" || w == "OWNER")
+    {
+        return refused("ALTER SEQUENCE … RESTART");
+    }
+    DeclaredStatement::Modeled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(sql: &str) -> Option<String> {
+        match classify(sql) {
+            DeclaredStatement::Refused(what) => Some(what),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn what_is_modeled_what_is_a_setting_what_is_refused() {
+        assert_eq!(
+            classify("CREATE TABLE t (id int)"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id)"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER TABLE public.t OWNER TO postgres"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            classify("SET client_encoding = 'UTF8'"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            classify("SELECT pg_catalog.set_config('search_path', '', false)"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            classify("ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("ALTER TABLE accounts ENABLE ROW LEVEL SECURITY").as_deref(),
+            Some("ALTER TABLE … ENABLE ROW LEVEL SECURITY")
+        );
+        assert_eq!(
+            refusal("ALTER TABLE accounts FORCE ROW LEVEL SECURITY").as_deref(),
+            Some("ALTER TABLE … FORCE ROW LEVEL SECURITY")
+        );
+        assert_eq!(
+            refusal("CREATE POLICY tenant ON accounts USING (true)").as_deref(),
+            Some("CREATE POLICY")
+        );
+        assert_eq!(
+            refusal("GRANT SELECT ON accounts TO app").as_deref(),
+            Some("GRANT")
+        );
+        assert_eq!(
+            refusal("CREATE VIEW v AS SELECT 1").as_deref(),
+            Some("CREATE VIEW")
+        );
+        assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
+        assert_eq!(
+            refusal("INSERT INTO t VALUES (1)").as_deref(),
+            Some("INSERT")
+        );
+    }
+}
