@@ -16,6 +16,8 @@ use crate::runner::connection::{Connection, DatabaseError, IntrospectFilter};
 use crate::runner::split::{split_statements, Statement};
 use plan::Plan;
 
+use crate::glob::{BadGlob, GlobList};
+
 /// The declared schema: SQL files, in a stable order.
 #[derive(Debug, Clone, Default)]
 pub struct DeclaredSchema {
@@ -24,8 +26,8 @@ pub struct DeclaredSchema {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AutogenerateError {
-    #[error("invalid schema glob `{pattern}`: {message}")]
-    BadGlob { pattern: String, message: String },
+    #[error(transparent)]
+    BadGlob(#[from] BadGlob),
     #[error("cannot read {path}")]
     Io {
         path: PathBuf,
@@ -109,21 +111,7 @@ pub fn load_declared(
     root: &Path,
     patterns: &[String],
 ) -> Result<DeclaredSchema, AutogenerateError> {
-    let mut builder = globset::GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| AutogenerateError::BadGlob {
-                pattern: pattern.clone(),
-                message: e.to_string(),
-            })?;
-        builder.add(glob);
-    }
-    let set = builder.build().map_err(|e| AutogenerateError::BadGlob {
-        pattern: patterns.join(", "),
-        message: e.to_string(),
-    })?;
+    let set = GlobList::new("[autogenerate] schema", patterns, true)?;
     let mut files = Vec::new();
     for pattern in patterns {
         // Walk only below the literal part of the pattern, not the whole project.
@@ -164,23 +152,25 @@ pub fn load_declared(
 fn collect(
     root: &Path,
     directory: &Path,
-    set: &globset::GlobSet,
+    set: &GlobList,
     files: &mut Vec<PathBuf>,
 ) -> Result<(), AutogenerateError> {
-    let Ok(entries) = fs_err::read_dir(directory) else {
+    // A pattern's directory that does not exist holds no file (and `NoFiles` says so when no
+    // pattern matched anything); one that exists but cannot be read is an error.
+    if !directory.exists() {
         return Ok(());
+    }
+    let io = |source| AutogenerateError::Io {
+        path: directory.to_path_buf(),
+        source,
     };
-    for entry in entries {
-        let entry = entry.map_err(|source| AutogenerateError::Io {
-            path: directory.to_path_buf(),
-            source,
-        })?;
-        let path = entry.path();
+    for entry in fs_err::read_dir(directory).map_err(io)? {
+        let path = entry.map_err(io)?.path();
         if path.is_dir() {
             collect(root, &path, set, files)?;
         } else if path
             .strip_prefix(root)
-            .is_ok_and(|relative| set.is_match(relative))
+            .is_ok_and(|relative| set.matches(relative))
         {
             files.push(path);
         }

@@ -20,6 +20,7 @@ pub mod config;
 pub mod declared_sql;
 pub mod dialect;
 pub mod diff;
+pub mod glob;
 pub mod project_template;
 pub mod revision;
 pub mod runner;

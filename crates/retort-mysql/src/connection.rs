@@ -290,8 +290,9 @@ impl Connection for MysqlConnection {
             explicit_defaults_for_timestamp,
         };
         let mut schema = crate::declared::parse(files, rules).ok()?;
-        let left_out = filter.left_out_tables();
-        schema.tables.retain(|name, _| !left_out(&name.name));
+        schema
+            .tables
+            .retain(|name, _| !filter.leaves_out(&name.name));
         Some(schema)
     }
     fn unmodeled_objects(

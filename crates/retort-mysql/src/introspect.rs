@@ -48,7 +48,7 @@ pub fn introspect(
     filter: &IntrospectFilter,
 ) -> Result<Schema, DatabaseError> {
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
-    let excluded = filter.left_out_tables();
+    let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
     let rows: Vec<(String, String)> = connection
         .query("SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")

@@ -341,12 +341,13 @@ impl Connection for PostgresConnection {
         filter: &IntrospectFilter,
     ) -> Option<Schema> {
         // Only for the default schema `public`, where the parser puts unqualified names.
-        if self.current_schema != "public" || !filter.schemas.is_empty() {
+        if self.current_schema != "public" || filter.names_schemas() {
             return None;
         }
         let mut schema = crate::declared::parse(files).ok()?;
-        let left_out = filter.left_out_tables();
-        schema.tables.retain(|name, _| !left_out(&name.name));
+        schema
+            .tables
+            .retain(|name, _| !filter.leaves_out(&name.name));
         Some(schema)
     }
     fn unmodeled_objects(

@@ -10,22 +10,38 @@ use retort_core::schema::{
     Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Sequence, Table,
 };
 
-/// Schemas selected: `$1` is a list of LIKE patterns, or NULL for the current schema.
-const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nspname = current_schema() ELSE n.nspname LIKE ANY ($1::text[]) END)";
+/// Schemas selected: `$1` is the list of their names, or NULL for the current schema.
+const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nspname = current_schema() ELSE n.nspname = ANY ($1::text[]) END)";
+
+/// The names of the schemas `include_schemas` selects (its globs matched here, by the same
+/// code as on every database), or `None` for the connection's current schema.
+pub fn selected_schemas(
+    client: &mut postgres::Client,
+    filter: &IntrospectFilter,
+) -> Result<Option<Vec<String>>, DatabaseError> {
+    if !filter.names_schemas() {
+        return Ok(None);
+    }
+    let rows = client
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
+            &[],
+        )
+        .map_err(|e| DatabaseError::new(crate::connection::describe(&e)))?;
+    Ok(Some(
+        rows.iter()
+            .map(|row| row.get::<_, String>(0))
+            .filter(|name| filter.selects_schema(name))
+            .collect(),
+    ))
+}
 
 pub fn introspect(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
 ) -> Result<Schema, DatabaseError> {
     let error = |e: postgres::Error| DatabaseError::new(crate::connection::describe(&e));
-    let patterns: Option<Vec<String>> = (!filter.schemas.is_empty())
-        .then(|| filter.schemas.iter().map(|g| glob_to_like(g)).collect());
-    let excluded: Vec<String> = filter
-        .exclude_tables
-        .iter()
-        .map(|g| glob_to_like(g))
-        .collect();
-    let version_table = filter.version_table.name.clone();
+    let patterns = selected_schemas(client, filter)?;
 
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
     let table_rows = client
@@ -33,10 +49,9 @@ pub fn introspect(
             &format!(
                 "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class') \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {SCHEMA_FILTER} \
-                 AND c.relname <> $2 AND NOT (c.relname LIKE ANY ($3::text[])) ORDER BY 1, 2"
+                 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {SCHEMA_FILTER} ORDER BY 1, 2"
             ),
-            &[&patterns, &version_table, &excluded],
+            &[&patterns],
         )
         .map_err(error)?;
     for row in &table_rows {
@@ -44,6 +59,10 @@ pub fn introspect(
             schema: row.get(0),
             name: row.get(1),
         };
+        // Left out here, so that every later row of the table finds no table to join.
+        if filter.leaves_out(&name.name) {
+            continue;
+        }
         tables.insert(
             name.clone(),
             Table {
@@ -271,22 +290,12 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// `public*` → `public%` (LIKE), escaping LIKE's own wildcards.
-fn glob_to_like(glob: &str) -> String {
-    glob.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-        .replace('*', "%")
-        .replace('?', "_")
-}
-
 /// Views, standalone sequences, types, functions and triggers: not modeled yet.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
 ) -> Result<Vec<String>, DatabaseError> {
-    let patterns: Option<Vec<String>> = (!filter.schemas.is_empty())
-        .then(|| filter.schemas.iter().map(|g| glob_to_like(g)).collect());
+    let patterns = selected_schemas(client, filter)?;
     let rows = client
         .query(
             &format!(

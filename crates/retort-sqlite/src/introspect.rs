@@ -26,8 +26,7 @@ pub fn introspect(
     connection: &rusqlite::Connection,
     filter: &IntrospectFilter,
 ) -> Result<Schema, DatabaseError> {
-    let left_out = filter.left_out_tables();
-    let excluded = |table: &str| table.starts_with("sqlite_") || left_out(table);
+    let excluded = |table: &str| table.starts_with("sqlite_") || filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
 
     let mut statement = connection

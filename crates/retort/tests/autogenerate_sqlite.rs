@@ -256,3 +256,14 @@ fn sqlite_foreign_key_check_aborts_a_revision_that_breaks_a_key() {
     assert_eq!(output.code, 0, "{output}");
     assert_eq!(sqlite(&project, "SELECT group_concat(id) FROM parent"), "2");
 }
+
+/// Finding: an unreadable `.env` was skipped without a word (and with it the `DATABASE_URL` it
+/// sets). It is an error naming the file.
+#[test]
+fn an_unreadable_env_file_is_an_error() {
+    let project = retort_test::Project::init(RETORT);
+    fs_err::create_dir(project.path(".env")).unwrap();
+    let output = project.run(&["current"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(output.stderr.contains(".env"), "{output}");
+}

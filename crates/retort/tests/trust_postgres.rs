@@ -250,3 +250,42 @@ fn declared_files_load_in_any_order() {
     let output = project.run(&["check"]);
     assert_eq!(output.code, 0, "{output}");
 }
+
+/// Finding: `exclude_tables = ["audit_{a,b}", "tmp_[0-9]*"]` was a glob on SQLite and MariaDB
+/// but a `LIKE` pattern on the PostgreSQL live side, so `check` proposed dropping the excluded
+/// tables. One glob implementation serves every filter now; a pattern that does not compile is
+/// an error naming it.
+#[test]
+fn filters_disagree_between_dialects() {
+    let (project, database) = project_at("CREATE TABLE kept (id int PRIMARY KEY);\n");
+    database.query(
+        "CREATE TABLE audit_a (id int); CREATE TABLE audit_b (id int); CREATE TABLE tmp_1 (id int); \
+         INSERT INTO audit_a VALUES (1);",
+    );
+    let config = project.read("retort.toml");
+    project.write(
+        "retort.toml",
+        &config.replace(
+            "[autogenerate]\n",
+            "[autogenerate]\nexclude_tables = [\"audit_{a,b}\", \"tmp_[0-9]*\"]\n",
+        ),
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+    project.write(
+        "retort.toml",
+        &config.replace(
+            "[autogenerate]\n",
+            "[autogenerate]\nexclude_tables = [\"tmp_[0-9\"]\n",
+        ),
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains(
+            "invalid glob `tmp_[0-9` in [autogenerate] exclude_tables: unclosed character class"
+        ),
+        "{output}"
+    );
+    assert_eq!(database.query("SELECT count(*) FROM audit_a"), "1");
+}

@@ -14,12 +14,14 @@ pub struct Environment {
     read_process: bool,
 }
 
-/// A malformed line in a `.env` file.
+/// A `.env` file that cannot be used: unreadable, or a malformed line.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{path}:{line}: expected `NAME=value`")]
-pub struct DotenvError {
-    pub path: String,
-    pub line: usize,
+pub enum DotenvError {
+    #[error("{path}:{line}: expected `NAME=value`")]
+    Line { path: String, line: usize },
+    /// fs-err's message names the file.
+    #[error("{message}")]
+    Unreadable { message: String },
 }
 
 impl Environment {
@@ -41,9 +43,14 @@ impl Environment {
 
     /// Add the variables of a `.env` file (if it exists) below those already visible.
     pub fn with_dotenv_file(mut self, path: &Path) -> Result<Self, DotenvError> {
-        let Ok(text) = fs_err::read_to_string(path) else {
+        // Absent is fine; present but unreadable (permissions, a directory, not UTF-8) is an
+        // error, never a file silently passed over.
+        if !path.exists() {
             return Ok(self);
-        };
+        }
+        let text = fs_err::read_to_string(path).map_err(|e| DotenvError::Unreadable {
+            message: e.to_string(),
+        })?;
         self.dotenv = parse_dotenv(&path.display().to_string(), &text)?;
         Ok(self)
     }
@@ -72,14 +79,14 @@ pub fn parse_dotenv(path: &str, text: &str) -> Result<HashMap<String, String>, D
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
         let Some((name, value)) = line.split_once('=') else {
-            return Err(DotenvError {
+            return Err(DotenvError::Line {
                 path: path.to_owned(),
                 line: index + 1,
             });
         };
         let name = name.trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(DotenvError {
+            return Err(DotenvError::Line {
                 path: path.to_owned(),
                 line: index + 1,
             });

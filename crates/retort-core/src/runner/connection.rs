@@ -2,35 +2,47 @@
 //! writes offline SQL); the runner never sees a driver.
 
 use super::split::Escapes;
+use crate::glob::{BadGlob, GlobList};
 use crate::schema::Schema;
 
-/// Which tables introspection reads.
+/// Which tables introspection reads. The globs are compiled once, when the filter is made.
 #[derive(Debug, Clone, Default)]
 pub struct IntrospectFilter {
-    /// Schema names (globs); empty means the connection's default schema.
-    pub schemas: Vec<String>,
-    /// Table names (globs) to leave out.
-    pub exclude_tables: Vec<String>,
+    /// Schema names; empty means the connection's default schema.
+    schemas: GlobList,
+    /// Table names to leave out.
+    exclude_tables: GlobList,
     /// Always left out.
     pub version_table: VersionTable,
 }
 
 impl IntrospectFilter {
-    /// The test for a table left out: the version table, or a name an `exclude_tables` glob
-    /// matches. The globs are compiled once, here, not for every table (or column row) tested.
-    pub fn left_out_tables(&self) -> impl Fn(&str) -> bool + '_ {
-        let mut builder = globset::GlobSetBuilder::new();
-        for glob in self
-            .exclude_tables
-            .iter()
-            .filter_map(|g| globset::Glob::new(g).ok())
-        {
-            builder.add(glob);
-        }
-        let globs = builder
-            .build()
-            .unwrap_or_else(|_| globset::GlobSet::empty());
-        move |table| table == self.version_table.name || globs.is_match(table)
+    /// `include_schemas` and `exclude_tables` as written in `retort.toml`.
+    pub fn new(
+        include_schemas: &[String],
+        exclude_tables: &[String],
+        version_table: VersionTable,
+    ) -> Result<Self, BadGlob> {
+        Ok(Self {
+            schemas: GlobList::new("[autogenerate] include_schemas", include_schemas, false)?,
+            exclude_tables: GlobList::new("[autogenerate] exclude_tables", exclude_tables, false)?,
+            version_table,
+        })
+    }
+
+    /// Whether schemas were named (otherwise: the connection's default schema only).
+    pub fn names_schemas(&self) -> bool {
+        !self.schemas.is_empty()
+    }
+
+    /// Whether schema `name` is selected (when schemas were named).
+    pub fn selects_schema(&self, name: &str) -> bool {
+        self.schemas.matches(name)
+    }
+
+    /// Whether table `name` is left out: the version table, or a name `exclude_tables` matches.
+    pub fn leaves_out(&self, table: &str) -> bool {
+        table == self.version_table.name || self.exclude_tables.matches(table)
     }
 }
 

@@ -54,11 +54,12 @@ pub fn pending_plan(
         Some(command) => run_schema_command(&config.root, command)?,
         None => load_declared(&config.root, &config.schema_files)?,
     };
-    let filter = IntrospectFilter {
-        schemas: config.include_schemas.clone(),
-        exclude_tables: config.exclude_tables.clone(),
-        version_table: table,
-    };
+    let filter = IntrospectFilter::new(&config.include_schemas, &config.exclude_tables, table)
+        .map_err(|e| {
+            CliError::usage(e.to_string()).with_hint(
+                "fix the pattern in retort.toml: `*`, `?`, `[0-9]` and `{a,b}` are the glob forms",
+            )
+        })?;
     let options = DiffOptions {
         compare_type: config.compare_type,
         compare_server_default: config.compare_server_default,
