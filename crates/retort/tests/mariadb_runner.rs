@@ -321,3 +321,39 @@ fn a_truncating_insert_into_a_myisam_table_fails() {
         "0"
     );
 }
+
+/// Issue 9, finding 1: a `#` comment holding an apostrophe, a column named `begin` and a
+/// procedure body with `END IF;` … `END REPEAT;` each split where MariaDB expects.
+#[test]
+fn mysql_comments_begin_columns_and_compound_bodies_split_correctly() {
+    let database = TestDatabase::create(Server::MariaDb);
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &database.url());
+    project.write_sql_revision(
+        "aaaa1111",
+        "",
+        "# it's the first revision; it creates t\n\
+         CREATE TABLE t (begin int, x int);\n\
+         INSERT INTO t VALUES (1,2);\n\
+         CREATE PROCEDURE fill(n int)\n\
+         BEGIN\n\
+         \x20 DECLARE i int DEFAULT 0;\n\
+         \x20 IF n > 0 THEN SET i = 0; END IF;\n\
+         \x20 l: LOOP SET i = i + 1; IF i >= n THEN LEAVE l; END IF; END LOOP l;\n\
+         \x20 WHILE i > 0 DO INSERT INTO t VALUES (i, 10); SET i = i - 1; END WHILE;\n\
+         \x20 CASE n WHEN 0 THEN SET i = 0; ELSE SET i = 1; END CASE;\n\
+         \x20 REPEAT SET i = i + 1; UNTIL i > 2 END REPEAT;\n\
+         END;\n\
+         CALL fill(3);",
+        Some("DROP PROCEDURE fill;\nDROP TABLE t;"),
+    );
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(
+        database.query("SELECT COUNT(*), SUM(begin), SUM(x) FROM t"),
+        "4\t7\t32"
+    );
+    assert_eq!(versions(&database), "aaaa1111");
+    assert_eq!(project.run(&["downgrade", "base"]).code, 0);
+    assert!(!table_exists(&database, "t"));
+}
