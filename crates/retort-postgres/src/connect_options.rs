@@ -82,7 +82,8 @@ impl ConnectOptions {
     ) -> Result<Self, OptionsError> {
         let (scheme, rest) = url
             .split_once("://")
-            .ok_or_else(|| OptionsError::NotPostgres(url.to_owned()))?;
+            // Never the URL itself: it may hold a password.
+            .ok_or_else(|| OptionsError::NotPostgres("no '://' after the scheme".to_owned()))?;
         let base_scheme = scheme.split('+').next().unwrap_or(scheme);
         if base_scheme != "postgres" && base_scheme != "postgresql" {
             return Err(OptionsError::NotPostgres(scheme.to_owned()));
