@@ -45,6 +45,26 @@ impl SqliteConnection {
         })
     }
 
+    /// Open the database at `path` only if it exists: read-only commands (`current`, `history`)
+    /// must never create a file where a mistyped path points.
+    pub fn open_existing(path: &Path) -> Result<Self, DatabaseError> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = rusqlite::Connection::open_with_flags(path, flags)
+            .map_err(|e| DatabaseError::new(format!("cannot open {}: {e}", path.display())))?;
+        connection
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(error)?;
+        let mut name = path.as_os_str().to_owned();
+        name.push(".retort-lock");
+        Ok(Self {
+            connection,
+            lock_path: Some(PathBuf::from(name)),
+            lock_file: None,
+        })
+    }
+
     /// The underlying rusqlite connection (tests and introspection).
     pub fn raw(&self) -> &rusqlite::Connection {
         &self.connection

@@ -96,6 +96,31 @@ impl DatabaseUrl {
     }
 }
 
+impl DatabaseUrl {
+    /// Open a connection for a command that only reads: like [`Self::connect`], but a SQLite
+    /// file that does not exist is an error naming its path, never created.
+    pub fn connect_existing(
+        &self,
+        environment: &Environment,
+    ) -> Result<Box<dyn Connection>, OpenError> {
+        match self {
+            Self::Sqlite(Some(path)) => {
+                if !path.is_file() {
+                    return Err(OpenError::BadUrl {
+                        url: path.display().to_string(),
+                        reason: "no SQLite database here (commands that only read never create one)".to_owned(),
+                        hint: Some("check database_url: a sqlite:///relative path is relative to the directory holding retort.toml; `retort upgrade` creates the database".to_owned()),
+                    });
+                }
+                SqliteConnection::open_existing(path)
+                    .map(|c| Box::new(c) as Box<dyn Connection>)
+                    .map_err(database_error)
+            }
+            _ => self.connect(environment),
+        }
+    }
+}
+
 fn database_error(error: DatabaseError) -> OpenError {
     OpenError::Connect(error)
 }
