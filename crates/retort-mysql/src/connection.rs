@@ -35,6 +35,49 @@ fn error(error: &mysql::Error) -> DatabaseError {
     DatabaseError::new(describe(error))
 }
 
+/// Run `sql` and read every result set it produces, failing on the first error among them.
+///
+/// Why not `query_drop`: it checks only the first result set and drains the others silently, so
+/// `CALL p()` whose procedure runs a `SELECT` and then fails (ERROR 1146) would count as a
+/// success and the revision would be recorded as applied. Every statement retort sends goes
+/// through here.
+fn run(connection: &mut mysql::Conn, sql: impl AsRef<str>) -> Result<(), mysql::Error> {
+    let mut result = connection.query_iter(sql.as_ref())?;
+    while let Some(set) = result.iter() {
+        for row in set {
+            row?;
+        }
+    }
+    Ok(())
+}
+
+/// The `sql_mode` flags every retort session adds to the server's own: the server refuses a
+/// value it would otherwise truncate, round to a default or turn into NULL.
+pub const STRICT_MODES: [&str; 2] = ["STRICT_ALL_TABLES", "ERROR_FOR_DIVISION_BY_ZERO"];
+
+/// Add [`STRICT_MODES`] to the session's `sql_mode`, keeping the modes the server set and never
+/// listing a flag twice.
+fn set_strict_mode(connection: &mut mysql::Conn) -> Result<(), mysql::Error> {
+    for mode in STRICT_MODES {
+        // `mode` is one of our constants, never user input.
+        run(
+            connection,
+            format!(
+                "SET SESSION sql_mode = IF(FIND_IN_SET('{mode}', @@SESSION.sql_mode) > 0, @@SESSION.sql_mode, \
+                 CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), '{mode}'))"
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Open a session and make it strict.
+fn open(options: &mysql::Opts) -> Result<mysql::Conn, mysql::Error> {
+    let mut connection = mysql::Conn::new(options.clone())?;
+    set_strict_mode(&mut connection)?;
+    Ok(connection)
+}
+
 /// `ssl-mode` as MySQL's clients spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SslMode {
@@ -109,7 +152,7 @@ impl MysqlConnection {
         let host = options.get_ip_or_hostname().to_string();
         let port = options.get_tcp_port();
         let database = options.get_db_name().unwrap_or_default().to_owned();
-        let connection = mysql::Conn::new(options.clone()).map_err(|e| {
+        let connection = open(&options).map_err(|e| {
             DatabaseError::new(format!(
                 "cannot connect to {host}:{port}/{database}: {}",
                 describe(&e)
@@ -124,6 +167,21 @@ impl MysqlConnection {
 
     fn table(table: &VersionTable) -> String {
         SqlDialect::Mysql.table_name(table)
+    }
+
+    /// The session's `sql_mode` (after connect it includes [`STRICT_MODES`]).
+    pub fn session_sql_mode(&mut self) -> Result<String, DatabaseError> {
+        let mode: Option<String> = self
+            .connection
+            .query_first("SELECT @@SESSION.sql_mode")
+            .map_err(|e| error(&e))?;
+        Ok(mode.unwrap_or_default())
+    }
+
+    /// Add [`STRICT_MODES`] to the session's `sql_mode` again (connect already does; public so
+    /// that a test can start from an empty mode).
+    pub fn set_strict_mode(&mut self) -> Result<(), DatabaseError> {
+        set_strict_mode(&mut self.connection).map_err(|e| error(&e))
     }
 }
 
@@ -149,7 +207,7 @@ impl Connection for MysqlConnection {
         Escapes::Backslash
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
-        self.connection.query_drop(sql).map_err(|e| {
+        run(&mut self.connection, sql).map_err(|e| {
             let position = match &e {
                 mysql::Error::MySqlError(server) => {
                     crate::error_position::position(sql, server.code, &server.message)
@@ -160,17 +218,13 @@ impl Connection for MysqlConnection {
         })
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
-        self.connection
-            .query_drop("START TRANSACTION")
-            .map_err(|e| error(&e))
+        run(&mut self.connection, "START TRANSACTION").map_err(|e| error(&e))
     }
     fn commit(&mut self) -> Result<(), DatabaseError> {
-        self.connection.query_drop("COMMIT").map_err(|e| error(&e))
+        run(&mut self.connection, "COMMIT").map_err(|e| error(&e))
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {
-        self.connection
-            .query_drop("ROLLBACK")
-            .map_err(|e| error(&e))
+        run(&mut self.connection, "ROLLBACK").map_err(|e| error(&e))
     }
     fn lock(
         &mut self,
@@ -211,9 +265,11 @@ impl Connection for MysqlConnection {
         Ok(count.unwrap_or(0) > 0)
     }
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
-        self.connection
-            .query_drop(SqlDialect::Mysql.create_version_table(table))
-            .map_err(|e| error(&e))
+        run(
+            &mut self.connection,
+            SqlDialect::Mysql.create_version_table(table),
+        )
+        .map_err(|e| error(&e))
     }
     fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
         self.connection
@@ -263,9 +319,11 @@ impl Connection for MysqlConnection {
             .map_err(|e| error(&e))
     }
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
-        self.connection
-            .query_drop(format!("DELETE FROM {}", Self::table(table)))
-            .map_err(|e| error(&e))
+        run(
+            &mut self.connection,
+            format!("DELETE FROM {}", Self::table(table)),
+        )
+        .map_err(|e| error(&e))
     }
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
         crate::introspect::introspect(&mut self.connection, filter)
@@ -309,27 +367,27 @@ impl Connection for MysqlConnection {
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
         let name = scratch_database_name();
-        self.connection
-            .query_drop(format!(
+        run(
+            &mut self.connection,
+            format!(
                 "CREATE DATABASE {}",
                 SqlDialect::Mysql.quote_identifier(&name)
+            ),
+        )
+        .map_err(|e| {
+            DatabaseError::new(format!(
+                "cannot create the scratch database {name}: {}",
+                describe(&e)
             ))
-            .map_err(|e| {
-                DatabaseError::new(format!(
-                    "cannot create the scratch database {name}: {}",
-                    describe(&e)
-                ))
-            })?;
+        })?;
         let options: mysql::Opts = mysql::OptsBuilder::from_opts(self.options.clone())
             .db_name(Some(name.clone()))
             .into();
-        let mut connection = mysql::Conn::new(options.clone()).map_err(|e| error(&e))?;
+        let mut connection = open(&options).map_err(|e| error(&e))?;
         // The declared schema may name a table before declaring it (files in any order, a
         // foreign-key cycle, mysqldump's output): the keys are checked when rows are written,
         // and a scratch database has none.
-        connection
-            .query_drop("SET SESSION foreign_key_checks = 0")
-            .map_err(|e| error(&e))?;
+        run(&mut connection, "SET SESSION foreign_key_checks = 0").map_err(|e| error(&e))?;
         Ok((
             Box::new(Self {
                 connection,
@@ -340,11 +398,13 @@ impl Connection for MysqlConnection {
         ))
     }
     fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
-        self.connection
-            .query_drop(format!(
+        run(
+            &mut self.connection,
+            format!(
                 "DROP DATABASE IF EXISTS {}",
                 SqlDialect::Mysql.quote_identifier(name)
-            ))
-            .map_err(|e| error(&e))
+            ),
+        )
+        .map_err(|e| error(&e))
     }
 }

@@ -1,6 +1,7 @@
 //! A PostgreSQL URL plus the environment, resolved the way libpq resolves them: the URL wins,
 //! then `PG*` variables, then defaults; a missing password comes from `~/.pgpass`.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,6 +38,119 @@ impl SslMode {
     }
 }
 
+/// libpq's `channel_binding`: whether SCRAM authentication binds to the TLS channel
+/// (SCRAM-SHA-256-PLUS), which defeats a man in the middle that terminates TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelBinding {
+    Disable,
+    /// libpq's default: bind when the server offers it.
+    Prefer,
+    Require,
+}
+
+/// libpq's `target_session_attrs`, as far as the driver honours it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetSessionAttrs {
+    Any,
+    ReadWrite,
+    ReadOnly,
+}
+
+/// libpq's `sslnegotiation`: `postgres` asks the server for TLS first, `direct` (PostgreSQL 17)
+/// starts the TLS handshake at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslNegotiation {
+    Postgres,
+    Direct,
+}
+
+fn bad_value(key: &str, value: &str) -> OptionsError {
+    OptionsError::BadValue {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+fn unsupported(key: &str, reason: &str) -> OptionsError {
+    OptionsError::Unsupported {
+        key: key.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+impl ChannelBinding {
+    fn parse(value: &str) -> Result<Self, OptionsError> {
+        match value {
+            "disable" => Ok(Self::Disable),
+            "prefer" => Ok(Self::Prefer),
+            "require" => Ok(Self::Require),
+            other => Err(bad_value("channel_binding", other)),
+        }
+    }
+}
+
+impl TargetSessionAttrs {
+    fn parse(value: &str) -> Result<Self, OptionsError> {
+        match value {
+            "any" => Ok(Self::Any),
+            "read-write" => Ok(Self::ReadWrite),
+            "read-only" => Ok(Self::ReadOnly),
+            // These choose among several hosts by role; retort connects to one host and cannot
+            // check that it is a primary or a standby.
+            "primary" | "standby" | "prefer-standby" => Err(unsupported(
+                "target_session_attrs",
+                &format!(
+                    "'{value}' needs a check of the server's role that the driver does not make"
+                ),
+            )),
+            other => Err(bad_value("target_session_attrs", other)),
+        }
+    }
+}
+
+impl SslNegotiation {
+    fn parse(value: &str) -> Result<Self, OptionsError> {
+        match value {
+            "postgres" => Ok(Self::Postgres),
+            "direct" => Ok(Self::Direct),
+            other => Err(bad_value("sslnegotiation", other)),
+        }
+    }
+}
+
+/// `gssencmode`: retort never uses GSSAPI encryption, which is what `disable` asks and what
+/// libpq's default `prefer` falls back to; only `require` cannot be honoured.
+fn check_gssencmode(value: &str) -> Result<(), OptionsError> {
+    match value {
+        "disable" | "prefer" => Ok(()),
+        "require" => Err(unsupported(
+            "gssencmode",
+            "retort does not support GSSAPI encryption; use sslmode=require or stronger",
+        )),
+        other => Err(bad_value("gssencmode", other)),
+    }
+}
+
+/// libpq's boolean spellings (`keepalives=1`).
+fn parse_flag(key: &str, value: &str) -> Result<bool, OptionsError> {
+    match value {
+        "1" | "on" | "true" | "yes" => Ok(true),
+        "0" | "off" | "false" | "no" => Ok(false),
+        other => Err(bad_value(key, other)),
+    }
+}
+
+/// A whole number of `unit`s (libpq: seconds for keepalives, milliseconds for
+/// tcp_user_timeout); 0 means the system default.
+fn parse_duration(
+    key: &str,
+    value: &str,
+    unit: Duration,
+) -> Result<Option<Duration>, OptionsError> {
+    let count: u32 = value.trim().parse().map_err(|_| bad_value(key, value))?;
+    Ok((count > 0).then(|| unit * count))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OptionsError {
     #[error("not a PostgreSQL URL: {0}")]
@@ -45,13 +159,27 @@ pub enum OptionsError {
     BadValue { key: String, value: String },
     #[error("unknown URL parameter '{0}'")]
     UnknownParameter(String),
+    /// A libpq parameter retort knows but cannot honour; ignoring it could weaken security or
+    /// reach another server.
+    #[error("URL parameter '{key}' cannot be honoured: {reason}")]
+    Unsupported { key: String, reason: String },
+    #[error("channel_binding=require needs TLS, but sslmode=disable")]
+    ChannelBindingWithoutTls,
+    #[error("sslnegotiation=direct needs TLS required, but sslmode={0}")]
+    DirectWithoutTls(String),
 }
 
 impl OptionsError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            Self::UnknownParameter(_) => Some("supported: sslmode (or ssl), sslrootcert, options, application_name, connect_timeout, host, port, user, password, dbname".to_owned()),
+            Self::UnknownParameter(_) => Some("supported: host, hostaddr, port, user, password, passfile, dbname, sslmode (or ssl), sslrootcert, sslnegotiation, channel_binding, options, application_name, fallback_application_name, connect_timeout, tcp_user_timeout, keepalives, keepalives_idle, keepalives_interval, keepalives_count, target_session_attrs, client_encoding (UTF8), gssencmode (disable, prefer), krbsrvname, sslsni (1)".to_owned()),
             Self::BadValue { key, .. } if key == "sslmode" => Some("sslmode is one of disable, allow, prefer, require, verify-ca, verify-full".to_owned()),
+            Self::BadValue { key, .. } if key == "channel_binding" => Some("channel_binding is one of disable, prefer, require".to_owned()),
+            Self::BadValue { key, .. } if key == "target_session_attrs" => Some("target_session_attrs is one of any, read-write, read-only".to_owned()),
+            Self::Unsupported { key, .. } if key.starts_with("ssl") => Some("client certificates are not supported yet: authenticate with a password (SCRAM), or run the migration through a proxy that holds the certificate".to_owned()),
+            Self::Unsupported { key, .. } => Some(format!("remove {key} from the URL, or connect with psql to check what the server needs")),
+            Self::ChannelBindingWithoutTls => Some("use sslmode=require (or verify-full) with channel_binding=require, or channel_binding=prefer".to_owned()),
+            Self::DirectWithoutTls(_) => Some("use sslmode=require, verify-ca or verify-full with sslnegotiation=direct".to_owned()),
             _ => None,
         }
     }
@@ -70,6 +198,17 @@ pub struct ConnectOptions {
     pub options: Option<String>,
     pub application_name: Option<String>,
     pub connect_timeout: Option<Duration>,
+    pub channel_binding: ChannelBinding,
+    pub target_session_attrs: TargetSessionAttrs,
+    pub ssl_negotiation: SslNegotiation,
+    /// Connect to this address instead of resolving `host` (which still names the server for
+    /// TLS and `.pgpass`).
+    pub hostaddr: Option<IpAddr>,
+    pub keepalives: Option<bool>,
+    pub keepalives_idle: Option<Duration>,
+    pub keepalives_interval: Option<Duration>,
+    pub keepalives_count: Option<u32>,
+    pub tcp_user_timeout: Option<Duration>,
 }
 
 impl ConnectOptions {
@@ -82,7 +221,8 @@ impl ConnectOptions {
     ) -> Result<Self, OptionsError> {
         let (scheme, rest) = url
             .split_once("://")
-            .ok_or_else(|| OptionsError::NotPostgres(url.to_owned()))?;
+            // Never the URL itself: it may hold a password.
+            .ok_or_else(|| OptionsError::NotPostgres("no '://' after the scheme".to_owned()))?;
         let base_scheme = scheme.split('+').next().unwrap_or(scheme);
         if base_scheme != "postgres" && base_scheme != "postgresql" {
             return Err(OptionsError::NotPostgres(scheme.to_owned()));
@@ -113,6 +253,17 @@ impl ConnectOptions {
         let mut options = None;
         let mut application_name = None;
         let mut connect_timeout = None;
+        let mut channel_binding = None;
+        let mut target_session_attrs = None;
+        let mut ssl_negotiation = None;
+        let mut hostaddr = None;
+        let mut passfile = None;
+        let mut fallback_application_name = None;
+        let mut keepalives = None;
+        let mut keepalives_idle = None;
+        let mut keepalives_interval = None;
+        let mut keepalives_count = None;
+        let mut tcp_user_timeout = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(value);
@@ -127,6 +278,76 @@ impl ConnectOptions {
                 "user" => user = Some(value),
                 "password" => password = Some(value),
                 "dbname" => dbname = Some(value),
+                "channel_binding" => channel_binding = Some(ChannelBinding::parse(&value)?),
+                "target_session_attrs" => {
+                    target_session_attrs = Some(TargetSessionAttrs::parse(&value)?);
+                }
+                "sslnegotiation" => ssl_negotiation = Some(SslNegotiation::parse(&value)?),
+                "hostaddr" => {
+                    hostaddr = Some(value.parse().map_err(|_| bad_value("hostaddr", &value))?);
+                }
+                "passfile" => passfile = Some(value),
+                "fallback_application_name" => fallback_application_name = Some(value),
+                "keepalives" => keepalives = Some(parse_flag("keepalives", &value)?),
+                "keepalives_idle" => {
+                    keepalives_idle =
+                        parse_duration("keepalives_idle", &value, Duration::from_secs(1))?;
+                }
+                "keepalives_interval" => {
+                    keepalives_interval =
+                        parse_duration("keepalives_interval", &value, Duration::from_secs(1))?;
+                }
+                "keepalives_count" => {
+                    keepalives_count = Some(
+                        value
+                            .parse()
+                            .map_err(|_| bad_value("keepalives_count", &value))?,
+                    );
+                }
+                "tcp_user_timeout" => {
+                    tcp_user_timeout =
+                        parse_duration("tcp_user_timeout", &value, Duration::from_millis(1))?;
+                }
+                // Accepted, nothing to do: the driver always speaks UTF8.
+                "client_encoding" => {
+                    if !matches!(
+                        value.to_ascii_uppercase().as_str(),
+                        "UTF8" | "UTF-8" | "AUTO"
+                    ) {
+                        return Err(unsupported(
+                            "client_encoding",
+                            &format!("retort always talks UTF8 to the server, not '{value}'"),
+                        ));
+                    }
+                }
+                "gssencmode" => check_gssencmode(&value)?,
+                // Accepted, nothing to do: it names the Kerberos service for GSSAPI
+                // authentication, which retort does not offer (such a server refuses us).
+                "krbsrvname" => {}
+                // Retort always sends SNI (Neon routes on it).
+                "sslsni" => {
+                    if !parse_flag("sslsni", &value)? {
+                        return Err(unsupported(
+                            "sslsni",
+                            "retort always sends the host name in TLS (SNI)",
+                        ));
+                    }
+                }
+                "sslcert" | "sslkey" | "sslpassword" | "sslcertmode" => {
+                    return Err(unsupported(key, "client certificates are not supported"));
+                }
+                "sslcrl" | "sslcrldir" => {
+                    return Err(unsupported(
+                        key,
+                        "certificate revocation lists are not supported",
+                    ));
+                }
+                "require_auth" => {
+                    return Err(unsupported(
+                        key,
+                        "the driver cannot restrict the authentication methods",
+                    ));
+                }
                 other => return Err(OptionsError::UnknownParameter(other.to_owned())),
             }
         }
@@ -154,9 +375,53 @@ impl ConnectOptions {
                 .transpose()?
                 .unwrap_or(SslMode::Prefer),
         };
+        let channel_binding = match channel_binding {
+            Some(binding) => binding,
+            None => env("PGCHANNELBINDING")
+                .map(|b| ChannelBinding::parse(&b))
+                .transpose()?
+                .unwrap_or(ChannelBinding::Prefer),
+        };
+        if channel_binding == ChannelBinding::Require && sslmode == SslMode::Disable {
+            return Err(OptionsError::ChannelBindingWithoutTls);
+        }
+        let ssl_negotiation = match ssl_negotiation {
+            Some(negotiation) => negotiation,
+            None => env("PGSSLNEGOTIATION")
+                .map(|n| SslNegotiation::parse(&n))
+                .transpose()?
+                .unwrap_or(SslNegotiation::Postgres),
+        };
+        if ssl_negotiation == SslNegotiation::Direct
+            && matches!(sslmode, SslMode::Disable | SslMode::Allow | SslMode::Prefer)
+        {
+            let mode = match sslmode {
+                SslMode::Disable => "disable",
+                SslMode::Allow => "allow",
+                _ => "prefer",
+            };
+            return Err(OptionsError::DirectWithoutTls(mode.to_owned()));
+        }
+        let target_session_attrs = match target_session_attrs {
+            Some(attributes) => attributes,
+            None => env("PGTARGETSESSIONATTRS")
+                .map(|a| TargetSessionAttrs::parse(&a))
+                .transpose()?
+                .unwrap_or(TargetSessionAttrs::Any),
+        };
+        if let Some(mode) = env("PGGSSENCMODE") {
+            check_gssencmode(&mode)?;
+        }
+        let hostaddr = match hostaddr {
+            Some(address) => Some(address),
+            None => env("PGHOSTADDR")
+                .map(|a| a.parse().map_err(|_| bad_value("PGHOSTADDR", &a)))
+                .transpose()?,
+        };
         let password = password.or_else(|| env("PGPASSWORD")).or_else(|| {
-            let file = env("PGPASSFILE")
+            let file = passfile
                 .map(PathBuf::from)
+                .or_else(|| env("PGPASSFILE").map(PathBuf::from))
                 .or_else(|| home.map(|h| h.join(".pgpass")))?;
             let text = fs_err::read_to_string(file).ok()?;
             pgpass_lookup(&text, &host, port, &dbname, &user)
@@ -170,13 +435,24 @@ impl ConnectOptions {
             sslmode,
             sslrootcert: sslrootcert.or_else(|| env("PGSSLROOTCERT").map(PathBuf::from)),
             options: options.or_else(|| env("PGOPTIONS")),
-            application_name: application_name.or_else(|| env("PGAPPNAME")),
+            application_name: application_name
+                .or_else(|| env("PGAPPNAME"))
+                .or(fallback_application_name),
             connect_timeout: match connect_timeout {
                 Some(timeout) => Some(timeout),
                 None => env("PGCONNECT_TIMEOUT")
                     .map(|t| parse_timeout(&t))
                     .transpose()?,
             },
+            channel_binding,
+            target_session_attrs,
+            ssl_negotiation,
+            hostaddr,
+            keepalives,
+            keepalives_idle,
+            keepalives_interval,
+            keepalives_count,
+            tcp_user_timeout,
         })
     }
 
@@ -205,6 +481,38 @@ impl ConnectOptions {
         config.application_name(self.application_name.as_deref().unwrap_or("retort"));
         if let Some(timeout) = self.connect_timeout {
             config.connect_timeout(timeout);
+        }
+        config.channel_binding(match self.channel_binding {
+            ChannelBinding::Disable => postgres::config::ChannelBinding::Disable,
+            ChannelBinding::Prefer => postgres::config::ChannelBinding::Prefer,
+            ChannelBinding::Require => postgres::config::ChannelBinding::Require,
+        });
+        config.target_session_attrs(match self.target_session_attrs {
+            TargetSessionAttrs::Any => postgres::config::TargetSessionAttrs::Any,
+            TargetSessionAttrs::ReadWrite => postgres::config::TargetSessionAttrs::ReadWrite,
+            TargetSessionAttrs::ReadOnly => postgres::config::TargetSessionAttrs::ReadOnly,
+        });
+        config.ssl_negotiation(match self.ssl_negotiation {
+            SslNegotiation::Postgres => postgres::config::SslNegotiation::Postgres,
+            SslNegotiation::Direct => postgres::config::SslNegotiation::Direct,
+        });
+        if let Some(address) = self.hostaddr {
+            config.hostaddr(address);
+        }
+        if let Some(keepalives) = self.keepalives {
+            config.keepalives(keepalives);
+        }
+        if let Some(idle) = self.keepalives_idle {
+            config.keepalives_idle(idle);
+        }
+        if let Some(interval) = self.keepalives_interval {
+            config.keepalives_interval(interval);
+        }
+        if let Some(count) = self.keepalives_count {
+            config.keepalives_retries(count);
+        }
+        if let Some(timeout) = self.tcp_user_timeout {
+            config.tcp_user_timeout(timeout);
         }
         config.ssl_mode(match self.sslmode {
             SslMode::Disable => postgres::config::SslMode::Disable,
@@ -370,5 +678,177 @@ mod tests {
             pgpass_lookup(text, "x", 1, "d", "u").as_deref(),
             Some("fallback")
         );
+    }
+}
+
+/// Issue 9, finding 3: the libpq parameters hosted providers put in URLs.
+#[cfg(test)]
+mod libpq_parameter_tests {
+    use super::*;
+
+    fn resolve(url: &str) -> Result<ConnectOptions, OptionsError> {
+        ConnectOptions::resolve(url, &|_| None, None)
+    }
+
+    #[test]
+    fn neon_channel_binding_is_accepted_and_mapped() {
+        let options = resolve(
+            "postgresql://app:pw@ep-x.neon.tech/main?sslmode=require&channel_binding=require",
+        )
+        .unwrap();
+        assert_eq!(options.channel_binding, ChannelBinding::Require);
+        assert_eq!(
+            options.client_config().get_channel_binding(),
+            postgres::config::ChannelBinding::Require
+        );
+        for (value, expected) in [
+            ("disable", postgres::config::ChannelBinding::Disable),
+            ("prefer", postgres::config::ChannelBinding::Prefer),
+        ] {
+            let options = resolve(&format!("postgres://h/db?channel_binding={value}")).unwrap();
+            assert_eq!(options.client_config().get_channel_binding(), expected);
+        }
+        // libpq's default.
+        assert_eq!(
+            resolve("postgres://h/db").unwrap().channel_binding,
+            ChannelBinding::Prefer
+        );
+        assert!(matches!(
+            resolve("postgres://h/db?channel_binding=always"),
+            Err(OptionsError::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn channel_binding_required_without_tls_is_refused() {
+        let error = resolve("postgres://h/db?sslmode=disable&channel_binding=require").unwrap_err();
+        assert_eq!(error, OptionsError::ChannelBindingWithoutTls);
+        assert!(error.hint().unwrap().contains("sslmode=require"));
+        let error = ConnectOptions::resolve(
+            "postgres://h/db?channel_binding=require",
+            &|name| (name == "PGSSLMODE").then(|| "disable".to_owned()),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(error, OptionsError::ChannelBindingWithoutTls);
+    }
+
+    #[test]
+    fn connection_parameters_map_onto_the_driver() {
+        let options = resolve("postgres://db.example.com/main?target_session_attrs=read-write&keepalives=1&keepalives_idle=30&keepalives_interval=10&keepalives_count=3&tcp_user_timeout=2500&hostaddr=10.0.0.7&fallback_application_name=deployer").unwrap();
+        let config = options.client_config();
+        assert_eq!(
+            config.get_target_session_attrs(),
+            postgres::config::TargetSessionAttrs::ReadWrite
+        );
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(30));
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(config.get_keepalives_retries(), Some(3));
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&Duration::from_millis(2500))
+        );
+        assert_eq!(
+            config.get_hostaddrs(),
+            ["10.0.0.7".parse::<IpAddr>().unwrap()]
+        );
+        // The host still names the server (TLS, .pgpass).
+        assert_eq!(options.host, "db.example.com");
+        assert_eq!(config.get_application_name(), Some("deployer"));
+        let options =
+            resolve("postgres://h/db?application_name=web&fallback_application_name=x").unwrap();
+        assert_eq!(options.application_name.as_deref(), Some("web"));
+        let options = resolve("postgres://h/db?keepalives=0").unwrap();
+        assert!(!options.client_config().get_keepalives());
+        assert!(matches!(
+            resolve("postgres://h/db?hostaddr=db.example.com"),
+            Err(OptionsError::BadValue { .. })
+        ));
+        assert!(matches!(
+            resolve("postgres://h/db?keepalives_idle=soon"),
+            Err(OptionsError::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn ssl_negotiation_direct_needs_tls_required() {
+        let options = resolve("postgres://h/db?sslmode=require&sslnegotiation=direct").unwrap();
+        assert_eq!(
+            options.client_config().get_ssl_negotiation(),
+            postgres::config::SslNegotiation::Direct
+        );
+        let tls = crate::tls::client_config(&options, None).unwrap().unwrap();
+        assert_eq!(tls.alpn_protocols, [b"postgresql".to_vec()]);
+        assert_eq!(
+            resolve("postgres://h/db?sslnegotiation=direct"),
+            Err(OptionsError::DirectWithoutTls("prefer".to_owned()))
+        );
+        assert_eq!(
+            resolve("postgres://h/db?sslnegotiation=postgres")
+                .unwrap()
+                .ssl_negotiation,
+            SslNegotiation::Postgres
+        );
+    }
+
+    #[test]
+    fn harmless_parameters_are_accepted() {
+        for query in [
+            "client_encoding=UTF8",
+            "client_encoding=utf8",
+            "client_encoding=auto",
+            "gssencmode=disable",
+            "gssencmode=prefer",
+            "krbsrvname=postgres",
+            "sslsni=1",
+            "passfile=/nonexistent/pgpass",
+        ] {
+            assert!(
+                resolve(&format!("postgres://h/db?{query}")).is_ok(),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_honoured_is_refused_by_name() {
+        for (query, key) in [
+            ("sslcert=/c.crt", "sslcert"),
+            ("sslkey=/c.key", "sslkey"),
+            ("sslpassword=x", "sslpassword"),
+            ("sslcrl=/r.crl", "sslcrl"),
+            ("gssencmode=require", "gssencmode"),
+            ("target_session_attrs=primary", "target_session_attrs"),
+            (
+                "target_session_attrs=prefer-standby",
+                "target_session_attrs",
+            ),
+            ("client_encoding=LATIN1", "client_encoding"),
+            ("sslsni=0", "sslsni"),
+            ("require_auth=scram-sha-256", "require_auth"),
+        ] {
+            let error = resolve(&format!("postgres://h/db?{query}")).unwrap_err();
+            assert!(
+                matches!(&error, OptionsError::Unsupported { key: k, .. } if k == key),
+                "{query}: {error:?}"
+            );
+            assert!(error.to_string().contains(key));
+            assert!(error.hint().is_some(), "{query}");
+        }
+    }
+
+    #[test]
+    fn passfile_is_read() {
+        let file =
+            std::env::temp_dir().join(format!("retort-passfile-test-{}", std::process::id()));
+        fs_err::write(&file, "h:5432:db:u:from-passfile\n").unwrap();
+        let url = format!("postgres://u@h/db?passfile={}", file.display());
+        let password = resolve(&url).unwrap().password;
+        fs_err::remove_file(&file).unwrap();
+        assert_eq!(password.as_deref(), Some("from-passfile"));
     }
 }

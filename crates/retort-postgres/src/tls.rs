@@ -21,7 +21,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::connect_options::{ConnectOptions, SslMode};
+use crate::connect_options::{ConnectOptions, SslMode, SslNegotiation};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -75,6 +75,11 @@ pub fn client_config(
             .with_custom_certificate_verifier(Arc::new(EncryptOnly(schemes, provider)))
             .with_no_client_auth()
     };
+    let mut config = config;
+    if options.ssl_negotiation == SslNegotiation::Direct {
+        // A direct TLS connection must name the protocol (PostgreSQL 17 refuses one without).
+        config.alpn_protocols = vec![b"postgresql".to_vec()];
+    }
     Ok(Some(config))
 }
 

@@ -44,6 +44,24 @@ impl SqliteConnection {
                 .map_err(|e| DatabaseError::new(format!("cannot open {}: {e}", path.display())))?,
             None => rusqlite::Connection::open_in_memory().map_err(error)?,
         };
+        Self::around(connection, path)
+    }
+
+    /// Open the database at `path` only if it exists: read-only commands (`current`, `history`)
+    /// must never create a file where a mistyped path points.
+    pub fn open_existing(path: &Path) -> Result<Self, DatabaseError> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = rusqlite::Connection::open_with_flags(path, flags)
+            .map_err(|e| DatabaseError::new(format!("cannot open {}: {e}", path.display())))?;
+        Self::around(connection, Some(path))
+    }
+
+    fn around(
+        connection: rusqlite::Connection,
+        path: Option<&Path>,
+    ) -> Result<Self, DatabaseError> {
         // Readers of a database being migrated wait instead of failing at once.
         connection
             .busy_timeout(Duration::from_secs(30))

@@ -192,7 +192,12 @@ pub struct UpgradeArgs {
     #[arg(long = "sql")]
     pub sql: bool,
     /// Give up when another run holds the migration lock longer than this many seconds
-    #[arg(long = "lock-timeout", value_name = "SECONDS")]
+    #[arg(
+        long = "lock-timeout",
+        value_name = "SECONDS",
+        value_parser = parse_lock_timeout,
+        allow_negative_numbers = true
+    )]
     pub lock_timeout: Option<f64>,
 }
 
@@ -203,7 +208,12 @@ pub struct DowngradeArgs {
     pub revision: String,
     #[arg(long = "sql")]
     pub sql: bool,
-    #[arg(long = "lock-timeout", value_name = "SECONDS")]
+    #[arg(
+        long = "lock-timeout",
+        value_name = "SECONDS",
+        value_parser = parse_lock_timeout,
+        allow_negative_numbers = true
+    )]
     pub lock_timeout: Option<f64>,
 }
 
@@ -223,4 +233,41 @@ pub struct StampArgs {
 pub struct SqlArgs {
     #[arg(long = "sql")]
     pub sql: bool,
+}
+
+/// The longest `--lock-timeout`: a year, which MySQL's `GET_LOCK` also accepts. Why a cap: a
+/// larger one overflows the deadline arithmetic.
+pub const MAX_LOCK_TIMEOUT_SECONDS: f64 = 31_536_000.0;
+
+/// `--lock-timeout`: a finite number of seconds from 0 to a year (`-1`, `nan`, `inf` and `1e30`
+/// used to panic).
+fn parse_lock_timeout(value: &str) -> Result<f64, String> {
+    let explain = || {
+        format!("the lock timeout is a number of seconds from 0 to {MAX_LOCK_TIMEOUT_SECONDS} (a year), such as 30 or 2.5; leave it out to wait as long as it takes")
+    };
+    let seconds: f64 = value.trim().parse().map_err(|_| explain())?;
+    if seconds.is_finite() && (0.0..=MAX_LOCK_TIMEOUT_SECONDS).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(explain())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9, finding 5: out-of-range lock timeouts are refused, not a panic.
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn lock_timeouts_out_of_range_are_refused() {
+        for value in [
+            "-1", "nan", "NaN", "inf", "-inf", "1e30", "31536001", "soon", "",
+        ] {
+            assert!(parse_lock_timeout(value).is_err(), "{value}");
+        }
+        for (value, expected) in [("0", 0.0), ("2.5", 2.5), ("31536000", 31_536_000.0)] {
+            assert_eq!(parse_lock_timeout(value), Ok(expected));
+        }
+    }
 }

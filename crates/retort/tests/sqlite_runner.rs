@@ -290,15 +290,15 @@ fn statement_errors_name_file_and_line() {
 #[test]
 fn history_marks_and_ranges_from_the_current_revision() {
     let project = chain();
-    // Reading history with `-i` never creates the version table (Alembic's does).
-    assert_eq!(project.run(&["history", "-i"]).code, 0);
+    // Reading history with `-i` never creates the version table (Alembic's does), nor, since
+    // issue 9, the database file: a missing file is an error naming it.
+    let output = project.run(&["history", "-i"]);
+    assert_eq!(output.code, 2, "{output}");
     assert!(
-        !project.path("app.db").exists()
-            || sqlite(
-                &project,
-                "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'"
-            ) == "0"
+        output.stderr.contains("app.db: no SQLite database here"),
+        "{output}"
     );
+    assert!(!project.path("app.db").exists());
     assert_eq!(project.run(&["upgrade", "bbbb2222"]).code, 0);
     let output = project.run(&["history", "-i"]);
     assert_eq!(
@@ -347,4 +347,69 @@ fn a_terminal_gets_a_progress_bar_for_long_runs() {
         25,
         "{lines}"
     );
+}
+
+/// Issue 9, finding 5: `--lock-timeout` of -1, nan, inf or 1e30 panicked (exit 101).
+#[test]
+fn an_out_of_range_lock_timeout_is_a_usage_error() {
+    let project = chain();
+    for value in ["-1", "nan", "inf", "1e30", "-0.5", "forever"] {
+        for command in ["upgrade", "downgrade"] {
+            let target = if command == "upgrade" { "head" } else { "base" };
+            let output = project.run(&[command, target, "--lock-timeout", value]);
+            assert_eq!(output.code, 2, "{command} --lock-timeout {value}: {output}");
+            assert!(
+                output.stderr.contains(&format!("invalid value '{value}'"))
+                    && output
+                        .stderr
+                        .contains("the lock timeout is a number of seconds"),
+                "{value}: {output}"
+            );
+        }
+    }
+    let output = project.run(&["upgrade", "head", "--lock-timeout", "2.5"]);
+    assert_eq!(output.code, 0, "{output}");
+}
+
+/// Issue 9, finding 5: a revision file saved with a UTF-8 byte order mark "had no Revision ID".
+#[test]
+fn a_revision_file_starting_with_a_byte_order_mark_is_read() {
+    let project = chain();
+    let path = project.write_sql_revision(
+        "dddd4444",
+        "cccc3333",
+        "CREATE TABLE bom (id integer);",
+        Some("DROP TABLE bom;"),
+    );
+    let text = fs_err::read_to_string(&path).unwrap();
+    fs_err::write(&path, format!("\u{feff}{text}")).unwrap();
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "dddd4444"
+    );
+    assert_eq!(project.run(&["downgrade", "-1"]).code, 0);
+}
+
+/// Issue 9, finding 5: `current` on a mistyped SQLite path created an empty database there.
+#[test]
+fn read_only_commands_never_create_a_sqlite_file() {
+    let mut project = chain();
+    project.set_env("DATABASE_URL", "sqlite:///mistyped.db");
+    for args in [&["current"][..], &["history", "-i"], &["current", "-v"]] {
+        let output = project.run(args);
+        assert_eq!(output.code, 2, "{args:?}: {output}");
+        assert!(
+            output
+                .stderr
+                .contains("mistyped.db: no SQLite database here")
+                && output.stderr.contains("hint: check database_url"),
+            "{args:?}: {output}"
+        );
+        assert!(!project.path("mistyped.db").exists(), "{args:?}");
+    }
+    // `upgrade` still creates it, and then `current` reads it.
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    assert_eq!(project.run(&["current"]).stdout, "cccc3333 (head)\n");
 }

@@ -204,6 +204,8 @@ const FIELDS: [&str; 5] = [
 
 /// Parse a revision file's text. `path` is used for error messages and kept on the result.
 pub fn parse_revision_script(path: &Path, text: &str) -> Result<RevisionScript, ScriptParseError> {
+    // Editors on Windows save UTF-8 with a byte order mark; it is not part of the header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
     let header_end = lines
         .iter()
@@ -424,6 +426,16 @@ mod tests {
     }
 
     const SAMPLE: &str = "-- Add users\n--\n-- Revision ID: abc123\n-- Revises: p1, p2\n-- Create Date: 2026-01-01 00:00:00\n-- Branch Labels: feature\n-- Depends On: dep1\n\n-- retort:upgrade\nCREATE TABLE t (id int);\n\n-- retort:downgrade transaction=false\nDROP TABLE t;\n";
+
+    /// Issue 9, finding 5: a UTF-8 byte order mark made the file "have no Revision ID".
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_header() {
+        let script = parse(&format!("\u{feff}{SAMPLE}")).unwrap();
+        assert_eq!(script.id, "abc123");
+        assert_eq!(script.doc(), "Add users");
+        assert_eq!(script.upgrade.first_line, 10);
+        assert_eq!(script.upgrade.sql, parse(SAMPLE).unwrap().upgrade.sql);
+    }
 
     #[test]
     fn parses_header_and_sections() {

@@ -10,11 +10,105 @@ pub struct Statement {
     pub line: usize,
 }
 
-/// Whether backslash escapes a quote inside strings (MySQL) or not (PostgreSQL, SQLite).
+/// The lexical rules of a dialect. `Backslash` is MySQL's: a backslash escapes a quote inside
+/// strings and `#` starts a comment that runs to the end of the line. `Standard` is PostgreSQL's
+/// and SQLite's (no backslash escapes outside `E'…'`; `#` is an operator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Escapes {
     Standard,
     Backslash,
+}
+
+/// Words that make a `CREATE` statement a routine or trigger, whose body is a `BEGIN … END`.
+const ROUTINE_KINDS: [&str; 4] = ["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"];
+/// Words that make a `CREATE` statement something else (so a table named `event` is a table).
+const OTHER_KINDS: [&str; 8] = [
+    "TABLE", "VIEW", "INDEX", "SEQUENCE", "TYPE", "SCHEMA", "DATABASE", "DOMAIN",
+];
+/// `END IF`, `END LOOP`, `END WHILE`, `END REPEAT` close a construct whose opening word is not
+/// counted (`IF` is also a function, `IF EXISTS` a clause), so they close no block.
+const UNCOUNTED_ENDS: [&str; 4] = ["IF", "LOOP", "WHILE", "REPEAT"];
+
+/// What comes right before a statement inside a body, so `BEGIN` there opens a block (`SELECT
+/// begin FROM t` names a column).
+const STATEMENT_STARTS: [&str; 8] = [";", ":", "BEGIN", "THEN", "ELSE", "DO", "LOOP", "REPEAT"];
+
+/// Where the splitter is in `BEGIN … END` bodies within the current statement.
+#[derive(Default)]
+struct Blocks {
+    /// `BEGIN … END` (and `CASE … END`) nesting inside a body.
+    depth: usize,
+    /// Parentheses: a `begin` inside them is a name (a column, a parameter), never a body.
+    parentheses: usize,
+    /// The current statement's first word.
+    first_word: Option<String>,
+    /// The statement is `CREATE … TRIGGER|PROCEDURE|FUNCTION|EVENT …`.
+    routine_head: bool,
+    /// The statement is `CREATE TABLE|VIEW|…`.
+    other_head: bool,
+    /// The word or punctuation before the current word (`END CASE` closes a `CASE`, it opens
+    /// none; inside a body, `BEGIN` opens a block only where a statement starts).
+    previous_word: String,
+}
+
+impl Blocks {
+    /// Account for `word` (upper case); `next` is the word after it (upper case, may be empty).
+    fn word(&mut self, word: &str, next: &str) {
+        let first = self.first_word.is_none();
+        if first {
+            self.first_word = Some(word.to_owned());
+        }
+        let in_create = self.first_word.as_deref() == Some("CREATE");
+        if in_create && self.depth == 0 && self.parentheses == 0 && !self.other_head {
+            if ROUTINE_KINDS.contains(&word) {
+                self.routine_head = true;
+            } else if !self.routine_head && OTHER_KINDS.contains(&word) {
+                self.other_head = true;
+            }
+        }
+        match word {
+            // `BEGIN` opens a body inside another body, after the head of a trigger or routine,
+            // or as MariaDB's anonymous `BEGIN NOT ATOMIC`; a bare `BEGIN;` is a transaction
+            // statement and a `begin` inside parentheses is a name.
+            "BEGIN"
+                if self.parentheses == 0
+                    && (if self.depth > 0 {
+                        STATEMENT_STARTS.contains(&self.previous_word.as_str())
+                    } else {
+                        (self.routine_head
+                            && !first
+                            && !matches!(self.previous_word.as_str(), "." | "=" | ","))
+                            || (first && next == "NOT")
+                    }) =>
+            {
+                self.depth += 1;
+            }
+            "CASE" if self.depth > 0 && self.previous_word != "END" => self.depth += 1,
+            "END" if self.depth > 0 && !UNCOUNTED_ENDS.contains(&next) => self.depth -= 1,
+            _ => {}
+        }
+        word.clone_into(&mut self.previous_word);
+    }
+
+    fn punctuation(&mut self, byte: u8) {
+        if !byte.is_ascii_whitespace() {
+            self.previous_word = char::from(byte).to_string();
+        }
+        match byte {
+            b'(' => self.parentheses += 1,
+            b')' => self.parentheses = self.parentheses.saturating_sub(1),
+            _ => {}
+        }
+    }
+}
+
+/// The word starting at the first non-blank byte at or after `index`, upper-cased.
+fn next_word(sql: &str, index: usize) -> String {
+    let rest = sql.get(index..).unwrap_or_default().trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    rest[..end].to_ascii_uppercase()
 }
 
 /// Split `sql` into statements. Empty statements and comment-only tails are dropped.
@@ -24,26 +118,14 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
     let mut start = 0usize;
     let mut line = 1usize;
     let mut start_line: Option<usize> = None;
-    let mut block_depth = 0usize; // BEGIN … END nesting (trigger bodies)
+    let mut blocks = Blocks::default();
     let mut index = 0usize;
     let mut word_start: Option<usize> = None;
-    let mut last_word = String::new();
 
-    let finish_word = |word_start: &mut Option<usize>,
-                       end: usize,
-                       last_word: &mut String,
-                       block_depth: &mut usize| {
+    let finish_word = |word_start: &mut Option<usize>, end: usize, blocks: &mut Blocks| {
         if let Some(begin) = word_start.take() {
             let word = sql[begin..end].to_ascii_uppercase();
-            match word.as_str() {
-                // `BEGIN` opens a body only after the head of a CREATE (trigger/procedure); a
-                // bare `BEGIN;` is a transaction statement.
-                "BEGIN" if *block_depth > 0 || !last_word.is_empty() => *block_depth += 1,
-                "CASE" if *block_depth > 0 => *block_depth += 1,
-                "END" if *block_depth > 0 => *block_depth -= 1,
-                _ => {}
-            }
-            *last_word = word;
+            blocks.word(&word, &next_word(sql, end));
         }
     };
 
@@ -60,13 +142,19 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
             index += 1;
             continue;
         }
-        finish_word(&mut word_start, index, &mut last_word, &mut block_depth);
+        finish_word(&mut word_start, index, &mut blocks);
         match byte {
             b'\n' => {
                 line += 1;
                 index += 1;
             }
             b'-' if bytes.get(index + 1) == Some(&b'-') => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    index += 1;
+                }
+            }
+            // MySQL's `#` comment (which may hold a quote: `# it's`).
+            b'#' if escapes == Escapes::Backslash => {
                 while index < bytes.len() && bytes[index] != b'\n' {
                     index += 1;
                 }
@@ -140,9 +228,9 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
                     _ => index += 1,
                 }
             }
-            b';' if block_depth == 0 => {
+            b';' if blocks.depth == 0 => {
                 push_statement(&mut statements, &sql[start..index], start_line.take());
-                last_word.clear();
+                blocks = Blocks::default();
                 index += 1;
                 start = index;
             }
@@ -150,16 +238,12 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
                 if !byte.is_ascii_whitespace() {
                     start_line.get_or_insert(line);
                 }
+                blocks.punctuation(byte);
                 index += 1;
             }
         }
     }
-    finish_word(
-        &mut word_start,
-        bytes.len(),
-        &mut last_word,
-        &mut block_depth,
-    );
+    finish_word(&mut word_start, bytes.len(), &mut blocks);
     push_statement(&mut statements, &sql[start..], start_line);
     statements
 }
@@ -214,6 +298,82 @@ mod tests {
         assert_eq!(split(sql).len(), 2);
         let mysql = split_statements("SELECT 'a\\';b'; SELECT 2;", Escapes::Backslash);
         assert_eq!(mysql.len(), 2);
+        assert_eq!(split("BEGIN; SELECT 1; COMMIT;").len(), 3);
+    }
+}
+
+/// Issue 9, finding 1: MySQL text the splitter used to cut in the wrong place.
+#[cfg(test)]
+mod mysql_tests {
+    use super::*;
+
+    fn split(sql: &str) -> Vec<String> {
+        split_statements(sql, Escapes::Backslash)
+            .into_iter()
+            .map(|s| s.sql)
+            .collect()
+    }
+
+    #[test]
+    fn a_hash_comment_with_an_apostrophe_is_a_comment() {
+        let sql = "# it's a comment; still\nCREATE TABLE a (x int); # and it's here too\nCREATE TABLE b (x int);";
+        let statements = split_statements(sql, Escapes::Backslash);
+        assert_eq!(statements.len(), 2, "{statements:?}");
+        assert!(statements[0].sql.ends_with("CREATE TABLE a (x int)"));
+        assert_eq!(statements[1].line, 3);
+        assert_eq!(
+            statements[1].sql,
+            "# and it's here too\nCREATE TABLE b (x int)"
+        );
+        // `#` is an operator in PostgreSQL.
+        assert_eq!(
+            split_statements("SELECT 5 # 3; SELECT 1;", Escapes::Standard).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_column_named_begin_is_not_a_body() {
+        assert_eq!(
+            split("CREATE TABLE t (begin int, x int); INSERT INTO t VALUES (1,2);"),
+            [
+                "CREATE TABLE t (begin int, x int)",
+                "INSERT INTO t VALUES (1,2)"
+            ]
+        );
+        assert_eq!(
+            split("ALTER TABLE t ADD COLUMN `end` int; SELECT begin, end FROM t; UPDATE t SET begin = 1;").len(),
+            3
+        );
+        // A table named after a routine kind is still a table.
+        assert_eq!(split("CREATE TABLE event (begin int); SELECT 1;").len(), 2);
+        // A parameter named begin does not open the body.
+        assert_eq!(
+            split("CREATE PROCEDURE p(begin int) BEGIN SELECT begin; END; CALL p(1);").len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_body_with_compound_statements_ends_at_its_final_end() {
+        let body = "CREATE PROCEDURE p(n int)\nBEGIN\n  DECLARE i int DEFAULT 0;\n  IF n > 0 THEN SELECT 1; ELSEIF n < 0 THEN SELECT 2; END IF;\n  l: LOOP SET i = i + 1; IF i > 3 THEN LEAVE l; END IF; END LOOP l;\n  WHILE i > 0 DO SET i = i - 1; END WHILE;\n  CASE n WHEN 1 THEN SELECT 1; ELSE SELECT CASE WHEN n > 2 THEN 3 END; END CASE;\n  REPEAT SET i = i + 1; UNTIL i > 2 END REPEAT;\n  BEGIN SELECT IF(n > 0, 1, 2); END;\nEND";
+        let sql = format!("{body};\nCALL p(1);\nSELECT 3;");
+        let statements = split_statements(&sql, Escapes::Backslash);
+        assert_eq!(statements.len(), 3, "{statements:?}");
+        assert_eq!(statements[0].sql, body);
+        assert_eq!((statements[1].line, statements[2].line), (11, 12));
+        // Triggers and events, with a definer.
+        let trigger = "CREATE DEFINER=`root`@`localhost` TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN IF NEW.x < 0 THEN SET NEW.x = 0; END IF; END";
+        assert_eq!(
+            split(&format!("{trigger}; SELECT 1;")),
+            [trigger, "SELECT 1"]
+        );
+        let event =
+            "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN WHILE 0 DO SELECT 1; END WHILE; END";
+        assert_eq!(split(&format!("{event}; SELECT 1;")), [event, "SELECT 1"]);
+        // MariaDB's anonymous block.
+        let block = "BEGIN NOT ATOMIC IF 1 THEN SELECT 1; END IF; END";
+        assert_eq!(split(&format!("{block}; SELECT 2;")), [block, "SELECT 2"]);
         assert_eq!(split("BEGIN; SELECT 1; COMMIT;").len(), 3);
     }
 }

@@ -1,6 +1,6 @@
 //! `retort current [-v]`: the revisions applied to the database.
 
-use super::migrate::{applied_revisions, open_database};
+use super::migrate::{applied_revisions, open_existing_database};
 use crate::args::VerboseArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
@@ -9,7 +9,7 @@ use retort::database::mask_password;
 
 pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;
-    let (_, mut connection) = open_database(settings, &config)?;
+    let (_, mut connection) = open_existing_database(settings, &config)?;
     let heads = applied_revisions(connection.as_mut(), &config, &graph)?;
     // Alembic shows the applied heads plus the branch tips they imply through dependencies.
     let current = graph.all_current(&heads);

@@ -3,7 +3,7 @@
 use retort_core::revision::error::RevisionError;
 use retort_core::revision::walk::{Endpoint, WalkOptions};
 
-use super::migrate::{applied_revisions, open_database};
+use super::migrate::{applied_revisions, open_existing_database};
 use crate::args::HistoryArgs;
 use crate::diagnostics::{CliError, ExitCode};
 use crate::display::{format_line, format_log_entry, revisions_json, LineFormat};
@@ -22,7 +22,7 @@ pub fn run(settings: &GlobalSettings, args: &HistoryArgs) -> Result<ExitCode, Cl
     let (config, graph) = settings.config_and_graph()?;
     // Only reading the version table: unlike Alembic, `-i` never creates it.
     let current: Vec<usize> = if args.indicate_current || start == "current" || end == "current" {
-        let (_, mut connection) = open_database(settings, &config)?;
+        let (_, mut connection) = open_existing_database(settings, &config)?;
         applied_revisions(connection.as_mut(), &config, &graph)?
     } else {
         Vec::new()

@@ -110,6 +110,17 @@ pub fn open_database(
     Ok((url, connection))
 }
 
+/// Open the configured database for a command that only reads: a SQLite file that does not
+/// exist is an error, never created.
+pub fn open_existing_database(
+    settings: &GlobalSettings,
+    config: &Config,
+) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
+    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+    let connection = url.connect_existing(config.environment())?;
+    Ok((url, connection))
+}
+
 fn execute(
     settings: &GlobalSettings,
     offline: bool,
