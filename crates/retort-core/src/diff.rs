@@ -2,6 +2,7 @@
 //! what depends on a dropped object goes first, tables are created before the foreign keys that
 //! point at them (so cycles work), and tables are dropped last.
 
+pub mod identifier;
 pub mod operation;
 pub mod rename;
 
@@ -25,9 +26,10 @@ impl Default for DiffOptions {
     }
 }
 
-/// The operations that take `from` to `to`, with declared renames applied first and
-/// look-alike drop/add pairs turned into renames to confirm. Also returns `from` as it is
-/// after the declared renames, which is what the later operations start from.
+/// The operations that take `from` to `to`: declared renames first, then look-alike tables
+/// and columns as renames to confirm, then constraints and indexes that now differ only by
+/// name, then the rest. Also returns `from` as it is after the renames, which is what the
+/// later operations start from.
 pub fn diff_with_renames(
     from: &Schema,
     to: &Schema,
@@ -36,7 +38,9 @@ pub fn diff_with_renames(
 ) -> (Vec<Operation>, Schema) {
     let mut from_after_renames = from.clone();
     let mut operations = rename::apply_declared(&mut from_after_renames, to, renames);
-    operations.extend(rename::guess(diff(&from_after_renames, to, options)));
+    operations.extend(rename::guess(&mut from_after_renames, to));
+    operations.extend(rename::derived_names(&mut from_after_renames, to));
+    operations.extend(diff(&from_after_renames, to, options));
     (operations, from_after_renames)
 }
 

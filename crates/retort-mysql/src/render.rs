@@ -1,6 +1,6 @@
 //! Operations as MySQL/MariaDB statements.
 
-use retort_core::diff::operation::Operation;
+use retort_core::diff::operation::{Operation, TableConstraint};
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
 
@@ -112,6 +112,15 @@ fn create_table(table: &Table, table_name: &str) -> Vec<String> {
 
 fn table(name: &QualifiedName) -> String {
     quote(&name.name)
+}
+
+fn rename_index(table_name: &QualifiedName, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME INDEX {} TO {}",
+        table(table_name),
+        quote(from),
+        quote(to)
+    )
 }
 
 /// The statements for one operation.
@@ -245,6 +254,27 @@ pub fn render(operation: &Operation) -> Vec<String> {
                 quote(to)
             )]
         }
+        // Unique keys are indexes; a foreign key or a check cannot be renamed, only dropped and
+        // added again. A primary key is always named PRIMARY, so it never differs by name.
+        Operation::RenameConstraint {
+            table: name,
+            from: TableConstraint::Unique(before),
+            to: TableConstraint::Unique(after),
+        } => vec![rename_index(name, &before.name, &after.name)],
+        Operation::RenameConstraint {
+            table: name,
+            from,
+            to,
+        } => from
+            .drop_and_add(name, to)
+            .iter()
+            .flat_map(render)
+            .collect(),
+        Operation::RenameIndex {
+            table: name,
+            from,
+            to,
+        } => vec![rename_index(name, &from.name, &to.name)],
         Operation::RebuildTable { from, to } => {
             let temporary = format!("_retort_new_{}", to.name.name);
             let mut statements = create_table(

@@ -364,6 +364,20 @@ pub fn render(operation: &Operation) -> Vec<String> {
                 quote(to)
             )]
         }
+        Operation::RenameConstraint { table, from, to } => vec![format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            table_name(table),
+            quote(from.name()),
+            quote(to.name())
+        )],
+        Operation::RenameIndex { table, from, to } => vec![format!(
+            "ALTER INDEX {} RENAME TO {}",
+            table_name(&QualifiedName {
+                schema: table.schema.clone(),
+                name: from.name.clone()
+            }),
+            quote(&to.name)
+        )],
         Operation::DropIndex { table, index } => vec![format!(
             "DROP INDEX {}",
             table_name(&QualifiedName {

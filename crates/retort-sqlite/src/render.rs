@@ -145,6 +145,10 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::DropIndex { index, .. } => vec![format!("DROP INDEX {}", quote(&index.name))],
         Operation::RebuildTable { from, to } => rebuild(from, to),
+        Operation::RenameIndex { from, to, .. } => vec![
+            format!("DROP INDEX {}", quote(&from.name)),
+            to.definition.clone(),
+        ],
         Operation::RenameTable { from, to, .. } => vec![format!(
             "ALTER TABLE {} RENAME TO {}",
             quote(&from.name),
@@ -176,6 +180,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             return Err(DatabaseError::new("SQLite has no schemas".to_owned()))
         }
         other @ (Operation::AlterColumn { .. }
+        | Operation::RenameConstraint { .. }
         | Operation::AddPrimaryKey { .. }
         | Operation::DropPrimaryKey { .. }
         | Operation::AddUnique { .. }
@@ -200,6 +205,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
         .iter()
         .filter_map(|operation| match operation {
             Operation::AlterColumn { table, .. }
+            | Operation::RenameConstraint { table, .. }
             | Operation::AddPrimaryKey { table, .. }
             | Operation::DropPrimaryKey { table, .. }
             | Operation::AddUnique { table, .. }
@@ -253,6 +259,8 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             Operation::AddColumn { table, .. }
             | Operation::DropColumn { table, .. }
             | Operation::AlterColumn { table, .. }
+            | Operation::RenameConstraint { table, .. }
+            | Operation::RenameIndex { table, .. }
             | Operation::AddPrimaryKey { table, .. }
             | Operation::DropPrimaryKey { table, .. }
             | Operation::AddUnique { table, .. }

@@ -60,18 +60,27 @@ impl Backend {
     }
 }
 
-/// The cases under `directory`, sorted.
+/// The cases under `directory`, sorted; only those whose name contains `RETORT_FIXTURE` when
+/// that is set (to run one case while working on it).
 pub fn cases(directory: &Path) -> Vec<PathBuf> {
+    let only = std::env::var("RETORT_FIXTURE").unwrap_or_default();
     let mut cases: Vec<PathBuf> = fs_err::read_dir(directory)
         .expect("fixture directory")
         .map(|entry| entry.expect("fixture entry").path())
+        .filter(|path| {
+            path.to_string_lossy()
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.contains(&only))
+        })
         .collect();
     cases.sort();
     cases
 }
 
-/// Run one case; the error says which step failed and what retort printed.
-pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<(), String> {
+/// Run one case; the error says which step failed and what retort printed. Returns the
+/// generated revision's sections (from `-- retort:upgrade` on), what a user would run.
+pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<String, String> {
     let name = case
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -136,6 +145,10 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<(), St
         ],
         0,
     )?;
+    let revision = project.read("migrations/versions/to000001_to.sql");
+    let generated = revision
+        .find("-- retort:upgrade")
+        .map_or_else(|| revision.clone(), |start| revision[start..].to_owned());
     step(&["upgrade", "head"], 0)?;
     step(&["check"], 0)?;
     // The database's own dump is a declared schema too, and describes it exactly.
@@ -161,17 +174,38 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<(), St
         .map_err(|e| e.to_string())?;
     project.write("schema/schema.sql", &read("from.sql").unwrap_or_default());
     step(&["check"], 0).map_err(|e| format!("{e}\n(downgrade did not give back `from`)"))?;
-    Ok(())
+    Ok(generated)
 }
 
-/// Run every case, four at a time, and list the failures.
+/// What [`round_trip_all`] found: the number of cases, the failures, and each passing case's
+/// generated revision by case name.
+pub struct RoundTrips {
+    pub count: usize,
+    pub failures: Vec<String>,
+    pub generated: std::collections::BTreeMap<String, String>,
+}
+
+impl RoundTrips {
+    /// Panic with every failure.
+    pub fn assert_passed(&self) {
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} cases failed:\n\n{}",
+            self.failures.len(),
+            self.count,
+            self.failures.join("\n\n")
+        );
+    }
+}
+
+/// Run every case, four at a time.
 pub fn round_trip_all(
     binary: &str,
     directory: &Path,
     backend: impl Fn() -> Backend + Sync,
-) -> (usize, Vec<String>) {
+) -> RoundTrips {
     let cases = cases(directory);
-    let failures = std::thread::scope(|scope| {
+    let results: Vec<(String, Result<String, String>)> = std::thread::scope(|scope| {
         let backend = &backend;
         let handles: Vec<_> = cases
             .chunks(cases.len().div_ceil(4).max(1))
@@ -179,7 +213,13 @@ pub fn round_trip_all(
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .filter_map(|case| round_trip(binary, case, &backend()).err())
+                        .map(|case| {
+                            let name = case
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            (name, round_trip(binary, case, &backend()))
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -189,7 +229,20 @@ pub fn round_trip_all(
             .flat_map(|h| h.join().expect("a round-trip thread"))
             .collect()
     });
-    (cases.len(), failures)
+    let mut trips = RoundTrips {
+        count: cases.len(),
+        failures: Vec::new(),
+        generated: std::collections::BTreeMap::new(),
+    };
+    for (name, result) in results {
+        match result {
+            Ok(generated) => {
+                trips.generated.insert(name, generated);
+            }
+            Err(failure) => trips.failures.push(failure),
+        }
+    }
+    trips
 }
 
 /// Round trips between random schemas: pair `n` goes from `random_schema(2n)` to
@@ -208,11 +261,5 @@ pub fn assert_random_pairs_round_trip(
         fs_err::write(case.join("from.sql"), schema(pair * 2)).expect("from.sql");
         fs_err::write(case.join("to.sql"), schema(pair * 2 + 1)).expect("to.sql");
     }
-    let (count, failures) = round_trip_all(binary, directory.path(), backend);
-    assert!(
-        failures.is_empty(),
-        "{} of {count} pairs failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    round_trip_all(binary, directory.path(), backend).assert_passed();
 }

@@ -13,6 +13,56 @@ pub struct EnumColumn {
     pub default: Option<String>,
 }
 
+/// A constraint of a table, whole: where a database cannot rename one (MySQL's foreign keys
+/// and checks), it is dropped and added again under the new name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableConstraint {
+    PrimaryKey(Constraint),
+    Unique(Constraint),
+    Check(Check),
+    ForeignKey(ForeignKey),
+}
+
+impl TableConstraint {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::PrimaryKey(c) | Self::Unique(c) => &c.name,
+            Self::Check(c) => &c.name,
+            Self::ForeignKey(k) => &k.name,
+        }
+    }
+
+    /// The operations that drop it and add it again as `to`.
+    pub fn drop_and_add(&self, table: &QualifiedName, to: &Self) -> [Operation; 2] {
+        let table = table.clone();
+        let drop = match self.clone() {
+            Self::PrimaryKey(primary_key) => Operation::DropPrimaryKey {
+                table: table.clone(),
+                primary_key,
+            },
+            Self::Unique(unique) => Operation::DropUnique {
+                table: table.clone(),
+                unique,
+            },
+            Self::Check(check) => Operation::DropCheck {
+                table: table.clone(),
+                check,
+            },
+            Self::ForeignKey(foreign_key) => Operation::DropForeignKey {
+                table: table.clone(),
+                foreign_key,
+            },
+        };
+        let add = match to.clone() {
+            Self::PrimaryKey(primary_key) => Operation::AddPrimaryKey { table, primary_key },
+            Self::Unique(unique) => Operation::AddUnique { table, unique },
+            Self::Check(check) => Operation::AddCheck { table, check },
+            Self::ForeignKey(foreign_key) => Operation::AddForeignKey { table, foreign_key },
+        };
+        [drop, add]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
     CreateTable {
@@ -137,6 +187,19 @@ pub enum Operation {
         to: String,
         confirmed: bool,
     },
+    /// A constraint that differs from the declared one only by its name (a table was renamed,
+    /// and the declared schema names its key after the new name).
+    RenameConstraint {
+        table: QualifiedName,
+        from: TableConstraint,
+        to: TableConstraint,
+    },
+    /// An index that differs from the declared one only by its name.
+    RenameIndex {
+        table: QualifiedName,
+        from: Index,
+        to: Index,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -183,6 +246,16 @@ impl Operation {
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
             Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
+            Self::RenameConstraint { table, from, to } => Self::RenameConstraint {
+                table,
+                from: to,
+                to: from,
+            },
+            Self::RenameIndex { table, from, to } => Self::RenameIndex {
+                table,
+                from: to,
+                to: from,
+            },
             Self::CreateSchema { name } => Self::DropSchema { name },
             Self::DropSchema { name } => Self::CreateSchema { name },
             Self::CreateSequence { name, sequence } => Self::DropSequence { name, sequence },
@@ -319,6 +392,16 @@ impl Operation {
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
             Self::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
+            Self::RenameConstraint { table, from, to } => {
+                format!(
+                    "rename constraint {} to {} on {table}",
+                    from.name(),
+                    to.name()
+                )
+            }
+            Self::RenameIndex { table, from, to } => {
+                format!("rename index {} to {} on {table}", from.name, to.name)
+            }
             Self::CreateSchema { name } => format!("create schema {name}"),
             Self::DropSchema { name } => format!("drop schema {name}"),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),

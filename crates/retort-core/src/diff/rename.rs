@@ -1,11 +1,19 @@
 //! Renames: declared with `-- retort:renamed-from OLD` on the line before a `CREATE TABLE` or a
 //! column definition, or guessed when a dropped and an added object look alike (then written
 //! as a rename the author must confirm, never as drop-and-add, which would lose the data).
+//!
+//! Every rename is applied to the live schema's model before the diff, the way the database
+//! applies it: a renamed table keeps its constraints and indexes (under their old names), a
+//! renamed column is renamed in the checks, indexes and foreign keys that use it, here and in
+//! the tables that reference it. What then differs only by name — `tags_pkey` where the declared
+//! schema now says `labels_pkey` — is renamed too (`RENAME CONSTRAINT`, `ALTER INDEX … RENAME`),
+//! never dropped and re-added, which fails on dependents and rebuilds for nothing.
 
 use std::collections::BTreeMap;
 
-use super::operation::Operation;
-use crate::schema::{QualifiedName, Schema};
+use super::identifier::substitute_identifier;
+use super::operation::{Operation, TableConstraint};
+use crate::schema::{QualifiedName, Schema, Table};
 
 /// Renames declared in the schema files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,128 +84,212 @@ pub fn apply_declared(from: &mut Schema, to: &Schema, renames: &DeclaredRenames)
             if from.tables.contains_key(&new_key) {
                 continue;
             }
-            rename_table(from, &old_key, &new_key);
-            operations.push(Operation::RenameTable {
-                from: old_key,
-                to: new_key,
-                confirmed: true,
-            });
+            operations.push(rename_table(from, &old_key, &new_key, true));
         }
     }
     for ((table, new), old) in &renames.columns {
         let Some(key) = to.tables.keys().find(|k| &k.name == table).cloned() else {
             continue;
         };
-        let Some(existing) = from.tables.get_mut(&key) else {
-            continue;
-        };
-        if existing.column(old).is_some() && existing.column(new).is_none() {
-            rename_column(existing, old, new);
-            operations.push(Operation::RenameColumn {
-                table: key,
-                from: old.clone(),
-                to: new.clone(),
-                confirmed: true,
-            });
+        let renamable = from
+            .tables
+            .get(&key)
+            .is_some_and(|t| t.column(old).is_some() && t.column(new).is_none());
+        if renamable {
+            operations.push(rename_column(from, &key, old, new, true));
         }
     }
     operations
 }
 
-/// Turn look-alike drop/add pairs into renames to confirm: a dropped and an added table with
-/// the same columns, or in one table exactly one dropped and one added column of the same type
-/// and nullability.
-pub fn guess(operations: Vec<Operation>) -> Vec<Operation> {
-    let mut operations = operations;
-    // Columns, table by table.
-    let mut by_table: BTreeMap<QualifiedName, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
-    for (index, operation) in operations.iter().enumerate() {
-        match operation {
-            Operation::DropColumn { table, .. } => {
-                by_table.entry(table.clone()).or_default().0.push(index);
-            }
-            Operation::AddColumn { table, .. } => {
-                by_table.entry(table.clone()).or_default().1.push(index);
-            }
-            _ => {}
-        }
-    }
-    let mut replaced: BTreeMap<usize, Option<Operation>> = BTreeMap::new();
-    for (table, (drops, adds)) in by_table {
-        if let ([drop], [add]) = (drops.as_slice(), adds.as_slice()) {
-            if let (
-                Operation::DropColumn { column: old, .. },
-                Operation::AddColumn { column: new, .. },
-            ) = (&operations[*drop], &operations[*add])
-            {
-                if old.data_type == new.data_type && old.nullable == new.nullable {
-                    replaced.insert(
-                        *drop,
-                        Some(Operation::RenameColumn {
-                            table,
-                            from: old.name.clone(),
-                            to: new.name.clone(),
-                            confirmed: false,
-                        }),
-                    );
-                    replaced.insert(*add, None);
-                }
-            }
-        }
-    }
-    // Tables: identical column lists.
-    let drops: Vec<usize> = operations
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| matches!(o, Operation::DropTable { .. }))
-        .map(|(i, _)| i)
+/// Guess renames from look-alikes, applied to `from` as declared ones are, to be confirmed by
+/// the author: a dropped and an added table with the same columns (when there is exactly one
+/// of each), or in one table exactly one dropped and one added column of the same type and
+/// nullability.
+pub fn guess(from: &mut Schema, to: &Schema) -> Vec<Operation> {
+    let mut operations = Vec::new();
+    let dropped: Vec<&QualifiedName> = from
+        .tables
+        .keys()
+        .filter(|k| !to.tables.contains_key(*k))
         .collect();
-    let creates: Vec<usize> = operations
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| matches!(o, Operation::CreateTable { .. }))
-        .map(|(i, _)| i)
+    let added: Vec<&QualifiedName> = to
+        .tables
+        .keys()
+        .filter(|k| !from.tables.contains_key(*k))
         .collect();
-    if let ([drop], [create]) = (drops.as_slice(), creates.as_slice()) {
-        if let (Operation::DropTable { table: old }, Operation::CreateTable { table: new }) =
-            (&operations[*drop], &operations[*create])
-        {
-            let shape = |t: &crate::schema::Table| {
-                t.columns
-                    .iter()
-                    .map(|c| (c.name.clone(), c.data_type.clone(), c.nullable))
-                    .collect::<Vec<_>>()
-            };
-            if shape(old) == shape(new) {
-                replaced.insert(
-                    *create,
-                    Some(Operation::RenameTable {
-                        from: old.name.clone(),
-                        to: new.name.clone(),
-                        confirmed: false,
-                    }),
-                );
-                replaced.insert(*drop, None);
+    if let ([old], [new]) = (dropped.as_slice(), added.as_slice()) {
+        let shape = |t: &Table| {
+            t.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.data_type.clone(), c.nullable))
+                .collect::<Vec<_>>()
+        };
+        if shape(&from.tables[*old]) == shape(&to.tables[*new]) {
+            let (old, new) = ((*old).clone(), (*new).clone());
+            operations.push(rename_table(from, &old, &new, false));
+        }
+    }
+    let tables: Vec<QualifiedName> = from
+        .tables
+        .keys()
+        .filter(|k| to.tables.contains_key(*k))
+        .cloned()
+        .collect();
+    for name in tables {
+        let (old, new) = (&from.tables[&name], &to.tables[&name]);
+        let dropped: Vec<_> = old
+            .columns
+            .iter()
+            .filter(|c| new.column(&c.name).is_none())
+            .collect();
+        let added: Vec<_> = new
+            .columns
+            .iter()
+            .filter(|c| old.column(&c.name).is_none())
+            .collect();
+        if let ([before], [after]) = (dropped.as_slice(), added.as_slice()) {
+            if before.data_type == after.data_type && before.nullable == after.nullable {
+                let (before, after) = (before.name.clone(), after.name.clone());
+                operations.push(rename_column(from, &name, &before, &after, false));
             }
         }
     }
-    if replaced.is_empty() {
-        return operations;
-    }
-    let mut result = Vec::with_capacity(operations.len());
-    for (index, operation) in operations.drain(..).enumerate() {
-        match replaced.remove(&index) {
-            Some(Some(rename)) => result.push(rename),
-            Some(None) => {}
-            None => result.push(operation),
-        }
-    }
-    result
+    operations
 }
 
-fn rename_table(schema: &mut Schema, old: &QualifiedName, new: &QualifiedName) {
+/// After the renames: constraints and indexes that differ from the declared ones only by name
+/// are renamed (in `from` too). A table's primary key, uniques with the same columns, checks
+/// with the same expression, foreign keys alike in all else, and indexes whose definitions
+/// match once the name is set aside.
+pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
+    let mut operations = Vec::new();
+    for (name, new) in &to.tables {
+        let Some(old) = from.tables.get_mut(name) else {
+            continue;
+        };
+        let mut renamed = Vec::new();
+        if let (Some(before), Some(after)) = (&mut old.primary_key, &new.primary_key) {
+            if before.name != after.name && before.columns == after.columns {
+                renamed.push((
+                    TableConstraint::PrimaryKey(before.clone()),
+                    TableConstraint::PrimaryKey(after.clone()),
+                ));
+                before.name.clone_from(&after.name);
+            }
+        }
+        pair_by_shape(
+            &mut old.uniques,
+            &new.uniques,
+            |c| &mut c.name,
+            |a, b| a.columns == b.columns,
+            |a, b| {
+                renamed.push((TableConstraint::Unique(a), TableConstraint::Unique(b)));
+            },
+        );
+        pair_by_shape(
+            &mut old.checks,
+            &new.checks,
+            |c| &mut c.name,
+            |a, b| a.definition == b.definition,
+            |a, b| {
+                renamed.push((TableConstraint::Check(a), TableConstraint::Check(b)));
+            },
+        );
+        pair_by_shape(
+            &mut old.foreign_keys,
+            &new.foreign_keys,
+            |k| &mut k.name,
+            |a, b| {
+                crate::schema::ForeignKey {
+                    name: b.name.clone(),
+                    ..a.clone()
+                } == *b
+            },
+            |a, b| {
+                renamed.push((
+                    TableConstraint::ForeignKey(a),
+                    TableConstraint::ForeignKey(b),
+                ))
+            },
+        );
+        for (from_constraint, to_constraint) in renamed {
+            operations.push(Operation::RenameConstraint {
+                table: name.clone(),
+                from: from_constraint,
+                to: to_constraint,
+            });
+        }
+        let mut indexes = Vec::new();
+        pair_by_shape(
+            &mut old.indexes,
+            &new.indexes,
+            |i| &mut i.name,
+            |a, b| {
+                a.unique == b.unique
+                    && substitute_identifier(&a.definition, &a.name, &b.name) == b.definition
+            },
+            |a, b| indexes.push((a, b)),
+        );
+        for index in &mut old.indexes {
+            if let Some((_, after)) = indexes.iter().find(|(_, after)| after.name == index.name) {
+                index.definition.clone_from(&after.definition);
+            }
+        }
+        operations.extend(
+            indexes
+                .into_iter()
+                .map(|(before, after)| Operation::RenameIndex {
+                    table: name.clone(),
+                    from: before,
+                    to: after,
+                }),
+        );
+    }
+    operations
+}
+
+/// Pair the objects of `old` missing from `new` with those of `new` missing from `old` that
+/// `alike` says are the same object under another name; give each pair's old object its new
+/// name and hand the pair (before, after) to `found`.
+fn pair_by_shape<T: Clone + PartialEq>(
+    old: &mut [T],
+    new: &[T],
+    name: impl Fn(&mut T) -> &mut String,
+    alike: impl Fn(&T, &T) -> bool,
+    mut found: impl FnMut(T, T),
+) {
+    let snapshot: Vec<T> = old.to_vec();
+    let mut taken = vec![false; new.len()];
+    for item in old.iter_mut() {
+        if new.contains(item) {
+            continue;
+        }
+        let candidate = new.iter().enumerate().find(|(index, after)| {
+            !taken[*index] && !snapshot.contains(after) && alike(item, after)
+        });
+        if let Some((index, after)) = candidate {
+            taken[index] = true;
+            let before = item.clone();
+            let mut renamed = after.clone();
+            *name(item) = name(&mut renamed).clone();
+            found(before, after.clone());
+        }
+    }
+}
+
+fn rename_table(
+    schema: &mut Schema,
+    old: &QualifiedName,
+    new: &QualifiedName,
+    confirmed: bool,
+) -> Operation {
     if let Some(mut table) = schema.tables.remove(old) {
         table.name = new.clone();
+        // The index definitions name their table.
+        for index in &mut table.indexes {
+            index.definition = substitute_identifier(&index.definition, &old.name, &new.name);
+        }
         schema.tables.insert(new.clone(), table);
     }
     for table in schema.tables.values_mut() {
@@ -207,22 +299,57 @@ fn rename_table(schema: &mut Schema, old: &QualifiedName, new: &QualifiedName) {
             }
         }
     }
+    Operation::RenameTable {
+        from: old.clone(),
+        to: new.clone(),
+        confirmed,
+    }
 }
 
-fn rename_column(table: &mut crate::schema::Table, old: &str, new: &str) {
+/// Rename `old` to `new` in `table` and everything that names it: the key and unique column
+/// lists, foreign keys (here, and those of other tables that reference it), check expressions,
+/// index definitions.
+fn rename_column(
+    schema: &mut Schema,
+    table: &QualifiedName,
+    old: &str,
+    new: &str,
+    confirmed: bool,
+) -> Operation {
     let rename = |name: &mut String| {
         if name == old {
             new.clone_into(name);
         }
     };
-    for column in &mut table.columns {
-        rename(&mut column.name);
+    if let Some(owner) = schema.tables.get_mut(table) {
+        for column in &mut owner.columns {
+            rename(&mut column.name);
+        }
+        for constraint in owner.primary_key.iter_mut().chain(owner.uniques.iter_mut()) {
+            constraint.columns.iter_mut().for_each(rename);
+        }
+        for key in &mut owner.foreign_keys {
+            key.columns.iter_mut().for_each(rename);
+        }
+        for check in &mut owner.checks {
+            check.definition = substitute_identifier(&check.definition, old, new);
+        }
+        for index in &mut owner.indexes {
+            index.definition = substitute_identifier(&index.definition, old, new);
+        }
     }
-    for constraint in table.primary_key.iter_mut().chain(table.uniques.iter_mut()) {
-        constraint.columns.iter_mut().for_each(rename);
+    for other in schema.tables.values_mut() {
+        for key in &mut other.foreign_keys {
+            if &key.referenced_table == table {
+                key.referenced_columns.iter_mut().for_each(rename);
+            }
+        }
     }
-    for key in &mut table.foreign_keys {
-        key.columns.iter_mut().for_each(rename);
+    Operation::RenameColumn {
+        table: table.clone(),
+        from: old.to_owned(),
+        to: new.to_owned(),
+        confirmed,
     }
 }
 
