@@ -7,18 +7,17 @@ pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
-        [] | [";"] => DeclaredStatement::Setting,
         // mysqldump's session settings (`SET NAMES`, `SET @OLD_…`, `SET character_set_client`),
         // its `DROP TABLE IF EXISTS` before each table (nothing to drop in a declared schema)
         // and its table locks.
-        ["SET", ..]
+        []
+        | [";"]
+        | ["SET", ..]
         | ["DROP", "TABLE", "IF", "EXISTS", ..]
-        | ["LOCK", "TABLES", ..]
-        | ["UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
-        ["CREATE", "TABLE" | "INDEX", ..] | ["CREATE", "UNIQUE", "INDEX", ..] => {
-            DeclaredStatement::Modeled
-        }
-        ["ALTER", "TABLE", ..] => DeclaredStatement::Modeled,
+        | ["LOCK" | "UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
+        ["CREATE", "TABLE" | "INDEX", ..]
+        | ["CREATE", "UNIQUE", "INDEX", ..]
+        | ["ALTER", "TABLE", ..] => DeclaredStatement::Modeled,
         ["CREATE", ..] => DeclaredStatement::Refused(leading(&tokens, 2)),
         _ => DeclaredStatement::Refused(leading(&tokens, 1)),
     }

@@ -38,13 +38,13 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["SET", "SEARCH_PATH", "=" | "TO", "''" | "PUBLIC" | "\"public\"", ..] => {
             DeclaredStatement::Setting
         }
-        ["CREATE", "TABLE", ..]
-        | ["CREATE", "INDEX" | "SCHEMA" | "SEQUENCE", ..]
-        | ["CREATE", "UNIQUE", "INDEX", ..] => DeclaredStatement::Modeled,
+        ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE", ..]
+        | ["CREATE", "UNIQUE", "INDEX", ..]
+        | ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
+        // Enum types are modeled; composite, range and base types are not.
         ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
             DeclaredStatement::Modeled
         }
-        ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
         ["ALTER", "TYPE" | "SCHEMA", ..] if ends_with_owner(&words) => DeclaredStatement::Setting,

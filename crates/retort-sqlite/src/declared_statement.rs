@@ -7,10 +7,11 @@ pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
-        [] | [";"] => DeclaredStatement::Setting,
         // `.schema` prints SQLite's own table for AUTOINCREMENT counters; `.dump` wraps
         // everything in one transaction.
-        ["CREATE", "TABLE", "SQLITE_SEQUENCE", ..]
+        []
+        | [";"]
+        | ["CREATE", "TABLE", "SQLITE_SEQUENCE", ..]
         | ["BEGIN", "TRANSACTION", ..]
         | ["COMMIT", ..]
         | ["PRAGMA", "FOREIGN_KEYS", ..] => DeclaredStatement::Setting,

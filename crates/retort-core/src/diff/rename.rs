@@ -210,7 +210,7 @@ pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
                 renamed.push((
                     TableConstraint::ForeignKey(a),
                     TableConstraint::ForeignKey(b),
-                ))
+                ));
             },
         );
         for (from_constraint, to_constraint) in renamed {
@@ -272,7 +272,7 @@ fn pair_by_shape<T: Clone + PartialEq>(
             taken[index] = true;
             let before = item.clone();
             let mut renamed = after.clone();
-            *name(item) = name(&mut renamed).clone();
+            name(item).clone_from(name(&mut renamed));
             found(before, after.clone());
         }
     }
