@@ -88,7 +88,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
             }
         }
     }
-    let (enum_first, enum_last) = diff_enums(from, to);
+    let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let mut operations: Vec<Operation> = to
         .schemas
@@ -98,6 +98,9 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(enum_first);
     operations.extend(sequence_first);
     operations.extend(drops_first);
+    // Values change once what uses the type and changes anyway is dropped: what stays is
+    // carried by the operation itself, dropped and recreated around a rebuild.
+    operations.extend(enum_values);
     operations.extend(creates);
     operations.extend(changes);
     operations.extend(additions_last);
@@ -142,9 +145,11 @@ fn diff_sequences(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>
     (first, last)
 }
 
-/// Enum types: created first, dropped last, values added in place, anything else rebuilt.
-fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>) {
+/// Enum types: created first, dropped last; values added in place, anything else rebuilt
+/// (returned apart, to run once changed dependents are dropped).
+fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>, Vec<Operation>) {
     let mut first = Vec::new();
+    let mut values_changed = Vec::new();
     let mut last = Vec::new();
     for (name, values) in &to.enums {
         match from.enums.get(name) {
@@ -155,6 +160,7 @@ fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>) {
             Some(old) if old == values => {}
             Some(old) => {
                 let columns = enum_columns(from, name);
+                let dependents = enum_dependents(from, to, &columns);
                 let mut remaining = values.iter().filter(|v| old.contains(v));
                 let kept_in_order = old.iter().all(|v| values.contains(v))
                     && old.iter().all(|v| remaining.next() == Some(v));
@@ -167,21 +173,23 @@ fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>) {
                             .cloned()
                             .collect();
                         next.dedup();
-                        first.push(Operation::AddEnumValue {
+                        values_changed.push(Operation::AddEnumValue {
                             name: name.clone(),
                             value: value.clone(),
                             before: current.clone(),
                             after: next.clone(),
                             columns: columns.clone(),
+                            dependents: dependents.clone(),
                         });
                         current = next;
                     }
                 } else {
-                    first.push(Operation::RebuildEnum {
+                    values_changed.push(Operation::RebuildEnum {
                         name: name.clone(),
                         from: old.clone(),
                         to: values.clone(),
                         columns,
+                        dependents,
                     });
                 }
             }
@@ -195,9 +203,65 @@ fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>) {
             });
         }
     }
-    (first, last)
+    (first, values_changed, last)
 }
 
+/// Whether a column's type (as the catalog prints it) is the enum `name`: bare in the default
+/// schema, qualified elsewhere, quoted where the name needs it. (An array of it is not
+/// converted by a rebuild: the old type's drop then fails on it, loudly.)
+fn is_enum_type(data_type: &str, name: &crate::schema::QualifiedName) -> bool {
+    let element = data_type;
+    let unquote = |part: &str| part.trim_matches('"').replace("\"\"", "\"");
+    match element.rsplit_once('.') {
+        Some((schema, type_name)) if !schema.ends_with('"') || schema.starts_with('"') => {
+            unquote(schema) == name.schema && unquote(type_name) == name.name
+        }
+        _ => {
+            (name.schema.is_empty() || name.schema == "public") && unquote(element) == name.name
+        }
+    }
+}
+
+/// The indexes and checks that use `columns` and stay as they are (those that change are
+/// dropped and created by the diff itself, around the value change).
+fn enum_dependents(
+    from: &Schema,
+    to: &Schema,
+    columns: &[operation::EnumColumn],
+) -> Vec<operation::EnumDependent> {
+    let mut dependents = Vec::new();
+    for (table_name, table) in &from.tables {
+        let used: Vec<&str> = columns
+            .iter()
+            .filter(|c| &c.table == table_name)
+            .map(|c| c.column.as_str())
+            .collect();
+        if used.is_empty() {
+            continue;
+        }
+        let uses = |text: &str| used.iter().any(|column| identifier::mentions_identifier(text, column));
+        let declared = to.tables.get(table_name);
+        for index in &table.indexes {
+            if uses(&index.definition) && declared.is_some_and(|t| t.indexes.contains(index)) {
+                dependents.push(operation::EnumDependent::Index {
+                    table: table_name.clone(),
+                    index: index.clone(),
+                });
+            }
+        }
+        for check in &table.checks {
+            if uses(&check.definition) && declared.is_some_and(|t| t.checks.contains(check)) {
+                dependents.push(operation::EnumDependent::Check {
+                    table: table_name.clone(),
+                    check: check.clone(),
+                });
+            }
+        }
+    }
+    dependents
+}
+
+/// The columns whose type is the enum `name`, with their defaults.
 fn enum_columns(
     schema: &Schema,
     name: &crate::schema::QualifiedName,
@@ -209,7 +273,7 @@ fn enum_columns(
             table
                 .columns
                 .iter()
-                .filter(|c| c.data_type == name.name)
+                .filter(|c| is_enum_type(&c.data_type, name))
                 .map(|c| operation::EnumColumn {
                     table: table.name.clone(),
                     column: c.name.clone(),

@@ -1,7 +1,7 @@
 //! Operations as PostgreSQL statements.
 
 use crate::serial::serial_storage;
-use retort_core::diff::operation::Operation;
+use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
 
@@ -347,8 +347,12 @@ pub fn render(operation: &Operation) -> Vec<String> {
             )]
         }
         Operation::RebuildEnum {
-            name, to, columns, ..
-        } => rebuild_enum(name, to, columns),
+            name,
+            to,
+            columns,
+            dependents,
+            ..
+        } => rebuild_enum(name, to, columns, dependents),
         Operation::RenameTable { from, to, .. } => vec![format!(
             "ALTER TABLE {} RENAME TO {}",
             table_name(from),
@@ -432,21 +436,45 @@ fn enum_values(values: &[String]) -> String {
 }
 
 /// PostgreSQL cannot drop an enum value: make a new type, convert the columns through text
-/// (their defaults set aside meanwhile), drop the old type.
+/// (their defaults set aside meanwhile), drop the old type. The indexes and checks that use the
+/// columns are dropped first and created again after, or the conversion fails on them.
 fn rebuild_enum(
     name: &QualifiedName,
     values: &[String],
-    columns: &[retort_core::diff::operation::EnumColumn],
+    columns: &[EnumColumn],
+    dependents: &[EnumDependent],
 ) -> Vec<String> {
-    let old = format!("{}__retort_old", name.name);
-    let mut statements = vec![
-        format!("ALTER TYPE {} RENAME TO {}", table_name(name), quote(&old)),
-        format!(
-            "CREATE TYPE {} AS ENUM ({})",
-            table_name(name),
-            enum_values(values)
-        ),
-    ];
+    let old = QualifiedName {
+        schema: name.schema.clone(),
+        name: format!("{}__retort_old", name.name),
+    };
+    let mut statements: Vec<String> = dependents
+        .iter()
+        .map(|dependent| match dependent {
+            EnumDependent::Index { table, index } => format!(
+                "DROP INDEX {}",
+                table_name(&QualifiedName {
+                    schema: table.schema.clone(),
+                    name: index.name.clone()
+                })
+            ),
+            EnumDependent::Check { table, check } => format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                table_name(table),
+                quote(&check.name)
+            ),
+        })
+        .collect();
+    statements.push(format!(
+        "ALTER TYPE {} RENAME TO {}",
+        table_name(name),
+        quote(&old.name)
+    ));
+    statements.push(format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        table_name(name),
+        enum_values(values)
+    ));
     for column in columns {
         let prefix = format!(
             "ALTER TABLE {} ALTER COLUMN {}",
@@ -466,7 +494,16 @@ fn rebuild_enum(
             statements.push(format!("{prefix} SET DEFAULT {default}"));
         }
     }
-    statements.push(format!("DROP TYPE {}", quote(&old)));
+    statements.push(format!("DROP TYPE {}", table_name(&old)));
+    statements.extend(dependents.iter().map(|dependent| match dependent {
+        EnumDependent::Index { index, .. } => index.definition.clone(),
+        EnumDependent::Check { table, check } => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            table_name(table),
+            quote(&check.name),
+            check.definition
+        ),
+    }));
     statements
 }
 

@@ -77,6 +77,12 @@ pub fn substitute_identifier(text: &str, old: &str, new: &str) -> String {
     output
 }
 
+/// Whether `text` names the identifier `name` (bare or quoted), outside string literals.
+pub fn mentions_identifier(text: &str, name: &str) -> bool {
+    // A marker no definition holds: where the substitution changed something, the name was there.
+    substitute_identifier(text, name, "\u{1}retort\u{1}") != text
+}
+
 fn needs_no_quotes(name: &str) -> bool {
     name.chars()
         .next()

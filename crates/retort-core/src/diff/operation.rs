@@ -13,6 +13,14 @@ pub struct EnumColumn {
     pub default: Option<String>,
 }
 
+/// An index or check that uses an enum type's columns: it must be dropped before the type is
+/// rebuilt and created again after, or the rebuild fails on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnumDependent {
+    Index { table: QualifiedName, index: Index },
+    Check { table: QualifiedName, check: Check },
+}
+
 /// A constraint of a table, whole: where a database cannot rename one (MySQL's foreign keys
 /// and checks), it is dropped and added again under the new name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,8 +170,10 @@ pub enum Operation {
         value: String,
         before: Vec<String>,
         after: Vec<String>,
-        /// The columns using the type (needed to undo: removing a value is a rebuild).
+        /// The columns using the type, and what uses them (needed to undo: removing a value
+        /// is a rebuild).
         columns: Vec<EnumColumn>,
+        dependents: Vec<EnumDependent>,
     },
     /// Replace an enum's labels when values go away or change order (PostgreSQL cannot drop an
     /// enum value): a new type, the `columns` using it converted through text, the old type
@@ -173,6 +183,7 @@ pub enum Operation {
         from: Vec<String>,
         to: Vec<String>,
         columns: Vec<EnumColumn>,
+        dependents: Vec<EnumDependent>,
     },
     /// `confirmed` is false for a rename the diff guessed (a dropped and an added object that
     /// look alike): the file then asks the author to confirm.
@@ -272,23 +283,27 @@ impl Operation {
                 before,
                 after,
                 columns,
+                dependents,
                 ..
             } => Self::RebuildEnum {
                 name,
                 from: after,
                 to: before,
                 columns,
+                dependents,
             },
             Self::RebuildEnum {
                 name,
                 from,
                 to,
                 columns,
+                dependents,
             } => Self::RebuildEnum {
                 name,
                 from: to,
                 to: from,
                 columns,
+                dependents,
             },
             Self::RenameTable {
                 from,
