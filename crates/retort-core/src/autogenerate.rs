@@ -204,14 +204,14 @@ pub fn compare(
     for (_, text) in &declared.files {
         parse_renames(text, &mut renames);
     }
-    let (operations, current_after_renames) =
-        diff_with_renames(&current, &target, &renames, options);
-    let target = carry_unmodeled(&current_after_renames, target);
+    let diff = diff_with_renames(&current, &target, &renames, options);
+    let target = carry_unmodeled(&diff.renamed, target);
     Ok(Plan::new(
         dialect,
-        operations,
-        &current_after_renames,
+        diff.operations,
+        &diff.derived,
         &target,
+        &diff.renamed,
     ))
 }
 

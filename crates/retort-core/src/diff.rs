@@ -26,22 +26,37 @@ impl Default for DiffOptions {
     }
 }
 
+/// The operations of a diff, and `from` as the renames leave it.
+pub struct RenamedDiff {
+    pub operations: Vec<Operation>,
+    /// `from` with its tables and columns renamed: where a downgrade's last steps (the renames
+    /// back) start from, with every constraint and index under its old name.
+    pub renamed: Schema,
+    /// `renamed` with the constraints and indexes that differed only by name renamed too:
+    /// what the rest of the operations start from.
+    pub derived: Schema,
+}
+
 /// The operations that take `from` to `to`: declared renames first, then look-alike tables
 /// and columns as renames to confirm, then constraints and indexes that now differ only by
-/// name, then the rest. Also returns `from` as it is after the renames, which is what the
-/// later operations start from.
+/// name, then the rest.
 pub fn diff_with_renames(
     from: &Schema,
     to: &Schema,
     renames: &rename::DeclaredRenames,
     options: DiffOptions,
-) -> (Vec<Operation>, Schema) {
-    let mut from_after_renames = from.clone();
-    let mut operations = rename::apply_declared(&mut from_after_renames, to, renames);
-    operations.extend(rename::guess(&mut from_after_renames, to));
-    operations.extend(rename::derived_names(&mut from_after_renames, to));
-    operations.extend(diff(&from_after_renames, to, options));
-    (operations, from_after_renames)
+) -> RenamedDiff {
+    let mut renamed = from.clone();
+    let mut operations = rename::apply_declared(&mut renamed, to, renames);
+    operations.extend(rename::guess(&mut renamed, to));
+    let mut derived = renamed.clone();
+    operations.extend(rename::derived_names(&mut derived, to));
+    operations.extend(diff(&derived, to, options));
+    RenamedDiff {
+        operations,
+        renamed,
+        derived,
+    }
 }
 
 /// The operations that take `from` to `to`.
@@ -216,9 +231,7 @@ fn is_enum_type(data_type: &str, name: &crate::schema::QualifiedName) -> bool {
         Some((schema, type_name)) if !schema.ends_with('"') || schema.starts_with('"') => {
             unquote(schema) == name.schema && unquote(type_name) == name.name
         }
-        _ => {
-            (name.schema.is_empty() || name.schema == "public") && unquote(element) == name.name
-        }
+        _ => (name.schema.is_empty() || name.schema == "public") && unquote(element) == name.name,
     }
 }
 
@@ -239,7 +252,10 @@ fn enum_dependents(
         if used.is_empty() {
             continue;
         }
-        let uses = |text: &str| used.iter().any(|column| identifier::mentions_identifier(text, column));
+        let uses = |text: &str| {
+            used.iter()
+                .any(|column| identifier::mentions_identifier(text, column))
+        };
         let declared = to.tables.get(table_name);
         for index in &table.indexes {
             if uses(&index.definition) && declared.is_some_and(|t| t.indexes.contains(index)) {

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::identifiers::unquote_plain_identifiers;
 use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
 use retort_core::schema::{
     Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
@@ -100,10 +101,11 @@ pub fn introspect(
             "c" => entry.indexes.push(Index {
                 name: row.get(1).map_err(|e| error(&e))?,
                 unique: row.get::<_, i64>(2).map_err(|e| error(&e))? != 0,
-                definition: row
-                    .get::<_, Option<String>>(4)
-                    .map_err(|e| error(&e))?
-                    .unwrap_or_default(),
+                definition: unquote_plain_identifiers(
+                    &row.get::<_, Option<String>>(4)
+                        .map_err(|e| error(&e))?
+                        .unwrap_or_default(),
+                ),
             }),
             _ => {}
         }
@@ -241,7 +243,10 @@ fn checks_in(table: &str, sql: &str) -> Vec<Check> {
                     };
                     checks.push(Check {
                         name: constraint_name,
-                        definition: format!("CHECK ({})", expression.trim()),
+                        definition: format!(
+                            "CHECK ({})",
+                            unquote_plain_identifiers(expression.trim())
+                        ),
                     });
                     index = close + 1;
                     continue;

@@ -3,6 +3,7 @@
 pub mod connection;
 pub mod declared_statement;
 pub mod dialect;
+mod identifiers;
 pub mod introspect;
 pub mod render;
 

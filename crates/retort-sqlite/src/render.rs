@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use retort_core::diff::operation::Operation;
+use retort_core::diff::operation::{Operation, TableConstraint};
 use retort_core::runner::connection::DatabaseError;
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::{Column, ForeignKey, QualifiedName, Schema, Table};
@@ -201,6 +201,22 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
 /// rows are written, so cycles need no second step), and a table that needs anything beyond
 /// adding a plain column, dropping a column or changing indexes is rebuilt once.
 pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
+    // SQLite's keys, uniques, foreign keys and unnamed checks have no names of their own (the
+    // model makes them up from the table's): renaming one is nothing to do.
+    let operations: Vec<Operation> = operations
+        .into_iter()
+        .filter(|operation| match operation {
+            Operation::RenameConstraint { table, from, to } => {
+                let numbered = format!("{}_check_", table.name);
+                let named = |constraint: &TableConstraint| {
+                    matches!(constraint, TableConstraint::Check(check) if !check.name.starts_with(&numbered))
+                };
+                // A check named with `CONSTRAINT name` is kept, and becomes a rebuild.
+                named(from) || named(to)
+            }
+            _ => true,
+        })
+        .collect();
     let rebuilt: BTreeSet<QualifiedName> = operations
         .iter()
         .filter_map(|operation| match operation {

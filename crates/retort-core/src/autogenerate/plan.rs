@@ -29,15 +29,19 @@ pub struct RenderedSection {
 }
 
 impl Plan {
-    /// Adapt `changes` (which take `from` to `to`) both ways.
+    /// Adapt `changes` both ways. The upgrade's later steps start from `from` (the live schema
+    /// after every rename) and end at `to`; the downgrade starts from `to` and its later steps
+    /// rebuild towards `back_to` (the live schema with tables and columns renamed, constraints
+    /// and indexes under their old names), before the renames back.
     pub fn new(
         dialect: &'static dyn Dialect,
         changes: Vec<Operation>,
         from: &Schema,
         to: &Schema,
+        back_to: &Schema,
     ) -> Self {
         let upgrade = dialect.adapt(changes.clone(), from, to);
-        let downgrade = dialect.adapt(reverse(&changes), to, from);
+        let downgrade = dialect.adapt(reverse(&changes), to, back_to);
         Self {
             changes,
             upgrade,
