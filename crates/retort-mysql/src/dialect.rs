@@ -28,7 +28,7 @@ impl Dialect for Mysql {
     }
 
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
-        Ok(crate::render::render(operation))
+        crate::render::render(operation)
     }
 
     fn widens(&self, from: &str, to: &str) -> bool {

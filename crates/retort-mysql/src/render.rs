@@ -1,6 +1,7 @@
 //! Operations as MySQL/MariaDB statements.
 
 use retort_core::diff::operation::{Operation, TableConstraint};
+use retort_core::runner::connection::DatabaseError;
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
 
@@ -124,8 +125,8 @@ fn rename_index(table_name: &QualifiedName, from: &str, to: &str) -> String {
 }
 
 /// The statements for one operation.
-pub fn render(operation: &Operation) -> Vec<String> {
-    match operation {
+pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+    Ok(match operation {
         Operation::CreateTable { table: definition } => {
             create_table(definition, &definition.name.name)
         }
@@ -228,8 +229,8 @@ pub fn render(operation: &Operation) -> Vec<String> {
             table(name)
         )],
         // MySQL enums are column types (`enum('a','b')`), compared and altered with the column;
-        // sequences are not read on MySQL.
-        Operation::CreateEnum { .. }
+        // sequences and schemas are not read on MySQL: the diff never asks for these.
+        other @ (Operation::CreateEnum { .. }
         | Operation::DropEnum { .. }
         | Operation::AddEnumValue { .. }
         | Operation::RebuildEnum { .. }
@@ -237,7 +238,12 @@ pub fn render(operation: &Operation) -> Vec<String> {
         | Operation::DropSequence { .. }
         | Operation::AlterSequence { .. }
         | Operation::CreateSchema { .. }
-        | Operation::DropSchema { .. } => Vec::new(),
+        | Operation::DropSchema { .. }) => {
+            return Err(DatabaseError::new(format!(
+                "MySQL cannot {}: enums are column types there, and sequences and schemas are not modeled",
+                other.summary()
+            )))
+        }
         Operation::RenameTable { from, to, .. } => {
             vec![format!("RENAME TABLE {} TO {}", table(from), table(to))]
         }
@@ -265,11 +271,13 @@ pub fn render(operation: &Operation) -> Vec<String> {
             table: name,
             from,
             to,
-        } => from
-            .drop_and_add(name, to)
-            .iter()
-            .flat_map(render)
-            .collect(),
+        } => {
+            let mut statements = Vec::new();
+            for operation in from.drop_and_add(name, to) {
+                statements.extend(render(&operation)?);
+            }
+            statements
+        }
         Operation::RenameIndex {
             table: name,
             from,
@@ -306,5 +314,5 @@ pub fn render(operation: &Operation) -> Vec<String> {
             statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
             statements
         }
-    }
+    })
 }

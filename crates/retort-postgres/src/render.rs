@@ -187,7 +187,8 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
             literal(&sequence)
         ));
     }
-    if from.default != to.default {
+    // A column becoming serial got its `nextval` default above.
+    if from.default != to.default && !(becomes_serial && !was_serial) {
         if let Some(default) = &to.default {
             statements.push(format!("{prefix} SET DEFAULT {default}"));
         }

@@ -1,0 +1,516 @@
+//! Every operation rendered by every dialect, pinned: one snapshot per dialect, one section per
+//! operation, so a change to any statement a user would run is a reviewed diff. No server is
+//! needed: rendering is the dialect's alone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use retort_core::dialect::Dialect;
+use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
+use retort_core::schema::{
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table,
+};
+
+fn name(table: &str) -> QualifiedName {
+    QualifiedName {
+        schema: "public".to_owned(),
+        name: table.to_owned(),
+    }
+}
+
+fn column(name: &str, data_type: &str, nullable: bool) -> Column {
+    Column {
+        name: name.to_owned(),
+        data_type: data_type.to_owned(),
+        nullable,
+        default: None,
+        identity: None,
+        generated: None,
+        collation: None,
+        comment: None,
+    }
+}
+
+fn index(table: &str, index_name: &str, column: &str) -> Index {
+    Index {
+        name: index_name.to_owned(),
+        unique: false,
+        definition: format!("CREATE INDEX {index_name} ON {table} ({column})"),
+    }
+}
+
+fn sequence(increment: i64) -> Sequence {
+    Sequence {
+        data_type: "bigint".to_owned(),
+        start: 1,
+        increment,
+        minimum: 1,
+        maximum: 9_223_372_036_854_775_807,
+        cycle: false,
+    }
+}
+
+fn table() -> Table {
+    Table {
+        columns: vec![
+            column("id", "integer", false),
+            Column {
+                default: Some("'x'".to_owned()),
+                comment: Some("the name".to_owned()),
+                ..column("name", "varchar(20)", true)
+            },
+        ],
+        primary_key: Some(Constraint {
+            name: "t_pkey".to_owned(),
+            columns: vec!["id".to_owned()],
+        }),
+        uniques: vec![Constraint {
+            name: "t_name_key".to_owned(),
+            columns: vec!["name".to_owned()],
+        }],
+        checks: vec![check("t_name_check", "name")],
+        foreign_keys: Vec::new(),
+        indexes: vec![index("t", "t_name_idx", "name")],
+        comment: Some("a table".to_owned()),
+        ..Table::new(name("t"))
+    }
+}
+
+fn check(check_name: &str, column: &str) -> Check {
+    Check {
+        name: check_name.to_owned(),
+        definition: format!("CHECK ((length({column}) > 0))"),
+    }
+}
+
+fn foreign_key() -> ForeignKey {
+    ForeignKey {
+        name: "child_parent_fkey".to_owned(),
+        columns: vec!["parent_id".to_owned()],
+        referenced_table: name("t"),
+        referenced_columns: vec!["id".to_owned()],
+        on_delete: "CASCADE".to_owned(),
+        on_update: "NO ACTION".to_owned(),
+        deferrable: false,
+        initially_deferred: false,
+    }
+}
+
+/// The variant's name. Exhaustive: a new variant does not compile until it is named here and
+/// given a sample in [`samples`].
+fn variant(operation: &Operation) -> &'static str {
+    match operation {
+        Operation::CreateTable { .. } => "CreateTable",
+        Operation::DropTable { .. } => "DropTable",
+        Operation::AddColumn { .. } => "AddColumn",
+        Operation::DropColumn { .. } => "DropColumn",
+        Operation::AlterColumn { .. } => "AlterColumn",
+        Operation::SetTableComment { .. } => "SetTableComment",
+        Operation::AddPrimaryKey { .. } => "AddPrimaryKey",
+        Operation::DropPrimaryKey { .. } => "DropPrimaryKey",
+        Operation::AddUnique { .. } => "AddUnique",
+        Operation::DropUnique { .. } => "DropUnique",
+        Operation::AddCheck { .. } => "AddCheck",
+        Operation::DropCheck { .. } => "DropCheck",
+        Operation::AddForeignKey { .. } => "AddForeignKey",
+        Operation::DropForeignKey { .. } => "DropForeignKey",
+        Operation::CreateIndex { .. } => "CreateIndex",
+        Operation::DropIndex { .. } => "DropIndex",
+        Operation::CreateSchema { .. } => "CreateSchema",
+        Operation::DropSchema { .. } => "DropSchema",
+        Operation::CreateSequence { .. } => "CreateSequence",
+        Operation::DropSequence { .. } => "DropSequence",
+        Operation::AlterSequence { .. } => "AlterSequence",
+        Operation::CreateEnum { .. } => "CreateEnum",
+        Operation::DropEnum { .. } => "DropEnum",
+        Operation::AddEnumValue { .. } => "AddEnumValue",
+        Operation::RebuildEnum { .. } => "RebuildEnum",
+        Operation::RenameTable { .. } => "RenameTable",
+        Operation::RenameColumn { .. } => "RenameColumn",
+        Operation::RenameConstraint { .. } => "RenameConstraint",
+        Operation::RenameIndex { .. } => "RenameIndex",
+        Operation::RebuildTable { .. } => "RebuildTable",
+    }
+}
+
+/// One sample of every operation (several where the rendering branches).
+fn samples() -> Vec<(&'static str, Operation)> {
+    let t = name("t");
+    let mood_columns = vec![EnumColumn {
+        table: t.clone(),
+        column: "m".to_owned(),
+        default: Some("'ok'::mood".to_owned()),
+    }];
+    let mood_dependents = vec![
+        EnumDependent::Index {
+            table: t.clone(),
+            index: Index {
+                definition: "CREATE INDEX t_ok ON public.t USING btree (id) WHERE (m = 'ok'::mood)"
+                    .to_owned(),
+                ..index("t", "t_ok", "id")
+            },
+        },
+        EnumDependent::Check {
+            table: t.clone(),
+            check: Check {
+                name: "t_m_check".to_owned(),
+                definition: "CHECK ((m <> 'sad'::mood))".to_owned(),
+            },
+        },
+    ];
+    let mut child = Table {
+        foreign_keys: vec![foreign_key()],
+        ..Table::new(name("child"))
+    };
+    child.columns = vec![
+        column("id", "integer", false),
+        column("parent_id", "integer", true),
+    ];
+    vec![
+        (
+            "a table with everything",
+            Operation::CreateTable { table: table() },
+        ),
+        (
+            "a table with a foreign key",
+            Operation::CreateTable { table: child },
+        ),
+        ("", Operation::DropTable { table: table() }),
+        (
+            "",
+            Operation::AddColumn {
+                table: t.clone(),
+                column: column("n", "bigint", true),
+            },
+        ),
+        (
+            "",
+            Operation::DropColumn {
+                table: t.clone(),
+                column: column("n", "bigint", true),
+            },
+        ),
+        (
+            "a widening, NOT NULL and a default",
+            Operation::AlterColumn {
+                table: t.clone(),
+                from: column("n", "integer", true),
+                to: Column {
+                    default: Some("0".to_owned()),
+                    ..column("n", "bigint", false)
+                },
+            },
+        ),
+        (
+            "a narrowing",
+            Operation::AlterColumn {
+                table: t.clone(),
+                from: column("name", "character varying(50)", true),
+                to: column("name", "character varying(32)", true),
+            },
+        ),
+        (
+            "integer to serial",
+            Operation::AlterColumn {
+                table: t.clone(),
+                from: column("id", "integer", false),
+                to: Column {
+                    default: Some("nextval('t_id_seq'::regclass)".to_owned()),
+                    ..column("id", "serial", false)
+                },
+            },
+        ),
+        (
+            "",
+            Operation::SetTableComment {
+                table: t.clone(),
+                from: None,
+                to: Some("it's a table".to_owned()),
+            },
+        ),
+        (
+            "",
+            Operation::AddPrimaryKey {
+                table: t.clone(),
+                primary_key: table().primary_key.unwrap(),
+            },
+        ),
+        (
+            "",
+            Operation::DropPrimaryKey {
+                table: t.clone(),
+                primary_key: table().primary_key.unwrap(),
+            },
+        ),
+        (
+            "",
+            Operation::AddUnique {
+                table: t.clone(),
+                unique: table().uniques[0].clone(),
+            },
+        ),
+        (
+            "",
+            Operation::DropUnique {
+                table: t.clone(),
+                unique: table().uniques[0].clone(),
+            },
+        ),
+        (
+            "",
+            Operation::AddCheck {
+                table: t.clone(),
+                check: check("t_name_check", "name"),
+            },
+        ),
+        (
+            "",
+            Operation::DropCheck {
+                table: t.clone(),
+                check: check("t_name_check", "name"),
+            },
+        ),
+        (
+            "",
+            Operation::AddForeignKey {
+                table: name("child"),
+                foreign_key: foreign_key(),
+            },
+        ),
+        (
+            "",
+            Operation::DropForeignKey {
+                table: name("child"),
+                foreign_key: foreign_key(),
+            },
+        ),
+        (
+            "",
+            Operation::CreateIndex {
+                table: t.clone(),
+                index: index("t", "t_name_idx", "name"),
+            },
+        ),
+        (
+            "",
+            Operation::DropIndex {
+                table: t.clone(),
+                index: index("t", "t_name_idx", "name"),
+            },
+        ),
+        (
+            "",
+            Operation::CreateSchema {
+                name: "billing".to_owned(),
+            },
+        ),
+        (
+            "",
+            Operation::DropSchema {
+                name: "billing".to_owned(),
+            },
+        ),
+        (
+            "",
+            Operation::CreateSequence {
+                name: name("numbers"),
+                sequence: sequence(1),
+            },
+        ),
+        (
+            "",
+            Operation::DropSequence {
+                name: name("numbers"),
+                sequence: sequence(1),
+            },
+        ),
+        (
+            "only the increment changes: no RESTART",
+            Operation::AlterSequence {
+                name: name("numbers"),
+                from: sequence(1),
+                to: sequence(5),
+            },
+        ),
+        (
+            "",
+            Operation::CreateEnum {
+                name: name("mood"),
+                values: vec!["sad".to_owned(), "ok".to_owned()],
+            },
+        ),
+        (
+            "",
+            Operation::DropEnum {
+                name: name("mood"),
+                values: vec!["sad".to_owned(), "ok".to_owned()],
+            },
+        ),
+        (
+            "",
+            Operation::AddEnumValue {
+                name: name("mood"),
+                value: "happy".to_owned(),
+                before: vec!["sad".to_owned(), "ok".to_owned()],
+                after: vec!["sad".to_owned(), "ok".to_owned(), "happy".to_owned()],
+                columns: mood_columns.clone(),
+                dependents: mood_dependents.clone(),
+            },
+        ),
+        (
+            "with a default, a partial index and a check to set aside",
+            Operation::RebuildEnum {
+                name: QualifiedName {
+                    schema: "catalog".to_owned(),
+                    name: "mood".to_owned(),
+                },
+                from: vec!["sad".to_owned(), "ok".to_owned(), "happy".to_owned()],
+                to: vec!["sad".to_owned(), "ok".to_owned()],
+                columns: mood_columns,
+                dependents: mood_dependents,
+            },
+        ),
+        (
+            "",
+            Operation::RenameTable {
+                from: name("tags"),
+                to: name("labels"),
+                confirmed: true,
+            },
+        ),
+        (
+            "",
+            Operation::RenameColumn {
+                table: t.clone(),
+                from: "name".to_owned(),
+                to: "title".to_owned(),
+                confirmed: false,
+            },
+        ),
+        (
+            "a key",
+            Operation::RenameConstraint {
+                table: name("labels"),
+                from: TableConstraint::PrimaryKey(Constraint {
+                    name: "tags_pkey".to_owned(),
+                    columns: vec!["id".to_owned()],
+                }),
+                to: TableConstraint::PrimaryKey(Constraint {
+                    name: "labels_pkey".to_owned(),
+                    columns: vec!["id".to_owned()],
+                }),
+            },
+        ),
+        (
+            "a unique constraint",
+            Operation::RenameConstraint {
+                table: t.clone(),
+                from: TableConstraint::Unique(Constraint {
+                    name: "t_name_key".to_owned(),
+                    columns: vec!["title".to_owned()],
+                }),
+                to: TableConstraint::Unique(Constraint {
+                    name: "t_title_key".to_owned(),
+                    columns: vec!["title".to_owned()],
+                }),
+            },
+        ),
+        (
+            "a check",
+            Operation::RenameConstraint {
+                table: t.clone(),
+                from: TableConstraint::Check(check("t_name_check", "title")),
+                to: TableConstraint::Check(check("t_title_check", "title")),
+            },
+        ),
+        (
+            "a foreign key",
+            Operation::RenameConstraint {
+                table: name("child"),
+                from: TableConstraint::ForeignKey(foreign_key()),
+                to: TableConstraint::ForeignKey(ForeignKey {
+                    name: "child_t_fkey".to_owned(),
+                    ..foreign_key()
+                }),
+            },
+        ),
+        (
+            "",
+            Operation::RenameIndex {
+                table: t.clone(),
+                from: index("t", "t_name_idx", "title"),
+                to: index("t", "t_title_idx", "title"),
+            },
+        ),
+        (
+            "a column dropped, a type changed",
+            Operation::RebuildTable {
+                from: Table {
+                    triggers: vec![
+                        "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END".to_owned(),
+                    ],
+                    ..table()
+                },
+                to: Table {
+                    columns: vec![column("id", "integer", false)],
+                    uniques: Vec::new(),
+                    checks: Vec::new(),
+                    indexes: Vec::new(),
+                    triggers: vec![
+                        "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END".to_owned(),
+                    ],
+                    ..table()
+                },
+            },
+        ),
+    ]
+}
+
+/// Every sample rendered, each under `-- <Variant>: <what>` and its summary.
+fn rendered(dialect: &dyn Dialect) -> String {
+    let mut text = String::new();
+    for (what, operation) in samples() {
+        text.push_str(&format!("-- {}", variant(&operation)));
+        if !what.is_empty() {
+            text.push_str(&format!(": {what}"));
+        }
+        text.push_str(&format!("\n-- {}\n", operation.summary()));
+        if let Some(why) = operation.destructive(dialect) {
+            text.push_str(&format!("-- DESTRUCTIVE: {why}\n"));
+        }
+        match dialect.render(&operation) {
+            Ok(statements) if statements.is_empty() => text.push_str("(nothing to do)\n"),
+            Ok(statements) => {
+                for statement in statements {
+                    text.push_str(&statement);
+                    text.push_str(";\n");
+                }
+            }
+            Err(error) => text.push_str(&format!("error: {}\n", error.message)),
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn every_operation_has_a_sample() {
+    let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
+    covered.dedup();
+    // The count of `Operation`'s variants: raise it with a new variant's sample.
+    assert_eq!(covered.len(), 30, "{covered:?}");
+}
+
+#[test]
+fn postgres_renders_every_operation() {
+    insta::assert_snapshot!(rendered(&retort_postgres::dialect::POSTGRES));
+}
+
+#[test]
+fn mysql_renders_every_operation() {
+    insta::assert_snapshot!(rendered(&retort_mysql::dialect::MYSQL));
+}
+
+#[test]
+fn sqlite_renders_every_operation() {
+    insta::assert_snapshot!(rendered(&retort_sqlite::dialect::SQLITE));
+}
