@@ -367,6 +367,14 @@ impl Config {
 
     /// The database URL: `override_url` (`--url`), else `database_url` (after `[env.NAME]`), else
     /// `DATABASE_URL`.
+    /// The version table this project keeps (Alembic's by default).
+    pub fn version_table(&self) -> crate::runner::connection::VersionTable {
+        crate::runner::connection::VersionTable {
+            name: self.version_table.clone(),
+            schema: self.version_table_schema.clone(),
+        }
+    }
+
     pub fn database_url(&self, override_url: Option<&str>) -> Result<String, ConfigError> {
         if let Some(url) = override_url {
             return Ok(url.to_owned());

@@ -48,7 +48,11 @@ impl CliError {
         self
     }
 
-    fn from_error(error: &dyn StdError, hint: Option<String>, exit_code: ExitCode) -> Self {
+    pub(crate) fn from_error(
+        error: &dyn StdError,
+        hint: Option<String>,
+        exit_code: ExitCode,
+    ) -> Self {
         let mut message = error.to_string();
         let mut source = error.source();
         while let Some(cause) = source {

@@ -14,14 +14,20 @@
 //! }
 //! ```
 
+pub mod autogenerate;
 pub mod database;
 
 use std::path::{Path, PathBuf};
 
 pub use retort_core;
+use retort_core::autogenerate::plan::Plan;
 use retort_core::config::environment::Environment;
+use retort_core::config::{Config, ConfigError, LockMode};
 use retort_core::revision::directory::{load_graph, LoadError};
 use retort_core::revision::graph::RevisionGraph;
+use retort_core::revision::new_revision::{
+    plan_revision, write_revision, NewRevisionError, NewRevisionRequest, NewRevisionSettings,
+};
 use retort_core::runner::connection::VersionTable;
 use retort_core::runner::run::{
     run, LockScope, Operation, RunError, RunOptions, RunSummary, Silent,
@@ -36,6 +42,16 @@ pub enum Error {
     Open(#[from] database::OpenError),
     #[error(transparent)]
     Run(#[from] RunError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Plan(#[from] autogenerate::PlanError),
+    #[error(transparent)]
+    NewRevision(#[from] NewRevisionError),
+    #[error(
+        "{0} needs the project's retort.toml: load the migrations with `Migrations::from_config`"
+    )]
+    NoConfig(&'static str),
 }
 
 /// A set of revision files, loaded and checked.
@@ -43,6 +59,9 @@ pub struct Migrations {
     graph: RevisionGraph,
     root: PathBuf,
     options: RunOptions,
+    /// The project's configuration, when loaded from `retort.toml` (what `check` and
+    /// `autogenerate` need: the declared schema and its filters).
+    config: Option<Config>,
 }
 
 impl Migrations {
@@ -58,7 +77,72 @@ impl Migrations {
                 lock_timeout: None,
                 lock_scope: LockScope::Session,
             },
+            config: None,
         })
+    }
+
+    /// Load a project as the CLI does: `retort.toml` at `path` (its `.env`, `${VAR}`s and, with
+    /// `env_name`, an `[env.NAME]` section), its version locations, version table, transaction
+    /// and lock settings, and its `[autogenerate]` settings for [`Migrations::check`] and
+    /// [`Migrations::autogenerate`].
+    pub fn from_config(path: impl AsRef<Path>, env_name: Option<&str>) -> Result<Self, Error> {
+        let config = Config::load(path.as_ref(), env_name, Environment::process())?;
+        Ok(Self {
+            graph: load_graph(&config.version_locations)?,
+            root: config.root.clone(),
+            options: RunOptions {
+                version_table: config.version_table(),
+                transaction_per_migration: config.transaction_per_migration,
+                lock_timeout: None,
+                lock_scope: match config.lock_mode {
+                    LockMode::Session => LockScope::Session,
+                    LockMode::Transaction => LockScope::Transaction,
+                },
+            },
+            config: Some(config),
+        })
+    }
+
+    /// What `retort check` reports: the plan that would bring the database at `url` (at head)
+    /// to the declared schema; empty when they agree.
+    pub fn check(&self, url: &str) -> Result<Plan, Error> {
+        let config = self.config.as_ref().ok_or(Error::NoConfig("check"))?;
+        let url = database::DatabaseUrl::parse(url, &self.root)?;
+        Ok(autogenerate::plan(config, &self.graph, &url)?)
+    }
+
+    /// What `retort revision --autogenerate -m MESSAGE` writes: a revision on the current head
+    /// that brings the database at `url` to the declared schema. Returns its path, or `None`
+    /// when there is nothing to change (no file is written). Post-write hooks are the CLI's.
+    pub fn autogenerate(&self, url: &str, message: &str) -> Result<Option<PathBuf>, Error> {
+        let config = self
+            .config
+            .as_ref()
+            .ok_or(Error::NoConfig("autogenerate"))?;
+        let plan = self.check(url)?;
+        if plan.is_empty() {
+            return Ok(None);
+        }
+        let (upgrade, downgrade) = autogenerate::sections(&plan)?;
+        let request = NewRevisionRequest {
+            message: Some(message.to_owned()),
+            upgrade_sql: upgrade.sql,
+            downgrade_sql: downgrade.sql,
+            upgrade_foreign_keys_off: upgrade.foreign_keys_off,
+            downgrade_foreign_keys_off: downgrade.foreign_keys_off,
+            ..NewRevisionRequest::default()
+        };
+        let template_path = config.script_template_path();
+        let settings = NewRevisionSettings {
+            version_locations: &config.version_locations,
+            file_template: &config.file_template,
+            truncate_slug_length: config.truncate_slug_length,
+            timezone: config.timezone.as_deref(),
+            template_path: Some(&template_path),
+        };
+        let planned = plan_revision(&self.graph, &request, &settings)?;
+        write_revision(&planned)?;
+        Ok(Some(planned.path))
     }
 
     /// Use another version table than Alembic's `alembic_version`.

@@ -498,8 +498,8 @@ fn extra_arguments_reach_the_template() {
     project.write(
         "migrations/script.sql.j2",
         &project.read("migrations/script.sql.j2").replace(
-            "-- retort:upgrade\n",
-            "-- retort:upgrade\n-- owner: {{ x.owner }}\n",
+            "-- retort:upgrade{{ upgrade_options }}\n",
+            "-- retort:upgrade{{ upgrade_options }}\n-- owner: {{ x.owner }}\n",
         ),
     );
     let output = project.run(&[

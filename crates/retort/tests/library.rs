@@ -41,3 +41,44 @@ fn an_application_migrates_at_start_from_several_threads() {
         "{error}"
     );
 }
+
+/// The library reads `retort.toml` like the CLI: `check` plans against the declared schema,
+/// `autogenerate` writes the revision `retort revision --autogenerate` would.
+#[test]
+fn the_library_checks_and_autogenerates_from_retort_toml() {
+    let project = Project::init(RETORT);
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n",
+    );
+    let url = format!("sqlite:///{}", project.path("app.db").display());
+    let config = project.path("retort.toml");
+    let migrations = retort::Migrations::from_config(&config, None).unwrap();
+    let plan = migrations.check(&url).unwrap();
+    assert_eq!(
+        plan.changes.iter().map(|o| o.summary()).collect::<Vec<_>>(),
+        ["create table users"]
+    );
+    let path = migrations
+        .autogenerate(&url, "create users")
+        .unwrap()
+        .unwrap();
+    assert!(fs_err::read_to_string(&path)
+        .unwrap()
+        .contains("CREATE TABLE \"users\""));
+    // A new revision is a new graph: load again, then migrate.
+    let migrations = retort::Migrations::from_config(&config, None).unwrap();
+    migrations.upgrade(&url, "head").unwrap();
+    assert!(migrations.check(&url).unwrap().is_empty());
+    assert!(migrations.autogenerate(&url, "nothing").unwrap().is_none());
+    // From a directory alone there is no declared schema to compare with.
+    let error = retort::Migrations::from_directory(project.versions())
+        .unwrap()
+        .check(&url)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("check needs the project's retort.toml: load the migrations with `Migrations::from_config`")
+    );
+}

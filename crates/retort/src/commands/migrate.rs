@@ -6,7 +6,7 @@ use std::time::Duration;
 use retort_core::config::Config;
 use retort_core::config::LockMode;
 use retort_core::revision::graph::RevisionGraph;
-use retort_core::runner::connection::{Connection, VersionTable};
+use retort_core::runner::connection::Connection;
 use retort_core::runner::offline::OfflineScript;
 use retort_core::runner::plan::applied_heads;
 use retort_core::runner::run::{read_heads, run, LockScope, Operation, RunError, RunOptions};
@@ -82,21 +82,13 @@ enum Direction {
     Other,
 }
 
-/// The version table a configuration names.
-pub fn version_table(config: &Config) -> VersionTable {
-    VersionTable {
-        name: config.version_table.clone(),
-        schema: config.version_table_schema.clone(),
-    }
-}
-
 /// The revisions the database records as applied (no version table: none).
 pub fn applied_revisions(
     connection: &mut dyn Connection,
     config: &Config,
     graph: &RevisionGraph,
 ) -> Result<Vec<usize>, CliError> {
-    let rows = read_heads(connection, &version_table(config)).map_err(|e| run_error(&e))?;
+    let rows = read_heads(connection, &config.version_table()).map_err(|e| run_error(&e))?;
     applied_heads(graph, &rows).map_err(|e| run_error(&e.into()))
 }
 
@@ -131,7 +123,7 @@ fn execute(
 ) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;
     let options = RunOptions {
-        version_table: version_table(&config),
+        version_table: config.version_table(),
         transaction_per_migration: config.transaction_per_migration,
         lock_timeout: lock_timeout.map(Duration::from_secs_f64),
         lock_scope: match config.lock_mode {

@@ -37,15 +37,7 @@ pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, C
                 operation.summary()
             ));
         }
-        let render_error = |e: retort_core::runner::connection::DatabaseError| {
-            let mut error = CliError::usage(e.message);
-            error.exit_code = ExitCode::Database;
-            error
-        };
-        (
-            plan.render_upgrade().map_err(render_error)?,
-            plan.render_downgrade().map_err(render_error)?,
-        )
+        retort::autogenerate::sections(&plan)?
     } else {
         (RenderedSection::default(), RenderedSection::default())
     };
