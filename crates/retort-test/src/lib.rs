@@ -8,6 +8,7 @@ pub mod declared_corpus;
 pub mod graph_generator;
 pub mod project;
 pub mod round_trip;
+pub mod rows;
 pub mod schema_generator;
 
 pub use project::{CommandOutput, Project};

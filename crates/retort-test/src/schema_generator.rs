@@ -150,7 +150,27 @@ pub enum Flavor {
 /// (PostgreSQL: enums, sequences, identity, generated columns, expression, hash and GIN
 /// indexes; MariaDB: AUTO_INCREMENT, unnamed foreign keys, prefix indexes).
 pub fn random_schema(flavor: Flavor, seed: u64) -> String {
-    let mut rng = StdRng::seed_from_u64(seed);
+    schema_version(flavor, seed, seed, false)
+}
+
+/// Two versions of one random schema, as a project's schema changes between two revisions:
+/// the same tables and columns (a few dropped or added), other decorations (NOT NULL,
+/// defaults, checks, keys, indexes, comments, foreign-key actions, enum values, sequence
+/// options), and on the second side some tables and columns renamed, with their annotations.
+pub fn related_pair(flavor: Flavor, seed: u64) -> (String, String) {
+    (
+        schema_version(flavor, seed, seed * 2 + 1, false),
+        schema_version(flavor, seed, seed * 2 + 2, true),
+    )
+}
+
+/// One version: `structure` draws the tables, their columns' kinds and their parents;
+/// `decoration` draws everything else; `renaming` renames some tables and columns (the
+/// second side of a [`related_pair`]).
+fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: bool) -> String {
+    let mut shape = StdRng::seed_from_u64(structure);
+    let mut rng = StdRng::seed_from_u64(decoration ^ 0x9e37_79b9_7f4a_7c15);
+    let varying = structure != decoration;
     let kinds = match flavor {
         Flavor::Postgres => POSTGRES_KINDS,
         Flavor::MariaDb => MARIADB_KINDS,
@@ -158,25 +178,59 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
     };
     let mut sql = String::new();
     if flavor == Flavor::Postgres {
-        sql.push_str("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n");
-        sql.push_str("CREATE SEQUENCE numbers START WITH 100 INCREMENT BY 5;\n");
+        let labels = if varying {
+            *[
+                "'sad', 'ok', 'happy'",
+                "'sad', 'ok'",
+                "'sad', 'ok', 'happy', 'great'",
+            ]
+            .choose(&mut rng)
+            .expect("labels")
+        } else {
+            "'sad', 'ok', 'happy'"
+        };
+        let increment = if varying && rng.gen_bool(0.5) { 10 } else { 5 };
+        sql.push_str(&format!("CREATE TYPE mood AS ENUM ({labels});\n"));
+        sql.push_str(&format!(
+            "CREATE SEQUENCE numbers START WITH 100 INCREMENT BY {increment};\n"
+        ));
     }
-    let mut earlier_tables: Vec<String> = Vec::new();
-    for table_number in 0..rng.gen_range(1..=4) {
-        let table = format!("t{table_number}");
-        let mut items = vec![primary_key(flavor, &mut rng)];
+    let mut earlier_tables: Vec<(String, String)> = Vec::new();
+    for table_number in 0..shape.gen_range(1..=4) {
+        let original = format!("t{table_number}");
+        let renamed = renaming && table_number > 0 && rng.gen_bool(0.2);
+        let table = if renamed {
+            sql.push_str(&format!("-- retort:renamed-from {original}\n"));
+            format!("{original}r")
+        } else {
+            original.clone()
+        };
+        let mut items = vec![primary_key(flavor, &mut shape)];
         // Table constraints; SQLite takes them only after every column, the others anywhere
         // (and PostgreSQL names checks in written order, so those stay among the columns).
         let mut constraints = Vec::new();
         let mut indexable_columns = Vec::new();
         let mut after = Vec::new();
-        for column_number in 0..rng.gen_range(1..=6) {
-            let kind_number = rng.gen_range(0..kinds.len());
+        let column_count = shape.gen_range(1..=6);
+        for column_number in 0..column_count {
+            let kind_number = shape.gen_range(0..kinds.len());
             let kind = &kinds[kind_number];
+            // Between two versions, a column now and then is not there (dropped, or added).
+            if varying && column_number > 0 && rng.gen_bool(0.1) {
+                continue;
+            }
             // The name carries the kind, so two schemas never give one column two types (a
             // change between unrelated types has no cast; the author writes that one).
-            let column = format!("c{column_number}_{kind_number}");
-            let mut definition = format!("{column} {}", kind.declared);
+            let original_column = format!("c{column_number}_{kind_number}");
+            let (column, annotation) = if renaming && rng.gen_bool(0.1) {
+                (
+                    format!("{original_column}r"),
+                    format!("-- retort:renamed-from {original_column}\n  "),
+                )
+            } else {
+                (original_column, String::new())
+            };
+            let mut definition = format!("{annotation}{column} {}", kind.declared);
             let not_null = rng.gen_bool(0.3);
             if not_null {
                 definition.push_str(" NOT NULL");
@@ -221,15 +275,18 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
                 ));
             }
         }
-        if let Some(parent) = earlier_tables
-            .choose(&mut rng)
-            .filter(|_| rng.gen_bool(0.6))
-        {
+        let parent = earlier_tables.choose(&mut shape).cloned();
+        if let Some((parent_original, parent)) = parent.filter(|_| rng.gen_bool(0.6)) {
             let action = [
                 "",
                 " ON DELETE CASCADE",
                 " ON DELETE SET NULL",
                 " ON UPDATE CASCADE",
+                " ON DELETE RESTRICT",
+                " ON DELETE NO ACTION ON UPDATE NO ACTION",
+                " ON DELETE CASCADE ON UPDATE CASCADE",
+                " ON UPDATE SET NULL",
+                " ON DELETE SET NULL ON UPDATE RESTRICT",
             ]
             .choose(&mut rng)
             .expect("actions");
@@ -245,9 +302,9 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
             } else {
                 String::new()
             };
-            items.push(format!("{parent}_id int"));
+            items.push(format!("{parent_original}_id int"));
             constraints.push(format!(
-                "{name}FOREIGN KEY ({parent}_id) REFERENCES {parent} (id){action}{deferrable}"
+                "{name}FOREIGN KEY ({parent_original}_id) REFERENCES {parent} (id){action}{deferrable}"
             ));
         }
         let table_comment = match flavor {
@@ -267,8 +324,14 @@ pub fn random_schema(flavor: Flavor, seed: u64) -> String {
         if flavor == Flavor::Postgres && rng.gen_bool(0.2) {
             sql.push_str(&format!("COMMENT ON TABLE {table} IS 'a table';\n"));
         }
+        if flavor == Flavor::Postgres && items.iter().any(|i| i.starts_with("feeling ")) && rng.gen_bool(0.5) {
+            // A partial index on the enum: what a change of its values must set aside.
+            sql.push_str(&format!(
+                "CREATE INDEX {table}_feeling_ok ON {table} (id) WHERE feeling = 'ok';\n"
+            ));
+        }
         sql.push_str(&after.join(""));
-        earlier_tables.push(table);
+        earlier_tables.push((original, table));
     }
     sql
 }

@@ -1,0 +1,246 @@
+//! Rows in every table, and the property that they survive: after an upgrade or a downgrade,
+//! every row of every table that exists on both sides is still there, with the values of the
+//! columns both sides have — or the revision failed and nothing changed.
+//!
+//! The rows are put in by trying values that suit each column's type (typical values first,
+//! then NULL where the column takes it, then other values), keeping what the table's checks,
+//! keys and foreign keys accept: the schemas are random, so no fixed row fits them all.
+
+use std::collections::BTreeMap;
+
+use crate::round_trip::Backend;
+use crate::Project;
+
+/// A column as the catalog describes it.
+#[derive(Debug, Clone)]
+struct ColumnInfo {
+    name: String,
+    /// Lower-cased type name (`integer`, `character varying`, `mood`, `int(11)`).
+    data_type: String,
+    nullable: bool,
+    /// Generated or identity-always columns take no value.
+    writable: bool,
+}
+
+/// Every table's rows: column names, then rows by `id`, each value as text (`NULL` for null).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    tables: BTreeMap<String, (Vec<String>, BTreeMap<String, Vec<String>>)>,
+}
+
+impl Snapshot {
+    /// How many rows there are, all tables together.
+    pub fn row_count(&self) -> usize {
+        self.tables.values().map(|(_, rows)| rows.len()).sum()
+    }
+}
+
+fn columns(backend: &Backend, project: &Project) -> BTreeMap<String, Vec<ColumnInfo>> {
+    let sql = match backend {
+        Backend::Server(database) => match database.server {
+            crate::database::Server::Postgres => {
+                "SELECT table_name, column_name, lower(CASE WHEN data_type = 'USER-DEFINED' THEN udt_name ELSE data_type END), is_nullable, \
+                 (is_generated = 'NEVER' AND coalesce(identity_generation, '') <> 'ALWAYS')::text \
+                 FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'alembic_version' \
+                 ORDER BY table_name, ordinal_position"
+            }
+            crate::database::Server::MariaDb => {
+                "SELECT table_name, column_name, lower(column_type), is_nullable, \
+                 IF(extra LIKE '%GENERATED%', 'false', 'true') \
+                 FROM information_schema.columns WHERE table_schema = database() AND table_name <> 'alembic_version' \
+                 ORDER BY table_name, ordinal_position"
+            }
+        },
+        Backend::Sqlite => {
+            "SELECT m.name, p.name, lower(p.type), CASE p.\"notnull\" WHEN 0 THEN 'YES' ELSE 'NO' END, \
+             CASE WHEN p.hidden IN (2, 3) THEN 'false' ELSE 'true' END \
+             FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'alembic_version' \
+             ORDER BY m.name, p.cid"
+        }
+    };
+    let mut tables: BTreeMap<String, Vec<ColumnInfo>> = BTreeMap::new();
+    for line in backend.query(project, sql).lines() {
+        let fields: Vec<&str> = line.split(['|', '\t']).collect();
+        if let [table, name, data_type, nullable, writable] = fields.as_slice() {
+            tables.entry((*table).to_owned()).or_default().push(ColumnInfo {
+                name: (*name).to_owned(),
+                data_type: (*data_type).to_owned(),
+                nullable: *nullable == "YES",
+                writable: *writable == "true",
+            });
+        }
+    }
+    tables
+}
+
+/// Values to try for a column of `data_type` in row `row` (1-based): typical ones first.
+fn candidates(data_type: &str, row: usize) -> Vec<String> {
+    let n = row;
+    if data_type.contains("int") || data_type == "smallint" || data_type == "bigint" {
+        return vec![n.to_string(), (3_000_000_000 + n).to_string(), "-1".to_owned()];
+    }
+    if data_type.contains("numeric")
+        || data_type.contains("decimal")
+        || data_type.contains("double")
+        || data_type.contains("real")
+        || data_type.contains("float")
+    {
+        return vec![format!("{n}.5"), n.to_string()];
+    }
+    if data_type.contains("bool") {
+        return vec![if n % 2 == 0 { "false" } else { "true" }.to_owned(), "1".to_owned()];
+    }
+    if data_type.contains("timestamp") || data_type.contains("datetime") {
+        return vec![format!("'2024-01-0{n} 10:00:00'")];
+    }
+    if data_type.contains("date") {
+        return vec![format!("'2024-01-0{n}'")];
+    }
+    if data_type == "mood" {
+        return vec!["'ok'".to_owned(), "'sad'".to_owned()];
+    }
+    if data_type.contains("array") || data_type.ends_with("[]") {
+        return vec![format!("'{{v{n}}}'")];
+    }
+    if data_type.contains("blob") || data_type.contains("bytea") {
+        return vec![format!("'v{n}'")];
+    }
+    let letter = ["a", "b", "c"][(n - 1) % 3];
+    vec![format!("'{letter}'"), format!("'{letter}{n}'"), "'x'".to_owned()]
+}
+
+/// Put up to three rows in every table (parents first: tables are named in creation order).
+pub fn seed(backend: &Backend, project: &Project) {
+    for (table, columns) in columns(backend, project) {
+        let writable: Vec<&ColumnInfo> = columns.iter().filter(|c| c.writable).collect();
+        let names: Vec<&str> = writable.iter().map(|c| c.name.as_str()).collect();
+        let overriding = match backend {
+            Backend::Server(database)
+                if database.server == crate::database::Server::Postgres
+                    && !names.contains(&"id") =>
+            {
+                " OVERRIDING SYSTEM VALUE"
+            }
+            _ => "",
+        };
+        let (names, writable): (Vec<&str>, Vec<&ColumnInfo>) = if overriding.is_empty() {
+            (names, writable)
+        } else {
+            // An identity ALWAYS key takes an explicit id only when told so.
+            let id = columns.iter().find(|c| c.name == "id");
+            let mut names = vec!["id"];
+            names.extend(writable.iter().map(|c| c.name.as_str()));
+            let mut all: Vec<&ColumnInfo> = id.into_iter().collect();
+            all.extend(writable);
+            (names, all)
+        };
+        for row in 1..=3 {
+            for attempt in 0..4 {
+                let values: Vec<String> = writable
+                    .iter()
+                    .map(|column| {
+                        if column.name == "id" {
+                            return row.to_string();
+                        }
+                        let options = candidates(&column.data_type, row);
+                        match attempt {
+                            1 if column.nullable => "NULL".to_owned(),
+                            _ => options[attempt.min(options.len() - 1) % options.len()].clone(),
+                        }
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({}){overriding} VALUES ({})",
+                    names.join(", "),
+                    values.join(", ")
+                );
+                if backend.try_query(project, &sql).is_ok() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Every table's rows, values as text.
+pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
+    let mut snapshot = Snapshot::default();
+    for (table, columns) in columns(backend, project) {
+        if !columns.iter().any(|c| c.name == "id") {
+            continue;
+        }
+        let as_text = |name: &str| match backend {
+            Backend::Server(database) if database.server == crate::database::Server::MariaDb => {
+                format!("coalesce(cast({name} AS char), 'NULL')")
+            }
+            _ => format!("coalesce(cast({name} AS text), 'NULL')"),
+        };
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let separator = match backend {
+            Backend::Server(database) if database.server == crate::database::Server::MariaDb => {
+                "concat_ws('~', {})"
+            }
+            _ => "{}",
+        };
+        let select = if separator == "{}" {
+            names
+                .iter()
+                .map(|n| as_text(n))
+                .collect::<Vec<_>>()
+                .join(" || '~' || ")
+        } else {
+            separator.replace(
+                "{}",
+                &names.iter().map(|n| as_text(n)).collect::<Vec<_>>().join(", "),
+            )
+        };
+        let text = backend.query(
+            project,
+            &format!("SELECT {} FROM {table} ORDER BY id", select),
+        );
+        let id_position = names.iter().position(|n| n == "id").unwrap_or(0);
+        let rows = text
+            .lines()
+            .map(|line| {
+                let values: Vec<String> = line.split('~').map(str::to_owned).collect();
+                (values.get(id_position).cloned().unwrap_or_default(), values)
+            })
+            .collect();
+        snapshot.tables.insert(table, (names, rows));
+    }
+    snapshot
+}
+
+/// The rows of `before` in every table `after` has too, with the values of the columns both
+/// have, must be in `after`; what is missing or changed is listed.
+pub fn compare_kept(before: &Snapshot, after: &Snapshot) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for (table, (old_columns, old_rows)) in &before.tables {
+        let Some((new_columns, new_rows)) = after.tables.get(table) else {
+            continue;
+        };
+        for (id, old_values) in old_rows {
+            let Some(new_values) = new_rows.get(id) else {
+                problems.push(format!("{table} lost the row with id {id}"));
+                continue;
+            };
+            for (position, column) in old_columns.iter().enumerate() {
+                if let Some(new_position) = new_columns.iter().position(|c| c == column) {
+                    if old_values.get(position) != new_values.get(new_position) {
+                        problems.push(format!(
+                            "{table}.{column} of id {id}: {:?} became {:?}",
+                            old_values.get(position),
+                            new_values.get(new_position)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
