@@ -70,8 +70,10 @@ fn foreign_key(key: &ForeignKey) -> String {
         quote(&key.referenced_table.name),
         columns(&key.referenced_columns)
     );
+    // RESTRICT is what the server records when no rule is written; NO ACTION (the same
+    // behaviour on InnoDB) is recorded only when written, so it is written.
     for (word, rule) in [("DELETE", &key.on_delete), ("UPDATE", &key.on_update)] {
-        if rule != "RESTRICT" && rule != "NO ACTION" {
+        if rule != "RESTRICT" {
             text.push_str(&format!(" ON {word} {rule}"));
         }
     }

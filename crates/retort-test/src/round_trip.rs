@@ -172,7 +172,12 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<String
         match output.code {
             0 => crate::rows::compare_kept(&rows_before, &rows_after)
                 .map(|()| true)
-                .map_err(|lost| format!("{name}: `retort {}` lost data:\n{lost}\n{output}", args.join(" "))),
+                .map_err(|lost| {
+                    format!(
+                        "{name}: `retort {}` lost data:\n{lost}\n{output}",
+                        args.join(" ")
+                    )
+                }),
             3 => {
                 let current = project.run(&["current"]).stdout;
                 let transactional = !matches!(backend, Backend::Server(d) if d.server == crate::database::Server::MariaDb);
@@ -185,14 +190,27 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<String
                 };
                 match unchanged {
                     Ok(()) if current.split_whitespace().next() == Some(at) => {
-                        eprintln!("{name}: `retort {}` refused: {}", args.join(" "), output.stderr.lines().next().unwrap_or_default());
+                        eprintln!(
+                            "{name}: `retort {}` refused: {}",
+                            args.join(" "),
+                            output.stderr.lines().next().unwrap_or_default()
+                        );
                         Ok(false)
                     }
-                    Ok(()) => Err(format!("{name}: `retort {}` failed and left the version table at {current}", args.join(" "))),
-                    Err(lost) => Err(format!("{name}: `retort {}` failed and still changed rows:\n{lost}\n{output}", args.join(" "))),
+                    Ok(()) => Err(format!(
+                        "{name}: `retort {}` failed and left the version table at {current}",
+                        args.join(" ")
+                    )),
+                    Err(lost) => Err(format!(
+                        "{name}: `retort {}` failed and still changed rows:\n{lost}\n{output}",
+                        args.join(" ")
+                    )),
                 }
             }
-            code => Err(format!("{name}: `retort {}` exited {code}:\n{output}", args.join(" "))),
+            code => Err(format!(
+                "{name}: `retort {}` exited {code}:\n{output}",
+                args.join(" ")
+            )),
         }
     };
 

@@ -63,12 +63,15 @@ fn columns(backend: &Backend, project: &Project) -> BTreeMap<String, Vec<ColumnI
     for line in backend.query(project, sql).lines() {
         let fields: Vec<&str> = line.split(['|', '\t']).collect();
         if let [table, name, data_type, nullable, writable] = fields.as_slice() {
-            tables.entry((*table).to_owned()).or_default().push(ColumnInfo {
-                name: (*name).to_owned(),
-                data_type: (*data_type).to_owned(),
-                nullable: *nullable == "YES",
-                writable: *writable == "true",
-            });
+            tables
+                .entry((*table).to_owned())
+                .or_default()
+                .push(ColumnInfo {
+                    name: (*name).to_owned(),
+                    data_type: (*data_type).to_owned(),
+                    nullable: *nullable == "YES",
+                    writable: *writable == "true",
+                });
         }
     }
     tables
@@ -78,7 +81,11 @@ fn columns(backend: &Backend, project: &Project) -> BTreeMap<String, Vec<ColumnI
 fn candidates(data_type: &str, row: usize) -> Vec<String> {
     let n = row;
     if data_type.contains("int") || data_type == "smallint" || data_type == "bigint" {
-        return vec![n.to_string(), (3_000_000_000 + n).to_string(), "-1".to_owned()];
+        return vec![
+            n.to_string(),
+            (3_000_000_000 + n).to_string(),
+            "-1".to_owned(),
+        ];
     }
     if data_type.contains("numeric")
         || data_type.contains("decimal")
@@ -89,13 +96,22 @@ fn candidates(data_type: &str, row: usize) -> Vec<String> {
         return vec![format!("{n}.5"), n.to_string()];
     }
     if data_type.contains("bool") {
-        return vec![if n % 2 == 0 { "false" } else { "true" }.to_owned(), "1".to_owned()];
+        return vec![
+            if n % 2 == 0 { "false" } else { "true" }.to_owned(),
+            "1".to_owned(),
+        ];
     }
     if data_type.contains("timestamp") || data_type.contains("datetime") {
         return vec![format!("'2024-01-0{n} 10:00:00'")];
     }
     if data_type.contains("date") {
         return vec![format!("'2024-01-0{n}'")];
+    }
+    if data_type == "uuid" {
+        return vec![format!("'00000000-0000-0000-0000-00000000000{n}'")];
+    }
+    if data_type.contains("json") {
+        return vec![format!("'{{\"n\": {n}}}'")];
     }
     if data_type == "mood" {
         return vec!["'ok'".to_owned(), "'sad'".to_owned()];
@@ -107,7 +123,11 @@ fn candidates(data_type: &str, row: usize) -> Vec<String> {
         return vec![format!("'v{n}'")];
     }
     let letter = ["a", "b", "c"][(n - 1) % 3];
-    vec![format!("'{letter}'"), format!("'{letter}{n}'"), "'x'".to_owned()]
+    vec![
+        format!("'{letter}'"),
+        format!("'{letter}{n}'"),
+        "'x'".to_owned(),
+    ]
 }
 
 /// Put up to three rows in every table (parents first: tables are named in creation order).
@@ -136,7 +156,8 @@ pub fn seed(backend: &Backend, project: &Project) {
             (names, all)
         };
         for row in 1..=3 {
-            for attempt in 0..4 {
+            // Typical values, then the others in turn, NULL (which passes any check) last.
+            for attempt in 0..5 {
                 let values: Vec<String> = writable
                     .iter()
                     .map(|column| {
@@ -145,8 +166,8 @@ pub fn seed(backend: &Backend, project: &Project) {
                         }
                         let options = candidates(&column.data_type, row);
                         match attempt {
-                            1 if column.nullable => "NULL".to_owned(),
-                            _ => options[attempt.min(options.len() - 1) % options.len()].clone(),
+                            4 if column.nullable => "NULL".to_owned(),
+                            _ => options[attempt % options.len()].clone(),
                         }
                     })
                     .collect();
@@ -192,7 +213,11 @@ pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
         } else {
             separator.replace(
                 "{}",
-                &names.iter().map(|n| as_text(n)).collect::<Vec<_>>().join(", "),
+                &names
+                    .iter()
+                    .map(|n| as_text(n))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             )
         };
         let text = backend.query(
