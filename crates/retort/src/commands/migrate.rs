@@ -15,7 +15,7 @@ use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
 use crate::diagnostics::{CliError, ExitCode};
 use crate::progress::StepReporter;
 use crate::settings::GlobalSettings;
-use retort::database::DatabaseUrl;
+use retort::database::{mask_password, DatabaseUrl};
 
 pub fn upgrade(settings: &GlobalSettings, args: &UpgradeArgs) -> Result<ExitCode, CliError> {
     let target = args.revision.clone();
@@ -100,12 +100,44 @@ pub fn applied_revisions(
     applied_heads(graph, &rows).map_err(|e| run_error(&e.into()))
 }
 
+/// The configured database URL. When a `${VAR:-default}` default was taken, one `note:` line
+/// on stderr says so (even with `-q`: a fallback database is never used silently), once per
+/// process.
+pub fn database_url(settings: &GlobalSettings, config: &Config) -> Result<String, CliError> {
+    static NOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let resolved = config.resolve_database_url(settings.url.as_deref())?;
+    if !resolved.defaults_used.is_empty() && !NOTED.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        let config_name = config.path.file_name().map_or_else(
+            || config.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let reasons: Vec<String> = resolved
+            .defaults_used
+            .iter()
+            .map(|used| {
+                format!(
+                    "{} is {}",
+                    used.name,
+                    if used.was_empty { "empty" } else { "not set" }
+                )
+            })
+            .collect();
+        eprintln!(
+            "note: {}; using {} (the default in {config_name})",
+            reasons.join(", "),
+            mask_password(&resolved.url)
+        );
+    }
+    Ok(resolved.url)
+}
+
 /// Open the configured database.
 pub fn open_database(
     settings: &GlobalSettings,
     config: &Config,
 ) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
-    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+    let url = DatabaseUrl::parse(&database_url(settings, config)?, &config.root)?;
     let connection = url.connect(config.environment())?;
     Ok((url, connection))
 }
@@ -116,7 +148,7 @@ pub fn open_existing_database(
     settings: &GlobalSettings,
     config: &Config,
 ) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
-    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+    let url = DatabaseUrl::parse(&database_url(settings, config)?, &config.root)?;
     let connection = url.connect_existing(config.environment())?;
     Ok((url, connection))
 }
@@ -137,11 +169,16 @@ fn execute(
         lock_scope: match config.lock_mode {
             LockMode::Session => LockScope::Session,
             LockMode::Transaction => LockScope::Transaction,
+            LockMode::Table => {
+                return Err(CliError::usage(
+                    "lock_mode = \"table\" is not available yet",
+                ))
+            }
         },
     };
     let mut reporter = StepReporter::new(settings.printer);
     if offline {
-        let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+        let url = DatabaseUrl::parse(&database_url(settings, &config)?, &config.root)?;
         // Offline there is no database to read: a `start:end` range says where to start.
         let (start_rows, target) = match revision_argument.split_once(':') {
             Some((start, end)) if direction != Direction::Other => {
