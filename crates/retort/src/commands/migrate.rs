@@ -169,11 +169,11 @@ fn execute(
         lock_scope: match config.lock_mode {
             LockMode::Session => LockScope::Session,
             LockMode::Transaction => LockScope::Transaction,
-            LockMode::Table => {
-                return Err(CliError::usage(
-                    "lock_mode = \"table\" is not available yet",
-                ))
-            }
+            // Offline there is nothing to lock: the script is written, not run.
+            LockMode::Table if offline => LockScope::Session,
+            LockMode::Table => LockScope::Table {
+                lease: config.lock_lease,
+            },
         },
     };
     let mut reporter = StepReporter::new(settings.printer);
@@ -226,7 +226,9 @@ pub fn run_error(error: &RunError) -> CliError {
         | RunError::UnknownApplied(_)
         | RunError::Irreversible { .. }
         | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,
-        RunError::Database { .. } | RunError::Statement { .. } => ExitCode::Database,
+        RunError::Database { .. } | RunError::Statement { .. } | RunError::LockBusy { .. } => {
+            ExitCode::Database
+        }
     };
     let mut message = error.to_string();
     if let RunError::Statement { statement, .. } = error {
