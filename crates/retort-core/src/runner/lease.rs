@@ -42,7 +42,7 @@ pub struct LeaseHolder {
 }
 
 impl LeaseHolder {
-    /// `pid 123 on host web-1 since 2026-12-02 01:02:03 UTC (lease expires in 12 s)`.
+    /// `pid 123 on host web-1 since 2026-12-02 01:02:03 UTC, lease expires in 12.0 s`.
     pub fn describe(&self) -> String {
         let since = chrono::DateTime::from_timestamp_millis(self.acquired_at).map_or_else(
             || self.acquired_at.to_string(),
@@ -55,7 +55,7 @@ impl LeaseHolder {
             format!("lease expired {:.1} s ago", millis_to_seconds(-remaining))
         };
         format!(
-            "pid {} on host {} since {since} ({lease})",
+            "pid {} on host {} since {since}, {lease}",
             self.pid, self.host
         )
     }
