@@ -10,7 +10,8 @@ use mysql::prelude::Queryable;
 use percent_encoding::percent_decode_str;
 use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{
-    scratch_database_name, Connection, DatabaseError, IntrospectFilter, QueryOutcome, VersionTable,
+    scratch_database_name, Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome,
+    VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::runner::split::Escapes;
@@ -316,6 +317,17 @@ impl Connection for MysqlConnection {
             }
         }
         Ok(outcome)
+    }
+    fn interrupter(&self) -> Option<Interrupter> {
+        let id = self.connection.connection_id();
+        let options = self.options.clone();
+        Some(Box::new(move || {
+            // What the mariadb client does on Ctrl-C: kill the running query from a second
+            // connection.
+            if let Ok(mut other) = open(&options) {
+                let _ = run(&mut other, format!("KILL QUERY {id}"));
+            }
+        }))
     }
     fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
         let connection = open(&self.options).map_err(|e| error(&e))?;

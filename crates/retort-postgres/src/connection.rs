@@ -7,7 +7,8 @@ use postgres::types::Type;
 use postgres::SimpleQueryMessage;
 use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{
-    scratch_database_name, Connection, DatabaseError, IntrospectFilter, QueryOutcome, VersionTable,
+    scratch_database_name, Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome,
+    VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
@@ -26,6 +27,9 @@ pub struct PostgresConnection {
     /// The server process that took the session lock: a later statement answered by another
     /// one means a transaction-pooling proxy sits between us and the server.
     lock_backend: Option<i32>,
+    /// The server process running the open transaction (0: none), for SIGINT/SIGTERM to
+    /// cancel its statement.
+    transaction_backend: std::sync::Arc<std::sync::atomic::AtomicI32>,
     /// `BEGIN` not sent yet: it travels with the next statement, saving a round trip per
     /// revision.
     pending_begin: bool,
@@ -115,6 +119,7 @@ impl PostgresConnection {
             home: home.map(Path::to_path_buf),
             lock_key: None,
             lock_backend: None,
+            transaction_backend: std::sync::Arc::default(),
             pending_begin: false,
         };
         connection.current_schema = connection
@@ -199,10 +204,44 @@ impl PostgresConnection {
 
     /// Send a deferred `BEGIN` on its own, before a statement that cannot carry it.
     fn flush_begin(&mut self) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            self.client.batch_execute("BEGIN").map_err(|e| error(&e))?;
+        if self.pending_begin {
+            self.begin_with("")?;
         }
         Ok(())
+    }
+
+    /// Send the deferred `BEGIN` with `sql`, noting the server process that runs the
+    /// transaction (a cancel target) in the same round trip.
+    fn begin_with(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.pending_begin = false;
+        const PREFIX: &str = "BEGIN; SELECT pg_backend_pid();\n";
+        let messages = self
+            .client
+            .simple_query(&format!("{PREFIX}{sql}"))
+            .map_err(|e| {
+                // Positions count from the start of `sql`, not of the prefix.
+                let mut failure = error(&e);
+                failure.position = failure
+                    .position
+                    .map(|p| p.saturating_sub(PREFIX.chars().count()));
+                failure
+            })?;
+        let pid = messages.iter().find_map(|message| match message {
+            SimpleQueryMessage::Row(row) => row.get(0).and_then(|pid| pid.parse().ok()),
+            _ => None,
+        });
+        self.transaction_backend
+            .store(pid.unwrap_or_default(), std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn end_transaction(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.transaction_backend
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+        if std::mem::take(&mut self.pending_begin) {
+            return Ok(());
+        }
+        self.client.batch_execute(sql).map_err(|e| error(&e))
     }
 }
 
@@ -214,11 +253,8 @@ impl Connection for PostgresConnection {
         true
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            return self
-                .client
-                .batch_execute(&format!("BEGIN;\n{sql}"))
-                .map_err(|e| error(&e));
+        if self.pending_begin {
+            return self.begin_with(sql);
         }
         self.client.batch_execute(sql).map_err(|e| error(&e))
     }
@@ -227,16 +263,10 @@ impl Connection for PostgresConnection {
         Ok(())
     }
     fn commit(&mut self) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            return Ok(());
-        }
-        self.client.batch_execute("COMMIT").map_err(|e| error(&e))
+        self.end_transaction("COMMIT")
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            return Ok(());
-        }
-        self.client.batch_execute("ROLLBACK").map_err(|e| error(&e))
+        self.end_transaction("ROLLBACK")
     }
     fn lock(
         &mut self,
@@ -353,6 +383,25 @@ impl Connection for PostgresConnection {
     }
     fn query_rows(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
         self.simple(sql)
+    }
+    fn interrupter(&self) -> Option<Interrupter> {
+        let options = self.options.clone();
+        let home = self.home.clone();
+        let backend = std::sync::Arc::clone(&self.transaction_backend);
+        Some(Box::new(move || {
+            // pg_cancel_backend from a second connection rather than a protocol cancel
+            // request: Debian's PgBouncer 1.18 aborts (FATAL "bad client state") on the
+            // cancel request the driver sends. Only a statement inside a transaction is
+            // cancelled: its server process is known even behind transaction pooling (recorded
+            // at BEGIN); one outside a transaction runs to its end, then the run stops.
+            let pid = backend.load(std::sync::atomic::Ordering::SeqCst);
+            if pid == 0 {
+                return;
+            }
+            if let Ok(mut other) = Self::connect(&options, home.as_deref()) {
+                let _ = other.simple(&format!("SELECT pg_cancel_backend({pid})"));
+            }
+        }))
     }
     fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
         Ok(Box::new(Self::connect(

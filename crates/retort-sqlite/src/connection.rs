@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{
-    Connection, DatabaseError, IntrospectFilter, QueryOutcome, VersionTable,
+    Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome, VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
@@ -309,6 +309,10 @@ impl Connection for SqliteConnection {
         drop(statement);
         outcome.affected = self.connection.changes();
         Ok(outcome)
+    }
+    fn interrupter(&self) -> Option<Interrupter> {
+        let handle = self.connection.get_interrupt_handle();
+        Some(Box::new(move || handle.interrupt()))
     }
     fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
         let Some(path) = &self.path else {

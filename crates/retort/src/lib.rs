@@ -57,6 +57,7 @@ impl Migrations {
                 transaction_per_migration: true,
                 lock_timeout: None,
                 lock_scope: LockScope::Session,
+                interrupted: None,
             },
         })
     }

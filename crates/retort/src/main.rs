@@ -8,6 +8,7 @@ mod display;
 mod printer;
 mod progress;
 mod settings;
+mod signals;
 
 use clap::Parser;
 

@@ -381,3 +381,101 @@ fn postgres_lock_is_keyed_by_schema() {
         "r02"
     );
 }
+
+/// Finding 7 / E: SIGINT and SIGTERM printed nothing, and the lock outlived the run until the
+/// running statement ended. Now the running statement is cancelled, its revision rolled back,
+/// the lock released at once, and the message says what was applied.
+fn signal_mid_run_releases_the_lock_at_once(kind: Kind, lock_mode: &str, signal: &str) {
+    let target = Target::new(kind, lock_mode);
+    target.write_chain("SELECT 1;");
+    // r01 here runs in a transaction: it is rolled back.
+    target.project.write(
+        "migrations/versions/r01.sql",
+        &format!(
+            "-- Revision ID: r01\n-- Revises: r00\n\n-- retort:upgrade\nINSERT INTO applied_log VALUES ('r01');\n{}\n",
+            target.slow_sql(20)
+        ),
+    );
+    let holder = target.spawn(&["upgrade", "head"]);
+    // lock_mode = "transaction" holds the whole run in one transaction: nothing shows.
+    let one_transaction = lock_mode == "transaction";
+    if one_transaction {
+        std::thread::sleep(Duration::from_millis(1500));
+    } else {
+        target.wait_for_version("r00");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let sent = Instant::now();
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &holder.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = holder.wait_with_output().unwrap();
+    let stopped_after = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{kind:?}: {stderr}");
+    assert!(
+        stopped_after < Duration::from_secs(3),
+        "{kind:?}: stopped {stopped_after:?} after {signal}"
+    );
+    let (applied, version) = if one_transaction {
+        ("no revision was applied", "")
+    } else {
+        ("applied  -> r00", "r00")
+    };
+    assert!(
+        stderr.contains(&format!("SIG{signal}: stopping"))
+            && stderr.contains("error: interrupted during r00 -> r01")
+            && stderr.contains(applied),
+        "{kind:?}: {stderr}"
+    );
+    assert!(stderr.contains("hint: the lock was released"), "{stderr}");
+    assert_eq!(target.versions(), version);
+    if matches!(kind, Kind::Postgres | Kind::PostgresPooled) {
+        assert_eq!(
+            target
+                .try_query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+                .as_deref(),
+            Some("0"),
+            "{kind:?}"
+        );
+    }
+    // The lock is free at once: a run that does not wait at all gets it.
+    target.project.write(
+        "migrations/versions/r01.sql",
+        "-- Revision ID: r01\n-- Revises: r00\n\n-- retort:upgrade\nSELECT 1;\n",
+    );
+    let output = target
+        .project
+        .run(&["upgrade", "head", "--lock-timeout", "0"]);
+    assert_eq!(output.code, 0, "{kind:?}: {output}");
+    assert_eq!(target.versions(), "r02");
+    assert_eq!(
+        target
+            .try_query("SELECT count(*) FROM applied_log")
+            .as_deref(),
+        Some("1"),
+        "{kind:?}: r01's insert was rolled back, r02's kept"
+    );
+}
+
+#[test]
+fn sigterm_mid_run_releases_the_lock_at_once_postgres() {
+    signal_mid_run_releases_the_lock_at_once(Kind::Postgres, "session", "TERM");
+}
+
+#[test]
+fn sigint_mid_run_releases_the_lock_at_once_postgres_transaction_mode_through_pgbouncer() {
+    signal_mid_run_releases_the_lock_at_once(Kind::PostgresPooled, "transaction", "INT");
+}
+
+#[test]
+fn sigterm_mid_run_releases_the_lease_at_once_mariadb() {
+    signal_mid_run_releases_the_lock_at_once(Kind::MariaDb, "table", "TERM");
+}
+
+#[test]
+fn sigterm_mid_run_releases_the_lock_at_once_sqlite() {
+    signal_mid_run_releases_the_lock_at_once(Kind::Sqlite, "session", "TERM");
+}

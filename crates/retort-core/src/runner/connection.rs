@@ -106,6 +106,9 @@ impl DatabaseError {
     }
 }
 
+/// Cancels the statement running on a connection, from another thread.
+pub type Interrupter = Box<dyn Fn() + Send + Sync>;
+
 /// What [`Connection::query_rows`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueryOutcome {
@@ -205,6 +208,13 @@ pub trait Connection {
     /// Open a second connection to the same database (the lease lock's heartbeat runs on it).
     fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
         Err(self.not_yet("lock_mode = \"table\""))
+    }
+
+    /// A way to cancel, from another thread, the statement this connection is running (on
+    /// SIGINT/SIGTERM): the statement fails, and the runner's error path rolls back and
+    /// releases the lock at once instead of after the statement.
+    fn interrupter(&self) -> Option<Interrupter> {
+        None
     }
 
     /// The SQL dialect, where this connection runs SQL (`None`: it cannot hold a lease table).

@@ -1,6 +1,8 @@
 //! The migration loop. Online and offline (`--sql`) runs both go through [`run`].
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::connection::{Connection, DatabaseError, VersionTable};
@@ -53,6 +55,18 @@ pub struct RunOptions {
     pub transaction_per_migration: bool,
     pub lock_timeout: Option<Duration>,
     pub lock_scope: LockScope,
+    /// Set (by a SIGINT/SIGTERM handler) to stop the run: before the next statement or
+    /// revision, or when the cancelled statement fails, the run rolls back what is open,
+    /// releases the lock and says what was applied.
+    pub interrupted: Option<Arc<AtomicBool>>,
+}
+
+impl RunOptions {
+    fn is_interrupted(&self) -> bool {
+        self.interrupted
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
 }
 
 /// Progress, for the CLI's output or a library user's logs.
@@ -117,6 +131,15 @@ pub enum RunError {
         waited: Duration,
         table_mode: bool,
     },
+    #[error("interrupted{}: {}", stopped_in.as_deref().map(|s| format!(" during {s}")).unwrap_or_default(), if applied.is_empty() { "no revision was applied".to_owned() } else { format!("applied {}", applied.join(", ")) })]
+    Interrupted {
+        /// The steps committed before the interruption (`a -> b`).
+        applied: Vec<String>,
+        /// The step that was running, rolled back (or, without transactional DDL, partly
+        /// applied).
+        stopped_in: Option<String>,
+        rolled_back: bool,
+    },
     #[error("revision {revision} ({path}) has no downgrade section: it cannot be reverted")]
     Irreversible { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}:{line}): {statement} cannot run inside a transaction")]
@@ -165,6 +188,12 @@ impl RunError {
                 "wait for that run to finish, or pass a longer --lock-timeout; the lock ends with the session that holds it".to_owned(),
             ),
             Self::Database { source, .. } => source.hint.clone(),
+            Self::Interrupted { stopped_in: Some(step), rolled_back: false, .. } => Some(format!(
+                "the lock was released; {step} did not finish and this database commits DDL as it goes: check what of it ran before running the command again"
+            )),
+            Self::Interrupted { .. } => Some(
+                "the lock was released and nothing half-done was kept; run the command again to continue".to_owned(),
+            ),
         }
     }
 }
@@ -403,7 +432,26 @@ fn run_locked(
     let mut open = outer;
     let mut table_ready = table_exists;
     let total = steps.len();
+    // Committed steps, for the message when a signal stops the run.
+    let mut committed: Vec<String> = Vec::new();
+    let mut uncommitted: Vec<String> = Vec::new();
+    let interrupted = |committed: &[String], stopped_in: Option<String>, rolled_back: bool| {
+        RunError::Interrupted {
+            applied: committed.to_vec(),
+            stopped_in,
+            rolled_back,
+        }
+    };
     for (position, (step, statements)) in steps.iter().zip(&prepared).enumerate() {
+        let description = super::plan::describe_step(graph, step);
+        if options.is_interrupted() {
+            let rolled_back = open && !outer;
+            return Err(abort(
+                connection,
+                rolled_back,
+                interrupted(&committed, None, true),
+            ));
+        }
         check_lease().map_err(|e| abort(connection, open && !outer, e))?;
         reporter.step_started(graph, step, position, total);
         let started = Instant::now();
@@ -444,7 +492,24 @@ fn run_locked(
             step.direction.keyword(),
             super::plan::describe_step(graph, step)
         ));
-        execute_section(connection, graph, step, statements, open, outer)?;
+        execute_section(connection, graph, step, statements, open, outer, options).map_err(
+            |error| match error {
+                RunError::Interrupted { rolled_back, .. } => {
+                    interrupted(&committed, Some(description.clone()), rolled_back)
+                }
+                other => other,
+            },
+        )?;
+        // A signal during the last statement that did not make it fail (MariaDB's SLEEP
+        // returns early without an error): stop before recording the revision.
+        if options.is_interrupted() {
+            let rolled_back = open && connection.transactional_ddl();
+            return Err(abort(
+                connection,
+                open && !outer,
+                interrupted(&committed, Some(description), rolled_back),
+            ));
+        }
         if !open {
             connection
                 .begin()
@@ -458,10 +523,12 @@ fn run_locked(
                 database("update the version table")(e),
             )
         })?;
+        uncommitted.push(description);
         if !one_transaction {
             check_lease().map_err(|e| abort(connection, open && !outer, e))?;
             connection.commit().map_err(database("commit"))?;
             open = false;
+            committed.append(&mut uncommitted);
         }
         heads.retain(|h| !step.delete.contains(h));
         heads.extend(step.insert.iter().cloned());
@@ -540,15 +607,36 @@ fn execute_section(
     statements: &[Statement],
     in_transaction: bool,
     outer: bool,
+    options: &RunOptions,
 ) -> Result<(), RunError> {
     let script = &graph.revision(step.revision).script;
     let mut applied_lines = Vec::new();
     for statement in statements {
+        if options.is_interrupted() {
+            let rolled_back =
+                applied_lines.is_empty() || (in_transaction && connection.transactional_ddl());
+            if in_transaction && !outer {
+                let _ = connection.rollback();
+            }
+            return Err(RunError::Interrupted {
+                applied: Vec::new(),
+                stopped_in: None,
+                rolled_back,
+            });
+        }
         if let Err(error) = connection.execute(&statement.sql) {
             let rolled_back = in_transaction && connection.transactional_ddl();
             // The caller owns an outer transaction and rolls it back itself.
             if in_transaction && !outer {
                 let _ = connection.rollback();
+            }
+            // The statement failed because a signal cancelled it.
+            if options.is_interrupted() {
+                return Err(RunError::Interrupted {
+                    applied: Vec::new(),
+                    stopped_in: None,
+                    rolled_back: rolled_back || applied_lines.is_empty(),
+                });
             }
             return Err(RunError::Statement {
                 revision: script.id.clone(),

@@ -166,6 +166,7 @@ fn execute(
         version_table: version_table(&config),
         transaction_per_migration: config.transaction_per_migration,
         lock_timeout: lock_timeout.map(Duration::from_secs_f64),
+        interrupted: None,
         lock_scope: match config.lock_mode {
             LockMode::Session => LockScope::Session,
             LockMode::Transaction => LockScope::Transaction,
@@ -204,14 +205,21 @@ fn execute(
         return Ok(ExitCode::Success);
     }
     let (_, mut connection) = open_database(settings, &config)?;
-    run(
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let options = RunOptions {
+        interrupted: Some(std::sync::Arc::clone(&interrupted)),
+        ..options
+    };
+    let watch = crate::signals::watch(interrupted, connection.interrupter())?;
+    let result = run(
         connection.as_mut(),
         &graph,
         &operation(None),
         &options,
         &mut reporter,
-    )
-    .map_err(|e| run_error(&e))?;
+    );
+    drop(watch);
+    result.map_err(|e| run_error(&e))?;
     Ok(ExitCode::Success)
 }
 
@@ -226,9 +234,10 @@ pub fn run_error(error: &RunError) -> CliError {
         | RunError::UnknownApplied(_)
         | RunError::Irreversible { .. }
         | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,
-        RunError::Database { .. } | RunError::Statement { .. } | RunError::LockBusy { .. } => {
-            ExitCode::Database
-        }
+        RunError::Database { .. }
+        | RunError::Statement { .. }
+        | RunError::LockBusy { .. }
+        | RunError::Interrupted { .. } => ExitCode::Database,
     };
     let mut message = error.to_string();
     if let RunError::Statement { statement, .. } = error {
