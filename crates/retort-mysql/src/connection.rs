@@ -197,6 +197,9 @@ impl MysqlConnection {
     }
 }
 
+/// A `PROCESSLIST` row: id, user, host, seconds connected.
+type ProcessRow = (u64, Option<String>, Option<String>, Option<u64>);
+
 /// The `GET_LOCK` name of a version table in `database` (the current database, where the
 /// table lands when `version_table_schema` is not set). Why fixed: every retort must agree on
 /// it. Why the database is in it: `GET_LOCK` names are server-wide, and a run on one database
@@ -269,7 +272,7 @@ impl Connection for MysqlConnection {
     }
     fn lock_holder(&mut self, table: &VersionTable) -> Result<Option<String>, DatabaseError> {
         let name = lock_name(table, &self.database);
-        let holder: Option<(u64, Option<String>, Option<String>, Option<u64>)> = self
+        let holder: Option<ProcessRow> = self
             .connection
             .exec_first(
                 "SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)",

@@ -193,7 +193,7 @@ impl PostgresConnection {
         }
     }
 
-    fn table_name(&self, table: &VersionTable) -> String {
+    fn table_name(table: &VersionTable) -> String {
         SqlDialect::Postgres.table_name(table)
     }
 
@@ -213,8 +213,8 @@ impl PostgresConnection {
     /// Send the deferred `BEGIN` with `sql`, noting the server process that runs the
     /// transaction (a cancel target) in the same round trip.
     fn begin_with(&mut self, sql: &str) -> Result<(), DatabaseError> {
-        self.pending_begin = false;
         const PREFIX: &str = "BEGIN; SELECT pg_backend_pid();\n";
+        self.pending_begin = false;
         let messages = self
             .client
             .simple_query(&format!("{PREFIX}{sql}"))
@@ -440,7 +440,7 @@ impl Connection for PostgresConnection {
         let rows = self
             .client
             .query_typed(
-                &format!("SELECT version_num FROM {}", self.table_name(table)),
+                &format!("SELECT version_num FROM {}", Self::table_name(table)),
                 &[],
             )
             .map_err(|e| error(&e))?;
@@ -452,7 +452,7 @@ impl Connection for PostgresConnection {
             .query_typed(
                 &format!(
                     "INSERT INTO {} (version_num) VALUES ($1)",
-                    self.table_name(table)
+                    Self::table_name(table)
                 ),
                 &[(&id, Type::TEXT)],
             )
@@ -471,7 +471,7 @@ impl Connection for PostgresConnection {
             .query_typed(
                 &format!(
                     "UPDATE {} SET version_num = $1 WHERE version_num = $2 RETURNING 1",
-                    self.table_name(table)
+                    Self::table_name(table)
                 ),
                 &[(&to, Type::TEXT), (&from, Type::TEXT)],
             )
@@ -491,7 +491,7 @@ impl Connection for PostgresConnection {
             .query_typed(
                 &format!(
                     "DELETE FROM {} WHERE version_num = $1",
-                    self.table_name(table)
+                    Self::table_name(table)
                 ),
                 &[(&id, Type::TEXT)],
             )
@@ -501,7 +501,7 @@ impl Connection for PostgresConnection {
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.flush_begin()?;
         self.client
-            .batch_execute(&format!("DELETE FROM {}", self.table_name(table)))
+            .batch_execute(&format!("DELETE FROM {}", Self::table_name(table)))
             .map_err(|e| error(&e))
     }
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {

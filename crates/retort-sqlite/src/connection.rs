@@ -279,7 +279,7 @@ impl Connection for SqliteConnection {
         let Some(path) = &self.lock_path else {
             return Ok(None);
         };
-        Ok(std::fs::read_to_string(path)
+        Ok(fs_err::read_to_string(path)
             .ok()
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty())

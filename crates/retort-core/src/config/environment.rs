@@ -98,7 +98,7 @@ impl Environment {
             let (value, unset_references) = if line.literal {
                 (line.value, Vec::new())
             } else {
-                expand_dotenv_value(&line.value, |name| self.get(name)).map_err(|()| {
+                expand_dotenv_value(&line.value, |name| self.get(name)).map_err(|_| {
                     DotenvError::Unterminated {
                         path: display.clone(),
                         line: line.number,

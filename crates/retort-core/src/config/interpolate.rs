@@ -180,20 +180,21 @@ pub fn interpolate_traced(
 pub fn expand_dotenv_value(
     value: &str,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<(String, Vec<String>), ()> {
+) -> Result<(String, Vec<String>), UnterminatedReference> {
     let mut unset = Vec::new();
     let text = expand(
         value,
         false,
-        || (),
+        || UnterminatedReference,
         |reference| {
             let found = lookup(reference.name);
             Ok(match (found, reference.default) {
                 (Some(found), _) if !found.is_empty() => found,
-                (Some(found), Some((_, false))) => found,
-                (_, Some((default, _))) => default.to_owned(),
-                (Some(found), None) => found,
-                (None, None) => {
+                (found, Some((default, also_when_empty))) if found.is_none() || also_when_empty => {
+                    default.to_owned()
+                }
+                (Some(found), _) => found,
+                (None, _) => {
                     unset.push(reference.name.to_owned());
                     String::new()
                 }
@@ -202,6 +203,11 @@ pub fn expand_dotenv_value(
     )?;
     Ok((text, unset))
 }
+
+/// A `${` without its `}` in a `.env` value.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unterminated `${{`")]
+pub struct UnterminatedReference;
 
 #[cfg(test)]
 mod tests {

@@ -374,13 +374,11 @@ impl Lease {
 fn create_table(connection: &mut dyn Connection, sql: &LeaseSql) -> Result<(), DatabaseError> {
     // PostgreSQL's IF NOT EXISTS can still fail when two runs create the table at the same
     // instant (a unique violation in its catalog): the second attempt finds it.
-    match connection.query_rows(&sql.create()) {
-        Ok(_) => Ok(()),
-        Err(_) => {
-            std::thread::sleep(Duration::from_millis(100));
-            connection.query_rows(&sql.create()).map(drop)
-        }
+    if connection.query_rows(&sql.create()).is_ok() {
+        return Ok(());
     }
+    std::thread::sleep(Duration::from_millis(100));
+    connection.query_rows(&sql.create()).map(drop)
 }
 
 /// Renew the lease every third of it until told to stop (the sender dropped), then delete the
