@@ -479,3 +479,41 @@ fn sigterm_mid_run_releases_the_lease_at_once_mariadb() {
 fn sigterm_mid_run_releases_the_lock_at_once_sqlite() {
     signal_mid_run_releases_the_lock_at_once(Kind::Sqlite, "session", "TERM");
 }
+
+/// A holder whose lease was cleared (`retort unlock` while it still ran) stops before its next
+/// commit instead of carrying on beside the run that may now hold the lock.
+fn holder_stops_when_its_lease_is_cleared(kind: Kind) {
+    let target = Target::new(kind, "table");
+    target.write_chain(&target.slow_sql(3));
+    let holder = target.spawn(&["upgrade", "head"]);
+    target.wait_for_version("r00");
+    let output = target.project.run(&["unlock"]);
+    assert!(
+        output
+            .stdout
+            .starts_with("cleared the migration lock held by pid "),
+        "{output}"
+    );
+    let output = holder.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{kind:?}: {stderr}");
+    assert!(
+        stderr.contains("lease") && stderr.contains("was lost"),
+        "{kind:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains("hint: nothing more was committed"),
+        "{stderr}"
+    );
+    assert_eq!(target.versions(), "r00");
+}
+
+#[test]
+fn holder_stops_when_its_lease_is_cleared_postgres() {
+    holder_stops_when_its_lease_is_cleared(Kind::Postgres);
+}
+
+#[test]
+fn holder_stops_when_its_lease_is_cleared_mariadb() {
+    holder_stops_when_its_lease_is_cleared(Kind::MariaDb);
+}

@@ -348,7 +348,8 @@ impl Lease {
             return Err(DatabaseError::new(format!(
                 "the migration lock's lease ({} in {}) was lost: it was cleared (`retort unlock`) or not renewed within the lease",
                 self.sql.key, self.sql.table
-            )));
+            ))
+            .with_hint("nothing more was committed; another run may hold the lock now: let it finish, check `retort current`, then run the command again"));
         }
         Ok(())
     }
