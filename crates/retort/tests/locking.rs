@@ -517,3 +517,39 @@ fn holder_stops_when_its_lease_is_cleared_postgres() {
 fn holder_stops_when_its_lease_is_cleared_mariadb() {
     holder_stops_when_its_lease_is_cleared(Kind::MariaDb);
 }
+
+/// The lease table is retort's, like the version table: `check` and autogenerate never
+/// propose to drop it (they did: "drop table retort_lock").
+fn check_leaves_the_lock_table_alone(kind: Kind) {
+    let target = Target::new(kind, "table");
+    target.project.write(
+        "migrations/versions/r00.sql",
+        "-- Revision ID: r00\n-- Revises:\n\n-- retort:upgrade\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+    );
+    target.project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+    );
+    let output = target.project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert!(target
+        .try_query("SELECT count(*) FROM retort_lock")
+        .is_some());
+    let output = target.project.run(&["check"]);
+    assert_eq!(output.code, 0, "{kind:?}: {output}");
+}
+
+#[test]
+fn check_leaves_the_lock_table_alone_sqlite() {
+    check_leaves_the_lock_table_alone(Kind::Sqlite);
+}
+
+#[test]
+fn check_leaves_the_lock_table_alone_postgres() {
+    check_leaves_the_lock_table_alone(Kind::Postgres);
+}
+
+#[test]
+fn check_leaves_the_lock_table_alone_mariadb() {
+    check_leaves_the_lock_table_alone(Kind::MariaDb);
+}

@@ -40,9 +40,12 @@ impl IntrospectFilter {
         self.schemas.matches(name)
     }
 
-    /// Whether table `name` is left out: the version table, or a name `exclude_tables` matches.
+    /// Whether table `name` is left out: the version table, the lease lock's table
+    /// (`lock_mode = "table"`), or a name `exclude_tables` matches.
     pub fn leaves_out(&self, table: &str) -> bool {
-        table == self.version_table.name || self.exclude_tables.matches(table)
+        table == self.version_table.name
+            || table == super::lease::LOCK_TABLE
+            || self.exclude_tables.matches(table)
     }
 }
 
