@@ -422,11 +422,11 @@ fn signal_mid_run_releases_the_lock_at_once(kind: Kind, lock_mode: &str, signal:
     let (applied, version) = if one_transaction {
         ("no revision was applied", "")
     } else {
-        ("applied  -> r00", "r00")
+        ("applied upgrade r00\n", "r00")
     };
     assert!(
         stderr.contains(&format!("SIG{signal}: stopping"))
-            && stderr.contains("error: interrupted during r00 -> r01")
+            && stderr.contains("error: interrupted during upgrade r01: ")
             && stderr.contains(applied),
         "{kind:?}: {stderr}"
     );

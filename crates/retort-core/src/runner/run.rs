@@ -443,7 +443,7 @@ fn run_locked(
         }
     };
     for (position, (step, statements)) in steps.iter().zip(&prepared).enumerate() {
-        let description = super::plan::describe_step(graph, step);
+        let description = format!("{} {}", step.direction.keyword(), graph.id(step.revision));
         if options.is_interrupted() {
             let rolled_back = open && !outer;
             return Err(abort(
