@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use environment::Environment;
-use interpolate::{interpolate, InterpolationError};
+use interpolate::{interpolate, interpolate_traced, DefaultUsed, InterpolationError};
 
 use crate::revision::suggest::similar;
 
@@ -40,18 +40,25 @@ pub struct SettingsTable {
     pub version_table_schema: Option<String>,
     pub transaction_per_migration: Option<bool>,
     pub lock_mode: Option<LockMode>,
+    /// Seconds a `lock_mode = "table"` lease lasts without a heartbeat.
+    pub lock_lease_seconds: Option<f64>,
+    /// More `.env` files, relative to `retort.toml`, read after the one beside it.
+    pub env_file: Option<Vec<String>>,
     pub autogenerate: Option<AutogenerateTable>,
     pub hooks: Option<HooksTable>,
 }
 
-/// How long the migration lock is held: the whole run (`session`), or one transaction that
-/// holds the whole run (`transaction`, for transaction-pooling PgBouncer).
+/// How the migration lock is held: for the whole session (`session`: an advisory lock or
+/// `GET_LOCK` on a direct connection), by one transaction that holds the whole run
+/// (`transaction`, for transaction-pooling PgBouncer), or as a lease row in a lock table with a
+/// heartbeat (`table`: any pooler, Galera, engines without advisory locks).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LockMode {
     #[default]
     Session,
     Transaction,
+    Table,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -83,6 +90,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "version_table_schema",
     "transaction_per_migration",
     "lock_mode",
+    "lock_lease_seconds",
+    "env_file",
     "autogenerate",
     "hooks",
 ];
@@ -134,6 +143,10 @@ pub enum ConfigError {
     Dotenv(#[from] environment::DotenvError),
     #[error("no database URL: none of --url, database_url in {path} or DATABASE_URL is set")]
     NoDatabaseUrl { path: PathBuf },
+    #[error("{path}: script_location {directory} is not a directory")]
+    MissingScriptLocation { path: PathBuf, directory: PathBuf },
+    #[error("{path}: lock_lease_seconds = {value} is out of range")]
+    BadLease { path: PathBuf, value: f64 },
 }
 
 impl ConfigError {
@@ -168,9 +181,13 @@ impl ConfigError {
                     None => format!("defined: {}", available.join(", ")),
                 }
             }),
-            Self::Interpolation { .. } => {
-                Some("set the variable, or write `${NAME:-default}`".to_owned())
-            }
+            Self::Interpolation { source, .. } => Some(source.hint()),
+            Self::MissingScriptLocation { .. } => Some(
+                "fix script_location in the configuration (a path relative to it), or create the project with `retort init`".to_owned(),
+            ),
+            Self::BadLease { .. } => Some(
+                "give the lease in seconds, between 1 and 86400 (it must outlast the heartbeat, sent every third of it)".to_owned(),
+            ),
             Self::NoDatabaseUrl { .. } => {
                 Some("set DATABASE_URL (or put it in .env), or pass `--url`".to_owned())
             }
@@ -196,6 +213,8 @@ pub struct Config {
     pub version_table_schema: Option<String>,
     pub transaction_per_migration: bool,
     pub lock_mode: LockMode,
+    /// How long a `lock_mode = "table"` lease lasts without a heartbeat (30 s by default).
+    pub lock_lease: std::time::Duration,
     pub schema_files: Vec<String>,
     pub schema_command: Option<String>,
     pub compare_type: bool,
@@ -206,6 +225,13 @@ pub struct Config {
     raw_database_url: Option<String>,
     raw_dev_url: Option<String>,
     environment: Environment,
+}
+
+/// A database URL and the defaults its `${VAR:-default}` references took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedUrl {
+    pub url: String,
+    pub defaults_used: Vec<DefaultUsed>,
 }
 
 /// Find `retort.toml` in `start` or the nearest parent directory.
@@ -242,8 +268,15 @@ impl Config {
         } else {
             root
         };
-        let environment = environment.with_dotenv_file(&root.join(".env"))?;
-        Self::from_text(path, &root, &text, env_name, environment)
+        let config = Self::from_text(path, &root, &text, env_name, environment)?;
+        // A misspelled script_location used to apply nothing and exit 0.
+        if !config.script_location.is_dir() {
+            return Err(ConfigError::MissingScriptLocation {
+                path: path.to_path_buf(),
+                directory: config.script_location.clone(),
+            });
+        }
+        Ok(config)
     }
 
     /// Parse configuration text as if it were the file at `path` in directory `root`.
@@ -288,6 +321,29 @@ impl Config {
         table: &SettingsTable,
         environment: Environment,
     ) -> Result<Self, ConfigError> {
+        // `.env` beside the file (optional), then each `env_file` (required), in order; the
+        // names in `env_file` may use variables of the process environment.
+        let mut environment = environment.with_dotenv_file(&root.join(".env"))?;
+        for file in table.env_file.clone().unwrap_or_default() {
+            let file = interpolate("env_file", &file, &environment).map_err(|source| {
+                ConfigError::Interpolation {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
+            let file = root.join(file);
+            if file == root.join(".env") {
+                continue;
+            }
+            environment = environment.with_required_dotenv_file(&file)?;
+        }
+        let lock_lease_seconds = table.lock_lease_seconds.unwrap_or(30.0);
+        if !(1.0..=86_400.0).contains(&lock_lease_seconds) {
+            return Err(ConfigError::BadLease {
+                path: path.to_path_buf(),
+                value: lock_lease_seconds,
+            });
+        }
         let expand = |key: &str, value: &str| {
             interpolate(key, value, &environment).map_err(|source| ConfigError::Interpolation {
                 path: path.to_path_buf(),
@@ -333,6 +389,7 @@ impl Config {
             .filter(|s| !s.is_empty()),
             transaction_per_migration: table.transaction_per_migration.unwrap_or(true),
             lock_mode: table.lock_mode.unwrap_or_default(),
+            lock_lease: std::time::Duration::from_secs_f64(lock_lease_seconds),
             schema_files: expand_list(
                 "autogenerate.schema",
                 &autogenerate
@@ -376,33 +433,43 @@ impl Config {
     }
 
     pub fn database_url(&self, override_url: Option<&str>) -> Result<String, ConfigError> {
+        self.resolve_database_url(override_url).map(|url| url.url)
+    }
+
+    /// [`Config::database_url`], saying which `${VAR:-default}` defaults it took (the CLI
+    /// prints a note for each: a fallback database is never used silently).
+    pub fn resolve_database_url(
+        &self,
+        override_url: Option<&str>,
+    ) -> Result<ResolvedUrl, ConfigError> {
         if let Some(url) = override_url {
-            return Ok(url.to_owned());
+            return Ok(ResolvedUrl {
+                url: url.to_owned(),
+                defaults_used: Vec::new(),
+            });
         }
         let raw = self
             .raw_database_url
             .clone()
-            .unwrap_or_else(|| "${DATABASE_URL:-}".to_owned());
-        let url =
-            interpolate("database_url", &raw, &self.environment).map_err(
-                |source| match source {
-                    InterpolationError::Unset { name, .. } if name == "DATABASE_URL" => {
-                        ConfigError::NoDatabaseUrl {
-                            path: self.path.clone(),
-                        }
-                    }
-                    source => ConfigError::Interpolation {
+            .unwrap_or_else(|| "${DATABASE_URL}".to_owned());
+        let (url, defaults_used) = interpolate_traced("database_url", &raw, &self.environment)
+            .map_err(|source| match source {
+                InterpolationError::Unset { name, .. } if name == "DATABASE_URL" => {
+                    ConfigError::NoDatabaseUrl {
                         path: self.path.clone(),
-                        source,
-                    },
+                    }
+                }
+                source => ConfigError::Interpolation {
+                    path: self.path.clone(),
+                    source,
                 },
-            )?;
+            })?;
         if url.trim().is_empty() {
             return Err(ConfigError::NoDatabaseUrl {
                 path: self.path.clone(),
             });
         }
-        Ok(url)
+        Ok(ResolvedUrl { url, defaults_used })
     }
 
     /// `[autogenerate] dev_url`, expanded, if set.
@@ -515,6 +582,8 @@ fn merge(base: SettingsTable, overlay: SettingsTable) -> SettingsTable {
             .transaction_per_migration
             .or(base.transaction_per_migration),
         lock_mode: overlay.lock_mode.or(base.lock_mode),
+        lock_lease_seconds: overlay.lock_lease_seconds.or(base.lock_lease_seconds),
+        env_file: overlay.env_file.or(base.env_file),
         autogenerate,
         hooks: overlay.hooks.or(base.hooks),
     }
@@ -572,6 +641,48 @@ mod tests {
                 .database_url(Some("x://"))
                 .unwrap(),
             "x://"
+        );
+    }
+
+    /// Finding 5: `${DATABASE_URL:-sqlite:///app.db}` with an empty DATABASE_URL migrated the
+    /// SQLite file without a word. The default still applies (POSIX, docker compose), but it is
+    /// reported so the CLI can say so; `${VAR}` alone refuses an empty value.
+    #[test]
+    fn empty_database_url_reports_the_default_it_takes() {
+        let text = "database_url = \"${DATABASE_URL:-sqlite:///app.db}\"\n";
+        let resolved = load(text, None, &[("DATABASE_URL", "")])
+            .unwrap()
+            .resolve_database_url(None)
+            .unwrap();
+        assert_eq!(resolved.url, "sqlite:///app.db");
+        assert_eq!(
+            resolved.defaults_used,
+            [DefaultUsed {
+                name: "DATABASE_URL".into(),
+                default: "sqlite:///app.db".into(),
+                was_empty: true
+            }]
+        );
+        let error = load(
+            "database_url = \"${DATABASE_URL}\"\n",
+            None,
+            &[("DATABASE_URL", "")],
+        )
+        .unwrap()
+        .database_url(None)
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "/p/retort.toml: environment variable DATABASE_URL is empty (used by `database_url`)"
+        );
+        // No database_url key: an empty DATABASE_URL is named too, not "not set".
+        let error = load("", None, &[("DATABASE_URL", "")])
+            .unwrap()
+            .database_url(None)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("DATABASE_URL is empty"),
+            "{error}"
         );
     }
 

@@ -46,15 +46,15 @@ pub fn diff_with_renames(
     renames: &rename::DeclaredRenames,
     options: DiffOptions,
 ) -> RenamedDiff {
-    let mut renamed = from.clone();
-    let mut operations = rename::apply_declared(&mut renamed, to, renames);
-    operations.extend(rename::guess(&mut renamed, to));
-    let mut derived = renamed.clone();
+    let mut after_renames = from.clone();
+    let mut operations = rename::apply_declared(&mut after_renames, to, renames);
+    operations.extend(rename::guess(&mut after_renames, to));
+    let mut derived = after_renames.clone();
     operations.extend(rename::derived_names(&mut derived, to));
     operations.extend(diff(&derived, to, options));
     RenamedDiff {
         operations,
-        renamed,
+        renamed: after_renames,
         derived,
     }
 }
@@ -244,16 +244,17 @@ fn enum_dependents(
 ) -> Vec<operation::EnumDependent> {
     let mut dependents = Vec::new();
     for (table_name, table) in &from.tables {
-        let used: Vec<&str> = columns
+        let enum_columns_here: Vec<&str> = columns
             .iter()
             .filter(|c| &c.table == table_name)
             .map(|c| c.column.as_str())
             .collect();
-        if used.is_empty() {
+        if enum_columns_here.is_empty() {
             continue;
         }
         let uses = |text: &str| {
-            used.iter()
+            enum_columns_here
+                .iter()
                 .any(|column| identifier::mentions_identifier(text, column))
         };
         let declared = to.tables.get(table_name);

@@ -15,8 +15,11 @@ pub struct ProjectTemplate {
 }
 
 const GENERIC_CONFIG: &str = r#"# Retort configuration (the counterpart of Alembic's alembic.ini).
-# Paths are relative to this file. Values may use ${VAR} and ${VAR:-default};
-# a .env file beside this one is read first and never overrides the environment.
+# Paths are relative to this file. Values may use ${VAR}, ${VAR:-default} (unset or empty
+# VAR: the default) and ${VAR-default} (unset VAR only); an empty ${VAR} is an error.
+# A .env file beside this one is read first and never overrides the environment;
+# env_file names more (relative to this file, each must exist), e.g.:
+# env_file = ["backend/.env"]
 
 script_location = "migrations"
 # version_locations = ["migrations/versions"]
@@ -28,6 +31,7 @@ truncate_slug_length = 40
 # timezone = "UTC"
 
 # --url beats [env.NAME], which beats this, which falls back to DATABASE_URL.
+# When DATABASE_URL is unset or empty the SQLite default below is used, and a note says so.
 database_url = "${DATABASE_URL:-sqlite:///app.db}"
 
 # Alembic's own version table, so a database Alembic migrated is continued as is.
@@ -36,6 +40,11 @@ version_table = "alembic_version"
 
 # One transaction per revision (true) or one for the whole run (false).
 transaction_per_migration = true
+
+# The migration lock: "session" (advisory lock on a direct connection), "transaction"
+# (PgBouncer transaction pooling) or "table" (a lease row: any pooler, Galera).
+# lock_mode = "session"
+# lock_lease_seconds = 30
 
 [autogenerate]
 schema = ["schema/**/*.sql"]

@@ -10,6 +10,7 @@
 //! writes SQL instead of executing it.
 
 pub mod connection;
+pub mod lease;
 pub mod offline;
 pub mod plan;
 pub mod run;

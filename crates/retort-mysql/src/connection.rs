@@ -10,7 +10,8 @@ use mysql::prelude::Queryable;
 use percent_encoding::percent_decode_str;
 use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{
-    scratch_database_name, Connection, DatabaseError, IntrospectFilter, VersionTable,
+    scratch_database_name, Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome,
+    VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::runner::split::Escapes;
@@ -21,6 +22,9 @@ pub struct MysqlConnection {
     /// Kept to open scratch databases on the same server.
     options: mysql::Opts,
     lock_name: Option<String>,
+    /// `DATABASE()` at connect: the schema the version table lands in when
+    /// `version_table_schema` is not set.
+    database: String,
 }
 
 /// The server's own message (`Table 'x' doesn't exist (1146)`), or the driver's.
@@ -158,11 +162,19 @@ impl MysqlConnection {
                 describe(&e)
             ))
         })?;
-        Ok(Self {
+        let mut connection = Self {
             connection,
             options,
             lock_name: None,
-        })
+            database: String::new(),
+        };
+        connection.database = connection
+            .connection
+            .query_first::<Option<String>, _>("SELECT DATABASE()")
+            .map_err(|e| error(&e))?
+            .flatten()
+            .unwrap_or_default();
+        Ok(connection)
     }
 
     fn table(table: &VersionTable) -> String {
@@ -185,15 +197,29 @@ impl MysqlConnection {
     }
 }
 
-/// The `GET_LOCK` name of a version table. Why fixed: every retort must agree on it; MySQL caps
-/// lock names at 64 characters.
-pub fn lock_name(table: &VersionTable) -> String {
+/// A `PROCESSLIST` row: id, user, host, seconds connected.
+type ProcessRow = (u64, Option<String>, Option<String>, Option<u64>);
+
+/// The `GET_LOCK` name of a version table in `database` (the current database, where the
+/// table lands when `version_table_schema` is not set). Why fixed: every retort must agree on
+/// it. Why the database is in it: `GET_LOCK` names are server-wide, and a run on one database
+/// must never wait for a run on another (issue 9, finding 4). MySQL caps lock names at 64
+/// characters: a longer name is replaced by a hash of it.
+pub fn lock_name(table: &VersionTable, database: &str) -> String {
     let name = format!(
         "retort:{}.{}",
-        table.schema.as_deref().unwrap_or(""),
+        table.schema.as_deref().unwrap_or(database),
         table.name
     );
-    name.chars().take(64).collect()
+    if name.chars().count() <= 64 {
+        return name;
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("retort:{hash:016x}")
 }
 
 impl Connection for MysqlConnection {
@@ -229,22 +255,38 @@ impl Connection for MysqlConnection {
     fn lock(
         &mut self,
         table: &VersionTable,
-        timeout: Option<Duration>,
-    ) -> Result<(), DatabaseError> {
-        let name = lock_name(table);
-        // No timeout: wait a year, which MySQL and MariaDB both accept.
-        let seconds = timeout.map_or(31_536_000.0, |t| t.as_secs_f64());
+        wait: Option<Duration>,
+    ) -> Result<bool, DatabaseError> {
+        let name = lock_name(table, &self.database);
+        // No limit: wait a year, which MySQL and MariaDB both accept.
+        let seconds = wait.map_or(31_536_000.0, |t| t.as_secs_f64());
         let got: Option<Option<i64>> = self
             .connection
             .exec_first("SELECT GET_LOCK(?, ?)", (&name, seconds))
             .map_err(|e| error(&e))?;
         if got.flatten() != Some(1) {
-            return Err(DatabaseError::new(format!(
-                "another retort run still holds the migration lock (GET_LOCK '{name}') after {seconds} s"
-            )));
+            return Ok(false);
         }
         self.lock_name = Some(name);
-        Ok(())
+        Ok(true)
+    }
+    fn lock_holder(&mut self, table: &VersionTable) -> Result<Option<String>, DatabaseError> {
+        let name = lock_name(table, &self.database);
+        let holder: Option<ProcessRow> = self
+            .connection
+            .exec_first(
+                "SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)",
+                (&name,),
+            )
+            .map_err(|e| error(&e))?;
+        Ok(holder.map(|(id, user, host, time)| {
+            format!(
+                "connection {id} of {}@{} (GET_LOCK '{name}', connected {} s)",
+                user.unwrap_or_default(),
+                host.unwrap_or_default(),
+                time.unwrap_or_default()
+            )
+        }))
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
         if let Some(name) = self.lock_name.take() {
@@ -253,6 +295,57 @@ impl Connection for MysqlConnection {
                 .map_err(|e| error(&e))?;
         }
         Ok(())
+    }
+    fn query_rows(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
+        let mut outcome = QueryOutcome::default();
+        let mut result = self.connection.query_iter(sql).map_err(|e| error(&e))?;
+        while let Some(set) = result.iter() {
+            outcome.affected += set.affected_rows();
+            for row in set {
+                let row = row.map_err(|e| error(&e))?;
+                outcome.rows.push(
+                    row.unwrap()
+                        .into_iter()
+                        .map(|value| match value {
+                            mysql::Value::NULL => None,
+                            mysql::Value::Bytes(bytes) => {
+                                Some(String::from_utf8_lossy(&bytes).into_owned())
+                            }
+                            mysql::Value::Int(n) => Some(n.to_string()),
+                            mysql::Value::UInt(n) => Some(n.to_string()),
+                            other => Some(other.as_sql(true).trim_matches('\'').to_owned()),
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(outcome)
+    }
+    fn interrupter(&self) -> Option<Interrupter> {
+        let id = self.connection.connection_id();
+        let options = self.options.clone();
+        Some(Box::new(move || {
+            // What the mariadb client does on Ctrl-C: kill the running query from a second
+            // connection.
+            if let Ok(mut other) = open(&options) {
+                let _ = run(&mut other, format!("KILL QUERY {id}"));
+            }
+        }))
+    }
+    fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
+        let connection = open(&self.options).map_err(|e| error(&e))?;
+        Ok(Box::new(Self {
+            connection,
+            options: self.options.clone(),
+            lock_name: None,
+            database: self.database.clone(),
+        }))
+    }
+    fn sql_dialect(&self) -> Option<SqlDialect> {
+        Some(SqlDialect::Mysql)
+    }
+    fn default_schema(&self) -> Option<String> {
+        Some(self.database.clone())
     }
     fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError> {
         let count: Option<i64> = self
@@ -393,6 +486,7 @@ impl Connection for MysqlConnection {
                 connection,
                 options,
                 lock_name: None,
+                database: name.clone(),
             }),
             name,
         ))
@@ -406,5 +500,22 @@ impl Connection for MysqlConnection {
             ),
         )
         .map_err(|e| error(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9, finding 4: the lock name was `retort:.alembic_version` for every database on
+    /// the server, so a run on one database blocked runs on unrelated databases.
+    #[test]
+    fn lock_name_names_the_database() {
+        let table = VersionTable::default();
+        assert_eq!(lock_name(&table, "shop"), "retort:shop.alembic_version");
+        assert_ne!(lock_name(&table, "shop"), lock_name(&table, "billing"));
+        let long = lock_name(&table, &"x".repeat(80));
+        assert!(long.len() <= 64 && long.starts_with("retort:"), "{long}");
+        assert_ne!(long, lock_name(&table, &"x".repeat(81)));
     }
 }

@@ -3,9 +3,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use postgres::types::Type;
+use postgres::SimpleQueryMessage;
 use retort_core::dialect::Dialect;
 use retort_core::runner::connection::{
-    scratch_database_name, Connection, DatabaseError, IntrospectFilter, VersionTable,
+    scratch_database_name, Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome,
+    VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
@@ -21,9 +24,12 @@ pub struct PostgresConnection {
     current_schema: String,
     home: Option<std::path::PathBuf>,
     lock_key: Option<i64>,
-    /// Version-table statements, prepared once per connection: each revision updates the
-    /// table, and preparing costs a round trip.
-    prepared: std::collections::HashMap<String, postgres::Statement>,
+    /// The server process that took the session lock: a later statement answered by another
+    /// one means a transaction-pooling proxy sits between us and the server.
+    lock_backend: Option<i32>,
+    /// The server process running the open transaction (0: none), for SIGINT/SIGTERM to
+    /// cancel its statement.
+    transaction_backend: std::sync::Arc<std::sync::atomic::AtomicI32>,
     /// `BEGIN` not sent yet: it travels with the next statement, saving a round trip per
     /// revision.
     pending_begin: bool,
@@ -61,13 +67,23 @@ fn error(e: &postgres::Error) -> DatabaseError {
     DatabaseError::new(describe(e)).at(position)
 }
 
+fn pooler_detected(locked_by: i32, now: i32) -> DatabaseError {
+    DatabaseError::new(format!(
+        "the session advisory lock was taken by server process {locked_by}, but the next statement ran on process {now}: a transaction-pooling proxy (PgBouncer `pool_mode = transaction`, a hosted \"pooled\" URL) sits between retort and PostgreSQL, and there a session lock excludes nobody"
+    ))
+    .with_hint("set lock_mode = \"transaction\" or lock_mode = \"table\" in retort.toml, or migrate through a direct (unpooled) URL")
+}
+
 /// The advisory-lock key of a version table. Why a fixed hash (FNV-1a of "retort:" and the
 /// table's qualified name): every retort version, on every machine, must compute the same key
 /// for the same table, and different version tables in one database must not block each other.
-pub fn lock_key(table: &VersionTable) -> i64 {
+/// The schema is the one the table lands in (`current_schema` when `version_table_schema` is
+/// not set), so tenants migrated schema by schema never wait for each other. The database is
+/// not part of the key because PostgreSQL scopes advisory locks to the current database.
+pub fn lock_key(table: &VersionTable, current_schema: &str) -> i64 {
     let name = format!(
         "retort:{}.{}",
-        table.schema.as_deref().unwrap_or(""),
+        table.schema.as_deref().unwrap_or(current_schema),
         table.name
     );
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -96,20 +112,89 @@ impl PostgresConnection {
                 describe(&e)
             ))
         })?;
-        let mut client = client;
-        let current_schema: String = client
-            .query_one("SELECT COALESCE(current_schema(), '')", &[])
-            .map_err(|e| error(&e))?
-            .get(0);
-        Ok(Self {
+        let mut connection = Self {
             client,
-            current_schema,
+            current_schema: String::new(),
             options: options.clone(),
             home: home.map(Path::to_path_buf),
             lock_key: None,
-            prepared: std::collections::HashMap::new(),
+            lock_backend: None,
+            transaction_backend: std::sync::Arc::default(),
             pending_begin: false,
-        })
+        };
+        connection.current_schema = connection
+            .simple_value("SELECT COALESCE(current_schema(), '')")?
+            .unwrap_or_default();
+        Ok(connection)
+    }
+
+    /// Run `sql` with the simple query protocol: no prepared statement, so it works through
+    /// PgBouncer in transaction pooling. Only literals quoted with escaping go into `sql`.
+    fn simple(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
+        self.flush_begin()?;
+        let messages = self.client.simple_query(sql).map_err(|e| error(&e))?;
+        let mut outcome = QueryOutcome::default();
+        for message in messages {
+            match message {
+                SimpleQueryMessage::Row(row) => outcome.rows.push(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_owned))
+                        .collect(),
+                ),
+                SimpleQueryMessage::CommandComplete(count) => outcome.affected = count,
+                _ => {}
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The first column of the first row of `sql`.
+    fn simple_value(&mut self, sql: &str) -> Result<Option<String>, DatabaseError> {
+        Ok(self
+            .simple(sql)?
+            .rows
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten()))
+    }
+
+    fn backend_pid(&mut self) -> Result<i32, DatabaseError> {
+        Ok(self
+            .simple_value("SELECT pg_backend_pid()")?
+            .and_then(|pid| pid.parse().ok())
+            .unwrap_or_default())
+    }
+
+    /// With a session lock held, check that this statement reaches the server process that
+    /// took it. Behind transaction pooling (PgBouncer `pool_mode = transaction`) consecutive
+    /// transactions may run on different server connections, and a session advisory lock
+    /// excludes nobody.
+    fn check_lock_backend(&mut self) -> Result<(), DatabaseError> {
+        let Some(locked_by) = self.lock_backend else {
+            return Ok(());
+        };
+        let now = self.backend_pid()?;
+        if now == locked_by {
+            return Ok(());
+        }
+        Err(pooler_detected(locked_by, now))
+    }
+
+    /// Behind a transaction pooler the session lock stays on the server connection that took
+    /// it, which the pool hands to other clients: ask until the statement lands there (the pool
+    /// is small; each attempt is a transaction of its own).
+    fn release_stray_lock(&mut self, key: i64) {
+        for _ in 0..32 {
+            match self.simple_value(&format!("SELECT pg_advisory_unlock({key})")) {
+                Ok(Some(released)) if released == "t" => return,
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn table_name(table: &VersionTable) -> String {
+        SqlDialect::Postgres.table_name(table)
     }
 
     /// The underlying client (tests, introspection).
@@ -117,35 +202,46 @@ impl PostgresConnection {
         &mut self.client
     }
 
-    fn table(table: &VersionTable) -> String {
-        SqlDialect::Postgres.table_name(table)
-    }
-
     /// Send a deferred `BEGIN` on its own, before a statement that cannot carry it.
     fn flush_begin(&mut self) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            self.client.batch_execute("BEGIN").map_err(|e| error(&e))?;
+        if self.pending_begin {
+            self.begin_with("")?;
         }
         Ok(())
     }
 
-    /// Run a version-table statement with `parameters`, preparing it on first use.
-    fn execute_prepared(
-        &mut self,
-        sql: String,
-        parameters: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<u64, DatabaseError> {
-        self.flush_begin()?;
-        let statement = if let Some(statement) = self.prepared.get(&sql) {
-            statement.clone()
-        } else {
-            let statement = self.client.prepare(&sql).map_err(|e| error(&e))?;
-            self.prepared.insert(sql, statement.clone());
-            statement
-        };
-        self.client
-            .execute(&statement, parameters)
-            .map_err(|e| error(&e))
+    /// Send the deferred `BEGIN` with `sql`, noting the server process that runs the
+    /// transaction (a cancel target) in the same round trip.
+    fn begin_with(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        const PREFIX: &str = "BEGIN; SELECT pg_backend_pid();\n";
+        self.pending_begin = false;
+        let messages = self
+            .client
+            .simple_query(&format!("{PREFIX}{sql}"))
+            .map_err(|e| {
+                // Positions count from the start of `sql`, not of the prefix.
+                let mut failure = error(&e);
+                failure.position = failure
+                    .position
+                    .map(|p| p.saturating_sub(PREFIX.chars().count()));
+                failure
+            })?;
+        let pid = messages.iter().find_map(|message| match message {
+            SimpleQueryMessage::Row(row) => row.get(0).and_then(|pid| pid.parse().ok()),
+            _ => None,
+        });
+        self.transaction_backend
+            .store(pid.unwrap_or_default(), std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn end_transaction(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.transaction_backend
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+        if std::mem::take(&mut self.pending_begin) {
+            return Ok(());
+        }
+        self.client.batch_execute(sql).map_err(|e| error(&e))
     }
 }
 
@@ -157,11 +253,8 @@ impl Connection for PostgresConnection {
         true
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            return self
-                .client
-                .batch_execute(&format!("BEGIN;\n{sql}"))
-                .map_err(|e| error(&e));
+        if self.pending_begin {
+            return self.begin_with(sql);
         }
         self.client.batch_execute(sql).map_err(|e| error(&e))
     }
@@ -170,99 +263,171 @@ impl Connection for PostgresConnection {
         Ok(())
     }
     fn commit(&mut self) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            return Ok(());
-        }
-        self.client.batch_execute("COMMIT").map_err(|e| error(&e))
+        self.end_transaction("COMMIT")
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {
-        if std::mem::take(&mut self.pending_begin) {
-            return Ok(());
-        }
-        self.client.batch_execute("ROLLBACK").map_err(|e| error(&e))
+        self.end_transaction("ROLLBACK")
     }
     fn lock(
         &mut self,
         table: &VersionTable,
-        timeout: Option<Duration>,
-    ) -> Result<(), DatabaseError> {
-        let key = lock_key(table);
-        match timeout {
-            None => {
-                self.client
-                    .execute("SELECT pg_advisory_lock($1)", &[&key])
-                    .map_err(|e| error(&e))?;
-            }
-            Some(timeout) => {
-                let deadline = Instant::now() + timeout;
+        wait: Option<Duration>,
+    ) -> Result<bool, DatabaseError> {
+        let key = lock_key(table, &self.current_schema);
+        let backend = match wait {
+            None => self.simple_value(&format!(
+                "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock({key})) AS taken"
+            ))?,
+            Some(wait) => {
+                let deadline = Instant::now() + wait;
                 loop {
                     let row = self
-                        .client
-                        .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-                        .map_err(|e| error(&e))?;
-                    if row.get::<_, bool>(0) {
-                        break;
+                        .simple(&format!(
+                            "SELECT pg_try_advisory_lock({key}), pg_backend_pid()"
+                        ))?
+                        .rows
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default();
+                    if row.first().cloned().flatten().as_deref() == Some("t") {
+                        break row.get(1).cloned().flatten();
                     }
                     if Instant::now() >= deadline {
-                        return Err(DatabaseError::new(format!(
-                            "another retort run still holds the migration lock (advisory lock {key}) after {timeout:?}"
-                        )));
+                        return Ok(false);
                     }
                     std::thread::sleep(Duration::from_millis(50));
                 }
             }
-        }
+        };
         self.lock_key = Some(key);
-        Ok(())
+        self.lock_backend = backend.and_then(|pid| pid.parse().ok());
+        // A second statement, in a transaction of its own: behind transaction pooling it may
+        // land on another server connection, which shows the lock would exclude nobody.
+        if let Err(failure) = self.check_lock_backend() {
+            self.lock_key = None;
+            self.lock_backend = None;
+            self.release_stray_lock(key);
+            return Err(failure);
+        }
+        Ok(true)
     }
     fn lock_in_transaction(
         &mut self,
         table: &VersionTable,
-        timeout: Option<Duration>,
-    ) -> Result<(), DatabaseError> {
-        self.flush_begin()?;
-        let key = lock_key(table);
-        let Some(timeout) = timeout else {
-            self.client
-                .execute("SELECT pg_advisory_xact_lock($1)", &[&key])
-                .map_err(|e| error(&e))?;
-            return Ok(());
+        wait: Option<Duration>,
+    ) -> Result<bool, DatabaseError> {
+        let key = lock_key(table, &self.current_schema);
+        let Some(wait) = wait else {
+            self.simple(&format!("SELECT pg_advisory_xact_lock({key})"))?;
+            return Ok(true);
         };
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now() + wait;
         loop {
-            let row = self
-                .client
-                .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&key])
-                .map_err(|e| error(&e))?;
-            if row.get::<_, bool>(0) {
-                return Ok(());
+            if self
+                .simple_value(&format!("SELECT pg_try_advisory_xact_lock({key})"))?
+                .as_deref()
+                == Some("t")
+            {
+                return Ok(true);
             }
             if Instant::now() >= deadline {
-                return Err(DatabaseError::new(format!(
-                    "another retort run still holds the migration lock (advisory lock {key}) after {timeout:?}"
-                )));
+                return Ok(false);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+    fn lock_holder(&mut self, table: &VersionTable) -> Result<Option<String>, DatabaseError> {
+        let key = lock_key(table, &self.current_schema);
+        let bits = u64::from_ne_bytes(key.to_ne_bytes());
+        let (high, low) = (bits >> 32, bits & 0xffff_ffff);
+        let rows = self.simple(&format!(
+            "SELECT a.pid, COALESCE(NULLIF(a.application_name, ''), '-'), COALESCE(host(a.client_addr), 'local'), to_char(COALESCE(a.xact_start, a.backend_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') \
+             FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) \
+             AND l.classid = {high}::oid AND l.objid = {low}::oid AND l.objsubid = 1 LIMIT 1"
+        ))?;
+        Ok(rows.rows.into_iter().next().map(|row| {
+            let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+            format!(
+                "PostgreSQL server process {} (application {}, client {}, since {} UTC)",
+                field(0),
+                field(1),
+                field(2),
+                field(3)
+            )
+        }))
+    }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
-        if let Some(key) = self.lock_key.take() {
-            self.client
-                .execute("SELECT pg_advisory_unlock($1)", &[&key])
-                .map_err(|e| error(&e))?;
+        let Some(key) = self.lock_key.take() else {
+            return Ok(());
+        };
+        let locked_by = self.lock_backend.take();
+        let row = self
+            .simple(&format!(
+                "SELECT pg_advisory_unlock({key}), pg_backend_pid()"
+            ))?
+            .rows
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let now: Option<i32> = row.get(1).cloned().flatten().and_then(|p| p.parse().ok());
+        if let (Some(locked_by), Some(now)) = (locked_by, now) {
+            if locked_by != now {
+                if row.first().cloned().flatten().as_deref() != Some("t") {
+                    self.release_stray_lock(key);
+                }
+                return Err(pooler_detected(locked_by, now));
+            }
         }
         Ok(())
     }
+    fn query_rows(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
+        self.simple(sql)
+    }
+    fn interrupter(&self) -> Option<Interrupter> {
+        let options = self.options.clone();
+        let home = self.home.clone();
+        let backend = std::sync::Arc::clone(&self.transaction_backend);
+        Some(Box::new(move || {
+            // pg_cancel_backend from a second connection rather than a protocol cancel
+            // request: Debian's PgBouncer 1.18 aborts (FATAL "bad client state") on the
+            // cancel request the driver sends. Only a statement inside a transaction is
+            // cancelled: its server process is known even behind transaction pooling (recorded
+            // at BEGIN); one outside a transaction runs to its end, then the run stops.
+            let pid = backend.load(std::sync::atomic::Ordering::SeqCst);
+            if pid == 0 {
+                return;
+            }
+            if let Ok(mut other) = Self::connect(&options, home.as_deref()) {
+                let _ = other.simple(&format!("SELECT pg_cancel_backend({pid})"));
+            }
+        }))
+    }
+    fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
+        Ok(Box::new(Self::connect(
+            &self.options,
+            self.home.as_deref(),
+        )?))
+    }
+    fn sql_dialect(&self) -> Option<SqlDialect> {
+        Some(SqlDialect::Postgres)
+    }
+    fn default_schema(&self) -> Option<String> {
+        Some(self.current_schema.clone())
+    }
     fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError> {
+        self.check_lock_backend()?;
         self.flush_begin()?;
-        let row = self
+        // query_typed: one unnamed statement, parsed, bound and run in one round trip — no
+        // named prepared statement for a pooler to lose.
+        let rows = self
             .client
-            .query_one(
+            .query_typed(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = COALESCE($1, current_schema()) AND tablename = $2)",
-                &[&table.schema, &table.name],
+                &[(&table.schema, Type::TEXT), (&table.name, Type::TEXT)],
             )
             .map_err(|e| error(&e))?;
-        Ok(row.get(0))
+        Ok(rows.first().is_some_and(|row| row.get(0)))
     }
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.flush_begin()?;
@@ -274,22 +439,25 @@ impl Connection for PostgresConnection {
         self.flush_begin()?;
         let rows = self
             .client
-            .query(
-                &format!("SELECT version_num FROM {}", Self::table(table)),
+            .query_typed(
+                &format!("SELECT version_num FROM {}", Self::table_name(table)),
                 &[],
             )
             .map_err(|e| error(&e))?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
     fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
-        self.execute_prepared(
-            format!(
-                "INSERT INTO {} (version_num) VALUES ($1)",
-                Self::table(table)
-            ),
-            &[&id],
-        )
-        .map(drop)
+        self.flush_begin()?;
+        self.client
+            .query_typed(
+                &format!(
+                    "INSERT INTO {} (version_num) VALUES ($1)",
+                    Self::table_name(table)
+                ),
+                &[(&id, Type::TEXT)],
+            )
+            .map(drop)
+            .map_err(|e| error(&e))
     }
     fn update_version(
         &mut self,
@@ -297,13 +465,18 @@ impl Connection for PostgresConnection {
         from: &str,
         to: &str,
     ) -> Result<(), DatabaseError> {
-        let changed = self.execute_prepared(
-            format!(
-                "UPDATE {} SET version_num = $1 WHERE version_num = $2",
-                Self::table(table)
-            ),
-            &[&to, &from],
-        )?;
+        self.flush_begin()?;
+        let changed = self
+            .client
+            .query_typed(
+                &format!(
+                    "UPDATE {} SET version_num = $1 WHERE version_num = $2 RETURNING 1",
+                    Self::table_name(table)
+                ),
+                &[(&to, Type::TEXT), (&from, Type::TEXT)],
+            )
+            .map_err(|e| error(&e))?
+            .len();
         if changed == 1 {
             Ok(())
         } else {
@@ -313,16 +486,22 @@ impl Connection for PostgresConnection {
         }
     }
     fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
-        self.execute_prepared(
-            format!("DELETE FROM {} WHERE version_num = $1", Self::table(table)),
-            &[&id],
-        )
-        .map(drop)
+        self.flush_begin()?;
+        self.client
+            .query_typed(
+                &format!(
+                    "DELETE FROM {} WHERE version_num = $1",
+                    Self::table_name(table)
+                ),
+                &[(&id, Type::TEXT)],
+            )
+            .map(drop)
+            .map_err(|e| error(&e))
     }
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.flush_begin()?;
         self.client
-            .batch_execute(&format!("DELETE FROM {}", Self::table(table)))
+            .batch_execute(&format!("DELETE FROM {}", Self::table_name(table)))
             .map_err(|e| error(&e))
     }
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
@@ -442,15 +621,33 @@ mod tests {
     #[test]
     fn lock_key_is_stable() {
         assert_eq!(
-            lock_key(&VersionTable::default()),
-            lock_key(&VersionTable::default())
+            lock_key(&VersionTable::default(), "public"),
+            lock_key(&VersionTable::default(), "public")
         );
         assert_ne!(
-            lock_key(&VersionTable::default()),
-            lock_key(&VersionTable {
-                name: "other".into(),
-                schema: None
-            })
+            lock_key(&VersionTable::default(), "public"),
+            lock_key(
+                &VersionTable {
+                    name: "other".into(),
+                    schema: None
+                },
+                "public"
+            )
+        );
+        // Finding 4/D: tenants' schemas do not share a lock.
+        assert_ne!(
+            lock_key(&VersionTable::default(), "tenant_a"),
+            lock_key(&VersionTable::default(), "tenant_b")
+        );
+        assert_eq!(
+            lock_key(&VersionTable::default(), "public"),
+            lock_key(
+                &VersionTable {
+                    name: "alembic_version".into(),
+                    schema: Some("public".into())
+                },
+                "other"
+            )
         );
     }
 }

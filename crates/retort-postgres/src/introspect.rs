@@ -23,7 +23,7 @@ pub fn selected_schemas(
         return Ok(None);
     }
     let rows = client
-        .query(
+        .query_typed(
             "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
             &[],
         )
@@ -45,13 +45,13 @@ pub fn introspect(
 
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
     let table_rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class') \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {SCHEMA_FILTER} ORDER BY 1, 2"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
     for row in &table_rows {
@@ -73,7 +73,7 @@ pub fn introspect(
     }
 
     let column_rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, \
                  CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
@@ -89,7 +89,7 @@ pub fn introspect(
                  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {SCHEMA_FILTER} \
                  ORDER BY 1, 2, a.attnum"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
     for row in &column_rows {
@@ -127,7 +127,7 @@ pub fn introspect(
     }
 
     let constraint_rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT n.nspname, c.relname, k.conname, k.contype::text, \
                  ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i), \
@@ -138,7 +138,7 @@ pub fn introspect(
                  LEFT JOIN pg_class rc ON rc.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
                  WHERE k.contype IN ('p', 'u', 'c', 'f') AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
     for row in &constraint_rows {
@@ -184,7 +184,7 @@ pub fn introspect(
     }
 
     let index_rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT n.nspname, c.relname, i.relname, x.indisunique, pg_get_indexdef(x.indexrelid) \
                  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid \
@@ -192,7 +192,7 @@ pub fn introspect(
                  WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')) \
                  AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
     for row in &index_rows {
@@ -210,13 +210,13 @@ pub fn introspect(
         });
     }
     let enum_rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid \
                  WHERE {SCHEMA_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
     let enums = enum_rows
@@ -232,14 +232,14 @@ pub fn introspect(
         })
         .collect();
     let sequence_rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle \
                  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE {SCHEMA_FILTER} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) \
                  ORDER BY 1, 2"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
     let sequences = sequence_rows
@@ -262,12 +262,12 @@ pub fn introspect(
         })
         .collect();
     let schema_rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT n.nspname::text FROM pg_namespace n WHERE {SCHEMA_FILTER} AND n.nspname <> current_schema() \
                  AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
     let schemas = schema_rows.iter().map(|row| row.get(0)).collect();
@@ -297,7 +297,7 @@ pub fn unmodeled(
 ) -> Result<Vec<String>, DatabaseError> {
     let patterns = selected_schemas(client, filter)?;
     let rows = client
-        .query(
+        .query_typed(
             &format!(
                 "SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -309,7 +309,7 @@ pub fn unmodeled(
                  UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND {SCHEMA_FILTER} \
                  ORDER BY 1"
             ),
-            &[&patterns],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(|e| DatabaseError::new(crate::connection::describe(&e)))?;
     Ok(rows.iter().map(|row| row.get(0)).collect())

@@ -188,7 +188,8 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
         ));
     }
     // A column becoming serial got its `nextval` default above.
-    if from.default != to.default && !(becomes_serial && !was_serial) {
+    let serial_default_set = becomes_serial && !was_serial;
+    if from.default != to.default && !serial_default_set {
         if let Some(default) = &to.default {
             statements.push(format!("{prefix} SET DEFAULT {default}"));
         }

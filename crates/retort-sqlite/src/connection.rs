@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use retort_core::dialect::Dialect;
-use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter, VersionTable};
+use retort_core::runner::connection::{
+    Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome, VersionTable,
+};
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
 
 pub struct SqliteConnection {
     connection: rusqlite::Connection,
+    /// The database file (`None`: in memory).
+    path: Option<PathBuf>,
     lock_path: Option<PathBuf>,
     lock_file: Option<std::fs::File>,
     /// Set while a `foreign_keys=off` transaction is open.
@@ -34,6 +38,15 @@ type Violation = (String, Option<i64>, String, i64);
 
 fn error(error: impl std::fmt::Display) -> DatabaseError {
     DatabaseError::new(error.to_string())
+}
+
+/// Seconds since the Unix epoch (the lock file's "since"; this crate has no clock library).
+fn chrono_free_now() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    format!("unix time {seconds}")
 }
 
 impl SqliteConnection {
@@ -68,6 +81,7 @@ impl SqliteConnection {
             .map_err(error)?;
         Ok(Self {
             connection,
+            path: path.map(Path::to_path_buf),
             lock_path: path.map(|p| {
                 let mut name = p.as_os_str().to_owned();
                 name.push(".retort-lock");
@@ -218,42 +232,98 @@ impl Connection for SqliteConnection {
     fn lock(
         &mut self,
         _table: &VersionTable,
-        timeout: Option<Duration>,
-    ) -> Result<(), DatabaseError> {
+        wait: Option<Duration>,
+    ) -> Result<bool, DatabaseError> {
         let Some(path) = &self.lock_path else {
-            return Ok(());
+            return Ok(true);
         };
-        let file = fs_err::OpenOptions::new()
+        let mut file = fs_err::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(path)
             .map_err(error)?
             .into_parts()
             .0;
-        match timeout {
+        match wait {
             None => file.lock().map_err(error)?,
-            Some(timeout) => {
-                let deadline = std::time::Instant::now() + timeout;
+            Some(wait) => {
+                let deadline = std::time::Instant::now() + wait;
                 loop {
                     match file.try_lock() {
                         Ok(()) => break,
-                        Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                        Err(std::fs::TryLockError::WouldBlock)
+                            if std::time::Instant::now() < deadline =>
+                        {
                             std::thread::sleep(Duration::from_millis(20));
                         }
-                        Err(std::fs::TryLockError::WouldBlock) => {
-                            return Err(DatabaseError::new(format!(
-                                "another retort run still holds the migration lock ({}) after {timeout:?}",
-                                path.display()
-                            )))
-                        }
+                        Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
                         Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
                     }
                 }
             }
         }
+        // Who holds it, for a run that waits (`waiting for the migration lock held by …`).
+        let holder = format!("pid {} since {}", std::process::id(), chrono_free_now());
+        {
+            use std::io::{Seek, Write};
+            let _ = file.set_len(0);
+            let _ = file.seek(std::io::SeekFrom::Start(0));
+            let _ = file.write_all(holder.as_bytes());
+        }
         self.lock_file = Some(file);
-        Ok(())
+        Ok(true)
+    }
+    fn lock_holder(&mut self, _table: &VersionTable) -> Result<Option<String>, DatabaseError> {
+        let Some(path) = &self.lock_path else {
+            return Ok(None);
+        };
+        Ok(fs_err::read_to_string(path)
+            .ok()
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty())
+            .map(|text| format!("{text} ({})", path.display())))
+    }
+    fn query_rows(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
+        let mut statement = self.connection.prepare(sql).map_err(error)?;
+        let columns = statement.column_count();
+        let mut outcome = QueryOutcome::default();
+        let mut rows = statement.raw_query();
+        while let Some(row) = rows.next().map_err(error)? {
+            let mut values = Vec::with_capacity(columns);
+            for index in 0..columns {
+                values.push(match row.get_ref(index).map_err(error)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                    rusqlite::types::ValueRef::Real(n) => Some(n.to_string()),
+                    rusqlite::types::ValueRef::Text(text)
+                    | rusqlite::types::ValueRef::Blob(text) => {
+                        Some(String::from_utf8_lossy(text).into_owned())
+                    }
+                });
+            }
+            outcome.rows.push(values);
+        }
+        drop(rows);
+        drop(statement);
+        outcome.affected = self.connection.changes();
+        Ok(outcome)
+    }
+    fn interrupter(&self) -> Option<Interrupter> {
+        let handle = self.connection.get_interrupt_handle();
+        Some(Box::new(move || handle.interrupt()))
+    }
+    fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
+        let Some(path) = &self.path else {
+            return Err(DatabaseError::new(
+                "lock_mode = \"table\" needs a database file: an in-memory SQLite database has no second connection",
+            ));
+        };
+        Ok(Box::new(Self::open(Some(path))?))
+    }
+    fn sql_dialect(&self) -> Option<SqlDialect> {
+        Some(SqlDialect::Sqlite)
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
         if let Some(file) = self.lock_file.take() {

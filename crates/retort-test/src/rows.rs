@@ -22,17 +22,29 @@ struct ColumnInfo {
     writable: bool,
 }
 
-/// Every table's rows: column names, then rows by `id`, each value as text (`NULL` for null).
+/// One table's rows: its column names, then each row's values by `id`, as text (`NULL` for
+/// null).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TableRows {
+    columns: Vec<String>,
+    rows: BTreeMap<String, Vec<String>>,
+}
+
+/// Every table's rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    tables: BTreeMap<String, (Vec<String>, BTreeMap<String, Vec<String>>)>,
+    tables: BTreeMap<String, TableRows>,
 }
 
 impl Snapshot {
     /// How many rows there are, all tables together.
     pub fn row_count(&self) -> usize {
-        self.tables.values().map(|(_, rows)| rows.len()).sum()
+        self.tables.values().map(|table| table.rows.len()).sum()
     }
+}
+
+fn is_mariadb(backend: &Backend) -> bool {
+    matches!(backend, Backend::Server(database) if database.server == crate::database::Server::MariaDb)
 }
 
 fn columns(backend: &Backend, project: &Project) -> BTreeMap<String, Vec<ColumnInfo>> {
@@ -97,7 +109,7 @@ fn candidates(data_type: &str, row: usize) -> Vec<String> {
     }
     if data_type.contains("bool") {
         return vec![
-            if n % 2 == 0 { "false" } else { "true" }.to_owned(),
+            if n.is_multiple_of(2) { "false" } else { "true" }.to_owned(),
             "1".to_owned(),
         ];
     }
@@ -135,14 +147,11 @@ pub fn seed(backend: &Backend, project: &Project) {
     for (table, columns) in columns(backend, project) {
         let writable: Vec<&ColumnInfo> = columns.iter().filter(|c| c.writable).collect();
         let names: Vec<&str> = writable.iter().map(|c| c.name.as_str()).collect();
-        let overriding = match backend {
-            Backend::Server(database)
-                if database.server == crate::database::Server::Postgres
-                    && !names.contains(&"id") =>
-            {
-                " OVERRIDING SYSTEM VALUE"
-            }
-            _ => "",
+        let postgres = matches!(backend, Backend::Server(database) if database.server == crate::database::Server::Postgres);
+        let overriding = if postgres && !names.contains(&"id") {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
         };
         let (names, writable): (Vec<&str>, Vec<&ColumnInfo>) = if overriding.is_empty() {
             (names, writable)
@@ -191,39 +200,20 @@ pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
         if !columns.iter().any(|c| c.name == "id") {
             continue;
         }
-        let as_text = |name: &str| match backend {
-            Backend::Server(database) if database.server == crate::database::Server::MariaDb => {
-                format!("coalesce(cast({name} AS char), 'NULL')")
-            }
-            _ => format!("coalesce(cast({name} AS text), 'NULL')"),
-        };
         let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-        let separator = match backend {
-            Backend::Server(database) if database.server == crate::database::Server::MariaDb => {
-                "concat_ws('~', {})"
-            }
-            _ => "{}",
-        };
-        let select = if separator == "{}" {
-            names
-                .iter()
-                .map(|n| as_text(n))
-                .collect::<Vec<_>>()
-                .join(" || '~' || ")
+        let values: Vec<String> = names
+            .iter()
+            .map(|name| {
+                let text = if is_mariadb(backend) { "char" } else { "text" };
+                format!("coalesce(cast({name} AS {text}), 'NULL')")
+            })
+            .collect();
+        let row = if is_mariadb(backend) {
+            format!("concat_ws('~', {})", values.join(", "))
         } else {
-            separator.replace(
-                "{}",
-                &names
-                    .iter()
-                    .map(|n| as_text(n))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
+            values.join(" || '~' || ")
         };
-        let text = backend.query(
-            project,
-            &format!("SELECT {} FROM {table} ORDER BY id", select),
-        );
+        let text = backend.query(project, &format!("SELECT {row} FROM {table} ORDER BY id"));
         let id_position = names.iter().position(|n| n == "id").unwrap_or(0);
         let rows = text
             .lines()
@@ -232,7 +222,13 @@ pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
                 (values.get(id_position).cloned().unwrap_or_default(), values)
             })
             .collect();
-        snapshot.tables.insert(table, (names, rows));
+        snapshot.tables.insert(
+            table,
+            TableRows {
+                columns: names,
+                rows,
+            },
+        );
     }
     snapshot
 }
@@ -241,10 +237,12 @@ pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
 /// have, must be in `after`; what is missing or changed is listed.
 pub fn compare_kept(before: &Snapshot, after: &Snapshot) -> Result<(), String> {
     let mut problems = Vec::new();
-    for (table, (old_columns, old_rows)) in &before.tables {
-        let Some((new_columns, new_rows)) = after.tables.get(table) else {
+    for (table, old) in &before.tables {
+        let Some(new) = after.tables.get(table) else {
             continue;
         };
+        let (old_columns, old_rows) = (&old.columns, &old.rows);
+        let (new_columns, new_rows) = (&new.columns, &new.rows);
         for (id, old_values) in old_rows {
             let Some(new_values) = new_rows.get(id) else {
                 problems.push(format!("{table} lost the row with id {id}"));

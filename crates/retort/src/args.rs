@@ -77,6 +77,8 @@ pub enum Command {
     Stamp(StampArgs),
     /// Create the version table if it does not exist
     EnsureVersion(SqlArgs),
+    /// Say who holds the migration lock and since when, and clear it (lock_mode = "table")
+    Unlock,
     /// Exit 1 and list the differences when the declared schema and the database differ
     Check,
     /// Print a shell completion script

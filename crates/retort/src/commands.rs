@@ -14,3 +14,4 @@ pub mod merge;
 pub mod migrate;
 pub mod revision;
 pub mod show;
+pub mod unlock;

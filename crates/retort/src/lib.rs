@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub use retort_core;
 use retort_core::autogenerate::plan::Plan;
 use retort_core::config::environment::Environment;
-use retort_core::config::{Config, ConfigError, LockMode};
+use retort_core::config::{Config, ConfigError};
 use retort_core::revision::directory::{load_graph, LoadError};
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::revision::new_revision::{
@@ -76,6 +76,7 @@ impl Migrations {
                 transaction_per_migration: true,
                 lock_timeout: None,
                 lock_scope: LockScope::Session,
+                interrupted: None,
             },
             config: None,
         })
@@ -90,15 +91,7 @@ impl Migrations {
         Ok(Self {
             graph: load_graph(&config.version_locations)?,
             root: config.root.clone(),
-            options: RunOptions {
-                version_table: config.version_table(),
-                transaction_per_migration: config.transaction_per_migration,
-                lock_timeout: None,
-                lock_scope: match config.lock_mode {
-                    LockMode::Session => LockScope::Session,
-                    LockMode::Transaction => LockScope::Transaction,
-                },
-            },
+            options: RunOptions::for_config(&config, false),
             config: Some(config),
         })
     }

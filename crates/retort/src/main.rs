@@ -8,6 +8,7 @@ mod display;
 mod printer;
 mod progress;
 mod settings;
+mod signals;
 
 use clap::Parser;
 
@@ -44,6 +45,7 @@ fn run(settings: &GlobalSettings, command: &Command) -> Result<ExitCode, CliErro
         Command::Current(args) => commands::current::run(settings, args),
         Command::Stamp(args) => commands::migrate::stamp(settings, args),
         Command::EnsureVersion(args) => commands::migrate::ensure_version(settings, args),
+        Command::Unlock => commands::unlock::run(settings),
         Command::Check => commands::check::run(settings),
         Command::Completions(args) => commands::completions::run(args),
     }

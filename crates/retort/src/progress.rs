@@ -33,6 +33,13 @@ impl StepReporter {
 }
 
 impl Reporter for StepReporter {
+    fn waiting_for_lock(&mut self, holder: Option<&str>) {
+        self.printer.status(&format!(
+            "waiting for the migration lock held by {}",
+            holder.unwrap_or("another run (the database does not say which)")
+        ));
+    }
+
     fn step_started(
         &mut self,
         _graph: &RevisionGraph,

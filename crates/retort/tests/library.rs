@@ -56,7 +56,10 @@ fn the_library_checks_and_autogenerates_from_retort_toml() {
     let migrations = retort::Migrations::from_config(&config, None).unwrap();
     let plan = migrations.check(&url).unwrap();
     assert_eq!(
-        plan.changes.iter().map(|o| o.summary()).collect::<Vec<_>>(),
+        plan.changes
+            .iter()
+            .map(retort::retort_core::diff::operation::Operation::summary)
+            .collect::<Vec<_>>(),
         ["create table users"]
     );
     let path = migrations

@@ -220,6 +220,7 @@ fn lock_timeout_expires_with_a_clear_message() {
     // Hold the same advisory lock from another session while retort waits.
     let key = retort_postgres::connection::lock_key(
         &retort_core::runner::connection::VersionTable::default(),
+        "public",
     );
     let mut holder = Command::new("psql")
         .args([

@@ -13,7 +13,14 @@ fn project_at(schema: &str) -> (Project, TestDatabase) {
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
     project.write("schema/schema.sql", schema);
-    let output = project.run(&["revision", "--autogenerate", "-m", "base", "--rev-id", "base0001"]);
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "base",
+        "--rev-id",
+        "base0001",
+    ]);
     assert_eq!(output.code, 0, "{output}");
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 0, "{output}");
@@ -24,7 +31,8 @@ fn project_at(schema: &str) -> (Project, TestDatabase) {
 /// dialect; a narrowing still is.
 #[test]
 fn int_to_bigint_is_not_destructive() {
-    let (project, database) = project_at("CREATE TABLE t (id int PRIMARY KEY, n int, s varchar(20));\n");
+    let (project, database) =
+        project_at("CREATE TABLE t (id int PRIMARY KEY, n int, s varchar(20));\n");
     database.query("INSERT INTO t VALUES (1, 2147483647, 'twenty characters ok')");
     project.write(
         "schema/schema.sql",
@@ -32,9 +40,22 @@ fn int_to_bigint_is_not_destructive() {
     );
     let output = project.run(&["--json", "check"]);
     assert_eq!(output.code, 1, "{output}");
-    assert!(output.stdout.contains("type int(11) → bigint(20)"), "{output}");
-    assert!(!output.stdout.contains("DESTRUCTIVE") && !output.stdout.contains("changes the type"), "{output}");
-    let output = project.run(&["revision", "--autogenerate", "-m", "widen", "--rev-id", "widen001"]);
+    assert!(
+        output.stdout.contains("type int(11) → bigint(20)"),
+        "{output}"
+    );
+    assert!(
+        !output.stdout.contains("DESTRUCTIVE") && !output.stdout.contains("changes the type"),
+        "{output}"
+    );
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "widen",
+        "--rev-id",
+        "widen001",
+    ]);
     assert_eq!(output.code, 0, "{output}");
     assert!(!output.stderr.contains("destructive"), "{output}");
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
@@ -57,8 +78,18 @@ fn declared_files_load_in_any_order() {
         "schema/a_orders.sql",
         "CREATE TABLE orders (id int PRIMARY KEY, customer int, CONSTRAINT orders_customer FOREIGN KEY (customer) REFERENCES customers (id));\n",
     );
-    project.write("schema/b_customers.sql", "CREATE TABLE customers (id int PRIMARY KEY, note text);\n");
-    let output = project.run(&["revision", "--autogenerate", "-m", "base", "--rev-id", "base0001"]);
+    project.write(
+        "schema/b_customers.sql",
+        "CREATE TABLE customers (id int PRIMARY KEY, note text);\n",
+    );
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "base",
+        "--rev-id",
+        "base0001",
+    ]);
     assert_eq!(output.code, 0, "{output}");
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     let output = project.run(&["check"]);
@@ -72,8 +103,14 @@ fn declared_objects_silently_ignored() {
     let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
     for (statement, named) in [
         ("CREATE VIEW v AS SELECT id FROM t;", "CREATE VIEW"),
-        ("CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id;", "CREATE TRIGGER"),
-        ("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t;", "CREATE EVENT"),
+        (
+            "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id;",
+            "CREATE TRIGGER",
+        ),
+        (
+            "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t;",
+            "CREATE EVENT",
+        ),
         ("GRANT SELECT ON t TO 'app'@'%';", "GRANT"),
     ] {
         project.write(
@@ -83,7 +120,9 @@ fn declared_objects_silently_ignored() {
         let output = project.run(&["check"]);
         assert_eq!(output.code, 2, "{statement}: {output}");
         assert!(
-            output.stderr.contains(&format!("schema/schema.sql:2: {named} is not modeled by autogenerate yet")),
+            output.stderr.contains(&format!(
+                "schema/schema.sql:2: {named} is not modeled by autogenerate yet"
+            )),
             "{statement}: {output}"
         );
     }

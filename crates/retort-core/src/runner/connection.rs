@@ -40,9 +40,12 @@ impl IntrospectFilter {
         self.schemas.matches(name)
     }
 
-    /// Whether table `name` is left out: the version table, or a name `exclude_tables` matches.
+    /// Whether table `name` is left out: the version table, the lease lock's table
+    /// (`lock_mode = "table"`), or a name `exclude_tables` matches.
     pub fn leaves_out(&self, table: &str) -> bool {
-        table == self.version_table.name || self.exclude_tables.matches(table)
+        table == self.version_table.name
+            || table == super::lease::LOCK_TABLE
+            || self.exclude_tables.matches(table)
     }
 }
 
@@ -80,6 +83,8 @@ pub struct DatabaseError {
     /// 1-based character offset in the statement where the database located the problem,
     /// when it says.
     pub position: Option<usize>,
+    /// How to get past it, when the connection knows (shown as a `hint:` line).
+    pub hint: Option<String>,
 }
 
 impl DatabaseError {
@@ -87,7 +92,14 @@ impl DatabaseError {
         Self {
             message: message.into(),
             position: None,
+            hint: None,
         }
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 
     #[must_use]
@@ -95,6 +107,16 @@ impl DatabaseError {
         self.position = position;
         self
     }
+}
+
+/// Cancels the statement running on a connection, from another thread.
+pub type Interrupter = Box<dyn Fn() + Send + Sync>;
+
+/// What [`Connection::query_rows`] returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryOutcome {
+    pub rows: Vec<Vec<Option<String>>>,
+    pub affected: u64,
 }
 
 /// A name for a scratch database no other run uses: the process id and the clock.
@@ -144,28 +166,69 @@ pub trait Connection {
         )))
     }
 
-    /// Take the migration lock of `table`, waiting up to `timeout` (forever when `None`); held until
-    /// [`Connection::unlock`]. Several runners against one database apply each revision once.
+    /// Take the migration lock of `table`, waiting up to `wait` (forever when `None`); held until
+    /// [`Connection::unlock`]. `Ok(false)`: another run held it for the whole wait. Several
+    /// runners against one database apply each revision once; runners against different
+    /// databases (or schemas) never wait for each other.
     fn lock(
         &mut self,
         table: &VersionTable,
-        timeout: Option<std::time::Duration>,
-    ) -> Result<(), DatabaseError>;
+        wait: Option<std::time::Duration>,
+    ) -> Result<bool, DatabaseError>;
     fn unlock(&mut self) -> Result<(), DatabaseError>;
 
     /// Take the migration lock for the current transaction only (released by its commit or
-    /// rollback). Works behind a transaction-pooling proxy such as PgBouncer, where a session
-    /// lock may be taken on one server connection and the migration run on another.
+    /// rollback), waiting up to `wait`. Works behind a transaction-pooling proxy such as
+    /// PgBouncer, where a session lock may be taken on one server connection and the migration
+    /// run on another.
     fn lock_in_transaction(
         &mut self,
         table: &VersionTable,
-        timeout: Option<std::time::Duration>,
-    ) -> Result<(), DatabaseError> {
-        let _ = (table, timeout);
+        wait: Option<std::time::Duration>,
+    ) -> Result<bool, DatabaseError> {
+        let _ = (table, wait);
         Err(DatabaseError::new(format!(
-            "{} has no transaction-scoped lock; use lock_mode = \"session\"",
+            "{} has no transaction-scoped lock; use lock_mode = \"session\" or \"table\"",
             self.dialect()
         )))
+    }
+
+    /// Who holds the migration lock of `table`, as the database tells (`None`: nobody, or it
+    /// cannot tell). Shown while waiting for it.
+    fn lock_holder(&mut self, table: &VersionTable) -> Result<Option<String>, DatabaseError> {
+        let _ = table;
+        Ok(None)
+    }
+
+    /// Run one statement outside the version-table methods and return its rows as text (NULL:
+    /// `None`) and the number of rows it changed. Used by the lease lock's table; never with
+    /// named prepared statements (poolers).
+    fn query_rows(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
+        let _ = sql;
+        Err(self.not_yet("lock_mode = \"table\""))
+    }
+
+    /// Open a second connection to the same database (the lease lock's heartbeat runs on it).
+    fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
+        Err(self.not_yet("lock_mode = \"table\""))
+    }
+
+    /// A way to cancel, from another thread, the statement this connection is running (on
+    /// SIGINT/SIGTERM): the statement fails, and the runner's error path rolls back and
+    /// releases the lock at once instead of after the statement.
+    fn interrupter(&self) -> Option<Interrupter> {
+        None
+    }
+
+    /// The SQL dialect, where this connection runs SQL (`None`: it cannot hold a lease table).
+    fn sql_dialect(&self) -> Option<super::offline::SqlDialect> {
+        None
+    }
+
+    /// The schema the version table lands in when `version_table_schema` is not set (the
+    /// connection's current schema), so that locks of different schemas differ.
+    fn default_schema(&self) -> Option<String> {
+        None
     }
 
     /// Whether the version table exists.

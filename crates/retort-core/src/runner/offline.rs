@@ -167,9 +167,9 @@ impl Connection for OfflineScript {
     fn lock(
         &mut self,
         _table: &VersionTable,
-        _timeout: Option<std::time::Duration>,
-    ) -> Result<(), DatabaseError> {
-        Ok(())
+        _wait: Option<std::time::Duration>,
+    ) -> Result<bool, DatabaseError> {
+        Ok(true)
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
         Ok(())

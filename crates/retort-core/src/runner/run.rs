@@ -1,9 +1,12 @@
 //! The migration loop. Online and offline (`--sql`) runs both go through [`run`].
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::connection::{Connection, DatabaseError, VersionTable};
+use super::lease::{Lease, TakeOutcome};
 use super::plan::{
     applied_heads, plan_downgrade, plan_stamp, plan_upgrade, Step, UnknownAppliedRevision,
 };
@@ -37,7 +40,13 @@ pub enum LockScope {
     Session,
     /// For one transaction that holds the whole run (for transaction-pooling proxies).
     Transaction,
+    /// A lease row in the lock table, renewed by a heartbeat, expiring `lease` after its
+    /// holder stops renewing it (any pooler, Galera).
+    Table { lease: Duration },
 }
+
+/// How long the runner waits before it says whose lock it is waiting for.
+pub const WAITING_NOTICE_AFTER: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -46,6 +55,38 @@ pub struct RunOptions {
     pub transaction_per_migration: bool,
     pub lock_timeout: Option<Duration>,
     pub lock_scope: LockScope,
+    /// Set (by a SIGINT/SIGTERM handler) to stop the run: before the next statement or
+    /// revision, or when the cancelled statement fails, the run rolls back what is open,
+    /// releases the lock and says what was applied.
+    pub interrupted: Option<Arc<AtomicBool>>,
+}
+
+impl RunOptions {
+    /// The options `config` sets (version table, transactions, lock mode); no lock timeout
+    /// and no interruption flag. `offline`: a script is written, not run, so nothing is locked.
+    pub fn for_config(config: &crate::config::Config, offline: bool) -> Self {
+        use crate::config::LockMode;
+        Self {
+            version_table: config.version_table(),
+            transaction_per_migration: config.transaction_per_migration,
+            lock_timeout: None,
+            interrupted: None,
+            lock_scope: match config.lock_mode {
+                LockMode::Session => LockScope::Session,
+                LockMode::Transaction => LockScope::Transaction,
+                LockMode::Table if offline => LockScope::Session,
+                LockMode::Table => LockScope::Table {
+                    lease: config.lock_lease,
+                },
+            },
+        }
+    }
+
+    fn is_interrupted(&self) -> bool {
+        self.interrupted
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
 }
 
 /// Progress, for the CLI's output or a library user's logs.
@@ -55,6 +96,11 @@ pub trait Reporter {
     }
     fn step_finished(&mut self, graph: &RevisionGraph, step: &Step, elapsed: Duration) {
         let _ = (graph, step, elapsed);
+    }
+    /// The lock has been held by another run for [`WAITING_NOTICE_AFTER`]; `holder` says who,
+    /// when the database tells.
+    fn waiting_for_lock(&mut self, holder: Option<&str>) {
+        let _ = holder;
     }
 }
 
@@ -99,6 +145,21 @@ pub enum RunError {
     OutsideTheLockTransaction { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}) has a `foreign_keys=off` section that does not run in a transaction of its own")]
     ForeignKeysOffOutsideTransaction { revision: String, path: PathBuf },
+    #[error("another run still holds the migration lock{} after {waited:.1?}", holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    LockBusy {
+        holder: Option<String>,
+        waited: Duration,
+        table_mode: bool,
+    },
+    #[error("interrupted{}: {}", stopped_in.as_deref().map(|s| format!(" during {s}")).unwrap_or_default(), if applied.is_empty() { "no revision was applied".to_owned() } else { format!("applied {}", applied.join(", ")) })]
+    Interrupted {
+        /// The steps committed before the interruption (`a -> b`).
+        applied: Vec<String>,
+        /// The step that was running, rolled back (or, without transactional DDL, partly
+        /// applied).
+        stopped_in: Option<String>,
+        rolled_back: bool,
+    },
     #[error("revision {revision} ({path}) has no downgrade section: it cannot be reverted")]
     Irreversible { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}:{line}): {statement} cannot run inside a transaction")]
@@ -140,7 +201,19 @@ impl RunError {
             Self::OutsideTheLockTransaction { .. } => Some(
                 "nothing was changed; run this revision through a direct connection with lock_mode = \"session\"".to_owned(),
             ),
-            Self::Database { .. } => None,
+            Self::LockBusy { table_mode: true, .. } => Some(
+                "wait for that run to finish, or pass a longer --lock-timeout; if its holder is gone, its lease expires by itself, or clear it now with `retort unlock`".to_owned(),
+            ),
+            Self::LockBusy { .. } => Some(
+                "wait for that run to finish, or pass a longer --lock-timeout; the lock ends with the session that holds it".to_owned(),
+            ),
+            Self::Database { source, .. } => source.hint.clone(),
+            Self::Interrupted { stopped_in: Some(step), rolled_back: false, .. } => Some(format!(
+                "the lock was released; {step} did not finish and this database commits DDL as it goes: check what of it ran before running the command again"
+            )),
+            Self::Interrupted { .. } => Some(
+                "the lock was released and nothing half-done was kept; run the command again to continue".to_owned(),
+            ),
         }
     }
 }
@@ -160,35 +233,106 @@ pub fn run(
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<RunSummary, RunError> {
-    if options.lock_scope == LockScope::Transaction {
-        connection
-            .begin()
-            .map_err(database("begin a transaction"))?;
-        let result = connection
-            .lock_in_transaction(&options.version_table, options.lock_timeout)
-            .map_err(database("take the migration lock"))
-            .and_then(|()| run_locked(connection, graph, operation, options, reporter, true));
-        return match result {
-            Ok(summary) => {
-                connection.commit().map_err(database("commit"))?;
-                Ok(summary)
+    let table = &options.version_table;
+    match options.lock_scope {
+        LockScope::Transaction => {
+            connection
+                .begin()
+                .map_err(database("begin a transaction"))?;
+            let result = wait_for_lock(
+                connection,
+                table,
+                options.lock_timeout,
+                reporter,
+                |c, wait| c.lock_in_transaction(table, wait),
+            )
+            .and_then(|()| run_locked(connection, graph, operation, options, reporter, true, None));
+            match result {
+                Ok(summary) => {
+                    connection.commit().map_err(database("commit"))?;
+                    Ok(summary)
+                }
+                Err(error) => {
+                    let _ = connection.rollback();
+                    Err(error)
+                }
             }
-            Err(error) => {
-                let _ = connection.rollback();
-                Err(error)
-            }
-        };
+        }
+        LockScope::Session => {
+            wait_for_lock(
+                connection,
+                table,
+                options.lock_timeout,
+                reporter,
+                |c, wait| c.lock(table, wait),
+            )?;
+            let result = run_locked(connection, graph, operation, options, reporter, false, None);
+            let unlocked = connection
+                .unlock()
+                .map_err(database("release the migration lock"));
+            let summary = result?;
+            unlocked?;
+            Ok(summary)
+        }
+        LockScope::Table { lease } => {
+            let mut waiting = |holder: Option<String>| reporter.waiting_for_lock(holder.as_deref());
+            let taken = Lease::take(connection, table, lease, options.lock_timeout, &mut waiting)
+                .map_err(database("take the migration lock (lock_mode = \"table\")"))?;
+            let lease = match taken {
+                TakeOutcome::Taken(lease) => lease,
+                TakeOutcome::Busy(holder) => {
+                    return Err(RunError::LockBusy {
+                        holder: holder.map(|h| h.describe()),
+                        waited: options.lock_timeout.unwrap_or_default(),
+                        table_mode: true,
+                    })
+                }
+            };
+            let result = run_locked(
+                connection,
+                graph,
+                operation,
+                options,
+                reporter,
+                false,
+                Some(&lease),
+            );
+            let released = lease
+                .release(connection)
+                .map_err(database("release the migration lock"));
+            let summary = result?;
+            released?;
+            Ok(summary)
+        }
     }
-    connection
-        .lock(&options.version_table, options.lock_timeout)
-        .map_err(database("take the migration lock"))?;
-    let result = run_locked(connection, graph, operation, options, reporter, false);
-    let unlocked = connection
-        .unlock()
-        .map_err(database("release the migration lock"));
-    let summary = result?;
-    unlocked?;
-    Ok(summary)
+}
+
+/// Take a session or transaction lock with `attempt`, waiting up to `timeout`: after
+/// [`WAITING_NOTICE_AFTER`] the reporter hears who holds it.
+fn wait_for_lock(
+    connection: &mut dyn Connection,
+    table: &VersionTable,
+    timeout: Option<Duration>,
+    reporter: &mut dyn Reporter,
+    mut attempt: impl FnMut(&mut dyn Connection, Option<Duration>) -> Result<bool, DatabaseError>,
+) -> Result<(), RunError> {
+    let first = timeout.map_or(WAITING_NOTICE_AFTER, |t| t.min(WAITING_NOTICE_AFTER));
+    if attempt(connection, Some(first)).map_err(database("take the migration lock"))? {
+        return Ok(());
+    }
+    let holder = connection.lock_holder(table).ok().flatten();
+    let rest = timeout.map(|t| t.saturating_sub(first));
+    if rest != Some(Duration::ZERO) {
+        reporter.waiting_for_lock(holder.as_deref());
+        if attempt(connection, rest).map_err(database("take the migration lock"))? {
+            return Ok(());
+        }
+    }
+    Err(RunError::LockBusy {
+        holder: connection.lock_holder(table).ok().flatten().or(holder),
+        waited: timeout.unwrap_or_default(),
+        table_mode: false,
+    })
 }
 
 /// The applied heads as the version table records them (no table: nothing applied).
@@ -217,8 +361,14 @@ fn run_locked(
     options: &RunOptions,
     reporter: &mut dyn Reporter,
     outer: bool,
+    lease: Option<&Lease>,
 ) -> Result<RunSummary, RunError> {
     let table = &options.version_table;
+    let check_lease = || -> Result<(), RunError> {
+        lease
+            .map_or(Ok(()), Lease::check)
+            .map_err(database("keep the migration lock"))
+    };
     // State is read after the lock is taken: a concurrent run may just have applied revisions.
     let table_exists = connection
         .version_table_exists(table)
@@ -302,7 +452,27 @@ fn run_locked(
     let mut open = outer;
     let mut table_ready = table_exists;
     let total = steps.len();
+    // Committed steps, for the message when a signal stops the run.
+    let mut committed: Vec<String> = Vec::new();
+    let mut uncommitted: Vec<String> = Vec::new();
+    let interrupted = |committed: &[String], stopped_in: Option<String>, rolled_back: bool| {
+        RunError::Interrupted {
+            applied: committed.to_vec(),
+            stopped_in,
+            rolled_back,
+        }
+    };
     for (position, (step, statements)) in steps.iter().zip(&prepared).enumerate() {
+        let description = format!("{} {}", step.direction.keyword(), graph.id(step.revision));
+        if options.is_interrupted() {
+            let rolled_back = open && !outer;
+            return Err(abort(
+                connection,
+                rolled_back,
+                interrupted(&committed, None, true),
+            ));
+        }
+        check_lease().map_err(|e| abort(connection, open && !outer, e))?;
         reporter.step_started(graph, step, position, total);
         let started = Instant::now();
         let script = &graph.revision(step.revision).script;
@@ -342,7 +512,24 @@ fn run_locked(
             step.direction.keyword(),
             super::plan::describe_step(graph, step)
         ));
-        execute_section(connection, graph, step, statements, open, outer)?;
+        execute_section(connection, graph, step, statements, open, outer, options).map_err(
+            |error| match error {
+                RunError::Interrupted { rolled_back, .. } => {
+                    interrupted(&committed, Some(description.clone()), rolled_back)
+                }
+                other => other,
+            },
+        )?;
+        // A signal during the last statement that did not make it fail (MariaDB's SLEEP
+        // returns early without an error): stop before recording the revision.
+        if options.is_interrupted() {
+            let rolled_back = open && connection.transactional_ddl();
+            return Err(abort(
+                connection,
+                open && !outer,
+                interrupted(&committed, Some(description), rolled_back),
+            ));
+        }
         if !open {
             connection
                 .begin()
@@ -356,15 +543,19 @@ fn run_locked(
                 database("update the version table")(e),
             )
         })?;
+        uncommitted.push(description);
         if !one_transaction {
+            check_lease().map_err(|e| abort(connection, open && !outer, e))?;
             connection.commit().map_err(database("commit"))?;
             open = false;
+            committed.append(&mut uncommitted);
         }
         heads.retain(|h| !step.delete.contains(h));
         heads.extend(step.insert.iter().cloned());
         reporter.step_finished(graph, step, started.elapsed());
     }
     if open && !outer {
+        check_lease().map_err(|e| abort(connection, true, e))?;
         connection.commit().map_err(database("commit"))?;
     }
     Ok(RunSummary { steps, heads })
@@ -436,15 +627,36 @@ fn execute_section(
     statements: &[Statement],
     in_transaction: bool,
     outer: bool,
+    options: &RunOptions,
 ) -> Result<(), RunError> {
     let script = &graph.revision(step.revision).script;
     let mut applied_lines = Vec::new();
     for statement in statements {
+        if options.is_interrupted() {
+            let rolled_back =
+                applied_lines.is_empty() || (in_transaction && connection.transactional_ddl());
+            if in_transaction && !outer {
+                let _ = connection.rollback();
+            }
+            return Err(RunError::Interrupted {
+                applied: Vec::new(),
+                stopped_in: None,
+                rolled_back,
+            });
+        }
         if let Err(error) = connection.execute(&statement.sql) {
             let rolled_back = in_transaction && connection.transactional_ddl();
             // The caller owns an outer transaction and rolls it back itself.
             if in_transaction && !outer {
                 let _ = connection.rollback();
+            }
+            // The statement failed because a signal cancelled it.
+            if options.is_interrupted() {
+                return Err(RunError::Interrupted {
+                    applied: Vec::new(),
+                    stopped_in: None,
+                    rolled_back: rolled_back || applied_lines.is_empty(),
+                });
             }
             return Err(RunError::Statement {
                 revision: script.id.clone(),

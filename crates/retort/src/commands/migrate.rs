@@ -4,18 +4,17 @@
 use std::time::Duration;
 
 use retort_core::config::Config;
-use retort_core::config::LockMode;
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::connection::Connection;
 use retort_core::runner::offline::OfflineScript;
 use retort_core::runner::plan::applied_heads;
-use retort_core::runner::run::{read_heads, run, LockScope, Operation, RunError, RunOptions};
+use retort_core::runner::run::{read_heads, run, Operation, RunError, RunOptions};
 
 use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
 use crate::diagnostics::{CliError, ExitCode};
 use crate::progress::StepReporter;
 use crate::settings::GlobalSettings;
-use retort::database::DatabaseUrl;
+use retort::database::{mask_password, DatabaseUrl};
 
 pub fn upgrade(settings: &GlobalSettings, args: &UpgradeArgs) -> Result<ExitCode, CliError> {
     let target = args.revision.clone();
@@ -92,12 +91,44 @@ pub fn applied_revisions(
     applied_heads(graph, &rows).map_err(|e| run_error(&e.into()))
 }
 
+/// The configured database URL. When a `${VAR:-default}` default was taken, one `note:` line
+/// on stderr says so (even with `-q`: a fallback database is never used silently), once per
+/// process.
+pub fn database_url(settings: &GlobalSettings, config: &Config) -> Result<String, CliError> {
+    static NOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let resolved = config.resolve_database_url(settings.url.as_deref())?;
+    if !resolved.defaults_used.is_empty() && !NOTED.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        let config_name = config.path.file_name().map_or_else(
+            || config.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let reasons: Vec<String> = resolved
+            .defaults_used
+            .iter()
+            .map(|used| {
+                format!(
+                    "{} is {}",
+                    used.name,
+                    if used.was_empty { "empty" } else { "not set" }
+                )
+            })
+            .collect();
+        eprintln!(
+            "note: {}; using {} (the default in {config_name})",
+            reasons.join(", "),
+            mask_password(&resolved.url)
+        );
+    }
+    Ok(resolved.url)
+}
+
 /// Open the configured database.
 pub fn open_database(
     settings: &GlobalSettings,
     config: &Config,
 ) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
-    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+    let url = DatabaseUrl::parse(&database_url(settings, config)?, &config.root)?;
     let connection = url.connect(config.environment())?;
     Ok((url, connection))
 }
@@ -108,7 +139,7 @@ pub fn open_existing_database(
     settings: &GlobalSettings,
     config: &Config,
 ) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
-    let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+    let url = DatabaseUrl::parse(&database_url(settings, config)?, &config.root)?;
     let connection = url.connect_existing(config.environment())?;
     Ok((url, connection))
 }
@@ -123,17 +154,12 @@ fn execute(
 ) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;
     let options = RunOptions {
-        version_table: config.version_table(),
-        transaction_per_migration: config.transaction_per_migration,
         lock_timeout: lock_timeout.map(Duration::from_secs_f64),
-        lock_scope: match config.lock_mode {
-            LockMode::Session => LockScope::Session,
-            LockMode::Transaction => LockScope::Transaction,
-        },
+        ..RunOptions::for_config(&config, offline)
     };
     let mut reporter = StepReporter::new(settings.printer);
     if offline {
-        let url = DatabaseUrl::parse(&config.database_url(settings.url.as_deref())?, &config.root)?;
+        let url = DatabaseUrl::parse(&database_url(settings, &config)?, &config.root)?;
         // Offline there is no database to read: a `start:end` range says where to start.
         let (start_rows, target) = match revision_argument.split_once(':') {
             Some((start, end)) if direction != Direction::Other => {
@@ -159,14 +185,21 @@ fn execute(
         return Ok(ExitCode::Success);
     }
     let (_, mut connection) = open_database(settings, &config)?;
-    run(
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let options = RunOptions {
+        interrupted: Some(std::sync::Arc::clone(&interrupted)),
+        ..options
+    };
+    let watch = crate::signals::watch(interrupted, connection.interrupter())?;
+    let result = run(
         connection.as_mut(),
         &graph,
         &operation(None),
         &options,
         &mut reporter,
-    )
-    .map_err(|e| run_error(&e))?;
+    );
+    drop(watch);
+    result.map_err(|e| run_error(&e))?;
     Ok(ExitCode::Success)
 }
 
@@ -181,7 +214,10 @@ pub fn run_error(error: &RunError) -> CliError {
         | RunError::UnknownApplied(_)
         | RunError::Irreversible { .. }
         | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,
-        RunError::Database { .. } | RunError::Statement { .. } => ExitCode::Database,
+        RunError::Database { .. }
+        | RunError::Statement { .. }
+        | RunError::LockBusy { .. }
+        | RunError::Interrupted { .. } => ExitCode::Database,
     };
     let mut message = error.to_string();
     if let RunError::Statement { statement, .. } = error {
