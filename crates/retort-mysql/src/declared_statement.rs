@@ -3,11 +3,6 @@
 
 use retort_core::autogenerate::screen::{leading, tokens, DeclaredStatement};
 
-#[allow(
-    clippy::unnested_or_patterns,
-    clippy::match_same_arms,
-    reason = "one arm per statement shape reads as the list of what is modeled (lints new in clippy 1.95)"
-)]
 pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();

@@ -20,11 +20,6 @@ const HARMLESS_SETTINGS: [&str; 13] = [
     "DEFAULT_WITH_OIDS",
 ];
 
-#[allow(
-    clippy::unnested_or_patterns,
-    clippy::match_same_arms,
-    reason = "one arm per statement shape reads as the list of what is modeled (lints new in clippy 1.95)"
-)]
 pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();

@@ -3,10 +3,6 @@
 
 use retort_core::autogenerate::screen::{leading, tokens, DeclaredStatement};
 
-#[allow(
-    clippy::match_same_arms,
-    reason = "one arm per statement shape reads as the list of what is modeled (lint new in clippy 1.95)"
-)]
 pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
