@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diff::rename::{parse_renames, DeclaredRenames};
 use crate::diff::{diff_with_renames, DiffOptions};
-use crate::runner::connection::{Connection, DatabaseError, IntrospectFilter};
+use crate::introspect::{Database, IntrospectFilter};
+use crate::runner::connection::{Connection, DatabaseError};
 use crate::runner::split::{split_statements, Statement};
 use plan::Plan;
 
@@ -182,15 +183,13 @@ fn collect(
 /// `scratch_server`, when given (`[autogenerate] dev_url`), hosts the scratch database instead
 /// of the live server, and the declared schema always goes through it.
 pub fn compare(
-    live: &mut dyn Connection,
-    scratch_server: Option<&mut dyn Connection>,
+    live: &mut dyn Database,
+    scratch_server: Option<&mut dyn Database>,
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
     options: DiffOptions,
 ) -> Result<Plan, AutogenerateError> {
-    let dialect = live
-        .renderer()
-        .ok_or_else(|| AutogenerateError::Database(live.not_yet("autogenerate")))?;
+    let dialect = live.dialect_rules();
     let declared = &screen::screen(dialect, declared.clone())?;
     let current = live.introspect(filter)?;
     let target = match scratch_server {
@@ -231,7 +230,7 @@ fn carry_unmodeled(
 
 /// The exact path: load the declared schema into a scratch database and introspect it.
 fn load_and_introspect(
-    server: &mut dyn Connection,
+    server: &mut dyn Database,
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
 ) -> Result<crate::schema::Schema, AutogenerateError> {

@@ -9,9 +9,9 @@ use std::time::Duration;
 use mysql::prelude::Queryable;
 use percent_encoding::percent_decode_str;
 use retort_core::dialect::Dialect;
+use retort_core::introspect::{Database, Introspect, IntrospectFilter};
 use retort_core::runner::connection::{
-    scratch_database_name, Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome,
-    VersionTable,
+    scratch_database_name, Connection, DatabaseError, Interrupter, QueryOutcome, VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::runner::split::Escapes;
@@ -418,11 +418,14 @@ impl Connection for MysqlConnection {
         )
         .map_err(|e| error(&e))
     }
+}
+
+impl Introspect for MysqlConnection {
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
         crate::introspect::introspect(&mut self.connection, filter)
     }
-    fn renderer(&self) -> Option<&'static dyn Dialect> {
-        Some(&crate::dialect::MYSQL)
+    fn dialect_rules(&self) -> &'static dyn Dialect {
+        &crate::dialect::MYSQL
     }
     fn parse_declared(
         &mut self,
@@ -458,7 +461,7 @@ impl Connection for MysqlConnection {
             )
             .map_err(|e| error(&e))
     }
-    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
+    fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();
         run(
             &mut self.connection,

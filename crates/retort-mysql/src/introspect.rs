@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use mysql::prelude::Queryable;
-use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
+use retort_core::introspect::IntrospectFilter;
+use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
     Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
 };

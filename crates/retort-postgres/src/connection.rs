@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use postgres::types::Type;
 use postgres::SimpleQueryMessage;
 use retort_core::dialect::Dialect;
+use retort_core::introspect::{Database, Introspect, IntrospectFilter};
 use retort_core::runner::connection::{
-    scratch_database_name, Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome,
-    VersionTable,
+    scratch_database_name, Connection, DatabaseError, Interrupter, QueryOutcome, VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
@@ -507,12 +507,15 @@ impl Connection for PostgresConnection {
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
         non_transactional(sql)
     }
+}
+
+impl Introspect for PostgresConnection {
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
         self.flush_begin()?;
         crate::introspect::introspect(&mut self.client, filter)
     }
-    fn renderer(&self) -> Option<&'static dyn Dialect> {
-        Some(&crate::dialect::POSTGRES)
+    fn dialect_rules(&self) -> &'static dyn Dialect {
+        &crate::dialect::POSTGRES
     }
     fn parse_declared(
         &mut self,
@@ -536,7 +539,7 @@ impl Connection for PostgresConnection {
         self.flush_begin()?;
         crate::introspect::unmodeled(&mut self.client, filter)
     }
-    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
+    fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();
         self.flush_begin()?;
         self.client

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use retort_core::dialect::Dialect;
+use retort_core::introspect::{Database, Introspect, IntrospectFilter};
 use retort_core::runner::connection::{
-    Connection, DatabaseError, Interrupter, IntrospectFilter, QueryOutcome, VersionTable,
+    Connection, DatabaseError, Interrupter, QueryOutcome, VersionTable,
 };
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
@@ -408,11 +409,24 @@ impl Connection for SqliteConnection {
             .execute_batch(&format!("DELETE FROM {}", Self::table(table)))
             .map_err(error)
     }
+    fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
+        let first = sql
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("--"))?
+            .split_whitespace()
+            .next()?
+            .to_ascii_uppercase();
+        (first == "VACUUM").then_some("VACUUM")
+    }
+}
+
+impl Introspect for SqliteConnection {
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
         crate::introspect::introspect(&self.connection, filter)
     }
-    fn renderer(&self) -> Option<&'static dyn Dialect> {
-        Some(&crate::dialect::SQLITE)
+    fn dialect_rules(&self) -> &'static dyn Dialect {
+        &crate::dialect::SQLITE
     }
     fn unmodeled_objects(
         &mut self,
@@ -428,20 +442,10 @@ impl Connection for SqliteConnection {
         rows.collect::<Result<Vec<_>, _>>().map_err(error)
     }
     /// SQLite's scratch database is in memory: cheap, and gone when dropped.
-    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
+    fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         Ok((Box::new(Self::open(None)?), ":memory:".to_owned()))
     }
     fn drop_scratch(&mut self, _name: &str) -> Result<(), DatabaseError> {
         Ok(())
-    }
-    fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
-        let first = sql
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with("--"))?
-            .split_whitespace()
-            .next()?
-            .to_ascii_uppercase();
-        (first == "VACUUM").then_some("VACUUM")
     }
 }

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use crate::identifiers::unquote_plain_identifiers;
-use retort_core::runner::connection::{DatabaseError, IntrospectFilter};
+use retort_core::introspect::IntrospectFilter;
+use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
     Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
 };

@@ -10,8 +10,9 @@ use retort_core::autogenerate::{compare, load_declared, run_schema_command, Auto
 use retort_core::config::{Config, ConfigError};
 use retort_core::diff::DiffOptions;
 use retort_core::glob::BadGlob;
+use retort_core::introspect::{Database, IntrospectFilter};
 use retort_core::revision::graph::RevisionGraph;
-use retort_core::runner::connection::{Connection, DatabaseError, IntrospectFilter};
+use retort_core::runner::connection::DatabaseError;
 use retort_core::runner::run::{read_heads, RunError};
 
 use crate::database::{DatabaseUrl, OpenError};
@@ -94,9 +95,9 @@ pub fn plan(config: &Config, graph: &RevisionGraph, url: &DatabaseUrl) -> Result
         }
         None => None,
     };
-    let scratch_server: Option<&mut dyn Connection> = scratch_connection
+    let scratch_server: Option<&mut dyn Database> = scratch_connection
         .as_mut()
-        .map(|server| server.as_mut() as &mut dyn Connection);
+        .map(|server| server.as_mut() as &mut dyn Database);
     Ok(compare(
         connection.as_mut(),
         scratch_server,

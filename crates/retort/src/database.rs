@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use retort_core::config::environment::Environment;
-use retort_core::runner::connection::{Connection, DatabaseError};
+use retort_core::introspect::Database;
+use retort_core::runner::connection::DatabaseError;
 use retort_core::runner::offline::SqlDialect;
 use retort_mysql::MysqlConnection;
 use retort_postgres::{ConnectOptions, PostgresConnection};
@@ -63,10 +64,10 @@ impl DatabaseUrl {
     }
 
     /// Open a connection. `environment` supplies `PG*` variables and `HOME` (for `~/.pgpass`).
-    pub fn connect(&self, environment: &Environment) -> Result<Box<dyn Connection>, OpenError> {
+    pub fn connect(&self, environment: &Environment) -> Result<Box<dyn Database>, OpenError> {
         match self {
             Self::Sqlite(path) => SqliteConnection::open(path.as_deref())
-                .map(|c| Box::new(c) as Box<dyn Connection>)
+                .map(|c| Box::new(c) as Box<dyn Database>)
                 .map_err(database_error),
             Self::Postgres(url) => {
                 let home = environment.get("HOME").map(PathBuf::from);
@@ -78,7 +79,7 @@ impl DatabaseUrl {
                             hint: e.hint(),
                         })?;
                 PostgresConnection::connect(&options, home.as_deref())
-                    .map(|c| Box::new(c) as Box<dyn Connection>)
+                    .map(|c| Box::new(c) as Box<dyn Database>)
                     .map_err(database_error)
             }
             Self::Mysql(url) => {
@@ -89,7 +90,7 @@ impl DatabaseUrl {
                     hint: Some(MYSQL_URL_HINT.to_owned()),
                 })?;
                 MysqlConnection::connect(url)
-                    .map(|c| Box::new(c) as Box<dyn Connection>)
+                    .map(|c| Box::new(c) as Box<dyn Database>)
                     .map_err(database_error)
             }
         }
@@ -102,7 +103,7 @@ impl DatabaseUrl {
     pub fn connect_existing(
         &self,
         environment: &Environment,
-    ) -> Result<Box<dyn Connection>, OpenError> {
+    ) -> Result<Box<dyn Database>, OpenError> {
         match self {
             Self::Sqlite(Some(path)) => {
                 if !path.is_file() {
@@ -113,7 +114,7 @@ impl DatabaseUrl {
                     });
                 }
                 SqliteConnection::open_existing(path)
-                    .map(|c| Box::new(c) as Box<dyn Connection>)
+                    .map(|c| Box::new(c) as Box<dyn Database>)
                     .map_err(database_error)
             }
             _ => self.connect(environment),

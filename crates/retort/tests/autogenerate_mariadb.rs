@@ -42,7 +42,7 @@ const RULES: retort_mysql::declared::ServerRules = retort_mysql::declared::Serve
 
 /// What MariaDB reports after running `sql` on a fresh database.
 fn load_and_introspect(sql: &str) -> retort_core::schema::Schema {
-    use retort_core::runner::connection::{Connection, IntrospectFilter};
+    use retort_core::introspect::{Introspect, IntrospectFilter};
     use retort_mysql::MysqlConnection;
     use retort_test::database::TestDatabase;
 

@@ -245,7 +245,7 @@ fn the_declared_schema_parser_declines_what_it_does_not_know() {
 
 /// What PostgreSQL reports after running `sql` on a fresh database.
 fn load_and_introspect(sql: &str) -> retort_core::schema::Schema {
-    use retort_core::runner::connection::{Connection, IntrospectFilter};
+    use retort_core::introspect::{Introspect, IntrospectFilter};
     use retort_postgres::{ConnectOptions, PostgresConnection};
 
     let database = TestDatabase::create(Server::Postgres);

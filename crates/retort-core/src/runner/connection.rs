@@ -2,52 +2,6 @@
 //! writes offline SQL); the runner never sees a driver.
 
 use super::split::Escapes;
-use crate::glob::{BadGlob, GlobList};
-use crate::schema::Schema;
-
-/// Which tables introspection reads. The globs are compiled once, when the filter is made.
-#[derive(Debug, Clone, Default)]
-pub struct IntrospectFilter {
-    /// Schema names; empty means the connection's default schema.
-    schemas: GlobList,
-    /// Table names to leave out.
-    exclude_tables: GlobList,
-    /// Always left out.
-    pub version_table: VersionTable,
-}
-
-impl IntrospectFilter {
-    /// `include_schemas` and `exclude_tables` as written in `retort.toml`.
-    pub fn new(
-        include_schemas: &[String],
-        exclude_tables: &[String],
-        version_table: VersionTable,
-    ) -> Result<Self, BadGlob> {
-        Ok(Self {
-            schemas: GlobList::new("[autogenerate] include_schemas", include_schemas, false)?,
-            exclude_tables: GlobList::new("[autogenerate] exclude_tables", exclude_tables, false)?,
-            version_table,
-        })
-    }
-
-    /// Whether schemas were named (otherwise: the connection's default schema only).
-    pub fn names_schemas(&self) -> bool {
-        !self.schemas.is_empty()
-    }
-
-    /// Whether schema `name` is selected (when schemas were named).
-    pub fn selects_schema(&self, name: &str) -> bool {
-        self.schemas.matches(name)
-    }
-
-    /// Whether table `name` is left out: the version table, the lease lock's table
-    /// (`lock_mode = "table"`), or a name `exclude_tables` matches.
-    pub fn leaves_out(&self, table: &str) -> bool {
-        table == self.version_table.name
-            || table == super::lease::LOCK_TABLE
-            || self.exclude_tables.matches(table)
-    }
-}
 
 /// Alembic's version table, by name. Why this exact shape: a database that Alembic migrated
 /// must be continued by retort and back, so the table, column and constraint names are
@@ -247,52 +201,6 @@ pub trait Connection {
     fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError>;
     /// `DELETE FROM` the whole table (`stamp --purge`).
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError>;
-
-    /// Read the tables `filter` selects, in a fixed number of catalog queries whatever their
-    /// number.
-    fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
-        let _ = filter;
-        Err(self.not_yet("autogenerate"))
-    }
-
-    /// How this database's SQL is written (`None` where autogenerate does not apply: an
-    /// offline script).
-    fn renderer(&self) -> Option<&'static dyn crate::dialect::Dialect> {
-        None
-    }
-
-    /// The declared schema turned into the model without a scratch database, when this
-    /// dialect can do it exactly for these files (`None`: use the scratch database).
-    fn parse_declared(
-        &mut self,
-        files: &[(std::path::PathBuf, String)],
-        filter: &IntrospectFilter,
-    ) -> Option<Schema> {
-        let _ = (files, filter);
-        None
-    }
-
-    /// Objects in the selected schemas that the model does not cover (views, functions,
-    /// triggers, …), as `kind name`. Autogenerate refuses a declared schema that has any,
-    /// rather than silently leaving them out.
-    fn unmodeled_objects(
-        &mut self,
-        filter: &IntrospectFilter,
-    ) -> Result<Vec<String>, DatabaseError> {
-        let _ = filter;
-        Ok(Vec::new())
-    }
-
-    /// Create an empty scratch database beside this one (to load the declared schema into) and
-    /// connect to it. Returns the connection and the name to pass to `drop_scratch`.
-    fn create_scratch(&mut self) -> Result<(Box<dyn Connection>, String), DatabaseError> {
-        Err(self.not_yet("autogenerate"))
-    }
-
-    fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
-        let _ = name;
-        Err(self.not_yet("autogenerate"))
-    }
 
     /// The error for a feature this dialect does not have yet.
     fn not_yet(&self, feature: &str) -> DatabaseError {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use retort_core::config::Config;
+use retort_core::introspect::Database;
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::connection::Connection;
 use retort_core::runner::offline::OfflineScript;
@@ -127,7 +128,7 @@ pub fn database_url(settings: &GlobalSettings, config: &Config) -> Result<String
 pub fn open_database(
     settings: &GlobalSettings,
     config: &Config,
-) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
+) -> Result<(DatabaseUrl, Box<dyn Database>), CliError> {
     let url = DatabaseUrl::parse(&database_url(settings, config)?, &config.root)?;
     let connection = url.connect(config.environment())?;
     Ok((url, connection))
@@ -138,7 +139,7 @@ pub fn open_database(
 pub fn open_existing_database(
     settings: &GlobalSettings,
     config: &Config,
-) -> Result<(DatabaseUrl, Box<dyn Connection>), CliError> {
+) -> Result<(DatabaseUrl, Box<dyn Database>), CliError> {
     let url = DatabaseUrl::parse(&database_url(settings, config)?, &config.root)?;
     let connection = url.connect_existing(config.environment())?;
     Ok((url, connection))

@@ -1,0 +1,97 @@
+//! What reads a live database's schema: its catalog, and the scratch database a declared schema
+//! is loaded into. Apart from [`Connection`], which executes: an offline script executes (it
+//! writes) but has no catalog, and rendering (the [`Dialect`]) needs neither.
+
+use crate::dialect::Dialect;
+use crate::glob::{BadGlob, GlobList};
+use crate::runner::connection::{Connection, DatabaseError, VersionTable};
+use crate::schema::Schema;
+
+/// Which tables introspection reads. The globs are compiled once, when the filter is made.
+#[derive(Debug, Clone, Default)]
+pub struct IntrospectFilter {
+    /// Schema names; empty means the connection's default schema.
+    schemas: GlobList,
+    /// Table names to leave out.
+    exclude_tables: GlobList,
+    /// Always left out.
+    pub version_table: VersionTable,
+}
+
+impl IntrospectFilter {
+    /// `include_schemas` and `exclude_tables` as written in `retort.toml`.
+    pub fn new(
+        include_schemas: &[String],
+        exclude_tables: &[String],
+        version_table: VersionTable,
+    ) -> Result<Self, BadGlob> {
+        Ok(Self {
+            schemas: GlobList::new("[autogenerate] include_schemas", include_schemas, false)?,
+            exclude_tables: GlobList::new("[autogenerate] exclude_tables", exclude_tables, false)?,
+            version_table,
+        })
+    }
+
+    /// Whether schemas were named (otherwise: the connection's default schema only).
+    pub fn names_schemas(&self) -> bool {
+        !self.schemas.is_empty()
+    }
+
+    /// Whether schema `name` is selected (when schemas were named).
+    pub fn selects_schema(&self, name: &str) -> bool {
+        self.schemas.matches(name)
+    }
+
+    /// Whether table `name` is left out: the version table, the lease lock's table
+    /// (`lock_mode = "table"`), or a name `exclude_tables` matches.
+    pub fn leaves_out(&self, table: &str) -> bool {
+        table == self.version_table.name
+            || table == crate::runner::lease::LOCK_TABLE
+            || self.exclude_tables.matches(table)
+    }
+}
+
+/// A database whose schema can be read. Each method states what the autogenerate pipeline
+/// relies on.
+pub trait Introspect {
+    /// How this database's SQL is written.
+    fn dialect_rules(&self) -> &'static dyn Dialect;
+
+    /// Read the tables `filter` selects, in a fixed number of catalog queries whatever their
+    /// number.
+    fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError>;
+
+    /// The declared schema turned into the model without a scratch database, when this
+    /// dialect can do it exactly for these files (`None`: use the scratch database).
+    fn parse_declared(
+        &mut self,
+        files: &[(std::path::PathBuf, String)],
+        filter: &IntrospectFilter,
+    ) -> Option<Schema> {
+        let _ = (files, filter);
+        None
+    }
+
+    /// Objects in the selected schemas that the model does not cover (views, functions,
+    /// triggers, …), as `kind name`. Autogenerate refuses a declared schema that has any,
+    /// rather than silently leaving them out.
+    fn unmodeled_objects(
+        &mut self,
+        filter: &IntrospectFilter,
+    ) -> Result<Vec<String>, DatabaseError> {
+        let _ = filter;
+        Ok(Vec::new())
+    }
+
+    /// Create an empty scratch database beside this one (to load the declared schema into) and
+    /// connect to it. Returns the connection and the name to pass to `drop_scratch`.
+    fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError>;
+
+    /// Drop what `create_scratch` made.
+    fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError>;
+}
+
+/// A live database: it executes ([`Connection`]) and its schema can be read ([`Introspect`]).
+pub trait Database: Connection + Introspect {}
+
+impl<T: Connection + Introspect> Database for T {}
