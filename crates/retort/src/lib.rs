@@ -26,7 +26,7 @@ use retort_core::config::{Config, ConfigError};
 use retort_core::revision::directory::{load_graph, LoadError};
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::revision::new_revision::{
-    plan_revision, write_revision, NewRevisionError, NewRevisionRequest, NewRevisionSettings,
+    create_for_config, NewRevisionError, NewRevisionRequest,
 };
 use retort_core::runner::connection::VersionTable;
 use retort_core::runner::run::{
@@ -125,16 +125,7 @@ impl Migrations {
             downgrade_foreign_keys_off: downgrade.foreign_keys_off,
             ..NewRevisionRequest::default()
         };
-        let template_path = config.script_template_path();
-        let settings = NewRevisionSettings {
-            version_locations: &config.version_locations,
-            file_template: &config.file_template,
-            truncate_slug_length: config.truncate_slug_length,
-            timezone: config.timezone.as_deref(),
-            template_path: Some(&template_path),
-        };
-        let planned = plan_revision(&self.graph, &request, &settings)?;
-        write_revision(&planned)?;
+        let planned = create_for_config(&self.graph, &request, config)?;
         Ok(Some(planned.path))
     }
 

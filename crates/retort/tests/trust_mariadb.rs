@@ -10,21 +10,10 @@ const RETORT: &str = env!("CARGO_BIN_EXE_retort");
 
 fn project_at(schema: &str) -> (Project, TestDatabase) {
     let database = TestDatabase::create(Server::MariaDb);
-    let mut project = Project::init(RETORT);
-    project.set_env("DATABASE_URL", &database.url());
-    project.write("schema/schema.sql", schema);
-    let output = project.run(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "base",
-        "--rev-id",
-        "base0001",
-    ]);
-    assert_eq!(output.code, 0, "{output}");
-    let output = project.run(&["upgrade", "head"]);
-    assert_eq!(output.code, 0, "{output}");
-    (project, database)
+    (
+        Project::migrated_to(RETORT, &database.url(), schema),
+        database,
+    )
 }
 
 /// Finding: MariaDB `int(11)` → `bigint(20)` was marked DESTRUCTIVE. A widening is not, on any

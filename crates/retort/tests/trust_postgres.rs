@@ -13,36 +13,16 @@ const RETORT: &str = env!("CARGO_BIN_EXE_retort");
 /// A project on a fresh database, upgraded to `schema` (revision `base0001`).
 fn project_at(schema: &str) -> (Project, TestDatabase) {
     let database = TestDatabase::create(Server::Postgres);
-    let mut project = Project::init(RETORT);
-    project.set_env("DATABASE_URL", &database.url());
-    project.write("schema/schema.sql", schema);
-    let output = project.run(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "base",
-        "--rev-id",
-        "base0001",
-    ]);
-    assert_eq!(output.code, 0, "{output}");
-    let output = project.run(&["upgrade", "head"]);
-    assert_eq!(output.code, 0, "{output}");
-    (project, database)
+    (
+        Project::migrated_to(RETORT, &database.url(), schema),
+        database,
+    )
 }
 
 /// Declare `schema` and autogenerate revision `next0001`; returns its text.
 fn autogenerate(project: &Project, schema: &str) -> String {
     project.write("schema/schema.sql", schema);
-    let output = project.run(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "next",
-        "--rev-id",
-        "next0001",
-    ]);
-    assert_eq!(output.code, 0, "{output}");
-    project.read("migrations/versions/next0001_next.sql")
+    project.autogenerate("next0001", "next")
 }
 
 /// Finding: `ALTER COLUMN name TYPE varchar(32) USING name::varchar(32)` cut a 50-character

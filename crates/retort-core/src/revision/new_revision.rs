@@ -261,6 +261,27 @@ pub fn plan_revision(
     })
 }
 
+/// Plan and write a revision with the settings of a project's `retort.toml` (version locations,
+/// file template, slug length, timezone, its `script.sql.j2`): what `revision`, `merge` and the
+/// library's `autogenerate` all do.
+pub fn create_for_config(
+    graph: &RevisionGraph,
+    request: &NewRevisionRequest,
+    config: &crate::config::Config,
+) -> Result<PlannedRevision, NewRevisionError> {
+    let template_path = config.script_template_path();
+    let settings = NewRevisionSettings {
+        version_locations: &config.version_locations,
+        file_template: &config.file_template,
+        truncate_slug_length: config.truncate_slug_length,
+        timezone: config.timezone.as_deref(),
+        template_path: Some(&template_path),
+    };
+    let planned = plan_revision(graph, request, &settings)?;
+    write_revision(&planned)?;
+    Ok(planned)
+}
+
 /// Write a planned revision, refusing to overwrite anything.
 pub fn write_revision(planned: &PlannedRevision) -> Result<(), NewRevisionError> {
     if planned.path.exists() {

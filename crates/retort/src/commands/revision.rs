@@ -5,9 +5,7 @@ use std::process::Command;
 
 use retort_core::config::Config;
 use retort_core::revision::graph::RevisionGraph;
-use retort_core::revision::new_revision::{
-    plan_revision, write_revision, NewRevisionRequest, NewRevisionSettings,
-};
+use retort_core::revision::new_revision::{create_for_config, NewRevisionRequest};
 
 use retort_core::autogenerate::plan::RenderedSection;
 
@@ -68,16 +66,7 @@ pub(crate) fn create(
     graph: &RevisionGraph,
     request: &NewRevisionRequest,
 ) -> Result<ExitCode, CliError> {
-    let template_path = config.script_template_path();
-    let new_settings = NewRevisionSettings {
-        version_locations: &config.version_locations,
-        file_template: &config.file_template,
-        truncate_slug_length: config.truncate_slug_length,
-        timezone: config.timezone.as_deref(),
-        template_path: Some(&template_path),
-    };
-    let planned = plan_revision(graph, request, &new_settings)?;
-    write_revision(&planned)?;
+    let planned = create_for_config(graph, request, config)?;
     let shown = settings.display_path(&planned.path);
     settings.printer.data(&shown);
     for hook in &config.post_write_hooks {
