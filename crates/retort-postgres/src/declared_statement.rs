@@ -21,7 +21,7 @@ const HARMLESS_SETTINGS: [&str; 13] = [
 ];
 
 pub fn classify(sql: &str) -> DeclaredStatement {
-    let tokens = tokens(sql);
+    let tokens = tokens(sql, false);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
         [] | [";"] => DeclaredStatement::Setting,

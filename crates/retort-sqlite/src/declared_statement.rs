@@ -4,7 +4,7 @@
 use retort_core::autogenerate::screen::{leading, tokens, DeclaredStatement};
 
 pub fn classify(sql: &str) -> DeclaredStatement {
-    let tokens = tokens(sql);
+    let tokens = tokens(sql, false);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
         // `.schema` prints SQLite's own table for AUTOINCREMENT counters; `.dump` wraps

@@ -90,8 +90,9 @@ fn blank(text: &mut String, statement: &str) {
 
 /// The words of a statement for classifying it: keywords and names upper-cased, quoted
 /// identifiers and strings as single tokens (as written), punctuation apart, comments skipped
-/// (a MySQL `/*!…*/` comment is code, and is read).
-pub fn tokens(sql: &str) -> Vec<String> {
+/// (a MySQL `/*!…*/` comment is code, and is read). `#` starts a comment where `hash_comments`
+/// (MySQL); elsewhere it is an operator (PostgreSQL's XOR).
+pub fn tokens(sql: &str, hash_comments: bool) -> Vec<String> {
     let characters: Vec<char> = sql.chars().collect();
     let mut tokens = Vec::new();
     let mut index = 0;
@@ -99,7 +100,7 @@ pub fn tokens(sql: &str) -> Vec<String> {
         let c = characters[index];
         if c.is_whitespace() {
             index += 1;
-        } else if c == '-' && characters.get(index + 1) == Some(&'-') || c == '#' {
+        } else if c == '-' && characters.get(index + 1) == Some(&'-') || c == '#' && hash_comments {
             while index < characters.len() && characters[index] != '\n' {
                 index += 1;
             }
@@ -215,23 +216,29 @@ mod tests {
     #[test]
     fn tokens_skip_comments_and_keep_quoted_names_whole() {
         assert_eq!(
-            tokens("-- note\nALTER TABLE ONLY \"my t\" /* x */ ENABLE ROW LEVEL SECURITY;"),
+            tokens(
+                "-- note\nALTER TABLE ONLY \"my t\" /* x */ ENABLE ROW LEVEL SECURITY;",
+                false
+            ),
             ["ALTER", "TABLE", "ONLY", "\"my t\"", "ENABLE", "ROW", "LEVEL", "SECURITY", ";"]
         );
         assert_eq!(
-            tokens("/*!40101 SET NAMES utf8mb4 */"),
+            tokens("/*!40101 SET NAMES utf8mb4 */ # note", true),
             ["SET", "NAMES", "UTF8MB4"]
         );
     }
 
     #[test]
     fn clauses_follow_the_name() {
-        let t = tokens("ALTER TABLE ONLY public.t ADD CONSTRAINT c CHECK (a, b), OWNER TO x;");
+        let t = tokens(
+            "ALTER TABLE ONLY public.t ADD CONSTRAINT c CHECK (a # b), OWNER TO x;",
+            false,
+        );
         assert_eq!(
             clauses_after_name(&t, 2),
             vec![
-                tokens("ADD CONSTRAINT c CHECK (a, b)"),
-                tokens("OWNER TO x")
+                tokens("ADD CONSTRAINT c CHECK (a # b)", false),
+                tokens("OWNER TO x", false)
             ]
         );
     }
