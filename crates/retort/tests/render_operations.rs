@@ -473,7 +473,10 @@ fn rendered(dialect: &dyn Dialect) -> String {
         if !what.is_empty() {
             text.push_str(&format!(": {what}"));
         }
-        text.push_str(&format!("\n-- {}\n", operation.summary()));
+        text.push('\n');
+        for line in operation.summary().lines() {
+            text.push_str(&format!("-- {line}\n"));
+        }
         if let Some(why) = operation.destructive(dialect) {
             text.push_str(&format!("-- DESTRUCTIVE: {why}\n"));
         }

@@ -85,7 +85,14 @@ pub fn render_section(
     for operation in operations {
         sql.push('\n');
         match (operation.destructive(dialect), operation.is_guessed_rename()) {
-            (Some(why), _) => sql.push_str(&format!("-- DESTRUCTIVE: {why}\n")),
+            (Some(why), _) => {
+                // The reason names the operation; the summary's detail lines (what a rebuild
+                // changes) follow it.
+                sql.push_str(&format!("-- DESTRUCTIVE: {why}\n"));
+                for line in operation.summary().lines().skip(1) {
+                    sql.push_str(&format!("-- {line}\n"));
+                }
+            }
             (None, true) => sql.push_str(&format!(
                 "-- PROBABLE RENAME, please confirm: {} (if it is not a rename, replace this with a drop and an add)\n",
                 operation.summary()

@@ -406,7 +406,15 @@ impl Operation {
             }
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
-            Self::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
+            Self::RebuildTable { from, to } => {
+                let mut lines = vec![format!("rebuild table {}", to.name)];
+                lines.extend(
+                    rebuild_changes(from, to)
+                        .into_iter()
+                        .map(|c| format!("  {c}")),
+                );
+                lines.join("\n")
+            }
             Self::RenameConstraint { table, from, to } => {
                 format!(
                     "rename constraint {} to {} on {table}",
@@ -498,4 +506,39 @@ fn sequence_changes(from: &Sequence, to: &Sequence) -> Vec<String> {
         .filter(|(_, before, after)| before != after)
         .map(|(what, before, after)| format!("{what} {before} → {after}"))
         .collect()
+}
+
+/// What a table rebuild changes, one line each: columns added, dropped or altered (old → new),
+/// and the keys, checks and indexes that differ.
+fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
+    let mut changes = Vec::new();
+    for column in &to.columns {
+        match from.column(&column.name) {
+            None => changes.push(format!("add column {}", column.name)),
+            Some(before) if before != column => changes.push(format!(
+                "alter column {}: {}",
+                column.name,
+                column_changes(before, column).join(", ")
+            )),
+            Some(_) => {}
+        }
+    }
+    for column in &from.columns {
+        if to.column(&column.name).is_none() {
+            changes.push(format!("drop column {}", column.name));
+        }
+    }
+    let differing: [(&str, bool); 5] = [
+        ("primary key", from.primary_key != to.primary_key),
+        ("unique constraints", from.uniques != to.uniques),
+        ("check constraints", from.checks != to.checks),
+        ("foreign keys", from.foreign_keys != to.foreign_keys),
+        ("indexes", from.indexes != to.indexes),
+    ];
+    for (what, differs) in differing {
+        if differs {
+            changes.push(format!("{what} as declared"));
+        }
+    }
+    changes
 }
