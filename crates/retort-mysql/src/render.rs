@@ -117,6 +117,49 @@ fn table(name: &QualifiedName) -> String {
     quote(&name.name)
 }
 
+/// The `CAST` target that holds what a column of `data_type` holds, for the types whose
+/// narrowing the server rounds without refusing, even in strict mode: decimal scale and
+/// fractional seconds.
+fn rounding_cast(data_type: &str) -> Option<String> {
+    let (name, arguments) = data_type
+        .split_once('(')
+        .map_or((data_type, ""), |(name, rest)| {
+            (name, rest.trim_end_matches(')'))
+        });
+    let arguments = if arguments.is_empty() {
+        String::new()
+    } else {
+        format!("({arguments})")
+    };
+    match name {
+        "decimal" | "numeric" => Some(format!("DECIMAL{arguments}")),
+        "datetime" | "timestamp" => Some(format!("DATETIME{arguments}")),
+        "time" => Some(format!("TIME{arguments}")),
+        _ => None,
+    }
+}
+
+/// A statement that fails, before the column changes, when a value would be rounded by it:
+/// MariaDB rounds a `DECIMAL` losing scale and a `DATETIME` losing fractional digits with a
+/// note, strict mode or not (strict mode refuses what is truncated or out of range). Written as
+/// MariaDB's anonymous compound statement (`BEGIN NOT ATOMIC`), which MySQL does not have.
+fn rounding_guard(table_name: &QualifiedName, from: &Column, to: &Column) -> Option<String> {
+    if crate::dialect::widens(&from.data_type, &to.data_type) {
+        return None;
+    }
+    let cast = rounding_cast(&to.data_type)?;
+    rounding_cast(&from.data_type)?;
+    let value = quote(&to.name);
+    let shown = |text: &str| text.replace('\\', "\\\\").replace('\'', "''");
+    Some(format!(
+        "BEGIN NOT ATOMIC\n    DECLARE lost BIGINT DEFAULT (SELECT count(*) FROM {table} WHERE {value} IS NOT NULL AND CAST({value} AS {cast}) <> {value});\n    IF lost > 0 THEN\n        SET @retort_message = CONCAT('retort: ', lost, ' row(s) of {table_shown} hold a value of column {column_shown} that {to_shown} would round; nothing was changed: convert them in an earlier revision, or write the conversion into this one in place of this check');\n        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = @retort_message;\n    END IF;\nEND",
+        table = table(table_name),
+        table_shown = shown(&table_name.name),
+        column_shown = shown(&to.name),
+        to_shown = shown(&to.data_type),
+    ))
+}
+
 fn rename_index(table_name: &QualifiedName, from: &str, to: &str) -> String {
     format!(
         "ALTER TABLE {} RENAME INDEX {} TO {}",
@@ -152,12 +195,18 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             quote(&column.name)
         )],
         Operation::AlterColumn {
-            table: name, to, ..
-        } => vec![format!(
-            "ALTER TABLE {} MODIFY COLUMN {}",
-            table(name),
-            column_definition(to)
-        )],
+            table: name,
+            from,
+            to,
+        } => {
+            let mut statements: Vec<String> = rounding_guard(name, from, to).into_iter().collect();
+            statements.push(format!(
+                "ALTER TABLE {} MODIFY COLUMN {}",
+                table(name),
+                column_definition(to)
+            ));
+            statements
+        }
         Operation::SetTableComment {
             table: name, to, ..
         } => {

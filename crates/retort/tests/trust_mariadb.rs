@@ -116,3 +116,54 @@ fn declared_objects_silently_ignored() {
         );
     }
 }
+
+/// Finding (MariaDB side of "narrowing truncates silently"): strict mode refuses text that does
+/// not fit, but MariaDB rounds a `DECIMAL` losing scale and a `DATETIME` losing fractional
+/// seconds with only a note. The revision now refuses such rows before anything changes.
+#[test]
+fn narrowing_rounds_silently_on_mariadb() {
+    let (project, database) = project_at(
+        "CREATE TABLE prices (id int PRIMARY KEY, amount decimal(10,4), at datetime(6));\n",
+    );
+    database.query("INSERT INTO prices VALUES (1, 1.2345, '2024-01-01 10:00:00.500000'), (2, 2.5, '2024-01-01 10:00:00')");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE prices (id int PRIMARY KEY, amount decimal(10,2), at datetime(6));\n",
+    );
+    let revision = project.autogenerate("next0001", "next");
+    assert!(revision.contains("DESTRUCTIVE"), "{revision}");
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert!(
+        output.stderr.contains("retort: 1 row(s) of prices hold a value of column amount that decimal(10,2) would round; nothing was changed"),
+        "{output}"
+    );
+    assert_eq!(
+        database.query("SELECT group_concat(amount ORDER BY id) FROM prices"),
+        "1.2345,2.5000"
+    );
+    database.query("UPDATE prices SET amount = 1.23 WHERE id = 1");
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(
+        database.query("SELECT group_concat(amount ORDER BY id) FROM prices"),
+        "1.23,2.50"
+    );
+    assert_eq!(project.run(&["downgrade", "-1"]).code, 0);
+    // Fractional seconds: the same.
+    project.write("migrations/versions/next0001_next.sql", "");
+    fs_err::remove_file(project.path("migrations/versions/next0001_next.sql")).unwrap();
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE prices (id int PRIMARY KEY, amount decimal(10,4), at datetime);\n",
+    );
+    project.autogenerate("next0002", "seconds");
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("column at that datetime would round"),
+        "{output}"
+    );
+}
