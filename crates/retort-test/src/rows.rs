@@ -193,9 +193,28 @@ pub fn seed(backend: &Backend, project: &Project) {
     }
 }
 
-/// Every table's rows, values as text.
+/// Every table's rows, values as text; on PostgreSQL also every sequence's counter (as a
+/// one-row table `sequence <name>`), which no change may send back.
 pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
     let mut snapshot = Snapshot::default();
+    if matches!(backend, Backend::Server(database) if database.server == crate::database::Server::Postgres)
+    {
+        let counters = backend.query(
+            project,
+            "SELECT sequencename || '|' || coalesce(last_value::text, 'NULL') FROM pg_sequences WHERE schemaname = 'public'",
+        );
+        for line in counters.lines() {
+            if let Some((name, value)) = line.split_once('|') {
+                snapshot.tables.insert(
+                    format!("sequence {name}"),
+                    TableRows {
+                        columns: vec!["last_value".to_owned()],
+                        rows: [("1".to_owned(), vec![value.to_owned()])].into(),
+                    },
+                );
+            }
+        }
+    }
     for (table, columns) in columns(backend, project) {
         if !columns.iter().any(|c| c.name == "id") {
             continue;
@@ -241,6 +260,22 @@ pub fn compare_kept(before: &Snapshot, after: &Snapshot) -> Result<(), String> {
         let Some(new) = after.tables.get(table) else {
             continue;
         };
+        // A counter may move on (a column added with a `nextval` default fills the rows), never
+        // back.
+        if table.starts_with("sequence ") {
+            let value = |t: &TableRows| {
+                t.rows
+                    .get("1")
+                    .and_then(|v| v.first())
+                    .and_then(|v| v.parse::<i64>().ok())
+            };
+            if let (Some(before), Some(after)) = (value(old), value(new)) {
+                if after < before {
+                    problems.push(format!("{table} went back from {before} to {after}"));
+                }
+            }
+            continue;
+        }
         let (old_columns, old_rows) = (&old.columns, &old.rows);
         let (new_columns, new_rows) = (&new.columns, &new.rows);
         for (id, old_values) in old_rows {
