@@ -204,7 +204,6 @@ pub fn compare(
         parse_renames(text, &mut renames);
     }
     let diff = diff_with_renames(&current, &target, &renames, options);
-    let target = carry_unmodeled(&diff.renamed, target);
     Ok(Plan::new(
         dialect,
         diff.operations,
@@ -212,20 +211,6 @@ pub fn compare(
         &target,
         &diff.renamed,
     ))
-}
-
-/// What the model does not compare but a table carries (SQLite's triggers) stays as the live
-/// table has it: the declared schema cannot mention it, so a rebuild must put it back.
-fn carry_unmodeled(
-    current: &crate::schema::Schema,
-    mut target: crate::schema::Schema,
-) -> crate::schema::Schema {
-    for (name, table) in &mut target.tables {
-        if let Some(live) = current.tables.get(name) {
-            table.triggers.clone_from(&live.triggers);
-        }
-    }
-    target
 }
 
 /// The exact path: load the declared schema into a scratch database and introspect it.

@@ -5,6 +5,7 @@
 pub mod identifier;
 pub mod operation;
 pub mod rename;
+pub mod views;
 
 use operation::Operation;
 
@@ -52,6 +53,10 @@ pub fn diff_with_renames(
     let mut derived = after_renames.clone();
     operations.extend(rename::derived_names(&mut derived, to));
     operations.extend(diff(&derived, to, options));
+    // Views go around everything, renames included: dropped before, created after.
+    let (view_drops, view_creates) = views::diff_views(from, to, &operations);
+    let mut operations: Vec<Operation> = view_drops.into_iter().chain(operations).collect();
+    operations.extend(view_creates);
     RenamedDiff {
         operations,
         renamed: after_renames,
@@ -76,9 +81,13 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
                         foreign_key: foreign_key.clone(),
                     });
                 }
-                table_drops.push(Operation::DropTable {
-                    table: without_foreign_keys(old),
-                });
+                for trigger in &old.triggers {
+                    drops_first.push(Operation::DropTrigger {
+                        table: name.clone(),
+                        trigger: trigger.clone(),
+                    });
+                }
+                table_drops.push(Operation::DropTable { table: bare(old) });
             }
             Some(new) => diff_table(
                 old,
@@ -92,13 +101,17 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     }
     for (name, new) in &to.tables {
         if !from.tables.contains_key(name) {
-            creates.push(Operation::CreateTable {
-                table: without_foreign_keys(new),
-            });
+            creates.push(Operation::CreateTable { table: bare(new) });
             for foreign_key in &new.foreign_keys {
                 additions_last.push(Operation::AddForeignKey {
                     table: name.clone(),
                     foreign_key: foreign_key.clone(),
+                });
+            }
+            for trigger in &new.triggers {
+                additions_last.push(Operation::CreateTrigger {
+                    table: name.clone(),
+                    trigger: trigger.clone(),
                 });
             }
         }
@@ -300,10 +313,12 @@ fn enum_columns(
         .collect()
 }
 
-/// A table as created: its foreign keys are added afterwards, once every table exists.
-fn without_foreign_keys(table: &Table) -> Table {
+/// A table as created or dropped: its foreign keys are added afterwards, once every table
+/// exists, and its triggers after them (dropped before it).
+fn bare(table: &Table) -> Table {
     Table {
         foreign_keys: Vec::new(),
+        triggers: Vec::new(),
         ..table.clone()
     }
 }
@@ -330,6 +345,14 @@ fn diff_table(
             drops_first.push(Operation::DropIndex {
                 table: table.clone(),
                 index: index.clone(),
+            });
+        }
+    }
+    for trigger in &old.triggers {
+        if !new.triggers.contains(trigger) {
+            drops_first.push(Operation::DropTrigger {
+                table: table.clone(),
+                trigger: trigger.clone(),
             });
         }
     }
@@ -436,6 +459,14 @@ fn diff_table(
             additions_last.push(Operation::AddForeignKey {
                 table: table.clone(),
                 foreign_key: foreign_key.clone(),
+            });
+        }
+    }
+    for trigger in &new.triggers {
+        if !old.triggers.contains(trigger) {
+            additions_last.push(Operation::CreateTrigger {
+                table: table.clone(),
+                trigger: trigger.clone(),
             });
         }
     }

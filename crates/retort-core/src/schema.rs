@@ -33,6 +33,24 @@ pub struct Schema {
     pub schemas: std::collections::BTreeSet<String>,
     /// Sequences that no column owns (those of serial and identity columns go with them).
     pub sequences: BTreeMap<QualifiedName, Sequence>,
+    /// Views (SQLite so far), by name.
+    pub views: BTreeMap<QualifiedName, View>,
+}
+
+/// A view: its statement as the database keeps it, and what it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub name: QualifiedName,
+    /// The dialect's canonical `CREATE VIEW` statement.
+    pub definition: String,
+}
+
+/// A trigger on a table (SQLite so far): its statement as the database keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    pub name: String,
+    /// The dialect's canonical `CREATE TRIGGER` statement.
+    pub definition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,9 +74,8 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
-    /// `CREATE TRIGGER` statements on the table (SQLite), kept through table rebuilds. Not
-    /// compared: triggers are not modeled yet.
-    pub triggers: Vec<String>,
+    /// Triggers on the table (SQLite so far), in name order; recreated after a rebuild.
+    pub triggers: Vec<Trigger>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

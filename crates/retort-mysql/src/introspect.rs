@@ -218,6 +218,7 @@ pub fn introspect(
         tables,
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
+        views: BTreeMap::new(),
         schemas: std::collections::BTreeSet::new(),
     })
 }

@@ -23,7 +23,7 @@ impl Dialect for Postgres {
     }
 
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
-        Ok(crate::render::render(operation))
+        crate::render::render(operation)
     }
 
     fn widens(&self, from: &str, to: &str) -> bool {

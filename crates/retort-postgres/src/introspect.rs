@@ -277,6 +277,7 @@ pub fn introspect(
         enums,
         sequences,
         schemas,
+        views: BTreeMap::new(),
     })
 }
 

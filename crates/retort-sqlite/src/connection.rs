@@ -428,20 +428,6 @@ impl Introspect for SqliteConnection {
     fn dialect_rules(&self) -> &'static dyn Dialect {
         &crate::dialect::SQLITE
     }
-    fn unmodeled_objects(
-        &mut self,
-        _filter: &IntrospectFilter,
-    ) -> Result<Vec<String>, DatabaseError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY 1")
-            .map_err(error)?;
-        let rows = statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .map_err(error)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(error)
-    }
-    /// SQLite's scratch database is in memory: cheap, and gone when dropped.
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         Ok((Box::new(Self::open(None)?), ":memory:".to_owned()))
     }

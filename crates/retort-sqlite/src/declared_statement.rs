@@ -15,7 +15,7 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["BEGIN", "TRANSACTION", ..]
         | ["COMMIT", ..]
         | ["PRAGMA", "FOREIGN_KEYS", ..] => DeclaredStatement::Setting,
-        ["CREATE", "TABLE" | "INDEX", ..]
+        ["CREATE", "TABLE" | "INDEX" | "VIEW" | "TRIGGER", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["ALTER", "TABLE", ..] => DeclaredStatement::Modeled,
         ["CREATE", "TEMP" | "TEMPORARY" | "VIRTUAL", ..] => {

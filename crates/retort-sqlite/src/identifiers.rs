@@ -199,6 +199,48 @@ pub fn unquote_plain_identifiers(text: &str) -> String {
     output
 }
 
+/// `text` without its comments (outside string literals and quoted names), trailing blanks
+/// trimmed: the sqlite3 shell's `.schema` adds `/* view(columns) */` to every view, which SQLite
+/// then keeps as part of the statement when the dump is loaded.
+pub fn without_comments(text: &str) -> String {
+    let characters: Vec<char> = text.chars().collect();
+    let mut output = String::with_capacity(text.len());
+    let mut index = 0;
+    while index < characters.len() {
+        let c = characters[index];
+        match c {
+            '\'' | '"' | '`' => {
+                let start = index;
+                index += 1;
+                while index < characters.len() && characters[index] != c {
+                    index += 1;
+                }
+                index = (index + 1).min(characters.len());
+                output.extend(&characters[start..index]);
+            }
+            '-' if characters.get(index + 1) == Some(&'-') => {
+                while index < characters.len() && characters[index] != '\n' {
+                    index += 1;
+                }
+            }
+            '/' if characters.get(index + 1) == Some(&'*') => {
+                index += 2;
+                while index + 1 < characters.len()
+                    && !(characters[index] == '*' && characters[index + 1] == '/')
+                {
+                    index += 1;
+                }
+                index += 2;
+            }
+            _ => {
+                output.push(c);
+                index += 1;
+            }
+        }
+    }
+    output.trim_end().to_owned()
+}
+
 fn needs_no_quotes(name: &str) -> bool {
     let mut characters = name.chars();
     characters
@@ -221,5 +263,11 @@ mod tests {
             "CHECK (length(title) > 0 AND \"order\" <> 'x\"y' AND [a b] > c)"
         );
         assert_eq!(unquote_plain_identifiers("(\"name\")"), "(name)");
+        assert_eq!(
+            super::without_comments(
+                "CREATE VIEW v AS SELECT '--x' AS a -- note\nFROM t\n/* v(a) */"
+            ),
+            "CREATE VIEW v AS SELECT '--x' AS a \nFROM t"
+        );
     }
 }

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::identifiers::unquote_plain_identifiers;
+use crate::identifiers::{unquote_plain_identifiers, without_comments};
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table, Trigger, View,
 };
 
 fn error(e: &rusqlite::Error) -> DatabaseError {
@@ -149,15 +149,35 @@ pub fn introspect(
             entry.foreign_keys.push(key);
         }
     }
+    // Views and triggers: their statements as SQLite keeps them (as written, or as a rename
+    // rewrote them, which the needless-quotes rule makes compare equal).
+    let mut views = BTreeMap::new();
     let mut statement = connection
-        .prepare("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') AND sql IS NOT NULL ORDER BY name")
         .map_err(|e| error(&e))?;
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
-        let table: String = row.get(0).map_err(|e| error(&e))?;
-        let sql: Option<String> = row.get(1).map_err(|e| error(&e))?;
-        if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
-            entry.triggers.push(sql);
+        let kind: String = row.get(0).map_err(|e| error(&e))?;
+        let object: String = row.get(1).map_err(|e| error(&e))?;
+        let table: String = row.get(2).map_err(|e| error(&e))?;
+        let definition = unquote_plain_identifiers(&without_comments(
+            &row.get::<_, String>(3).map_err(|e| error(&e))?,
+        ));
+        if kind == "view" {
+            if !filter.leaves_out(&object) {
+                views.insert(
+                    name(&object),
+                    View {
+                        name: name(&object),
+                        definition,
+                    },
+                );
+            }
+        } else if let Some(entry) = tables.get_mut(&name(&table)) {
+            entry.triggers.push(Trigger {
+                name: object,
+                definition,
+            });
         }
     }
     drop(rows);
@@ -180,6 +200,7 @@ pub fn introspect(
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
         schemas: std::collections::BTreeSet::new(),
+        views,
     })
 }
 

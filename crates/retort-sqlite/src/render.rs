@@ -112,8 +112,8 @@ fn rebuild(from: &Table, to: &Table) -> Vec<String> {
     ));
     statements.push("PRAGMA legacy_alter_table = OFF".to_owned());
     statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
-    // Dropping the old table dropped its triggers: put them back.
-    statements.extend(to.triggers.iter().cloned());
+    // Dropping the old table dropped its triggers: the declared ones go back.
+    statements.extend(to.triggers.iter().map(|t| t.definition.clone()));
     statements
 }
 
@@ -149,6 +149,12 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             format!("DROP INDEX {}", quote(&from.name)),
             to.definition.clone(),
         ],
+        Operation::CreateView { view } => vec![view.definition.clone()],
+        Operation::DropView { view } => vec![format!("DROP VIEW {}", quote(&view.name.name))],
+        Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
+        Operation::DropTrigger { trigger, .. } => {
+            vec![format!("DROP TRIGGER {}", quote(&trigger.name))]
+        }
         Operation::RenameTable { from, to, .. } => vec![format!(
             "ALTER TABLE {} RENAME TO {}",
             quote(&from.name),
@@ -277,6 +283,8 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::AlterColumn { table, .. }
             | Operation::RenameConstraint { table, .. }
             | Operation::RenameIndex { table, .. }
+            | Operation::CreateTrigger { table, .. }
+            | Operation::DropTrigger { table, .. }
             | Operation::AddPrimaryKey { table, .. }
             | Operation::DropPrimaryKey { table, .. }
             | Operation::AddUnique { table, .. }
@@ -288,6 +296,8 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::CreateIndex { table, .. }
             | Operation::DropIndex { table, .. } => table.clone(),
             Operation::RebuildTable { .. }
+            | Operation::CreateView { .. }
+            | Operation::DropView { .. }
             | Operation::RenameTable { .. }
             | Operation::RenameColumn { .. }
             | Operation::CreateEnum { .. }

@@ -35,8 +35,8 @@ fn every_fixture_round_trips() {
     });
 }
 
-/// A table rebuild keeps the rows, the indexes and the triggers of the table (triggers from a
-/// hand-written revision: autogenerate does not model them).
+/// A table rebuild keeps the rows, the indexes and the triggers of the table (triggers are
+/// modeled: declared, they are recreated after the rebuild).
 #[test]
 fn a_rebuild_keeps_rows_indexes_and_triggers() {
     use retort_test::Project;
@@ -49,7 +49,7 @@ fn a_rebuild_keeps_rows_indexes_and_triggers() {
         None,
     );
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
-    project.write("schema/schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);\nCREATE INDEX t_n ON t (n);\nCREATE TABLE audit (id INTEGER);\n");
+    project.write("schema/schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);\nCREATE INDEX t_n ON t (n);\nCREATE TABLE audit (id INTEGER);\nCREATE TRIGGER t_audit AFTER INSERT ON t BEGIN INSERT INTO audit VALUES (new.id); END;\n");
     let output = project.run(&[
         "revision",
         "--autogenerate",
@@ -149,9 +149,12 @@ fn sqlite_rebuild_keeps_child_rows_of_every_foreign_key_action() {
     let children = "CREATE TABLE cascade_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\n\
                     CREATE TABLE set_null_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE SET NULL);\n\
                     CREATE TABLE plain_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));\n";
+    let view = "CREATE VIEW parent_names AS SELECT p.name, c.id FROM parent p JOIN plain_child c ON c.parent_id = p.id;\n";
     project.write(
         "schema/schema.sql",
-        &format!("CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(10));\n{children}"),
+        &format!(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(10));\n{children}{view}"
+        ),
     );
     let output = project.run(&[
         "revision",
@@ -167,8 +170,7 @@ fn sqlite_rebuild_keeps_child_rows_of_every_foreign_key_action() {
         &project,
         "INSERT INTO parent VALUES (1, 'a'), (2, 'b'); \
          INSERT INTO cascade_child VALUES (10, 1); INSERT INTO set_null_child VALUES (20, 2); \
-         INSERT INTO plain_child VALUES (30, 1); \
-         CREATE VIEW parent_names AS SELECT p.name, c.id FROM parent p JOIN plain_child c ON c.parent_id = p.id;",
+         INSERT INTO plain_child VALUES (30, 1);",
     );
     let rows = "SELECT (SELECT group_concat(id || ':' || name) FROM parent) || ' ' || \
                 (SELECT group_concat(id || ':' || parent_id) FROM cascade_child) || ' ' || \
@@ -178,7 +180,9 @@ fn sqlite_rebuild_keeps_child_rows_of_every_foreign_key_action() {
 
     project.write(
         "schema/schema.sql",
-        &format!("CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(50));\n{children}"),
+        &format!(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(50));\n{children}{view}"
+        ),
     );
     let output = project.run(&[
         "revision",

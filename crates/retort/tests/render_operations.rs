@@ -7,7 +7,7 @@
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table,
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table, Trigger, View,
 };
 
 fn name(table: &str) -> QualifiedName {
@@ -75,6 +75,20 @@ fn table() -> Table {
     }
 }
 
+fn view() -> View {
+    View {
+        name: name("named"),
+        definition: "CREATE VIEW named AS SELECT id, name FROM t WHERE name IS NOT NULL".to_owned(),
+    }
+}
+
+fn trigger() -> Trigger {
+    Trigger {
+        name: "t_audit".to_owned(),
+        definition: "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END".to_owned(),
+    }
+}
+
 fn check(check_name: &str, column: &str) -> Check {
     Check {
         name: check_name.to_owned(),
@@ -129,6 +143,10 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::RenameConstraint { .. } => "RenameConstraint",
         Operation::RenameIndex { .. } => "RenameIndex",
         Operation::RebuildTable { .. } => "RebuildTable",
+        Operation::CreateView { .. } => "CreateView",
+        Operation::DropView { .. } => "DropView",
+        Operation::CreateTrigger { .. } => "CreateTrigger",
+        Operation::DropTrigger { .. } => "DropTrigger",
     }
 }
 
@@ -441,13 +459,27 @@ fn samples() -> Vec<(&'static str, Operation)> {
                 to: index("t", "t_title_idx", "title"),
             },
         ),
+        ("", Operation::CreateView { view: view() }),
+        ("", Operation::DropView { view: view() }),
+        (
+            "",
+            Operation::CreateTrigger {
+                table: t.clone(),
+                trigger: trigger(),
+            },
+        ),
+        (
+            "",
+            Operation::DropTrigger {
+                table: t.clone(),
+                trigger: trigger(),
+            },
+        ),
         (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
-                    triggers: vec![
-                        "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END".to_owned(),
-                    ],
+                    triggers: vec![trigger()],
                     ..table()
                 },
                 to: Table {
@@ -455,9 +487,7 @@ fn samples() -> Vec<(&'static str, Operation)> {
                     uniques: Vec::new(),
                     checks: Vec::new(),
                     indexes: Vec::new(),
-                    triggers: vec![
-                        "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END".to_owned(),
-                    ],
+                    triggers: vec![trigger()],
                     ..table()
                 },
             },
@@ -500,7 +530,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 30, "{covered:?}");
+    assert_eq!(covered.len(), 34, "{covered:?}");
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! list every dialect that must learn it.
 
 use crate::dialect::Dialect;
-use crate::schema::{Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table};
+use crate::schema::{
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table, Trigger, View,
+};
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
 /// is rebuilt).
@@ -211,6 +213,20 @@ pub enum Operation {
         from: Index,
         to: Index,
     },
+    CreateView {
+        view: View,
+    },
+    DropView {
+        view: View,
+    },
+    CreateTrigger {
+        table: QualifiedName,
+        trigger: Trigger,
+    },
+    DropTrigger {
+        table: QualifiedName,
+        trigger: Trigger,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -257,6 +273,10 @@ impl Operation {
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
             Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
+            Self::CreateView { view } => Self::DropView { view },
+            Self::DropView { view } => Self::CreateView { view },
+            Self::CreateTrigger { table, trigger } => Self::DropTrigger { table, trigger },
+            Self::DropTrigger { table, trigger } => Self::CreateTrigger { table, trigger },
             Self::RenameConstraint { table, from, to } => Self::RenameConstraint {
                 table,
                 from: to,
@@ -415,6 +435,14 @@ impl Operation {
                 );
                 lines.join("\n")
             }
+            Self::CreateView { view } => format!("create view {}", view.name),
+            Self::DropView { view } => format!("drop view {}", view.name),
+            Self::CreateTrigger { table, trigger } => {
+                format!("create trigger {} on {table}", trigger.name)
+            }
+            Self::DropTrigger { table, trigger } => {
+                format!("drop trigger {} on {table}", trigger.name)
+            }
             Self::RenameConstraint { table, from, to } => {
                 format!(
                     "rename constraint {} to {} on {table}",
@@ -528,12 +556,13 @@ fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
             changes.push(format!("drop column {}", column.name));
         }
     }
-    let differing: [(&str, bool); 5] = [
+    let differing: [(&str, bool); 6] = [
         ("primary key", from.primary_key != to.primary_key),
         ("unique constraints", from.uniques != to.uniques),
         ("check constraints", from.checks != to.checks),
         ("foreign keys", from.foreign_keys != to.foreign_keys),
         ("indexes", from.indexes != to.indexes),
+        ("triggers", from.triggers != to.triggers),
     ];
     for (what, differs) in differing {
         if differs {
