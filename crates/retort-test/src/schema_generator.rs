@@ -341,6 +341,29 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
         if flavor == Flavor::Postgres && rng.gen_bool(0.2) {
             sql.push_str(&format!("COMMENT ON TABLE {table} IS 'a table';\n"));
         }
+        // SQLite models views and triggers: a view over the table (reading one of its columns,
+        // so a rename, drop or rebuild of it must set the view aside), a trigger on it.
+        if flavor == Flavor::Sqlite {
+            if let Some((column, _)) = indexable_columns.first().filter(|_| rng.gen_bool(0.4)) {
+                let filter = if rng.gen_bool(0.5) {
+                    " WHERE id > 0"
+                } else {
+                    ""
+                };
+                sql.push_str(&format!(
+                    "CREATE VIEW {table}_v AS SELECT id, {column} FROM {table}{filter};\n"
+                ));
+            }
+            if rng.gen_bool(0.3) {
+                let event = *["INSERT", "UPDATE", "DELETE"]
+                    .choose(&mut rng)
+                    .expect("events");
+                sql.push_str(&format!(
+                    "CREATE TRIGGER {table}_{} AFTER {event} ON {table} BEGIN SELECT 1; END;\n",
+                    event.to_ascii_lowercase()
+                ));
+            }
+        }
         // A partial index on the enum, what a change of its values must set aside (only in pairs:
         // the parser leaves enum comparisons to the scratch database).
         if varying
