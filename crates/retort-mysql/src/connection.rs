@@ -197,6 +197,15 @@ impl MysqlConnection {
     }
 }
 
+/// Server error codes that say a statement's effect is already there: a database (1007),
+/// table (1050), column (1060), key (1061), routine (1304), trigger (1359), event (1537) or
+/// foreign key (1826) that exists; a table (1051), column or key (1091), routine (1305) or
+/// trigger (1360) already dropped. `--resume` counts the statement that was running when a
+/// run stopped as run when it fails with one of these, and says so.
+const ALREADY_PRESENT: [u16; 12] = [
+    1007, 1050, 1060, 1061, 1304, 1359, 1537, 1826, 1051, 1091, 1305, 1360,
+];
+
 /// A `PROCESSLIST` row: id, user, host, seconds connected.
 type ProcessRow = (u64, Option<String>, Option<String>, Option<u64>);
 
@@ -490,6 +499,15 @@ impl Connection for MysqlConnection {
             }),
             name,
         ))
+    }
+    fn effect_already_present(&self, error: &DatabaseError) -> bool {
+        // The server's code closes the message (see `describe`).
+        let code = error
+            .message
+            .rsplit_once('(')
+            .and_then(|(_, code)| code.strip_suffix(')'))
+            .and_then(|code| code.parse::<u16>().ok());
+        code.is_some_and(|code| ALREADY_PRESENT.contains(&code))
     }
     fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
         run(

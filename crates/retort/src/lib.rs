@@ -77,6 +77,7 @@ impl Migrations {
                 lock_timeout: None,
                 lock_scope: LockScope::Session,
                 interrupted: None,
+                resume: false,
             },
             config: None,
         })
