@@ -25,6 +25,9 @@ pub struct MysqlConnection {
     /// `DATABASE()` at connect: the schema the version table lands in when
     /// `version_table_schema` is not set.
     database: String,
+    /// The connection was lost: every later call fails at once instead of waiting for a
+    /// server that does not answer (a rollback and an unlock would each wait read_timeout).
+    lost: bool,
 }
 
 /// The server's own message (`Table 'x' doesn't exist (1146)`), or the driver's.
@@ -36,7 +39,57 @@ pub fn describe(error: &mysql::Error) -> String {
 }
 
 fn error(error: &mysql::Error) -> DatabaseError {
+    if lost(error) {
+        return DatabaseError::new(format!(
+            "lost the connection to the server: {}",
+            describe_lost(error)
+        ))
+        .with_hint(LOST_CONNECTION_HINT);
+    }
     DatabaseError::new(describe(error))
+}
+
+/// The connection failed under the statement (the socket broke, or the server gave no answer
+/// within read_timeout/write_timeout), as opposed to the server refusing it.
+fn lost(error: &mysql::Error) -> bool {
+    matches!(
+        error,
+        mysql::Error::IoError(_)
+            | mysql::Error::CodecError(_)
+            | mysql::Error::DriverError(
+                mysql::DriverError::PacketOutOfSync | mysql::DriverError::Timeout
+            )
+    )
+}
+
+/// A lost connection in words: a socket timeout is the server not answering in time.
+fn describe_lost(error: &mysql::Error) -> String {
+    let text = describe(error);
+    if text.contains("os error 11") || text.contains("timed out") || text.contains("WouldBlock") {
+        "the server gave no answer within read_timeout (it may be frozen, overloaded or unreachable)".to_owned()
+    } else {
+        text
+    }
+}
+
+/// What a lost connection means for the work in flight.
+const LOST_CONNECTION_HINT: &str = "the connection to the server was lost (or it gave no answer within read_timeout): DML of the open transaction is rolled back by the server, a DDL statement that was running may have committed; the next run says which statements of the revision ran (its progress record); check the server, then run the command again (with --resume if it says so)";
+
+/// How long a connection attempt may take when the URL does not say (`connect_timeout`).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A `*_timeout` URL parameter: seconds, fractions allowed; 0 means no limit.
+fn parse_seconds(key: &str, value: &str) -> Result<Option<Duration>, DatabaseError> {
+    let seconds: f64 = value
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s >= 0.0 && *s <= 31_536_000.0)
+        .ok_or_else(|| {
+            DatabaseError::new(format!(
+                "invalid {key} '{value}' (seconds, from 0 for no limit to a year)"
+            ))
+        })?;
+    Ok((seconds > 0.0).then(|| Duration::from_secs_f64(seconds)))
 }
 
 /// Run `sql` and read every result set it produces, failing on the first error among them.
@@ -107,6 +160,10 @@ pub fn options_from_url(url: &str) -> Result<mysql::Opts, DatabaseError> {
     let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
     let mut ssl_mode = SslMode::Disabled;
     let mut ssl_ca: Option<PathBuf> = None;
+    let mut connect_timeout = Some(DEFAULT_CONNECT_TIMEOUT);
+    let mut read_timeout = None;
+    let mut write_timeout = None;
+    let mut keepalive_set = false;
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -127,6 +184,19 @@ pub fn options_from_url(url: &str) -> Result<mysql::Opts, DatabaseError> {
                 }
             }
             "ssl-ca" => ssl_ca = Some(PathBuf::from(value)),
+            // Bounded waits (seconds): the connection attempt, and every answer of the server
+            // (a frozen server ends the run after read_timeout instead of never).
+            "connect-timeout" => connect_timeout = parse_seconds("connect_timeout", &value)?,
+            "read-timeout" => read_timeout = parse_seconds("read_timeout", &value)?,
+            "write-timeout" => write_timeout = parse_seconds("write_timeout", &value)?,
+            "tcp-connect-timeout-ms" => {
+                connect_timeout = None;
+                kept.push(pair.to_owned());
+            }
+            "tcp-keepalive-time-ms" => {
+                keepalive_set = true;
+                kept.push(pair.to_owned());
+            }
             // pymysql URLs often carry a charset; the client always speaks utf8mb4.
             "charset" => {}
             _ => kept.push(pair.to_owned()),
@@ -139,7 +209,19 @@ pub fn options_from_url(url: &str) -> Result<mysql::Opts, DatabaseError> {
     };
     let options = mysql::Opts::from_url(&cleaned)
         .map_err(|e| DatabaseError::new(format!("cannot read the MySQL URL: {e}")))?;
-    let mut builder = mysql::OptsBuilder::from_opts(options);
+    let driver_connect_timeout = options.get_tcp_connect_timeout();
+    let mut builder = mysql::OptsBuilder::from_opts(options)
+        .tcp_connect_timeout(connect_timeout.or(driver_connect_timeout))
+        .read_timeout(read_timeout)
+        .write_timeout(write_timeout);
+    if !keepalive_set {
+        // TCP keepalive on every connection: a dead host or a cut network ends the run after
+        // about a minute (30 s idle, then 3 probes 10 s apart) instead of never.
+        builder = builder
+            .tcp_keepalive_time_ms(Some(30_000))
+            .tcp_keepalive_probe_interval_secs(Some(10))
+            .tcp_keepalive_probe_count(Some(3));
+    }
     if ssl_mode != SslMode::Disabled {
         let ssl = mysql::SslOpts::default()
             .with_root_cert_path(ssl_ca)
@@ -167,6 +249,7 @@ impl MysqlConnection {
             options,
             lock_name: None,
             database: String::new(),
+            lost: false,
         };
         connection.database = connection
             .connection
@@ -175,6 +258,24 @@ impl MysqlConnection {
             .flatten()
             .unwrap_or_default();
         Ok(connection)
+    }
+
+    /// Fail at once when the connection was lost earlier.
+    fn alive(&self) -> Result<(), DatabaseError> {
+        if self.lost {
+            return Err(DatabaseError::new(
+                "the connection to the server was lost earlier in this run",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Note a lost connection (see [`MysqlConnection::alive`]) and pass the error on.
+    fn note(&mut self, error: mysql::Error) -> mysql::Error {
+        if lost(&error) {
+            self.lost = true;
+        }
+        error
     }
 
     fn table(table: &VersionTable) -> String {
@@ -242,7 +343,9 @@ impl Connection for MysqlConnection {
         Escapes::Backslash
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.alive()?;
         run(&mut self.connection, sql).map_err(|e| {
+            let e = self.note(e);
             let position = match &e {
                 mysql::Error::MySqlError(server) => {
                     crate::error_position::position(sql, server.code, &server.message)
@@ -253,13 +356,28 @@ impl Connection for MysqlConnection {
         })
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
-        run(&mut self.connection, "START TRANSACTION").map_err(|e| error(&e))
+        self.alive()?;
+        run(&mut self.connection, "START TRANSACTION").map_err(|e| error(&self.note(e)))
     }
     fn commit(&mut self) -> Result<(), DatabaseError> {
-        run(&mut self.connection, "COMMIT").map_err(|e| error(&e))
+        self.alive()?;
+        run(&mut self.connection, "COMMIT").map_err(|e| {
+            let e = self.note(e);
+            if lost(&e) {
+                // The server may have committed before the connection went: say so.
+                DatabaseError::new(format!(
+                    "lost the connection to the server during COMMIT: {}",
+                    describe_lost(&e)
+                ))
+                .with_hint("the server may have committed before the connection was lost, or not: `retort current` shows whether the revision was recorded; then run the command again")
+            } else {
+                error(&e)
+            }
+        })
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {
-        run(&mut self.connection, "ROLLBACK").map_err(|e| error(&e))
+        self.alive()?;
+        run(&mut self.connection, "ROLLBACK").map_err(|e| error(&self.note(e)))
     }
     fn lock(
         &mut self,
@@ -298,6 +416,11 @@ impl Connection for MysqlConnection {
         }))
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
+        if self.lost {
+            // The server releases a lost session's lock itself.
+            self.lock_name = None;
+            return Ok(());
+        }
         if let Some(name) = self.lock_name.take() {
             self.connection
                 .exec_drop("SELECT RELEASE_LOCK(?)", (name,))
@@ -306,6 +429,7 @@ impl Connection for MysqlConnection {
         Ok(())
     }
     fn query_rows(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
+        self.alive()?;
         let mut outcome = QueryOutcome::default();
         let mut result = self.connection.query_iter(sql).map_err(|e| error(&e))?;
         while let Some(set) = result.iter() {
@@ -348,6 +472,7 @@ impl Connection for MysqlConnection {
             options: self.options.clone(),
             lock_name: None,
             database: self.database.clone(),
+            lost: false,
         }))
     }
     fn sql_dialect(&self) -> Option<SqlDialect> {
@@ -496,6 +621,7 @@ impl Connection for MysqlConnection {
                 options,
                 lock_name: None,
                 database: name.clone(),
+                lost: false,
             }),
             name,
         ))

@@ -211,6 +211,14 @@ pub struct ConnectOptions {
     pub tcp_user_timeout: Option<Duration>,
 }
 
+/// How long a connection attempt may take when the URL does not say (libpq waits forever).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// TCP keepalive when the URL does not say: first probe after 30 s idle, then every 10 s, 3
+/// unanswered probes end the connection.
+pub const DEFAULT_KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+pub const DEFAULT_KEEPALIVES_INTERVAL: Duration = Duration::from_secs(10);
+pub const DEFAULT_KEEPALIVES_COUNT: u32 = 3;
+
 impl ConnectOptions {
     /// Resolve `url` with `env` (a lookup of environment variables) and `home` (for
     /// `~/.pgpass`).
@@ -479,8 +487,16 @@ impl ConnectOptions {
             config.options(options);
         }
         config.application_name(self.application_name.as_deref().unwrap_or("retort"));
-        if let Some(timeout) = self.connect_timeout {
-            config.connect_timeout(timeout);
+        // Bounded waits: a server that does not answer the connection attempt ends it after
+        // 10 s unless connect_timeout says otherwise (0: no limit, as in libpq).
+        match self.connect_timeout {
+            Some(timeout) if timeout.is_zero() => {}
+            Some(timeout) => {
+                config.connect_timeout(timeout);
+            }
+            None => {
+                config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+            }
         }
         config.channel_binding(match self.channel_binding {
             ChannelBinding::Disable => postgres::config::ChannelBinding::Disable,
@@ -502,15 +518,14 @@ impl ConnectOptions {
         if let Some(keepalives) = self.keepalives {
             config.keepalives(keepalives);
         }
-        if let Some(idle) = self.keepalives_idle {
-            config.keepalives_idle(idle);
-        }
-        if let Some(interval) = self.keepalives_interval {
-            config.keepalives_interval(interval);
-        }
-        if let Some(count) = self.keepalives_count {
-            config.keepalives_retries(count);
-        }
+        // TCP keepalive on every connection (the driver's idle default is two hours): a dead
+        // host or a cut network ends the run after about a minute instead of never.
+        config.keepalives_idle(self.keepalives_idle.unwrap_or(DEFAULT_KEEPALIVES_IDLE));
+        config.keepalives_interval(
+            self.keepalives_interval
+                .unwrap_or(DEFAULT_KEEPALIVES_INTERVAL),
+        );
+        config.keepalives_retries(self.keepalives_count.unwrap_or(DEFAULT_KEEPALIVES_COUNT));
         if let Some(timeout) = self.tcp_user_timeout {
             config.tcp_user_timeout(timeout);
         }

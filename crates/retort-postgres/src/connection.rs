@@ -59,12 +59,34 @@ pub fn describe(error: &postgres::Error) -> String {
     text
 }
 
+/// What a lost connection means for the work in flight.
+const LOST_CONNECTION_HINT: &str = "the connection to the server was lost (or it stopped answering): PostgreSQL rolls back the open transaction of a lost connection, so nothing of it was kept, but a statement outside a transaction may have run; check the server, then run the command again";
+
 fn error(e: &postgres::Error) -> DatabaseError {
+    if e.as_db_error().is_none() && (e.is_closed() || io_failure(e)) {
+        return DatabaseError::new(format!(
+            "lost the connection to the server: {}",
+            describe(e)
+        ))
+        .with_hint(LOST_CONNECTION_HINT);
+    }
     let position = e.as_db_error().and_then(|db| match db.position() {
         Some(postgres::error::ErrorPosition::Original(position)) => usize::try_from(*position).ok(),
         _ => None,
     });
     DatabaseError::new(describe(e)).at(position)
+}
+
+/// An input/output error under the driver's (the socket failed or timed out).
+fn io_failure(e: &postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn pooler_detected(locked_by: i32, now: i32) -> DatabaseError {
@@ -241,7 +263,18 @@ impl PostgresConnection {
         if std::mem::take(&mut self.pending_begin) {
             return Ok(());
         }
-        self.client.batch_execute(sql).map_err(|e| error(&e))
+        self.client.batch_execute(sql).map_err(|e| {
+            if sql == "COMMIT" && e.as_db_error().is_none() {
+                // The server may have committed before the connection went: say so.
+                DatabaseError::new(format!(
+                    "lost the connection to the server during COMMIT: {}",
+                    describe(&e)
+                ))
+                .with_hint("the server may have committed before the connection was lost, or not: `retort current` shows whether the revision was recorded; then run the command again")
+            } else {
+                error(&e)
+            }
+        })
     }
 }
 

@@ -154,6 +154,8 @@ pub enum RunError {
         rolled_back_lines: Vec<usize>,
         /// A progress record says where the revision stopped (`--resume` continues it).
         progress_recorded: bool,
+        /// What the connection knows about the failure (a lost connection), said first.
+        database_hint: Option<String>,
     },
     #[error("{}", describe_interrupted_revision(.0))]
     InterruptedRevision(Box<InterruptedRevision>),
@@ -202,7 +204,8 @@ impl RunError {
             Self::UnknownApplied(_) => Some(
                 "restore the missing revision file, or re-stamp the database with `retort stamp --purge REV`".to_owned(),
             ),
-            Self::Statement { committed_lines, rolled_back_lines, progress_recorded, revision, line, .. } => Some(statement_hint(revision, *line, committed_lines, rolled_back_lines, *progress_recorded)),
+            Self::Statement { committed_lines, rolled_back_lines, revision, database_hint: Some(first), .. } => Some(format!("{first}; {}", statement_facts(revision, committed_lines, rolled_back_lines))),
+            Self::Statement { committed_lines, rolled_back_lines, progress_recorded, revision, line, database_hint: None, .. } => Some(statement_hint(revision, *line, committed_lines, rolled_back_lines, *progress_recorded)),
             Self::InterruptedRevision(report) => Some(interrupted_revision_hint(report)),
             Self::CannotResume { hint, .. } => Some(hint.clone()),
             Self::Irreversible { .. } => Some(
@@ -345,13 +348,8 @@ fn interrupted_revision_hint(report: &InterruptedRevision) -> String {
     )
 }
 
-fn statement_hint(
-    revision: &str,
-    line: usize,
-    committed: &[usize],
-    rolled_back: &[usize],
-    progress_recorded: bool,
-) -> String {
+/// What is known of the statements of `revision` that ran before the failing one.
+fn statement_facts(revision: &str, committed: &[usize], rolled_back: &[usize]) -> String {
     let mut known = Vec::new();
     if committed.is_empty() && rolled_back.is_empty() {
         known.push(format!("no other statement of revision {revision} ran"));
@@ -368,7 +366,17 @@ fn statement_hint(
             lines(committed)
         ));
     }
-    let known = known.join("; ");
+    known.join("; ")
+}
+
+fn statement_hint(
+    revision: &str,
+    line: usize,
+    committed: &[usize],
+    rolled_back: &[usize],
+    progress_recorded: bool,
+) -> String {
+    let known = statement_facts(revision, committed, rolled_back);
     if progress_recorded {
         format!(
             "{known}; the version table still names the revision(s) before {revision}, and the progress record says where it stopped: fix the statement on line {line}, then run the command again with `--resume` to continue from it (or finish the revision by hand and record it with `retort stamp`)"
@@ -1064,6 +1072,8 @@ fn execute_section(
             let mut progress_recorded = false;
             if let (Some(tracking), true) = (&tracking, may_commit) {
                 // The database answered: the statement did not run (outside any transaction now).
+                // After a lost connection this write fails too, and the record keeps saying
+                // the statement may have run, which is then the truth.
                 progress_recorded =
                     record(connection, tracking, index, false).is_ok() && index > 0;
             } else if tracking.is_some() {
@@ -1084,6 +1094,7 @@ fn execute_section(
                 line: statement.line,
                 statement: statement.sql.clone(),
                 message: error.message,
+                database_hint: error.hint,
                 committed_lines: committed,
                 rolled_back_lines: rolled_back,
                 progress_recorded,

@@ -1,0 +1,168 @@
+//! Issue 9, finding 7: a frozen server made a run hang with no bound. The test starts its own
+//! throwaway MariaDB server (never the shared one) in a temporary directory, freezes it with
+//! SIGSTOP while a run waits for an answer, and checks that the run ends with a clear error
+//! within the URL's `read_timeout`, saying the connection was lost and what that means for the
+//! work in flight. The server is resumed and stopped afterwards.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use retort_test::Project;
+
+const RETORT: &str = env!("CARGO_BIN_EXE_retort");
+
+/// A MariaDB server of this test's own, on a free port; killed when dropped.
+struct ThrowawayServer {
+    directory: tempfile::TempDir,
+    process: Child,
+    port: u16,
+}
+
+impl ThrowawayServer {
+    fn start() -> Self {
+        let directory = tempfile::Builder::new()
+            .prefix("retort-frozen-")
+            .tempdir()
+            .expect("a temporary directory");
+        let data = directory.path().join("data");
+        // The server refuses to run as root; the Debian package's account owns its files.
+        let status = Command::new("chown")
+            .args(["-R", "mysql:mysql"])
+            .arg(directory.path())
+            .status()
+            .expect("chown");
+        assert!(status.success());
+        let output = Command::new("mariadb-install-db")
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .args(["--user=mysql", "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .output()
+            .expect("run mariadb-install-db (MariaDB's server package: run .ci/setup)");
+        assert!(
+            output.status.success(),
+            "mariadb-install-db: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let process = Command::new("/usr/sbin/mariadbd")
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", directory.path().join("sock").display()))
+            .arg(format!("--pid-file={}", directory.path().join("pid").display()))
+            .arg(format!("--port={port}"))
+            .args([
+                "--bind-address=127.0.0.1",
+                "--user=mysql",
+                "--innodb-buffer-pool-size=16M",
+                "--skip-log-bin",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mariadbd");
+        let server = Self {
+            directory,
+            process,
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server
+            .query("CREATE DATABASE IF NOT EXISTS frozen")
+            .is_none()
+        {
+            assert!(Instant::now() < deadline, "the throwaway server never came up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// Run `sql` on the server: its output, or `None` if the client failed.
+    fn query(&self, sql: &str) -> Option<String> {
+        Command::new("mariadb")
+            .args(["-h", "127.0.0.1", "-u", "root", "--connect-timeout=2", "-N", "-B"])
+            .arg(format!("-P{}", self.port))
+            .args(["-e", sql])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.process.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+}
+
+impl Drop for ThrowawayServer {
+    fn drop(&mut self) {
+        self.signal("CONT");
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        let _ = &self.directory;
+    }
+}
+
+#[test]
+fn a_frozen_mariadb_ends_the_run_within_read_timeout() {
+    let server = ThrowawayServer::start();
+    let mut project = Project::init(RETORT);
+    project.set_env(
+        "DATABASE_URL",
+        &format!("mysql://root@127.0.0.1:{}/frozen?read_timeout=2", server.port),
+    );
+    project.write_sql_revision("r00", "", "CREATE TABLE t (id int);", None);
+    project.write_sql_revision("r01", "r00", "DO SLEEP(1);", None);
+    let mut command = Command::new(RETORT);
+    command
+        .args(["upgrade", "head"])
+        .current_dir(project.root())
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            format!("mysql://root@127.0.0.1:{}/frozen?read_timeout=2", server.port),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Ok(path) = std::env::var("PATH") {
+        command.env("PATH", path);
+    }
+    let run = command.spawn().expect("start retort");
+    // Freeze the server while the run waits for the answer to `DO SLEEP(1)`.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server
+        .query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'DO SLEEP(1)'")
+        .as_deref()
+        != Some("1")
+    {
+        assert!(Instant::now() < deadline, "the run never reached r01");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.signal("STOP");
+    let frozen = Instant::now();
+    let output = run.wait_with_output().expect("wait for retort");
+    let ended_after = frozen.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("the run ended {ended_after:?} after the server froze:\n{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        ended_after < Duration::from_secs(8),
+        "the run took {ended_after:?} after the server froze (read_timeout = 2 s)"
+    );
+    assert!(
+        stderr.contains("lost the connection to the server")
+            && stderr.contains("hint: the connection to the server was lost"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("fix the statement"), "{stderr}");
+}
