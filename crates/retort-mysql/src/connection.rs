@@ -651,6 +651,29 @@ impl Connection for MysqlConnection {
 mod tests {
     use super::*;
 
+    /// Issue 9, finding 7: a frozen server or a dead host made a run hang with no bound.
+    #[test]
+    fn connections_have_keepalive_a_connect_timeout_and_take_read_timeout() {
+        let options = options_from_url("mysql://root@h/db").unwrap();
+        assert_eq!(
+            options.get_tcp_connect_timeout(),
+            Some(DEFAULT_CONNECT_TIMEOUT)
+        );
+        assert_eq!(options.get_tcp_keepalive_time_ms(), Some(30_000));
+        assert_eq!(options.get_read_timeout(), None);
+        let options = options_from_url(
+            "mysql://root@h/db?read_timeout=2.5&write_timeout=4&connect_timeout=0",
+        )
+        .unwrap();
+        assert_eq!(
+            options.get_read_timeout(),
+            Some(&Duration::from_millis(2500))
+        );
+        assert_eq!(options.get_write_timeout(), Some(&Duration::from_secs(4)));
+        assert_eq!(options.get_tcp_connect_timeout(), None);
+        assert!(options_from_url("mysql://root@h/db?read_timeout=-1").is_err());
+    }
+
     /// Issue 9, finding 4: the lock name was `retort:.alembic_version` for every database on
     /// the server, so a run on one database blocked runs on unrelated databases.
     #[test]

@@ -705,6 +705,25 @@ mod libpq_parameter_tests {
         ConnectOptions::resolve(url, &|_| None, None)
     }
 
+    /// Issue 9, finding 7: a connection had no keepalive and no connect timeout, so a dead
+    /// host or a server that never answered made a run hang with no bound.
+    #[test]
+    fn every_connection_has_keepalive_and_a_connect_timeout_by_default() {
+        let config = resolve("postgresql://u@h/db").unwrap().client_config();
+        assert_eq!(config.get_connect_timeout(), Some(&DEFAULT_CONNECT_TIMEOUT));
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), DEFAULT_KEEPALIVES_IDLE);
+        let config = resolve("postgresql://u@h/db?connect_timeout=3&keepalives_idle=7")
+            .unwrap()
+            .client_config();
+        assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(7));
+        let config = resolve("postgresql://u@h/db?connect_timeout=0")
+            .unwrap()
+            .client_config();
+        assert_eq!(config.get_connect_timeout(), None);
+    }
+
     #[test]
     fn neon_channel_binding_is_accepted_and_mapped() {
         let options = resolve(

@@ -38,7 +38,11 @@ impl ThrowawayServer {
         let output = Command::new("mariadb-install-db")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
-            .args(["--user=mysql", "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .args([
+                "--user=mysql",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
             .output()
             .expect("run mariadb-install-db (MariaDB's server package: run .ci/setup)");
         assert!(
@@ -53,8 +57,14 @@ impl ThrowawayServer {
         let process = Command::new("/usr/sbin/mariadbd")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
-            .arg(format!("--socket={}", directory.path().join("sock").display()))
-            .arg(format!("--pid-file={}", directory.path().join("pid").display()))
+            .arg(format!(
+                "--socket={}",
+                directory.path().join("sock").display()
+            ))
+            .arg(format!(
+                "--pid-file={}",
+                directory.path().join("pid").display()
+            ))
             .arg(format!("--port={port}"))
             .args([
                 "--bind-address=127.0.0.1",
@@ -76,7 +86,10 @@ impl ThrowawayServer {
             .query("CREATE DATABASE IF NOT EXISTS frozen")
             .is_none()
         {
-            assert!(Instant::now() < deadline, "the throwaway server never came up");
+            assert!(
+                Instant::now() < deadline,
+                "the throwaway server never came up"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         server
@@ -85,7 +98,15 @@ impl ThrowawayServer {
     /// Run `sql` on the server: its output, or `None` if the client failed.
     fn query(&self, sql: &str) -> Option<String> {
         Command::new("mariadb")
-            .args(["-h", "127.0.0.1", "-u", "root", "--connect-timeout=2", "-N", "-B"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-u",
+                "root",
+                "--connect-timeout=2",
+                "-N",
+                "-B",
+            ])
             .arg(format!("-P{}", self.port))
             .args(["-e", sql])
             .output()
@@ -119,7 +140,10 @@ fn a_frozen_mariadb_ends_the_run_within_read_timeout() {
     let mut project = Project::init(RETORT);
     project.set_env(
         "DATABASE_URL",
-        &format!("mysql://root@127.0.0.1:{}/frozen?read_timeout=2", server.port),
+        &format!(
+            "mysql://root@127.0.0.1:{}/frozen?read_timeout=2",
+            server.port
+        ),
     );
     project.write_sql_revision("r00", "", "CREATE TABLE t (id int);", None);
     project.write_sql_revision("r01", "r00", "DO SLEEP(1);", None);
@@ -130,7 +154,10 @@ fn a_frozen_mariadb_ends_the_run_within_read_timeout() {
         .env_clear()
         .env(
             "DATABASE_URL",
-            format!("mysql://root@127.0.0.1:{}/frozen?read_timeout=2", server.port),
+            format!(
+                "mysql://root@127.0.0.1:{}/frozen?read_timeout=2",
+                server.port
+            ),
         )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

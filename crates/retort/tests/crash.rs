@@ -140,7 +140,11 @@ impl Target {
             return None;
         }
         let rows = self.rows("SELECT version_num FROM alembic_version");
-        assert!(rows.len() <= 1, "{:?}: several version rows {rows:?}", self.kind);
+        assert!(
+            rows.len() <= 1,
+            "{:?}: several version rows {rows:?}",
+            self.kind
+        );
         rows.first()
             .map(|id| id.trim_start_matches('r').parse().expect("a chain id"))
     }
@@ -191,7 +195,10 @@ impl Target {
     fn check_consistent(&self, seed: u64, kill: usize) -> bool {
         let version = self.version();
         let effects = self.effects();
-        let context = format!("{:?}, seed {seed}, after kill {kill}, version {version:?}", self.kind);
+        let context = format!(
+            "{:?}, seed {seed}, after kill {kill}, version {version:?}",
+            self.kind
+        );
         let applied = version.map_or(0, |v| v + 1);
         for (n, present) in effects.iter().enumerate() {
             if n < applied {
@@ -294,7 +301,9 @@ fn crash_test(kind: Kind) {
             partial += 1;
             // A plain run names the interrupted revision and changes nothing.
             let before = target.version();
-            let output = target.project.run(&["upgrade", "head", "--lock-timeout", "60"]);
+            let output = target
+                .project
+                .run(&["upgrade", "head", "--lock-timeout", "60"]);
             let next = revision_id(before.map_or(0, |v| v + 1));
             assert_eq!(output.code, 3, "seed {seed}: {output}");
             assert!(

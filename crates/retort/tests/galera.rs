@@ -175,7 +175,12 @@ fn galera_eight_concurrent_upgrades_over_three_nodes_apply_each_revision_once() 
         assert_eq!(output.code, 0, "{output}");
     }
     for port in NODES {
-        wait_for(&database, port, "SELECT version_num FROM alembic_version", "r20");
+        wait_for(
+            &database,
+            port,
+            "SELECT version_num FROM alembic_version",
+            "r20",
+        );
         assert_eq!(
             database.query(port, "SELECT COUNT(*), COUNT(DISTINCT id) FROM applied_log"),
             "20\t20",
@@ -260,7 +265,12 @@ fn galera_killed_lease_holder_is_taken_over_on_another_node_once_the_lease_expir
     let project = project("table", 3);
     write_slow_chain(&project, 30);
     let holder = spawn(&project, &database.url(3311), &["upgrade", "head"]);
-    wait_for(&database, 3312, "SELECT version_num FROM alembic_version", "r00");
+    wait_for(
+        &database,
+        3312,
+        "SELECT version_num FROM alembic_version",
+        "r00",
+    );
     wait_for(&database, 3313, "SELECT COUNT(*) FROM retort_lock", "1");
     let pid = holder.id();
     kill_9(holder);
@@ -280,8 +290,16 @@ fn galera_killed_lease_holder_is_taken_over_on_another_node_once_the_lease_expir
         "took over after {waited:?}"
     );
     for port in NODES {
-        wait_for(&database, port, "SELECT version_num FROM alembic_version", "r02");
-        assert_eq!(database.query(port, "SELECT COUNT(*) FROM applied_log"), "1");
+        wait_for(
+            &database,
+            port,
+            "SELECT version_num FROM alembic_version",
+            "r02",
+        );
+        assert_eq!(
+            database.query(port, "SELECT COUNT(*) FROM applied_log"),
+            "1"
+        );
     }
 }
 
@@ -292,7 +310,12 @@ fn galera_unlock_on_another_node_clears_a_killed_holders_lease_at_once() {
     let project = project("table", 120);
     write_slow_chain(&project, 30);
     let holder = spawn(&project, &database.url(3311), &["upgrade", "head"]);
-    wait_for(&database, 3312, "SELECT version_num FROM alembic_version", "r00");
+    wait_for(
+        &database,
+        3312,
+        "SELECT version_num FROM alembic_version",
+        "r00",
+    );
     wait_for(&database, 3312, "SELECT COUNT(*) FROM retort_lock", "1");
     let pid = holder.id();
     kill_9(holder);
@@ -312,5 +335,10 @@ fn galera_unlock_on_another_node_clears_a_killed_holders_lease_at_once() {
         started.elapsed() < Duration::from_secs(5) && !output.stderr.contains("waiting"),
         "{output}"
     );
-    wait_for(&database, 3311, "SELECT version_num FROM alembic_version", "r02");
+    wait_for(
+        &database,
+        3311,
+        "SELECT version_num FROM alembic_version",
+        "r02",
+    );
 }

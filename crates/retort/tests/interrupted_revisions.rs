@@ -100,10 +100,9 @@ fn after_sigkill_the_next_run_reports_which_statements_ran_and_resume_finishes()
         "{output}"
     );
     assert!(
-        output
-            .stderr
-            .contains("run the command again with `--resume` to continue the upgrade of r02 from line 10")
-            && output.stderr.contains("retort stamp r02"),
+        output.stderr.contains(
+            "run the command again with `--resume` to continue the upgrade of r02 from line 10"
+        ) && output.stderr.contains("retort stamp r02"),
         "{output}"
     );
     assert!(!output.stderr.contains("no statement"), "{output}");
@@ -191,7 +190,9 @@ fn a_failed_revision_resumes_from_the_fixed_statement() {
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 3, "{output}");
     assert!(
-        output.stderr.contains("the statement(s) on line 7 ran; the statement(s) on lines 8, 9 did not run"),
+        output
+            .stderr
+            .contains("the statement(s) on line 7 ran; the statement(s) on lines 8, 9 did not run"),
         "{output}"
     );
     project.write_sql_revision(

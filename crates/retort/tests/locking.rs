@@ -85,7 +85,9 @@ impl Target {
         };
         self.project.write(
             "migrations/versions/r01.sql",
-            &format!("-- Revision ID: r01\n-- Revises: r00\n\n-- retort:upgrade{options}\n{r01_sql}\n"),
+            &format!(
+                "-- Revision ID: r01\n-- Revises: r00\n\n-- retort:upgrade{options}\n{r01_sql}\n"
+            ),
         );
         self.project.write(
             "migrations/versions/r02.sql",

@@ -56,10 +56,13 @@ pub struct Progress {
 
 /// SHA-256, in hexadecimal.
 fn sha256(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
     Sha256::digest(bytes)
         .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+        .fold(String::with_capacity(64), |mut text, byte| {
+            let _ = write!(text, "{byte:02x}");
+            text
+        })
 }
 
 /// The checksum of one statement's text.
@@ -232,8 +235,11 @@ pub fn write(
         )),
         sql.dialect.string_literal(&checksum),
         i32::from(in_flight),
-        sql.dialect
-            .string_literal(&chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string()),
+        sql.dialect.string_literal(
+            &chrono::Utc::now()
+                .format("%Y-%m-%d %H:%M:%S%.3f UTC")
+                .to_string()
+        ),
     );
     let columns = "(version_table, revision, direction, ran_checksum, next_statement, line, statement_checksum, in_flight, updated_at)";
     // One statement, so that it is atomic even outside a transaction.

@@ -462,7 +462,11 @@ fn resume_point(
     let Some(first) = steps.first() else {
         return Err(cannot(
             "this command has nothing to run, and the interrupted revision comes first".to_owned(),
-            format!("continue with the {} that starts with revision {}", progress.direction.keyword(), progress.revision),
+            format!(
+                "continue with the {} that starts with revision {}",
+                progress.direction.keyword(),
+                progress.revision
+            ),
         ));
     };
     if graph.id(first.revision) != progress.revision || first.direction != progress.direction {
@@ -752,8 +756,7 @@ fn run_locked(
     }
     if tracked {
         // DDL: before any transaction.
-        progress::ensure_table(connection, table)
-            .map_err(database("create the progress table"))?;
+        progress::ensure_table(connection, table).map_err(database("create the progress table"))?;
     }
 
     let one_transaction = outer || !options.transaction_per_migration;
@@ -836,16 +839,22 @@ fn run_locked(
             resume: if position == 0 { resume } else { None },
         });
         execute_section(
-            connection, graph, step, statements, open, outer, options, tracking, reporter,
+            connection,
+            graph,
+            step,
+            statements,
+            open,
+            outer,
+            options,
+            tracking.as_ref(),
+            reporter,
         )
-        .map_err(
-            |error| match error {
-                RunError::Interrupted { rolled_back, .. } => {
-                    interrupted(&committed, Some(description.clone()), rolled_back)
-                }
-                other => other,
-            },
-        )?;
+        .map_err(|error| match error {
+            RunError::Interrupted { rolled_back, .. } => {
+                interrupted(&committed, Some(description.clone()), rolled_back)
+            }
+            other => other,
+        })?;
         // A signal during the last statement that did not make it fail (MariaDB's SLEEP
         // returns early without an error): stop before recording the revision.
         if options.is_interrupted() {
@@ -975,7 +984,7 @@ fn execute_section(
     in_transaction: bool,
     outer: bool,
     options: &RunOptions,
-    tracking: Option<Tracking<'_>>,
+    tracking: Option<&Tracking<'_>>,
     reporter: &mut dyn Reporter,
 ) -> Result<(), RunError> {
     let script = &graph.revision(step.revision).script;
@@ -1074,8 +1083,7 @@ fn execute_section(
                 // The database answered: the statement did not run (outside any transaction now).
                 // After a lost connection this write fails too, and the record keeps saying
                 // the statement may have run, which is then the truth.
-                progress_recorded =
-                    record(connection, tracking, index, false).is_ok() && index > 0;
+                progress_recorded = record(connection, tracking, index, false).is_ok() && index > 0;
             } else if tracking.is_some() {
                 // The rollback took the record back to the last commit.
                 progress_recorded = !committed.is_empty();
