@@ -238,6 +238,82 @@ fn resume_refuses_a_revision_file_changed_since() {
     assert_eq!(database.query("SELECT COUNT(*) FROM t2"), "0");
 }
 
+/// `retort current` shows the version table, and says which revision an earlier run left
+/// half-done.
+#[test]
+fn current_names_the_interrupted_revision() {
+    let database = TestDatabase::create(Server::MariaDb);
+    let project = project(&database);
+    project.write_sql_revision(
+        "r02",
+        "r01",
+        "CREATE TABLE t2 (id int);\nINSERT INTO nowhere VALUES (1);",
+        None,
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 3);
+    let output = project.run(&["current"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert!(output.stdout.starts_with("r01"), "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("note: an earlier run did not finish the upgrade of revision r02")
+            && output
+                .stderr
+                .contains("the statement(s) on line 7 ran; the statement(s) on line 8 did not run")
+            && output
+                .stderr
+                .contains("hint: run the command again with `--resume`"),
+        "{output}"
+    );
+}
+
+/// A downgrade interrupted half-way is resumed like an upgrade.
+#[test]
+fn a_failed_downgrade_resumes() {
+    let database = TestDatabase::create(Server::MariaDb);
+    let project = project(&database);
+    project.write_sql_revision(
+        "r02",
+        "r01",
+        "CREATE TABLE t2 (id int);\nCREATE TABLE t3 (id int);",
+        Some("DROP TABLE t3;\nINSERT INTO nowhere VALUES (1);\nDROP TABLE t2;"),
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let output = project.run(&["downgrade", "base"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert_eq!(versions(&database), "r02");
+    assert!(!table_exists(&database, "t3"));
+    // An upgrade now would start elsewhere: refused, naming the way out.
+    let output = project.run(&["upgrade", "head", "--resume"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("but the interrupted downgrade of r02 is not finished")
+            && output.stderr.contains("`retort downgrade -1 --resume`"),
+        "{output}"
+    );
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("did not finish the downgrade of revision r02"),
+        "{output}"
+    );
+    project.write_sql_revision(
+        "r02",
+        "r01",
+        "CREATE TABLE t2 (id int);\nCREATE TABLE t3 (id int);",
+        Some("DROP TABLE t3;\nDROP TABLE t2;"),
+    );
+    let output = project.run(&["downgrade", "base", "--resume"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(versions(&database), "");
+    assert!(!table_exists(&database, "t2") && !table_exists(&database, "users"));
+}
+
 /// Finishing by hand: `stamp` records where the database is and clears the progress record.
 #[test]
 fn stamp_clears_the_progress_record() {

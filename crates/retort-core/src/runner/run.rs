@@ -258,6 +258,32 @@ pub struct InterruptedRevision {
     pub file_changed: bool,
 }
 
+impl InterruptedRevision {
+    /// What ran, what may have and what did not (the error's message).
+    pub fn describe(&self) -> String {
+        describe_interrupted_revision(self)
+    }
+
+    /// How to continue or finish it.
+    pub fn hint(&self) -> String {
+        interrupted_revision_hint(self)
+    }
+}
+
+/// The revision an earlier run left half-done on a database without transactional DDL, if its
+/// progress record says so (`retort current` shows it).
+pub fn interrupted(
+    connection: &mut dyn Connection,
+    graph: &RevisionGraph,
+    table: &VersionTable,
+) -> Result<Option<InterruptedRevision>, RunError> {
+    if !progress::applies_to(connection) {
+        return Ok(None);
+    }
+    let record = progress::read(connection, table).map_err(database("read the progress record"))?;
+    Ok(record.map(|progress| interrupted_revision(connection, graph, &progress)))
+}
+
 fn lines(lines: &[usize]) -> String {
     let list = lines
         .iter()
@@ -459,14 +485,23 @@ fn resume_point(
         reason,
         hint,
     };
+    let example = match progress.direction {
+        crate::revision::script::Direction::Upgrade => "retort upgrade head --resume",
+        crate::revision::script::Direction::Downgrade => "retort downgrade -1 --resume",
+    };
+    let finish_first = format!(
+        "nothing was changed; finish the interrupted {} of {} first, with a command whose first step it is (`{example}`), or finish it by hand and record it with `retort stamp`",
+        progress.direction.keyword(),
+        progress.revision
+    );
     let Some(first) = steps.first() else {
         return Err(cannot(
-            "this command has nothing to run, and the interrupted revision comes first".to_owned(),
             format!(
-                "continue with the {} that starts with revision {}",
+                "this command has nothing to run, but the interrupted {} of {} is not finished",
                 progress.direction.keyword(),
                 progress.revision
             ),
+            finish_first,
         ));
     };
     if graph.id(first.revision) != progress.revision || first.direction != progress.direction {
@@ -476,11 +511,7 @@ fn resume_point(
                 first.direction.keyword(),
                 graph.id(first.revision)
             ),
-            format!(
-                "finish the interrupted revision first: `retort {} --resume` with a target past {}; or finish it by hand and record it with `retort stamp`",
-                progress.direction.keyword(),
-                progress.revision
-            ),
+            finish_first,
         ));
     }
     if report.file_changed {
