@@ -208,6 +208,37 @@ fn a_failed_revision_resumes_from_the_fixed_statement() {
     assert!(table_exists(&database, "t3"));
 }
 
+/// A resumed revision runs in a new session: its session settings that ran before the
+/// interruption (`SET foreign_key_checks = 0`) are made again, so the statements after them
+/// run as they would have.
+#[test]
+fn resume_repeats_the_session_settings_that_ran() {
+    let database = TestDatabase::create(Server::MariaDb);
+    let project = project(&database);
+    project.write_sql_revision(
+        "r02",
+        "r01",
+        "SET foreign_key_checks = 0;\nCREATE TABLE child (id int, parent_id bigint, FOREIGN KEY (parent_id) REFERENCES users (id));\nINSERT INTO nowhere VALUES (1);\nINSERT INTO child VALUES (1, 42);",
+        None,
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 3);
+    project.write_sql_revision(
+        "r02",
+        "r01",
+        "SET foreign_key_checks = 0;\nCREATE TABLE child (id int, parent_id bigint, FOREIGN KEY (parent_id) REFERENCES users (id));\nDO 1;\nINSERT INTO child VALUES (1, 42);",
+        None,
+    );
+    let output = project.run(&["upgrade", "head", "--resume"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert!(
+        output.stderr.contains(
+            "note: revision r02: the session settings on line 7 ran again before resuming"
+        ),
+        "{output}"
+    );
+    assert_eq!(database.query("SELECT parent_id FROM child"), "42");
+}
+
 /// `--resume` refuses a revision whose statements that ran were edited since: it would not be
 /// the revision that was interrupted.
 #[test]

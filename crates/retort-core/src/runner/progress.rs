@@ -95,6 +95,22 @@ pub fn is_plain_dml(sql: &str) -> bool {
     )
 }
 
+/// Whether `sql` only changes the session (`SET sql_mode = ...`, `SET @x = 1`,
+/// `SET NAMES utf8mb4`): `--resume` runs these again, from the statements that ran, in the new
+/// session before it continues (a `SET GLOBAL`, `SET PASSWORD` or `SET ROLE` is not).
+pub fn is_session_setting(sql: &str) -> bool {
+    let text = strip_leading_comments(sql);
+    let mut words = text.split_whitespace().map(str::to_ascii_uppercase);
+    if words.next().as_deref() != Some("SET") {
+        return false;
+    }
+    let second = words.next().unwrap_or_default();
+    !matches!(
+        second.as_str(),
+        "GLOBAL" | "PERSIST" | "PERSIST_ONLY" | "PASSWORD" | "ROLE" | "DEFAULT" | "TRANSACTION"
+    ) && !text.to_ascii_uppercase().contains("@@GLOBAL")
+}
+
 /// `sql` without the whitespace and comments before its first word (`/*!` executable
 /// comments are kept: they are code).
 fn strip_leading_comments(mut sql: &str) -> &str {
@@ -297,6 +313,27 @@ mod tests {
             "SET autocommit = 1",
         ] {
             assert!(!is_plain_dml(sql), "{sql}");
+        }
+    }
+
+    #[test]
+    fn session_settings_are_told_from_other_set_statements() {
+        for sql in [
+            "SET foreign_key_checks = 0",
+            "-- c\nset @x = 1",
+            "SET NAMES utf8mb4",
+            "SET SESSION sql_mode = ''",
+        ] {
+            assert!(is_session_setting(sql), "{sql}");
+        }
+        for sql in [
+            "SET GLOBAL max_connections = 10",
+            "SET PASSWORD FOR u = 'x'",
+            "SET @@GLOBAL.x = 1",
+            "SET ROLE r",
+            "SELECT 1",
+        ] {
+            assert!(!is_session_setting(sql), "{sql}");
         }
     }
 

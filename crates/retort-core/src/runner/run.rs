@@ -1028,6 +1028,25 @@ fn execute_section(
     // those that ran in the open transaction.
     let mut committed: Vec<usize> = statements.iter().take(start).map(|s| s.line).collect();
     let mut pending: Vec<usize> = Vec::new();
+    // A resumed revision runs in a new session: the session settings among the statements
+    // that ran (`SET foreign_key_checks = 0`) are made again first.
+    let settings: Vec<&Statement> = statements
+        .iter()
+        .take(start)
+        .filter(|s| progress::is_session_setting(&s.sql))
+        .collect();
+    for setting in &settings {
+        connection
+            .execute(&setting.sql)
+            .map_err(database("repeat a session setting of the resumed revision"))?;
+    }
+    if !settings.is_empty() {
+        reporter.note(&format!(
+            "revision {}: the session settings on {} ran again before resuming",
+            script.id,
+            lines(&settings.iter().map(|s| s.line).collect::<Vec<_>>())
+        ));
+    }
     let record = |connection: &mut dyn Connection,
                   tracking: &Tracking<'_>,
                   index: usize,
