@@ -154,6 +154,15 @@ impl Migrations {
         self
     }
 
+    /// Continue a revision an interrupted run left half-done (MySQL/MariaDB), as `--resume`
+    /// does: without it, such a revision stops the run with
+    /// [`RunError::InterruptedRevision`], which says what ran.
+    #[must_use]
+    pub fn resuming(mut self) -> Self {
+        self.options.resume = true;
+        self
+    }
+
     /// The revision graph, to inspect heads and history.
     pub fn graph(&self) -> &RevisionGraph {
         &self.graph
