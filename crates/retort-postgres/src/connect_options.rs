@@ -172,7 +172,7 @@ pub enum OptionsError {
 impl OptionsError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            Self::UnknownParameter(_) => Some("supported: host, hostaddr, port, user, password, passfile, dbname, sslmode (or ssl), sslrootcert, sslnegotiation, channel_binding, options, application_name, fallback_application_name, connect_timeout, tcp_user_timeout, keepalives, keepalives_idle, keepalives_interval, keepalives_count, target_session_attrs, client_encoding (UTF8), gssencmode (disable, prefer), krbsrvname, sslsni (1)".to_owned()),
+            Self::UnknownParameter(_) => Some("supported: host, hostaddr, port, user, password, passfile, dbname, sslmode (or ssl), sslrootcert, sslnegotiation, channel_binding, options, application_name, fallback_application_name, connect_timeout, tcp_user_timeout, read_timeout (retort's), keepalives, keepalives_idle, keepalives_interval, keepalives_count, target_session_attrs, client_encoding (UTF8), gssencmode (disable, prefer), krbsrvname, sslsni (1)".to_owned()),
             Self::BadValue { key, .. } if key == "sslmode" => Some("sslmode is one of disable, allow, prefer, require, verify-ca, verify-full".to_owned()),
             Self::BadValue { key, .. } if key == "channel_binding" => Some("channel_binding is one of disable, prefer, require".to_owned()),
             Self::BadValue { key, .. } if key == "target_session_attrs" => Some("target_session_attrs is one of any, read-write, read-only".to_owned()),
@@ -209,6 +209,10 @@ pub struct ConnectOptions {
     pub keepalives_interval: Option<Duration>,
     pub keepalives_count: Option<u32>,
     pub tcp_user_timeout: Option<Duration>,
+    /// retort's own parameter (libpq has none): the longest wait for any answer of the
+    /// server, statements included; past it the connection counts as lost. Removed before
+    /// connecting.
+    pub read_timeout: Option<Duration>,
 }
 
 /// How long a connection attempt may take when the URL does not say (libpq waits forever).
@@ -272,6 +276,7 @@ impl ConnectOptions {
         let mut keepalives_interval = None;
         let mut keepalives_count = None;
         let mut tcp_user_timeout = None;
+        let mut read_timeout = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(value);
@@ -311,6 +316,9 @@ impl ConnectOptions {
                             .parse()
                             .map_err(|_| bad_value("keepalives_count", &value))?,
                     );
+                }
+                "read_timeout" => {
+                    read_timeout = parse_duration("read_timeout", &value, Duration::from_secs(1))?;
                 }
                 "tcp_user_timeout" => {
                     tcp_user_timeout =
@@ -461,6 +469,7 @@ impl ConnectOptions {
             keepalives_interval,
             keepalives_count,
             tcp_user_timeout,
+            read_timeout,
         })
     }
 
@@ -722,6 +731,14 @@ mod libpq_parameter_tests {
             .unwrap()
             .client_config();
         assert_eq!(config.get_connect_timeout(), None);
+        assert_eq!(resolve("postgresql://u@h/db").unwrap().read_timeout, None);
+        assert_eq!(
+            resolve("postgresql://u@h/db?read_timeout=5")
+                .unwrap()
+                .read_timeout,
+            Some(Duration::from_secs(5))
+        );
+        assert!(resolve("postgresql://u@h/db?read_timeout=-1").is_err());
     }
 
     #[test]
