@@ -130,7 +130,13 @@ fn set_strict_mode(connection: &mut mysql::Conn) -> Result<(), mysql::Error> {
 
 /// Open a session and make it strict.
 fn open(options: &mysql::Opts) -> Result<mysql::Conn, mysql::Error> {
-    let mut connection = mysql::Conn::new(options.clone())?;
+    // The driver's tcp_connect_timeout covers the TCP connection only: a server that accepts
+    // it and never answers (frozen) would hold the handshake forever.
+    let limit = options.get_tcp_connect_timeout();
+    let owned = options.clone();
+    let mut connection =
+        retort_core::deadline::within(limit, move || mysql::Conn::new(owned))
+            .ok_or_else(|| mysql::Error::DriverError(mysql::DriverError::ConnectTimeout))??;
     set_strict_mode(&mut connection)?;
     Ok(connection)
 }
@@ -239,6 +245,13 @@ impl MysqlConnection {
         let port = options.get_tcp_port();
         let database = options.get_db_name().unwrap_or_default().to_owned();
         let connection = open(&options).map_err(|e| {
+            if let mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) = e {
+                return DatabaseError::new(format!(
+                    "cannot connect to {host}:{port}/{database}: no answer within connect_timeout = {} s",
+                    options.get_tcp_connect_timeout().unwrap_or_default().as_secs()
+                ))
+                .with_hint("the server did not answer in time (it may be frozen, overloaded or unreachable): check it, or give it longer with connect_timeout=SECONDS in the URL");
+            }
             DatabaseError::new(format!(
                 "cannot connect to {host}:{port}/{database}: {}",
                 describe(&e)

@@ -473,6 +473,16 @@ impl ConnectOptions {
         })
     }
 
+    /// How long connecting may take, handshake included (libpq's connect_timeout): 10 s when
+    /// the URL does not say, no limit with `connect_timeout=0`.
+    pub fn connect_limit(&self) -> Option<Duration> {
+        match self.connect_timeout {
+            Some(timeout) if timeout.is_zero() => None,
+            Some(timeout) => Some(timeout),
+            None => Some(DEFAULT_CONNECT_TIMEOUT),
+        }
+    }
+
     /// The same options for another database on the same server (tests, scratch databases).
     #[must_use]
     pub fn with_dbname(&self, dbname: &str) -> Self {
@@ -496,16 +506,8 @@ impl ConnectOptions {
             config.options(options);
         }
         config.application_name(self.application_name.as_deref().unwrap_or("retort"));
-        // Bounded waits: a server that does not answer the connection attempt ends it after
-        // 10 s unless connect_timeout says otherwise (0: no limit, as in libpq).
-        match self.connect_timeout {
-            Some(timeout) if timeout.is_zero() => {}
-            Some(timeout) => {
-                config.connect_timeout(timeout);
-            }
-            None => {
-                config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
-            }
+        if let Some(limit) = self.connect_limit() {
+            config.connect_timeout(limit);
         }
         config.channel_binding(match self.channel_binding {
             ChannelBinding::Disable => postgres::config::ChannelBinding::Disable,

@@ -137,20 +137,26 @@ impl PostgresConnection {
     pub fn connect(options: &ConnectOptions, home: Option<&Path>) -> Result<Self, DatabaseError> {
         let config = options.client_config();
         let tls = client_config(options, home).map_err(|e| DatabaseError::new(e.to_string()))?;
-        let client = match tls {
+        let place = format!("{}:{}/{}", options.host, options.port, options.dbname);
+        let limit = options.connect_limit();
+        // The driver's connect_timeout covers the TCP connection only: a server that accepts
+        // it and never answers (frozen) would hold the handshake forever.
+        let connected = retort_core::deadline::within(limit, move || match tls {
             Some(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
             None => config.connect(postgres::NoTls),
-        }
-        .map(|client| BoundedClient::new(client, options.read_timeout))
-        .map_err(|e| {
+        })
+        .ok_or_else(|| {
             DatabaseError::new(format!(
-                "cannot connect to {}:{}/{}: {}",
-                options.host,
-                options.port,
-                options.dbname,
-                describe(&e)
+                "cannot connect to {place}: no answer within connect_timeout = {} s",
+                limit.unwrap_or_default().as_secs()
             ))
+            .with_hint("the server took the connection but did not answer (it may be frozen or overloaded): check it, or give it longer with connect_timeout=SECONDS in the URL")
         })?;
+        let client = connected
+            .map(|client| BoundedClient::new(client, options.read_timeout))
+            .map_err(|e| {
+                DatabaseError::new(format!("cannot connect to {place}: {}", describe(&e)))
+            })?;
         let mut connection = Self {
             client,
             current_schema: String::new(),

@@ -309,6 +309,10 @@ impl ThrowawayPostgres {
 impl Drop for ThrowawayPostgres {
     fn drop(&mut self) {
         // Every process of the cluster: resume them, then an immediate shutdown (SIGQUIT).
+        let _ = Command::new("kill")
+            .args(["-CONT"])
+            .arg(self.postmaster.id().to_string())
+            .status();
         let _ = Command::new("pkill")
             .args(["-CONT", "-P"])
             .arg(self.postmaster.id().to_string())
@@ -378,4 +382,55 @@ fn a_frozen_postgres_ends_the_run_within_read_timeout() {
         "{stderr}"
     );
     assert!(!stderr.contains("fix the statement"), "{stderr}");
+}
+
+/// Connecting to a server that takes the TCP connection but never answers (frozen) ends after
+/// `connect_timeout` (the drivers' own timeouts cover the TCP connection only).
+fn connecting_to_a_frozen_server_ends_within_connect_timeout(url: &str, freeze: impl FnOnce()) {
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", url);
+    project.write_sql_revision("r00", "", "CREATE TABLE t (id int);", None);
+    freeze();
+    let started = Instant::now();
+    let output = project.run(&["current"]);
+    let took = started.elapsed();
+    assert_eq!(output.code, 3, "{output}");
+    assert!(took < Duration::from_secs(8), "took {took:?}: {output}");
+    assert!(
+        output
+            .stderr
+            .contains("no answer within connect_timeout = 2 s")
+            && output.stderr.contains("hint: the server"),
+        "{output}"
+    );
+}
+
+#[test]
+fn connecting_to_a_frozen_mariadb_ends_within_connect_timeout() {
+    let server = ThrowawayServer::start();
+    connecting_to_a_frozen_server_ends_within_connect_timeout(
+        &format!(
+            "mysql://root@127.0.0.1:{}/frozen?connect_timeout=2",
+            server.port
+        ),
+        || server.signal("STOP"),
+    );
+}
+
+#[test]
+fn connecting_to_a_frozen_postgres_ends_within_connect_timeout() {
+    let server = ThrowawayPostgres::start();
+    connecting_to_a_frozen_server_ends_within_connect_timeout(
+        &format!(
+            "postgresql://postgres@127.0.0.1:{}/postgres?connect_timeout=2",
+            server.port
+        ),
+        || {
+            let status = Command::new("kill")
+                .args(["-STOP", &server.postmaster.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+        },
+    );
 }
