@@ -1036,9 +1036,12 @@ fn execute_section(
         .filter(|s| progress::is_session_setting(&s.sql))
         .collect();
     for setting in &settings {
-        connection
-            .execute(&setting.sql)
-            .map_err(database("repeat a session setting of the resumed revision"))?;
+        if let Err(error) = connection.execute(&setting.sql) {
+            if in_transaction && !outer {
+                let _ = connection.rollback();
+            }
+            return Err(database("repeat a session setting of the resumed revision")(error));
+        }
     }
     if !settings.is_empty() {
         reporter.note(&format!(
