@@ -37,6 +37,7 @@
 
 pub mod autogenerate;
 pub mod config;
+pub mod deadline;
 pub mod declared_sql;
 pub mod dialect;
 pub mod diff;

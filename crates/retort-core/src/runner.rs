@@ -13,5 +13,6 @@ pub mod connection;
 pub mod lease;
 pub mod offline;
 pub mod plan;
+pub mod progress;
 pub mod run;
 pub mod split;

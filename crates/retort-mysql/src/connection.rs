@@ -25,6 +25,9 @@ pub struct MysqlConnection {
     /// `DATABASE()` at connect: the schema the version table lands in when
     /// `version_table_schema` is not set.
     database: String,
+    /// The connection was lost: every later call fails at once instead of waiting for a
+    /// server that does not answer (a rollback and an unlock would each wait read_timeout).
+    lost: bool,
 }
 
 /// The server's own message (`Table 'x' doesn't exist (1146)`), or the driver's.
@@ -36,7 +39,57 @@ pub fn describe(error: &mysql::Error) -> String {
 }
 
 fn error(error: &mysql::Error) -> DatabaseError {
+    if lost(error) {
+        return DatabaseError::new(format!(
+            "lost the connection to the server: {}",
+            describe_lost(error)
+        ))
+        .with_hint(LOST_CONNECTION_HINT);
+    }
     DatabaseError::new(describe(error))
+}
+
+/// The connection failed under the statement (the socket broke, or the server gave no answer
+/// within read_timeout/write_timeout), as opposed to the server refusing it.
+fn lost(error: &mysql::Error) -> bool {
+    matches!(
+        error,
+        mysql::Error::IoError(_)
+            | mysql::Error::CodecError(_)
+            | mysql::Error::DriverError(
+                mysql::DriverError::PacketOutOfSync | mysql::DriverError::Timeout
+            )
+    )
+}
+
+/// A lost connection in words: a socket timeout is the server not answering in time.
+fn describe_lost(error: &mysql::Error) -> String {
+    let text = describe(error);
+    if text.contains("os error 11") || text.contains("timed out") || text.contains("WouldBlock") {
+        "the server gave no answer within read_timeout (it may be frozen, overloaded or unreachable)".to_owned()
+    } else {
+        text
+    }
+}
+
+/// What a lost connection means for the work in flight.
+const LOST_CONNECTION_HINT: &str = "the connection to the server was lost (or it gave no answer within read_timeout): DML of the open transaction is rolled back by the server, a DDL statement that was running may have committed; the next run says which statements of the revision ran (its progress record); check the server, then run the command again (with --resume if it says so)";
+
+/// How long a connection attempt may take when the URL does not say (`connect_timeout`).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A `*_timeout` URL parameter: seconds, fractions allowed; 0 means no limit.
+fn parse_seconds(key: &str, value: &str) -> Result<Option<Duration>, DatabaseError> {
+    let seconds: f64 = value
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s >= 0.0 && *s <= 31_536_000.0)
+        .ok_or_else(|| {
+            DatabaseError::new(format!(
+                "invalid {key} '{value}' (seconds, from 0 for no limit to a year)"
+            ))
+        })?;
+    Ok((seconds > 0.0).then(|| Duration::from_secs_f64(seconds)))
 }
 
 /// Run `sql` and read every result set it produces, failing on the first error among them.
@@ -77,7 +130,13 @@ fn set_strict_mode(connection: &mut mysql::Conn) -> Result<(), mysql::Error> {
 
 /// Open a session and make it strict.
 fn open(options: &mysql::Opts) -> Result<mysql::Conn, mysql::Error> {
-    let mut connection = mysql::Conn::new(options.clone())?;
+    // The driver's tcp_connect_timeout covers the TCP connection only: a server that accepts
+    // it and never answers (frozen) would hold the handshake forever.
+    let limit = options.get_tcp_connect_timeout();
+    let owned = options.clone();
+    let mut connection =
+        retort_core::deadline::within(limit, move || mysql::Conn::new(owned))
+            .ok_or_else(|| mysql::Error::DriverError(mysql::DriverError::ConnectTimeout))??;
     set_strict_mode(&mut connection)?;
     Ok(connection)
 }
@@ -107,6 +166,10 @@ pub fn options_from_url(url: &str) -> Result<mysql::Opts, DatabaseError> {
     let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
     let mut ssl_mode = SslMode::Disabled;
     let mut ssl_ca: Option<PathBuf> = None;
+    let mut connect_timeout = Some(DEFAULT_CONNECT_TIMEOUT);
+    let mut read_timeout = None;
+    let mut write_timeout = None;
+    let mut keepalive_set = false;
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -127,6 +190,19 @@ pub fn options_from_url(url: &str) -> Result<mysql::Opts, DatabaseError> {
                 }
             }
             "ssl-ca" => ssl_ca = Some(PathBuf::from(value)),
+            // Bounded waits (seconds): the connection attempt, and every answer of the server
+            // (a frozen server ends the run after read_timeout instead of never).
+            "connect-timeout" => connect_timeout = parse_seconds("connect_timeout", &value)?,
+            "read-timeout" => read_timeout = parse_seconds("read_timeout", &value)?,
+            "write-timeout" => write_timeout = parse_seconds("write_timeout", &value)?,
+            "tcp-connect-timeout-ms" => {
+                connect_timeout = None;
+                kept.push(pair.to_owned());
+            }
+            "tcp-keepalive-time-ms" => {
+                keepalive_set = true;
+                kept.push(pair.to_owned());
+            }
             // pymysql URLs often carry a charset; the client always speaks utf8mb4.
             "charset" => {}
             _ => kept.push(pair.to_owned()),
@@ -139,7 +215,19 @@ pub fn options_from_url(url: &str) -> Result<mysql::Opts, DatabaseError> {
     };
     let options = mysql::Opts::from_url(&cleaned)
         .map_err(|e| DatabaseError::new(format!("cannot read the MySQL URL: {e}")))?;
-    let mut builder = mysql::OptsBuilder::from_opts(options);
+    let driver_connect_timeout = options.get_tcp_connect_timeout();
+    let mut builder = mysql::OptsBuilder::from_opts(options)
+        .tcp_connect_timeout(connect_timeout.or(driver_connect_timeout))
+        .read_timeout(read_timeout)
+        .write_timeout(write_timeout);
+    if !keepalive_set {
+        // TCP keepalive on every connection: a dead host or a cut network ends the run after
+        // about a minute (30 s idle, then 3 probes 10 s apart) instead of never.
+        builder = builder
+            .tcp_keepalive_time_ms(Some(30_000))
+            .tcp_keepalive_probe_interval_secs(Some(10))
+            .tcp_keepalive_probe_count(Some(3));
+    }
     if ssl_mode != SslMode::Disabled {
         let ssl = mysql::SslOpts::default()
             .with_root_cert_path(ssl_ca)
@@ -157,6 +245,13 @@ impl MysqlConnection {
         let port = options.get_tcp_port();
         let database = options.get_db_name().unwrap_or_default().to_owned();
         let connection = open(&options).map_err(|e| {
+            if let mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) = e {
+                return DatabaseError::new(format!(
+                    "cannot connect to {host}:{port}/{database}: no answer within connect_timeout = {} s",
+                    options.get_tcp_connect_timeout().unwrap_or_default().as_secs()
+                ))
+                .with_hint("the server did not answer in time (it may be frozen, overloaded or unreachable): check it, or give it longer with connect_timeout=SECONDS in the URL");
+            }
             DatabaseError::new(format!(
                 "cannot connect to {host}:{port}/{database}: {}",
                 describe(&e)
@@ -167,6 +262,7 @@ impl MysqlConnection {
             options,
             lock_name: None,
             database: String::new(),
+            lost: false,
         };
         connection.database = connection
             .connection
@@ -175,6 +271,24 @@ impl MysqlConnection {
             .flatten()
             .unwrap_or_default();
         Ok(connection)
+    }
+
+    /// Fail at once when the connection was lost earlier.
+    fn alive(&self) -> Result<(), DatabaseError> {
+        if self.lost {
+            return Err(DatabaseError::new(
+                "the connection to the server was lost earlier in this run",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Note a lost connection (see [`MysqlConnection::alive`]) and pass the error on.
+    fn note(&mut self, error: mysql::Error) -> mysql::Error {
+        if lost(&error) {
+            self.lost = true;
+        }
+        error
     }
 
     fn table(table: &VersionTable) -> String {
@@ -196,6 +310,15 @@ impl MysqlConnection {
         set_strict_mode(&mut self.connection).map_err(|e| error(&e))
     }
 }
+
+/// Server error codes that say a statement's effect is already there: a database (1007),
+/// table (1050), column (1060), key (1061), routine (1304), trigger (1359), event (1537) or
+/// foreign key (1826) that exists; a table (1051), column or key (1091), routine (1305) or
+/// trigger (1360) already dropped. `--resume` counts the statement that was running when a
+/// run stopped as run when it fails with one of these, and says so.
+const ALREADY_PRESENT: [u16; 12] = [
+    1007, 1050, 1060, 1061, 1304, 1359, 1537, 1826, 1051, 1091, 1305, 1360,
+];
 
 /// A `PROCESSLIST` row: id, user, host, seconds connected.
 type ProcessRow = (u64, Option<String>, Option<String>, Option<u64>);
@@ -233,7 +356,9 @@ impl Connection for MysqlConnection {
         Escapes::Backslash
     }
     fn execute(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        self.alive()?;
         run(&mut self.connection, sql).map_err(|e| {
+            let e = self.note(e);
             let position = match &e {
                 mysql::Error::MySqlError(server) => {
                     crate::error_position::position(sql, server.code, &server.message)
@@ -244,13 +369,28 @@ impl Connection for MysqlConnection {
         })
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
-        run(&mut self.connection, "START TRANSACTION").map_err(|e| error(&e))
+        self.alive()?;
+        run(&mut self.connection, "START TRANSACTION").map_err(|e| error(&self.note(e)))
     }
     fn commit(&mut self) -> Result<(), DatabaseError> {
-        run(&mut self.connection, "COMMIT").map_err(|e| error(&e))
+        self.alive()?;
+        run(&mut self.connection, "COMMIT").map_err(|e| {
+            let e = self.note(e);
+            if lost(&e) {
+                // The server may have committed before the connection went: say so.
+                DatabaseError::new(format!(
+                    "lost the connection to the server during COMMIT: {}",
+                    describe_lost(&e)
+                ))
+                .with_hint("the server may have committed before the connection was lost, or not: `retort current` shows whether the revision was recorded; then run the command again")
+            } else {
+                error(&e)
+            }
+        })
     }
     fn rollback(&mut self) -> Result<(), DatabaseError> {
-        run(&mut self.connection, "ROLLBACK").map_err(|e| error(&e))
+        self.alive()?;
+        run(&mut self.connection, "ROLLBACK").map_err(|e| error(&self.note(e)))
     }
     fn lock(
         &mut self,
@@ -289,6 +429,11 @@ impl Connection for MysqlConnection {
         }))
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
+        if self.lost {
+            // The server releases a lost session's lock itself.
+            self.lock_name = None;
+            return Ok(());
+        }
         if let Some(name) = self.lock_name.take() {
             self.connection
                 .exec_drop("SELECT RELEASE_LOCK(?)", (name,))
@@ -297,6 +442,7 @@ impl Connection for MysqlConnection {
         Ok(())
     }
     fn query_rows(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
+        self.alive()?;
         let mut outcome = QueryOutcome::default();
         let mut result = self.connection.query_iter(sql).map_err(|e| error(&e))?;
         while let Some(set) = result.iter() {
@@ -339,6 +485,7 @@ impl Connection for MysqlConnection {
             options: self.options.clone(),
             lock_name: None,
             database: self.database.clone(),
+            lost: false,
         }))
     }
     fn sql_dialect(&self) -> Option<SqlDialect> {
@@ -490,9 +637,19 @@ impl Introspect for MysqlConnection {
                 options,
                 lock_name: None,
                 database: name.clone(),
+                lost: false,
             }),
             name,
         ))
+    }
+    fn effect_already_present(&self, error: &DatabaseError) -> bool {
+        // The server's code closes the message (see `describe`).
+        let code = error
+            .message
+            .rsplit_once('(')
+            .and_then(|(_, code)| code.strip_suffix(')'))
+            .and_then(|code| code.parse::<u16>().ok());
+        code.is_some_and(|code| ALREADY_PRESENT.contains(&code))
     }
     fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
         run(
@@ -509,6 +666,29 @@ impl Introspect for MysqlConnection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 9, finding 7: a frozen server or a dead host made a run hang with no bound.
+    #[test]
+    fn connections_have_keepalive_a_connect_timeout_and_take_read_timeout() {
+        let options = options_from_url("mysql://root@h/db").unwrap();
+        assert_eq!(
+            options.get_tcp_connect_timeout(),
+            Some(DEFAULT_CONNECT_TIMEOUT)
+        );
+        assert_eq!(options.get_tcp_keepalive_time_ms(), Some(30_000));
+        assert_eq!(options.get_read_timeout(), None);
+        let options = options_from_url(
+            "mysql://root@h/db?read_timeout=2.5&write_timeout=4&connect_timeout=0",
+        )
+        .unwrap();
+        assert_eq!(
+            options.get_read_timeout(),
+            Some(&Duration::from_millis(2500))
+        );
+        assert_eq!(options.get_write_timeout(), Some(&Duration::from_secs(4)));
+        assert_eq!(options.get_tcp_connect_timeout(), None);
+        assert!(options_from_url("mysql://root@h/db?read_timeout=-1").is_err());
+    }
 
     /// Issue 9, finding 4: the lock name was `retort:.alembic_version` for every database on
     /// the server, so a run on one database blocked runs on unrelated databases.

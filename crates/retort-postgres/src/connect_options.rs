@@ -172,7 +172,7 @@ pub enum OptionsError {
 impl OptionsError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            Self::UnknownParameter(_) => Some("supported: host, hostaddr, port, user, password, passfile, dbname, sslmode (or ssl), sslrootcert, sslnegotiation, channel_binding, options, application_name, fallback_application_name, connect_timeout, tcp_user_timeout, keepalives, keepalives_idle, keepalives_interval, keepalives_count, target_session_attrs, client_encoding (UTF8), gssencmode (disable, prefer), krbsrvname, sslsni (1)".to_owned()),
+            Self::UnknownParameter(_) => Some("supported: host, hostaddr, port, user, password, passfile, dbname, sslmode (or ssl), sslrootcert, sslnegotiation, channel_binding, options, application_name, fallback_application_name, connect_timeout, tcp_user_timeout, read_timeout (retort's), keepalives, keepalives_idle, keepalives_interval, keepalives_count, target_session_attrs, client_encoding (UTF8), gssencmode (disable, prefer), krbsrvname, sslsni (1)".to_owned()),
             Self::BadValue { key, .. } if key == "sslmode" => Some("sslmode is one of disable, allow, prefer, require, verify-ca, verify-full".to_owned()),
             Self::BadValue { key, .. } if key == "channel_binding" => Some("channel_binding is one of disable, prefer, require".to_owned()),
             Self::BadValue { key, .. } if key == "target_session_attrs" => Some("target_session_attrs is one of any, read-write, read-only".to_owned()),
@@ -209,7 +209,19 @@ pub struct ConnectOptions {
     pub keepalives_interval: Option<Duration>,
     pub keepalives_count: Option<u32>,
     pub tcp_user_timeout: Option<Duration>,
+    /// retort's own parameter (libpq has none): the longest wait for any answer of the
+    /// server, statements included; past it the connection counts as lost. Removed before
+    /// connecting.
+    pub read_timeout: Option<Duration>,
 }
+
+/// How long a connection attempt may take when the URL does not say (libpq waits forever).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// TCP keepalive when the URL does not say: first probe after 30 s idle, then every 10 s, 3
+/// unanswered probes end the connection.
+pub const DEFAULT_KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+pub const DEFAULT_KEEPALIVES_INTERVAL: Duration = Duration::from_secs(10);
+pub const DEFAULT_KEEPALIVES_COUNT: u32 = 3;
 
 impl ConnectOptions {
     /// Resolve `url` with `env` (a lookup of environment variables) and `home` (for
@@ -264,6 +276,7 @@ impl ConnectOptions {
         let mut keepalives_interval = None;
         let mut keepalives_count = None;
         let mut tcp_user_timeout = None;
+        let mut read_timeout = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(value);
@@ -303,6 +316,9 @@ impl ConnectOptions {
                             .parse()
                             .map_err(|_| bad_value("keepalives_count", &value))?,
                     );
+                }
+                "read_timeout" => {
+                    read_timeout = parse_duration("read_timeout", &value, Duration::from_secs(1))?;
                 }
                 "tcp_user_timeout" => {
                     tcp_user_timeout =
@@ -453,7 +469,18 @@ impl ConnectOptions {
             keepalives_interval,
             keepalives_count,
             tcp_user_timeout,
+            read_timeout,
         })
+    }
+
+    /// How long connecting may take, handshake included (libpq's connect_timeout): 10 s when
+    /// the URL does not say, no limit with `connect_timeout=0`.
+    pub fn connect_limit(&self) -> Option<Duration> {
+        match self.connect_timeout {
+            Some(timeout) if timeout.is_zero() => None,
+            Some(timeout) => Some(timeout),
+            None => Some(DEFAULT_CONNECT_TIMEOUT),
+        }
     }
 
     /// The same options for another database on the same server (tests, scratch databases).
@@ -479,8 +506,8 @@ impl ConnectOptions {
             config.options(options);
         }
         config.application_name(self.application_name.as_deref().unwrap_or("retort"));
-        if let Some(timeout) = self.connect_timeout {
-            config.connect_timeout(timeout);
+        if let Some(limit) = self.connect_limit() {
+            config.connect_timeout(limit);
         }
         config.channel_binding(match self.channel_binding {
             ChannelBinding::Disable => postgres::config::ChannelBinding::Disable,
@@ -502,15 +529,14 @@ impl ConnectOptions {
         if let Some(keepalives) = self.keepalives {
             config.keepalives(keepalives);
         }
-        if let Some(idle) = self.keepalives_idle {
-            config.keepalives_idle(idle);
-        }
-        if let Some(interval) = self.keepalives_interval {
-            config.keepalives_interval(interval);
-        }
-        if let Some(count) = self.keepalives_count {
-            config.keepalives_retries(count);
-        }
+        // TCP keepalive on every connection (the driver's idle default is two hours): a dead
+        // host or a cut network ends the run after about a minute instead of never.
+        config.keepalives_idle(self.keepalives_idle.unwrap_or(DEFAULT_KEEPALIVES_IDLE));
+        config.keepalives_interval(
+            self.keepalives_interval
+                .unwrap_or(DEFAULT_KEEPALIVES_INTERVAL),
+        );
+        config.keepalives_retries(self.keepalives_count.unwrap_or(DEFAULT_KEEPALIVES_COUNT));
         if let Some(timeout) = self.tcp_user_timeout {
             config.tcp_user_timeout(timeout);
         }
@@ -688,6 +714,33 @@ mod libpq_parameter_tests {
 
     fn resolve(url: &str) -> Result<ConnectOptions, OptionsError> {
         ConnectOptions::resolve(url, &|_| None, None)
+    }
+
+    /// Issue 9, finding 7: a connection had no keepalive and no connect timeout, so a dead
+    /// host or a server that never answered made a run hang with no bound.
+    #[test]
+    fn every_connection_has_keepalive_and_a_connect_timeout_by_default() {
+        let config = resolve("postgresql://u@h/db").unwrap().client_config();
+        assert_eq!(config.get_connect_timeout(), Some(&DEFAULT_CONNECT_TIMEOUT));
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), DEFAULT_KEEPALIVES_IDLE);
+        let config = resolve("postgresql://u@h/db?connect_timeout=3&keepalives_idle=7")
+            .unwrap()
+            .client_config();
+        assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(7));
+        let config = resolve("postgresql://u@h/db?connect_timeout=0")
+            .unwrap()
+            .client_config();
+        assert_eq!(config.get_connect_timeout(), None);
+        assert_eq!(resolve("postgresql://u@h/db").unwrap().read_timeout, None);
+        assert_eq!(
+            resolve("postgresql://u@h/db?read_timeout=5")
+                .unwrap()
+                .read_timeout,
+            Some(Duration::from_secs(5))
+        );
+        assert!(resolve("postgresql://u@h/db?read_timeout=-1").is_err());
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use postgres::types::Type;
 use postgres::SimpleQueryMessage;
 use retort_core::dialect::Dialect;
 use retort_core::introspect::{Database, Introspect, IntrospectFilter};
@@ -13,11 +12,12 @@ use retort_core::runner::connection::{
 use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
 
+use crate::bounded_client::{BoundedClient, Failure};
 use crate::connect_options::ConnectOptions;
 use crate::tls::client_config;
 
 pub struct PostgresConnection {
-    client: postgres::Client,
+    client: BoundedClient,
     /// Kept to open scratch databases on the same server.
     options: ConnectOptions,
     /// Where unqualified names land (the declared-schema parser assumes `public`).
@@ -59,12 +59,50 @@ pub fn describe(error: &postgres::Error) -> String {
     text
 }
 
+/// What a lost connection means for the work in flight.
+const LOST_CONNECTION_HINT: &str = "the connection to the server was lost (or it stopped answering): PostgreSQL rolls back the open transaction once it notices the connection is gone, so nothing of it is kept, but a statement outside a transaction may have run; check the server, then run the command again";
+
+/// A failed call in words: the driver's error, or no answer within read_timeout.
+fn failure(failure: &Failure) -> DatabaseError {
+    match failure {
+        Failure::Postgres(e) => error(e),
+        Failure::NoAnswer(limit) => DatabaseError::new(format!(
+            "lost the connection to the server: no answer within read_timeout = {} s (the server may be frozen, overloaded or unreachable)",
+            limit.as_secs()
+        ))
+        .with_hint(LOST_CONNECTION_HINT),
+        Failure::LostEarlier => {
+            DatabaseError::new("the connection to the server was lost earlier in this run")
+                .with_hint(LOST_CONNECTION_HINT)
+        }
+    }
+}
+
 fn error(e: &postgres::Error) -> DatabaseError {
+    if e.as_db_error().is_none() && (e.is_closed() || io_failure(e)) {
+        return DatabaseError::new(format!(
+            "lost the connection to the server: {}",
+            describe(e)
+        ))
+        .with_hint(LOST_CONNECTION_HINT);
+    }
     let position = e.as_db_error().and_then(|db| match db.position() {
         Some(postgres::error::ErrorPosition::Original(position)) => usize::try_from(*position).ok(),
         _ => None,
     });
     DatabaseError::new(describe(e)).at(position)
+}
+
+/// An input/output error under the driver's (the socket failed or timed out).
+fn io_failure(e: &postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn pooler_detected(locked_by: i32, now: i32) -> DatabaseError {
@@ -99,19 +137,26 @@ impl PostgresConnection {
     pub fn connect(options: &ConnectOptions, home: Option<&Path>) -> Result<Self, DatabaseError> {
         let config = options.client_config();
         let tls = client_config(options, home).map_err(|e| DatabaseError::new(e.to_string()))?;
-        let client = match tls {
+        let place = format!("{}:{}/{}", options.host, options.port, options.dbname);
+        let limit = options.connect_limit();
+        // The driver's connect_timeout covers the TCP connection only: a server that accepts
+        // it and never answers (frozen) would hold the handshake forever.
+        let connected = retort_core::deadline::within(limit, move || match tls {
             Some(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
             None => config.connect(postgres::NoTls),
-        }
-        .map_err(|e| {
+        })
+        .ok_or_else(|| {
             DatabaseError::new(format!(
-                "cannot connect to {}:{}/{}: {}",
-                options.host,
-                options.port,
-                options.dbname,
-                describe(&e)
+                "cannot connect to {place}: no answer within connect_timeout = {} s",
+                limit.unwrap_or_default().as_secs()
             ))
+            .with_hint("the server took the connection but did not answer (it may be frozen or overloaded): check it, or give it longer with connect_timeout=SECONDS in the URL")
         })?;
+        let client = connected
+            .map(|client| BoundedClient::new(client, options.read_timeout))
+            .map_err(|e| {
+                DatabaseError::new(format!("cannot connect to {place}: {}", describe(&e)))
+            })?;
         let mut connection = Self {
             client,
             current_schema: String::new(),
@@ -132,7 +177,7 @@ impl PostgresConnection {
     /// PgBouncer in transaction pooling. Only literals quoted with escaping go into `sql`.
     fn simple(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
         self.flush_begin()?;
-        let messages = self.client.simple_query(sql).map_err(|e| error(&e))?;
+        let messages = self.client.simple_query(sql).map_err(|f| failure(&f))?;
         let mut outcome = QueryOutcome::default();
         for message in messages {
             match message {
@@ -197,9 +242,10 @@ impl PostgresConnection {
         SqlDialect::Postgres.table_name(table)
     }
 
-    /// The underlying client (tests, introspection).
-    pub fn client(&mut self) -> &mut postgres::Client {
-        &mut self.client
+    /// The underlying client (tests, introspection), without the read_timeout bound; `None`
+    /// once the connection was lost.
+    pub fn client(&mut self) -> Option<std::sync::MutexGuard<'_, postgres::Client>> {
+        self.client.unbounded()
     }
 
     /// Send a deferred `BEGIN` on its own, before a statement that cannot carry it.
@@ -218,9 +264,9 @@ impl PostgresConnection {
         let messages = self
             .client
             .simple_query(&format!("{PREFIX}{sql}"))
-            .map_err(|e| {
+            .map_err(|f| {
                 // Positions count from the start of `sql`, not of the prefix.
-                let mut failure = error(&e);
+                let mut failure = failure(&f);
                 failure.position = failure
                     .position
                     .map(|p| p.saturating_sub(PREFIX.chars().count()));
@@ -241,7 +287,19 @@ impl PostgresConnection {
         if std::mem::take(&mut self.pending_begin) {
             return Ok(());
         }
-        self.client.batch_execute(sql).map_err(|e| error(&e))
+        self.client.batch_execute(sql).map_err(|f| {
+            let refused = matches!(&f, Failure::Postgres(e) if e.as_db_error().is_some());
+            if sql == "COMMIT" && !refused {
+                // The server may have committed before the connection went: say so.
+                DatabaseError::new(format!(
+                    "lost the connection to the server during COMMIT: {}",
+                    failure(&f).message
+                ))
+                .with_hint("the server may have committed before the connection was lost, or not: `retort current` shows whether the revision was recorded; then run the command again")
+            } else {
+                failure(&f)
+            }
+        })
     }
 }
 
@@ -256,7 +314,7 @@ impl Connection for PostgresConnection {
         if self.pending_begin {
             return self.begin_with(sql);
         }
-        self.client.batch_execute(sql).map_err(|e| error(&e))
+        self.client.batch_execute(sql).map_err(|f| failure(&f))
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
         self.pending_begin = true;
@@ -422,42 +480,42 @@ impl Connection for PostgresConnection {
         // named prepared statement for a pooler to lose.
         let rows = self
             .client
-            .query_typed(
+            .query_typed_text(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = COALESCE($1, current_schema()) AND tablename = $2)",
-                &[(&table.schema, Type::TEXT), (&table.name, Type::TEXT)],
+                vec![table.schema.clone(), Some(table.name.clone())],
             )
-            .map_err(|e| error(&e))?;
+            .map_err(|f| failure(&f))?;
         Ok(rows.first().is_some_and(|row| row.get(0)))
     }
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.flush_begin()?;
         self.client
             .batch_execute(&SqlDialect::Postgres.create_version_table(table))
-            .map_err(|e| error(&e))
+            .map_err(|f| failure(&f))
     }
     fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
         self.flush_begin()?;
         let rows = self
             .client
-            .query_typed(
+            .query_typed_text(
                 &format!("SELECT version_num FROM {}", Self::table_name(table)),
-                &[],
+                Vec::new(),
             )
-            .map_err(|e| error(&e))?;
+            .map_err(|f| failure(&f))?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
     fn insert_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
         self.flush_begin()?;
         self.client
-            .query_typed(
+            .query_typed_text(
                 &format!(
                     "INSERT INTO {} (version_num) VALUES ($1)",
                     Self::table_name(table)
                 ),
-                &[(&id, Type::TEXT)],
+                vec![Some(id.to_owned())],
             )
             .map(drop)
-            .map_err(|e| error(&e))
+            .map_err(|f| failure(&f))
     }
     fn update_version(
         &mut self,
@@ -468,14 +526,14 @@ impl Connection for PostgresConnection {
         self.flush_begin()?;
         let changed = self
             .client
-            .query_typed(
+            .query_typed_text(
                 &format!(
                     "UPDATE {} SET version_num = $1 WHERE version_num = $2 RETURNING 1",
                     Self::table_name(table)
                 ),
-                &[(&to, Type::TEXT), (&from, Type::TEXT)],
+                vec![Some(to.to_owned()), Some(from.to_owned())],
             )
-            .map_err(|e| error(&e))?
+            .map_err(|f| failure(&f))?
             .len();
         if changed == 1 {
             Ok(())
@@ -488,21 +546,21 @@ impl Connection for PostgresConnection {
     fn delete_version(&mut self, table: &VersionTable, id: &str) -> Result<(), DatabaseError> {
         self.flush_begin()?;
         self.client
-            .query_typed(
+            .query_typed_text(
                 &format!(
                     "DELETE FROM {} WHERE version_num = $1",
                     Self::table_name(table)
                 ),
-                &[(&id, Type::TEXT)],
+                vec![Some(id.to_owned())],
             )
             .map(drop)
-            .map_err(|e| error(&e))
+            .map_err(|f| failure(&f))
     }
     fn purge_versions(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.flush_begin()?;
         self.client
             .batch_execute(&format!("DELETE FROM {}", Self::table_name(table)))
-            .map_err(|e| error(&e))
+            .map_err(|f| failure(&f))
     }
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
         non_transactional(sql)
@@ -512,7 +570,10 @@ impl Connection for PostgresConnection {
 impl Introspect for PostgresConnection {
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
         self.flush_begin()?;
-        crate::introspect::introspect(&mut self.client, filter)
+        let Some(mut client) = self.client.unbounded() else {
+            return Err(failure(&Failure::LostEarlier));
+        };
+        crate::introspect::introspect(&mut client, filter)
     }
     fn dialect_rules(&self) -> &'static dyn Dialect {
         &crate::dialect::POSTGRES
@@ -537,7 +598,10 @@ impl Introspect for PostgresConnection {
         filter: &IntrospectFilter,
     ) -> Result<Vec<String>, DatabaseError> {
         self.flush_begin()?;
-        crate::introspect::unmodeled(&mut self.client, filter)
+        let Some(mut client) = self.client.unbounded() else {
+            return Err(failure(&Failure::LostEarlier));
+        };
+        crate::introspect::unmodeled(&mut client, filter)
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();
@@ -547,10 +611,10 @@ impl Introspect for PostgresConnection {
                 "CREATE DATABASE {}",
                 SqlDialect::Postgres.quote_identifier(&name)
             ))
-            .map_err(|e| {
+            .map_err(|f| {
                 DatabaseError::new(format!(
                     "cannot create the scratch database {name}: {}",
-                    describe(&e)
+                    failure(&f).message
                 ))
             })?;
         let scratch = Self::connect(&self.options.with_dbname(&name), self.home.as_deref())?;
@@ -562,7 +626,7 @@ impl Introspect for PostgresConnection {
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 SqlDialect::Postgres.quote_identifier(name)
             ))
-            .map_err(|e| error(&e))
+            .map_err(|f| failure(&f))
     }
 }
 

@@ -1,6 +1,7 @@
 //! PostgreSQL for retort: connecting the way libpq does (URL, `PG*` variables, `~/.pgpass`,
 //! `sslmode` with rustls and SNI), and the runner's [`Connection`](retort_core::runner::connection::Connection).
 
+pub mod bounded_client;
 pub mod connect_options;
 pub mod connection;
 pub mod declared;

@@ -193,6 +193,10 @@ pub struct UpgradeArgs {
     /// Print the SQL instead of running it
     #[arg(long = "sql")]
     pub sql: bool,
+    /// Continue the revision an interrupted run left half-done (MySQL/MariaDB), from the
+    /// statement its progress record names
+    #[arg(long = "resume", conflicts_with = "sql")]
+    pub resume: bool,
     /// Give up when another run holds the migration lock longer than this many seconds
     #[arg(
         long = "lock-timeout",
@@ -210,6 +214,10 @@ pub struct DowngradeArgs {
     pub revision: String,
     #[arg(long = "sql")]
     pub sql: bool,
+    /// Continue the revision an interrupted run left half-done (MySQL/MariaDB), from the
+    /// statement its progress record names
+    #[arg(long = "resume", conflicts_with = "sql")]
+    pub resume: bool,
     #[arg(
         long = "lock-timeout",
         value_name = "SECONDS",

@@ -149,7 +149,7 @@ impl OpenError {
             Self::Connect(error) if error.message.contains("did not use channel binding") => Some(
                 "channel_binding=require needs the server to authenticate this user with SCRAM-SHA-256 over TLS; this one authenticated without (trust, md5 or password authentication, or no TLS). Use channel_binding=prefer only if you trust the network path".to_owned(),
             ),
-            Self::Connect(_) => None,
+            Self::Connect(error) => error.hint.clone(),
         }
     }
 }

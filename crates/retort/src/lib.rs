@@ -77,6 +77,7 @@ impl Migrations {
                 lock_timeout: None,
                 lock_scope: LockScope::Session,
                 interrupted: None,
+                resume: false,
             },
             config: None,
         })
@@ -141,6 +142,15 @@ impl Migrations {
     #[must_use]
     pub fn with_transaction_lock(mut self) -> Self {
         self.options.lock_scope = LockScope::Transaction;
+        self
+    }
+
+    /// Continue a revision an interrupted run left half-done (MySQL/MariaDB), as `--resume`
+    /// does: without it, such a revision stops the run with
+    /// [`RunError::InterruptedRevision`], which says what ran.
+    #[must_use]
+    pub fn resuming(mut self) -> Self {
+        self.options.resume = true;
         self
     }
 

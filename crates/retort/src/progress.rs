@@ -19,6 +19,8 @@ pub struct StepReporter {
     bar: bool,
     position: usize,
     total: usize,
+    /// The bar is drawn and its line not ended: any other message ends it first.
+    line_open: bool,
 }
 
 impl StepReporter {
@@ -28,12 +30,37 @@ impl StepReporter {
             bar: false,
             position: 0,
             total: 0,
+            line_open: false,
+        }
+    }
+
+    /// End the bar's line, so that what comes next starts on a line of its own.
+    fn end_line(&mut self) {
+        if std::mem::take(&mut self.line_open) {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr);
+            let _ = stderr.flush();
         }
     }
 }
 
+/// An error is printed after the run returns, when the reporter is gone: the bar's line is
+/// ended by then (issue 9: the progress bar did not end its line before an error).
+impl Drop for StepReporter {
+    fn drop(&mut self) {
+        self.end_line();
+    }
+}
+
 impl Reporter for StepReporter {
+    fn note(&mut self, text: &str) {
+        self.end_line();
+        // Even with -q: it says what the run decided on the database's word.
+        eprintln!("note: {text}");
+    }
+
     fn waiting_for_lock(&mut self, holder: Option<&str>) {
+        self.end_line();
         self.printer.status(&format!(
             "waiting for the migration lock held by {}",
             holder.unwrap_or("another run (the database does not say which)")
@@ -82,6 +109,7 @@ impl Reporter for StepReporter {
         if done == self.total {
             let _ = writeln!(stderr);
         }
+        self.line_open = done != self.total;
         let _ = stderr.flush();
     }
 }

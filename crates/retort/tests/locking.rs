@@ -75,9 +75,19 @@ impl Target {
             "migrations/versions/r00.sql",
             "-- Revision ID: r00\n-- Revises:\n\n-- retort:upgrade\nCREATE TABLE applied_log (id VARCHAR(10) PRIMARY KEY);\n",
         );
+        // On MariaDB a statement outside a transaction that is running when its run is killed
+        // is recorded as in flight (retort_progress), and the next run rightly stops to report
+        // it; inside the revision's transaction the slow `DO` is rolled back with the run.
+        let options = if self.kind == Kind::MariaDb {
+            ""
+        } else {
+            " transaction=false"
+        };
         self.project.write(
             "migrations/versions/r01.sql",
-            &format!("-- Revision ID: r01\n-- Revises: r00\n\n-- retort:upgrade transaction=false\n{r01_sql}\n"),
+            &format!(
+                "-- Revision ID: r01\n-- Revises: r00\n\n-- retort:upgrade{options}\n{r01_sql}\n"
+            ),
         );
         self.project.write(
             "migrations/versions/r02.sql",

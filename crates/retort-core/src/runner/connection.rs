@@ -221,4 +221,13 @@ pub trait Connection {
         let _ = sql;
         None
     }
+
+    /// Whether `error` says that what the failed statement does is already there (a table
+    /// that exists, a column already added, an index already dropped). Asked only of the
+    /// statement an interrupted run was running when it stopped, when `--resume` runs it
+    /// again: on a database whose DDL commits as it goes, it may have run.
+    fn effect_already_present(&self, error: &DatabaseError) -> bool {
+        let _ = error;
+        false
+    }
 }

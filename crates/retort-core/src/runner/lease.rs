@@ -191,7 +191,7 @@ impl LeaseSql {
 
 /// The key of a version table's lease: its schema (the connection's default when not set)
 /// and name. The lock table lives in the database being migrated, so the database is implied.
-fn lease_key(connection: &dyn Connection, table: &VersionTable) -> String {
+pub(crate) fn lease_key(connection: &dyn Connection, table: &VersionTable) -> String {
     let schema = table
         .schema
         .clone()

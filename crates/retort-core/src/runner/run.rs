@@ -10,6 +10,7 @@ use super::lease::{Lease, TakeOutcome};
 use super::plan::{
     applied_heads, plan_downgrade, plan_stamp, plan_upgrade, Step, UnknownAppliedRevision,
 };
+use super::progress::{self, Progress};
 use super::split::{split_statements, Statement};
 use crate::revision::error::RevisionError;
 use crate::revision::graph::RevisionGraph;
@@ -59,6 +60,9 @@ pub struct RunOptions {
     /// revision, or when the cancelled statement fails, the run rolls back what is open,
     /// releases the lock and says what was applied.
     pub interrupted: Option<Arc<AtomicBool>>,
+    /// Continue a revision that an earlier run left partly applied on a database without
+    /// transactional DDL, from the statement its progress record names (`--resume`).
+    pub resume: bool,
 }
 
 impl RunOptions {
@@ -71,6 +75,7 @@ impl RunOptions {
             transaction_per_migration: config.transaction_per_migration,
             lock_timeout: None,
             interrupted: None,
+            resume: false,
             lock_scope: match config.lock_mode {
                 LockMode::Session => LockScope::Session,
                 LockMode::Transaction => LockScope::Transaction,
@@ -101,6 +106,11 @@ pub trait Reporter {
     /// when the database tells.
     fn waiting_for_lock(&mut self, holder: Option<&str>) {
         let _ = holder;
+    }
+    /// Something the user should know that is not an error (a resumed statement found
+    /// already applied).
+    fn note(&mut self, text: &str) {
+        let _ = text;
     }
 }
 
@@ -136,10 +146,25 @@ pub enum RunError {
         line: usize,
         statement: String,
         message: String,
-        /// Lines of the statements of this revision that had already run (and, without
-        /// transactional DDL, stay applied).
-        applied_lines: Vec<usize>,
-        rolled_back: bool,
+        /// Lines of the statements of this revision that ran and are committed (without
+        /// transactional DDL: each DDL statement, and what ran before it).
+        committed_lines: Vec<usize>,
+        /// Lines of the statements of this revision that ran in the transaction the failure
+        /// rolled back.
+        rolled_back_lines: Vec<usize>,
+        /// A progress record says where the revision stopped (`--resume` continues it).
+        progress_recorded: bool,
+        /// What the connection knows about the failure (a lost connection), said first.
+        database_hint: Option<String>,
+    },
+    #[error("{}", describe_interrupted_revision(.0))]
+    InterruptedRevision(Box<InterruptedRevision>),
+    #[error("cannot resume {direction} {revision}: {reason}")]
+    CannotResume {
+        revision: String,
+        direction: &'static str,
+        reason: String,
+        hint: String,
     },
     #[error("revision {revision} ({path}) has a `transaction=false` section, which cannot run while lock_mode = \"transaction\" holds the whole run in one transaction")]
     OutsideTheLockTransaction { revision: String, path: PathBuf },
@@ -179,16 +204,10 @@ impl RunError {
             Self::UnknownApplied(_) => Some(
                 "restore the missing revision file, or re-stamp the database with `retort stamp --purge REV`".to_owned(),
             ),
-            Self::Statement { applied_lines, rolled_back, revision, .. } => Some(if *rolled_back {
-                format!("nothing of revision {revision} was kept; fix the statement and run the command again")
-            } else if applied_lines.is_empty() {
-                format!("no statement of revision {revision} ran; the version table still names the previous revision")
-            } else {
-                format!(
-                    "this database commits DDL as it goes: the statements of {revision} starting on line(s) {} stay applied, and the version table still names the previous revision; undo them by hand or finish the revision, then re-run",
-                    applied_lines.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-                )
-            }),
+            Self::Statement { committed_lines, rolled_back_lines, revision, database_hint: Some(first), .. } => Some(format!("{first}; {}", statement_facts(revision, committed_lines, rolled_back_lines))),
+            Self::Statement { committed_lines, rolled_back_lines, progress_recorded, revision, line, database_hint: None, .. } => Some(statement_hint(revision, *line, committed_lines, rolled_back_lines, *progress_recorded)),
+            Self::InterruptedRevision(report) => Some(interrupted_revision_hint(report)),
+            Self::CannotResume { hint, .. } => Some(hint.clone()),
             Self::Irreversible { .. } => Some(
                 "nothing was changed; add a `-- retort:downgrade` section, or stamp past it with `retort stamp`".to_owned(),
             ),
@@ -209,13 +228,320 @@ impl RunError {
             ),
             Self::Database { source, .. } => source.hint.clone(),
             Self::Interrupted { stopped_in: Some(step), rolled_back: false, .. } => Some(format!(
-                "the lock was released; {step} did not finish and this database commits DDL as it goes: check what of it ran before running the command again"
+                "the lock was released; {step} did not finish and this database commits DDL as it goes: its progress is recorded, and the next run says which of its statements ran; run the command again with `--resume` to continue it"
             )),
             Self::Interrupted { .. } => Some(
                 "the lock was released and nothing half-done was kept; run the command again to continue".to_owned(),
             ),
         }
     }
+}
+
+/// A revision that an earlier run left partly applied (a progress record says where it
+/// stopped), as the next run reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterruptedRevision {
+    pub revision: String,
+    pub direction: &'static str,
+    /// The revision file (`None`: no revision file has this id any more).
+    pub path: Option<PathBuf>,
+    /// Lines of the statements that ran (statement numbers, 1-based, when the file changed).
+    pub ran: Vec<usize>,
+    /// The line of the statement that was running when the run stopped: it may have run.
+    pub in_flight: Option<usize>,
+    /// Lines of the statements that did not run.
+    pub not_run: Vec<usize>,
+    /// The line `--resume` starts from.
+    pub resume_line: usize,
+    /// The statements of the file that ran (and the one in flight) are not those that were
+    /// run (their checksum differs).
+    pub file_changed: bool,
+}
+
+impl InterruptedRevision {
+    /// What ran, what may have and what did not (the error's message).
+    pub fn describe(&self) -> String {
+        describe_interrupted_revision(self)
+    }
+
+    /// How to continue or finish it.
+    pub fn hint(&self) -> String {
+        interrupted_revision_hint(self)
+    }
+}
+
+/// The revision an earlier run left half-done on a database without transactional DDL, if its
+/// progress record says so (`retort current` shows it).
+pub fn interrupted(
+    connection: &mut dyn Connection,
+    graph: &RevisionGraph,
+    table: &VersionTable,
+) -> Result<Option<InterruptedRevision>, RunError> {
+    if !progress::applies_to(connection) {
+        return Ok(None);
+    }
+    let record = progress::read(connection, table).map_err(database("read the progress record"))?;
+    Ok(record.map(|progress| interrupted_revision(connection, graph, &progress)))
+}
+
+fn lines(lines: &[usize]) -> String {
+    let list = lines
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if lines.len() == 1 {
+        format!("line {list}")
+    } else {
+        format!("lines {list}")
+    }
+}
+
+fn describe_interrupted_revision(report: &InterruptedRevision) -> String {
+    let InterruptedRevision {
+        revision,
+        direction,
+        path,
+        ran,
+        in_flight,
+        not_run,
+        file_changed,
+        ..
+    } = report;
+    let place = path
+        .as_ref()
+        .map(|p| format!(" ({})", p.display()))
+        .unwrap_or_default();
+    let unit = |numbers: &[usize]| {
+        if *file_changed {
+            let list = numbers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("statement(s) {list} of the file as it was run")
+        } else {
+            format!("the statement(s) on {}", lines(numbers))
+        }
+    };
+    let mut parts = Vec::new();
+    if ran.is_empty() {
+        parts.push("no statement of it was committed".to_owned());
+    } else {
+        parts.push(format!("{} ran", unit(ran)));
+    }
+    if let Some(line) = in_flight {
+        parts.push(format!(
+            "{} may have run (it was running when the run stopped)",
+            unit(&[*line])
+        ));
+    }
+    if !not_run.is_empty() {
+        parts.push(format!("{} did not run", unit(not_run)));
+    }
+    if *file_changed {
+        parts.push("the file has changed since".to_owned());
+    }
+    format!(
+        "an earlier run did not finish the {direction} of revision {revision}{place}: {}; the version table still names the revision(s) before it",
+        parts.join("; ")
+    )
+}
+
+fn interrupted_revision_hint(report: &InterruptedRevision) -> String {
+    let by_hand = format!(
+        "or finish it by hand and record it with `retort stamp {}`, which also clears the progress record",
+        if report.direction == "upgrade" {
+            report.revision.clone()
+        } else {
+            format!("<the revision before {}>", report.revision)
+        }
+    );
+    if report.file_changed {
+        return format!(
+            "restore revision {} as it was run and continue with `--resume`, {by_hand}",
+            report.revision
+        );
+    }
+    let again = if report.in_flight.is_some() {
+        " (the statement that may have run is run again, and counted as run when the database answers that its effect is already there)"
+    } else {
+        ""
+    };
+    format!(
+        "run the command again with `--resume` to continue the {} of {} from line {}{again}; {by_hand}",
+        report.direction, report.revision, report.resume_line
+    )
+}
+
+/// What is known of the statements of `revision` that ran before the failing one.
+fn statement_facts(revision: &str, committed: &[usize], rolled_back: &[usize]) -> String {
+    let mut known = Vec::new();
+    if committed.is_empty() && rolled_back.is_empty() {
+        known.push(format!("no other statement of revision {revision} ran"));
+    }
+    if !rolled_back.is_empty() {
+        known.push(format!(
+            "the statement(s) of {revision} on {} ran in a transaction that was rolled back",
+            lines(rolled_back)
+        ));
+    }
+    if !committed.is_empty() {
+        known.push(format!(
+            "this database commits DDL as it goes: the statement(s) of {revision} on {} are committed",
+            lines(committed)
+        ));
+    }
+    known.join("; ")
+}
+
+fn statement_hint(
+    revision: &str,
+    line: usize,
+    committed: &[usize],
+    rolled_back: &[usize],
+    progress_recorded: bool,
+) -> String {
+    let known = statement_facts(revision, committed, rolled_back);
+    if progress_recorded {
+        format!(
+            "{known}; the version table still names the revision(s) before {revision}, and the progress record says where it stopped: fix the statement on line {line}, then run the command again with `--resume` to continue from it (or finish the revision by hand and record it with `retort stamp`)"
+        )
+    } else {
+        format!("{known}; nothing of revision {revision} was kept: fix the statement and run the command again")
+    }
+}
+
+/// What to say about `progress`, left by an earlier run.
+fn interrupted_revision(
+    connection: &dyn Connection,
+    graph: &RevisionGraph,
+    progress: &Progress,
+) -> InterruptedRevision {
+    let section = graph.index_of(&progress.revision).and_then(|index| {
+        let script = &graph.revision(index).script;
+        script
+            .section(progress.direction)
+            .map(|section| (script.path.clone(), statements_of(section, connection)))
+    });
+    let next = progress.next_statement;
+    let covered = next + usize::from(progress.in_flight);
+    let (path, file_changed, numbers) = match &section {
+        Some((path, statements))
+            if covered <= statements.len()
+                && progress::ran_checksum(&statements[..covered]) == progress.ran_checksum =>
+        {
+            let numbers: Vec<usize> = statements.iter().map(|s| s.line).collect();
+            (Some(path.clone()), false, numbers)
+        }
+        Some((path, statements)) => (
+            Some(path.clone()),
+            true,
+            (1..=statements.len().max(next + 1)).collect(),
+        ),
+        None => (None, true, (1..=next + 1).collect()),
+    };
+    let ran = numbers.iter().copied().take(next).collect();
+    let in_flight = progress
+        .in_flight
+        .then(|| numbers.get(next).copied())
+        .flatten();
+    let not_run = if file_changed {
+        Vec::new()
+    } else {
+        numbers
+            .iter()
+            .copied()
+            .skip(next + usize::from(progress.in_flight))
+            .collect()
+    };
+    InterruptedRevision {
+        revision: progress.revision.clone(),
+        direction: progress.direction.keyword(),
+        path,
+        ran,
+        in_flight,
+        not_run,
+        resume_line: if file_changed {
+            progress.line
+        } else {
+            numbers.get(next).copied().unwrap_or(progress.line)
+        },
+        file_changed,
+    }
+}
+
+/// Where `--resume` starts the first step: checked against the progress record.
+fn resume_point(
+    connection: &dyn Connection,
+    graph: &RevisionGraph,
+    steps: &[Step],
+    progress: &Progress,
+) -> Result<Resume, RunError> {
+    let report = interrupted_revision(connection, graph, progress);
+    let cannot = |reason: String, hint: String| RunError::CannotResume {
+        revision: progress.revision.clone(),
+        direction: progress.direction.keyword(),
+        reason,
+        hint,
+    };
+    let example = match progress.direction {
+        crate::revision::script::Direction::Upgrade => "retort upgrade head --resume",
+        crate::revision::script::Direction::Downgrade => "retort downgrade -1 --resume",
+    };
+    let finish_first = format!(
+        "nothing was changed; finish the interrupted {} of {} first, with a command whose first step it is (`{example}`), or finish it by hand and record it with `retort stamp`",
+        progress.direction.keyword(),
+        progress.revision
+    );
+    let Some(first) = steps.first() else {
+        return Err(cannot(
+            format!(
+                "this command has nothing to run, but the interrupted {} of {} is not finished",
+                progress.direction.keyword(),
+                progress.revision
+            ),
+            finish_first,
+        ));
+    };
+    if graph.id(first.revision) != progress.revision || first.direction != progress.direction {
+        return Err(cannot(
+            format!(
+                "this command starts with the {} of {}",
+                first.direction.keyword(),
+                graph.id(first.revision)
+            ),
+            finish_first,
+        ));
+    }
+    if report.file_changed {
+        return Err(cannot(
+            format!(
+                "{} has changed since it was run (the checksum of the {} statements that ran differs from the progress record's)",
+                report
+                    .path
+                    .as_ref()
+                    .map_or_else(|| "the revision file".to_owned(), |p| p.display().to_string()),
+                progress.direction.keyword()
+            ),
+            format!(
+                "nothing was changed; restore the file as it was run and resume, or finish the revision by hand and record it with `retort stamp`; {}",
+                describe_interrupted_revision(&report)
+            ),
+        ));
+    }
+    Ok(Resume {
+        statement: progress.next_statement,
+        in_flight: progress.in_flight,
+    })
+}
+
+/// Where a resumed step starts.
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    statement: usize,
+    /// The first statement may have run already.
+    in_flight: bool,
 }
 
 fn database(action: &str) -> impl FnOnce(DatabaseError) -> RunError + '_ {
@@ -380,6 +706,13 @@ fn run_locked(
     } else {
         Vec::new()
     };
+    // Without transactional DDL, a revision an earlier run left half-done is recorded.
+    let tracked = !outer && progress::applies_to(connection);
+    let left_over = if tracked && !matches!(operation, Operation::EnsureVersionTable) {
+        progress::read(connection, table).map_err(database("read the progress record"))?
+    } else {
+        None
+    };
 
     let steps = match operation {
         Operation::EnsureVersionTable => {
@@ -416,6 +749,10 @@ fn run_locked(
                         c.insert_version(table, id)?;
                     }
                 }
+                // Stamping says where the database is: a revision left half-done is settled.
+                if tracked && progress::table_exists(c, table)? {
+                    progress::clear(c, table)?;
+                }
                 Ok(())
             })
             .map_err(database("stamp the version table"))?;
@@ -433,9 +770,24 @@ fn run_locked(
     };
 
     let prepared = prepare(connection, graph, &steps, outer)?;
+    let resume = match &left_over {
+        Some(left_over) if options.resume => {
+            Some(resume_point(connection, graph, &steps, left_over)?)
+        }
+        Some(left_over) => {
+            return Err(RunError::InterruptedRevision(Box::new(
+                interrupted_revision(connection, graph, left_over),
+            )))
+        }
+        None => None,
+    };
     let mut heads = rows;
     if steps.is_empty() {
         return Ok(RunSummary { steps, heads });
+    }
+    if tracked {
+        // DDL: before any transaction.
+        progress::ensure_table(connection, table).map_err(database("create the progress table"))?;
     }
 
     let one_transaction = outer || !options.transaction_per_migration;
@@ -512,14 +864,28 @@ fn run_locked(
             step.direction.keyword(),
             super::plan::describe_step(graph, step)
         ));
-        execute_section(connection, graph, step, statements, open, outer, options).map_err(
-            |error| match error {
-                RunError::Interrupted { rolled_back, .. } => {
-                    interrupted(&committed, Some(description.clone()), rolled_back)
-                }
-                other => other,
-            },
-        )?;
+        let tracking = tracked.then_some(Tracking {
+            table,
+            lease,
+            resume: if position == 0 { resume } else { None },
+        });
+        execute_section(
+            connection,
+            graph,
+            step,
+            statements,
+            open,
+            outer,
+            options,
+            tracking.as_ref(),
+            reporter,
+        )
+        .map_err(|error| match error {
+            RunError::Interrupted { rolled_back, .. } => {
+                interrupted(&committed, Some(description.clone()), rolled_back)
+            }
+            other => other,
+        })?;
         // A signal during the last statement that did not make it fail (MariaDB's SLEEP
         // returns early without an error): stop before recording the revision.
         if options.is_interrupted() {
@@ -536,13 +902,22 @@ fn run_locked(
                 .map_err(database("begin a transaction"))?;
             open = true;
         }
-        record(connection, table, step).map_err(|e| {
-            abort(
-                connection,
-                open && !outer,
-                database("update the version table")(e),
-            )
-        })?;
+        record(connection, table, step)
+            .and_then(|()| {
+                if tracked {
+                    // In the transaction that records the revision: both or neither.
+                    progress::clear(connection, table)
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|e| {
+                abort(
+                    connection,
+                    open && !outer,
+                    database("update the version table")(e),
+                )
+            })?;
         uncommitted.push(description);
         if !one_transaction {
             check_lease().map_err(|e| abort(connection, open && !outer, e))?;
@@ -620,6 +995,18 @@ fn statements_of(section: &Section, connection: &dyn Connection) -> Vec<Statemen
         .collect()
 }
 
+/// How a step on a database without transactional DDL records its progress.
+struct Tracking<'a> {
+    table: &'a VersionTable,
+    lease: Option<&'a Lease>,
+    /// Where an interrupted run left this step (`--resume`).
+    resume: Option<Resume>,
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the step, its statements and how the run around it is set up"
+)]
 fn execute_section(
     connection: &mut dyn Connection,
     graph: &RevisionGraph,
@@ -628,34 +1015,138 @@ fn execute_section(
     in_transaction: bool,
     outer: bool,
     options: &RunOptions,
+    tracking: Option<&Tracking<'_>>,
+    reporter: &mut dyn Reporter,
 ) -> Result<(), RunError> {
     let script = &graph.revision(step.revision).script;
-    let mut applied_lines = Vec::new();
-    for statement in statements {
-        if options.is_interrupted() {
-            let rolled_back =
-                applied_lines.is_empty() || (in_transaction && connection.transactional_ddl());
+    let transactional_ddl = connection.transactional_ddl();
+    let start = tracking
+        .as_ref()
+        .and_then(|t| t.resume)
+        .map_or(0, |r| r.statement);
+    // Lines of this revision's statements that are committed (an earlier run's included), and
+    // those that ran in the open transaction.
+    let mut committed: Vec<usize> = statements.iter().take(start).map(|s| s.line).collect();
+    let mut pending: Vec<usize> = Vec::new();
+    // A resumed revision runs in a new session: the session settings among the statements
+    // that ran (`SET foreign_key_checks = 0`) are made again first.
+    let settings: Vec<&Statement> = statements
+        .iter()
+        .take(start)
+        .filter(|s| progress::is_session_setting(&s.sql))
+        .collect();
+    for setting in &settings {
+        if let Err(error) = connection.execute(&setting.sql) {
             if in_transaction && !outer {
                 let _ = connection.rollback();
             }
+            return Err(database("repeat a session setting of the resumed revision")(error));
+        }
+    }
+    if !settings.is_empty() {
+        reporter.note(&format!(
+            "revision {}: the session settings on {} ran again before resuming",
+            script.id,
+            lines(&settings.iter().map(|s| s.line).collect::<Vec<_>>())
+        ));
+    }
+    let record = |connection: &mut dyn Connection,
+                  tracking: &Tracking<'_>,
+                  index: usize,
+                  in_flight: bool|
+     -> Result<(), DatabaseError> {
+        progress::write(
+            connection,
+            tracking.table,
+            &script.id,
+            step.direction,
+            statements,
+            index,
+            in_flight,
+        )
+    };
+    for (index, statement) in statements.iter().enumerate().skip(start) {
+        if options.is_interrupted() {
+            if in_transaction && !outer {
+                let _ = connection.rollback();
+            }
+            let kept = !committed.is_empty() || (!in_transaction && !pending.is_empty());
             return Err(RunError::Interrupted {
                 applied: Vec::new(),
                 stopped_in: None,
-                rolled_back,
+                rolled_back: !kept,
             });
         }
-        if let Err(error) = connection.execute(&statement.sql) {
-            let rolled_back = in_transaction && connection.transactional_ddl();
+        // Without transactional DDL, anything but plain DML may commit: the progress record
+        // (and what ran before, which the statement would commit anyway) is committed first.
+        let may_commit =
+            !in_transaction || (!transactional_ddl && !progress::is_plain_dml(&statement.sql));
+        if let (Some(tracking), true) = (&tracking, may_commit) {
+            let marked = tracking
+                .lease
+                .map_or(Ok(()), Lease::check)
+                .and_then(|()| record(connection, tracking, index, true))
+                .and_then(|()| {
+                    if in_transaction {
+                        connection.commit()
+                    } else {
+                        Ok(())
+                    }
+                });
+            if let Err(error) = marked {
+                if in_transaction {
+                    let _ = connection.rollback();
+                }
+                return Err(database("record the progress of the revision")(error));
+            }
+            committed.append(&mut pending);
+        }
+        let resumed_in_flight = index == start
+            && tracking
+                .as_ref()
+                .and_then(|t| t.resume)
+                .is_some_and(|r| r.in_flight);
+        let outcome = match connection.execute(&statement.sql) {
+            Err(error) if resumed_in_flight && connection.effect_already_present(&error) => {
+                reporter.note(&format!(
+                    "revision {} ({}:{}): the statement that was running when the earlier run stopped had run: {}",
+                    script.id,
+                    script.path.display(),
+                    statement.line,
+                    error.message
+                ));
+                Ok(())
+            }
+            other => other,
+        };
+        if let Err(error) = outcome {
             // The caller owns an outer transaction and rolls it back itself.
             if in_transaction && !outer {
                 let _ = connection.rollback();
+            }
+            let (committed, rolled_back) = if !in_transaction {
+                (committed, Vec::new())
+            } else if transactional_ddl {
+                (Vec::new(), committed.into_iter().chain(pending).collect())
+            } else {
+                (committed, pending)
+            };
+            let mut progress_recorded = false;
+            if let (Some(tracking), true) = (&tracking, may_commit) {
+                // The database answered: the statement did not run (outside any transaction now).
+                // After a lost connection this write fails too, and the record keeps saying
+                // the statement may have run, which is then the truth.
+                progress_recorded = record(connection, tracking, index, false).is_ok() && index > 0;
+            } else if tracking.is_some() {
+                // The rollback took the record back to the last commit.
+                progress_recorded = !committed.is_empty();
             }
             // The statement failed because a signal cancelled it.
             if options.is_interrupted() {
                 return Err(RunError::Interrupted {
                     applied: Vec::new(),
                     stopped_in: None,
-                    rolled_back: rolled_back || applied_lines.is_empty(),
+                    rolled_back: committed.is_empty(),
                 });
             }
             return Err(RunError::Statement {
@@ -664,15 +1155,34 @@ fn execute_section(
                 line: statement.line,
                 statement: statement.sql.clone(),
                 message: error.message,
-                applied_lines: if rolled_back {
-                    Vec::new()
-                } else {
-                    applied_lines
-                },
-                rolled_back,
+                database_hint: error.hint,
+                committed_lines: committed,
+                rolled_back_lines: rolled_back,
+                progress_recorded,
             });
         }
-        applied_lines.push(statement.line);
+        if may_commit && (!in_transaction || !transactional_ddl) {
+            committed.append(&mut pending);
+            committed.push(statement.line);
+        } else {
+            pending.push(statement.line);
+        }
+        if let (Some(tracking), true) = (&tracking, may_commit) {
+            let marked = record(connection, tracking, index + 1, false).and_then(|()| {
+                if in_transaction {
+                    connection.commit()?;
+                    connection.begin()
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(error) = marked {
+                if in_transaction {
+                    let _ = connection.rollback();
+                }
+                return Err(database("record the progress of the revision")(error));
+            }
+        }
     }
     Ok(())
 }

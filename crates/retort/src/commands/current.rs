@@ -11,6 +11,15 @@ pub fn run(settings: &GlobalSettings, args: &VerboseArgs) -> Result<ExitCode, Cl
     let (config, graph) = settings.config_and_graph()?;
     let (_, mut connection) = open_existing_database(settings, &config)?;
     let heads = applied_revisions(connection.as_mut(), &config, &graph)?;
+    // A revision an earlier run left half-done (MySQL/MariaDB) is said even with -q: the
+    // version table alone does not tell.
+    let half_done =
+        retort_core::runner::run::interrupted(connection.as_mut(), &graph, &config.version_table())
+            .map_err(|e| super::migrate::run_error(&e))?;
+    if let Some(report) = half_done {
+        eprintln!("note: {}", report.describe());
+        eprintln!("hint: {}", report.hint());
+    }
     // Alembic shows the applied heads plus the branch tips they imply through dependencies.
     let current = graph.all_current(&heads);
     let printer = settings.printer;

@@ -23,6 +23,7 @@ pub fn upgrade(settings: &GlobalSettings, args: &UpgradeArgs) -> Result<ExitCode
         settings,
         args.sql,
         args.lock_timeout,
+        args.resume,
         Direction::Upgrade,
         move |target_override| Operation::Upgrade {
             target: target_override.unwrap_or(target),
@@ -41,6 +42,7 @@ pub fn downgrade(settings: &GlobalSettings, args: &DowngradeArgs) -> Result<Exit
         settings,
         args.sql,
         args.lock_timeout,
+        args.resume,
         Direction::Downgrade,
         move |target_override| Operation::Downgrade {
             target: target_override.unwrap_or(target),
@@ -58,6 +60,7 @@ pub fn stamp(settings: &GlobalSettings, args: &StampArgs) -> Result<ExitCode, Cl
         settings,
         args.sql,
         None,
+        false,
         Direction::Other,
         move |_| operation,
         "",
@@ -69,6 +72,7 @@ pub fn ensure_version(settings: &GlobalSettings, args: &SqlArgs) -> Result<ExitC
         settings,
         args.sql,
         None,
+        false,
         Direction::Other,
         |_| Operation::EnsureVersionTable,
         "",
@@ -149,6 +153,7 @@ fn execute(
     settings: &GlobalSettings,
     offline: bool,
     lock_timeout: Option<f64>,
+    resume: bool,
     direction: Direction,
     operation: impl FnOnce(Option<String>) -> Operation,
     revision_argument: &str,
@@ -156,6 +161,7 @@ fn execute(
     let (config, graph) = settings.config_and_graph()?;
     let options = RunOptions {
         lock_timeout: lock_timeout.map(Duration::from_secs_f64),
+        resume,
         ..RunOptions::for_config(&config, offline)
     };
     let mut reporter = StepReporter::new(settings.printer);
@@ -214,8 +220,10 @@ pub fn run_error(error: &RunError) -> CliError {
         | RunError::ForeignKeysOffOutsideTransaction { .. }
         | RunError::UnknownApplied(_)
         | RunError::Irreversible { .. }
+        | RunError::CannotResume { .. }
         | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,
         RunError::Database { .. }
+        | RunError::InterruptedRevision(_)
         | RunError::Statement { .. }
         | RunError::LockBusy { .. }
         | RunError::Interrupted { .. } => ExitCode::Database,
