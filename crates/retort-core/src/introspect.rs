@@ -42,11 +42,13 @@ impl IntrospectFilter {
         self.schemas.matches(name)
     }
 
-    /// Whether table `name` is left out: the version table, the lease lock's table
-    /// (`lock_mode = "table"`), or a name `exclude_tables` matches.
+    /// Whether table `name` is left out: retort's own tables (the version table, the lease
+    /// lock's, the progress record of interrupted revisions), or a name `exclude_tables`
+    /// matches.
     pub fn leaves_out(&self, table: &str) -> bool {
         table == self.version_table.name
             || table == crate::runner::lease::LOCK_TABLE
+            || table == crate::runner::progress::PROGRESS_TABLE
             || self.exclude_tables.matches(table)
     }
 }

@@ -565,6 +565,15 @@ impl Connection for MysqlConnection {
         )
         .map_err(|e| error(&e))
     }
+    fn effect_already_present(&self, error: &DatabaseError) -> bool {
+        // The server's code closes the message (see `describe`).
+        let code = error
+            .message
+            .rsplit_once('(')
+            .and_then(|(_, code)| code.strip_suffix(')'))
+            .and_then(|code| code.parse::<u16>().ok());
+        code.is_some_and(|code| ALREADY_PRESENT.contains(&code))
+    }
 }
 
 impl Introspect for MysqlConnection {
@@ -641,15 +650,6 @@ impl Introspect for MysqlConnection {
             }),
             name,
         ))
-    }
-    fn effect_already_present(&self, error: &DatabaseError) -> bool {
-        // The server's code closes the message (see `describe`).
-        let code = error
-            .message
-            .rsplit_once('(')
-            .and_then(|(_, code)| code.strip_suffix(')'))
-            .and_then(|code| code.parse::<u16>().ok());
-        code.is_some_and(|code| ALREADY_PRESENT.contains(&code))
     }
     fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {
         run(

@@ -80,9 +80,7 @@ pub fn plan(config: &Config, graph: &RevisionGraph, url: &DatabaseUrl) -> Result
         None => load_declared(&config.root, &config.schema_files)?,
     };
     // The progress table (MySQL) is retort's, like the version and lock tables.
-    let mut exclude_tables = config.exclude_tables.clone();
-    exclude_tables.push(retort_core::runner::progress::PROGRESS_TABLE.to_owned());
-    let filter = IntrospectFilter::new(&config.include_schemas, &exclude_tables, table)?;
+    let filter = IntrospectFilter::new(&config.include_schemas, &config.exclude_tables, table)?;
     let options = DiffOptions {
         compare_type: config.compare_type,
         compare_server_default: config.compare_server_default,
