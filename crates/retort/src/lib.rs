@@ -52,9 +52,13 @@ pub enum Error {
         "{0} needs the project's retort.toml: load the migrations with `Migrations::from_config`"
     )]
     NoConfig(&'static str),
+    /// The async entry point's thread could not start, or stopped without an answer.
+    #[error("the migration thread {0}")]
+    Thread(String),
 }
 
 /// A set of revision files, loaded and checked.
+#[derive(Clone)]
 pub struct Migrations {
     graph: RevisionGraph,
     root: PathBuf,
@@ -189,5 +193,45 @@ impl Migrations {
             &self.options,
             &mut Silent,
         )?)
+    }
+}
+
+/// The async entry point (`--features tokio`), for a service that migrates at start-up from
+/// inside a tokio runtime.
+#[cfg(feature = "tokio")]
+impl Migrations {
+    /// [`Migrations::upgrade`] for async code: the run goes on a thread of its own, and the
+    /// future waits for it without blocking the runtime. Why a thread, not the runtime's
+    /// blocking pool: the database drivers are synchronous, and the PostgreSQL one drives a
+    /// runtime of its own, which tokio refuses to start on a thread that belongs to a runtime.
+    pub async fn upgrade_async(&self, url: &str, target: &str) -> Result<RunSummary, Error> {
+        let operation = Operation::Upgrade {
+            target: target.to_owned(),
+        };
+        self.run_on_a_thread(url, operation).await
+    }
+
+    /// [`Migrations::downgrade`] for async code, as [`Migrations::upgrade_async`].
+    pub async fn downgrade_async(&self, url: &str, target: &str) -> Result<RunSummary, Error> {
+        let operation = Operation::Downgrade {
+            target: target.to_owned(),
+        };
+        self.run_on_a_thread(url, operation).await
+    }
+
+    async fn run_on_a_thread(&self, url: &str, operation: Operation) -> Result<RunSummary, Error> {
+        let migrations = self.clone();
+        let url = url.to_owned();
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("retort-migrate".to_owned())
+            .spawn(move || {
+                // The receiver is gone only if the caller dropped the future: nobody to tell.
+                let _ = sender.send(migrations.run(&url, &operation));
+            })
+            .map_err(|e| Error::Thread(format!("could not start: {e}")))?;
+        receiver
+            .await
+            .map_err(|_| Error::Thread("stopped before it finished (it panicked)".to_owned()))?
     }
 }
