@@ -6,7 +6,7 @@ pub mod widening;
 
 use crate::autogenerate::screen::DeclaredStatement;
 use crate::diff::operation::Operation;
-use crate::runner::connection::DatabaseError;
+use crate::runner::connection::{DatabaseError, VersionTable};
 use crate::runner::split::Escapes;
 use crate::schema::Schema;
 
@@ -18,6 +18,83 @@ pub trait Dialect: Send + Sync {
     fn escapes(&self) -> Escapes {
         Escapes::Standard
     }
+
+    /// Quote an identifier, doubling the quote character inside it (`"a""b"`; MySQL uses
+    /// backticks).
+    fn quote_identifier(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// Identifiers quoted and joined by `, ` (a column list).
+    fn quote_list(&self, names: &[String]) -> String {
+        names
+            .iter()
+            .map(|name| self.quote_identifier(name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A string literal: quotes doubled (and backslashes too where they escape: MySQL).
+    fn string_literal(&self, text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
+    /// `schema.table` of the version table (or a table beside it), quoted.
+    fn table_name(&self, table: &VersionTable) -> String {
+        match &table.schema {
+            Some(schema) => format!(
+                "{}.{}",
+                self.quote_identifier(schema),
+                self.quote_identifier(&table.name)
+            ),
+            None => self.quote_identifier(&table.name),
+        }
+    }
+
+    /// Alembic's DDL for the version table. Why this exact shape: a database that Alembic
+    /// migrated must be continued by retort and back.
+    fn create_version_table(&self, table: &VersionTable) -> String {
+        format!(
+            "CREATE TABLE {} (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
+            self.table_name(table),
+            self.quote_identifier(&table.primary_key_name())
+        )
+    }
+
+    /// Whether DDL takes part in transactions (PostgreSQL, SQLite: yes; MySQL: no).
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// Whether an offline script wraps each transaction in `BEGIN`/`COMMIT` (SQLite's do not,
+    /// as Alembic writes them: the sqlite3 shell runs each statement on its own).
+    fn script_transactions(&self) -> bool {
+        true
+    }
+
+    /// The statements that turn foreign-key enforcement off and back on outside a transaction
+    /// (an offline script's `foreign_keys=off` section), where the database has them.
+    fn foreign_key_switch(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
+    /// The database's clock in milliseconds since the epoch, as an SQL expression (the lease
+    /// lock's times, so that hosts' clocks do not matter).
+    fn now_milliseconds(&self) -> &'static str;
+
+    /// `INSERT` of one row into `table` that does nothing when a row with its `key` exists.
+    fn insert_or_ignore(&self, table: &str, columns: &str, values: &str, key: &str) -> String;
+
+    /// `INSERT` of one row into `table` that replaces the row with its `key`, in one atomic
+    /// statement; `updated` are the columns to replace.
+    fn insert_or_replace(
+        &self,
+        table: &str,
+        columns: &str,
+        values: &str,
+        key: &str,
+        updated: &[&str],
+    ) -> String;
 
     /// What a statement of the declared schema is: modeled, a setting to take out, or refused
     /// by name. Whatever this does not know must be refused, never passed over.

@@ -13,7 +13,6 @@ use retort_core::introspect::{Database, Introspect, IntrospectFilter};
 use retort_core::runner::connection::{
     scratch_database_name, Connection, DatabaseError, Interrupter, QueryOutcome, VersionTable,
 };
-use retort_core::runner::offline::SqlDialect;
 use retort_core::runner::split::Escapes;
 use retort_core::schema::Schema;
 
@@ -292,7 +291,7 @@ impl MysqlConnection {
     }
 
     fn table(table: &VersionTable) -> String {
-        SqlDialect::Mysql.table_name(table)
+        crate::dialect::MYSQL.table_name(table)
     }
 
     /// The session's `sql_mode` (after connect it includes [`STRICT_MODES`]).
@@ -488,8 +487,8 @@ impl Connection for MysqlConnection {
             lost: false,
         }))
     }
-    fn sql_dialect(&self) -> Option<SqlDialect> {
-        Some(SqlDialect::Mysql)
+    fn sql_dialect(&self) -> Option<&'static dyn Dialect> {
+        Some(&crate::dialect::MYSQL)
     }
     fn default_schema(&self) -> Option<String> {
         Some(self.database.clone())
@@ -507,7 +506,7 @@ impl Connection for MysqlConnection {
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         run(
             &mut self.connection,
-            SqlDialect::Mysql.create_version_table(table),
+            crate::dialect::MYSQL.create_version_table(table),
         )
         .map_err(|e| error(&e))
     }
@@ -623,7 +622,7 @@ impl Introspect for MysqlConnection {
             &mut self.connection,
             format!(
                 "CREATE DATABASE {}",
-                SqlDialect::Mysql.quote_identifier(&name)
+                crate::dialect::MYSQL.quote_identifier(&name)
             ),
         )
         .map_err(|e| {
@@ -656,7 +655,7 @@ impl Introspect for MysqlConnection {
             &mut self.connection,
             format!(
                 "DROP DATABASE IF EXISTS {}",
-                SqlDialect::Mysql.quote_identifier(name)
+                crate::dialect::MYSQL.quote_identifier(name)
             ),
         )
         .map_err(|e| error(&e))

@@ -34,6 +34,38 @@ impl Dialect for Mysql {
     fn widens(&self, from: &str, to: &str) -> bool {
         widens(from, to)
     }
+
+    fn quote_identifier(&self, name: &str) -> String {
+        format!("`{}`", name.replace('`', "``"))
+    }
+
+    /// Backslashes escape in MySQL's strings (unless `NO_BACKSLASH_ESCAPES`): doubled too.
+    fn string_literal(&self, text: &str) -> String {
+        format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    fn now_milliseconds(&self) -> &'static str {
+        "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+    }
+
+    fn insert_or_ignore(&self, table: &str, columns: &str, values: &str, _key: &str) -> String {
+        format!("INSERT IGNORE INTO {table} {columns} VALUES {values}")
+    }
+
+    fn insert_or_replace(
+        &self,
+        table: &str,
+        columns: &str,
+        values: &str,
+        _key: &str,
+        _updated: &[&str],
+    ) -> String {
+        format!("REPLACE INTO {table} {columns} VALUES {values}")
+    }
 }
 
 /// Integer types by rank.
@@ -97,6 +129,16 @@ pub fn widens(from: &str, to: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::widens;
+
+    #[test]
+    fn literals_and_lists() {
+        use retort_core::dialect::Dialect;
+        assert_eq!(super::MYSQL.string_literal("it's \\ ok"), "'it''s \\\\ ok'");
+        assert_eq!(
+            super::MYSQL.quote_list(&["a".into(), "b`c".into()]),
+            "`a`, `b``c`"
+        );
+    }
 
     #[test]
     fn widening_is_not_destructive() {

@@ -1,12 +1,12 @@
 //! Operations as MySQL/MariaDB statements.
 
+use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{Operation, TableConstraint};
 use retort_core::runner::connection::DatabaseError;
-use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
 
 pub fn quote(name: &str) -> String {
-    SqlDialect::Mysql.quote_identifier(name)
+    crate::dialect::MYSQL.quote_identifier(name)
 }
 
 /// One column of a key as MariaDB prints it in an index definition: `` `b`(10) DESC ``.
@@ -33,11 +33,11 @@ pub fn index_definition(kind: &str, name: &str, table: &str, parts: &[String]) -
 }
 
 fn columns(names: &[String]) -> String {
-    SqlDialect::Mysql.quote_list(names)
+    crate::dialect::MYSQL.quote_list(names)
 }
 
 fn literal(text: &str) -> String {
-    SqlDialect::Mysql.string_literal(text)
+    crate::dialect::MYSQL.string_literal(text)
 }
 
 fn column_definition(column: &Column) -> String {

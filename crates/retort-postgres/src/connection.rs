@@ -9,7 +9,6 @@ use retort_core::introspect::{Database, Introspect, IntrospectFilter};
 use retort_core::runner::connection::{
     scratch_database_name, Connection, DatabaseError, Interrupter, QueryOutcome, VersionTable,
 };
-use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
 
 use crate::bounded_client::{BoundedClient, Failure};
@@ -239,7 +238,7 @@ impl PostgresConnection {
     }
 
     fn table_name(table: &VersionTable) -> String {
-        SqlDialect::Postgres.table_name(table)
+        crate::dialect::POSTGRES.table_name(table)
     }
 
     /// The underlying client (tests, introspection), without the read_timeout bound; `None`
@@ -467,8 +466,8 @@ impl Connection for PostgresConnection {
             self.home.as_deref(),
         )?))
     }
-    fn sql_dialect(&self) -> Option<SqlDialect> {
-        Some(SqlDialect::Postgres)
+    fn sql_dialect(&self) -> Option<&'static dyn Dialect> {
+        Some(&crate::dialect::POSTGRES)
     }
     fn default_schema(&self) -> Option<String> {
         Some(self.current_schema.clone())
@@ -490,7 +489,7 @@ impl Connection for PostgresConnection {
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.flush_begin()?;
         self.client
-            .batch_execute(&SqlDialect::Postgres.create_version_table(table))
+            .batch_execute(&crate::dialect::POSTGRES.create_version_table(table))
             .map_err(|f| failure(&f))
     }
     fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {
@@ -609,7 +608,7 @@ impl Introspect for PostgresConnection {
         self.client
             .batch_execute(&format!(
                 "CREATE DATABASE {}",
-                SqlDialect::Postgres.quote_identifier(&name)
+                crate::dialect::POSTGRES.quote_identifier(&name)
             ))
             .map_err(|f| {
                 DatabaseError::new(format!(
@@ -624,7 +623,7 @@ impl Introspect for PostgresConnection {
         self.client
             .batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                SqlDialect::Postgres.quote_identifier(name)
+                crate::dialect::POSTGRES.quote_identifier(name)
             ))
             .map_err(|f| failure(&f))
     }

@@ -29,6 +29,32 @@ impl Dialect for Postgres {
     fn widens(&self, from: &str, to: &str) -> bool {
         widens(from, to)
     }
+
+    fn now_milliseconds(&self) -> &'static str {
+        "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+    }
+
+    fn insert_or_ignore(&self, table: &str, columns: &str, values: &str, key: &str) -> String {
+        format!("INSERT INTO {table} {columns} VALUES {values} ON CONFLICT ({key}) DO NOTHING")
+    }
+
+    fn insert_or_replace(
+        &self,
+        table: &str,
+        columns: &str,
+        values: &str,
+        key: &str,
+        updated: &[&str],
+    ) -> String {
+        let assignments: Vec<String> = updated
+            .iter()
+            .map(|column| format!("{column} = EXCLUDED.{column}"))
+            .collect();
+        format!(
+            "INSERT INTO {table} {columns} VALUES {values} ON CONFLICT ({key}) DO UPDATE SET {}",
+            assignments.join(", ")
+        )
+    }
 }
 
 /// Integer types by rank; a serial column stores the integer of the same rank.

@@ -1,13 +1,13 @@
 //! Operations as PostgreSQL statements.
 
 use crate::serial::serial_storage;
+use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
 use retort_core::runner::connection::DatabaseError;
-use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
 
 fn quote(name: &str) -> String {
-    SqlDialect::Postgres.quote_identifier(name)
+    crate::dialect::POSTGRES.quote_identifier(name)
 }
 
 fn table_name(name: &QualifiedName) -> String {
@@ -19,11 +19,11 @@ fn table_name(name: &QualifiedName) -> String {
 }
 
 fn column_list(columns: &[String]) -> String {
-    SqlDialect::Postgres.quote_list(columns)
+    crate::dialect::POSTGRES.quote_list(columns)
 }
 
 fn literal(text: &str) -> String {
-    SqlDialect::Postgres.string_literal(text)
+    crate::dialect::POSTGRES.string_literal(text)
 }
 
 fn column_definition(column: &Column) -> String {

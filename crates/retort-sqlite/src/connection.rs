@@ -13,7 +13,6 @@ use retort_core::introspect::{Database, Introspect, IntrospectFilter};
 use retort_core::runner::connection::{
     Connection, DatabaseError, Interrupter, QueryOutcome, VersionTable,
 };
-use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::Schema;
 
 pub struct SqliteConnection {
@@ -99,7 +98,7 @@ impl SqliteConnection {
     }
 
     fn table(table: &VersionTable) -> String {
-        SqlDialect::Sqlite.table_name(table)
+        crate::dialect::SQLITE.table_name(table)
     }
 
     fn foreign_key_violations(&self) -> Result<BTreeSet<Violation>, DatabaseError> {
@@ -323,8 +322,8 @@ impl Connection for SqliteConnection {
         };
         Ok(Box::new(Self::open(Some(path))?))
     }
-    fn sql_dialect(&self) -> Option<SqlDialect> {
-        Some(SqlDialect::Sqlite)
+    fn sql_dialect(&self) -> Option<&'static dyn Dialect> {
+        Some(&crate::dialect::SQLITE)
     }
     fn unlock(&mut self) -> Result<(), DatabaseError> {
         if let Some(file) = self.lock_file.take() {
@@ -336,7 +335,7 @@ impl Connection for SqliteConnection {
         let schema = table.schema.as_deref().unwrap_or("main");
         let sql = format!(
             "SELECT count(*) FROM {}.sqlite_master WHERE type = 'table' AND name = ?1",
-            SqlDialect::Sqlite.quote_identifier(schema)
+            crate::dialect::SQLITE.quote_identifier(schema)
         );
         let count: i64 = self
             .connection
@@ -346,7 +345,7 @@ impl Connection for SqliteConnection {
     }
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.connection
-            .execute_batch(&SqlDialect::Sqlite.create_version_table(table))
+            .execute_batch(&crate::dialect::SQLITE.create_version_table(table))
             .map_err(error)
     }
     fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DatabaseError> {

@@ -32,6 +32,33 @@ impl Dialect for Sqlite {
         crate::render::suspends_foreign_keys(operation)
     }
 
+    fn script_transactions(&self) -> bool {
+        false
+    }
+
+    fn foreign_key_switch(&self) -> Option<(&'static str, &'static str)> {
+        Some(("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"))
+    }
+
+    fn now_milliseconds(&self) -> &'static str {
+        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    }
+
+    fn insert_or_ignore(&self, table: &str, columns: &str, values: &str, _key: &str) -> String {
+        format!("INSERT OR IGNORE INTO {table} {columns} VALUES {values}")
+    }
+
+    fn insert_or_replace(
+        &self,
+        table: &str,
+        columns: &str,
+        values: &str,
+        _key: &str,
+        _updated: &[&str],
+    ) -> String {
+        format!("INSERT OR REPLACE INTO {table} {columns} VALUES {values}")
+    }
+
     /// SQLite stores a value by its column's affinity, not its declared type: a change keeps
     /// every value when the affinity stays, or when the new column has none (BLOB).
     fn widens(&self, from: &str, to: &str) -> bool {

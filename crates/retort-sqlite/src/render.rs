@@ -4,17 +4,17 @@
 
 use std::collections::BTreeSet;
 
+use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{Operation, TableConstraint};
 use retort_core::runner::connection::DatabaseError;
-use retort_core::runner::offline::SqlDialect;
 use retort_core::schema::{Column, ForeignKey, QualifiedName, Schema, Table};
 
 fn quote(name: &str) -> String {
-    SqlDialect::Sqlite.quote_identifier(name)
+    crate::dialect::SQLITE.quote_identifier(name)
 }
 
 fn columns(names: &[String]) -> String {
-    SqlDialect::Sqlite.quote_list(names)
+    crate::dialect::SQLITE.quote_list(names)
 }
 
 fn column_definition(column: &Column) -> String {

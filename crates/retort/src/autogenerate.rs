@@ -89,7 +89,7 @@ pub fn plan(config: &Config, graph: &RevisionGraph, url: &DatabaseUrl) -> Result
     let mut scratch_connection = match config.dev_url()? {
         Some(dev_url) => {
             let dev_url = DatabaseUrl::parse(&dev_url, &config.root)?;
-            if dev_url.sql_dialect() != url.sql_dialect() {
+            if dev_url.sql_dialect().name() != url.sql_dialect().name() {
                 return Err(PlanError::DevUrlKind);
             }
             Some(dev_url.connect(config.environment())?)

@@ -9,9 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use retort_core::config::environment::Environment;
+use retort_core::dialect::Dialect;
 use retort_core::introspect::Database;
 use retort_core::runner::connection::DatabaseError;
-use retort_core::runner::offline::SqlDialect;
 use retort_mysql::MysqlConnection;
 use retort_postgres::{ConnectOptions, PostgresConnection};
 use retort_sqlite::SqliteConnection;
@@ -55,11 +55,12 @@ impl DatabaseUrl {
         }
     }
 
-    pub fn sql_dialect(&self) -> SqlDialect {
+    /// How this database's SQL is written (the offline script's, say).
+    pub fn sql_dialect(&self) -> &'static dyn Dialect {
         match self {
-            Self::Sqlite(_) => SqlDialect::Sqlite,
-            Self::Postgres(_) => SqlDialect::Postgres,
-            Self::Mysql(_) => SqlDialect::Mysql,
+            Self::Sqlite(_) => &retort_sqlite::dialect::SQLITE,
+            Self::Postgres(_) => &retort_postgres::dialect::POSTGRES,
+            Self::Mysql(_) => &retort_mysql::dialect::MYSQL,
         }
     }
 

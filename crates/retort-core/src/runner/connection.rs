@@ -174,8 +174,9 @@ pub trait Connection {
         None
     }
 
-    /// The SQL dialect, where this connection runs SQL (`None`: it cannot hold a lease table).
-    fn sql_dialect(&self) -> Option<super::offline::SqlDialect> {
+    /// How this connection's SQL is written, where it runs SQL of its own (the lease and
+    /// progress tables); `None`: it cannot hold them.
+    fn sql_dialect(&self) -> Option<&'static dyn crate::dialect::Dialect> {
         None
     }
 

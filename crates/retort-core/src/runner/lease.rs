@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::connection::{Connection, DatabaseError, VersionTable};
-use super::offline::SqlDialect;
+use crate::dialect::Dialect;
 
 /// The lock table's name (in the version table's schema).
 pub const LOCK_TABLE: &str = "retort_lock";
@@ -70,9 +70,9 @@ fn millis_to_seconds(millis: i64) -> f64 {
 }
 
 /// The SQL of the lease table in one dialect.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct LeaseSql {
-    dialect: SqlDialect,
+    dialect: &'static dyn Dialect,
     table: String,
     key: String,
 }
@@ -98,11 +98,7 @@ impl LeaseSql {
 
     /// The database's clock in milliseconds since the epoch.
     fn now(&self) -> &'static str {
-        match self.dialect {
-            SqlDialect::Postgres => "(extract(epoch from clock_timestamp()) * 1000)::bigint",
-            SqlDialect::Mysql => "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)",
-            SqlDialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
-        }
+        self.dialect.now_milliseconds()
     }
 
     fn key_literal(&self) -> String {
@@ -135,22 +131,8 @@ impl LeaseSql {
             now = self.now(),
         );
         let columns = "(lock_key, token, host, pid, acquired_at, expires_at)";
-        match self.dialect {
-            SqlDialect::Postgres => format!(
-                "INSERT INTO {} {columns} VALUES {values} ON CONFLICT (lock_key) DO NOTHING",
-                self.table
-            ),
-            SqlDialect::Mysql => format!(
-                "INSERT IGNORE INTO {} {columns} VALUES {values}",
-                self.table
-            ),
-            SqlDialect::Sqlite => {
-                format!(
-                    "INSERT OR IGNORE INTO {} {columns} VALUES {values}",
-                    self.table
-                )
-            }
-        }
+        self.dialect
+            .insert_or_ignore(&self.table, columns, &values, "lock_key")
     }
 
     fn renew(&self, token: &str, lease: Duration) -> String {

@@ -3,86 +3,11 @@
 
 use super::connection::{Connection, DatabaseError, VersionTable};
 use super::split::Escapes;
-
-/// SQL text of Alembic's version table per dialect, shared by the online connections (DDL) and
-/// the offline script (everything, values as literals).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SqlDialect {
-    Postgres,
-    Sqlite,
-    Mysql,
-}
-
-impl SqlDialect {
-    pub fn name(self) -> &'static str {
-        match self {
-            SqlDialect::Postgres => "postgresql",
-            SqlDialect::Sqlite => "sqlite",
-            SqlDialect::Mysql => "mysql",
-        }
-    }
-
-    /// Quote an identifier, doubling the quote character inside it.
-    pub fn quote_identifier(self, name: &str) -> String {
-        match self {
-            SqlDialect::Mysql => format!("`{}`", name.replace('`', "``")),
-            SqlDialect::Postgres | SqlDialect::Sqlite => {
-                format!("\"{}\"", name.replace('"', "\"\""))
-            }
-        }
-    }
-
-    /// Identifiers quoted and joined by `, ` (a column list).
-    pub fn quote_list(self, names: &[String]) -> String {
-        names
-            .iter()
-            .map(|name| self.quote_identifier(name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// A string literal: quotes doubled, and backslashes too where they escape (MySQL).
-    pub fn string_literal(self, text: &str) -> String {
-        let text = match self {
-            SqlDialect::Mysql => text.replace('\\', "\\\\"),
-            SqlDialect::Postgres | SqlDialect::Sqlite => text.to_owned(),
-        };
-        format!("'{}'", text.replace('\'', "''"))
-    }
-
-    /// `schema.table`, quoted.
-    pub fn table_name(self, table: &VersionTable) -> String {
-        match &table.schema {
-            Some(schema) => format!(
-                "{}.{}",
-                self.quote_identifier(schema),
-                self.quote_identifier(&table.name)
-            ),
-            None => self.quote_identifier(&table.name),
-        }
-    }
-
-    /// Alembic's DDL for the version table.
-    pub fn create_version_table(self, table: &VersionTable) -> String {
-        format!(
-            "CREATE TABLE {} (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
-            self.table_name(table),
-            self.quote_identifier(&table.primary_key_name())
-        )
-    }
-
-    pub fn escapes(self) -> Escapes {
-        match self {
-            SqlDialect::Mysql => Escapes::Backslash,
-            SqlDialect::Postgres | SqlDialect::Sqlite => Escapes::Standard,
-        }
-    }
-}
+use crate::dialect::Dialect;
 
 /// The offline script being written.
-#[derive(Debug)]
 pub struct OfflineScript {
-    dialect: SqlDialect,
+    dialect: &'static dyn Dialect,
     /// The rows the script starts from (the start of the range; empty from base).
     starting_rows: Vec<String>,
     output: String,
@@ -91,7 +16,7 @@ pub struct OfflineScript {
 }
 
 impl OfflineScript {
-    pub fn new(dialect: SqlDialect, starting_rows: Vec<String>) -> Self {
+    pub fn new(dialect: &'static dyn Dialect, starting_rows: Vec<String>) -> Self {
         Self {
             dialect,
             starting_rows,
@@ -115,7 +40,7 @@ impl Connection for OfflineScript {
         self.dialect.name()
     }
     fn transactional_ddl(&self) -> bool {
-        self.dialect != SqlDialect::Mysql
+        self.dialect.transactional_ddl()
     }
     fn escapes(&self) -> Escapes {
         self.dialect.escapes()
@@ -130,7 +55,7 @@ impl Connection for OfflineScript {
     // SQLite scripts carry no BEGIN/COMMIT, as Alembic writes them (the sqlite3 shell runs
     // each statement on its own).
     fn begin(&mut self) -> Result<(), DatabaseError> {
-        if self.dialect != SqlDialect::Sqlite {
+        if self.dialect.script_transactions() {
             self.write("BEGIN");
         }
         Ok(())
@@ -142,22 +67,24 @@ impl Connection for OfflineScript {
                 "Each row printed here breaks a foreign key: the rebuild above must be undone",
             );
             self.write("PRAGMA foreign_key_check");
-            self.write("PRAGMA foreign_keys = ON");
+            if let Some((_, on)) = self.dialect.foreign_key_switch() {
+                self.write(on);
+            }
         }
-        if self.dialect != SqlDialect::Sqlite {
+        if self.dialect.script_transactions() {
             self.write("COMMIT");
         }
         Ok(())
     }
     // A script cannot abort on a failed check: it prints the violations for whoever runs it.
     fn begin_without_foreign_keys(&mut self) -> Result<(), DatabaseError> {
-        if self.dialect != SqlDialect::Sqlite {
+        let Some((off, _)) = self.dialect.foreign_key_switch() else {
             return Err(DatabaseError::new(format!(
                 "`foreign_keys=off` is for SQLite; {} cannot suspend foreign keys for a section",
                 self.dialect.name()
             )));
-        }
-        self.write("PRAGMA foreign_keys = OFF");
+        };
+        self.write(off);
         self.foreign_keys_suspended = true;
         Ok(())
     }
@@ -225,26 +152,5 @@ impl Connection for OfflineScript {
         let sql = format!("DELETE FROM {}", self.dialect.table_name(table));
         self.write(&sql);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::SqlDialect;
-
-    #[test]
-    fn literals_and_lists() {
-        assert_eq!(
-            SqlDialect::Postgres.string_literal("it's \\ ok"),
-            "'it''s \\ ok'"
-        );
-        assert_eq!(
-            SqlDialect::Mysql.string_literal("it's \\ ok"),
-            "'it''s \\\\ ok'"
-        );
-        assert_eq!(
-            SqlDialect::Mysql.quote_list(&["a".into(), "b`c".into()]),
-            "`a`, `b``c`"
-        );
     }
 }

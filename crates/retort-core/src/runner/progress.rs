@@ -32,8 +32,8 @@
 use sha2::{Digest, Sha256};
 
 use super::connection::{Connection, DatabaseError, VersionTable};
-use super::offline::SqlDialect;
 use super::split::Statement;
+use crate::dialect::Dialect;
 use crate::revision::script::Direction;
 
 /// The progress table's name (in the version table's schema).
@@ -133,7 +133,7 @@ pub fn applies_to(connection: &dyn Connection) -> bool {
 
 /// The SQL of the progress table in one dialect.
 struct ProgressSql {
-    dialect: SqlDialect,
+    dialect: &'static dyn Dialect,
     table: String,
     key: String,
 }
@@ -259,16 +259,22 @@ pub fn write(
     );
     let columns = "(version_table, revision, direction, ran_checksum, next_statement, line, statement_checksum, in_flight, updated_at)";
     // One statement, so that it is atomic even outside a transaction.
-    let statement = match sql.dialect {
-        SqlDialect::Mysql => format!("REPLACE INTO {} {columns} VALUES {values}", sql.table),
-        SqlDialect::Sqlite => {
-            format!("INSERT OR REPLACE INTO {} {columns} VALUES {values}", sql.table)
-        }
-        SqlDialect::Postgres => format!(
-            "INSERT INTO {} {columns} VALUES {values} ON CONFLICT (version_table) DO UPDATE SET revision = EXCLUDED.revision, direction = EXCLUDED.direction, ran_checksum = EXCLUDED.ran_checksum, next_statement = EXCLUDED.next_statement, line = EXCLUDED.line, statement_checksum = EXCLUDED.statement_checksum, in_flight = EXCLUDED.in_flight, updated_at = EXCLUDED.updated_at",
-            sql.table
-        ),
-    };
+    let statement = sql.dialect.insert_or_replace(
+        &sql.table,
+        columns,
+        &values,
+        "version_table",
+        &[
+            "revision",
+            "direction",
+            "ran_checksum",
+            "next_statement",
+            "line",
+            "statement_checksum",
+            "in_flight",
+            "updated_at",
+        ],
+    );
     connection.query_rows(&statement).map(drop)
 }
 

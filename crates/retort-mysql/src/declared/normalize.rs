@@ -4,7 +4,7 @@
 //! is not covered here declines, and the declared schema takes the scratch-database path.
 
 use retort_core::declared_sql::{comparison_operator, is_date, Literal};
-use retort_core::runner::offline::SqlDialect;
+use retort_core::dialect::Dialect;
 use sqlparser::ast::{BinaryOperator, CharacterLength, DataType, ExactNumberInfo, Expr};
 
 use super::{Declined, ServerRules};
@@ -180,7 +180,7 @@ pub fn default_value(expression: &Expr, class: TypeClass) -> Result<Option<Strin
             {
                 return Err(declined());
             }
-            SqlDialect::Mysql.string_literal(&text)
+            crate::dialect::MYSQL.string_literal(&text)
         }
         (literal, TypeClass::Datetime { fractional: false }) if is_current_timestamp(&literal) => {
             "current_timestamp()".to_owned()

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use retort_core::declared_sql::{comparison_operator, is_date, Literal};
-use retort_core::runner::offline::SqlDialect;
+use retort_core::dialect::Dialect;
 use sqlparser::ast::{BinaryOperator, Expr, InTarget, UnaryOperator};
 
 use super::names::{is_plain, plain_identifier};
@@ -62,7 +62,7 @@ fn constant(number: &str) -> String {
 }
 
 fn quoted(text: &str, cast: &str) -> String {
-    format!("{}::{cast}", SqlDialect::Postgres.string_literal(text))
+    format!("{}::{cast}", crate::dialect::POSTGRES.string_literal(text))
 }
 
 /// A column default as `pg_get_expr` prints it (`None` for `DEFAULT NULL`).
