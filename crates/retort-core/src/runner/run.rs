@@ -398,23 +398,21 @@ fn run_locked(
             } else {
                 applied_heads(graph, &rows)?
             };
-            let wanted = plan_stamp(graph, &current, targets, *purge)?;
-            let wanted_ids: Vec<String> = wanted.iter().map(|&i| graph.id(i).to_owned()).collect();
+            let changes = plan_stamp(graph, &current, targets, *purge)?;
+            let mut wanted_ids: Vec<String> = if *purge { Vec::new() } else { rows.clone() };
+            for change in &changes {
+                wanted_ids.retain(|id| !change.delete.contains(id));
+                wanted_ids.extend(change.insert.iter().cloned());
+            }
             in_transaction(connection, outer, |c| {
                 if !table_exists {
                     c.create_version_table(table)?;
                 }
                 if *purge {
                     c.purge_versions(table)?;
-                } else {
-                    for row in rows.iter().filter(|r| !wanted_ids.contains(r)) {
-                        c.delete_version(table, row)?;
-                    }
                 }
-                for id in &wanted_ids {
-                    if *purge || !rows.contains(id) {
-                        c.insert_version(table, id)?;
-                    }
+                for change in &changes {
+                    record(c, table, &change.delete, &change.insert)?;
                 }
                 Ok(())
             })
@@ -536,7 +534,7 @@ fn run_locked(
                 .map_err(database("begin a transaction"))?;
             open = true;
         }
-        record(connection, table, step).map_err(|e| {
+        record(connection, table, &step.delete, &step.insert).map_err(|e| {
             abort(
                 connection,
                 open && !outer,
@@ -677,25 +675,30 @@ fn execute_section(
     Ok(())
 }
 
+/// Change the version table as [`RowChange`](super::plan::RowChange) says, in Alembic's order:
+/// the first deleted row is updated to the last inserted one, the other inserts and deletes
+/// around it.
 fn record(
     connection: &mut dyn Connection,
     table: &VersionTable,
-    step: &Step,
+    delete: &[String],
+    insert: &[String],
 ) -> Result<(), DatabaseError> {
-    match (step.delete.as_slice(), step.insert.as_slice()) {
-        ([from], [to]) => connection.update_version(table, from, to),
-        (deletes, inserts) => {
-            // A merge keeps one row and drops the others, as Alembic does.
-            if let (Some((first, rest)), [to]) = (deletes.split_first(), inserts) {
-                for id in rest {
-                    connection.delete_version(table, id)?;
-                }
-                return connection.update_version(table, first, to);
+    match (delete.split_first(), insert.split_last()) {
+        (Some((from, other_deletes)), Some((to, other_inserts))) => {
+            for id in other_inserts {
+                connection.insert_version(table, id)?;
             }
-            for id in deletes {
+            for id in other_deletes {
                 connection.delete_version(table, id)?;
             }
-            for id in inserts {
+            connection.update_version(table, from, to)
+        }
+        _ => {
+            for id in delete {
+                connection.delete_version(table, id)?;
+            }
+            for id in insert {
                 connection.insert_version(table, id)?;
             }
             Ok(())

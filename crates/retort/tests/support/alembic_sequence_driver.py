@@ -5,7 +5,8 @@ usage: python alembic_sequence_driver.py SEQUENCE.json ALEMBIC.ini
 SEQUENCE.json is {"database": PATH, "steps": [[argv...], ...]}. The database is created with a
 table `applied (id)` that the generated revisions insert into (upgrade) and delete from
 (downgrade). Prints a JSON list, one entry per step:
-{"code", "output", "versions": [...], "applied": [...]}.
+{"code", "output", "versions": [...], "applied": [...]}, the versions in the table's own order
+(`downgrade -1` with several rows starts from the first one).
 """
 import contextlib
 import io
@@ -36,7 +37,7 @@ def state():
         applied = [r[0] for r in connection.execute("SELECT id FROM applied")]
     finally:
         connection.close()
-    return sorted(versions), sorted(applied)
+    return versions, sorted(applied)
 
 
 results = []
