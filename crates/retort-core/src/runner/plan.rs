@@ -126,29 +126,31 @@ impl<'a> VersionRows<'a> {
                 inserted.push(row);
             }
         }
-        let updated = match (delete.first(), inserted.split_last()) {
-            (Some(&from), Some((&to, appended))) => {
+        // Inserted first (all but the last, which takes the first deleted row's place), then
+        // the first deleted row updated in place and the other deleted rows removed.
+        let updated =
+            if let (Some(&from), Some((&to, appended))) = (delete.first(), inserted.split_last()) {
                 self.rows.extend_from_slice(appended);
                 Some((from, to))
-            }
-            (_, _) => {
+            } else {
                 self.rows.extend_from_slice(&inserted);
                 None
-            }
-        };
+            };
         for (position, row) in delete.iter().enumerate() {
-            if position == 0 {
-                if let Some((from, to)) = updated {
+            match updated {
+                Some((from, to)) if position == 0 => {
                     if let Some(slot) = self.rows.iter_mut().find(|r| **r == from) {
                         *slot = to;
                     }
-                    continue;
                 }
+                _ => self.rows.retain(|r| r != row),
             }
-            self.rows.retain(|r| r != row);
         }
         RowChange {
-            delete: delete.iter().map(|&r| self.graph.id(r).to_owned()).collect(),
+            delete: delete
+                .iter()
+                .map(|&r| self.graph.id(r).to_owned())
+                .collect(),
             insert: inserted
                 .iter()
                 .map(|&r| self.graph.id(r).to_owned())
@@ -272,7 +274,12 @@ pub fn plan_stamp(
     }
     let mut destinations: Vec<Option<RevisionIndex>> = Vec::new();
     for target in targets {
-        destinations.extend(graph.get_revisions(target)?.into_iter().map(Point::revision));
+        destinations.extend(
+            graph
+                .get_revisions(target)?
+                .into_iter()
+                .map(Point::revision),
+        );
     }
     if destinations.is_empty() {
         destinations.push(None);
@@ -290,17 +297,12 @@ pub fn plan_stamp(
         if related.contains(&destination) {
             continue;
         }
-        let moves_down = related
-            .iter()
-            .any(|&r| graph.is_ancestor(destination, r));
-        let moves_up = related
-            .iter()
-            .any(|&r| graph.is_ancestor(r, destination));
+        let moves_down = related.iter().any(|&r| graph.is_ancestor(destination, r));
+        let moves_up = related.iter().any(|&r| graph.is_ancestor(r, destination));
         // Moving down, or up from rows that are all still there: one change from all the
         // related rows to the destination, the last of them updated. Moving up when an earlier
         // target already moved some of them, or from nothing related: a new row.
-        let change = if moves_down || (moves_up && related.iter().all(|r| rows.rows.contains(r)))
-        {
+        let change = if moves_down || (moves_up && related.iter().all(|r| rows.rows.contains(r))) {
             let mut from = related.clone();
             if !from.is_empty() {
                 from.rotate_right(1);

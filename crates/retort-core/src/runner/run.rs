@@ -684,26 +684,24 @@ fn record(
     delete: &[String],
     insert: &[String],
 ) -> Result<(), DatabaseError> {
-    match (delete.split_first(), insert.split_last()) {
-        (Some((from, other_deletes)), Some((to, other_inserts))) => {
-            for id in other_inserts {
-                connection.insert_version(table, id)?;
-            }
-            for id in other_deletes {
-                connection.delete_version(table, id)?;
-            }
-            connection.update_version(table, from, to)
+    if let (Some((from, other_deletes)), Some((to, other_inserts))) =
+        (delete.split_first(), insert.split_last())
+    {
+        for id in other_inserts {
+            connection.insert_version(table, id)?;
         }
-        _ => {
-            for id in delete {
-                connection.delete_version(table, id)?;
-            }
-            for id in insert {
-                connection.insert_version(table, id)?;
-            }
-            Ok(())
+        for id in other_deletes {
+            connection.delete_version(table, id)?;
         }
+        return connection.update_version(table, from, to);
     }
+    for id in delete {
+        connection.delete_version(table, id)?;
+    }
+    for id in insert {
+        connection.insert_version(table, id)?;
+    }
+    Ok(())
 }
 
 fn abort(connection: &mut dyn Connection, open: bool, error: RunError) -> RunError {
