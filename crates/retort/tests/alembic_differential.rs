@@ -588,6 +588,7 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
             && before_alembic.versions.len() > 1
             && before_alembic.versions != before_retort.versions
             && !state.same_sets(&expected.state)
+            && std::env::var_os("RETORT_ALEMBIC_STRICT_ORDER").is_none()
         {
             // `downgrade -N` with several rows starts from the first row in the table, and
             // Alembic orders rows after a merge or unmerge by a Python set's order (random per
@@ -605,10 +606,11 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
             });
         }
         history.push(format!(
-            "  {:<28} alembic {} rows {:?}",
+            "  {:<28} alembic {} rows {:?} (retort {:?})",
             step.join(" "),
             if expected.ok { "ok  " } else { "FAIL" },
-            expected.state.versions
+            expected.state.versions,
+            state.versions
         ));
         if ok != expected.ok || !state.same_sets(&expected.state) {
             return Err(format!(
@@ -645,7 +647,9 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
 /// the revisions whose SQL ran (the `applied` table) are the same sets.
 ///
 /// `RETORT_ALEMBIC_GRAPHS` (default 8), `RETORT_ALEMBIC_STEPS` (default 12) and
-/// `RETORT_ALEMBIC_FIRST_SEED` (default 1) run more by hand.
+/// `RETORT_ALEMBIC_FIRST_SEED` (default 1) run more by hand; `RETORT_ALEMBIC_STRICT_ORDER=1`
+/// reports a `downgrade -N` from rows the tools hold in different orders as a difference
+/// instead of stopping there.
 #[test]
 fn runner_sequences_match_alembic() {
     let graphs = env_number("RETORT_ALEMBIC_GRAPHS", 8);
