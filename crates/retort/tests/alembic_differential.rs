@@ -537,6 +537,8 @@ fn run_on_both(
 /// How a sequence that agreed ended.
 struct Agreement {
     steps: usize,
+    /// Of those, the steps both tools carried out (the others both refused).
+    succeeded: usize,
     /// The step where Alembic crashed (its database is then half-migrated: comparing stops).
     alembic_crashed: Option<String>,
     /// The `downgrade -N` whose answer depended on the rows' order, where Alembic's order came
@@ -556,6 +558,7 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
     };
     let mut previous_alembic = empty.clone();
     let mut previous_retort = empty;
+    let mut succeeded = 0;
     for ((step, expected), (actual, state)) in steps.iter().zip(&alembic).zip(retort) {
         let ok = actual.code == 0;
         let before_alembic = std::mem::replace(&mut previous_alembic, expected.state.clone());
@@ -572,6 +575,7 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
             // could not): nothing later compares.
             return Ok(Agreement {
                 steps: history.len(),
+                succeeded,
                 alembic_crashed: Some(format!(
                     "seed {seed} step {} `{}`: {} (retort: exit {}, rows {:?})",
                     history.len() + 1,
@@ -595,6 +599,7 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
             // process): such a step has no single answer.
             return Ok(Agreement {
                 steps: history.len(),
+                succeeded,
                 alembic_crashed: None,
                 order_dependent: Some(format!(
                     "seed {seed} step {} `{}` from rows alembic {:?} / retort {:?}",
@@ -605,6 +610,7 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
                 )),
             });
         }
+        succeeded += usize::from(ok && expected.ok);
         history.push(format!(
             "  {:<28} alembic {} rows {:?} (retort {:?})",
             step.join(" "),
@@ -635,6 +641,7 @@ fn compare_sequence(seed: u64, step_count: usize) -> Result<Agreement, String> {
     }
     Ok(Agreement {
         steps: history.len(),
+        succeeded,
         alembic_crashed: None,
         order_dependent: None,
     })
@@ -659,10 +666,12 @@ fn runner_sequences_match_alembic() {
     let mut crashes = Vec::new();
     let mut order_dependent = Vec::new();
     let mut compared = 0;
+    let mut succeeded = 0;
     for seed in first_seed..first_seed + graphs {
         match compare_sequence(seed, step_count) {
             Ok(agreement) => {
                 compared += agreement.steps;
+                succeeded += agreement.succeeded;
                 crashes.extend(agreement.alembic_crashed);
                 order_dependent.extend(agreement.order_dependent);
             }
@@ -671,7 +680,7 @@ fn runner_sequences_match_alembic() {
     }
     eprintln!(
         "{graphs} graphs × {step_count} steps: {} sequences agree, {} differ; {compared} steps \
-         compared; {} sequences stopped where Alembic crashed:\n{}\n{} stopped at a `downgrade -N` \
+         compared ({succeeded} carried out by both, the others refused by both); {} sequences stopped where Alembic crashed:\n{}\n{} stopped at a `downgrade -N` \
          from rows in another order:\n{}",
         usize::try_from(graphs).unwrap() - mismatches.len(),
         mismatches.len(),

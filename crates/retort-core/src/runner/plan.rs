@@ -4,6 +4,7 @@
 
 use crate::revision::error::RevisionError;
 use crate::revision::graph::{RevisionGraph, RevisionIndex};
+use crate::revision::identifier::parse_relative;
 use crate::revision::resolve::Point;
 use crate::revision::script::Direction;
 
@@ -265,7 +266,18 @@ pub fn plan_stamp(
     let mut related: Vec<RevisionIndex> = Vec::new();
     if !current.is_empty() {
         for target in targets {
-            for row in graph.filter_for_lineage(current, target, true)? {
+            let lineage = graph
+                .filter_for_lineage(current, target, true)
+                .map_err(|error| match error {
+                    RevisionError::Unknown { argument, .. } if parse_relative(target).is_some() => {
+                        RevisionError::RelativeStampTarget {
+                            argument,
+                            target: target.clone(),
+                        }
+                    }
+                    other => other,
+                })?;
+            for row in lineage {
                 if !related.contains(&row) {
                     related.push(row);
                 }
