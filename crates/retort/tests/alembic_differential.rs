@@ -433,36 +433,97 @@ fn sequence_shape(seed: u64) -> GraphShape {
     }
 }
 
-/// Random `upgrade` / `downgrade` / `stamp` commands over every target form.
+/// The target forms the sequences use.
+#[derive(Clone, Copy)]
+enum TargetForm {
+    Up,
+    Down,
+    Heads,
+    Head,
+    Base,
+    Partial,
+    Full,
+    RevisionUp,
+    RevisionDown,
+    LabelHead,
+    LabelUp,
+    LabelDown,
+    LabelBase,
+}
+
+/// Random `upgrade` / `downgrade` / `stamp` commands over every target form, each verb weighted
+/// towards the forms that usually do something from where a random walk leaves the database
+/// (half the steps of uniform targets were refusals).
 fn sequence_steps(revisions: &[GeneratedRevision], seed: u64, count: usize) -> Vec<Vec<String>> {
     use rand::seq::SliceRandom;
     use rand::{Rng, SeedableRng};
+    use TargetForm::{
+        Base, Down, Full, Head, Heads, LabelBase, LabelDown, LabelHead, LabelUp, Partial,
+        RevisionDown, RevisionUp, Up,
+    };
+    const UPGRADE: &[(TargetForm, u32)] = &[
+        (Heads, 4),
+        (Full, 6),
+        (LabelHead, 2),
+        (Up, 2),
+        (RevisionUp, 2),
+        (Partial, 2),
+        (Head, 1),
+        (LabelUp, 1),
+        (Base, 1),
+    ];
+    const DOWNGRADE: &[(TargetForm, u32)] = &[
+        (Full, 6),
+        (Down, 4),
+        (Base, 2),
+        (RevisionDown, 2),
+        (LabelDown, 2),
+        (Partial, 2),
+        (LabelBase, 1),
+        (Heads, 1),
+    ];
+    const STAMP: &[(TargetForm, u32)] = &[
+        (Full, 6),
+        (Heads, 4),
+        (Base, 2),
+        (Partial, 2),
+        (LabelHead, 2),
+        (Down, 2),
+        (RevisionUp, 1),
+        (Head, 1),
+        (LabelBase, 1),
+    ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let labels: Vec<&String> = revisions.iter().flat_map(|r| &r.branch_labels).collect();
     let mut steps = Vec::with_capacity(count);
     for _ in 0..count {
-        let revision = revisions.choose(&mut rng).unwrap();
-        let steps_count = rng.gen_range(1..=2);
-        let label = labels.choose(&mut rng).map(|l| l.as_str());
-        let target = match rng.gen_range(0..14) {
-            0 => format!("+{steps_count}"),
-            1 => format!("-{steps_count}"),
-            2 => "heads".to_owned(),
-            3 => "head".to_owned(),
-            4 => "base".to_owned(),
-            5 => revision.id[..8].to_owned(),
-            6 | 7 => revision.id.clone(),
-            8 => format!("{}+{steps_count}", &revision.id[..8]),
-            9 => format!("{}-{steps_count}", &revision.id[..8]),
-            10 => label.map_or_else(|| "heads".to_owned(), |l| format!("{l}@head")),
-            11 => label.map_or_else(|| "+1".to_owned(), |l| format!("{l}@+{steps_count}")),
-            12 => label.map_or_else(|| "-1".to_owned(), |l| format!("{l}@-{steps_count}")),
-            _ => label.map_or_else(|| "base".to_owned(), |l| format!("{l}@base")),
+        let (verb, forms) = match rng.gen_range(0..20) {
+            0..=8 => ("upgrade", UPGRADE),
+            9..=14 => ("downgrade", DOWNGRADE),
+            _ => ("stamp", STAMP),
         };
-        let verb = match rng.gen_range(0..20) {
-            0..=8 => "upgrade",
-            9..=14 => "downgrade",
-            _ => "stamp",
+        let form = forms
+            .choose_weighted(&mut rng, |(_, weight)| *weight)
+            .unwrap()
+            .0;
+        let revision = revisions.choose(&mut rng).unwrap();
+        let partial = &revision.id[..8];
+        let n = rng.gen_range(1..=2);
+        let label = labels.choose(&mut rng).map(|l| l.as_str());
+        let target = match (form, label) {
+            (Up, _) | (LabelUp, None) => format!("+{n}"),
+            (Down, _) | (LabelDown, None) => format!("-{n}"),
+            (Heads, _) | (LabelHead, None) => "heads".to_owned(),
+            (Head, _) => "head".to_owned(),
+            (Base, _) | (LabelBase, None) => "base".to_owned(),
+            (Partial, _) => partial.to_owned(),
+            (Full, _) => revision.id.clone(),
+            (RevisionUp, _) => format!("{partial}+{n}"),
+            (RevisionDown, _) => format!("{partial}-{n}"),
+            (LabelHead, Some(label)) => format!("{label}@head"),
+            (LabelUp, Some(label)) => format!("{label}@+{n}"),
+            (LabelDown, Some(label)) => format!("{label}@-{n}"),
+            (LabelBase, Some(label)) => format!("{label}@base"),
         };
         steps.push(vec![verb.to_owned(), target]);
     }
