@@ -1,6 +1,9 @@
-//! From the applied heads and a target to the steps to run, each with the version-table change
-//! that records it. The rows always name the applied heads: after each step they describe
-//! exactly what has been applied, as Alembic's version table does.
+//! From the version rows and a target to the steps to run, each with the version-table change
+//! that records it. The rows change as Alembic's `HeadMaintainer` changes them, in the same
+//! order, so that after every step a database reads the same in both tools (the same rows, and
+//! the same first row for `downgrade -1`): usually the heads of what is applied, but Alembic
+//! keeps a row that another implies in a few moves involving `depends_on`, and so do we.
+//! `alembic_differential` checks this against Alembic on random graphs and sequences.
 
 use crate::revision::error::RevisionError;
 use crate::revision::graph::{RevisionGraph, RevisionIndex};
