@@ -107,12 +107,39 @@ pub fn file_stem(revision: &GeneratedRevision) -> String {
     format!("{}_{}", revision.id, revision.message.replace(' ', "_"))
 }
 
+/// What each generated revision's upgrade and downgrade do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Body {
+    /// `SELECT 1` both ways (Alembic: `pass`).
+    #[default]
+    Nothing,
+    /// The upgrade inserts the revision's id into a table `applied (id)`, the downgrade deletes
+    /// it: after any run, `applied` lists what each tool actually ran. The table must exist.
+    TraceApplied,
+}
+
 /// Write retort revision files into `directory`.
 pub fn write_retort(directory: &Path, revisions: &[GeneratedRevision]) -> std::io::Result<()> {
+    write_retort_with(directory, revisions, Body::Nothing)
+}
+
+/// Write retort revision files into `directory`, each with the given body.
+pub fn write_retort_with(
+    directory: &Path,
+    revisions: &[GeneratedRevision],
+    body: Body,
+) -> std::io::Result<()> {
     fs_err::create_dir_all(directory)?;
     for revision in revisions {
+        let (upgrade, downgrade) = match body {
+            Body::Nothing => ("SELECT 1;".to_owned(), "SELECT 1;".to_owned()),
+            Body::TraceApplied => (
+                format!("INSERT INTO applied (id) VALUES ('{}');", revision.id),
+                format!("DELETE FROM applied WHERE id = '{}';", revision.id),
+            ),
+        };
         let text = format!(
-            "-- {message}\n--\n-- Revision ID: {id}\n-- Revises: {parents}\n-- Create Date: 2026-01-01 00:00:00\n-- Branch Labels: {labels}\n-- Depends On: {depends}\n\n-- retort:upgrade\nSELECT 1;\n\n-- retort:downgrade\nSELECT 1;\n",
+            "-- {message}\n--\n-- Revision ID: {id}\n-- Revises: {parents}\n-- Create Date: 2026-01-01 00:00:00\n-- Branch Labels: {labels}\n-- Depends On: {depends}\n\n-- retort:upgrade\n{upgrade}\n\n-- retort:downgrade\n{downgrade}\n",
             message = revision.message,
             id = revision.id,
             parents = revision.parents.join(", "),
@@ -126,6 +153,15 @@ pub fn write_retort(directory: &Path, revisions: &[GeneratedRevision]) -> std::i
 
 /// Write Alembic revision files into `directory`.
 pub fn write_alembic(directory: &Path, revisions: &[GeneratedRevision]) -> std::io::Result<()> {
+    write_alembic_with(directory, revisions, Body::Nothing)
+}
+
+/// Write Alembic revision files into `directory`, each with the given body.
+pub fn write_alembic_with(
+    directory: &Path,
+    revisions: &[GeneratedRevision],
+    body: Body,
+) -> std::io::Result<()> {
     fs_err::create_dir_all(directory)?;
     for revision in revisions {
         let mut text = format!(
@@ -142,7 +178,18 @@ pub fn write_alembic(directory: &Path, revisions: &[GeneratedRevision]) -> std::
             python_tuple(&revision.branch_labels)
         );
         let _ = writeln!(text, "depends_on = {}", python_tuple(&revision.depends_on));
-        text.push_str("\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n");
+        match body {
+            Body::Nothing => {
+                text.push_str("\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n");
+            }
+            Body::TraceApplied => {
+                let _ = write!(
+                    text,
+                    "\nfrom alembic import op\n\n\ndef upgrade():\n    op.execute(\"INSERT INTO applied (id) VALUES ('{id}')\")\n\n\ndef downgrade():\n    op.execute(\"DELETE FROM applied WHERE id = '{id}'\")\n",
+                    id = revision.id
+                );
+            }
+        }
         fs_err::write(directory.join(format!("{}.py", file_stem(revision))), text)?;
     }
     Ok(())

@@ -45,6 +45,10 @@ pub enum RevisionError {
         argument: String,
         suggestions: Vec<String>,
     },
+    /// `stamp -1` (or `rev+1`, `label@-1`) once the version table has rows: Alembic matches the
+    /// rows against the target as a plain identifier and cannot locate it; so do we.
+    #[error("Can't locate revision identified by '{argument}'")]
+    RelativeStampTarget { argument: String, target: String },
     #[error("revision identifier '{argument}' is ambiguous: it matches {}", candidates.join(", "))]
     Ambiguous {
         argument: String,
@@ -112,6 +116,9 @@ impl RevisionError {
                     Some(format!("did you mean {}?", quote_list(suggestions)))
                 }
             }
+            Self::RelativeStampTarget { target, .. } => Some(format!(
+                "stamp moves the recorded rows to a revision, so it needs an id or a label once the version table has rows (as in Alembic): `retort history` lists the revisions, `retort current` the rows; `{target}` works on an empty table only"
+            )),
             Self::Ambiguous { .. } => {
                 Some("type more characters of the revision id".to_owned())
             }

@@ -731,23 +731,21 @@ fn run_locked(
             } else {
                 applied_heads(graph, &rows)?
             };
-            let wanted = plan_stamp(graph, &current, targets, *purge)?;
-            let wanted_ids: Vec<String> = wanted.iter().map(|&i| graph.id(i).to_owned()).collect();
+            let changes = plan_stamp(graph, &current, targets, *purge)?;
+            let mut wanted_ids: Vec<String> = if *purge { Vec::new() } else { rows.clone() };
+            for change in &changes {
+                wanted_ids.retain(|id| !change.delete.contains(id));
+                wanted_ids.extend(change.insert.iter().cloned());
+            }
             in_transaction(connection, outer, |c| {
                 if !table_exists {
                     c.create_version_table(table)?;
                 }
                 if *purge {
                     c.purge_versions(table)?;
-                } else {
-                    for row in rows.iter().filter(|r| !wanted_ids.contains(r)) {
-                        c.delete_version(table, row)?;
-                    }
                 }
-                for id in &wanted_ids {
-                    if *purge || !rows.contains(id) {
-                        c.insert_version(table, id)?;
-                    }
+                for change in &changes {
+                    record(c, table, &change.delete, &change.insert)?;
                 }
                 // Stamping says where the database is: a revision left half-done is settled.
                 if tracked && progress::table_exists(c, table)? {
@@ -902,7 +900,7 @@ fn run_locked(
                 .map_err(database("begin a transaction"))?;
             open = true;
         }
-        record(connection, table, step)
+        record(connection, table, &step.delete, &step.insert)
             .and_then(|()| {
                 if tracked {
                     // In the transaction that records the revision: both or neither.
@@ -1187,30 +1185,33 @@ fn execute_section(
     Ok(())
 }
 
+/// Change the version table as [`RowChange`](super::plan::RowChange) says, in Alembic's order:
+/// the first deleted row is updated to the last inserted one, the other inserts and deletes
+/// around it.
 fn record(
     connection: &mut dyn Connection,
     table: &VersionTable,
-    step: &Step,
+    delete: &[String],
+    insert: &[String],
 ) -> Result<(), DatabaseError> {
-    match (step.delete.as_slice(), step.insert.as_slice()) {
-        ([from], [to]) => connection.update_version(table, from, to),
-        (deletes, inserts) => {
-            // A merge keeps one row and drops the others, as Alembic does.
-            if let (Some((first, rest)), [to]) = (deletes.split_first(), inserts) {
-                for id in rest {
-                    connection.delete_version(table, id)?;
-                }
-                return connection.update_version(table, first, to);
-            }
-            for id in deletes {
-                connection.delete_version(table, id)?;
-            }
-            for id in inserts {
-                connection.insert_version(table, id)?;
-            }
-            Ok(())
+    if let (Some((from, other_deletes)), Some((to, other_inserts))) =
+        (delete.split_first(), insert.split_last())
+    {
+        for id in other_inserts {
+            connection.insert_version(table, id)?;
         }
+        for id in other_deletes {
+            connection.delete_version(table, id)?;
+        }
+        return connection.update_version(table, from, to);
     }
+    for id in delete {
+        connection.delete_version(table, id)?;
+    }
+    for id in insert {
+        connection.insert_version(table, id)?;
+    }
+    Ok(())
 }
 
 fn abort(connection: &mut dyn Connection, open: bool, error: RunError) -> RunError {
