@@ -41,13 +41,18 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
+        ["CREATE", "VIEW", ..] | ["CREATE", "OR", "REPLACE", "VIEW", ..] => {
+            DeclaredStatement::Modeled
+        }
         // Enum types are modeled; composite, range and base types are not.
         ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
             DeclaredStatement::Modeled
         }
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
-        ["ALTER", "TYPE" | "SCHEMA", ..] if ends_with_owner(&words) => DeclaredStatement::Setting,
+        ["ALTER", "TYPE" | "SCHEMA" | "VIEW", ..] if ends_with_owner(&words) => {
+            DeclaredStatement::Setting
+        }
         _ => refused(&leading(
             &tokens,
             if words.first() == Some(&"CREATE") {
@@ -172,9 +177,10 @@ mod tests {
             refusal("GRANT SELECT ON accounts TO app").as_deref(),
             Some("GRANT")
         );
+        assert_eq!(classify("CREATE VIEW v AS SELECT 1"), DeclaredStatement::Modeled);
         assert_eq!(
-            refusal("CREATE VIEW v AS SELECT 1").as_deref(),
-            Some("CREATE VIEW")
+            refusal("CREATE MATERIALIZED VIEW v AS SELECT 1").as_deref(),
+            Some("CREATE MATERIALIZED")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Sequence, Table,
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Sequence, Table, View,
 };
 
 /// Schemas selected: `$1` is the list of their names, or NULL for the current schema.
@@ -272,12 +272,41 @@ pub fn introspect(
         )
         .map_err(error)?;
     let schemas = schema_rows.iter().map(|row| row.get(0)).collect();
+    // Views, as `pg_get_viewdef` prints them (the same text for the declared schema's scratch
+    // database and the live one). Materialized views are not modeled yet.
+    let view_rows = client
+        .query_typed(
+            &format!(
+                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true) \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind = 'v' AND {SCHEMA_FILTER} ORDER BY 1, 2"
+            ),
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
+        )
+        .map_err(error)?;
+    let views = view_rows
+        .iter()
+        .filter(|row| !filter.leaves_out(row.get::<_, &str>(1)))
+        .map(|row| {
+            let name = QualifiedName {
+                schema: row.get(0),
+                name: row.get(1),
+            };
+            let body: String = row.get(2);
+            let definition = format!(
+                "CREATE VIEW {} AS\n{}",
+                crate::render::table_name(&name),
+                body.trim().trim_end_matches(';')
+            );
+            (name.clone(), View { name, definition })
+        })
+        .collect();
     Ok(Schema {
         tables,
         enums,
         sequences,
         schemas,
-        views: BTreeMap::new(),
+        views,
     })
 }
 
@@ -292,7 +321,7 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// Views, standalone sequences, types, functions and triggers: not modeled yet.
+/// Materialized views, domains and other types, functions and triggers: not modeled yet.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
@@ -303,7 +332,7 @@ pub fn unmodeled(
             &format!(
                 "SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE {SCHEMA_FILTER} AND c.relkind IN ('v', 'm') \
+                 WHERE {SCHEMA_FILTER} AND c.relkind = 'm' \
                  UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE {SCHEMA_FILTER} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \

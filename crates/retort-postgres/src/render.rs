@@ -10,7 +10,8 @@ fn quote(name: &str) -> String {
     crate::dialect::POSTGRES.quote_identifier(name)
 }
 
-fn table_name(name: &QualifiedName) -> String {
+/// A relation's name as written in statements: unqualified in `public`, qualified elsewhere.
+pub(crate) fn table_name(name: &QualifiedName) -> String {
     if name.schema.is_empty() || name.schema == "public" {
         quote(&name.name)
     } else {
@@ -371,11 +372,10 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 quote(to)
             )]
         }
-        // Introspection reads neither on PostgreSQL yet: the diff never asks for these.
-        other @ (Operation::CreateView { .. }
-        | Operation::DropView { .. }
-        | Operation::CreateTrigger { .. }
-        | Operation::DropTrigger { .. }) => {
+        Operation::CreateView { view } => vec![view.definition.clone()],
+        Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
+        // Introspection does not read triggers on PostgreSQL yet: the diff never asks for these.
+        other @ (Operation::CreateTrigger { .. } | Operation::DropTrigger { .. }) => {
             return Err(DatabaseError::new(format!(
                 "{} is not modeled on PostgreSQL yet",
                 other.summary()
