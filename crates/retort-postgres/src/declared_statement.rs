@@ -177,7 +177,10 @@ mod tests {
             refusal("GRANT SELECT ON accounts TO app").as_deref(),
             Some("GRANT")
         );
-        assert_eq!(classify("CREATE VIEW v AS SELECT 1"), DeclaredStatement::Modeled);
+        assert_eq!(
+            classify("CREATE VIEW v AS SELECT 1"),
+            DeclaredStatement::Modeled
+        );
         assert_eq!(
             refusal("CREATE MATERIALIZED VIEW v AS SELECT 1").as_deref(),
             Some("CREATE MATERIALIZED")

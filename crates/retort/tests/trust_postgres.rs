@@ -217,15 +217,7 @@ fn declared_files_load_in_any_order() {
         "schema/b_customers.sql",
         "CREATE TABLE customers (id int PRIMARY KEY, note text DEFAULT 'x');\n",
     );
-    let output = project.run(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "base",
-        "--rev-id",
-        "base0001",
-    ]);
-    assert_eq!(output.code, 0, "{output}");
+    project.autogenerate("base0001", "base");
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     let output = project.run(&["check"]);
     assert_eq!(output.code, 0, "{output}");
