@@ -24,6 +24,27 @@ pub struct ConfigFile {
     pub settings: SettingsTable,
     #[serde(default)]
     pub env: std::collections::BTreeMap<String, SettingsTable>,
+    pub fleet: Option<FleetTable>,
+}
+
+/// `[fleet]`: the targets `retort fleet` migrates (top level only: a fleet spans environments).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetTable {
+    /// Database URLs (`${VAR}` references expanded when used).
+    pub targets: Option<Vec<String>>,
+    /// `[env.NAME]` sections, each target being that environment's database.
+    pub environments: Option<Vec<String>>,
+    /// A query run on the control database returning one column: tenant schema names
+    /// (schema-per-tenant) or database URLs.
+    pub targets_query: Option<String>,
+    /// Where `targets_query` runs and tenant schemas live (default: `database_url`).
+    pub control_url: Option<String>,
+    /// Targets migrated at once.
+    pub parallel: Option<usize>,
+    /// Where each target's outcome is recorded for `--resume` (default
+    /// `.retort/fleet-journal.jsonl` beside `retort.toml`).
+    pub journal: Option<String>,
 }
 
 /// The keys allowed at the top level and in each `[env.NAME]`.
@@ -105,6 +126,14 @@ const AUTOGENERATE_KEYS: &[&str] = &[
     "exclude_tables",
 ];
 const HOOKS_KEYS: &[&str] = &["post_write"];
+const FLEET_KEYS: &[&str] = &[
+    "targets",
+    "environments",
+    "targets_query",
+    "control_url",
+    "parallel",
+    "journal",
+];
 
 /// Configuration problems. Each names the file and, where it helps, the key.
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +251,8 @@ pub struct Config {
     pub include_schemas: Vec<String>,
     pub exclude_tables: Vec<String>,
     pub post_write_hooks: Vec<String>,
+    /// `[fleet]` as written: its URLs are expanded when used, with [`Config::expand`].
+    pub fleet: FleetTable,
     raw_database_url: Option<String>,
     raw_dev_url: Option<String>,
     environment: Environment,
@@ -312,7 +343,9 @@ impl Config {
             };
             settings = merge(settings, overlay.clone());
         }
-        Self::resolve(path, root, &settings, environment)
+        let mut config = Self::resolve(path, root, &settings, environment)?;
+        config.fleet = file.fleet.unwrap_or_default();
+        Ok(config)
     }
 
     fn resolve(
@@ -416,6 +449,7 @@ impl Config {
                 .as_ref()
                 .and_then(|h| h.post_write.clone())
                 .unwrap_or_default(),
+            fleet: FleetTable::default(),
             raw_database_url: table.database_url.clone(),
             raw_dev_url: autogenerate.dev_url,
             environment,
@@ -472,6 +506,15 @@ impl Config {
         Ok(ResolvedUrl { url, defaults_used })
     }
 
+    /// `value` of `key` with its `${VAR}` references expanded from the process environment and
+    /// the `.env` files (for values expanded when used, such as the fleet's URLs).
+    pub fn expand(&self, key: &str, value: &str) -> Result<String, ConfigError> {
+        interpolate(key, value, &self.environment).map_err(|source| ConfigError::Interpolation {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
     /// `[autogenerate] dev_url`, expanded, if set.
     pub fn dev_url(&self) -> Result<Option<String>, ConfigError> {
         self.raw_dev_url
@@ -516,10 +559,14 @@ fn check_settings_keys(
 ) -> Result<(), ConfigError> {
     let mut allowed: Vec<&str> = TOP_LEVEL_KEYS.to_vec();
     if location.is_none() {
-        allowed.push("env");
+        allowed.extend(["env", "fleet"]);
     }
     check_table(path, table, &allowed, location)?;
-    for (key, keys) in [("autogenerate", AUTOGENERATE_KEYS), ("hooks", HOOKS_KEYS)] {
+    for (key, keys) in [
+        ("autogenerate", AUTOGENERATE_KEYS),
+        ("hooks", HOOKS_KEYS),
+        ("fleet", FLEET_KEYS),
+    ] {
         if let Some(toml::Value::Table(sub)) = table.get(key) {
             let name = match location {
                 Some(location) => format!("{location}.{key}"),

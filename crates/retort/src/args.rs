@@ -81,6 +81,9 @@ pub enum Command {
     Unlock,
     /// Exit 1 and list the differences when the declared schema and the database differ
     Check,
+    /// Migrate many databases or tenant schemas as one deploy (`[fleet]` in retort.toml)
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -245,6 +248,145 @@ pub struct SqlArgs {
     pub sql: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Upgrade every target to a revision (default `head`)
+    Upgrade(FleetUpgradeArgs),
+    /// Downgrade every target to a revision (`-1`, `base`, an id, …)
+    Downgrade(FleetDowngradeArgs),
+    /// Record revisions in every target's version table without running them
+    Stamp(FleetStampArgs),
+    /// Show the revision(s) applied to each target
+    Current(FleetTargetArgs),
+    /// Per target: current revision, pending revisions, last outcome (and drift with --check)
+    Status(FleetStatusArgs),
+    /// Exit 1 and list the targets whose schema differs from the declared one
+    Check(FleetTargetArgs),
+}
+
+/// Which targets, and how many at once.
+#[derive(Debug, Args)]
+pub struct FleetTargetArgs {
+    /// A target database URL; repeat it for several (replaces the targets of [fleet])
+    #[arg(long = "target", value_name = "URL")]
+    pub targets: Vec<String>,
+    /// Targets handled at once, each on its own connection (default: [fleet] parallel, else 4)
+    #[arg(
+        long = "parallel",
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=512)
+    )]
+    pub parallel: Option<u16>,
+}
+
+/// What a fleet run that changes targets may be told.
+#[derive(Debug, Args)]
+pub struct FleetRunArgs {
+    #[command(flatten)]
+    pub targets: FleetTargetArgs,
+    /// Migrate this many targets first, and stop if any of them fails
+    #[arg(long = "canary", value_name = "N", default_value_t = 0)]
+    pub canary: usize,
+    /// After a target fails: go on with the others (`continue`) or start no other (`stop`)
+    #[arg(long = "on-error", value_enum, default_value_t = OnError::Continue)]
+    pub on_error: OnError,
+    /// Start no other target once this many (`N`) or this share (`P%`) of the targets failed
+    #[arg(
+        long = "max-failures",
+        value_name = "N|P%",
+        value_parser = parse_max_failures,
+        conflicts_with = "on_error"
+    )]
+    pub max_failures: Option<MaxFailures>,
+    /// Continue the run the journal records (after a crash or a kill): targets it finished
+    /// are left alone, the others migrated
+    #[arg(long = "resume")]
+    pub resume: bool,
+    /// The journal of each target's outcome (default: [fleet] journal, else
+    /// .retort/fleet-journal.jsonl beside retort.toml)
+    #[arg(long = "journal", value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Give up on a target whose migration lock another run holds longer than this many seconds
+    #[arg(
+        long = "lock-timeout",
+        value_name = "SECONDS",
+        value_parser = parse_lock_timeout,
+        allow_negative_numbers = true
+    )]
+    pub lock_timeout: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+    Continue,
+    Stop,
+}
+
+/// `--max-failures`: a count or a percentage of the targets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxFailures {
+    Count(usize),
+    Percent(f64),
+}
+
+fn parse_max_failures(value: &str) -> Result<MaxFailures, String> {
+    let explain = || {
+        format!("`{value}` is not a failure budget: give a number of targets such as 5, or a share of them such as 10%")
+    };
+    match value.trim().strip_suffix('%') {
+        Some(percent) => match percent.trim().parse::<f64>() {
+            Ok(p) if p.is_finite() && p > 0.0 && p <= 100.0 => Ok(MaxFailures::Percent(p)),
+            _ => Err(explain()),
+        },
+        None => match value.trim().parse::<usize>() {
+            Ok(count) if count > 0 => Ok(MaxFailures::Count(count)),
+            _ => Err(explain()),
+        },
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FleetUpgradeArgs {
+    /// Target revision (default `head`)
+    #[arg(default_value = "head", allow_hyphen_values = true)]
+    pub revision: String,
+    #[command(flatten)]
+    pub run: FleetRunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetDowngradeArgs {
+    /// Target revision (`-1`, `base`, an id, …)
+    #[arg(allow_hyphen_values = true)]
+    pub revision: String,
+    #[command(flatten)]
+    pub run: FleetRunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetStampArgs {
+    /// Revision(s) to record, or `heads`, or `base`
+    #[arg(required = true, allow_hyphen_values = true)]
+    pub revisions: Vec<String>,
+    /// Empty the version table first
+    #[arg(long = "purge")]
+    pub purge: bool,
+    #[command(flatten)]
+    pub run: FleetRunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetStatusArgs {
+    #[command(flatten)]
+    pub targets: FleetTargetArgs,
+    /// Also compare each target with the declared schema (drift), as `retort check` does
+    #[arg(long = "check")]
+    pub check: bool,
+    /// The journal whose last outcomes are shown (default as for `fleet upgrade`)
+    #[arg(long = "journal", value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+}
+
 /// The longest `--lock-timeout`: a year, which MySQL's `GET_LOCK` also accepts. Why a cap: a
 /// larger one overflows the deadline arithmetic.
 pub const MAX_LOCK_TIMEOUT_SECONDS: f64 = 31_536_000.0;
@@ -268,6 +410,15 @@ mod tests {
     use super::*;
 
     /// Issue 9, finding 5: out-of-range lock timeouts are refused, not a panic.
+    #[test]
+    fn failure_budgets_are_counts_or_shares() {
+        assert_eq!(parse_max_failures("5"), Ok(MaxFailures::Count(5)));
+        assert_eq!(parse_max_failures("10%"), Ok(MaxFailures::Percent(10.0)));
+        for bad in ["0", "-1", "0%", "101%", "x", "%", "nan%", ""] {
+            assert!(parse_max_failures(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     #[allow(clippy::float_cmp)]
     fn lock_timeouts_out_of_range_are_refused() {

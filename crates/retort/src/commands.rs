@@ -6,6 +6,7 @@ pub mod check;
 pub mod completions;
 pub mod current;
 pub mod edit;
+pub mod fleet;
 pub mod heads;
 pub mod history;
 pub mod init;

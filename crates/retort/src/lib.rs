@@ -16,6 +16,7 @@
 
 pub mod autogenerate;
 pub mod database;
+pub mod fleet;
 
 use std::path::{Path, PathBuf};
 

@@ -47,6 +47,7 @@ fn run(settings: &GlobalSettings, command: &Command) -> Result<ExitCode, CliErro
         Command::EnsureVersion(args) => commands::migrate::ensure_version(settings, args),
         Command::Unlock => commands::unlock::run(settings),
         Command::Check => commands::check::run(settings),
+        Command::Fleet(command) => commands::fleet::run(settings, command),
         Command::Completions(args) => commands::completions::run(args),
     }
 }

@@ -1,0 +1,179 @@
+//! One target of a fleet run: connect, read where it stands, hand it to the core runner.
+
+use std::time::{Duration, Instant};
+
+use retort_core::revision::graph::RevisionGraph;
+use retort_core::runner::run::{read_heads, run, Operation, RunError, RunOptions, Silent};
+
+use super::Target;
+use crate::database::DatabaseUrl;
+
+/// How a target's run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Revisions were applied, reverted or stamped.
+    Migrated {
+        steps: usize,
+    },
+    /// The target was already where the operation leads.
+    Unchanged,
+    Failed(TargetFailure),
+}
+
+/// What failed on a target: the revision and statement when a statement failed, the message
+/// and the way out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetFailure {
+    pub revision: Option<String>,
+    /// The failing statement's first line.
+    pub statement: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// One target's result.
+#[derive(Debug, Clone)]
+pub struct TargetOutcome {
+    pub name: String,
+    /// Version-table rows before and after (before: empty when they could not be read).
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub outcome: Outcome,
+    pub elapsed: Duration,
+}
+
+/// Migrate one target. `started` hears the version rows the target had before anything ran
+/// (the journal records them first). `expected_from`: the rows a run that was interrupted while
+/// migrating this target recorded; when the target has changed since, a relative operation
+/// (`-1`, `+2`) is not applied a second time.
+pub fn migrate_target(
+    target: &Target,
+    graph: &RevisionGraph,
+    operation: &Operation,
+    options: &RunOptions,
+    expected_from: Option<&[String]>,
+    started: &mut dyn FnMut(&[String]),
+) -> TargetOutcome {
+    let clock = Instant::now();
+    let mut from = Vec::new();
+    let result = migrate(
+        target,
+        graph,
+        operation,
+        options,
+        expected_from,
+        &mut from,
+        started,
+    );
+    let (to, outcome) = match result {
+        Ok((to, outcome)) => (to, outcome),
+        Err(failure) => (Vec::new(), Outcome::Failed(failure)),
+    };
+    TargetOutcome {
+        name: target.name.clone(),
+        from,
+        to,
+        outcome,
+        elapsed: clock.elapsed(),
+    }
+}
+
+fn migrate(
+    target: &Target,
+    graph: &RevisionGraph,
+    operation: &Operation,
+    options: &RunOptions,
+    expected_from: Option<&[String]>,
+    from: &mut Vec<String>,
+    started: &mut dyn FnMut(&[String]),
+) -> Result<(Vec<String>, Outcome), TargetFailure> {
+    let url = DatabaseUrl::parse(target.url(), &target.config().root)
+        .map_err(|e| failure(&e, e.hint()))?;
+    let mut connection = url
+        .connect(target.config().environment())
+        .map_err(|e| failure(&e, e.hint()))?;
+    *from = read_heads(connection.as_mut(), &options.version_table).map_err(|e| run_failure(&e))?;
+    started(from);
+    if let Some(expected) = expected_from {
+        if expected != from.as_slice() && is_relative(operation) {
+            return Err(TargetFailure {
+                revision: None,
+                statement: None,
+                message: format!(
+                    "the interrupted run was migrating it from {} and it is now at {}: the relative step may have been applied already, so it is not applied again",
+                    describe_rows(expected),
+                    describe_rows(from)
+                ),
+                hint: Some(
+                    "look at it with `retort fleet status`, then migrate it to an absolute revision"
+                        .to_owned(),
+                ),
+            });
+        }
+    }
+    let summary = run(connection.as_mut(), graph, operation, options, &mut Silent)
+        .map_err(|e| run_failure(&e))?;
+    let outcome = if summary.steps.is_empty() && summary.heads == *from {
+        Outcome::Unchanged
+    } else {
+        Outcome::Migrated {
+            steps: summary.steps.len(),
+        }
+    };
+    Ok((summary.heads, outcome))
+}
+
+/// `-1`, `+2`, `head-1`: where these lead depends on where the target stands.
+fn is_relative(operation: &Operation) -> bool {
+    match operation {
+        Operation::Upgrade { target } | Operation::Downgrade { target } => {
+            retort_core::revision::identifier::parse_relative(target).is_some()
+        }
+        Operation::Stamp { .. } | Operation::EnsureVersionTable => false,
+    }
+}
+
+fn describe_rows(rows: &[String]) -> String {
+    if rows.is_empty() {
+        "base".to_owned()
+    } else {
+        rows.join(", ")
+    }
+}
+
+fn failure(error: &dyn std::error::Error, hint: Option<String>) -> TargetFailure {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    TargetFailure {
+        revision: None,
+        statement: None,
+        message,
+        hint,
+    }
+}
+
+fn run_failure(error: &RunError) -> TargetFailure {
+    let mut failure = failure(error, error.hint());
+    if let RunError::Statement {
+        revision,
+        statement,
+        ..
+    } = error
+    {
+        failure.revision = Some(revision.clone());
+        failure.statement = statement
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty() && !line.starts_with("--"))
+            .map(str::to_owned);
+    }
+    failure
+}
