@@ -37,13 +37,29 @@ pub enum Server {
 pub struct TestDatabase {
     pub server: Server,
     pub name: String,
+    /// The server's port (5432 or 3306; the second PostgreSQL server `.ci/setup` starts is on
+    /// [`SECOND_POSTGRES_PORT`]).
+    pub port: u16,
 }
+
+/// The second PostgreSQL server (`.ci/setup`), for runs that span two servers.
+pub const SECOND_POSTGRES_PORT: u16 = 5434;
 
 impl TestDatabase {
     pub fn create(server: Server) -> Self {
+        let port = match server {
+            Server::Postgres => 5432,
+            Server::MariaDb => 3306,
+        };
+        Self::create_on_port(server, port)
+    }
+
+    /// A fresh database on the server of this kind listening on `port`.
+    pub fn create_on_port(server: Server, port: u16) -> Self {
         let database = Self {
             server,
             name: unique_name("retort_test"),
+            port,
         };
         let create = format!("CREATE DATABASE {}", database.name);
         database.admin(&create);
@@ -54,13 +70,15 @@ impl TestDatabase {
     pub fn url(&self) -> String {
         match self.server {
             Server::Postgres => format!(
-                "postgresql://postgres@{}:5432/{}",
+                "postgresql://postgres@{}:{}/{}",
                 host("RETORT_TEST_PG_HOST"),
+                self.port,
                 self.name
             ),
             Server::MariaDb => format!(
-                "mysql://root@{}:3306/{}",
+                "mysql://root@{}:{}/{}",
                 host("RETORT_TEST_MYSQL_HOST"),
+                self.port,
                 self.name
             ),
         }
@@ -78,6 +96,8 @@ impl TestDatabase {
                     "-tA",
                     "-h",
                     &host("RETORT_TEST_PG_HOST"),
+                    "-p",
+                    &self.port.to_string(),
                     "-U",
                     "postgres",
                     "-d",
@@ -91,7 +111,7 @@ impl TestDatabase {
                     "-h",
                     &host("RETORT_TEST_MYSQL_HOST"),
                     "-P",
-                    "3306",
+                    &self.port.to_string(),
                     "-u",
                     "root",
                     "-N",
@@ -214,7 +234,7 @@ impl TestDatabase {
     /// Another fresh database on the same server.
     #[must_use]
     pub fn sibling(&self) -> Self {
-        Self::create(self.server)
+        Self::create_on_port(self.server, self.port)
     }
 }
 

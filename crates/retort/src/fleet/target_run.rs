@@ -113,12 +113,18 @@ fn migrate(
     }
     let summary = run(connection.as_mut(), graph, operation, options, &mut Silent)
         .map_err(|e| run_failure(&e))?;
-    let outcome = if summary.steps.is_empty() && summary.heads == *from {
-        Outcome::Unchanged
-    } else {
+    // Steps are counted after the lock: a run that waited for another one to migrate this
+    // target finds nothing to do. A stamp has no steps; its rows say whether it changed them.
+    let changed = match operation {
+        Operation::Stamp { .. } => summary.heads != *from,
+        _ => !summary.steps.is_empty(),
+    };
+    let outcome = if changed {
         Outcome::Migrated {
             steps: summary.steps.len(),
         }
+    } else {
+        Outcome::Unchanged
     };
     Ok((summary.heads, outcome))
 }
