@@ -229,7 +229,7 @@ fn killed_half_way_then_resumed_applies_each_revision_once() {
     let resumed = project.run(&["fleet", "upgrade", "--resume"]);
     assert_eq!(resumed.code, 0, "{resumed}");
     assert!(
-        resumed.stderr.contains("done before the interruption"),
+        resumed.stderr.contains("finished before --resume"),
         "{resumed}"
     );
     let states = tenant_states(&database);

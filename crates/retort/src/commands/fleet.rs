@@ -296,7 +296,7 @@ fn summary_line(summary: &FleetSummary, words: &Words, done_before: usize) -> St
         parts.push(format!("{} not started", summary.not_started));
     }
     if done_before > 0 {
-        parts.push(format!("{done_before} done before the interruption"));
+        parts.push(format!("{done_before} finished before --resume"));
     }
     format!(
         "{} in {:.1} s",
