@@ -34,7 +34,7 @@ NAMES = [f"tenant_{n:04d}" for n in range(1, TENANTS + 1)]
 
 
 def psql(sql):
-    subprocess.run(PSQL + ["-d", DB], input=sql.encode(), check=True)
+    subprocess.run(PSQL + ["-d", DB], input=("SET client_min_messages = warning;\n" + sql).encode(), check=True)
 
 
 def reset(count):
