@@ -38,10 +38,17 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["LOCK" | "UNLOCK", "TABLES", ..]
         | ["DELIMITER"] => DeclaredStatement::Setting,
         // Any other delimiter would need the client's own splitting.
-        ["DELIMITER", ..] => DeclaredStatement::Refused(format!(
-            "{} (write a trigger without DELIMITER: retort reads its BEGIN … END body whole)",
-            leading(&tokens, 2)
-        )),
+        ["DELIMITER", ..] => {
+            let upper = sql.to_ascii_uppercase();
+            let line = upper
+                .find("DELIMITER")
+                .and_then(|start| sql[start..].lines().next())
+                .unwrap_or("DELIMITER");
+            DeclaredStatement::Refused(format!(
+                "{} (retort needs none: write a trigger's BEGIN … END body as it is)",
+                line.trim_end()
+            ))
+        }
         ["CREATE", "TABLE" | "INDEX", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["ALTER", "TABLE", ..] => DeclaredStatement::Modeled,
