@@ -236,17 +236,39 @@ pub fn introspect(
         table.triggers.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
+    // MariaDB reports a view's ALGORITHM in information_schema; MySQL 8 only in SHOW CREATE
+    // VIEW, read there for each view.
+    let mariadb = connection
+        .query_first::<String, _>("SELECT VERSION()")
+        .map_err(error)?
+        .is_some_and(|version| version.contains("MariaDB"));
     let view_rows: Vec<ViewRow> = connection
-        .query(
-            "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, ALGORITHM \
+        .query(format!(
+            "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, {} \
              FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME",
-        )
+            if mariadb { "ALGORITHM" } else { "''" }
+        ))
         .map_err(error)?;
     let mut views = BTreeMap::new();
     for (database, view, select, check_option, security, algorithm) in view_rows {
         if excluded(&view) {
             continue;
         }
+        let algorithm = if mariadb {
+            algorithm
+        } else {
+            // View, Create View, character_set_client, collation_connection.
+            let shown: Option<mysql::Row> = connection
+                .query_first(format!("SHOW CREATE VIEW {}", crate::render::quote(&view)))
+                .map_err(error)?;
+            shown
+                .and_then(|row| row.get::<String, _>(1))
+                .and_then(|create| {
+                    let rest = create.split_once("ALGORITHM=")?.1;
+                    rest.split_whitespace().next().map(str::to_owned)
+                })
+                .unwrap_or_else(|| "UNDEFINED".to_owned())
+        };
         // The server qualifies what the view reads with the database's name (`test`.`t`), which
         // differs between the live and the scratch database: read without it, as SHOW CREATE
         // VIEW prints it. (The definer is left out, like an owner: it differs between
