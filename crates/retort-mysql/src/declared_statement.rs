@@ -32,11 +32,10 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         // its table locks, and its `DELIMITER ;;` around triggers (the `;;` that follows reads
         // as `;` and an empty statement, so the trigger's own body splits right).
         []
-        | [";"]
+        | [";" | "DELIMITER"]
         | ["SET", ..]
         | ["DROP", "TABLE", "IF", "EXISTS", ..]
-        | ["LOCK" | "UNLOCK", "TABLES", ..]
-        | ["DELIMITER"] => DeclaredStatement::Setting,
+        | ["LOCK" | "UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
         // Any other delimiter would need the client's own splitting.
         ["DELIMITER", ..] => {
             let upper = sql.to_ascii_uppercase();
@@ -49,12 +48,12 @@ pub fn classify(sql: &str) -> DeclaredStatement {
                 line.trim_end()
             ))
         }
-        ["CREATE", "TABLE" | "INDEX", ..]
-        | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["ALTER", "TABLE", ..] => DeclaredStatement::Modeled,
         // mysqldump declares each view twice: a stand-in first (for views that read views), then
         // `DROP VIEW IF EXISTS` and the real one. The scratch database runs both, in order.
-        ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
+        ["CREATE", "TABLE" | "INDEX", ..]
+        | ["CREATE", "UNIQUE", "INDEX", ..]
+        | ["ALTER", "TABLE", ..]
+        | ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
         ["CREATE", ..] => match create_kind(&words).map(|index| words[index]) {
             Some("VIEW" | "TRIGGER") => DeclaredStatement::Modeled,
             Some(kind) => DeclaredStatement::Refused(format!("CREATE {kind}")),
