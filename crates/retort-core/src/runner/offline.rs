@@ -84,27 +84,6 @@ fn has_bare_semicolon(sql: &str) -> bool {
     false
 }
 
-#[cfg(test)]
-mod mysql_tests {
-    use super::has_bare_semicolon;
-
-    #[test]
-    fn bodies_are_told_from_strings_and_comments() {
-        assert!(has_bare_semicolon(
-            "CREATE TRIGGER t BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END"
-        ));
-        assert!(!has_bare_semicolon(
-            "INSERT INTO t VALUES ('a;b\\'c;', \"x;\", `y;`)"
-        ));
-        assert!(!has_bare_semicolon(
-            "SELECT 1 -- a; b\n# c; d\n/* e; */ FROM t"
-        ));
-        assert!(has_bare_semicolon(
-            "/*!50003 CREATE TRIGGER x BEGIN SET @a = 1; END */"
-        ));
-    }
-}
-
 impl Connection for OfflineScript {
     fn dialect(&self) -> &'static str {
         self.dialect.name()
@@ -222,5 +201,26 @@ impl Connection for OfflineScript {
         let sql = format!("DELETE FROM {}", self.dialect.table_name(table));
         self.write(&sql);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod mysql_tests {
+    use super::has_bare_semicolon;
+
+    #[test]
+    fn bodies_are_told_from_strings_and_comments() {
+        assert!(has_bare_semicolon(
+            "CREATE TRIGGER t BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END"
+        ));
+        assert!(!has_bare_semicolon(
+            "INSERT INTO t VALUES ('a;b\\'c;', \"x;\", `y;`)"
+        ));
+        assert!(!has_bare_semicolon(
+            "SELECT 1 -- a; b\n# c; d\n/* e; */ FROM t"
+        ));
+        assert!(has_bare_semicolon(
+            "/*!50003 CREATE TRIGGER x BEGIN SET @a = 1; END */"
+        ));
     }
 }
