@@ -3,22 +3,107 @@
 
 use retort_core::autogenerate::screen::{leading, tokens, DeclaredStatement};
 
+/// Words of a `CREATE` head before its kind: `CREATE OR REPLACE ALGORITHM=MERGE DEFINER=`a`@`%`
+/// SQL SECURITY INVOKER VIEW` or `CREATE DEFINER=CURRENT_USER TRIGGER`.
+fn create_kind(words: &[&str]) -> Option<usize> {
+    let mut index = 1;
+    while index < words.len() {
+        match words[index] {
+            "OR" | "REPLACE" | "SQL" | "SECURITY" | "DEFINER" | "INVOKER" | "=" | "@"
+            | "ALGORITHM" | "UNDEFINED" | "MERGE" | "TEMPTABLE" | "CURRENT_USER" | "(" | ")" => {
+                index += 1;
+            }
+            // The definer's user and host, quoted or not.
+            word if index > 1 && matches!(words[index - 1], "=" | "@") && word != "VIEW" => {
+                index += 1;
+            }
+            _ => return Some(index),
+        }
+    }
+    None
+}
+
 pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql, true);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
         // mysqldump's session settings (`SET NAMES`, `SET @OLD_…`, `SET character_set_client`),
-        // its `DROP TABLE IF EXISTS` before each table (nothing to drop in a declared schema)
-        // and its table locks.
+        // its `DROP TABLE IF EXISTS` before each table (nothing to drop in a declared schema),
+        // its table locks, and its `DELIMITER ;;` around triggers (the `;;` that follows reads
+        // as `;` and an empty statement, so the trigger's own body splits right).
         []
-        | [";"]
+        | [";" | "DELIMITER"]
         | ["SET", ..]
         | ["DROP", "TABLE", "IF", "EXISTS", ..]
         | ["LOCK" | "UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
+        // Any other delimiter would need the client's own splitting.
+        ["DELIMITER", ..] => {
+            let upper = sql.to_ascii_uppercase();
+            let line = upper
+                .find("DELIMITER")
+                .and_then(|start| sql[start..].lines().next())
+                .unwrap_or("DELIMITER");
+            DeclaredStatement::Refused(format!(
+                "{} (retort needs none: write a trigger's BEGIN … END body as it is)",
+                line.trim_end()
+            ))
+        }
+        // mysqldump declares each view twice: a stand-in first (for views that read views), then
+        // `DROP VIEW IF EXISTS` and the real one. The scratch database runs both, in order.
         ["CREATE", "TABLE" | "INDEX", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["ALTER", "TABLE", ..] => DeclaredStatement::Modeled,
-        ["CREATE", ..] => DeclaredStatement::Refused(leading(&tokens, 2)),
+        | ["ALTER", "TABLE", ..]
+        | ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
+        ["CREATE", ..] => match create_kind(&words).map(|index| words[index]) {
+            Some("VIEW" | "TRIGGER") => DeclaredStatement::Modeled,
+            Some(kind) => DeclaredStatement::Refused(format!("CREATE {kind}")),
+            None => DeclaredStatement::Refused(leading(&tokens, 2)),
+        },
         _ => DeclaredStatement::Refused(leading(&tokens, 1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classify;
+    use retort_core::autogenerate::screen::DeclaredStatement;
+
+    #[test]
+    fn views_and_triggers_in_every_spelling() {
+        for sql in [
+            "CREATE VIEW v AS SELECT 1",
+            "CREATE OR REPLACE VIEW v AS SELECT 1",
+            "CREATE ALGORITHM=MERGE DEFINER=`root`@`%` SQL SECURITY INVOKER VIEW v AS SELECT 1",
+            "CREATE DEFINER=CURRENT_USER VIEW v AS SELECT 1",
+            "CREATE DEFINER=root@localhost TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1",
+            "CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END",
+            "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`127.0.0.1`*/ /*!50003 TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW SET NEW.n = 5 */",
+            "/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`127.0.0.1` SQL SECURITY DEFINER */ /*!50001 VIEW `v` AS select 1 AS `a` */",
+            "/*!50001 DROP VIEW IF EXISTS `v`*/",
+        ] {
+            assert_eq!(classify(sql), DeclaredStatement::Modeled, "{sql}");
+        }
+        assert_eq!(classify("DELIMITER"), DeclaredStatement::Setting);
+        assert!(matches!(
+            classify("DELIMITER //\nCREATE TRIGGER a"),
+            DeclaredStatement::Refused(_)
+        ));
+        for (sql, what) in [
+            (
+                "CREATE DEFINER=`root`@`%` FUNCTION f() RETURNS int RETURN 1",
+                "CREATE FUNCTION",
+            ),
+            ("CREATE PROCEDURE p() BEGIN END", "CREATE PROCEDURE"),
+            (
+                "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t",
+                "CREATE EVENT",
+            ),
+        ] {
+            assert_eq!(
+                classify(sql),
+                DeclaredStatement::Refused(what.to_owned()),
+                "{sql}"
+            );
+        }
     }
 }

@@ -8,7 +8,7 @@ use mysql::prelude::Queryable;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table,
+    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Table, Trigger, View,
 };
 
 fn name(table: String) -> QualifiedName {
@@ -39,6 +39,10 @@ type StatisticsRow = (
     String,
     Option<String>,
 );
+/// table, trigger, timing, event, body
+type TriggerRow = (String, String, String, String, String);
+/// database, view, select, check option, security, algorithm
+type ViewRow = (String, String, String, String, String, String);
 /// An index column: name, prefix length, descending.
 type KeyPart = (String, Option<u64>, bool);
 /// table, constraint, column, referenced table, referenced column, update rule, delete rule
@@ -210,15 +214,85 @@ pub fn introspect(
             entry.foreign_keys.push(key);
         }
     }
+    let triggers: Vec<TriggerRow> = connection
+        .query(
+            "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT \
+             FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME",
+        )
+        .map_err(error)?;
+    for (table, trigger, timing, event, body) in triggers {
+        if let Some(entry) = tables.get_mut(&name(table.clone())) {
+            entry.triggers.push(Trigger {
+                definition: crate::render::trigger_definition(
+                    &trigger, &timing, &event, &table, &body,
+                ),
+                name: trigger,
+            });
+        }
+    }
     // Sorted here, not by the server: information_schema orders names case-insensitively.
     for table in tables.values_mut() {
         table.sort_by_name();
+        table.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    // MariaDB reports a view's ALGORITHM in information_schema; MySQL 8 only in SHOW CREATE
+    // VIEW, read there for each view.
+    let mariadb = connection
+        .query_first::<String, _>("SELECT VERSION()")
+        .map_err(error)?
+        .is_some_and(|version| version.contains("MariaDB"));
+    let view_rows: Vec<ViewRow> = connection
+        .query(format!(
+            "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, {} \
+             FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME",
+            if mariadb { "ALGORITHM" } else { "''" }
+        ))
+        .map_err(error)?;
+    let mut views = BTreeMap::new();
+    for (database, view, select, check_option, security, algorithm) in view_rows {
+        if excluded(&view) {
+            continue;
+        }
+        let algorithm = if mariadb {
+            algorithm
+        } else {
+            // View, Create View, character_set_client, collation_connection.
+            let shown: Option<mysql::Row> = connection
+                .query_first(format!("SHOW CREATE VIEW {}", crate::render::quote(&view)))
+                .map_err(error)?;
+            shown
+                .and_then(|row| row.get::<String, _>(1))
+                .and_then(|create| {
+                    let rest = create.split_once("ALGORITHM=")?.1;
+                    rest.split_whitespace().next().map(str::to_owned)
+                })
+                .unwrap_or_else(|| "UNDEFINED".to_owned())
+        };
+        // The server qualifies what the view reads with the database's name (`test`.`t`), which
+        // differs between the live and the scratch database: read without it, as SHOW CREATE
+        // VIEW prints it. (The definer is left out, like an owner: it differs between
+        // environments, and whoever runs the migration becomes it.)
+        let select = select.replace(&format!("{}.", crate::render::quote(&database)), "");
+        views.insert(
+            name(view.clone()),
+            View {
+                definition: crate::render::view_definition(
+                    &view,
+                    &algorithm,
+                    &security,
+                    &select,
+                    &check_option,
+                ),
+                name: name(view),
+            },
+        );
     }
     Ok(Schema {
         tables,
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
-        views: BTreeMap::new(),
+        views,
         schemas: std::collections::BTreeSet::new(),
     })
 }

@@ -32,6 +32,45 @@ pub fn index_definition(kind: &str, name: &str, table: &str, parts: &[String]) -
     )
 }
 
+/// A view's statement: `CREATE [ALGORITHM=…] [SQL SECURITY INVOKER] VIEW … AS <select> [WITH …
+/// CHECK OPTION]`, from what `information_schema.VIEWS` reports; the defaults are left out.
+pub fn view_definition(
+    name: &str,
+    algorithm: &str,
+    security: &str,
+    select: &str,
+    check_option: &str,
+) -> String {
+    let mut text = String::from("CREATE ");
+    if !algorithm.eq_ignore_ascii_case("UNDEFINED") {
+        text.push_str(&format!("ALGORITHM={algorithm} "));
+    }
+    if !security.eq_ignore_ascii_case("DEFINER") {
+        text.push_str(&format!("SQL SECURITY {security} "));
+    }
+    text.push_str(&format!("VIEW {} AS {select}", quote(name)));
+    if !check_option.eq_ignore_ascii_case("NONE") {
+        text.push_str(&format!(" WITH {check_option} CHECK OPTION"));
+    }
+    text
+}
+
+/// A trigger's statement, from what `information_schema.TRIGGERS` reports: the body is the
+/// server's text, `BEGIN … END` included, and runs as one statement (no DELIMITER needed).
+pub fn trigger_definition(
+    name: &str,
+    timing: &str,
+    event: &str,
+    table: &str,
+    body: &str,
+) -> String {
+    format!(
+        "CREATE TRIGGER {} {timing} {event} ON {} FOR EACH ROW {body}",
+        quote(name),
+        quote(table)
+    )
+}
+
 fn columns(names: &[String]) -> String {
     crate::dialect::MYSQL.quote_list(names)
 }
@@ -334,15 +373,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             from,
             to,
         } => vec![rename_index(name, &from.name, &to.name)],
-        // Introspection reads neither on MySQL yet: the diff never asks for these.
-        other @ (Operation::CreateView { .. }
-        | Operation::DropView { .. }
-        | Operation::CreateTrigger { .. }
-        | Operation::DropTrigger { .. }) => {
-            return Err(DatabaseError::new(format!(
-                "{} is not modeled on MySQL yet",
-                other.summary()
-            )))
+        // A view's and a trigger's definitions are whole statements, as introspection builds
+        // them (the server's text of the query or body).
+        Operation::CreateView { view } => vec![view.definition.clone()],
+        Operation::DropView { view } => vec![format!("DROP VIEW {}", table(&view.name))],
+        Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
+        Operation::DropTrigger { trigger, .. } => {
+            vec![format!("DROP TRIGGER {}", quote(&trigger.name))]
         }
         Operation::RebuildTable { from, to } => {
             let temporary = format!("_retort_new_{}", to.name.name);
@@ -373,6 +410,8 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 table(&to.name)
             ));
             statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
+            // Dropping the old table dropped its triggers: the declared ones go back.
+            statements.extend(to.triggers.iter().map(|t| t.definition.clone()));
             statements
         }
     })

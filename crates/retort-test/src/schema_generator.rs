@@ -364,6 +364,29 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
                 ));
             }
         }
+        // MariaDB models views and triggers too (only in pairs: the parser leaves them to the
+        // scratch database); a trigger's body is a BEGIN … END block without DELIMITER.
+        if varying && flavor == Flavor::MariaDb {
+            if let Some((column, _)) = indexable_columns.first().filter(|_| rng.gen_bool(0.4)) {
+                let filter = if rng.gen_bool(0.5) {
+                    " WHERE id > 0"
+                } else {
+                    ""
+                };
+                sql.push_str(&format!(
+                    "CREATE VIEW {table}_v AS SELECT id, {column} FROM {table}{filter};\n"
+                ));
+            }
+            if rng.gen_bool(0.3) {
+                let event = *["INSERT", "UPDATE", "DELETE"]
+                    .choose(&mut rng)
+                    .expect("events");
+                sql.push_str(&format!(
+                    "CREATE TRIGGER {table}_{} AFTER {event} ON {table} FOR EACH ROW BEGIN SET @retort_touched = 1; SET @retort_table = '{table}'; END;\n",
+                    event.to_ascii_lowercase()
+                ));
+            }
+        }
         // A partial index on the enum, what a change of its values must set aside (only in pairs:
         // the parser leaves enum comparisons to the scratch database).
         if varying

@@ -128,6 +128,39 @@ fn offline_sql_through_the_mariadb_client_gives_the_same_database() {
     assert_eq!(versions(&online), versions(&offline));
 }
 
+/// A trigger whose body holds several statements: the offline script puts it between
+/// `DELIMITER ;;` lines, and the mariadb client builds the same trigger as the online run.
+#[test]
+fn offline_sql_with_a_trigger_body_runs_in_the_mariadb_client() {
+    let online = TestDatabase::create(Server::MariaDb);
+    let offline = online.sibling();
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &online.url());
+    project.write_sql_revision(
+        "aaaa1111",
+        "",
+        "CREATE TABLE t (id int PRIMARY KEY, n int, note varchar(20) DEFAULT 'a;b');\n\
+         CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  IF NEW.n IS NULL THEN\n    SET NEW.n = 0;\n  END IF;\n  SET NEW.note = 'set; here';\nEND;",
+        Some("DROP TABLE t;"),
+    );
+    let script = project.run(&["upgrade", "head", "--sql"]);
+    assert_eq!(script.code, 0, "{script}");
+    assert!(
+        script.stdout.contains("DELIMITER ;;\nCREATE TRIGGER t_bi")
+            && script.stdout.contains("END;;\nDELIMITER ;\n")
+            && !script.stdout.contains("DELIMITER ;;\nCREATE TABLE"),
+        "{}",
+        script.stdout
+    );
+    offline.run_script(&script.stdout).unwrap();
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let triggers = "SELECT GROUP_CONCAT(TRIGGER_NAME, ':', ACTION_STATEMENT) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()";
+    assert_eq!(online.query(triggers), offline.query(triggers));
+    assert!(offline
+        .query(triggers)
+        .contains("SET NEW.note = 'set; here'"));
+}
+
 #[test]
 fn connection_errors_are_clear() {
     let database = TestDatabase::create(Server::MariaDb);

@@ -77,20 +77,28 @@ fn declared_files_load_in_any_order() {
     assert_eq!(output.code, 0, "{output}");
 }
 
-/// Finding (MariaDB side of "declared objects silently ignored"): a trigger, a view, a
-/// procedure or an event in the declared schema is refused by name with its line.
+/// Finding (MariaDB side of "declared objects silently ignored"): a procedure, a function or
+/// an event in the declared schema is refused by name with its line (views and triggers are
+/// modeled: see the round-trip fixtures).
 #[test]
 fn declared_objects_silently_ignored() {
     let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
     for (statement, named) in [
-        ("CREATE VIEW v AS SELECT id FROM t;", "CREATE VIEW"),
-        (
-            "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id;",
-            "CREATE TRIGGER",
-        ),
         (
             "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t;",
             "CREATE EVENT",
+        ),
+        (
+            "CREATE DEFINER=CURRENT_USER PROCEDURE p() BEGIN SELECT 1; END;",
+            "CREATE PROCEDURE",
+        ),
+        (
+            "CREATE FUNCTION f() RETURNS int DETERMINISTIC RETURN 1;",
+            "CREATE FUNCTION",
+        ),
+        (
+            "DELIMITER //\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id//",
+            "DELIMITER // (retort needs none: write a trigger's BEGIN … END body as it is)",
         ),
         ("GRANT SELECT ON t TO 'app'@'%';", "GRANT"),
     ] {
@@ -107,6 +115,27 @@ fn declared_objects_silently_ignored() {
             "{statement}: {output}"
         );
     }
+}
+
+/// Two triggers for one table, timing and event run in an order (FOLLOWS/PRECEDES) the model
+/// does not hold yet: refused, naming them, rather than recreated in another order.
+#[test]
+fn several_triggers_for_one_timing_and_event_are_refused_by_name() {
+    let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY, n int);\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY, n int);\n\
+         CREATE TRIGGER b_first BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 1;\n\
+         CREATE TRIGGER a_second BEFORE INSERT ON t FOR EACH ROW SET NEW.n = NEW.n + 1;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains(
+            "the order of the triggers b_first, a_second (all BEFORE INSERT on t; declare one trigger per timing and event)"
+        ),
+        "{output}"
+    );
 }
 
 /// Finding (MariaDB side of "narrowing truncates silently"): strict mode refuses text that does

@@ -286,9 +286,13 @@ fn rename_table(
 ) -> Operation {
     if let Some(mut table) = schema.tables.remove(old) {
         table.name = new.clone();
-        // The index definitions name their table.
+        // The index definitions name their table; so do its triggers' (`ON t`), which go with
+        // it (MySQL's RENAME TABLE moves them, SQLite rewrites them).
         for index in &mut table.indexes {
             index.definition = substitute_identifier(&index.definition, &old.name, &new.name);
+        }
+        for trigger in &mut table.triggers {
+            trigger.definition = substitute_identifier(&trigger.definition, &old.name, &new.name);
         }
         schema.tables.insert(new.clone(), table);
     }

@@ -30,9 +30,58 @@ impl OfflineScript {
     }
 
     fn write(&mut self, sql: &str) {
-        self.output.push_str(sql.trim_end().trim_end_matches(';'));
+        let sql = sql.trim_end().trim_end_matches(';');
+        // The mysql client ends a statement at any `;` outside quotes and comments: a trigger
+        // or routine body (`BEGIN …; …; END`) goes between `DELIMITER ;;` lines, as mysqldump
+        // writes them (and as a declared schema reads them back).
+        if self.dialect.escapes() == Escapes::Backslash && has_bare_semicolon(sql) {
+            self.output
+                .push_str(&format!("DELIMITER ;;\n{sql};;\nDELIMITER ;\n\n"));
+            return;
+        }
+        self.output.push_str(sql);
         self.output.push_str(";\n\n");
     }
+}
+
+/// Whether MySQL's text `sql` holds a `;` outside strings, quoted names and comments (a
+/// `/*!…*/` comment is code, as the client reads it).
+fn has_bare_semicolon(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b';' => return true,
+            quote @ (b'\'' | b'"' | b'`') => {
+                index += 1;
+                while index < bytes.len() && bytes[index] != quote {
+                    index += if bytes[index] == b'\\' && quote != b'`' {
+                        2
+                    } else {
+                        1
+                    };
+                }
+            }
+            b'#' => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    index += 1;
+                }
+            }
+            b'-' if sql[index..].starts_with("-- ") || sql[index..].starts_with("--\n") => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    index += 1;
+                }
+            }
+            b'/' if sql[index..].starts_with("/*") && !sql[index..].starts_with("/*!") => {
+                index = sql[index + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |end| index + end + 3);
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    false
 }
 
 impl Connection for OfflineScript {
@@ -152,5 +201,26 @@ impl Connection for OfflineScript {
         let sql = format!("DELETE FROM {}", self.dialect.table_name(table));
         self.write(&sql);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod mysql_tests {
+    use super::has_bare_semicolon;
+
+    #[test]
+    fn bodies_are_told_from_strings_and_comments() {
+        assert!(has_bare_semicolon(
+            "CREATE TRIGGER t BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END"
+        ));
+        assert!(!has_bare_semicolon(
+            "INSERT INTO t VALUES ('a;b\\'c;', \"x;\", `y;`)"
+        ));
+        assert!(!has_bare_semicolon(
+            "SELECT 1 -- a; b\n# c; d\n/* e; */ FROM t"
+        ));
+        assert!(has_bare_semicolon(
+            "/*!50003 CREATE TRIGGER x BEGIN SET @a = 1; END */"
+        ));
     }
 }

@@ -121,6 +121,8 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
     let mut blocks = Blocks::default();
     let mut index = 0usize;
     let mut word_start: Option<usize> = None;
+    // Open `/*!…` versioned-code comments (MySQL).
+    let mut versioned = 0usize;
 
     let finish_word = |word_start: &mut Option<usize>, end: usize, blocks: &mut Blocks| {
         if let Some(begin) = word_start.take() {
@@ -158,6 +160,23 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
                 while index < bytes.len() && bytes[index] != b'\n' {
                     index += 1;
                 }
+            }
+            // MySQL's versioned code `/*!50003 CREATE*/` (mysqldump writes views, triggers and
+            // session settings in it) is code the server runs: read on, and its `*/` is blank.
+            b'/' if escapes == Escapes::Backslash
+                && bytes.get(index + 1) == Some(&b'*')
+                && bytes.get(index + 2) == Some(&b'!') =>
+            {
+                start_line.get_or_insert(line);
+                index += 3;
+                while index < bytes.len() && bytes[index].is_ascii_digit() {
+                    index += 1;
+                }
+                versioned += 1;
+            }
+            b'*' if versioned > 0 && bytes.get(index + 1) == Some(&b'/') => {
+                versioned -= 1;
+                index += 2;
             }
             b'/' if bytes.get(index + 1) == Some(&b'*') => {
                 let mut depth = 0usize;
@@ -262,6 +281,27 @@ fn push_statement(statements: &mut Vec<Statement>, text: &str, line: Option<usiz
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mysql_versioned_code_is_code() {
+        let sql = "/*!40101 SET NAMES utf8mb4 */;\n/* a comment; */\nDELIMITER ;;\n/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.n = 1; SET NEW.m = 2; END */;;\nDELIMITER ;\n/*!50001 VIEW `v` AS select 1 AS `a` */;";
+        let statements: Vec<(usize, String)> = split_statements(sql, Escapes::Backslash)
+            .into_iter()
+            .map(|s| (s.line, s.sql))
+            .collect();
+        assert_eq!(
+            statements,
+            [
+                (1, "/*!40101 SET NAMES utf8mb4 */".to_owned()),
+                (3, "/* a comment; */\nDELIMITER".to_owned()),
+                (4, "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.n = 1; SET NEW.m = 2; END */".to_owned()),
+                (5, "DELIMITER".to_owned()),
+                (6, "/*!50001 VIEW `v` AS select 1 AS `a` */".to_owned()),
+            ]
+        );
+        // Elsewhere it stays a comment.
+        assert!(split_statements("/*!40101 SET NAMES utf8mb4 */;", Escapes::Standard).is_empty());
+    }
+
     use super::*;
 
     fn split(sql: &str) -> Vec<(String, usize)> {
