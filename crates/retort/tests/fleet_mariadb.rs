@@ -97,12 +97,21 @@ fn fifty_tenant_databases_upgrade_in_one_run() {
     let project = project(&tenants);
     let output = project.run(&["fleet", "upgrade", "--parallel", "4"]);
     assert_eq!(output.code, 0, "{output}");
-    assert!(output.stderr.contains("50 upgraded, 0 at head, 0 failed in"), "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("50 upgraded, 0 at head, 0 failed in"),
+        "{output}"
+    );
     let states = tenants.states();
     assert!(states.iter().all(|s| s == "r2 r1 r2"), "{states:?}");
-    let status = project.run(&["fleet", "status"]);
-    assert_eq!(status.code, 0, "{status}");
-    assert_eq!(status.stdout.lines().filter(|l| l.contains(" r2 ")).count(), 50, "{status}");
+    let report = project.run(&["fleet", "status"]);
+    assert_eq!(report.code, 0, "{report}");
+    assert_eq!(
+        report.stdout.lines().filter(|l| l.contains(" r2 ")).count(),
+        50,
+        "{report}"
+    );
 }
 
 #[test]
@@ -115,16 +124,21 @@ fn a_broken_tenant_database_fails_alone_and_the_resumed_run_finishes_it() {
         .query(&format!("CREATE TABLE {broken}.items (id int)"));
     let output = project.run(&["fleet", "upgrade"]);
     assert_eq!(output.code, 3, "{output}");
-    assert!(output.stderr.contains("11 upgraded, 0 at head, 1 failed in"), "{output}");
     assert!(
-        output.stderr.contains(&format!("failed: schema {broken}: revision r1")),
+        output
+            .stderr
+            .contains("11 upgraded, 0 at head, 1 failed in"),
+        "{output}"
+    );
+    assert!(
+        output
+            .stderr
+            .contains(&format!("failed: schema {broken}: revision r1")),
         "{output}"
     );
     // Fixed by hand, the same run is resumed: the eleven are left alone, the broken one is
     // migrated (MariaDB commits DDL as it goes: --resume also continues its half-done r1).
-    tenants
-        .control
-        .query(&format!("DROP TABLE {broken}.items"));
+    tenants.control.query(&format!("DROP TABLE {broken}.items"));
     let resumed = project.run(&["fleet", "upgrade", "--resume"]);
     assert_eq!(resumed.code, 0, "{resumed}");
     assert!(

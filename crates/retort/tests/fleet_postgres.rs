@@ -98,10 +98,10 @@ fn a_thousand_tenant_schemas_upgrade_in_one_run() {
         again.stderr.contains("0 upgraded, 1000 at head, 0 failed"),
         "{again}"
     );
-    let status = project.run(&["fleet", "status", "--json"]);
-    assert_eq!(status.code, 0, "{status}");
-    assert_eq!(status.stdout.lines().count(), 1000);
-    assert!(status
+    let report = project.run(&["fleet", "status", "--json"]);
+    assert_eq!(report.code, 0, "{report}");
+    assert_eq!(report.stdout.lines().count(), 1000);
+    assert!(report
         .stdout
         .lines()
         .all(|line| line.contains("\"current\":[\"r2\"]")

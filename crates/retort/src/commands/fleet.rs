@@ -47,7 +47,7 @@ pub fn run(settings: &GlobalSettings, command: &FleetCommand) -> Result<ExitCode
         FleetCommand::Upgrade(args) => migrate(
             settings,
             &args.run,
-            Operation::Upgrade {
+            &Operation::Upgrade {
                 target: args.revision.clone(),
             },
             &Words::new(
@@ -59,7 +59,7 @@ pub fn run(settings: &GlobalSettings, command: &FleetCommand) -> Result<ExitCode
         FleetCommand::Downgrade(args) => migrate(
             settings,
             &args.run,
-            Operation::Downgrade {
+            &Operation::Downgrade {
                 target: args.revision.clone(),
             },
             &Words::new(
@@ -71,7 +71,7 @@ pub fn run(settings: &GlobalSettings, command: &FleetCommand) -> Result<ExitCode
         FleetCommand::Stamp(args) => migrate(
             settings,
             &args.run,
-            Operation::Stamp {
+            &Operation::Stamp {
                 targets: args.revisions.clone(),
                 purge: args.purge,
             },
@@ -149,7 +149,7 @@ fn journal_path(config: &Config, flag: Option<&PathBuf>) -> Result<PathBuf, CliE
 fn migrate(
     settings: &GlobalSettings,
     args: &FleetRunArgs,
-    operation: Operation,
+    operation: &Operation,
     words: &Words,
 ) -> Result<ExitCode, CliError> {
     let fleet = load_fleet(settings, &args.targets)?;
@@ -191,14 +191,7 @@ fn migrate(
             ..RunOptions::for_config(target.config(), false)
         };
         let expected = recorded.in_flight.get(&target.name).map(Vec::as_slice);
-        migrate_target(
-            target,
-            &fleet.graph,
-            &operation,
-            &options,
-            expected,
-            started,
-        )
+        migrate_target(target, &fleet.graph, operation, &options, expected, started)
     };
     let mut failures: Vec<TargetOutcome> = Vec::new();
     let mut journal_error: Option<FleetError> = None;
@@ -382,7 +375,11 @@ fn read_state(config: &Config, graph: &RevisionGraph, target: &Target, drift: bo
     let drift = drift.then(|| {
         let url = DatabaseUrl::parse(target.url(), &config.root).map_err(|e| e.to_string())?;
         match plan(target.config(), graph, &url) {
-            Ok(plan) => Ok(plan.changes.iter().map(|c| c.summary()).collect()),
+            Ok(plan) => Ok(plan
+                .changes
+                .iter()
+                .map(retort_core::diff::operation::Operation::summary)
+                .collect()),
             Err(PlanError::NotAtHead) => Err("not at head".to_owned()),
             Err(error) => Err(error.to_string()),
         }

@@ -83,6 +83,10 @@ pub struct FleetSummary {
     pub elapsed: Duration,
 }
 
+/// What a worker runs on one target: it calls the callback with the target's version rows
+/// before it changes anything, and returns how the target's run ended.
+pub type TargetJob<'a> = dyn Fn(&Target, &mut dyn FnMut(&[String])) -> TargetOutcome + Sync + 'a;
+
 enum Message {
     Started(usize, Vec<String>),
     Finished(Box<TargetOutcome>),
@@ -95,7 +99,7 @@ pub fn run_fleet(
     targets: &[Target],
     policy: &Policy,
     interrupted: &AtomicBool,
-    job: &(dyn Fn(&Target, &mut dyn FnMut(&[String])) -> TargetOutcome + Sync),
+    job: &TargetJob<'_>,
     observer: &mut dyn FnMut(ScheduleEvent<'_>),
 ) -> FleetSummary {
     let clock = Instant::now();
@@ -199,4 +203,18 @@ pub fn map_targets<T: Send>(
         }
     });
     slots.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_budget_in_percent_rounds_up_and_is_never_zero() {
+        assert_eq!(FailureBudget::Percent(5.0).limit(100), Some(5));
+        assert_eq!(FailureBudget::Percent(10.0).limit(15), Some(2));
+        assert_eq!(FailureBudget::Percent(1.0).limit(3), Some(1));
+        assert_eq!(FailureBudget::Count(0).limit(10), Some(1));
+        assert_eq!(FailureBudget::Unlimited.limit(10), None);
+    }
 }
