@@ -92,6 +92,10 @@ pub struct AutogenerateTable {
     pub compare_server_default: Option<bool>,
     pub include_schemas: Option<Vec<String>>,
     pub exclude_tables: Option<Vec<String>>,
+    /// `module:attribute` of the project's SQLAlchemy `MetaData` or declarative base.
+    pub sqlalchemy: Option<String>,
+    /// The interpreter that renders them.
+    pub python: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -124,6 +128,8 @@ const AUTOGENERATE_KEYS: &[&str] = &[
     "compare_server_default",
     "include_schemas",
     "exclude_tables",
+    "sqlalchemy",
+    "python",
 ];
 const HOOKS_KEYS: &[&str] = &["post_write"];
 const FLEET_KEYS: &[&str] = &[
@@ -176,6 +182,8 @@ pub enum ConfigError {
     MissingScriptLocation { path: PathBuf, directory: PathBuf },
     #[error("{path}: lock_lease_seconds = {value} is out of range")]
     BadLease { path: PathBuf, value: f64 },
+    #[error("{path}: [autogenerate] sets {keys}: the declared schema comes from one of them")]
+    DeclaredSchemaSources { path: PathBuf, keys: String },
 }
 
 impl ConfigError {
@@ -217,6 +225,9 @@ impl ConfigError {
             Self::BadLease { .. } => Some(
                 "give the lease in seconds, between 1 and 86400 (it must outlast the heartbeat, sent every third of it)".to_owned(),
             ),
+            Self::DeclaredSchemaSources { .. } => Some(
+                "keep one: `schema` (SQL files), `schema_command` (a command printing DDL) or `sqlalchemy` (\"module:attribute\" of the models)".to_owned(),
+            ),
             Self::NoDatabaseUrl { .. } => {
                 Some("set DATABASE_URL (or put it in .env), or pass `--url`".to_owned())
             }
@@ -246,6 +257,10 @@ pub struct Config {
     pub lock_lease: std::time::Duration,
     pub schema_files: Vec<String>,
     pub schema_command: Option<String>,
+    /// `[autogenerate] sqlalchemy`: the models that are the declared schema.
+    pub sqlalchemy_models: Option<String>,
+    /// `[autogenerate] python` (default: the active virtual environment's, else `python3`).
+    pub python: Option<String>,
     pub compare_type: bool,
     pub compare_server_default: bool,
     pub include_schemas: Vec<String>,
@@ -398,6 +413,20 @@ impl Config {
             None => vec![script_location.join("versions")],
         };
         let autogenerate = table.autogenerate.clone().unwrap_or_default();
+        let sources: Vec<&str> = [
+            ("schema", autogenerate.schema.is_some()),
+            ("schema_command", autogenerate.schema_command.is_some()),
+            ("sqlalchemy", autogenerate.sqlalchemy.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect();
+        if sources.len() > 1 {
+            return Err(ConfigError::DeclaredSchemaSources {
+                path: path.to_path_buf(),
+                keys: sources.join(", "),
+            });
+        }
         let optional =
             |key: &str, value: Option<&String>| value.map(|v| expand(key, v)).transpose();
         Ok(Config {
@@ -434,6 +463,11 @@ impl Config {
                 "autogenerate.schema_command",
                 autogenerate.schema_command.as_ref(),
             )?,
+            sqlalchemy_models: optional(
+                "autogenerate.sqlalchemy",
+                autogenerate.sqlalchemy.as_ref(),
+            )?,
+            python: optional("autogenerate.python", autogenerate.python.as_ref())?,
             compare_type: autogenerate.compare_type.unwrap_or(true),
             compare_server_default: autogenerate.compare_server_default.unwrap_or(true),
             include_schemas: expand_list(
@@ -613,6 +647,8 @@ fn merge(base: SettingsTable, overlay: SettingsTable) -> SettingsTable {
                 .or(base.compare_server_default),
             include_schemas: overlay.include_schemas.or(base.include_schemas),
             exclude_tables: overlay.exclude_tables.or(base.exclude_tables),
+            sqlalchemy: overlay.sqlalchemy.or(base.sqlalchemy),
+            python: overlay.python.or(base.python),
         }),
         (base, overlay) => overlay.or(base),
     };

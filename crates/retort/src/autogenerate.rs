@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use retort_core::autogenerate::plan::{Plan, RenderedSection};
+use retort_core::autogenerate::sqlalchemy_models::{default_python, render_models};
 use retort_core::autogenerate::{compare, load_declared, run_schema_command, AutogenerateError};
 use retort_core::config::{Config, ConfigError};
 use retort_core::diff::DiffOptions;
@@ -75,9 +76,15 @@ pub fn plan(config: &Config, graph: &RevisionGraph, url: &DatabaseUrl) -> Result
     if rows != heads {
         return Err(PlanError::NotAtHead);
     }
-    let declared = match &config.schema_command {
-        Some(command) => run_schema_command(&config.root, command)?,
-        None => load_declared(&config.root, &config.schema_files)?,
+    let declared = match (&config.sqlalchemy_models, &config.schema_command) {
+        (Some(models), _) => {
+            let python = config.python.clone().unwrap_or_else(|| {
+                default_python(config.environment().get("VIRTUAL_ENV").as_deref())
+            });
+            render_models(&config.root, &python, models, url.sql_dialect().name())?
+        }
+        (None, Some(command)) => run_schema_command(&config.root, command)?,
+        (None, None) => load_declared(&config.root, &config.schema_files)?,
     };
     // The progress table (MySQL) is retort's, like the version and lock tables.
     let filter = IntrospectFilter::new(&config.include_schemas, &config.exclude_tables, table)?;
