@@ -110,7 +110,7 @@ fn setup(server: Option<Server>) -> Setup {
         "alembic/script.py.mako",
         "\"\"\"${message}\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n${imports if imports else \"\"}\nrevision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    ${upgrades if upgrades else \"pass\"}\n\ndef downgrade():\n    ${downgrades if downgrades else \"pass\"}\n",
     );
-    std::fs::create_dir_all(project.path("alembic/versions")).unwrap();
+    fs_err::create_dir_all(project.path("alembic/versions")).unwrap();
     let made = alembic(
         &project,
         &[
