@@ -600,7 +600,12 @@ impl Introspect for PostgresConnection {
         let Some(mut client) = self.client.unbounded() else {
             return Err(failure(&Failure::LostEarlier));
         };
-        crate::introspect::unmodeled(&mut client, filter)
+        let mut objects = crate::introspect::unmodeled(&mut client, filter)?;
+        objects.extend(crate::unmodeled_clauses::unmodeled_clauses(
+            &mut client,
+            filter,
+        )?);
+        Ok(objects)
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();

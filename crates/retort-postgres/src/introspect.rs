@@ -12,7 +12,7 @@ use retort_core::schema::{
 };
 
 /// Schemas selected: `$1` is the list of their names, or NULL for the current schema.
-const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nspname = current_schema() ELSE n.nspname = ANY ($1::text[]) END)";
+pub(crate) const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nspname = current_schema() ELSE n.nspname = ANY ($1::text[]) END)";
 
 /// The names of the schemas `include_schemas` selects (its globs matched here, by the same
 /// code as on every database), or `None` for the connection's current schema.

@@ -11,6 +11,7 @@ pub mod introspect;
 pub mod render;
 pub mod serial;
 pub mod tls;
+pub mod unmodeled_clauses;
 
 pub use connect_options::ConnectOptions;
 pub use connection::PostgresConnection;
