@@ -47,7 +47,13 @@ transaction_per_migration = true
 # lock_lease_seconds = 30
 
 [autogenerate]
+# The declared schema comes from one of: SQL files,
 schema = ["schema/**/*.sql"]
+# a command that prints DDL,
+# schema_command = "python manage.py dump_ddl"
+# or SQLAlchemy models (a MetaData or declarative base), rendered by the project's Python.
+# sqlalchemy = "app.models:Base"
+# python = ".venv/bin/python"
 
 [hooks]
 # Commands run on each new revision file; {path} is replaced by its path.

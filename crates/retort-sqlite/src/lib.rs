@@ -6,5 +6,6 @@ pub mod dialect;
 mod identifiers;
 pub mod introspect;
 pub mod render;
+pub mod unmodeled_clauses;
 
 pub use connection::SqliteConnection;

@@ -173,8 +173,8 @@ fn unmodeled_objects_and_schema_commands() {
         &format!(
             "{}\n",
             project.read("retort.toml").replace(
-                "[autogenerate]\n",
-                "[autogenerate]\nschema_command = \"cat ddl.sql\"\n"
+                "\nschema = [\"schema/**/*.sql\"]\n",
+                "\nschema_command = \"cat ddl.sql\"\n"
             )
         ),
     );
