@@ -1,0 +1,5 @@
+//! Reading an Alembic project so that `retort import alembic` can convert it: its revision
+//! files (statically, no Python) and its configuration (`alembic.ini` or `[tool.alembic]`).
+
+pub mod python_module;
+pub mod revision_file;
