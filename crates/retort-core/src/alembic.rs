@@ -3,3 +3,4 @@
 
 pub mod python_module;
 pub mod revision_file;
+pub mod project_config;
