@@ -4,3 +4,5 @@
 pub mod python_module;
 pub mod revision_file;
 pub mod project_config;
+pub mod history;
+pub mod conversion;

@@ -8,6 +8,7 @@ pub mod current;
 pub mod edit;
 pub mod heads;
 pub mod history;
+pub mod import;
 pub mod init;
 pub mod list_templates;
 pub mod merge;

@@ -48,5 +48,8 @@ fn run(settings: &GlobalSettings, command: &Command) -> Result<ExitCode, CliErro
         Command::Unlock => commands::unlock::run(settings),
         Command::Check => commands::check::run(settings),
         Command::Completions(args) => commands::completions::run(args),
+        Command::Import(args::ImportCommand::Alembic(args)) => {
+            commands::import::alembic(settings, args)
+        }
     }
 }

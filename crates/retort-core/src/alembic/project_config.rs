@@ -29,6 +29,9 @@ pub struct AlembicProject {
     pub transaction_per_migration: Option<bool>,
     /// `prepend_sys_path` entries (absolute), for the Python driver.
     pub prepend_sys_path: Vec<PathBuf>,
+    /// The dialect named by `sqlalchemy.url`'s scheme (`postgresql`, `sqlite`, `mysql`), when
+    /// there is one. Only the scheme is read; the URL itself is never kept.
+    pub url_dialect: Option<String>,
     /// Keys and settings that are not carried over, each saying why and what to do.
     pub notes: Vec<String>,
 }
@@ -256,6 +259,15 @@ pub fn read_alembic_project(directory: &Path) -> Result<AlembicProject, ProjectC
         None => None,
     };
 
+    let url_dialect = value("sqlalchemy.url").and_then(|url| {
+        let scheme = url.trim_matches(['"', '\'']).split("://").next()?.split('+').next()?.to_ascii_lowercase();
+        match scheme.as_str() {
+            "postgresql" | "postgres" => Some("postgresql".to_owned()),
+            "sqlite" => Some("sqlite".to_owned()),
+            "mysql" | "mariadb" => Some("mysql".to_owned()),
+            _ => None,
+        }
+    });
     let mut project = AlembicProject {
         root,
         config_path,
@@ -269,6 +281,7 @@ pub fn read_alembic_project(directory: &Path) -> Result<AlembicProject, ProjectC
         version_table_schema: None,
         transaction_per_migration: None,
         prepend_sys_path,
+        url_dialect,
         notes,
     };
     read_env_py(&mut project);

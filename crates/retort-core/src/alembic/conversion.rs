@@ -1,0 +1,354 @@
+//! One Alembic revision turned into a retort revision file, from the SQL Alembic rendered for
+//! it, with a verdict: converted, converted with warnings, or needs a hand.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::revision_file::{AlembicRevision, FunctionBody};
+use crate::revision::script::parse_revision_script;
+
+/// What the Python driver reports for one direction of one revision.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Rendered {
+    /// SQL from Alembic's offline (`as_sql`) rendering.
+    pub offline: Option<String>,
+    pub offline_error: Option<String>,
+    /// SQL captured while Alembic ran the function on the scratch database.
+    pub online: Option<String>,
+    pub online_error: Option<String>,
+}
+
+/// What the driver reports for one revision.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RenderedRevision {
+    pub load_error: Option<String>,
+    #[serde(default)]
+    pub upgrade: Rendered,
+    #[serde(default)]
+    pub downgrade: Rendered,
+}
+
+/// The verdict on one revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Converted,
+    ConvertedWithWarnings,
+    NeedsHand,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Converted => "converted",
+            Outcome::ConvertedWithWarnings => "converted with warnings",
+            Outcome::NeedsHand => "needs a hand",
+        }
+    }
+}
+
+/// How one direction's SQL was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Alembic's offline rendering.
+    Offline,
+    /// Captured from Alembic running it on the scratch database.
+    ScratchDatabase,
+    /// `pass`: an empty section.
+    Empty,
+    /// `raise`: no section (irreversible).
+    Irreversible,
+    /// Nothing usable: the section needs a hand.
+    None,
+}
+
+/// The report line of one revision.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionReport {
+    pub id: String,
+    pub alembic_file: String,
+    pub retort_file: String,
+    pub outcome: Outcome,
+    pub upgrade: Source,
+    pub downgrade: Source,
+    pub notes: Vec<String>,
+}
+
+/// Markers of code that reads rows: its SQL depends on the data, so a person must write it.
+const READS_ROWS: [&str; 9] = [
+    "opens an ORM session",
+    "reads rows",
+    ".query(",
+    ".fetch",
+    ".scalar",
+    ".first()",
+    ".all()",
+    ".mappings()",
+    "Session(",
+];
+
+/// The retort revision file for `revision` and its report.
+pub fn convert_revision(
+    revision: &AlembicRevision,
+    rendered: &RenderedRevision,
+    source_text: &str,
+    alembic_file: &str,
+    retort_file: &Path,
+    dialect: &str,
+) -> Result<(String, RevisionReport), String> {
+    let mut notes: Vec<String> = Vec::new();
+    let mut needs_hand = false;
+    let mut warned = false;
+
+    let reads_rows: Vec<String> = source_text
+        .lines()
+        .enumerate()
+        .filter_map(|(number, line)| {
+            let code = line.split('#').next().unwrap_or_default();
+            READS_ROWS[2..]
+                .iter()
+                .any(|marker| code.contains(marker))
+                .then(|| format!("line {}: {}", number + 1, code.trim()))
+        })
+        .collect();
+    let reads_catalog = &revision.reads_database;
+    if !reads_catalog.is_empty() {
+        warned = true;
+        notes.push(format!(
+            "its Python uses the connection ({}); the SQL below is what it did when rendered for {dialect}, which may differ on your database",
+            reads_catalog.join("; ")
+        ));
+    }
+    let rows_reason = (!reads_rows.is_empty()).then(|| {
+        format!(
+            "its Python reads rows ({}{}), so its SQL depends on the data; the SQL below is what it did on an empty database: write the statements that carry the data over, then remove this option",
+            reads_rows.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
+            if reads_rows.len() > 3 { "; …" } else { "" }
+        )
+    });
+
+    let mut sections = String::new();
+    let mut sources = [Source::None, Source::None];
+    for (slot, (direction, body, output)) in [
+        ("upgrade", revision.upgrade, &rendered.upgrade),
+        ("downgrade", revision.downgrade, &rendered.downgrade),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (sql, source, reason) = match body {
+            FunctionBody::Empty => (String::new(), Source::Empty, None),
+            FunctionBody::Raises if direction == "downgrade" => {
+                notes.push("its downgrade() raises: the retort revision is irreversible (no downgrade section)".to_owned());
+                sources[slot] = Source::Irreversible;
+                continue;
+            }
+            FunctionBody::Missing if direction == "downgrade" => {
+                warned = true;
+                notes.push("it has no downgrade(): the retort revision is irreversible".to_owned());
+                sources[slot] = Source::Irreversible;
+                continue;
+            }
+            FunctionBody::Raises | FunctionBody::Missing => (
+                String::new(),
+                Source::None,
+                Some(format!("its {direction}() raises or is missing; write the SQL it should run")),
+            ),
+            FunctionBody::Code => choose(
+                direction,
+                dialect,
+                output,
+                rendered.load_error.as_deref(),
+                revision,
+                &mut notes,
+                &mut warned,
+            ),
+        };
+        let reason = reason.or_else(|| {
+            (body == FunctionBody::Code).then(|| rows_reason.clone()).flatten()
+        });
+        if let Some(reason) = &reason {
+            needs_hand = true;
+            notes.push(format!("{direction} needs a hand: {reason}"));
+        }
+        sources[slot] = source;
+        let mut options = String::new();
+        // A table rebuild (Alembic's batch mode on SQLite) must not cascade its DROP TABLE.
+        if dialect == "sqlite" && sql.contains("_alembic_tmp_") {
+            options.push_str(" foreign_keys=off");
+        }
+        if let Some(reason) = &reason {
+            let escaped = reason.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ");
+            let _ = write!(options, " needs_hand=\"{escaped}\"");
+        }
+        let _ = writeln!(sections, "\n-- retort:{direction}{options}");
+        let sql = sql.trim_end();
+        if !sql.is_empty() {
+            let _ = writeln!(sections, "{sql}");
+        }
+    }
+
+    let mut text = String::new();
+    for line in revision.long_doc.lines() {
+        let trimmed = line.trim();
+        let is_field = ["Revision ID:", "Revises:", "Create Date:", "Branch Labels:", "Depends On:"]
+            .iter()
+            .any(|field| trimmed.starts_with(field));
+        if is_field {
+            continue;
+        }
+        if trimmed.is_empty() {
+            text.push_str("--\n");
+        } else {
+            let _ = writeln!(text, "-- {}", line.trim_end());
+        }
+    }
+    while text.ends_with("--\n--\n") {
+        text.truncate(text.len() - 3);
+    }
+    if !text.is_empty() && !text.ends_with("--\n") {
+        text.push_str("--\n");
+    }
+    let _ = writeln!(text, "-- Revision ID: {}", revision.id);
+    let _ = writeln!(text, "-- Revises: {}", revision.down_revisions.join(", "));
+    let _ = writeln!(text, "-- Create Date: {}", revision.create_date.as_deref().unwrap_or_default());
+    let _ = writeln!(text, "-- Branch Labels: {}", revision.branch_labels.join(", "));
+    let _ = writeln!(text, "-- Depends On: {}", revision.depends_on.join(", "));
+    let _ = writeln!(text, "--");
+    let _ = writeln!(text, "-- Converted from {alembic_file} by `retort import alembic`.");
+    text.push_str(&sections);
+
+    // The file must read back as the same revision: ids, parents, labels, dependencies.
+    let script = parse_revision_script(retort_file, &text).map_err(|error| error.to_string())?;
+    if script.id != revision.id
+        || script.down_revisions != revision.down_revisions
+        || script.branch_labels != revision.branch_labels
+        || script.depends_on != revision.depends_on
+    {
+        return Err(format!(
+            "{alembic_file}: revision {} cannot be written as a retort header without changing it (a label or dependency holds a comma or spaces?)",
+            revision.id
+        ));
+    }
+
+    let outcome = if needs_hand {
+        Outcome::NeedsHand
+    } else if warned {
+        Outcome::ConvertedWithWarnings
+    } else {
+        Outcome::Converted
+    };
+    Ok((
+        text,
+        RevisionReport {
+            id: revision.id.clone(),
+            alembic_file: alembic_file.to_owned(),
+            retort_file: retort_file.display().to_string(),
+            outcome,
+            upgrade: sources[0],
+            downgrade: sources[1],
+            notes,
+        },
+    ))
+}
+
+/// Offline SQL when Alembic could render it faithfully, else what it ran on the scratch
+/// database, else a reason for a person.
+fn choose(
+    direction: &str,
+    dialect: &str,
+    output: &Rendered,
+    load_error: Option<&str>,
+    revision: &AlembicRevision,
+    notes: &mut Vec<String>,
+    warned: &mut bool,
+) -> (String, Source, Option<String>) {
+    if let Some(error) = load_error {
+        return (
+            String::new(),
+            Source::None,
+            Some(format!("Python could not import the revision file: {}", last_line(error))),
+        );
+    }
+    let branches_on_mode = revision
+        .reads_database
+        .iter()
+        .any(|note| note.contains("is_offline_mode"));
+    let manual = output
+        .offline
+        .as_deref()
+        .is_some_and(|sql| sql.to_ascii_lowercase().contains("manual conversion required"));
+    if let (Some(sql), false, false) = (&output.offline, branches_on_mode, manual) {
+        // SQLite keeps each CREATE statement's text in sqlite_master: the text Alembic executes
+        // (tabs, where offline rendering writes spaces) keeps the schema byte-identical to a
+        // database Alembic migrated.
+        if let (true, Some(online)) = (dialect == "sqlite", &output.online) {
+            return (online.clone(), Source::ScratchDatabase, None);
+        }
+        return (sql.clone(), Source::Offline, None);
+    }
+    let why_not_offline = if branches_on_mode {
+        "its code branches on context.is_offline_mode()".to_owned()
+    } else if manual {
+        "its offline rendering says \"manual conversion required\"".to_owned()
+    } else {
+        format!(
+            "Alembic cannot render it offline ({})",
+            output.offline_error.as_deref().map_or("no output", last_line)
+        )
+    };
+    if let Some(sql) = &output.online {
+        *warned = true;
+        notes.push(format!(
+            "{direction}: {why_not_offline}; its SQL was captured from Alembic running it on a scratch database"
+        ));
+        return (sql.clone(), Source::ScratchDatabase, None);
+    }
+    let online = output.online_error.as_deref().map_or_else(
+        || "no scratch database was given (--scratch-url)".to_owned(),
+        |error| format!("running it on the scratch database failed: {}", last_line(error)),
+    );
+    (
+        String::new(),
+        Source::None,
+        Some(format!("{why_not_offline}, and {online}; write its SQL by hand")),
+    )
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or_default()
+        .trim()
+}
+
+/// The report as text: one line per revision, notes indented, then totals.
+pub fn report_text(reports: &[RevisionReport]) -> String {
+    let mut text = String::new();
+    for report in reports {
+        let _ = writeln!(
+            text,
+            "{:<24} {:<24} {}",
+            report.id,
+            report.outcome.label(),
+            report.alembic_file
+        );
+        for note in &report.notes {
+            let _ = writeln!(text, "    {note}");
+        }
+    }
+    let count = |outcome| reports.iter().filter(|report| report.outcome == outcome).count();
+    let _ = writeln!(
+        text,
+        "{} revisions: {} converted, {} converted with warnings, {} need a hand",
+        reports.len(),
+        count(Outcome::Converted),
+        count(Outcome::ConvertedWithWarnings),
+        count(Outcome::NeedsHand)
+    );
+    text
+}

@@ -1,0 +1,240 @@
+"""Render Alembic revisions as SQL for `retort import alembic`.
+
+Shipped inside the retort binary and run with the project's Python (which has Alembic,
+SQLAlchemy and the application importable). Reads a JSON request on stdin, writes one JSON
+answer on stdout. For every revision, in graph order, it renders upgrade() and downgrade()
+offline with Alembic's own machinery (a MigrationContext with as_sql=True, literal binds) and,
+when a scratch database is given, also runs them there, capturing every statement Alembic
+executes (reads filtered out). Retort chooses between the two and reports what it did.
+"""
+
+import contextlib
+import importlib.util
+import io
+import json
+import sys
+import traceback
+
+READ_PREFIXES = ("SELECT", "PRAGMA", "SHOW", "EXPLAIN", "DESCRIBE", "WITH")
+
+
+def main():
+    request = json.load(sys.stdin)
+    real_stdout = sys.stdout
+    # Revision code may print; keep stdout for the answer.
+    sys.stdout = sys.stderr
+    for entry in reversed(request.get("sys_path", [])):
+        sys.path.insert(0, entry)
+    answer = render_all(request)
+    sys.stdout = real_stdout
+    json.dump(answer, sys.stdout)
+
+
+def render_all(request):
+    from alembic import __version__ as alembic_version
+    import sqlalchemy
+
+    dialect = request["dialect"]
+    revisions = request["revisions"]
+    modules = {}
+    results = {}
+    for index, revision in enumerate(revisions):
+        result = {"upgrade": {}, "downgrade": {}, "load_error": None}
+        results[revision["id"]] = result
+        try:
+            spec = importlib.util.spec_from_file_location(
+                "retort_import_revision_%d" % index, revision["path"]
+            )
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            modules[revision["id"]] = module
+        except BaseException:  # noqa: B036 - report, never crash the whole import
+            result["load_error"] = traceback.format_exc(limit=3)
+
+    scratch_url = request.get("scratch_url")
+    engine = None
+    if scratch_url:
+        engine = sqlalchemy.create_engine(scratch_url, poolclass=sqlalchemy.pool.NullPool)
+
+    for revision in revisions:
+        module = modules.get(revision["id"])
+        if module is None:
+            continue
+        for direction in ("upgrade", "downgrade"):
+            if revision[direction] != "code":
+                continue
+            function = getattr(module, direction, None)
+            out = results[revision["id"]][direction]
+            out["offline"], out["offline_error"] = render_offline(request, function)
+
+    if engine is not None:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                # A scratch file: durability is not needed, and fsync dominates the run time.
+                connection.exec_driver_sql("PRAGMA synchronous=OFF")
+                connection.exec_driver_sql("PRAGMA journal_mode=MEMORY")
+                connection.commit()
+            captured = []
+            sqlalchemy.event.listen(
+                connection, "before_cursor_execute", capture(captured, dialect)
+            )
+            broken = None
+            for revision in revisions:
+                run_online(request, connection, captured, modules, results, revision, "upgrade", broken)
+                if results[revision["id"]]["upgrade"].get("online_error") and broken is None:
+                    broken = revision["id"]
+            broken = None
+            for revision in reversed(revisions):
+                run_online(request, connection, captured, modules, results, revision, "downgrade", broken)
+                out = results[revision["id"]]["downgrade"]
+                if (out.get("online_error") or revision["downgrade"] == "raises") and broken is None:
+                    broken = revision["id"]
+        engine.dispose()
+    return {
+        "alembic_version": alembic_version,
+        "sqlalchemy_version": sqlalchemy.__version__,
+        "revisions": results,
+    }
+
+
+def environment(request, **options):
+    """An EnvironmentContext, so that revision code calling `alembic.context` works."""
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", request["script_location"])
+    script = ScriptDirectory.from_config(config)
+    return EnvironmentContext(config, script, **options)
+
+
+def configure_options(request):
+    options = {"transactional_ddl": False}
+    if request.get("version_table"):
+        options["version_table"] = request["version_table"]
+    if request.get("version_table_schema"):
+        options["version_table_schema"] = request["version_table_schema"]
+    return options
+
+
+def render_offline(request, function):
+    from alembic.operations import Operations
+
+    buffer = io.StringIO()
+    try:
+        env = environment(request, as_sql=True)
+        with env:
+            env.configure(
+                dialect_name=request["dialect"],
+                as_sql=True,
+                output_buffer=buffer,
+                literal_binds=True,
+                **configure_options(request),
+            )
+            with Operations.context(env.get_context()):
+                with contextlib.redirect_stdout(sys.stderr):
+                    function()
+    except BaseException:  # noqa: B036
+        return None, traceback.format_exc(limit=4)
+    return buffer.getvalue(), None
+
+
+def run_online(request, connection, captured, modules, results, revision, direction, broken):
+    from alembic.operations import Operations
+
+    out = results[revision["id"]][direction]
+    module = modules.get(revision["id"])
+    if module is None:
+        return
+    kind = revision[direction]
+    if kind != "code":
+        return
+    if broken is not None:
+        out["online_error"] = (
+            "not run on the scratch database: the %s of %s failed there before it" % (direction, broken)
+        )
+        return
+    function = getattr(module, direction)
+    del captured[:]
+    try:
+        env = environment(request)
+        with env:
+            env.configure(connection=connection, **configure_options(request))
+            with connection.begin():
+                with Operations.context(env.get_context()):
+                    function()
+    except BaseException:  # noqa: B036
+        out["online_error"] = traceback.format_exc(limit=4)
+        return
+    out["online"] = "".join(statement + "\n\n" for statement in captured)
+
+
+def capture(captured, dialect):
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        text = statement.strip()
+        head = text.lstrip("(").split(None, 1)[0].upper() if text else ""
+        if head in READ_PREFIXES and not (head == "PRAGMA" and "=" in text):
+            if head != "WITH" or " SELECT " in text.upper() and not any(
+                word in text.upper() for word in (" INSERT ", " UPDATE ", " DELETE ")
+            ):
+                return
+        if executemany:
+            rows = parameters
+        else:
+            rows = [parameters]
+        for row in rows:
+            rendered = render_statement(cursor, text, row, dialect)
+            if not rendered.rstrip().endswith(";"):
+                rendered = rendered.rstrip() + ";"
+            captured.append(rendered)
+
+    return listener
+
+
+def render_statement(cursor, statement, parameters, dialect):
+    if not parameters:
+        if dialect == "postgresql" or dialect == "mysql":
+            # psycopg2 and pymysql leave the text alone when there are no parameters.
+            return statement
+        return statement
+    mogrify = getattr(cursor, "mogrify", None)
+    if mogrify is not None:
+        rendered = mogrify(statement, parameters)
+        return rendered.decode() if isinstance(rendered, bytes) else rendered
+    return render_qmark(statement, parameters)
+
+
+def sqlite_literal(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "X'%s'" % bytes(value).hex()
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def render_qmark(statement, parameters):
+    values = iter(parameters if isinstance(parameters, (list, tuple)) else [parameters])
+    out = []
+    quote = None
+    for character in statement:
+        if quote:
+            out.append(character)
+            if character == quote:
+                quote = None
+        elif character in ("'", '"'):
+            quote = character
+            out.append(character)
+        elif character == "?":
+            out.append(sqlite_literal(next(values)))
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    main()

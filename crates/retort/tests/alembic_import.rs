@@ -1,0 +1,259 @@
+//! `retort import alembic` on real Alembic histories shipped in PyPI wheels: mlflow
+//! (`mlflow/store/db_migrations`) and optuna (`optuna/storages/_rdb/alembic`), installed at
+//! test time by `.ci/setup` into `.ci/state/alembic-histories` (never committed).
+//!
+//! For each history, on PostgreSQL and SQLite: database A is upgraded by Alembic itself,
+//! database B by retort after the import; their schema dumps must be identical. Then retort
+//! must read A as Alembic left it: `retort current` names the head and `retort upgrade head`
+//! does nothing (no stamp). Revisions the import marks `needs_hand` (their Python reads rows,
+//! so a person must write their data statements) are accepted here as drafted, which is what
+//! a person would do for an empty database; the test prints how many there were.
+//!
+//! A missing virtualenv is a failure, never a skip: run `.ci/setup`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use retort_test::database::{Server, TestDatabase};
+
+const RETORT: &str = env!("CARGO_BIN_EXE_retort");
+
+fn venv() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/state/alembic-histories");
+    assert!(
+        venv.join("bin/python").exists(),
+        "{} is missing: run .ci/setup (it installs mlflow-skinny, optuna and Alembic from PyPI there)",
+        venv.display()
+    );
+    venv
+}
+
+fn site_packages(venv: &Path) -> PathBuf {
+    let lib = venv.join("lib");
+    let python = fs_err::read_dir(&lib)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("python3")))
+        .expect("lib/python3.*");
+    python.join("site-packages")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs_err::create_dir_all(to).unwrap();
+    for entry in fs_err::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "__pycache__" {
+            continue;
+        }
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            fs_err::copy(&path, to.join(&name)).unwrap();
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+/// Where a case's database lives, and how to dump it.
+enum Database {
+    Server(TestDatabase),
+    File(PathBuf),
+}
+
+impl Database {
+    fn url(&self) -> String {
+        match self {
+            Self::Server(database) => database.url(),
+            Self::File(path) => format!("sqlite:///{}", path.display()),
+        }
+    }
+
+    fn dump(&self) -> String {
+        match self {
+            Self::Server(database) => database
+                .schema_dump()
+                .lines()
+                // pg_dump 15.14+ fences the dump with a random `\restrict` key.
+                .filter(|line| !line.starts_with("\\restrict") && !line.starts_with("\\unrestrict"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Self::File(path) => {
+                let output = Command::new("sqlite3").arg(path).arg(".schema").output().expect("sqlite3 shell");
+                assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+                String::from_utf8_lossy(&output.stdout).into_owned()
+            }
+        }
+    }
+}
+
+fn retort(directory: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(RETORT)
+        .args(args)
+        .current_dir(directory)
+        .env("DATABASE_URL", url)
+        .env_remove("RETORT_CONFIG")
+        .output()
+        .expect("run retort");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// What a person does after reviewing a drafted section for an empty database: remove its
+/// `needs_hand="…"` option. Returns how many sections had one.
+fn accept_drafts(versions: &Path) -> usize {
+    let mut accepted = 0;
+    for entry in fs_err::read_dir(versions).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs_err::read_to_string(&path).unwrap();
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            match line.find(" needs_hand=\"").filter(|_| line.starts_with("-- retort:")) {
+                Some(start) => {
+                    accepted += 1;
+                    let rest = &line[start + " needs_hand=\"".len()..];
+                    let mut escaped = false;
+                    let end = rest
+                        .char_indices()
+                        .find(|&(_, c)| {
+                            let close = c == '"' && !escaped;
+                            escaped = c == '\\' && !escaped;
+                            close
+                        })
+                        .map(|(index, _)| index)
+                        .expect("closing quote");
+                    out.push_str(&line[..start]);
+                    out.push_str(&rest[end + 1..]);
+                }
+                None => out.push_str(line),
+            }
+        }
+        fs_err::write(&path, out).unwrap();
+    }
+    accepted
+}
+
+fn import_history(name: &str, package_folder: &str, dialect: Dialect) {
+    let venv = venv();
+    let python = venv.join("bin/python");
+    let source = site_packages(&venv).join(package_folder);
+    assert!(source.join("env.py").exists(), "{} has no env.py: did the wheel change?", source.display());
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path();
+    copy_tree(&source, &root.join("migrations"));
+
+    let (a, b, scratch) = match dialect {
+        Dialect::Postgres => {
+            let a = TestDatabase::create(Server::Postgres);
+            let b = a.sibling();
+            let scratch = a.sibling();
+            (Database::Server(a), Database::Server(b), Some(Database::Server(scratch)))
+        }
+        Dialect::Sqlite => (Database::File(root.join("a.db")), Database::File(root.join("b.db")), None),
+    };
+    fs_err::write(
+        root.join("alembic.ini"),
+        format!("[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n", a.url()),
+    )
+    .unwrap();
+
+    // A: Alembic itself.
+    let output = Command::new(venv.join("bin/alembic"))
+        .args(["-c", "alembic.ini", "upgrade", "head"])
+        .current_dir(root)
+        .output()
+        .expect("run alembic");
+    assert!(output.status.success(), "alembic upgrade head: {}", String::from_utf8_lossy(&output.stderr));
+
+    // The import.
+    let dialect_name = match dialect {
+        Dialect::Postgres => "postgresql",
+        Dialect::Sqlite => "sqlite",
+    };
+    let mut args = vec![
+        "import".to_owned(),
+        "alembic".to_owned(),
+        ".".to_owned(),
+        "--json".to_owned(),
+        "--dialect".to_owned(),
+        dialect_name.to_owned(),
+        "--python".to_owned(),
+        python.display().to_string(),
+    ];
+    if let Some(scratch) = &scratch {
+        args.push("--scratch-url".to_owned());
+        args.push(scratch.url());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = retort(root, &b.url(), &args);
+    assert_eq!(code, 0, "import: {stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("--json report");
+    assert!(root.join("import-report.txt").exists());
+    assert!(root.join("import-report.json").exists());
+    let revisions = report["revisions"].as_array().unwrap();
+    let needs_hand = report["needs_hand"].as_u64().unwrap();
+    println!(
+        "{name} on {dialect_name}: {} revisions, {} converted, {} converted with warnings, {} needing a hand; rendering {:.2} s",
+        revisions.len(),
+        report["converted"],
+        report["converted_with_warnings"],
+        needs_hand,
+        report["render_seconds"].as_f64().unwrap(),
+    );
+    assert!(revisions.len() >= 10, "{name}: only {} revisions", revisions.len());
+    assert!(!fs_err::read_to_string(root.join("retort.toml")).unwrap().contains("postgres@"), "the URL was copied");
+
+    // B: retort, after a person accepted the drafted sections.
+    let accepted = accept_drafts(&root.join("retort/versions"));
+    println!("{name} on {dialect_name}: {accepted} drafted section(s) accepted as written");
+    let (code, stdout, stderr) = retort(root, &b.url(), &["upgrade", "head"]);
+    assert_eq!(code, 0, "retort upgrade head on B: {stdout}\n{stderr}");
+
+    let dump_a = a.dump();
+    assert_eq!(dump_a, b.dump(), "{name} on {dialect_name}: the schema Alembic built (left) differs from retort's (right)");
+
+    // A as Alembic left it: retort reads it, and has nothing to do.
+    let (code, heads, stderr) = retort(root, &a.url(), &["heads"]);
+    assert_eq!(code, 0, "{stderr}");
+    let head = heads.split_whitespace().next().expect("a head").to_owned();
+    let (code, current, stderr) = retort(root, &a.url(), &["current"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(current.contains(&head), "retort current on A: {current} (head {head})");
+    let (code, stdout, stderr) = retort(root, &a.url(), &["upgrade", "head"]);
+    assert_eq!(code, 0, "retort upgrade head on A: {stdout}\n{stderr}");
+    assert!(!stderr.contains("Running upgrade"), "retort upgrade head on A ran something: {stderr}");
+    assert_eq!(a.dump(), dump_a, "retort upgrade head changed A");
+    drop(scratch);
+}
+
+#[test]
+fn mlflow_history_on_sqlite() {
+    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Sqlite);
+}
+
+#[test]
+fn mlflow_history_on_postgres() {
+    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Postgres);
+}
+
+#[test]
+fn optuna_history_on_sqlite() {
+    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Sqlite);
+}
+
+#[test]
+fn optuna_history_on_postgres() {
+    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Postgres);
+}
