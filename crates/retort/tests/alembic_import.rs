@@ -78,6 +78,11 @@ impl Database {
         }
     }
 
+    /// The URL in SQLAlchemy's form, with the driver the virtualenv has (psycopg2).
+    fn sqlalchemy_url(&self) -> String {
+        self.url().replace("postgresql://", "postgresql+psycopg2://")
+    }
+
     fn dump(&self) -> String {
         match self {
             Self::Server(database) => database
@@ -122,8 +127,9 @@ impl Database {
     }
 }
 
-/// Each statement with its table-constraint lines sorted (trailing commas dropped): Alembic's batch mode on
-/// SQLite writes a rebuilt table's constraints in the iteration order of a set of constraint
+/// Each statement with its table-constraint lines sorted (trailing commas dropped), and runs of
+/// CREATE INDEX sorted: Alembic's batch mode on
+/// SQLite writes a rebuilt table's constraints and indexes in the iteration order of a set of constraint
 /// objects, which varies between Python processes, so two Alembic runs of the same history
 /// differ in that order alone. Everything else still has to match.
 fn normalize_constraint_order(dump: &str) -> String {
@@ -151,6 +157,18 @@ fn normalize_constraint_order(dump: &str) -> String {
         }
     }
     out.extend(statement);
+    // Batch mode re-creates a rebuilt table's indexes in set order too: sort each run of
+    // consecutive CREATE INDEX statements.
+    let is_index = |text: &str| text.starts_with("CREATE INDEX") || text.starts_with("CREATE UNIQUE INDEX");
+    let mut start = 0;
+    while start < out.len() {
+        let mut end = start;
+        while end < out.len() && is_index(&out[end]) {
+            end += 1;
+        }
+        out[start..end].sort();
+        start = end.max(start + 1);
+    }
     out.join("\n")
 }
 
@@ -206,7 +224,23 @@ fn accept_drafts(versions: &Path) -> usize {
 /// The logging sections `alembic init` writes (optuna's env.py calls `fileConfig`).
 const LOGGING: &str = "\n[loggers]\nkeys = root\n\n[handlers]\nkeys = console\n\n[formatters]\nkeys = generic\n\n[logger_root]\nlevel = WARN\nhandlers = console\n\n[handler_console]\nclass = StreamHandler\nargs = (sys.stderr,)\nlevel = NOTSET\nformatter = generic\n\n[formatter_generic]\nformat = %%(levelname)-5.5s [%%(name)s] %%(message)s\n";
 
-fn import_history(name: &str, package_folder: &str, dialect: Dialect) {
+/// Python run on every database before the history (A, B and the scratch database), for
+/// histories whose first revision expects tables the application creates itself.
+fn prepare(python: &Path, code: &str, database: &Database) {
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(code)
+        .arg(database.sqlalchemy_url())
+        .output()
+        .expect("run python");
+    assert!(output.status.success(), "prepare: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// mlflow creates its first tables with `InitialBase.metadata.create_all` and only then runs
+/// Alembic (`mlflow.store.db.utils._initialize_tables`).
+const MLFLOW_INITIAL_TABLES: &str = "import sys, sqlalchemy\nfrom mlflow.store.tracking.dbmodels.initial_models import Base\nBase.metadata.create_all(sqlalchemy.create_engine(sys.argv[1]))\n";
+
+fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: Option<&str>) {
     let venv = venv();
     let python = venv.join("bin/python");
     let source = site_packages(&venv).join(package_folder);
@@ -222,11 +256,20 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect) {
             let scratch = a.sibling();
             (Database::Server(a), Database::Server(b), Some(Database::Server(scratch)))
         }
-        Dialect::Sqlite => (Database::File(root.join("a.db")), Database::File(root.join("b.db")), None),
+        Dialect::Sqlite => (
+            Database::File(root.join("a.db")),
+            Database::File(root.join("b.db")),
+            Some(Database::File(root.join("scratch.db"))),
+        ),
     };
+    if let Some(code) = initial {
+        for database in [Some(&a), Some(&b), scratch.as_ref()].into_iter().flatten() {
+            prepare(&python, code, database);
+        }
+    }
     fs_err::write(
         root.join("alembic.ini"),
-        format!("[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n{LOGGING}", a.url()),
+        format!("[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n{LOGGING}", a.sqlalchemy_url()),
     )
     .unwrap();
 
@@ -255,7 +298,7 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect) {
     ];
     if let Some(scratch) = &scratch {
         args.push("--scratch-url".to_owned());
-        args.push(scratch.url());
+        args.push(scratch.sqlalchemy_url());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, stdout, stderr) = retort(root, &b.url(), &args);
@@ -283,7 +326,21 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect) {
     assert_eq!(code, 0, "retort upgrade head on B: {stdout}\n{stderr}");
 
     let dump_a = a.dump();
-    assert_eq!(a.dump_without_version_table(), b.dump_without_version_table(), "{name} on {dialect_name}: the schema Alembic built (left) differs from retort's (right)");
+    let (left, right) = (a.dump_without_version_table(), b.dump_without_version_table());
+    if left != right {
+        let only = |x: &str, y: &str| {
+            x.lines().filter(|line| !y.lines().any(|other| other == *line)).collect::<Vec<_>>().join("\n")
+        };
+        let first = left.lines().zip(right.lines()).position(|(x, y)| x != y).unwrap_or(0);
+        let around = |text: &str| text.lines().skip(first.saturating_sub(3)).take(8).collect::<Vec<_>>().join("\n");
+        panic!(
+            "{name} on {dialect_name}: the schema Alembic built differs from retort's\nonly in Alembic's:\n{}\nonly in retort's:\n{}\nfirst difference, Alembic's:\n{}\nretort's:\n{}",
+            only(&left, &right),
+            only(&right, &left),
+            around(&left),
+            around(&right)
+        );
+    }
 
     // A as Alembic left it: retort reads it, and has nothing to do.
     let (code, heads, stderr) = retort(root, &a.url(), &["heads"]);
@@ -301,20 +358,20 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect) {
 
 #[test]
 fn mlflow_history_on_sqlite() {
-    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Sqlite);
+    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Sqlite, Some(MLFLOW_INITIAL_TABLES));
 }
 
 #[test]
 fn mlflow_history_on_postgres() {
-    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Postgres);
+    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Postgres, Some(MLFLOW_INITIAL_TABLES));
 }
 
 #[test]
 fn optuna_history_on_sqlite() {
-    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Sqlite);
+    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Sqlite, None);
 }
 
 #[test]
 fn optuna_history_on_postgres() {
-    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Postgres);
+    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Postgres, None);
 }

@@ -318,10 +318,15 @@ fn choose(
     )
 }
 
+/// The line of a Python traceback that says what went wrong (the exception, or SQLAlchemy's
+/// `[SQL: …]` / DB error line before its "Background on this error" link).
 fn last_line(text: &str) -> &str {
     text.lines()
         .rev()
-        .find(|line| !line.trim().is_empty())
+        .find(|line| {
+            let line = line.trim();
+            !line.is_empty() && !line.starts_with("(Background on this error") && !line.starts_with("[SQL") && line != "]"
+        })
         .unwrap_or_default()
         .trim()
 }

@@ -56,16 +56,18 @@ def render_all(request):
     if scratch_url:
         engine = sqlalchemy.create_engine(scratch_url, poolclass=sqlalchemy.pool.NullPool)
 
-    for revision in revisions:
-        module = modules.get(revision["id"])
-        if module is None:
-            continue
-        for direction in ("upgrade", "downgrade"):
-            if revision[direction] != "code":
+    # One migration context per pass, as in one `alembic upgrade` run: SQLAlchemy remembers
+    # the types it created (PostgreSQL enums) in the context's memo, and later revisions rely
+    # on it (optuna's v2.4.0.a re-declares an enum that v0.9.0.a created).
+    for direction, ordered in (("upgrade", revisions), ("downgrade", list(reversed(revisions)))):
+        offline = OfflinePass(request)
+        for revision in ordered:
+            module = modules.get(revision["id"])
+            if module is None or revision[direction] != "code":
                 continue
-            function = getattr(module, direction, None)
             out = results[revision["id"]][direction]
-            out["offline"], out["offline_error"] = render_offline(request, function)
+            out["offline"], out["offline_error"] = offline.render(getattr(module, direction, None))
+        offline.close()
 
     if engine is not None:
         with engine.connect() as connection:
@@ -79,16 +81,20 @@ def render_all(request):
                 connection, "before_cursor_execute", capture(captured, dialect)
             )
             broken = None
+            online = OnlinePass(request, connection)
             for revision in revisions:
-                run_online(request, connection, captured, modules, results, revision, "upgrade", broken)
+                run_online(online, captured, modules, results, revision, "upgrade", broken)
                 if results[revision["id"]]["upgrade"].get("online_error") and broken is None:
                     broken = revision["id"]
+            online.close()
             broken = None
+            online = OnlinePass(request, connection)
             for revision in reversed(revisions):
-                run_online(request, connection, captured, modules, results, revision, "downgrade", broken)
+                run_online(online, captured, modules, results, revision, "downgrade", broken)
                 out = results[revision["id"]]["downgrade"]
                 if (out.get("online_error") or revision["downgrade"] == "raises") and broken is None:
                     broken = revision["id"]
+            online.close()
         engine.dispose()
     return {
         "alembic_version": alembic_version,
@@ -118,29 +124,54 @@ def configure_options(request):
     return options
 
 
-def render_offline(request, function):
-    from alembic.operations import Operations
+class OfflinePass:
+    """Alembic's offline rendering (as_sql, literal binds) in one context for a whole pass."""
 
-    buffer = io.StringIO()
-    try:
-        env = environment(request, as_sql=True)
-        with env:
-            env.configure(
-                dialect_name=request["dialect"],
-                as_sql=True,
-                output_buffer=buffer,
-                literal_binds=True,
-                **configure_options(request),
-            )
-            with Operations.context(env.get_context()):
+    def __init__(self, request):
+        self.buffer = io.StringIO()
+        self.env = environment(request, as_sql=True)
+        self.env.__enter__()
+        self.env.configure(
+            dialect_name=request["dialect"],
+            as_sql=True,
+            output_buffer=self.buffer,
+            literal_binds=True,
+            **configure_options(request),
+        )
+        self.context = self.env.get_context()
+
+    def render(self, function):
+        from alembic.operations import Operations
+
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        try:
+            with Operations.context(self.context):
                 with contextlib.redirect_stdout(sys.stderr):
                     function()
-    except BaseException:  # noqa: B036
-        return None, traceback.format_exc(limit=4)
-    return buffer.getvalue(), None
+        except BaseException:  # noqa: B036
+            return None, traceback.format_exc(limit=4)
+        return self.buffer.getvalue(), None
+
+    def close(self):
+        self.env.__exit__(None, None, None)
 
 
-def run_online(request, connection, captured, modules, results, revision, direction, broken):
+class OnlinePass:
+    """Alembic running revisions on the scratch database, one context for a whole pass."""
+
+    def __init__(self, request, connection):
+        self.connection = connection
+        self.env = environment(request)
+        self.env.__enter__()
+        self.env.configure(connection=connection, **configure_options(request))
+        self.context = self.env.get_context()
+
+    def close(self):
+        self.env.__exit__(None, None, None)
+
+
+def run_online(online, captured, modules, results, revision, direction, broken):
     from alembic.operations import Operations
 
     out = results[revision["id"]][direction]
@@ -158,11 +189,9 @@ def run_online(request, connection, captured, modules, results, revision, direct
     function = getattr(module, direction)
     del captured[:]
     try:
-        env = environment(request)
-        with env:
-            env.configure(connection=connection, **configure_options(request))
-            with connection.begin():
-                with Operations.context(env.get_context()):
+        with online.connection.begin():
+            with Operations.context(online.context):
+                with contextlib.redirect_stdout(sys.stderr):
                     function()
     except BaseException:  # noqa: B036
         out["online_error"] = traceback.format_exc(limit=4)
