@@ -36,7 +36,10 @@ fn site_packages(venv: &Path) -> PathBuf {
         .unwrap()
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("python3")))
+        .find(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("python3"))
+        })
         .expect("lib/python3.*");
     python.join("site-packages")
 }
@@ -80,7 +83,8 @@ impl Database {
 
     /// The URL in SQLAlchemy's form, with the driver the virtualenv has (psycopg2).
     fn sqlalchemy_url(&self) -> String {
-        self.url().replace("postgresql://", "postgresql+psycopg2://")
+        self.url()
+            .replace("postgresql://", "postgresql+psycopg2://")
     }
 
     fn dump(&self) -> String {
@@ -93,8 +97,16 @@ impl Database {
                 .collect::<Vec<_>>()
                 .join("\n"),
             Self::File(path) => {
-                let output = Command::new("sqlite3").arg(path).arg(".schema").output().expect("sqlite3 shell");
-                assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+                let output = Command::new("sqlite3")
+                    .arg(path)
+                    .arg(".schema")
+                    .output()
+                    .expect("sqlite3 shell");
+                assert!(
+                    output.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
                 String::from_utf8_lossy(&output.stdout).into_owned()
             }
         }
@@ -140,11 +152,21 @@ fn normalize_constraint_order(dump: &str) -> String {
         if line.ends_with(';') {
             // Only the table constraints move; columns keep their order.
             let is_constraint = |text: &str| {
-                ["PRIMARY KEY", "UNIQUE", "FOREIGN KEY", "CONSTRAINT", "CHECK"]
-                    .iter()
-                    .any(|word| text.trim_start().starts_with(word))
+                [
+                    "PRIMARY KEY",
+                    "UNIQUE",
+                    "FOREIGN KEY",
+                    "CONSTRAINT",
+                    "CHECK",
+                ]
+                .iter()
+                .any(|word| text.trim_start().starts_with(word))
             };
-            let mut constraints: Vec<String> = statement.iter().filter(|text| is_constraint(text)).cloned().collect();
+            let mut constraints: Vec<String> = statement
+                .iter()
+                .filter(|text| is_constraint(text))
+                .cloned()
+                .collect();
             constraints.sort();
             let mut sorted = constraints.into_iter();
             for text in &mut statement {
@@ -159,7 +181,8 @@ fn normalize_constraint_order(dump: &str) -> String {
     out.extend(statement);
     // Batch mode re-creates a rebuilt table's indexes in set order too: sort each run of
     // consecutive CREATE INDEX statements.
-    let is_index = |text: &str| text.starts_with("CREATE INDEX") || text.starts_with("CREATE UNIQUE INDEX");
+    let is_index =
+        |text: &str| text.starts_with("CREATE INDEX") || text.starts_with("CREATE UNIQUE INDEX");
     let mut start = 0;
     while start < out.len() {
         let mut end = start;
@@ -196,7 +219,10 @@ fn accept_drafts(versions: &Path) -> usize {
         let text = fs_err::read_to_string(&path).unwrap();
         let mut out = String::with_capacity(text.len());
         for line in text.split_inclusive('\n') {
-            match line.find(" needs_hand=\"").filter(|_| line.starts_with("-- retort:")) {
+            match line
+                .find(" needs_hand=\"")
+                .filter(|_| line.starts_with("-- retort:"))
+            {
                 Some(start) => {
                     accepted += 1;
                     let rest = &line[start + " needs_hand=\"".len()..];
@@ -233,7 +259,11 @@ fn prepare(python: &Path, code: &str, database: &Database) {
         .arg(database.sqlalchemy_url())
         .output()
         .expect("run python");
-    assert!(output.status.success(), "prepare: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "prepare: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// mlflow creates its first tables with `InitialBase.metadata.create_all` and only then runs
@@ -244,7 +274,11 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
     let venv = venv();
     let python = venv.join("bin/python");
     let source = site_packages(&venv).join(package_folder);
-    assert!(source.join("env.py").exists(), "{} has no env.py: did the wheel change?", source.display());
+    assert!(
+        source.join("env.py").exists(),
+        "{} has no env.py: did the wheel change?",
+        source.display()
+    );
     let directory = tempfile::tempdir().unwrap();
     let root = directory.path();
     copy_tree(&source, &root.join("migrations"));
@@ -254,7 +288,11 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
             let a = TestDatabase::create(Server::Postgres);
             let b = a.sibling();
             let scratch = a.sibling();
-            (Database::Server(a), Database::Server(b), Some(Database::Server(scratch)))
+            (
+                Database::Server(a),
+                Database::Server(b),
+                Some(Database::Server(scratch)),
+            )
         }
         Dialect::Sqlite => (
             Database::File(root.join("a.db")),
@@ -269,7 +307,10 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
     }
     fs_err::write(
         root.join("alembic.ini"),
-        format!("[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n{LOGGING}", a.sqlalchemy_url()),
+        format!(
+            "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n{LOGGING}",
+            a.sqlalchemy_url()
+        ),
     )
     .unwrap();
 
@@ -279,7 +320,11 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
         .current_dir(root)
         .output()
         .expect("run alembic");
-    assert!(output.status.success(), "alembic upgrade head: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "alembic upgrade head: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     // The import.
     let dialect_name = match dialect {
@@ -316,8 +361,17 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
         needs_hand,
         report["render_seconds"].as_f64().unwrap(),
     );
-    assert!(revisions.len() >= 10, "{name}: only {} revisions", revisions.len());
-    assert!(!fs_err::read_to_string(root.join("retort.toml")).unwrap().contains("postgres@"), "the URL was copied");
+    assert!(
+        revisions.len() >= 10,
+        "{name}: only {} revisions",
+        revisions.len()
+    );
+    assert!(
+        !fs_err::read_to_string(root.join("retort.toml"))
+            .unwrap()
+            .contains("postgres@"),
+        "the URL was copied"
+    );
 
     // B: retort, after a person accepted the drafted sections.
     let accepted = accept_drafts(&root.join("retort/versions"));
@@ -326,13 +380,29 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
     assert_eq!(code, 0, "retort upgrade head on B: {stdout}\n{stderr}");
 
     let dump_a = a.dump();
-    let (left, right) = (a.dump_without_version_table(), b.dump_without_version_table());
+    let (left, right) = (
+        a.dump_without_version_table(),
+        b.dump_without_version_table(),
+    );
     if left != right {
         let only = |x: &str, y: &str| {
-            x.lines().filter(|line| !y.lines().any(|other| other == *line)).collect::<Vec<_>>().join("\n")
+            x.lines()
+                .filter(|line| !y.lines().any(|other| other == *line))
+                .collect::<Vec<_>>()
+                .join("\n")
         };
-        let first = left.lines().zip(right.lines()).position(|(x, y)| x != y).unwrap_or(0);
-        let around = |text: &str| text.lines().skip(first.saturating_sub(3)).take(8).collect::<Vec<_>>().join("\n");
+        let first = left
+            .lines()
+            .zip(right.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        let around = |text: &str| {
+            text.lines()
+                .skip(first.saturating_sub(3))
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
         panic!(
             "{name} on {dialect_name}: the schema Alembic built differs from retort's\nonly in Alembic's:\n{}\nonly in retort's:\n{}\nfirst difference, Alembic's:\n{}\nretort's:\n{}",
             only(&left, &right),
@@ -348,30 +418,56 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
     let head = heads.split_whitespace().next().expect("a head").to_owned();
     let (code, current, stderr) = retort(root, &a.url(), &["current"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(current.contains(&head), "retort current on A: {current} (head {head})");
+    assert!(
+        current.contains(&head),
+        "retort current on A: {current} (head {head})"
+    );
     let (code, stdout, stderr) = retort(root, &a.url(), &["upgrade", "head"]);
     assert_eq!(code, 0, "retort upgrade head on A: {stdout}\n{stderr}");
-    assert!(!stderr.contains("Running upgrade"), "retort upgrade head on A ran something: {stderr}");
+    assert!(
+        !stderr.contains("Running upgrade"),
+        "retort upgrade head on A ran something: {stderr}"
+    );
     assert_eq!(a.dump(), dump_a, "retort upgrade head changed A");
     drop(scratch);
 }
 
 #[test]
 fn mlflow_history_on_sqlite() {
-    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Sqlite, Some(MLFLOW_INITIAL_TABLES));
+    import_history(
+        "mlflow",
+        "mlflow/store/db_migrations",
+        Dialect::Sqlite,
+        Some(MLFLOW_INITIAL_TABLES),
+    );
 }
 
 #[test]
 fn mlflow_history_on_postgres() {
-    import_history("mlflow", "mlflow/store/db_migrations", Dialect::Postgres, Some(MLFLOW_INITIAL_TABLES));
+    import_history(
+        "mlflow",
+        "mlflow/store/db_migrations",
+        Dialect::Postgres,
+        Some(MLFLOW_INITIAL_TABLES),
+    );
 }
 
 #[test]
 fn optuna_history_on_sqlite() {
-    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Sqlite, None);
+    import_history(
+        "optuna",
+        "optuna/storages/_rdb/alembic",
+        Dialect::Sqlite,
+        None,
+    );
 }
 
 #[test]
 fn optuna_history_on_postgres() {
-    import_history("optuna", "optuna/storages/_rdb/alembic", Dialect::Postgres, None);
+    import_history(
+        "optuna",
+        "optuna/storages/_rdb/alembic",
+        Dialect::Postgres,
+        None,
+    );
 }

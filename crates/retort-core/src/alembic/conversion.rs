@@ -155,7 +155,9 @@ pub fn convert_revision(
             FunctionBody::Raises | FunctionBody::Missing => (
                 String::new(),
                 Source::None,
-                Some(format!("its {direction}() raises or is missing; write the SQL it should run")),
+                Some(format!(
+                    "its {direction}() raises or is missing; write the SQL it should run"
+                )),
             ),
             FunctionBody::Code => choose(
                 direction,
@@ -168,7 +170,9 @@ pub fn convert_revision(
             ),
         };
         let reason = reason.or_else(|| {
-            (body == FunctionBody::Code).then(|| rows_reason.clone()).flatten()
+            (body == FunctionBody::Code)
+                .then(|| rows_reason.clone())
+                .flatten()
         });
         if let Some(reason) = &reason {
             needs_hand = true;
@@ -181,7 +185,10 @@ pub fn convert_revision(
             options.push_str(" foreign_keys=off");
         }
         if let Some(reason) = &reason {
-            let escaped = reason.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ");
+            let escaped = reason
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', " ");
             let _ = write!(options, " needs_hand=\"{escaped}\"");
         }
         let _ = writeln!(sections, "\n-- retort:{direction}{options}");
@@ -194,9 +201,15 @@ pub fn convert_revision(
     let mut text = String::new();
     for line in revision.long_doc.lines() {
         let trimmed = line.trim();
-        let is_field = ["Revision ID:", "Revises:", "Create Date:", "Branch Labels:", "Depends On:"]
-            .iter()
-            .any(|field| trimmed.starts_with(field));
+        let is_field = [
+            "Revision ID:",
+            "Revises:",
+            "Create Date:",
+            "Branch Labels:",
+            "Depends On:",
+        ]
+        .iter()
+        .any(|field| trimmed.starts_with(field));
         if is_field {
             continue;
         }
@@ -214,11 +227,22 @@ pub fn convert_revision(
     }
     let _ = writeln!(text, "-- Revision ID: {}", revision.id);
     let _ = writeln!(text, "-- Revises: {}", revision.down_revisions.join(", "));
-    let _ = writeln!(text, "-- Create Date: {}", revision.create_date.as_deref().unwrap_or_default());
-    let _ = writeln!(text, "-- Branch Labels: {}", revision.branch_labels.join(", "));
+    let _ = writeln!(
+        text,
+        "-- Create Date: {}",
+        revision.create_date.as_deref().unwrap_or_default()
+    );
+    let _ = writeln!(
+        text,
+        "-- Branch Labels: {}",
+        revision.branch_labels.join(", ")
+    );
     let _ = writeln!(text, "-- Depends On: {}", revision.depends_on.join(", "));
     let _ = writeln!(text, "--");
-    let _ = writeln!(text, "-- Converted from {alembic_file} by `retort import alembic`.");
+    let _ = writeln!(
+        text,
+        "-- Converted from {alembic_file} by `retort import alembic`."
+    );
     text.push_str(&sections);
 
     // The file must read back as the same revision: ids, parents, labels, dependencies.
@@ -270,17 +294,20 @@ fn choose(
         return (
             String::new(),
             Source::None,
-            Some(format!("Python could not import the revision file: {}", last_line(error))),
+            Some(format!(
+                "Python could not import the revision file: {}",
+                last_line(error)
+            )),
         );
     }
     let branches_on_mode = revision
         .reads_database
         .iter()
         .any(|note| note.contains("is_offline_mode"));
-    let manual = output
-        .offline
-        .as_deref()
-        .is_some_and(|sql| sql.to_ascii_lowercase().contains("manual conversion required"));
+    let manual = output.offline.as_deref().is_some_and(|sql| {
+        sql.to_ascii_lowercase()
+            .contains("manual conversion required")
+    });
     if let (Some(sql), false, false) = (&output.offline, branches_on_mode, manual) {
         // SQLite keeps each CREATE statement's text in sqlite_master: the text Alembic executes
         // (tabs, where offline rendering writes spaces) keeps the schema byte-identical to a
@@ -297,7 +324,10 @@ fn choose(
     } else {
         format!(
             "Alembic cannot render it offline ({})",
-            output.offline_error.as_deref().map_or("no output", last_line)
+            output
+                .offline_error
+                .as_deref()
+                .map_or("no output", last_line)
         )
     };
     if let Some(sql) = &output.online {
@@ -309,12 +339,19 @@ fn choose(
     }
     let online = output.online_error.as_deref().map_or_else(
         || "no scratch database was given (--scratch-url)".to_owned(),
-        |error| format!("running it on the scratch database failed: {}", last_line(error)),
+        |error| {
+            format!(
+                "running it on the scratch database failed: {}",
+                last_line(error)
+            )
+        },
     );
     (
         String::new(),
         Source::None,
-        Some(format!("{why_not_offline}, and {online}; write its SQL by hand")),
+        Some(format!(
+            "{why_not_offline}, and {online}; write its SQL by hand"
+        )),
     )
 }
 
@@ -325,7 +362,10 @@ fn last_line(text: &str) -> &str {
         .rev()
         .find(|line| {
             let line = line.trim();
-            !line.is_empty() && !line.starts_with("(Background on this error") && !line.starts_with("[SQL") && line != "]"
+            !line.is_empty()
+                && !line.starts_with("(Background on this error")
+                && !line.starts_with("[SQL")
+                && line != "]"
         })
         .unwrap_or_default()
         .trim()
@@ -346,7 +386,12 @@ pub fn report_text(reports: &[RevisionReport]) -> String {
             let _ = writeln!(text, "    {note}");
         }
     }
-    let count = |outcome| reports.iter().filter(|report| report.outcome == outcome).count();
+    let count = |outcome| {
+        reports
+            .iter()
+            .filter(|report| report.outcome == outcome)
+            .count()
+    };
     let _ = writeln!(
         text,
         "{} revisions: {} converted, {} converted with warnings, {} need a hand",

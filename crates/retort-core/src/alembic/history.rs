@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::project_config::AlembicProject;
-use super::revision_file::{is_candidate_file_name, read_revision_file, AlembicRevision, RevisionFileError};
+use super::revision_file::{
+    is_candidate_file_name, read_revision_file, AlembicRevision, RevisionFileError,
+};
 
 /// Why the history could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -44,10 +46,19 @@ impl HistoryError {
                 .map(RevisionFileError::hint)
                 .unwrap_or_default(),
             Self::Io { .. } => "check the path and its permissions".to_owned(),
-            Self::Duplicate { .. } => "remove one of the two files (Alembic keeps one of them at random)".to_owned(),
-            Self::UnknownParent { .. } => "restore the missing revision file; Alembic fails on this history too".to_owned(),
-            Self::Cycle(_) => "fix down_revision in one of the files; Alembic refuses this history too".to_owned(),
-            Self::NoVersions(_) => "check script_location and version_locations in the Alembic configuration".to_owned(),
+            Self::Duplicate { .. } => {
+                "remove one of the two files (Alembic keeps one of them at random)".to_owned()
+            }
+            Self::UnknownParent { .. } => {
+                "restore the missing revision file; Alembic fails on this history too".to_owned()
+            }
+            Self::Cycle(_) => {
+                "fix down_revision in one of the files; Alembic refuses this history too".to_owned()
+            }
+            Self::NoVersions(_) => {
+                "check script_location and version_locations in the Alembic configuration"
+                    .to_owned()
+            }
         }
     }
 }
@@ -91,7 +102,11 @@ pub fn read_history(project: &AlembicProject) -> Result<Vec<AlembicRevision>, Hi
 
 /// Alembic's `_list_py_dir`: sorted file names, sub-folders (but `__pycache__`) only when
 /// recursive.
-fn list_python_files(directory: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<(), HistoryError> {
+fn list_python_files(
+    directory: &Path,
+    recursive: bool,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), HistoryError> {
     let io = |source| HistoryError::Io {
         path: directory.to_path_buf(),
         source,
@@ -139,7 +154,12 @@ fn order(revisions: Vec<AlembicRevision>) -> Result<Vec<AlembicRevision>, Histor
     let labels: BTreeMap<&str, usize> = revisions
         .iter()
         .enumerate()
-        .flat_map(|(index, revision)| revision.branch_labels.iter().map(move |label| (label.as_str(), index)))
+        .flat_map(|(index, revision)| {
+            revision
+                .branch_labels
+                .iter()
+                .map(move |label| (label.as_str(), index))
+        })
         .collect();
     let mut before: Vec<Vec<usize>> = vec![Vec::new(); revisions.len()];
     for (index, revision) in revisions.iter().enumerate() {
@@ -154,7 +174,10 @@ fn order(revisions: Vec<AlembicRevision>) -> Result<Vec<AlembicRevision>, Histor
             before[index].push(parent_index);
         }
         for dependency in &revision.depends_on {
-            match by_id.get(dependency.as_str()).or_else(|| labels.get(dependency.as_str())) {
+            match by_id
+                .get(dependency.as_str())
+                .or_else(|| labels.get(dependency.as_str()))
+            {
                 Some(&dependency_index) => before[index].push(dependency_index),
                 None => {
                     return Err(HistoryError::UnknownParent {
@@ -169,7 +192,8 @@ fn order(revisions: Vec<AlembicRevision>) -> Result<Vec<AlembicRevision>, Histor
     let mut placed = vec![false; revisions.len()];
     let mut sequence = Vec::with_capacity(revisions.len());
     while sequence.len() < revisions.len() {
-        let next = (0..revisions.len()).find(|&index| !placed[index] && before[index].iter().all(|&p| placed[p]));
+        let next = (0..revisions.len())
+            .find(|&index| !placed[index] && before[index].iter().all(|&p| placed[p]));
         let Some(next) = next else {
             let cycle = (0..revisions.len())
                 .filter(|&index| !placed[index])

@@ -105,11 +105,12 @@ pub fn read_alembic_project(directory: &Path) -> Result<AlembicProject, ProjectC
     if pyproject_path.is_file() {
         let text = fs_err::read_to_string(&pyproject_path)?;
         let document: toml::Table =
-            text.parse().map_err(|error: toml::de::Error| ProjectConfigError::Syntax {
-                path: pyproject_path.clone(),
-                line: 0,
-                message: error.to_string(),
-            })?;
+            text.parse()
+                .map_err(|error: toml::de::Error| ProjectConfigError::Syntax {
+                    path: pyproject_path.clone(),
+                    line: 0,
+                    message: error.to_string(),
+                })?;
         if let Some(alembic) = document
             .get("tool")
             .and_then(|tool| tool.get("alembic"))
@@ -160,7 +161,10 @@ pub fn read_alembic_project(directory: &Path) -> Result<AlembicProject, ProjectC
                     values.insert(key.clone(), (value.clone(), ini_path.clone()));
                 }
             } else if section == "post_write_hooks" {
-                if entries.iter().any(|(key, value)| key == "hooks" && !value.trim().is_empty()) {
+                if entries
+                    .iter()
+                    .any(|(key, value)| key == "hooks" && !value.trim().is_empty())
+                {
                     notes.push(format!(
                         "{}: [post_write_hooks] not carried over: they format Python revision files, and retort writes SQL; add SQL formatters to [hooks] post_write in retort.toml if you want them",
                         ini_path.display()
@@ -191,11 +195,10 @@ pub fn read_alembic_project(directory: &Path) -> Result<AlembicProject, ProjectC
     }
     let value = |key: &str| values.get(key).map(|(value, _)| value.trim().to_owned());
 
-    let script_location_text = value("script_location").ok_or_else(|| {
-        ProjectConfigError::NoScriptLocation {
+    let script_location_text =
+        value("script_location").ok_or_else(|| ProjectConfigError::NoScriptLocation {
             path: config_path.clone(),
-        }
-    })?;
+        })?;
     if script_location_text.contains(':') && !Path::new(&script_location_text).is_absolute() {
         return Err(ProjectConfigError::PackageResource {
             path: config_path.clone(),
@@ -260,7 +263,13 @@ pub fn read_alembic_project(directory: &Path) -> Result<AlembicProject, ProjectC
     };
 
     let url_dialect = value("sqlalchemy.url").and_then(|url| {
-        let scheme = url.trim_matches(['"', '\'']).split("://").next()?.split('+').next()?.to_ascii_lowercase();
+        let scheme = url
+            .trim_matches(['"', '\''])
+            .split("://")
+            .next()?
+            .split('+')
+            .next()?
+            .to_ascii_lowercase();
         match scheme.as_str() {
             "postgresql" | "postgres" => Some("postgresql".to_owned()),
             "sqlite" => Some("sqlite".to_owned()),
@@ -336,7 +345,10 @@ fn parse_ini(
                 }
             }
         }
-        if let Some(name) = trimmed.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+        if let Some(name) = trimmed
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
             sections.push((name.trim().to_owned(), Vec::new()));
             continue;
         }
@@ -402,7 +414,14 @@ fn interpolate_ini(
             if name == "here" {
                 out.push_str(here);
             } else if let Some(referenced) = section.get(&name) {
-                out.push_str(&interpolate_ini(path, key, referenced, section, here, depth + 1)?);
+                out.push_str(&interpolate_ini(
+                    path,
+                    key,
+                    referenced,
+                    section,
+                    here,
+                    depth + 1,
+                )?);
             } else {
                 return Err(bad(format!("`%({name})s` names no key of the section")));
             }
@@ -427,14 +446,19 @@ fn read_env_py(project: &mut AlembicProject) {
         ));
         return;
     };
-    for key in ["version_table_schema", "version_table", "transaction_per_migration"] {
+    for key in [
+        "version_table_schema",
+        "version_table",
+        "transaction_per_migration",
+    ] {
         let mut found: Vec<(usize, String)> = Vec::new();
         let mut search_from = 0;
         while let Some(offset) = source[search_from..].find(key) {
             let at = search_from + offset;
             search_from = at + key.len();
             let before_ok = at == 0
-                || !source.as_bytes()[at - 1].is_ascii_alphanumeric() && source.as_bytes()[at - 1] != b'_';
+                || !source.as_bytes()[at - 1].is_ascii_alphanumeric()
+                    && source.as_bytes()[at - 1] != b'_';
             let after = &source[search_from..];
             let after_trimmed = after.trim_start();
             if !before_ok
@@ -490,7 +514,10 @@ pub fn render_retort_toml(project: &AlembicProject, script_location: &str) -> St
             .unwrap_or_default()
     );
     let _ = writeln!(text, "script_location = {}", toml_string(script_location));
-    let _ = writeln!(text, "# The URL is not copied from Alembic's configuration: set DATABASE_URL.");
+    let _ = writeln!(
+        text,
+        "# The URL is not copied from Alembic's configuration: set DATABASE_URL."
+    );
     let _ = writeln!(text, "database_url = \"${{DATABASE_URL}}\"");
     if let Some(template) = &project.file_template {
         let _ = writeln!(text, "file_template = {}", toml_string(template));
@@ -535,8 +562,14 @@ mod tests {
             "[alembic]\nscript_location = %(here)s/migrations\nfile_template = %%(year)d_%%(rev)s_%%(slug)s\ntruncate_slug_length = 20\ntimezone = UTC\nversion_locations = %(here)s/migrations/versions %(here)s/other\nrecursive_version_locations = true\nsqlalchemy.url = postgresql://u:secret@h/db\nmy_key = 1\n\n[post_write_hooks]\nhooks = black\nblack.type = console_scripts\n\n[loggers]\nkeys = root\n",
             "context.configure(connection=connection, target_metadata=target_metadata, version_table='my_versions', transaction_per_migration=True)\n",
         );
-        assert_eq!(project.script_location, directory.path().join(directory.path().join("migrations")));
-        assert_eq!(project.file_template.as_deref(), Some("%(year)d_%(rev)s_%(slug)s"));
+        assert_eq!(
+            project.script_location,
+            directory.path().join(directory.path().join("migrations"))
+        );
+        assert_eq!(
+            project.file_template.as_deref(),
+            Some("%(year)d_%(rev)s_%(slug)s")
+        );
         assert_eq!(project.truncate_slug_length, Some(20));
         assert_eq!(project.version_locations.len(), 2);
         assert!(project.recursive_version_locations);
@@ -548,8 +581,14 @@ mod tests {
         assert!(notes.contains("sqlalchemy.url"), "{notes}");
         let toml = render_retort_toml(&project, "retort");
         assert!(!toml.contains("secret"), "{toml}");
-        assert!(toml.contains("database_url = \"${DATABASE_URL}\""), "{toml}");
-        assert!(toml.contains("file_template = \"%(year)d_%(rev)s_%(slug)s\""), "{toml}");
+        assert!(
+            toml.contains("database_url = \"${DATABASE_URL}\""),
+            "{toml}"
+        );
+        assert!(
+            toml.contains("file_template = \"%(year)d_%(rev)s_%(slug)s\""),
+            "{toml}"
+        );
         assert!(toml.contains("version_table = \"my_versions\""), "{toml}");
         assert!(toml.contains("transaction_per_migration = true"), "{toml}");
         let parsed: crate::config::ConfigFile = toml::from_str(&toml).unwrap();
@@ -571,7 +610,10 @@ mod tests {
             "context.configure(connection=connection, version_table=settings.TABLE)\n",
         );
         assert_eq!(project.version_table, None);
-        assert!(project.notes.iter().any(|note| note.contains("version_table=settings.TABLE")));
+        assert!(project
+            .notes
+            .iter()
+            .any(|note| note.contains("version_table=settings.TABLE")));
     }
 
     #[test]
@@ -584,8 +626,14 @@ mod tests {
         .unwrap();
         let project = read_alembic_project(directory.path()).unwrap();
         assert_eq!(project.file_template.as_deref(), Some("%(rev)s"));
-        assert_eq!(project.version_locations, [directory.path().join("alembic/versions")]);
-        assert!(project.notes.iter().any(|note| note.contains("post_write_hooks")));
+        assert_eq!(
+            project.version_locations,
+            [directory.path().join("alembic/versions")]
+        );
+        assert!(project
+            .notes
+            .iter()
+            .any(|note| note.contains("post_write_hooks")));
     }
 
     #[test]

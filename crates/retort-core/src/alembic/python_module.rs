@@ -128,8 +128,10 @@ fn logical_lines(source: &str) -> Result<Vec<LogicalLine>, TokenizeError> {
                     index += 1;
                 }
             }
-            b'\\' if bytes.get(index + 1) == Some(&b'\n')
-                || (bytes.get(index + 1) == Some(&b'\r') && bytes.get(index + 2) == Some(&b'\n')) =>
+            b'\\'
+                if bytes.get(index + 1) == Some(&b'\n')
+                    || (bytes.get(index + 1) == Some(&b'\r')
+                        && bytes.get(index + 2) == Some(&b'\n')) =>
             {
                 index += if bytes[index + 1] == b'\r' { 3 } else { 2 };
                 line += 1;
@@ -175,8 +177,10 @@ fn logical_lines(source: &str) -> Result<Vec<LogicalLine>, TokenizeError> {
                         _ => {}
                     }
                     // `:=`, `==`, `->` and friends only need to differ from `=` and `:`.
-                    if matches!(character, '=' | '!' | '<' | '>' | ':' | '-' | '+' | '*' | '/')
-                        && bytes.get(index) == Some(&b'=')
+                    if matches!(
+                        character,
+                        '=' | '!' | '<' | '>' | ':' | '-' | '+' | '*' | '/'
+                    ) && bytes.get(index) == Some(&b'=')
                         || (character == '-' && bytes.get(index) == Some(&b'>'))
                     {
                         index += 1;
@@ -222,7 +226,10 @@ fn read_string(
     let mut quote_at = index;
     while quote_at < bytes.len()
         && quote_at - index < 2
-        && matches!(bytes[quote_at].to_ascii_lowercase(), b'u' | b'r' | b'b' | b'f')
+        && matches!(
+            bytes[quote_at].to_ascii_lowercase(),
+            b'u' | b'r' | b'b' | b'f'
+        )
     {
         quote_at += 1;
     }
@@ -267,11 +274,7 @@ fn read_string(
     }
     let body = &source[body_start..position];
     let end = position + delimiter_length;
-    let value = if raw {
-        body.to_owned()
-    } else {
-        unescape(body)
-    };
+    let value = if raw { body.to_owned() } else { unescape(body) };
     Ok(Some((
         TokenKind::String { value, prefix },
         end,
@@ -328,7 +331,10 @@ fn unescape(body: &str) -> String {
                 while digits.len() < 3 && characters.peek().is_some_and(|c| c.is_digit(8)) {
                     digits.extend(characters.next());
                 }
-                match u32::from_str_radix(&digits, 8).ok().and_then(char::from_u32) {
+                match u32::from_str_radix(&digits, 8)
+                    .ok()
+                    .and_then(char::from_u32)
+                {
                     Some(decoded) => out.push(decoded),
                     None => out.push_str(&digits),
                 }
@@ -372,7 +378,9 @@ pub fn read_module(
         }, ..] = tokens.as_slice()
         {
             if keyword == "def" && functions.contains(&function.as_str()) {
-                facts.functions.push(function_facts(source, function, *line, &lines[index..]));
+                facts
+                    .functions
+                    .push(function_facts(source, function, *line, &lines[index..]));
                 continue;
             }
         }
@@ -442,7 +450,9 @@ fn string_concatenation(tokens: &[Token]) -> Option<String> {
     let mut text = String::new();
     for token in tokens {
         match &token.kind {
-            TokenKind::String { value, prefix } if !prefix.contains('b') && !prefix.contains('f') => {
+            TokenKind::String { value, prefix }
+                if !prefix.contains('b') && !prefix.contains('f') =>
+            {
                 text.push_str(value);
             }
             _ => return None,

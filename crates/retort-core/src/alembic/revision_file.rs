@@ -117,7 +117,10 @@ pub fn is_candidate_file_name(file_name: &str) -> bool {
 /// Markers in a revision's code that mean it reads the database or depends on how it is run,
 /// so its offline SQL is not the whole story. Matched on source text outside the docstring.
 const READS_DATABASE_MARKERS: [(&str, &str); 9] = [
-    ("get_bind(", "calls op.get_bind() (reads rows or the catalog)"),
+    (
+        "get_bind(",
+        "calls op.get_bind() (reads rows or the catalog)",
+    ),
     ("inspect(", "inspects the schema (sqlalchemy.inspect)"),
     ("Inspector", "inspects the schema (Inspector)"),
     ("Session(", "opens an ORM session"),
@@ -156,7 +159,11 @@ pub fn read_revision_file(path: &Path, bytes: &[u8]) -> Result<AlembicRevision, 
         },
         None => {
             let stem = file_name.strip_suffix(".py").unwrap_or(&file_name);
-            if !stem.is_empty() && stem.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+            if !stem.is_empty()
+                && stem
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            {
                 stem.to_owned()
             } else {
                 return Err(RevisionFileError::NoRevision {
@@ -181,7 +188,12 @@ pub fn read_revision_file(path: &Path, bytes: &[u8]) -> Result<AlembicRevision, 
         None => Vec::new(),
     };
 
-    let long_doc = facts.docstring.as_deref().unwrap_or_default().trim().to_owned();
+    let long_doc = facts
+        .docstring
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let create_date = long_doc.lines().find_map(|line| {
         line.trim()
             .strip_prefix("Create Date:")
@@ -321,7 +333,10 @@ def downgrade():
         assert!(revision.branch_labels.is_empty());
         assert!(revision.depends_on.is_empty());
         assert_eq!(revision.message(), "add users");
-        assert_eq!(revision.create_date.as_deref(), Some("2011-11-08 11:40:27.089406"));
+        assert_eq!(
+            revision.create_date.as_deref(),
+            Some("2011-11-08 11:40:27.089406")
+        );
         assert_eq!(revision.upgrade, FunctionBody::Code);
         assert_eq!(revision.downgrade, FunctionBody::Code);
         assert!(revision.reads_database.is_empty());
@@ -342,7 +357,8 @@ def downgrade():
     #[test]
     fn down_revision_list_spanning_lines() {
         let revision =
-            read("revision = 'm1'\ndown_revision = [\n    'a1',  # first\n    \"b2\",\n]\n").unwrap();
+            read("revision = 'm1'\ndown_revision = [\n    'a1',  # first\n    \"b2\",\n]\n")
+                .unwrap();
         assert_eq!(revision.down_revisions, ["a1", "b2"]);
     }
 
@@ -407,13 +423,15 @@ def downgrade():
 
     #[test]
     fn branch_labels_string_none_is_a_label() {
-        let revision = read("revision = 'a'\ndown_revision = None\nbranch_labels = 'None'\n").unwrap();
+        let revision =
+            read("revision = 'a'\ndown_revision = None\nbranch_labels = 'None'\n").unwrap();
         assert_eq!(revision.branch_labels, ["None"]);
     }
 
     #[test]
     fn branch_labels_string_is_one_label() {
-        let revision = read("revision = 'a'\ndown_revision = None\nbranch_labels = 'a,b'\n").unwrap();
+        let revision =
+            read("revision = 'a'\ndown_revision = None\nbranch_labels = 'a,b'\n").unwrap();
         assert_eq!(revision.branch_labels, ["a,b"]);
     }
 
@@ -433,8 +451,9 @@ def downgrade():
 
     #[test]
     fn symbolic_constant_is_an_error_with_line() {
-        let error = read("LABEL = 'x'\nrevision = 'a'\ndown_revision = None\nbranch_labels = (LABEL,)\n")
-            .unwrap_err();
+        let error =
+            read("LABEL = 'x'\nrevision = 'a'\ndown_revision = None\nbranch_labels = (LABEL,)\n")
+                .unwrap_err();
         assert_eq!(
             error,
             RevisionFileError::NotLiteral {
@@ -449,14 +468,18 @@ def downgrade():
     #[test]
     fn computed_id_is_an_error() {
         let error = read("revision = make_id()\ndown_revision = None\n").unwrap_err();
-        assert!(matches!(error, RevisionFileError::NotLiteral { line: 1, .. }));
+        assert!(matches!(
+            error,
+            RevisionFileError::NotLiteral { line: 1, .. }
+        ));
     }
 
     #[test]
     fn file_without_revision_is_an_error_unless_its_name_is_hex() {
         let error = read("down_revision = None\n").unwrap_err();
         assert!(matches!(error, RevisionFileError::NoRevision { .. }));
-        let legacy = read_revision_file(Path::new("v/ae1027a6acf.py"), b"down_revision = None\n").unwrap();
+        let legacy =
+            read_revision_file(Path::new("v/ae1027a6acf.py"), b"down_revision = None\n").unwrap();
         assert_eq!(legacy.id, "ae1027a6acf");
     }
 
@@ -534,7 +557,8 @@ def downgrade():
 
     #[test]
     fn byte_order_mark_and_crlf_line_ends() {
-        let revision = read("\u{feff}\"\"\"m\"\"\"\r\nrevision = 'a'\r\ndown_revision = None\r\n").unwrap();
+        let revision =
+            read("\u{feff}\"\"\"m\"\"\"\r\nrevision = 'a'\r\ndown_revision = None\r\n").unwrap();
         assert_eq!(revision.id, "a");
         assert_eq!(revision.message(), "m");
     }

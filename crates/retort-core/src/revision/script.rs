@@ -388,12 +388,17 @@ fn parse_directive(
     line: usize,
     directive: &str,
 ) -> Result<(Direction, SectionOptions), ScriptParseError> {
-    let words = directive_words(directive).ok_or_else(|| ScriptParseError::UnknownDirectiveOption {
-        path: path.to_path_buf(),
-        line,
-        section: directive.split_whitespace().next().unwrap_or_default().to_owned(),
-        option: "an unterminated quoted value".to_owned(),
-    })?;
+    let words =
+        directive_words(directive).ok_or_else(|| ScriptParseError::UnknownDirectiveOption {
+            path: path.to_path_buf(),
+            line,
+            section: directive
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            option: "an unterminated quoted value".to_owned(),
+        })?;
     let mut words = words.into_iter();
     let name = words.next().unwrap_or_default();
     let direction = match name.as_str() {
@@ -501,7 +506,10 @@ mod tests {
     #[test]
     fn needs_hand_option_keeps_its_quoted_reason() {
         let script = parse("-- Revision ID: a1\n-- retort:upgrade needs_hand=\"reads rows: write the \\\"UPDATE\\\"\" transaction=false\nSELECT 1;\n-- retort:downgrade\n").unwrap();
-        assert_eq!(script.upgrade.needs_hand.as_deref(), Some("reads rows: write the \"UPDATE\""));
+        assert_eq!(
+            script.upgrade.needs_hand.as_deref(),
+            Some("reads rows: write the \"UPDATE\"")
+        );
         assert!(!script.upgrade.transactional);
         assert_eq!(script.downgrade.unwrap().needs_hand, None);
         assert!(matches!(

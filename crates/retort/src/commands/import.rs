@@ -69,10 +69,10 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
         .chain(project.version_locations.iter())
         .collect();
     let normalized_target = normalize(&target);
-    if alembic_folders
-        .iter()
-        .any(|folder| normalized_target.starts_with(normalize(folder)) || normalize(folder).starts_with(&normalized_target))
-    {
+    if alembic_folders.iter().any(|folder| {
+        normalized_target.starts_with(normalize(folder))
+            || normalize(folder).starts_with(&normalized_target)
+    }) {
         return Err(CliError::usage(format!(
             "{} overlaps the Alembic folder {}",
             target.display(),
@@ -80,7 +80,12 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
         ))
         .with_hint("choose another folder with --into; the Alembic project stays as it is"));
     }
-    if target.exists() && fs_err::read_dir(&target).map_err(io(&target))?.next().is_some() {
+    if target.exists()
+        && fs_err::read_dir(&target)
+            .map_err(io(&target))?
+            .next()
+            .is_some()
+    {
         return Err(CliError::usage(format!("{} exists and is not empty", target.display()))
             .with_hint("the import never overwrites files: remove it, or choose another folder with --into"));
     }
@@ -112,7 +117,11 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
     let mut reports = Vec::with_capacity(revisions.len());
     let mut written = Vec::with_capacity(revisions.len());
     for revision in &revisions {
-        let rendered = answer.revisions.get(&revision.id).cloned().unwrap_or_default();
+        let rendered = answer
+            .revisions
+            .get(&revision.id)
+            .cloned()
+            .unwrap_or_default();
         let relative = revision
             .path
             .strip_prefix(&root)
@@ -129,8 +138,13 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
             file = versions.join(format!("{stem}_{}.sql", revision.id));
         }
         let source = fs_err::read_to_string(&revision.path).map_err(io(&revision.path))?;
-        let (text, report) = convert_revision(revision, &rendered, &source, &relative, &file, dialect)
-            .map_err(|message| CliError::usage(message).with_hint("rename the label or dependency in the Alembic file first"))?;
+        let (text, report) = convert_revision(
+            revision, &rendered, &source, &relative, &file, dialect,
+        )
+        .map_err(|message| {
+            CliError::usage(message)
+                .with_hint("rename the label or dependency in the Alembic file first")
+        })?;
         fs_err::write(&file, text).map_err(io(&file))?;
         written.push(file);
         reports.push(report);
@@ -138,7 +152,8 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
     let template_path = target.join("script.sql.j2");
     fs_err::write(&template_path, DEFAULT_SCRIPT_TEMPLATE).map_err(io(&template_path))?;
     let script_location = into.to_string_lossy().replace('\\', "/");
-    fs_err::write(&config_path, render_retort_toml(&project, &script_location)).map_err(io(&config_path))?;
+    fs_err::write(&config_path, render_retort_toml(&project, &script_location))
+        .map_err(io(&config_path))?;
 
     // The report: printed, and written beside the project.
     let mut text = format!(
@@ -183,7 +198,10 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
         settings.display_path(&report_path),
         render_elapsed
     ));
-    if reports.iter().any(|report| report.outcome == Outcome::NeedsHand) {
+    if reports
+        .iter()
+        .any(|report| report.outcome == Outcome::NeedsHand)
+    {
         settings.printer.status("Revisions marked `needs_hand` refuse to run on a database that has not passed them: write their SQL, then remove the option. Databases Alembic already migrated past them are not affected.");
     }
     settings
@@ -234,7 +252,11 @@ fn python_command(explicit: Option<&Path>) -> PathBuf {
     PathBuf::from("python3")
 }
 
-fn run_driver(python: &Path, root: &Path, request: &serde_json::Value) -> Result<DriverAnswer, CliError> {
+fn run_driver(
+    python: &Path,
+    root: &Path,
+    request: &serde_json::Value,
+) -> Result<DriverAnswer, CliError> {
     let mut child = Command::new(python)
         .arg("-c")
         .arg(DRIVER)
@@ -250,10 +272,16 @@ fn run_driver(python: &Path, root: &Path, request: &serde_json::Value) -> Result
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(request.to_string().as_bytes());
     }
-    let output = child.wait_with_output().map_err(|error| CliError::usage(format!("{}: {error}", python.display())))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|error| CliError::usage(format!("{}: {error}", python.display())))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        let last = stderr.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or_default();
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or_default();
         return Err(CliError::usage(format!(
             "{} could not render the revisions: {last}",
             python.display()
@@ -278,15 +306,24 @@ impl Scratch {
         if let Some(url) = given {
             let translated = if let Some(rest) = url.strip_prefix("postgres://") {
                 format!("postgresql://{rest}")
-            } else if let Some(rest) = url.strip_prefix("mysql://").or_else(|| url.strip_prefix("mariadb://")) {
+            } else if let Some(rest) = url
+                .strip_prefix("mysql://")
+                .or_else(|| url.strip_prefix("mariadb://"))
+            {
                 format!("mysql+pymysql://{rest}")
             } else {
                 url.to_owned()
             };
-            return Ok(Self { url: Some(translated), file: None });
+            return Ok(Self {
+                url: Some(translated),
+                file: None,
+            });
         }
         if dialect != "sqlite" {
-            return Ok(Self { url: None, file: None });
+            return Ok(Self {
+                url: None,
+                file: None,
+            });
         }
         let file = std::env::temp_dir().join(format!("retort-import-{}.db", std::process::id()));
         let _ = fs_err::remove_file(&file);
