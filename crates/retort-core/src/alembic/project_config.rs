@@ -322,14 +322,13 @@ fn split_paths(text: &str, separator: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// An ini file's sections, in order: name and `(key, value)` entries.
+type IniSections = Vec<(String, Vec<(String, String)>)>;
+
 /// A configparser-style ini: sections of `key = value` (or `key: value`), indented
 /// continuation lines, `#`/`;` comments, `%(name)s` interpolation within the section (and
 /// `here`), `%%` for a literal `%`.
-fn parse_ini(
-    path: &Path,
-    text: &str,
-    root: &Path,
-) -> Result<Vec<(String, Vec<(String, String)>)>, ProjectConfigError> {
+fn parse_ini(path: &Path, text: &str, root: &Path) -> Result<IniSections, ProjectConfigError> {
     let mut sections: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();

@@ -314,16 +314,15 @@ fn unescape(body: &str) -> String {
                     _ => 8,
                 };
                 let digits: String = (0..width).filter_map(|_| characters.next()).collect();
-                match u32::from_str_radix(&digits, 16)
+                if let Some(decoded) = u32::from_str_radix(&digits, 16)
                     .ok()
                     .and_then(char::from_u32)
                 {
-                    Some(decoded) => out.push(decoded),
-                    None => {
-                        out.push('\\');
-                        out.push(next);
-                        out.push_str(&digits);
-                    }
+                    out.push(decoded);
+                } else {
+                    out.push('\\');
+                    out.push(next);
+                    out.push_str(&digits);
                 }
             }
             '0'..='7' => {

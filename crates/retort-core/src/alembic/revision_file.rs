@@ -152,12 +152,13 @@ pub fn read_revision_file(path: &Path, bytes: &[u8]) -> Result<AlembicRevision, 
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
 
-    let id = match last("revision") {
-        Some(assignment) => match literal(path, assignment)? {
+    let id = if let Some(assignment) = last("revision") {
+        match literal(path, assignment)? {
             PythonValue::String(id) => id,
             _ => return Err(wrong_type(path, assignment, "a string")),
-        },
-        None => {
+        }
+    } else {
+        {
             let stem = file_name.strip_suffix(".py").unwrap_or(&file_name);
             if !stem.is_empty()
                 && stem

@@ -128,11 +128,10 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
             .unwrap_or(&revision.path)
             .display()
             .to_string();
-        let stem = revision
-            .path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_else(|| revision.id.clone());
+        let stem = revision.path.file_stem().map_or_else(
+            || revision.id.clone(),
+            |stem| stem.to_string_lossy().into_owned(),
+        );
         let mut file = versions.join(format!("{stem}.sql"));
         if written.contains(&file) {
             file = versions.join(format!("{stem}_{}.sql", revision.id));
