@@ -471,3 +471,100 @@ fn optuna_history_on_postgres() {
         None,
     );
 }
+
+fn fixture_project() -> tempfile::TempDir {
+    let directory = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alembic_import/basic");
+    copy_tree(&fixture, directory.path());
+    directory
+}
+
+/// A small hand-written project with every outcome: a Python 2 style base (`u''` strings, a
+/// branch label), an annotated revision whose downgrade is `pass`, and a data migration that
+/// reads rows and whose downgrade raises. The converted files are pinned as snapshots.
+#[test]
+fn a_small_project_converts_with_every_outcome() {
+    let venv = venv();
+    let directory = fixture_project();
+    let root = directory.path();
+    let python = venv.join("bin/python").display().to_string();
+
+    // A: Alembic migrates app.db (version table `app_versions`, from env.py).
+    let output = Command::new(venv.join("bin/alembic"))
+        .args(["-c", "alembic.ini", "upgrade", "head"])
+        .current_dir(root)
+        .output()
+        .expect("run alembic");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let a_url = format!("sqlite:///{}", root.join("app.db").display());
+
+    let (code, stdout, stderr) = retort(root, &a_url, &["import", "alembic", "--json", "--python", &python]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let outcomes: Vec<(String, String)> = report["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|revision| (revision["id"].as_str().unwrap().to_owned(), revision["outcome"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("1a2b3c4d5e6f".to_owned(), "converted".to_owned()),
+            ("2b3c4d5e6f70".to_owned(), "converted".to_owned()),
+            ("3c4d5e6f7081".to_owned(), "needs_hand".to_owned()),
+        ]
+    );
+    let notes = report["config_notes"].to_string();
+    assert!(notes.contains("custom_setting"), "{notes}");
+    assert!(notes.contains("post_write_hooks"), "{notes}");
+    let toml = fs_err::read_to_string(root.join("retort.toml")).unwrap();
+    insta::assert_snapshot!("alembic_import_retort_toml", toml);
+    for file in ["1a2b3c4d5e6f_create_users", "2b3c4d5e6f70_add_email", "3c4d5e6f7081_backfill_email"] {
+        let text = fs_err::read_to_string(root.join(format!("retort/versions/{file}.sql"))).unwrap();
+        insta::assert_snapshot!(format!("alembic_import_{file}"), text);
+    }
+    let text_report = fs_err::read_to_string(root.join("import-report.txt")).unwrap();
+    assert!(text_report.contains("3 revisions: 2 converted, 0 converted with warnings, 1 need a hand"), "{text_report}");
+
+    // The import never overwrites.
+    let (code, _, stderr) = retort(root, &a_url, &["import", "alembic", "--python", &python]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("retort.toml already exists"), "{stderr}");
+
+    // A, as Alembic left it: retort is at head already, in Alembic's own version table.
+    let (code, current, stderr) = retort(root, &a_url, &["current"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(current.contains("3c4d5e6f7081"), "{current}");
+    let (code, _, stderr) = retort(root, &a_url, &["upgrade", "head"]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // A new database stops before anything at the revision that needs a hand.
+    let b_url = format!("sqlite:///{}", root.join("b.db").display());
+    let (code, _, stderr) = retort(root, &b_url, &["upgrade", "head"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("3c4d5e6f7081_backfill_email.sql"), "{stderr}");
+    assert!(stderr.contains("reads rows"), "{stderr}");
+    let (code, current, _) = retort(root, &b_url, &["current"]);
+    assert_eq!(code, 0);
+    assert!(current.trim().is_empty(), "nothing may run before the refusal: {current}");
+}
+
+/// A value the static reader cannot read is an error naming the file and line; nothing is
+/// written.
+#[test]
+fn a_symbolic_constant_is_an_error_naming_file_and_line() {
+    let directory = fixture_project();
+    let root = directory.path();
+    fs_err::write(
+        root.join("migrations/versions/4d5e_labelled.py"),
+        "from app import LABEL\nrevision = '4d5e'\ndown_revision = '3c4d5e6f7081'\nbranch_labels = (LABEL,)\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = retort(root, "sqlite:///x.db", &["import", "alembic", "--python", "/nonexistent/python"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("4d5e_labelled.py:4"), "{stderr}");
+    assert!(stderr.contains("(LABEL,)"), "{stderr}");
+    assert!(!root.join("retort.toml").exists());
+    assert!(!root.join("retort").exists());
+}
