@@ -294,10 +294,12 @@ fn import_history(name: &str, package_folder: &str, dialect: Dialect, initial: O
                 Some(Database::Server(scratch)),
             )
         }
+        // SQLite: the import's own temporary scratch file, unless the history needs tables
+        // prepared first (then a scratch file prepared like A and B).
         Dialect::Sqlite => (
             Database::File(root.join("a.db")),
             Database::File(root.join("b.db")),
-            Some(Database::File(root.join("scratch.db"))),
+            initial.map(|_| Database::File(root.join("scratch.db"))),
         ),
     };
     if let Some(code) = initial {
@@ -495,17 +497,30 @@ fn a_small_project_converts_with_every_outcome() {
         .current_dir(root)
         .output()
         .expect("run alembic");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let a_url = format!("sqlite:///{}", root.join("app.db").display());
 
-    let (code, stdout, stderr) = retort(root, &a_url, &["import", "alembic", "--json", "--python", &python]);
+    let (code, stdout, stderr) = retort(
+        root,
+        &a_url,
+        &["import", "alembic", "--json", "--python", &python],
+    );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let outcomes: Vec<(String, String)> = report["revisions"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|revision| (revision["id"].as_str().unwrap().to_owned(), revision["outcome"].as_str().unwrap().to_owned()))
+        .map(|revision| {
+            (
+                revision["id"].as_str().unwrap().to_owned(),
+                revision["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         outcomes,
@@ -520,12 +535,20 @@ fn a_small_project_converts_with_every_outcome() {
     assert!(notes.contains("post_write_hooks"), "{notes}");
     let toml = fs_err::read_to_string(root.join("retort.toml")).unwrap();
     insta::assert_snapshot!("alembic_import_retort_toml", toml);
-    for file in ["1a2b3c4d5e6f_create_users", "2b3c4d5e6f70_add_email", "3c4d5e6f7081_backfill_email"] {
-        let text = fs_err::read_to_string(root.join(format!("retort/versions/{file}.sql"))).unwrap();
+    for file in [
+        "1a2b3c4d5e6f_create_users",
+        "2b3c4d5e6f70_add_email",
+        "3c4d5e6f7081_backfill_email",
+    ] {
+        let text =
+            fs_err::read_to_string(root.join(format!("retort/versions/{file}.sql"))).unwrap();
         insta::assert_snapshot!(format!("alembic_import_{file}"), text);
     }
     let text_report = fs_err::read_to_string(root.join("import-report.txt")).unwrap();
-    assert!(text_report.contains("3 revisions: 2 converted, 0 converted with warnings, 1 need a hand"), "{text_report}");
+    assert!(
+        text_report.contains("3 revisions: 2 converted, 0 converted with warnings, 1 need a hand"),
+        "{text_report}"
+    );
 
     // The import never overwrites.
     let (code, _, stderr) = retort(root, &a_url, &["import", "alembic", "--python", &python]);
@@ -543,11 +566,17 @@ fn a_small_project_converts_with_every_outcome() {
     let b_url = format!("sqlite:///{}", root.join("b.db").display());
     let (code, _, stderr) = retort(root, &b_url, &["upgrade", "head"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("3c4d5e6f7081_backfill_email.sql"), "{stderr}");
+    assert!(
+        stderr.contains("3c4d5e6f7081_backfill_email.sql"),
+        "{stderr}"
+    );
     assert!(stderr.contains("reads rows"), "{stderr}");
     let (code, current, _) = retort(root, &b_url, &["current"]);
     assert_eq!(code, 0);
-    assert!(current.trim().is_empty(), "nothing may run before the refusal: {current}");
+    assert!(
+        current.trim().is_empty(),
+        "nothing may run before the refusal: {current}"
+    );
 }
 
 /// A value the static reader cannot read is an error naming the file and line; nothing is
@@ -561,7 +590,11 @@ fn a_symbolic_constant_is_an_error_naming_file_and_line() {
         "from app import LABEL\nrevision = '4d5e'\ndown_revision = '3c4d5e6f7081'\nbranch_labels = (LABEL,)\n",
     )
     .unwrap();
-    let (code, _, stderr) = retort(root, "sqlite:///x.db", &["import", "alembic", "--python", "/nonexistent/python"]);
+    let (code, _, stderr) = retort(
+        root,
+        "sqlite:///x.db",
+        &["import", "alembic", "--python", "/nonexistent/python"],
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("4d5e_labelled.py:4"), "{stderr}");
     assert!(stderr.contains("(LABEL,)"), "{stderr}");

@@ -98,6 +98,9 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
         "script_location": project.script_location,
         "sys_path": std::iter::once(root.clone()).chain(project.prepend_sys_path.iter().cloned()).collect::<Vec<_>>(),
         "scratch_url": scratch.url,
+        // Only a scratch file retort created may be deleted and started again.
+        "scratch_owned": scratch.file.is_some(),
+        "scratch_path": scratch.file,
         "version_table": project.version_table,
         "version_table_schema": project.version_table_schema,
         "revisions": revisions.iter().map(|revision| serde_json::json!({

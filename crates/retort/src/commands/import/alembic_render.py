@@ -9,6 +9,7 @@ executes (reads filtered out). Retort chooses between the two and reports what i
 """
 
 import contextlib
+import os
 import importlib.util
 import io
 import json
@@ -70,37 +71,63 @@ def render_all(request):
         offline.close()
 
     if engine is not None:
-        with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                # A scratch file: durability is not needed, and fsync dominates the run time.
-                connection.exec_driver_sql("PRAGMA synchronous=OFF")
-                connection.exec_driver_sql("PRAGMA journal_mode=MEMORY")
-                connection.commit()
-            captured = []
-            sqlalchemy.event.listen(
-                connection, "before_cursor_execute", capture(captured, dialect)
-            )
-            broken = None
-            online = OnlinePass(request, connection)
-            for revision in revisions:
-                run_online(online, captured, modules, results, revision, "upgrade", broken)
-                if results[revision["id"]]["upgrade"].get("online_error") and broken is None:
+        captured = []
+        scratch = Scratch(engine, captured, dialect)
+        broken = None
+        online = OnlinePass(request, scratch.connection)
+        for revision in revisions:
+            run_online(online, captured, modules, results, revision, "upgrade", broken)
+            if results[revision["id"]]["upgrade"].get("online_error") and broken is None:
+                broken = revision["id"]
+        online.close()
+        broken = None
+        online = OnlinePass(request, scratch.connection)
+        for position in range(len(revisions) - 1, -1, -1):
+            revision = revisions[position]
+            run_online(online, captured, modules, results, revision, "downgrade", broken)
+            out = results[revision["id"]]["downgrade"]
+            if (out.get("online_error") or revision["downgrade"] == "raises") and broken is None:
+                if request.get("scratch_owned") and position > 0:
+                    # Our own scratch file: start it again and bring it to the revision below,
+                    # so that the earlier downgrades still run on the state they expect.
+                    online.close()
+                    scratch.close()
+                    engine.dispose()
+                    os.remove(request["scratch_path"])
+                    scratch = Scratch(engine, captured, dialect)
+                    online = OnlinePass(request, scratch.connection)
+                    for earlier in revisions[:position]:
+                        run_online(online, captured, modules, {earlier["id"]: {"upgrade": {}}}, earlier, "upgrade", None)
+                    online.close()
+                    online = OnlinePass(request, scratch.connection)
+                else:
                     broken = revision["id"]
-            online.close()
-            broken = None
-            online = OnlinePass(request, connection)
-            for revision in reversed(revisions):
-                run_online(online, captured, modules, results, revision, "downgrade", broken)
-                out = results[revision["id"]]["downgrade"]
-                if (out.get("online_error") or revision["downgrade"] == "raises") and broken is None:
-                    broken = revision["id"]
-            online.close()
+        online.close()
+        scratch.close()
         engine.dispose()
     return {
         "alembic_version": alembic_version,
         "sqlalchemy_version": sqlalchemy.__version__,
         "revisions": results,
     }
+
+
+class Scratch:
+    """A connection to the scratch database that records what Alembic executes."""
+
+    def __init__(self, engine, captured, dialect):
+        import sqlalchemy
+
+        self.connection = engine.connect()
+        if engine.dialect.name == "sqlite":
+            # A scratch file: durability is not needed, and fsync dominates the run time.
+            self.connection.exec_driver_sql("PRAGMA synchronous=OFF")
+            self.connection.exec_driver_sql("PRAGMA journal_mode=MEMORY")
+            self.connection.commit()
+        sqlalchemy.event.listen(self.connection, "before_cursor_execute", capture(captured, dialect))
+
+    def close(self):
+        self.connection.close()
 
 
 def environment(request, **options):
