@@ -32,9 +32,11 @@ struct DriverAnswer {
 
 pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<ExitCode, CliError> {
     let started = Instant::now();
-    let root = settings
-        .working_directory
-        .join(args.path.as_deref().unwrap_or(Path::new(".")));
+    let root = normalize(
+        &settings
+            .working_directory
+            .join(args.path.as_deref().unwrap_or(Path::new("."))),
+    );
     let project = read_alembic_project(&root).map_err(|error| {
         let hint = error.hint();
         CliError::usage(error.to_string()).with_hint(hint)
