@@ -103,7 +103,9 @@ pub fn convert_revision(
     let mut needs_hand = false;
     let mut warned = false;
 
-    let reads_rows: Vec<String> = source_text
+    // Lines that read rows, and which direction they belong to: inside `def upgrade` or
+    // `def downgrade`, or (a helper) both.
+    let reads_rows: Vec<(usize, String)> = source_text
         .lines()
         .enumerate()
         .filter_map(|(number, line)| {
@@ -111,7 +113,7 @@ pub fn convert_revision(
             READS_ROWS[2..]
                 .iter()
                 .any(|marker| code.contains(marker))
-                .then(|| format!("line {}: {}", number + 1, code.trim()))
+                .then(|| (number + 1, format!("line {}: {}", number + 1, code.trim())))
         })
         .collect();
     let reads_catalog = &revision.reads_database;
@@ -122,13 +124,28 @@ pub fn convert_revision(
             reads_catalog.join("; ")
         ));
     }
-    let rows_reason = (!reads_rows.is_empty()).then(|| {
-        format!(
-            "its Python reads rows ({}{}), so its SQL depends on the data; the SQL below is what it did on an empty database: write the statements that carry the data over, then remove this option",
-            reads_rows.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
-            if reads_rows.len() > 3 { "; …" } else { "" }
-        )
-    });
+    let within = |line: usize, span: Option<(usize, usize)>| {
+        span.is_some_and(|(first, last)| (first..=last).contains(&line))
+    };
+    let rows_reason = |direction: &str| {
+        let (own, other) = if direction == "upgrade" {
+            (revision.upgrade_lines, revision.downgrade_lines)
+        } else {
+            (revision.downgrade_lines, revision.upgrade_lines)
+        };
+        let lines: Vec<&String> = reads_rows
+            .iter()
+            .filter(|(line, _)| within(*line, own) || !within(*line, other))
+            .map(|(_, text)| text)
+            .collect();
+        (!lines.is_empty()).then(|| {
+            format!(
+                "its Python reads rows ({}{}), so its SQL depends on the data; the SQL below is what it did on an empty database: write the statements that carry the data over, then remove this option",
+                lines.iter().take(3).map(|text| text.as_str()).collect::<Vec<_>>().join("; "),
+                if lines.len() > 3 { "; …" } else { "" }
+            )
+        })
+    };
 
     let mut sections = String::new();
     let mut sources = [Source::None, Source::None];
@@ -170,9 +187,11 @@ pub fn convert_revision(
             ),
         };
         let reason = reason.or_else(|| {
-            (body == FunctionBody::Code)
-                .then(|| rows_reason.clone())
-                .flatten()
+            if body == FunctionBody::Code {
+                rows_reason(direction)
+            } else {
+                None
+            }
         });
         if let Some(reason) = &reason {
             needs_hand = true;
@@ -401,4 +420,107 @@ pub fn report_text(reports: &[RevisionReport]) -> String {
         count(Outcome::NeedsHand)
     );
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alembic::revision_file::read_revision_file;
+
+    const SOURCE: &str = "\"\"\"backfill\"\"\"\nrevision = 'b1'\ndown_revision = 'a1'\n\ndef upgrade():\n    conn = op.get_bind()\n    rows = conn.execute(sa.text('SELECT id FROM t')).fetchall()\n\ndef downgrade():\n    op.drop_column('t', 'c')\n";
+
+    fn rendered(upgrade: &str, downgrade: &str) -> RenderedRevision {
+        RenderedRevision {
+            load_error: None,
+            upgrade: Rendered {
+                offline: Some(upgrade.to_owned()),
+                ..Rendered::default()
+            },
+            downgrade: Rendered {
+                offline: Some(downgrade.to_owned()),
+                ..Rendered::default()
+            },
+        }
+    }
+
+    #[test]
+    fn rows_read_in_upgrade_mark_only_the_upgrade() {
+        let revision = read_revision_file(Path::new("v/b1.py"), SOURCE.as_bytes()).unwrap();
+        let (text, report) = convert_revision(
+            &revision,
+            &rendered("", "ALTER TABLE t DROP COLUMN c;\n"),
+            SOURCE,
+            "v/b1.py",
+            Path::new("r/b1.sql"),
+            "postgresql",
+        )
+        .unwrap();
+        assert_eq!(report.outcome, Outcome::NeedsHand);
+        assert!(
+            text.contains("-- retort:upgrade needs_hand=\"its Python reads rows (line 7:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("-- retort:downgrade\nALTER TABLE t DROP COLUMN c;"),
+            "{text}"
+        );
+        let script = parse_revision_script(Path::new("r/b1.sql"), &text).unwrap();
+        assert_eq!(script.down_revisions, ["a1"]);
+        assert!(script.upgrade.needs_hand.is_some());
+        assert!(script.downgrade.unwrap().needs_hand.is_none());
+    }
+
+    #[test]
+    fn plain_revision_is_converted_from_offline_sql() {
+        let source = "revision = 'a1'\ndown_revision = None\ndef upgrade():\n    op.create_table('t')\ndef downgrade():\n    op.drop_table('t')\n";
+        let revision = read_revision_file(Path::new("v/a1.py"), source.as_bytes()).unwrap();
+        let (text, report) = convert_revision(
+            &revision,
+            &rendered("CREATE TABLE t ();\n", "DROP TABLE t;\n"),
+            source,
+            "v/a1.py",
+            Path::new("r/a1.sql"),
+            "postgresql",
+        )
+        .unwrap();
+        assert_eq!(report.outcome, Outcome::Converted);
+        assert_eq!(report.upgrade, Source::Offline);
+        assert!(
+            text.contains(
+                "-- retort:upgrade\nCREATE TABLE t ();\n\n-- retort:downgrade\nDROP TABLE t;\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn offline_failure_without_scratch_database_needs_a_hand() {
+        let source = "revision = 'a1'\ndown_revision = None\ndef upgrade():\n    op.create_table('t')\ndef downgrade():\n    pass\n";
+        let revision = read_revision_file(Path::new("v/a1.py"), source.as_bytes()).unwrap();
+        let output = RenderedRevision {
+            upgrade: Rendered {
+                offline_error: Some(
+                    "Traceback\nCommandError: batch mode needs a live connection\n".to_owned(),
+                ),
+                ..Rendered::default()
+            },
+            ..RenderedRevision::default()
+        };
+        let (text, report) = convert_revision(
+            &revision,
+            &output,
+            source,
+            "v/a1.py",
+            Path::new("r/a1.sql"),
+            "mysql",
+        )
+        .unwrap();
+        assert_eq!(report.outcome, Outcome::NeedsHand);
+        assert_eq!(report.downgrade, Source::Empty);
+        assert!(
+            text.contains("batch mode needs a live connection"),
+            "{text}"
+        );
+        assert!(text.contains("--scratch-url"), "{text}");
+    }
 }

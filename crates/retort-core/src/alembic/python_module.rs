@@ -39,6 +39,8 @@ pub struct ModuleFacts {
     /// Bodies of module-level `def NAME(...)` for the functions asked for: the first statement's
     /// leading keyword or name, and whether the body is only `pass` or a docstring.
     pub functions: Vec<FunctionFacts>,
+    /// The first line of every module-level statement, in order (where each function ends).
+    pub statement_lines: Vec<usize>,
 }
 
 /// The shape of a module-level function's body.
@@ -363,6 +365,11 @@ pub fn read_module(
         }
     }
     for (index, logical) in lines.iter().enumerate() {
+        if logical.indent == 0 {
+            if let Some(first) = logical.tokens.first() {
+                facts.statement_lines.push(first.line);
+            }
+        }
         if logical.indent != 0 {
             continue;
         }

@@ -45,6 +45,10 @@ pub struct AlembicRevision {
     /// Things the revision's own code does that offline SQL cannot reproduce faithfully
     /// (reads rows or the catalog, opens a session, branches on offline mode), with lines.
     pub reads_database: Vec<String>,
+    /// The lines `def upgrade` and `def downgrade` span (first, last), when present: code
+    /// outside both (helpers) counts for both directions.
+    pub upgrade_lines: Option<(usize, usize)>,
+    pub downgrade_lines: Option<(usize, usize)>,
     pub path: PathBuf,
 }
 
@@ -210,7 +214,24 @@ pub fn read_revision_file(path: &Path, bytes: &[u8]) -> Result<AlembicRevision, 
             .map_or(FunctionBody::Missing, function_body)
     };
 
+    let span = |name: &str| {
+        facts
+            .functions
+            .iter()
+            .rev()
+            .find(|function| function.name == name)
+            .map(|function| {
+                let end = facts
+                    .statement_lines
+                    .iter()
+                    .find(|&&line| line > function.line)
+                    .map_or(usize::MAX, |line| line - 1);
+                (function.line, end)
+            })
+    };
     Ok(AlembicRevision {
+        upgrade_lines: span("upgrade"),
+        downgrade_lines: span("downgrade"),
         id,
         down_revisions,
         branch_labels,
