@@ -78,9 +78,9 @@ def render_all(request):
         for revision in revisions:
             run_online(online, captured, modules, results, revision, "upgrade", broken)
             if results[revision["id"]]["upgrade"].get("online_error") and broken is None:
-                broken = revision["id"]
+                broken = "the upgrade of %s failed there before it" % revision["id"]
         online.close()
-        broken = None
+        # Downgrades start from head: if the upgrades did not all run, none of them can.
         online = OnlinePass(request, scratch.connection)
         for position in range(len(revisions) - 1, -1, -1):
             revision = revisions[position]
@@ -101,7 +101,7 @@ def render_all(request):
                     online.close()
                     online = OnlinePass(request, scratch.connection)
                 else:
-                    broken = revision["id"]
+                    broken = "the downgrade of %s did not run there before it" % revision["id"]
         online.close()
         scratch.close()
         engine.dispose()
@@ -209,9 +209,7 @@ def run_online(online, captured, modules, results, revision, direction, broken):
     if kind != "code":
         return
     if broken is not None:
-        out["online_error"] = (
-            "not run on the scratch database: the %s of %s failed there before it" % (direction, broken)
-        )
+        out["online_error"] = "not run on the scratch database: %s" % broken
         return
     function = getattr(module, direction)
     del captured[:]
