@@ -199,6 +199,27 @@ pub fn convert_revision(
         }
         sources[slot] = source;
         let mut options = String::new();
+        // `with op.get_context().autocommit_block():` (CREATE INDEX CONCURRENTLY and friends)
+        // runs outside Alembic's transaction: so does the section.
+        let own_span = if direction == "upgrade" {
+            revision.upgrade_lines
+        } else {
+            revision.downgrade_lines
+        };
+        let autocommit = source_text.lines().enumerate().any(|(number, line)| {
+            line.split('#')
+                .next()
+                .unwrap_or_default()
+                .contains("autocommit_block")
+                && within(number + 1, own_span)
+        });
+        if autocommit && !sql.trim().is_empty() {
+            options.push_str(" transaction=false");
+            warned = true;
+            notes.push(format!(
+                "{direction}: its code uses autocommit_block(): the section runs outside a transaction (transaction=false), as Alembic ran it"
+            ));
+        }
         // A table rebuild (Alembic's batch mode on SQLite) must not cascade its DROP TABLE.
         if dialect == "sqlite" && sql.contains("_alembic_tmp_") {
             options.push_str(" foreign_keys=off");
@@ -522,5 +543,46 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("--scratch-url"), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod autocommit_tests {
+    use super::*;
+    use crate::alembic::revision_file::read_revision_file;
+
+    #[test]
+    fn autocommit_block_makes_the_section_non_transactional() {
+        let source = "revision = 'c1'\ndown_revision = None\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.create_index('i', 't', ['c'], postgresql_concurrently=True)\ndef downgrade():\n    op.drop_index('i')\n";
+        let revision = read_revision_file(Path::new("v/c1.py"), source.as_bytes()).unwrap();
+        let output = RenderedRevision {
+            upgrade: Rendered {
+                offline: Some("CREATE INDEX CONCURRENTLY i ON t (c);\n".to_owned()),
+                ..Rendered::default()
+            },
+            downgrade: Rendered {
+                offline: Some("DROP INDEX i;\n".to_owned()),
+                ..Rendered::default()
+            },
+            ..RenderedRevision::default()
+        };
+        let (text, report) = convert_revision(
+            &revision,
+            &output,
+            source,
+            "v/c1.py",
+            Path::new("r/c1.sql"),
+            "postgresql",
+        )
+        .unwrap();
+        assert_eq!(report.outcome, Outcome::ConvertedWithWarnings);
+        assert!(
+            text.contains("-- retort:upgrade transaction=false\nCREATE INDEX CONCURRENTLY"),
+            "{text}"
+        );
+        assert!(
+            text.contains("-- retort:downgrade\nDROP INDEX i;"),
+            "{text}"
+        );
     }
 }
