@@ -348,6 +348,17 @@ fn choose(
         sql.to_ascii_lowercase()
             .contains("manual conversion required")
     });
+    // Code that catches errors around its operations (`try: op.drop_constraint(…) except
+    // Exception: pass`) did, on a real database, only what succeeded; offline rendering lists
+    // every attempt.
+    let catches_errors = revision.catches_errors;
+    if let (true, Some(sql)) = (catches_errors, &output.online) {
+        *warned = true;
+        notes.push(format!(
+            "{direction}: its code catches errors around its operations; its SQL is what succeeded when Alembic ran it on a scratch database"
+        ));
+        return (sql.clone(), Source::ScratchDatabase, None);
+    }
     if let (Some(sql), false, false) = (&output.offline, branches_on_mode, manual) {
         // SQLite keeps each CREATE statement's text in sqlite_master: the text Alembic executes
         // (tabs, where offline rendering writes spaces) keeps the schema byte-identical to a

@@ -48,6 +48,8 @@ pub struct AlembicRevision {
     /// The lines `def upgrade` and `def downgrade` span (first, last), when present: code
     /// outside both (helpers) counts for both directions.
     pub upgrade_lines: Option<(usize, usize)>,
+    /// True when the code has an `except` clause: it may swallow a failed operation.
+    pub catches_errors: bool,
     pub downgrade_lines: Option<(usize, usize)>,
     pub path: PathBuf,
 }
@@ -231,6 +233,10 @@ pub fn read_revision_file(path: &Path, bytes: &[u8]) -> Result<AlembicRevision, 
     };
     Ok(AlembicRevision {
         upgrade_lines: span("upgrade"),
+        catches_errors: source.lines().any(|line| {
+            let code = line.split('#').next().unwrap_or_default().trim_start();
+            code.starts_with("except") && (code.ends_with(':') || code.contains(" as "))
+        }),
         downgrade_lines: span("downgrade"),
         id,
         down_revisions,

@@ -124,7 +124,9 @@ class Scratch:
             self.connection.exec_driver_sql("PRAGMA synchronous=OFF")
             self.connection.exec_driver_sql("PRAGMA journal_mode=MEMORY")
             self.connection.commit()
-        sqlalchemy.event.listen(self.connection, "before_cursor_execute", capture(captured, dialect))
+        before, failed = capture(captured, dialect)
+        sqlalchemy.event.listen(self.connection, "before_cursor_execute", before)
+        sqlalchemy.event.listen(engine, "handle_error", failed)
 
     def close(self):
         self.connection.close()
@@ -225,7 +227,13 @@ def run_online(online, captured, modules, results, revision, direction, broken):
 
 
 def capture(captured, dialect):
-    def listener(conn, cursor, statement, parameters, context, executemany):
+    """Listeners that record each statement before it runs, and take it back if it fails
+    (revision code that catches the error, as mlflow's 0a8213491aaa does, carries on without
+    it, so the statement is not part of what the revision did)."""
+    pending = [0]
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        pending[0] = 0
         text = statement.strip()
         head = text.lstrip("(").split(None, 1)[0].upper() if text else ""
         if head in READ_PREFIXES and not (head == "PRAGMA" and "=" in text):
@@ -242,8 +250,14 @@ def capture(captured, dialect):
             if not rendered.rstrip().endswith(";"):
                 rendered = rendered.rstrip() + ";"
             captured.append(rendered)
+            pending[0] += 1
 
-    return listener
+    def failed(exception_context):
+        if pending[0]:
+            del captured[-pending[0]:]
+            pending[0] = 0
+
+    return before, failed
 
 
 def render_statement(cursor, statement, parameters, dialect):
