@@ -2,7 +2,7 @@
 //! (`mlflow/store/db_migrations`) and optuna (`optuna/storages/_rdb/alembic`), installed at
 //! test time by `.ci/setup` into `.ci/state/alembic-histories` (never committed).
 //!
-//! For each history, on PostgreSQL and SQLite: database A is upgraded by Alembic itself,
+//! For each history, on PostgreSQL and SQLite (and mlflow's on MariaDB): database A is upgraded by Alembic itself,
 //! database B by retort after the import; their schema dumps must be identical. Then retort
 //! must read A as Alembic left it: `retort current` names the head and `retort upgrade head`
 //! does nothing (no stamp). Revisions the import marks `needs_hand` (their Python reads rows,
