@@ -386,7 +386,7 @@ pub fn read_module(
             if keyword == "def" && functions.contains(&function.as_str()) {
                 facts
                     .functions
-                    .push(function_facts(source, function, *line, &lines[index..]));
+                    .push(function_facts(function, *line, &lines[index..]));
                 continue;
             }
         }
@@ -521,8 +521,7 @@ fn parse_value(tokens: &[Token]) -> Result<(PythonValue, usize), ()> {
 
 /// The shape of the function starting at `lines[0]`: the logical lines after it that are
 /// indented form its body (a one-line `def f(): pass` holds its body after the colon).
-fn function_facts(source: &str, name: &str, line: usize, lines: &[LogicalLine]) -> FunctionFacts {
-    let _ = source;
+fn function_facts(name: &str, line: usize, lines: &[LogicalLine]) -> FunctionFacts {
     let header = &lines[0].tokens;
     // The statement after the signature's final `:` on the same logical line, if any.
     let mut depth = 0usize;
