@@ -35,6 +35,7 @@
 //! The core never prints: it returns values and errors, and each error has a `hint()` saying
 //! how to fix it.
 
+pub mod alembic;
 pub mod autogenerate;
 pub mod config;
 pub mod deadline;

@@ -26,6 +26,7 @@ fn script(id: String, parents: Vec<String>, depends_on: Vec<String>) -> Revision
             first_line: 1,
             transactional: true,
             foreign_keys_off: false,
+            needs_hand: None,
         },
         downgrade: None,
     }

@@ -17,6 +17,7 @@ fn section() -> Section {
         first_line: 1,
         transactional: true,
         foreign_keys_off: false,
+        needs_hand: None,
     }
 }
 

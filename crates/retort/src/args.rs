@@ -86,6 +86,43 @@ pub enum Command {
     Fleet(FleetCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Convert another tool's migration project into a retort project
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Convert an Alembic project (alembic.ini or [tool.alembic]) into retort.toml and SQL
+    /// revisions with the same ids, beside it
+    Alembic(ImportAlembicArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportDialect {
+    Postgresql,
+    Sqlite,
+    Mysql,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportAlembicArgs {
+    /// Directory holding alembic.ini or pyproject.toml (default: the current directory)
+    pub path: Option<PathBuf>,
+    /// SQL dialect to render the revisions for (default: the scheme of sqlalchemy.url)
+    #[arg(long = "dialect", value_enum)]
+    pub dialect: Option<ImportDialect>,
+    /// Folder for the retort revisions, relative to PATH (default: `retort`)
+    #[arg(long = "into", value_name = "DIR")]
+    pub into: Option<PathBuf>,
+    /// Python with Alembic, SQLAlchemy and the application importable (default: the active
+    /// virtualenv's, else `python3`)
+    #[arg(long = "python", value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// An empty database retort may run the revisions on, to capture what Alembic cannot render
+    /// offline (default for SQLite: a temporary file; PostgreSQL/MySQL: none)
+    #[arg(long = "scratch-url", value_name = "URL")]
+    pub scratch_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod edit;
 pub mod fleet;
 pub mod heads;
 pub mod history;
+pub mod import;
 pub mod init;
 pub mod list_templates;
 pub mod merge;

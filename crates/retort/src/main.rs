@@ -49,5 +49,8 @@ fn run(settings: &GlobalSettings, command: &Command) -> Result<ExitCode, CliErro
         Command::Check => commands::check::run(settings),
         Command::Fleet(command) => commands::fleet::run(settings, command),
         Command::Completions(args) => commands::completions::run(args),
+        Command::Import(args::ImportCommand::Alembic(args)) => {
+            commands::import::alembic(settings, args)
+        }
     }
 }

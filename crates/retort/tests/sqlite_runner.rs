@@ -413,3 +413,44 @@ fn read_only_commands_never_create_a_sqlite_file() {
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     assert_eq!(project.run(&["current"]).stdout, "cccc3333 (head)\n");
 }
+
+/// A section marked `needs_hand="…"` (what `retort import alembic` writes for a revision whose
+/// Python it could not convert) stops the run before anything is applied, naming the file and
+/// the reason; a database already past the revision is not affected, and stamping past it works.
+#[test]
+fn a_revision_that_needs_a_hand_stops_before_anything() {
+    let project = chain();
+    project.write(
+        "migrations/versions/dddd4444.sql",
+        "-- backfill\n--\n-- Revision ID: dddd4444\n-- Revises: cccc3333\n\n-- retort:upgrade needs_hand=\"its Python reads rows (op.get_bind()): write the UPDATE it performs\"\nCREATE TABLE t4 (id int);\n\n-- retort:downgrade\nDROP TABLE t4;\n",
+    );
+    project.write_sql_revision(
+        "eeee5555",
+        "dddd4444",
+        "CREATE TABLE t5 (id int);",
+        Some("DROP TABLE t5;"),
+    );
+    assert_eq!(project.run(&["upgrade", "bbbb2222"]).code, 0);
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(output.stderr.contains("dddd4444.sql"), "{output}");
+    assert!(output.stderr.contains("its Python reads rows"), "{output}");
+    assert!(output.stderr.contains("needs_hand"), "{output}");
+    // Nothing ran, not even the steps before it.
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "bbbb2222"
+    );
+    let offline = project.run(&["upgrade", "--sql", "cccc3333:head"]);
+    assert_eq!(offline.code, 2, "{offline}");
+    // A database already past it continues.
+    assert_eq!(project.run(&["stamp", "dddd4444"]).code, 0);
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(
+        sqlite(&project, "SELECT version_num FROM alembic_version"),
+        "eeee5555"
+    );
+    // Downgrading through it is not affected: its downgrade section is plain.
+    assert_eq!(project.run(&["downgrade", "dddd4444"]).code, 0);
+}

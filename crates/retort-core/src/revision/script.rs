@@ -55,13 +55,19 @@ pub struct Section {
     /// every foreign key is checked before the commit (SQLite's own procedure for schema
     /// changes it cannot make with `ALTER TABLE`).
     pub foreign_keys_off: bool,
+    /// Set by `needs_hand="reason"`: the section was not (fully) converted by a tool (an Alembic
+    /// revision whose Python reads rows, say) and must be finished by a person. The runner
+    /// refuses to apply it, naming the file and the reason; a database already past the
+    /// revision never runs it, so it is not affected.
+    pub needs_hand: Option<String>,
 }
 
 /// What a section directive's options ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct SectionOptions {
     transactional: bool,
     foreign_keys_off: bool,
+    needs_hand: Option<String>,
 }
 
 /// A parsed revision file.
@@ -170,10 +176,10 @@ impl ScriptParseError {
                 "a revision has one `-- retort:upgrade` and at most one `-- retort:downgrade` section; put all statements of a direction in its one section".to_owned()
             }
             Self::UnknownDirective { .. } => {
-                "the directives are `-- retort:upgrade` and `-- retort:downgrade`, optionally followed by `transaction=false` or `foreign_keys=off`".to_owned()
+                "the directives are `-- retort:upgrade` and `-- retort:downgrade`, optionally followed by `transaction=false`, `foreign_keys=off` or `needs_hand=\"reason\"`".to_owned()
             }
             Self::UnknownDirectiveOption { .. } => {
-                "the options are `transaction=false`, which runs the section outside a transaction, and `foreign_keys=off` (SQLite), which suspends foreign-key enforcement until the foreign keys are checked before the commit".to_owned()
+                "the options are `transaction=false`, which runs the section outside a transaction, `foreign_keys=off` (SQLite), which suspends foreign-key enforcement until the foreign keys are checked before the commit, and `needs_hand=\"reason\"`, which keeps the section from running until a person has finished it and removed the option".to_owned()
             }
             Self::SqlOutsideSection { .. } => {
                 "move the statement below a `-- retort:upgrade` or `-- retort:downgrade` line".to_owned()
@@ -329,6 +335,7 @@ fn parse_sections(path: &Path, lines: &[&str], start: usize) -> Result<Sections,
                 first_line: first + 1,
                 transactional: options.transactional,
                 foreign_keys_off: options.foreign_keys_off,
+                needs_hand: options.needs_hand,
             };
             match direction {
                 Direction::Upgrade => *upgrade = Some(section),
@@ -381,9 +388,20 @@ fn parse_directive(
     line: usize,
     directive: &str,
 ) -> Result<(Direction, SectionOptions), ScriptParseError> {
-    let mut words = directive.split_whitespace();
+    let words =
+        directive_words(directive).ok_or_else(|| ScriptParseError::UnknownDirectiveOption {
+            path: path.to_path_buf(),
+            line,
+            section: directive
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            option: "an unterminated quoted value".to_owned(),
+        })?;
+    let mut words = words.into_iter();
     let name = words.next().unwrap_or_default();
-    let direction = match name {
+    let direction = match name.as_str() {
         "upgrade" => Direction::Upgrade,
         "downgrade" => Direction::Downgrade,
         other => {
@@ -397,9 +415,14 @@ fn parse_directive(
     let mut options = SectionOptions {
         transactional: true,
         foreign_keys_off: false,
+        needs_hand: None,
     };
     for option in words {
-        match option {
+        if let Some(reason) = option.strip_prefix("needs_hand=") {
+            options.needs_hand = Some(reason.to_owned());
+            continue;
+        }
+        match option.as_str() {
             "transaction=false" => options.transactional = false,
             "transaction=true" => options.transactional = true,
             "foreign_keys=off" => options.foreign_keys_off = true,
@@ -408,13 +431,41 @@ fn parse_directive(
                 return Err(ScriptParseError::UnknownDirectiveOption {
                     path: path.to_path_buf(),
                     line,
-                    section: name.to_owned(),
+                    section: name.clone(),
                     option: other.to_owned(),
                 })
             }
         }
     }
     Ok((direction, options))
+}
+
+/// Split a directive into words; `key="a quoted value"` is one word with the quotes removed
+/// (`\"` and `\\` escape inside). `None` when a quote is not closed.
+fn directive_words(directive: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut characters = directive.chars().peekable();
+    loop {
+        while characters.next_if(|c| c.is_whitespace()).is_some() {}
+        if characters.peek().is_none() {
+            return Some(words);
+        }
+        let mut word = String::new();
+        while let Some(character) = characters.next_if(|c| !c.is_whitespace()) {
+            if character != '"' {
+                word.push(character);
+                continue;
+            }
+            loop {
+                match characters.next()? {
+                    '"' => break,
+                    '\\' => word.push(characters.next()?),
+                    other => word.push(other),
+                }
+            }
+        }
+        words.push(word);
+    }
 }
 
 #[cfg(test)]
@@ -450,6 +501,21 @@ mod tests {
         let downgrade = script.downgrade.unwrap();
         assert!(!downgrade.transactional);
         assert_eq!(downgrade.sql.trim(), "DROP TABLE t;");
+    }
+
+    #[test]
+    fn needs_hand_option_keeps_its_quoted_reason() {
+        let script = parse("-- Revision ID: a1\n-- retort:upgrade needs_hand=\"reads rows: write the \\\"UPDATE\\\"\" transaction=false\nSELECT 1;\n-- retort:downgrade\n").unwrap();
+        assert_eq!(
+            script.upgrade.needs_hand.as_deref(),
+            Some("reads rows: write the \"UPDATE\"")
+        );
+        assert!(!script.upgrade.transactional);
+        assert_eq!(script.downgrade.unwrap().needs_hand, None);
+        assert!(matches!(
+            parse("-- Revision ID: a1\n-- retort:upgrade needs_hand=\"open\n").unwrap_err(),
+            ScriptParseError::UnknownDirectiveOption { line: 2, .. }
+        ));
     }
 
     #[test]

@@ -185,6 +185,13 @@ pub enum RunError {
         stopped_in: Option<String>,
         rolled_back: bool,
     },
+    #[error("revision {revision} ({path}) needs a hand before its {direction} can run: {reason}")]
+    NeedsHand {
+        revision: String,
+        path: PathBuf,
+        direction: &'static str,
+        reason: String,
+    },
     #[error("revision {revision} ({path}) has no downgrade section: it cannot be reverted")]
     Irreversible { revision: String, path: PathBuf },
     #[error("revision {revision} ({path}:{line}): {statement} cannot run inside a transaction")]
@@ -208,6 +215,10 @@ impl RunError {
             Self::Statement { committed_lines, rolled_back_lines, progress_recorded, revision, line, database_hint: None, .. } => Some(statement_hint(revision, *line, committed_lines, rolled_back_lines, *progress_recorded)),
             Self::InterruptedRevision(report) => Some(interrupted_revision_hint(report)),
             Self::CannotResume { hint, .. } => Some(hint.clone()),
+            Self::NeedsHand { path, direction, .. } => Some(format!(
+                "nothing was changed; write the SQL the reason asks for in the `-- retort:{direction}` section of {}, then remove its `needs_hand=\"…\"` option",
+                path.display()
+            )),
             Self::Irreversible { .. } => Some(
                 "nothing was changed; add a `-- retort:downgrade` section, or stamp past it with `retort stamp`".to_owned(),
             ),
@@ -951,6 +962,14 @@ fn prepare(
                 path: script.path.clone(),
             });
         };
+        if let Some(reason) = &section.needs_hand {
+            return Err(RunError::NeedsHand {
+                revision: script.id.clone(),
+                path: script.path.clone(),
+                direction: step.direction.keyword(),
+                reason: reason.clone(),
+            });
+        }
         let statements = statements_of(section, connection);
         if section.foreign_keys_off && (!section.transactional || outer) {
             return Err(RunError::ForeignKeysOffOutsideTransaction {

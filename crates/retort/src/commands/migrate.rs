@@ -220,6 +220,7 @@ pub fn run_error(error: &RunError) -> CliError {
         | RunError::ForeignKeysOffOutsideTransaction { .. }
         | RunError::UnknownApplied(_)
         | RunError::Irreversible { .. }
+        | RunError::NeedsHand { .. }
         | RunError::CannotResume { .. }
         | RunError::NeedsNoTransaction { .. } => ExitCode::Usage,
         RunError::Database { .. }
