@@ -27,6 +27,8 @@ pub struct AlembicProject {
     pub version_table: Option<String>,
     pub version_table_schema: Option<String>,
     pub transaction_per_migration: Option<bool>,
+    /// `env.py`'s `target_metadata` as `module:attribute`, for `[autogenerate] sqlalchemy`.
+    pub target_metadata: Option<String>,
     /// `prepend_sys_path` entries (absolute), for the Python driver.
     pub prepend_sys_path: Vec<PathBuf>,
     /// The dialect named by `sqlalchemy.url`'s scheme (`postgresql`, `sqlite`, `mysql`), when
@@ -289,6 +291,7 @@ pub fn read_alembic_project(directory: &Path) -> Result<AlembicProject, ProjectC
         version_table: None,
         version_table_schema: None,
         transaction_per_migration: None,
+        target_metadata: None,
         prepend_sys_path,
         url_dialect,
         notes,
@@ -445,6 +448,13 @@ fn read_env_py(project: &mut AlembicProject) {
         ));
         return;
     };
+    match target_metadata(&source) {
+        Ok(found) => project.target_metadata = found,
+        Err(expression) => project.notes.push(format!(
+            "{}: `target_metadata = {expression}` is not a name imported from a module: set [autogenerate] sqlalchemy = \"module:attribute\" in retort.toml by hand",
+            env_path.display()
+        )),
+    }
     for key in [
         "version_table_schema",
         "version_table",
@@ -494,6 +504,74 @@ fn read_env_py(project: &mut AlembicProject) {
     }
 }
 
+/// `target_metadata = Base.metadata` in `env.py`, with `Base` imported (`from app.models import
+/// Base`, `import app.models as models`), as `app.models:Base.metadata`. `None` when it is
+/// unset or `None`; the expression when it is something else (a list, a call).
+fn target_metadata(source: &str) -> Result<Option<String>, String> {
+    let Some(expression) = source.lines().find_map(|line| {
+        let rest = line.strip_prefix("target_metadata")?.trim_start();
+        let value = rest.strip_prefix('=')?;
+        (!value.starts_with('=')).then(|| value.split('#').next().unwrap_or("").trim().to_owned())
+    }) else {
+        return Ok(None);
+    };
+    if expression == "None" {
+        return Ok(None);
+    }
+    let is_name = |text: &str| {
+        !text.is_empty()
+            && text.split('.').all(|part| {
+                !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+            })
+    };
+    if !is_name(&expression) {
+        return Err(expression);
+    }
+    let (head, rest) = expression.split_once('.').unwrap_or((&expression, ""));
+    let with_rest = |attribute: &str| {
+        if rest.is_empty() {
+            attribute.to_owned()
+        } else {
+            format!("{attribute}.{rest}")
+        }
+    };
+    for line in source.lines().map(str::trim) {
+        if let Some(imported) = line.strip_prefix("from ") {
+            let Some((module, names)) = imported.split_once(" import ") else {
+                continue;
+            };
+            for name in names
+                .trim_matches(['(', ')', ' '])
+                .split(',')
+                .map(str::trim)
+            {
+                let (original, alias) = name.split_once(" as ").unwrap_or((name, name));
+                if alias.trim() == head && is_name(module.trim()) {
+                    return Ok(Some(format!(
+                        "{}:{}",
+                        module.trim(),
+                        with_rest(original.trim())
+                    )));
+                }
+            }
+        } else if let Some(imported) = line.strip_prefix("import ") {
+            for name in imported.split(',').map(str::trim) {
+                let (module, alias) = name.split_once(" as ").unwrap_or((name, name));
+                let alias = alias.trim();
+                if alias == head && !rest.is_empty() {
+                    return Ok(Some(format!("{}:{rest}", module.trim())));
+                }
+                // `import app.models` then `app.models.Base.metadata`.
+                if alias == module && expression.starts_with(&format!("{module}.")) {
+                    let attribute = &expression[module.len() + 1..];
+                    return Ok(Some(format!("{module}:{attribute}")));
+                }
+            }
+        }
+    }
+    Err(expression)
+}
+
 /// Quote a string for TOML.
 fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
@@ -539,6 +617,13 @@ pub fn render_retort_toml(project: &AlembicProject, script_location: &str) -> St
         "transaction_per_migration = {}",
         project.transaction_per_migration.unwrap_or(false)
     );
+    if let Some(models) = &project.target_metadata {
+        let _ = writeln!(
+            text,
+            "\n[autogenerate]\n# env.py's target_metadata: the models are the declared schema.\nsqlalchemy = {}",
+            toml_string(models)
+        );
+    }
     text
 }
 
@@ -600,6 +685,28 @@ mod tests {
         assert_eq!(split_paths("a b,c", None), ["a", "b", "c"]);
         assert_eq!(split_paths("a:b", Some("os")), ["a", "b"]);
         assert_eq!(split_paths("a b", Some("space")), ["a", "b"]);
+    }
+
+    #[test]
+    fn target_metadata_becomes_the_declared_schema() {
+        for (env_py, expected) in [
+            ("from app.models import Base\ntarget_metadata = Base.metadata\n", Ok(Some("app.models:Base.metadata"))),
+            ("from app.db import (engine, Model as M)\ntarget_metadata = M.metadata  # models\n", Ok(Some("app.db:Model.metadata"))),
+            ("from optuna.storages._rdb import models\ntarget_metadata = models.BaseModel.metadata\n", Ok(Some("optuna.storages._rdb:models.BaseModel.metadata"))),
+            ("import app.models as m\ntarget_metadata = m.metadata\n", Ok(Some("app.models:metadata"))),
+            ("import app.models\ntarget_metadata = app.models.Base.metadata\n", Ok(Some("app.models:Base.metadata"))),
+            ("target_metadata = None\n", Ok(None)),
+            ("x = 1\n", Ok(None)),
+            ("target_metadata = [a.metadata, b.metadata]\n", Err("[a.metadata, b.metadata]")),
+            ("target_metadata = get_metadata()\n", Err("get_metadata()")),
+            ("target_metadata = metadata\n", Err("metadata")),
+        ] {
+            assert_eq!(
+                target_metadata(env_py),
+                expected.map(|found| found.map(str::to_owned)).map_err(str::to_owned),
+                "{env_py}"
+            );
+        }
     }
 
     #[test]

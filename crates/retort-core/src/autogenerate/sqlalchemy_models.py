@@ -8,6 +8,7 @@ empty database of that kind: tables in dependency order, their constraints named
 metadata's naming_convention, indexes, enum types, sequences and comments.
 """
 import importlib
+import inspect
 import os
 import sys
 
@@ -19,8 +20,13 @@ module_name, _, attribute = target.partition(":")
 if not module_name or not attribute:
     sys.exit(f"retort: [autogenerate] sqlalchemy = {target!r}: write it as \"module:attribute\", e.g. \"app.models:Base\"")
 value = importlib.import_module(module_name)
+# `pkg:models.Base.metadata` where `models` is a module of `pkg` not imported by it.
 for part in attribute.split("."):
-    value = getattr(value, part)
+    if not hasattr(value, part) and inspect.ismodule(value):
+        module_name = f"{module_name}.{part}"
+        value = importlib.import_module(module_name)
+    else:
+        value = getattr(value, part)
 metadata = value if isinstance(value, MetaData) else getattr(value, "metadata", None)
 if not isinstance(metadata, MetaData):
     sys.exit(f"retort: {target} is a {type(value).__name__}, neither a MetaData nor a declarative base with .metadata")
