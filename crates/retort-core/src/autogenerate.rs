@@ -89,6 +89,7 @@ impl AutogenerateError {
                 "autogenerate would silently leave them out; keep them in hand-written revisions, outside [autogenerate] schema".to_owned(),
             ),
             Self::SchemaCommand { .. } => Some("run the command by hand: it must print the schema's DDL on stdout and exit 0".to_owned()),
+            Self::Database(error) => error.hint.clone(),
             Self::Python { .. } => Some("set [autogenerate] python to the interpreter of the environment where the app and SQLAlchemy are installed (or activate that virtual environment)".to_owned()),
             Self::Models { .. } => Some("the module must import with that interpreter from the directory of retort.toml, and the attribute be a MetaData or a declarative base; set [autogenerate] python if the app lives in another environment".to_owned()),
             _ => None,
