@@ -194,6 +194,7 @@ fn migrate(
         migrate_target(target, &fleet.graph, operation, &options, expected, started)
     };
     let mut failures: Vec<TargetOutcome> = Vec::new();
+    let mut failed = 0;
     let mut journal_error: Option<FleetError> = None;
     let summary = run_fleet(&remaining, &policy, &interrupted, &job, &mut |event| {
         let written = match event {
@@ -204,7 +205,8 @@ fn migrate(
                     printer.data(&outcome_json(outcome).to_string());
                 }
                 if matches!(outcome.outcome, Outcome::Failed(_)) {
-                    bar.set_message(format!("{} failed", failures.len() + 1));
+                    failed += 1;
+                    bar.set_message(format!("{failed} failed"));
                     if failures.len() < FAILURES_SHOWN {
                         failures.push(outcome.clone());
                     }
@@ -213,6 +215,8 @@ fn migrate(
             }
         };
         if let Err(error) = written {
+            // Without its journal a run cannot be resumed: start no other target.
+            interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
             journal_error.get_or_insert(error);
         }
     });
