@@ -2,6 +2,8 @@
 //! what depends on a dropped object goes first, tables are created before the foreign keys that
 //! point at them (so cycles work), and tables are dropped last.
 
+pub mod extensions;
+pub mod functions;
 pub mod identifier;
 pub mod operation;
 pub mod rename;
@@ -118,23 +120,31 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     }
     let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
+    let (extension_first, extension_last) = extensions::diff_extensions(from, to);
+    let functions = functions::diff_functions(from, to);
     let mut operations: Vec<Operation> = to
         .schemas
         .difference(&from.schemas)
         .map(|name| Operation::CreateSchema { name: name.clone() })
         .collect();
+    operations.extend(extension_first);
     operations.extend(enum_first);
     operations.extend(sequence_first);
     operations.extend(drops_first);
+    operations.extend(functions.before_tables);
     // Values change once what uses the type and changes anyway is dropped: what stays is
     // carried by the operation itself, dropped and recreated around a rebuild.
     operations.extend(enum_values);
     operations.extend(creates);
     operations.extend(changes);
+    operations.extend(functions.after_tables);
     operations.extend(additions_last);
+    operations.extend(functions.drops_before_tables);
     operations.extend(table_drops);
+    operations.extend(functions.drops_after_tables);
     operations.extend(sequence_last);
     operations.extend(enum_last);
+    operations.extend(extension_last);
     operations.extend(
         from.schemas
             .difference(&to.schemas)

@@ -33,8 +33,51 @@ pub struct Schema {
     pub schemas: std::collections::BTreeSet<String>,
     /// Sequences that no column owns (those of serial and identity columns go with them).
     pub sequences: BTreeMap<QualifiedName, Sequence>,
-    /// Views (SQLite so far), by name.
+    /// Views, by name.
     pub views: BTreeMap<QualifiedName, View>,
+    /// PostgreSQL extensions installed in the schemas looked at, by name. What an extension
+    /// owns (its functions, types, operators) is the extension's, never modeled on its own.
+    pub extensions: BTreeMap<String, Extension>,
+    /// PostgreSQL functions and procedures (not those an extension owns), by name and
+    /// argument types (overloads are distinct functions).
+    pub functions: BTreeMap<FunctionKey, Function>,
+}
+
+/// `CREATE EXTENSION name SCHEMA schema VERSION version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+    pub version: String,
+}
+
+/// A function's identity: its qualified name and its argument types as the server prints them
+/// (`integer, text`), which tell overloads apart.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FunctionKey {
+    pub name: QualifiedName,
+    pub arguments: String,
+}
+
+impl std::fmt::Display for FunctionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", self.name, self.arguments)
+    }
+}
+
+/// A function or procedure, as the server prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub key: FunctionKey,
+    /// `true` for a procedure.
+    pub procedure: bool,
+    /// The arguments with their names, modes and defaults (`a integer, b text DEFAULT 'x'`):
+    /// `CREATE OR REPLACE` cannot change them.
+    pub full_arguments: String,
+    /// What it returns (`integer`, `TABLE(id bigint)`); empty for a procedure.
+    pub result: String,
+    /// The server's canonical `CREATE OR REPLACE FUNCTION` statement (`pg_get_functiondef`).
+    pub definition: String,
 }
 
 /// A view: its statement as the database keeps it, and what it reads.

@@ -216,9 +216,7 @@ pub fn introspect(
     }
     Ok(Schema {
         tables,
-        enums: BTreeMap::new(),
-        sequences: BTreeMap::new(),
         views: BTreeMap::new(),
-        schemas: std::collections::BTreeSet::new(),
+        ..Schema::default()
     })
 }

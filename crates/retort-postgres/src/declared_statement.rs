@@ -41,16 +41,21 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
-        ["CREATE", "VIEW", ..] | ["CREATE", "OR", "REPLACE", "VIEW", ..] => {
+        ["CREATE", "VIEW" | "EXTENSION" | "FUNCTION" | "PROCEDURE", ..]
+        | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE", ..] => {
             DeclaredStatement::Modeled
         }
+        // An extension's comment is the extension's own (pg_dump writes it back).
+        ["COMMENT", "ON", "EXTENSION", ..] => DeclaredStatement::Setting,
         // Enum types are modeled; composite, range and base types are not.
         ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
             DeclaredStatement::Modeled
         }
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
-        ["ALTER", "TYPE" | "SCHEMA" | "VIEW", ..] if ends_with_owner(&words) => {
+        ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION", ..]
+            if ends_with_owner(&words) =>
+        {
             DeclaredStatement::Setting
         }
         _ => refused(&leading(
@@ -184,6 +189,26 @@ mod tests {
         assert_eq!(
             refusal("CREATE MATERIALIZED VIEW v AS SELECT 1").as_deref(),
             Some("CREATE MATERIALIZED")
+        );
+        assert_eq!(
+            classify("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("COMMENT ON EXTENSION pg_trgm IS 'trigrams'"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            classify("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER FUNCTION public.f() OWNER TO postgres"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            refusal("CREATE AGGREGATE a (int) (sfunc = int4pl, stype = int)").as_deref(),
+            Some("CREATE AGGREGATE")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

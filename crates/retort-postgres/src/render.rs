@@ -372,6 +372,47 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 quote(to)
             )]
         }
+        Operation::CreateExtension { extension } => vec![format!(
+            "CREATE EXTENSION {} SCHEMA {} VERSION {}",
+            quote(&extension.name),
+            quote(&extension.schema),
+            literal(&extension.version)
+        )],
+        Operation::DropExtension { extension } => {
+            vec![format!("DROP EXTENSION {}", quote(&extension.name))]
+        }
+        Operation::AlterExtension { from, to } => {
+            let mut statements = Vec::new();
+            if from.schema != to.schema {
+                statements.push(format!(
+                    "ALTER EXTENSION {} SET SCHEMA {}",
+                    quote(&to.name),
+                    quote(&to.schema)
+                ));
+            }
+            if from.version != to.version {
+                statements.push(format!(
+                    "ALTER EXTENSION {} UPDATE TO {}",
+                    quote(&to.name),
+                    literal(&to.version)
+                ));
+            }
+            statements
+        }
+        Operation::CreateFunction { function }
+        | Operation::ReplaceFunction { to: function, .. } => {
+            vec![function.definition.trim_end().to_owned()]
+        }
+        Operation::DropFunction { function } => vec![format!(
+            "DROP {} {}({})",
+            if function.procedure {
+                "PROCEDURE"
+            } else {
+                "FUNCTION"
+            },
+            table_name(&function.key.name),
+            function.key.arguments
+        )],
         Operation::CreateView { view } => vec![view.definition.clone()],
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
         // Introspection does not read triggers on PostgreSQL yet: the diff never asks for these.

@@ -197,10 +197,8 @@ pub fn introspect(
     drop(rows);
     Ok(Schema {
         tables,
-        enums: BTreeMap::new(),
-        sequences: BTreeMap::new(),
-        schemas: std::collections::BTreeSet::new(),
         views,
+        ..Schema::default()
     })
 }
 

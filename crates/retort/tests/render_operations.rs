@@ -7,8 +7,35 @@
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, QualifiedName,
+    Sequence, Table, Trigger, View,
 };
+
+fn extension(schema: &str, version: &str) -> Extension {
+    Extension {
+        name: "pg_trgm".to_owned(),
+        schema: schema.to_owned(),
+        version: version.to_owned(),
+    }
+}
+
+fn function(body: &str) -> Function {
+    Function {
+        key: FunctionKey {
+            name: QualifiedName {
+                schema: "billing".to_owned(),
+                name: "Total".to_owned(),
+            },
+            arguments: "integer, text".to_owned(),
+        },
+        procedure: false,
+        full_arguments: "n integer, label text DEFAULT 'x'::text".to_owned(),
+        result: "integer".to_owned(),
+        definition: format!(
+            "CREATE OR REPLACE FUNCTION billing.\"Total\"(n integer, label text DEFAULT 'x'::text)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function${body}$function$\n"
+        ),
+    }
+}
 
 fn name(table: &str) -> QualifiedName {
     QualifiedName {
@@ -129,6 +156,12 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::DropForeignKey { .. } => "DropForeignKey",
         Operation::CreateIndex { .. } => "CreateIndex",
         Operation::DropIndex { .. } => "DropIndex",
+        Operation::CreateExtension { .. } => "CreateExtension",
+        Operation::DropExtension { .. } => "DropExtension",
+        Operation::AlterExtension { .. } => "AlterExtension",
+        Operation::CreateFunction { .. } => "CreateFunction",
+        Operation::DropFunction { .. } => "DropFunction",
+        Operation::ReplaceFunction { .. } => "ReplaceFunction",
         Operation::CreateSchema { .. } => "CreateSchema",
         Operation::DropSchema { .. } => "DropSchema",
         Operation::CreateSequence { .. } => "CreateSequence",
@@ -476,6 +509,44 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "",
+            Operation::CreateExtension {
+                extension: extension("public", "1.6"),
+            },
+        ),
+        (
+            "",
+            Operation::DropExtension {
+                extension: extension("public", "1.6"),
+            },
+        ),
+        (
+            "moved and updated",
+            Operation::AlterExtension {
+                from: extension("public", "1.5"),
+                to: extension("extensions", "1.6"),
+            },
+        ),
+        (
+            "",
+            Operation::CreateFunction {
+                function: function("SELECT n"),
+            },
+        ),
+        (
+            "",
+            Operation::DropFunction {
+                function: function("SELECT n"),
+            },
+        ),
+        (
+            "the body changes",
+            Operation::ReplaceFunction {
+                from: function("SELECT n"),
+                to: function("SELECT n + 1"),
+            },
+        ),
+        (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
@@ -530,7 +601,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 34, "{covered:?}");
+    assert_eq!(covered.len(), 40, "{covered:?}");
 }
 
 #[test]
