@@ -51,8 +51,8 @@ pub struct Extension {
     pub version: String,
 }
 
-/// A function's identity: its qualified name and its argument types as the server prints them
-/// (`integer, text`), which tell overloads apart.
+/// A function's identity: its qualified name and its input argument types as the server prints
+/// them (`integer, text`, no names: `oidvectortypes`), which tell overloads apart.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FunctionKey {
     pub name: QualifiedName,

@@ -339,7 +339,7 @@ pub fn introspect(
     let function_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid), \
+                "SELECT n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), \
                  p.prokind = 'p', pg_get_function_arguments(p.oid), coalesce(pg_get_function_result(p.oid), ''), \
                  pg_get_functiondef(p.oid) \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
