@@ -88,7 +88,7 @@ pub struct View {
     pub definition: String,
 }
 
-/// A trigger on a table (SQLite so far): its statement as the database keeps it.
+/// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
     pub name: String,
@@ -117,7 +117,7 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
-    /// Triggers on the table (SQLite so far), in name order; recreated after a rebuild.
+    /// Triggers on the table, in name order; recreated after a rebuild.
     pub triggers: Vec<Trigger>,
 }
 

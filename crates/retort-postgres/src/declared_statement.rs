@@ -41,10 +41,10 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
-        ["CREATE", "VIEW" | "EXTENSION" | "FUNCTION" | "PROCEDURE", ..]
-        | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE", ..] => {
-            DeclaredStatement::Modeled
-        }
+        ["CREATE", "VIEW" | "EXTENSION" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
+        | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
+        | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
+        | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..] => DeclaredStatement::Modeled,
         // An extension's comment is the extension's own (pg_dump writes it back).
         ["COMMENT", "ON", "EXTENSION", ..] => DeclaredStatement::Setting,
         // Enum types are modeled; composite, range and base types are not.
@@ -209,6 +209,14 @@ mod tests {
         assert_eq!(
             refusal("CREATE AGGREGATE a (int) (sfunc = int4pl, stype = int)").as_deref(),
             Some("CREATE AGGREGATE")
+        );
+        assert_eq!(
+            classify("CREATE OR REPLACE CONSTRAINT TRIGGER t AFTER INSERT ON a DEFERRABLE FOR EACH ROW EXECUTE FUNCTION f()"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("ALTER TABLE a DISABLE TRIGGER t").as_deref(),
+            Some("ALTER TABLE … DISABLE TRIGGER T")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

@@ -9,7 +9,7 @@ use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
     Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, QualifiedName,
-    Schema, Sequence, Table, View,
+    Schema, Sequence, Table, Trigger, View,
 };
 
 /// Schemas selected: `$1` is the list of their names, or NULL for the current schema.
@@ -220,6 +220,32 @@ pub fn introspect(
             definition: row.get(4),
         });
     }
+    // Triggers on tables (constraint triggers included), as `pg_get_triggerdef` prints them;
+    // those the server makes for foreign keys are internal and not read.
+    let trigger_rows = client
+        .query_typed(
+            &format!(
+                "SELECT n.nspname, c.relname, g.tgname::text, pg_get_triggerdef(g.oid) \
+                 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE NOT g.tgisinternal AND c.relkind IN ('r', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
+                not_in_extension("pg_trigger", "g.oid")
+            ),
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
+        )
+        .map_err(error)?;
+    for row in &trigger_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        let Some(table) = tables.get_mut(&name) else {
+            continue;
+        };
+        table.triggers.push(Trigger {
+            name: row.get(2),
+            definition: row.get(3),
+        });
+    }
     let enum_rows = client
         .query_typed(
             &format!(
@@ -392,7 +418,7 @@ fn action(code: &str) -> String {
 }
 
 /// Materialized views, domains and other types, aggregates and window functions, and
-/// triggers: not modeled yet. What an extension owns is the extension's, and never listed.
+/// triggers on views: not modeled yet. What an extension owns is the extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
@@ -409,7 +435,7 @@ pub fn unmodeled(
                  WHERE {SCHEMA_FILTER} AND {types} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
                  UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window function ' END || p.proname \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} AND p.prokind IN ('a', 'w') AND {proc} \
-                 UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND {SCHEMA_FILTER} AND {class} \
+                 UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
                  ORDER BY 1",
                 class = not_in_extension("pg_class", "c.oid"),
                 types = not_in_extension("pg_type", "t.oid"),

@@ -415,13 +415,12 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         )],
         Operation::CreateView { view } => vec![view.definition.clone()],
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
-        // Introspection does not read triggers on PostgreSQL yet: the diff never asks for these.
-        other @ (Operation::CreateTrigger { .. } | Operation::DropTrigger { .. }) => {
-            return Err(DatabaseError::new(format!(
-                "{} is not modeled on PostgreSQL yet",
-                other.summary()
-            )))
-        }
+        Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
+        Operation::DropTrigger { table, trigger } => vec![format!(
+            "DROP TRIGGER {} ON {}",
+            quote(&trigger.name),
+            table_name(table)
+        )],
         Operation::RenameConstraint { table, from, to } => vec![format!(
             "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
             table_name(table),
