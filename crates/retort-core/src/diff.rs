@@ -6,6 +6,7 @@ pub mod extensions;
 pub mod functions;
 pub mod identifier;
 pub mod operation;
+pub mod policies;
 pub mod rename;
 pub mod views;
 
@@ -89,6 +90,12 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
                         trigger: trigger.clone(),
                     });
                 }
+                for policy in &old.policies {
+                    drops_first.push(Operation::DropPolicy {
+                        table: name.clone(),
+                        policy: policy.clone(),
+                    });
+                }
                 table_drops.push(Operation::DropTable { table: bare(old) });
             }
             Some(new) => diff_table(
@@ -114,6 +121,12 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
                 additions_last.push(Operation::CreateTrigger {
                     table: name.clone(),
                     trigger: trigger.clone(),
+                });
+            }
+            for policy in &new.policies {
+                additions_last.push(Operation::CreatePolicy {
+                    table: name.clone(),
+                    policy: policy.clone(),
                 });
             }
         }
@@ -324,11 +337,13 @@ fn enum_columns(
 }
 
 /// A table as created or dropped: its foreign keys are added afterwards, once every table
-/// exists, and its triggers after them (dropped before it).
+/// exists, and its triggers and policies after them, once the functions they call exist
+/// (dropped before it).
 fn bare(table: &Table) -> Table {
     Table {
         foreign_keys: Vec::new(),
         triggers: Vec::new(),
+        policies: Vec::new(),
         ..table.clone()
     }
 }
@@ -480,6 +495,14 @@ fn diff_table(
             });
         }
     }
+    if old.row_security != new.row_security {
+        additions_last.push(Operation::SetRowSecurity {
+            table: table.clone(),
+            from: old.row_security,
+            to: new.row_security,
+        });
+    }
+    policies::diff_policies(old, new, drops_first, additions_last);
 }
 
 /// The downgrade of an upgrade: each operation reversed, in reverse order.

@@ -119,6 +119,31 @@ pub struct Table {
     pub comment: Option<String>,
     /// Triggers on the table, in name order; recreated after a rebuild.
     pub triggers: Vec<Trigger>,
+    /// PostgreSQL row-level security: `ENABLE` and `FORCE ROW LEVEL SECURITY`.
+    pub row_security: RowSecurity,
+    /// PostgreSQL row-level security policies, in name order.
+    pub policies: Vec<Policy>,
+}
+
+/// Whether row-level security applies to a table (`ENABLE`), and to its owner too (`FORCE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowSecurity {
+    pub enabled: bool,
+    pub forced: bool,
+}
+
+/// `CREATE POLICY name ON table AS {PERMISSIVE|RESTRICTIVE} FOR command TO roles USING (…)
+/// WITH CHECK (…)`, with the expressions as the server prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub name: String,
+    pub permissive: bool,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub command: String,
+    /// Role names in name order; `public` for everyone.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +210,8 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             triggers: Vec::new(),
+            row_security: RowSecurity::default(),
+            policies: Vec::new(),
         }
     }
 

@@ -301,7 +301,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::AlterExtension { .. }
         | Operation::CreateFunction { .. }
         | Operation::DropFunction { .. }
-        | Operation::ReplaceFunction { .. }) => {
+        | Operation::ReplaceFunction { .. }
+        | Operation::SetRowSecurity { .. }
+        | Operation::CreatePolicy { .. }
+        | Operation::DropPolicy { .. }
+        | Operation::AlterPolicy { .. }) => {
             return Err(DatabaseError::new(format!(
                 "MySQL cannot {}: it is a PostgreSQL object",
                 other.summary()

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, QualifiedName,
-    Schema, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, Policy,
+    QualifiedName, RowSecurity, Schema, Sequence, Table, Trigger, View,
 };
 
 /// Schemas selected: `$1` is the list of their names, or NULL for the current schema.
@@ -57,7 +57,7 @@ pub fn introspect(
     let table_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class') \
+                "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'), c.relrowsecurity, c.relforcerowsecurity \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -78,6 +78,10 @@ pub fn introspect(
             name.clone(),
             Table {
                 comment: row.get(2),
+                row_security: RowSecurity {
+                    enabled: row.get(3),
+                    forced: row.get(4),
+                },
                 ..Table::new(name)
             },
         );
@@ -244,6 +248,33 @@ pub fn introspect(
         table.triggers.push(Trigger {
             name: row.get(2),
             definition: row.get(3),
+        });
+    }
+    // Row-level security policies, with their expressions as the server prints them.
+    let policy_rows = client
+        .query_typed(
+            "SELECT p.schemaname::text, p.tablename::text, p.policyname::text, p.permissive = 'PERMISSIVE', \
+             p.cmd, p.roles::text[], p.qual, p.with_check \
+             FROM pg_policies p WHERE (CASE WHEN $1::text[] IS NULL THEN p.schemaname = current_schema() ELSE p.schemaname = ANY ($1::text[]) END) \
+             ORDER BY 1, 2, 3",
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
+        )
+        .map_err(error)?;
+    for row in &policy_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        let Some(table) = tables.get_mut(&name) else {
+            continue;
+        };
+        table.policies.push(Policy {
+            name: row.get(2),
+            permissive: row.get(3),
+            command: row.get(4),
+            roles: row.get(5),
+            using: row.get(6),
+            with_check: row.get(7),
         });
     }
     let enum_rows = client

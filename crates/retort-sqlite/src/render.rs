@@ -190,7 +190,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::AlterExtension { .. }
         | Operation::CreateFunction { .. }
         | Operation::DropFunction { .. }
-        | Operation::ReplaceFunction { .. }) => {
+        | Operation::ReplaceFunction { .. }
+        | Operation::SetRowSecurity { .. }
+        | Operation::CreatePolicy { .. }
+        | Operation::DropPolicy { .. }
+        | Operation::AlterPolicy { .. }) => {
             return Err(DatabaseError::new(format!(
                 "SQLite cannot {}: it is a PostgreSQL object",
                 other.summary()
@@ -325,7 +329,11 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::AlterExtension { .. }
             | Operation::CreateFunction { .. }
             | Operation::DropFunction { .. }
-            | Operation::ReplaceFunction { .. } => {
+            | Operation::ReplaceFunction { .. }
+            | Operation::SetRowSecurity { .. }
+            | Operation::CreatePolicy { .. }
+            | Operation::DropPolicy { .. }
+            | Operation::AlterPolicy { .. } => {
                 adapted.push(operation);
                 continue;
             }

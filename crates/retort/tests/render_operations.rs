@@ -7,9 +7,20 @@
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, QualifiedName,
-    Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, Policy,
+    QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
+
+fn policy(roles: &[&str], using: Option<&str>) -> Policy {
+    Policy {
+        name: "Tenant isolation".to_owned(),
+        permissive: true,
+        command: "ALL".to_owned(),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        using: using.map(str::to_owned),
+        with_check: Some("(tenant = CURRENT_USER)".to_owned()),
+    }
+}
 
 fn extension(schema: &str, version: &str) -> Extension {
     Extension {
@@ -162,6 +173,10 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::CreateFunction { .. } => "CreateFunction",
         Operation::DropFunction { .. } => "DropFunction",
         Operation::ReplaceFunction { .. } => "ReplaceFunction",
+        Operation::SetRowSecurity { .. } => "SetRowSecurity",
+        Operation::CreatePolicy { .. } => "CreatePolicy",
+        Operation::DropPolicy { .. } => "DropPolicy",
+        Operation::AlterPolicy { .. } => "AlterPolicy",
         Operation::CreateSchema { .. } => "CreateSchema",
         Operation::DropSchema { .. } => "DropSchema",
         Operation::CreateSequence { .. } => "CreateSequence",
@@ -547,6 +562,42 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "enabled and forced",
+            Operation::SetRowSecurity {
+                table: t.clone(),
+                from: RowSecurity::default(),
+                to: RowSecurity {
+                    enabled: true,
+                    forced: true,
+                },
+            },
+        ),
+        (
+            "",
+            Operation::CreatePolicy {
+                table: t.clone(),
+                policy: policy(&["public"], Some("(tenant = CURRENT_USER)")),
+            },
+        ),
+        (
+            "",
+            Operation::DropPolicy {
+                table: t.clone(),
+                policy: policy(&["public"], Some("(tenant = CURRENT_USER)")),
+            },
+        ),
+        (
+            "roles and USING change",
+            Operation::AlterPolicy {
+                table: t.clone(),
+                from: policy(&["public"], Some("(tenant = CURRENT_USER)")),
+                to: Policy {
+                    permissive: true,
+                    ..policy(&["app", "Reporting"], Some("true"))
+                },
+            },
+        ),
+        (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
@@ -601,7 +652,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 40, "{covered:?}");
+    assert_eq!(covered.len(), 44, "{covered:?}");
 }
 
 #[test]

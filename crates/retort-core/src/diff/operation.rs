@@ -3,8 +3,8 @@
 
 use crate::dialect::Dialect;
 use crate::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, Index, QualifiedName, Sequence,
-    Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, Index, Policy, QualifiedName,
+    RowSecurity, Sequence, Table, Trigger, View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -250,6 +250,27 @@ pub enum Operation {
         from: Function,
         to: Function,
     },
+    /// `ENABLE`/`DISABLE` and `FORCE`/`NO FORCE ROW LEVEL SECURITY`.
+    SetRowSecurity {
+        table: QualifiedName,
+        from: RowSecurity,
+        to: RowSecurity,
+    },
+    CreatePolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    /// `ALTER POLICY`: roles, `USING` or `WITH CHECK` change (the command and permissiveness
+    /// stay, and no expression goes away).
+    AlterPolicy {
+        table: QualifiedName,
+        from: Policy,
+        to: Policy,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -316,6 +337,18 @@ impl Operation {
             Self::CreateFunction { function } => Self::DropFunction { function },
             Self::DropFunction { function } => Self::CreateFunction { function },
             Self::ReplaceFunction { from, to } => Self::ReplaceFunction { from: to, to: from },
+            Self::SetRowSecurity { table, from, to } => Self::SetRowSecurity {
+                table,
+                from: to,
+                to: from,
+            },
+            Self::CreatePolicy { table, policy } => Self::DropPolicy { table, policy },
+            Self::DropPolicy { table, policy } => Self::CreatePolicy { table, policy },
+            Self::AlterPolicy { table, from, to } => Self::AlterPolicy {
+                table,
+                from: to,
+                to: from,
+            },
             Self::CreateSchema { name } => Self::DropSchema { name },
             Self::DropSchema { name } => Self::CreateSchema { name },
             Self::CreateSequence { name, sequence } => Self::DropSequence { name, sequence },
@@ -509,6 +542,28 @@ impl Operation {
                 to.key,
                 function_changes(from, to).join(", ")
             ),
+            Self::SetRowSecurity { table, from, to } => {
+                let state = |security: &RowSecurity| match (security.enabled, security.forced) {
+                    (false, false) => "disabled",
+                    (true, false) => "enabled",
+                    (false, true) => "forced but disabled",
+                    (true, true) => "enabled and forced",
+                };
+                format!(
+                    "set row level security on {table}: {} → {}",
+                    state(from),
+                    state(to)
+                )
+            }
+            Self::CreatePolicy { table, policy } => {
+                format!("create policy {} on {table}", policy.name)
+            }
+            Self::DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
+            Self::AlterPolicy { table, from, to } => format!(
+                "alter policy {} on {table}: {}",
+                to.name,
+                policy_changes(from, to).join(", ")
+            ),
             Self::CreateSchema { name } => format!("create schema {name}"),
             Self::DropSchema { name } => format!("drop schema {name}"),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
@@ -596,6 +651,46 @@ fn function_changes(from: &Function, to: &Function) -> Vec<String> {
     changes
 }
 
+/// Every property of a policy that changes, old → new.
+pub fn policy_changes(from: &Policy, to: &Policy) -> Vec<String> {
+    let mut changes = Vec::new();
+    let kind = |permissive| {
+        if permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        }
+    };
+    if from.permissive != to.permissive {
+        changes.push(format!(
+            "{} → {}",
+            kind(from.permissive),
+            kind(to.permissive)
+        ));
+    }
+    if from.command != to.command {
+        changes.push(change("command", Some(&from.command), Some(&to.command)));
+    }
+    if from.roles != to.roles {
+        changes.push(change(
+            "roles",
+            Some(&from.roles.join(", ")),
+            Some(&to.roles.join(", ")),
+        ));
+    }
+    if from.using != to.using {
+        changes.push(change("USING", from.using.as_deref(), to.using.as_deref()));
+    }
+    if from.with_check != to.with_check {
+        changes.push(change(
+            "WITH CHECK",
+            from.with_check.as_deref(),
+            to.with_check.as_deref(),
+        ));
+    }
+    changes
+}
+
 /// Every property of a column that changes, old → new.
 fn column_changes(from: &Column, to: &Column) -> Vec<String> {
     let mut changes = Vec::new();
@@ -666,13 +761,14 @@ fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
             changes.push(format!("drop column {}", column.name));
         }
     }
-    let differing: [(&str, bool); 6] = [
+    let differing: [(&str, bool); 7] = [
         ("primary key", from.primary_key != to.primary_key),
         ("unique constraints", from.uniques != to.uniques),
         ("check constraints", from.checks != to.checks),
         ("foreign keys", from.foreign_keys != to.foreign_keys),
         ("indexes", from.indexes != to.indexes),
         ("triggers", from.triggers != to.triggers),
+        ("policies", from.policies != to.policies),
     ];
     for (what, differs) in differing {
         if differs {
