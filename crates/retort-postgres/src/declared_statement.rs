@@ -24,7 +24,8 @@ pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql, false);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
-        [] | [";"] => DeclaredStatement::Setting,
+        // An extension's comment is the extension's own (pg_dump writes it back).
+        [] | [";"] | ["COMMENT", "ON", "EXTENSION", ..] => DeclaredStatement::Setting,
         ["SET", name, ..] if HARMLESS_SETTINGS.contains(name) => {
             // `standard_conforming_strings = off` would change how every later string reads.
             if *name == "STANDARD_CONFORMING_STRINGS" && !words.contains(&"ON") {
@@ -38,16 +39,14 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["SET", "SEARCH_PATH", "=" | "TO", "''" | "PUBLIC" | "\"public\"", ..] => {
             DeclaredStatement::Setting
         }
-        ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE", ..]
+        ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE" | "VIEW" | "EXTENSION" | "FUNCTION"
+        | "PROCEDURE" | "TRIGGER", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
-        ["CREATE", "VIEW" | "EXTENSION" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
+        | ["COMMENT", "ON", "TABLE" | "COLUMN", ..]
         | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
-        | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
+        | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE" | "ALTER", "POLICY", ..] => DeclaredStatement::Modeled,
-        // An extension's comment is the extension's own (pg_dump writes it back).
-        ["COMMENT", "ON", "EXTENSION", ..] => DeclaredStatement::Setting,
         // Enum types are modeled; composite, range and base types are not.
         ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
             DeclaredStatement::Modeled

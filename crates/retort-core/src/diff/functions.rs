@@ -64,7 +64,7 @@ pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
                 operations.after_tables.push(Operation::ReplaceFunction {
                     from: old.clone(),
                     to: new.clone(),
-                })
+                });
             }
             Some(old) => {
                 operations.before_tables.push(Operation::DropFunction {

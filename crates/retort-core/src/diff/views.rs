@@ -120,10 +120,6 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::RenameIndex { table, .. }
         | Operation::CreateTrigger { table, .. }
         | Operation::DropTrigger { table, .. } => vec![table.name.as_str()],
-        Operation::SetRowSecurity { .. }
-        | Operation::CreatePolicy { .. }
-        | Operation::DropPolicy { .. }
-        | Operation::AlterPolicy { .. } => Vec::new(),
         Operation::RenameTable { from, to, .. } => vec![from.name.as_str(), to.name.as_str()],
         Operation::CreateEnum { name, .. }
         | Operation::DropEnum { name, .. }
@@ -140,6 +136,10 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         }
         Operation::CreateSchema { .. }
         | Operation::ReplaceFunction { .. }
+        | Operation::SetRowSecurity { .. }
+        | Operation::CreatePolicy { .. }
+        | Operation::DropPolicy { .. }
+        | Operation::AlterPolicy { .. }
         | Operation::DropSchema { .. }
         | Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
