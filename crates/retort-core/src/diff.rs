@@ -74,6 +74,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     let mut changes = Vec::new();
     let mut additions_last = Vec::new();
     let mut table_drops = Vec::new();
+    let functions = functions::diff_functions(from, to);
 
     for (name, old) in &from.tables {
         match to.tables.get(name) {
@@ -102,6 +103,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
                 old,
                 new,
                 options,
+                &functions.recreated,
                 &mut drops_first,
                 &mut changes,
                 &mut additions_last,
@@ -134,7 +136,6 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let (extension_first, extension_last) = extensions::diff_extensions(from, to);
-    let functions = functions::diff_functions(from, to);
     let mut operations: Vec<Operation> = to
         .schemas
         .difference(&from.schemas)
@@ -348,15 +349,23 @@ fn bare(table: &Table) -> Table {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn diff_table(
     old: &Table,
     new: &Table,
     options: DiffOptions,
+    recreated_functions: &std::collections::BTreeSet<String>,
     drops_first: &mut Vec<Operation>,
     changes: &mut Vec<Operation>,
     additions_last: &mut Vec<Operation>,
 ) {
     let table = &new.name;
+    // A trigger that calls a function dropped and created again goes around it.
+    let calls_recreated = |trigger: &crate::schema::Trigger| {
+        recreated_functions
+            .iter()
+            .any(|function| identifier::mentions_identifier(&trigger.definition, function))
+    };
     for foreign_key in &old.foreign_keys {
         if !new.foreign_keys.contains(foreign_key) {
             drops_first.push(Operation::DropForeignKey {
@@ -374,7 +383,7 @@ fn diff_table(
         }
     }
     for trigger in &old.triggers {
-        if !new.triggers.contains(trigger) {
+        if !new.triggers.contains(trigger) || calls_recreated(trigger) {
             drops_first.push(Operation::DropTrigger {
                 table: table.clone(),
                 trigger: trigger.clone(),
@@ -488,7 +497,7 @@ fn diff_table(
         }
     }
     for trigger in &new.triggers {
-        if !old.triggers.contains(trigger) {
+        if !old.triggers.contains(trigger) || calls_recreated(trigger) {
             additions_last.push(Operation::CreateTrigger {
                 table: table.clone(),
                 trigger: trigger.clone(),
@@ -502,7 +511,7 @@ fn diff_table(
             to: new.row_security,
         });
     }
-    policies::diff_policies(old, new, drops_first, additions_last);
+    policies::diff_policies(old, new, recreated_functions, drops_first, additions_last);
 }
 
 /// The downgrade of an upgrade: each operation reversed, in reverse order.

@@ -24,6 +24,9 @@ pub struct FunctionOperations {
     pub drops_before_tables: Vec<Operation>,
     /// After the tables are dropped.
     pub drops_after_tables: Vec<Operation>,
+    /// The names of the functions dropped and created again: the triggers and policies that
+    /// call them must go around it.
+    pub recreated: BTreeSet<String>,
 }
 
 pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
@@ -67,6 +70,7 @@ pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
                 });
             }
             Some(old) => {
+                operations.recreated.insert(key.name.name.clone());
                 operations.before_tables.push(Operation::DropFunction {
                     function: old.clone(),
                 });

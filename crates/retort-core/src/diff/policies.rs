@@ -1,6 +1,6 @@
 //! Row-level security policies of one table. A policy whose expressions read a column that is
-//! retyped or dropped must be dropped first and created again after (the server refuses the
-//! column change otherwise); any other change is an `ALTER POLICY` where the server has one
+//! retyped or dropped, or call a function that is dropped and created again, must be dropped
+//! first and created again after (the server refuses the change otherwise); any other change is an `ALTER POLICY` where the server has one
 //! (roles, `USING`, `WITH CHECK`), or a drop and a creation (the command, permissive or
 //! restrictive, an expression taken away).
 
@@ -11,6 +11,7 @@ use crate::schema::{Policy, Table};
 pub fn diff_policies(
     old: &Table,
     new: &Table,
+    recreated_functions: &std::collections::BTreeSet<String>,
     drops_first: &mut Vec<Operation>,
     additions_last: &mut Vec<Operation>,
 ) {
@@ -24,6 +25,7 @@ pub fn diff_policies(
                 .is_none_or(|after| after.data_type != column.data_type)
         })
         .map(|column| column.name.as_str())
+        .chain(recreated_functions.iter().map(String::as_str))
         .collect();
     let reads_touched = |policy: &Policy| {
         [&policy.using, &policy.with_check]
