@@ -49,6 +49,8 @@ pub struct Extension {
     pub name: String,
     pub schema: String,
     pub version: String,
+    /// The extensions it needs (`CASCADE` installs them): created before it, dropped after.
+    pub requires: Vec<String>,
 }
 
 /// A function's identity: its qualified name and its input argument types as the server prints

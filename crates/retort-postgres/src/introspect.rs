@@ -373,7 +373,10 @@ pub fn introspect(
     let extension_rows = client
         .query_typed(
             &format!(
-                "SELECT e.extname::text, n.nspname::text, e.extversion \
+                "SELECT e.extname::text, n.nspname::text, e.extversion, \
+                 ARRAY(SELECT r.extname::text FROM pg_depend d JOIN pg_extension r ON r.oid = d.refobjid \
+                       WHERE d.classid = 'pg_extension'::regclass AND d.objid = e.oid \
+                       AND d.refclassid = 'pg_extension'::regclass ORDER BY 1) \
                  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
                  WHERE {SCHEMA_FILTER} ORDER BY 1"
             ),
@@ -387,6 +390,7 @@ pub fn introspect(
                 name: row.get(0),
                 schema: row.get(1),
                 version: row.get(2),
+                requires: row.get(3),
             };
             (extension.name.clone(), extension)
         })

@@ -27,6 +27,7 @@ fn extension(schema: &str, version: &str) -> Extension {
         name: "pg_trgm".to_owned(),
         schema: schema.to_owned(),
         version: version.to_owned(),
+        requires: Vec::new(),
     }
 }
 
