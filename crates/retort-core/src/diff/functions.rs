@@ -2,9 +2,9 @@
 //! modes, defaults) and result stay is replaced in place (`CREATE OR REPLACE`); any other change
 //! drops it and creates it again.
 //!
-//! Where they go: a function that names a table the diff creates (a `SETOF` result, a SQL body
-//! reading it) is created once the tables exist, any other before them, so that defaults,
-//! checks and indexes can call it. A function is dropped after the tables whose defaults may
+//! Where they go: a function that names a table the diff creates or adds columns to (a `SETOF`
+//! result, a SQL body reading it) is created once the tables exist and have their columns, any
+//! other before them, so that defaults, checks and indexes can call it. A function is dropped after the tables whose defaults may
 //! call it, unless its own signature names one of them (it must go first then).
 
 use std::collections::BTreeSet;
@@ -30,11 +30,20 @@ pub struct FunctionOperations {
 }
 
 pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
+    // Tables the diff creates or adds columns to: a SQL body reading them is checked against
+    // them when the function is created.
     let created_tables: BTreeSet<&str> = to
         .tables
-        .keys()
-        .filter(|name| !from.tables.contains_key(*name))
-        .map(|name| name.name.as_str())
+        .iter()
+        .filter(|(name, table)| {
+            from.tables.get(*name).is_none_or(|old| {
+                table
+                    .columns
+                    .iter()
+                    .any(|column| old.column(&column.name).is_none())
+            })
+        })
+        .map(|(name, _)| name.name.as_str())
         .collect();
     let dropped_tables: BTreeSet<&str> = from
         .tables
