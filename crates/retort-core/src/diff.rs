@@ -2,8 +2,11 @@
 //! what depends on a dropped object goes first, tables are created before the foreign keys that
 //! point at them (so cycles work), and tables are dropped last.
 
+pub mod extensions;
+pub mod functions;
 pub mod identifier;
 pub mod operation;
+pub mod policies;
 pub mod rename;
 pub mod views;
 
@@ -71,6 +74,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     let mut changes = Vec::new();
     let mut additions_last = Vec::new();
     let mut table_drops = Vec::new();
+    let functions = functions::diff_functions(from, to);
 
     for (name, old) in &from.tables {
         match to.tables.get(name) {
@@ -87,12 +91,19 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
                         trigger: trigger.clone(),
                     });
                 }
+                for policy in &old.policies {
+                    drops_first.push(Operation::DropPolicy {
+                        table: name.clone(),
+                        policy: policy.clone(),
+                    });
+                }
                 table_drops.push(Operation::DropTable { table: bare(old) });
             }
             Some(new) => diff_table(
                 old,
                 new,
                 options,
+                &functions.recreated,
                 &mut drops_first,
                 &mut changes,
                 &mut additions_last,
@@ -114,27 +125,40 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
                     trigger: trigger.clone(),
                 });
             }
+            for policy in &new.policies {
+                additions_last.push(Operation::CreatePolicy {
+                    table: name.clone(),
+                    policy: policy.clone(),
+                });
+            }
         }
     }
     let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
+    let (extension_first, extension_last) = extensions::diff_extensions(from, to);
     let mut operations: Vec<Operation> = to
         .schemas
         .difference(&from.schemas)
         .map(|name| Operation::CreateSchema { name: name.clone() })
         .collect();
+    operations.extend(extension_first);
     operations.extend(enum_first);
     operations.extend(sequence_first);
     operations.extend(drops_first);
+    operations.extend(functions.before_tables);
     // Values change once what uses the type and changes anyway is dropped: what stays is
     // carried by the operation itself, dropped and recreated around a rebuild.
     operations.extend(enum_values);
     operations.extend(creates);
     operations.extend(changes);
+    operations.extend(functions.after_tables);
     operations.extend(additions_last);
+    operations.extend(functions.drops_before_tables);
     operations.extend(table_drops);
+    operations.extend(functions.drops_after_tables);
     operations.extend(sequence_last);
     operations.extend(enum_last);
+    operations.extend(extension_last);
     operations.extend(
         from.schemas
             .difference(&to.schemas)
@@ -314,24 +338,34 @@ fn enum_columns(
 }
 
 /// A table as created or dropped: its foreign keys are added afterwards, once every table
-/// exists, and its triggers after them (dropped before it).
+/// exists, and its triggers and policies after them, once the functions they call exist
+/// (dropped before it).
 fn bare(table: &Table) -> Table {
     Table {
         foreign_keys: Vec::new(),
         triggers: Vec::new(),
+        policies: Vec::new(),
         ..table.clone()
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn diff_table(
     old: &Table,
     new: &Table,
     options: DiffOptions,
+    recreated_functions: &std::collections::BTreeSet<String>,
     drops_first: &mut Vec<Operation>,
     changes: &mut Vec<Operation>,
     additions_last: &mut Vec<Operation>,
 ) {
     let table = &new.name;
+    // A trigger that calls a function dropped and created again goes around it.
+    let calls_recreated = |trigger: &crate::schema::Trigger| {
+        recreated_functions
+            .iter()
+            .any(|function| identifier::mentions_identifier(&trigger.definition, function))
+    };
     for foreign_key in &old.foreign_keys {
         if !new.foreign_keys.contains(foreign_key) {
             drops_first.push(Operation::DropForeignKey {
@@ -349,7 +383,7 @@ fn diff_table(
         }
     }
     for trigger in &old.triggers {
-        if !new.triggers.contains(trigger) {
+        if !new.triggers.contains(trigger) || calls_recreated(trigger) {
             drops_first.push(Operation::DropTrigger {
                 table: table.clone(),
                 trigger: trigger.clone(),
@@ -463,13 +497,21 @@ fn diff_table(
         }
     }
     for trigger in &new.triggers {
-        if !old.triggers.contains(trigger) {
+        if !old.triggers.contains(trigger) || calls_recreated(trigger) {
             additions_last.push(Operation::CreateTrigger {
                 table: table.clone(),
                 trigger: trigger.clone(),
             });
         }
     }
+    if old.row_security != new.row_security {
+        additions_last.push(Operation::SetRowSecurity {
+            table: table.clone(),
+            from: old.row_security,
+            to: new.row_security,
+        });
+    }
+    policies::diff_policies(old, new, recreated_functions, drops_first, additions_last);
 }
 
 /// The downgrade of an upgrade: each operation reversed, in reverse order.

@@ -33,8 +33,53 @@ pub struct Schema {
     pub schemas: std::collections::BTreeSet<String>,
     /// Sequences that no column owns (those of serial and identity columns go with them).
     pub sequences: BTreeMap<QualifiedName, Sequence>,
-    /// Views (SQLite so far), by name.
+    /// Views, by name.
     pub views: BTreeMap<QualifiedName, View>,
+    /// PostgreSQL extensions installed in the schemas looked at, by name. What an extension
+    /// owns (its functions, types, operators) is the extension's, never modeled on its own.
+    pub extensions: BTreeMap<String, Extension>,
+    /// PostgreSQL functions and procedures (not those an extension owns), by name and
+    /// argument types (overloads are distinct functions).
+    pub functions: BTreeMap<FunctionKey, Function>,
+}
+
+/// `CREATE EXTENSION name SCHEMA schema VERSION version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+    pub version: String,
+    /// The extensions it needs (`CASCADE` installs them): created before it, dropped after.
+    pub requires: Vec<String>,
+}
+
+/// A function's identity: its qualified name and its input argument types as the server prints
+/// them (`integer, text`, no names: `oidvectortypes`), which tell overloads apart.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FunctionKey {
+    pub name: QualifiedName,
+    pub arguments: String,
+}
+
+impl std::fmt::Display for FunctionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", self.name, self.arguments)
+    }
+}
+
+/// A function or procedure, as the server prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub key: FunctionKey,
+    /// `true` for a procedure.
+    pub procedure: bool,
+    /// The arguments with their names, modes and defaults (`a integer, b text DEFAULT 'x'`):
+    /// `CREATE OR REPLACE` cannot change them.
+    pub full_arguments: String,
+    /// What it returns (`integer`, `TABLE(id bigint)`); empty for a procedure.
+    pub result: String,
+    /// The server's canonical `CREATE OR REPLACE FUNCTION` statement (`pg_get_functiondef`).
+    pub definition: String,
 }
 
 /// A view: its statement as the database keeps it, and what it reads.
@@ -45,7 +90,7 @@ pub struct View {
     pub definition: String,
 }
 
-/// A trigger on a table (SQLite so far): its statement as the database keeps it.
+/// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
     pub name: String,
@@ -74,8 +119,33 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
-    /// Triggers on the table (SQLite so far), in name order; recreated after a rebuild.
+    /// Triggers on the table, in name order; recreated after a rebuild.
     pub triggers: Vec<Trigger>,
+    /// PostgreSQL row-level security: `ENABLE` and `FORCE ROW LEVEL SECURITY`.
+    pub row_security: RowSecurity,
+    /// PostgreSQL row-level security policies, in name order.
+    pub policies: Vec<Policy>,
+}
+
+/// Whether row-level security applies to a table (`ENABLE`), and to its owner too (`FORCE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowSecurity {
+    pub enabled: bool,
+    pub forced: bool,
+}
+
+/// `CREATE POLICY name ON table AS {PERMISSIVE|RESTRICTIVE} FOR command TO roles USING (…)
+/// WITH CHECK (…)`, with the expressions as the server prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub name: String,
+    pub permissive: bool,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub command: String,
+    /// Role names in name order; `public` for everyone.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +212,8 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             triggers: Vec::new(),
+            row_security: RowSecurity::default(),
+            policies: Vec::new(),
         }
     }
 

@@ -290,9 +290,7 @@ pub fn introspect(
     }
     Ok(Schema {
         tables,
-        enums: BTreeMap::new(),
-        sequences: BTreeMap::new(),
         views,
-        schemas: std::collections::BTreeSet::new(),
+        ..Schema::default()
     })
 }

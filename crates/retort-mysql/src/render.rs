@@ -334,6 +334,22 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        // PostgreSQL's kinds: never read on MySQL, so the diff never asks for these.
+        other @ (Operation::CreateExtension { .. }
+        | Operation::DropExtension { .. }
+        | Operation::AlterExtension { .. }
+        | Operation::CreateFunction { .. }
+        | Operation::DropFunction { .. }
+        | Operation::ReplaceFunction { .. }
+        | Operation::SetRowSecurity { .. }
+        | Operation::CreatePolicy { .. }
+        | Operation::DropPolicy { .. }
+        | Operation::AlterPolicy { .. }) => {
+            return Err(DatabaseError::new(format!(
+                "MySQL cannot {}: it is a PostgreSQL object",
+                other.summary()
+            )))
+        }
         Operation::RenameTable { from, to, .. } => {
             vec![format!("RENAME TABLE {} TO {}", table(from), table(to))]
         }

@@ -24,7 +24,8 @@ pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql, false);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
-        [] | [";"] => DeclaredStatement::Setting,
+        // An extension's comment is the extension's own (pg_dump writes it back).
+        [] | [";"] | ["COMMENT", "ON", "EXTENSION", ..] => DeclaredStatement::Setting,
         ["SET", name, ..] if HARMLESS_SETTINGS.contains(name) => {
             // `standard_conforming_strings = off` would change how every later string reads.
             if *name == "STANDARD_CONFORMING_STRINGS" && !words.contains(&"ON") {
@@ -38,19 +39,23 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["SET", "SEARCH_PATH", "=" | "TO", "''" | "PUBLIC" | "\"public\"", ..] => {
             DeclaredStatement::Setting
         }
-        ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE", ..]
+        ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE" | "VIEW" | "EXTENSION" | "FUNCTION"
+        | "PROCEDURE" | "TRIGGER", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["COMMENT", "ON", "TABLE" | "COLUMN", ..] => DeclaredStatement::Modeled,
-        ["CREATE", "VIEW", ..] | ["CREATE", "OR", "REPLACE", "VIEW", ..] => {
-            DeclaredStatement::Modeled
-        }
+        | ["COMMENT", "ON", "TABLE" | "COLUMN", ..]
+        | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
+        | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
+        | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
+        | ["CREATE" | "ALTER", "POLICY", ..] => DeclaredStatement::Modeled,
         // Enum types are modeled; composite, range and base types are not.
         ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
             DeclaredStatement::Modeled
         }
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
-        ["ALTER", "TYPE" | "SCHEMA" | "VIEW", ..] if ends_with_owner(&words) => {
+        ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION", ..]
+            if ends_with_owner(&words) =>
+        {
             DeclaredStatement::Setting
         }
         _ => refused(&leading(
@@ -82,6 +87,8 @@ fn alter_table(tokens: &[String]) -> DeclaredStatement {
         let words: Vec<&str> = clause.iter().map(String::as_str).collect();
         match words.as_slice() {
             ["OWNER", "TO", ..] => continue,
+            ["ENABLE" | "DISABLE" | "FORCE", "ROW", "LEVEL", "SECURITY"]
+            | ["NO", "FORCE", "ROW", "LEVEL", "SECURITY"] => {}
             ["ADD" | "DROP" | "ALTER" | "RENAME" | "VALIDATE", ..] => {
                 let refused_alteration = words.first() == Some(&"ALTER")
                     && ["STORAGE", "COMPRESSION", "OPTIONS"]
@@ -162,16 +169,16 @@ mod tests {
             DeclaredStatement::Modeled
         );
         assert_eq!(
-            refusal("ALTER TABLE accounts ENABLE ROW LEVEL SECURITY").as_deref(),
-            Some("ALTER TABLE … ENABLE ROW LEVEL SECURITY")
+            classify("ALTER TABLE ONLY accounts ENABLE ROW LEVEL SECURITY"),
+            DeclaredStatement::Modeled
         );
         assert_eq!(
-            refusal("ALTER TABLE accounts FORCE ROW LEVEL SECURITY").as_deref(),
-            Some("ALTER TABLE … FORCE ROW LEVEL SECURITY")
+            classify("ALTER TABLE accounts NO FORCE ROW LEVEL SECURITY"),
+            DeclaredStatement::Modeled
         );
         assert_eq!(
-            refusal("CREATE POLICY tenant ON accounts USING (true)").as_deref(),
-            Some("CREATE POLICY")
+            classify("CREATE POLICY tenant ON accounts USING (true)"),
+            DeclaredStatement::Modeled
         );
         assert_eq!(
             refusal("GRANT SELECT ON accounts TO app").as_deref(),
@@ -184,6 +191,34 @@ mod tests {
         assert_eq!(
             refusal("CREATE MATERIALIZED VIEW v AS SELECT 1").as_deref(),
             Some("CREATE MATERIALIZED")
+        );
+        assert_eq!(
+            classify("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("COMMENT ON EXTENSION pg_trgm IS 'trigrams'"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            classify("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER FUNCTION public.f() OWNER TO postgres"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            refusal("CREATE AGGREGATE a (int) (sfunc = int4pl, stype = int)").as_deref(),
+            Some("CREATE AGGREGATE")
+        );
+        assert_eq!(
+            classify("CREATE OR REPLACE CONSTRAINT TRIGGER t AFTER INSERT ON a DEFERRABLE FOR EACH ROW EXECUTE FUNCTION f()"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("ALTER TABLE a DISABLE TRIGGER t").as_deref(),
+            Some("ALTER TABLE … DISABLE TRIGGER T")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

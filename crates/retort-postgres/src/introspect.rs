@@ -8,11 +8,20 @@ use std::collections::BTreeMap;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Schema, Sequence, Table, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, Policy,
+    QualifiedName, RowSecurity, Schema, Sequence, Table, Trigger, View,
 };
 
 /// Schemas selected: `$1` is the list of their names, or NULL for the current schema.
 pub(crate) const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nspname = current_schema() ELSE n.nspname = ANY ($1::text[]) END)";
+
+/// The condition that the object `oid` of catalog `class` is not a member of an extension
+/// (pg_depend's `e`): the extension is modeled, what it owns is its own business.
+fn not_in_extension(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{class}'::regclass AND x.objid = {oid} AND x.deptype = 'e')"
+    )
+}
 
 /// The names of the schemas `include_schemas` selects (its globs matched here, by the same
 /// code as on every database), or `None` for the connection's current schema.
@@ -48,9 +57,10 @@ pub fn introspect(
     let table_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class') \
+                "SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class'), c.relrowsecurity, c.relforcerowsecurity \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {SCHEMA_FILTER} ORDER BY 1, 2"
+                 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
+                not_in_extension("pg_class", "c.oid")
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
@@ -68,6 +78,10 @@ pub fn introspect(
             name.clone(),
             Table {
                 comment: row.get(2),
+                row_security: RowSecurity {
+                    enabled: row.get(3),
+                    forced: row.get(4),
+                },
                 ..Table::new(name)
             },
         );
@@ -210,12 +224,66 @@ pub fn introspect(
             definition: row.get(4),
         });
     }
+    // Triggers on tables (constraint triggers included), as `pg_get_triggerdef` prints them;
+    // those the server makes for foreign keys are internal and not read.
+    let trigger_rows = client
+        .query_typed(
+            &format!(
+                "SELECT n.nspname, c.relname, g.tgname::text, pg_get_triggerdef(g.oid) \
+                 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE NOT g.tgisinternal AND c.relkind IN ('r', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
+                not_in_extension("pg_trigger", "g.oid")
+            ),
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
+        )
+        .map_err(error)?;
+    for row in &trigger_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        let Some(table) = tables.get_mut(&name) else {
+            continue;
+        };
+        table.triggers.push(Trigger {
+            name: row.get(2),
+            definition: row.get(3),
+        });
+    }
+    // Row-level security policies, with their expressions as the server prints them.
+    let policy_rows = client
+        .query_typed(
+            "SELECT p.schemaname::text, p.tablename::text, p.policyname::text, p.permissive = 'PERMISSIVE', \
+             p.cmd, p.roles::text[], p.qual, p.with_check \
+             FROM pg_policies p WHERE (CASE WHEN $1::text[] IS NULL THEN p.schemaname = current_schema() ELSE p.schemaname = ANY ($1::text[]) END) \
+             ORDER BY 1, 2, 3",
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
+        )
+        .map_err(error)?;
+    for row in &policy_rows {
+        let name = QualifiedName {
+            schema: row.get(0),
+            name: row.get(1),
+        };
+        let Some(table) = tables.get_mut(&name) else {
+            continue;
+        };
+        table.policies.push(Policy {
+            name: row.get(2),
+            permissive: row.get(3),
+            command: row.get(4),
+            roles: row.get(5),
+            using: row.get(6),
+            with_check: row.get(7),
+        });
+    }
     let enum_rows = client
         .query_typed(
             &format!(
                 "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid \
-                 WHERE {SCHEMA_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"
+                 WHERE {SCHEMA_FILTER} AND {} GROUP BY 1, 2 ORDER BY 1, 2",
+                not_in_extension("pg_type", "t.oid")
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
@@ -237,7 +305,7 @@ pub fn introspect(
             &format!(
                 "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle \
                  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE {SCHEMA_FILTER} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) \
+                 WHERE {SCHEMA_FILTER} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i', 'e')) \
                  ORDER BY 1, 2"
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
@@ -279,7 +347,8 @@ pub fn introspect(
             &format!(
                 "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true) \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE c.relkind = 'v' AND {SCHEMA_FILTER} ORDER BY 1, 2"
+                 WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
+                not_in_extension("pg_class", "c.oid")
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
@@ -301,12 +370,74 @@ pub fn introspect(
             (name.clone(), View { name, definition })
         })
         .collect();
+    let extension_rows = client
+        .query_typed(
+            &format!(
+                "SELECT e.extname::text, n.nspname::text, e.extversion, \
+                 ARRAY(SELECT r.extname::text FROM pg_depend d JOIN pg_extension r ON r.oid = d.refobjid \
+                       WHERE d.classid = 'pg_extension'::regclass AND d.objid = e.oid \
+                       AND d.refclassid = 'pg_extension'::regclass ORDER BY 1) \
+                 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+                 WHERE {SCHEMA_FILTER} ORDER BY 1"
+            ),
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
+        )
+        .map_err(error)?;
+    let extensions = extension_rows
+        .iter()
+        .map(|row| {
+            let extension = Extension {
+                name: row.get(0),
+                schema: row.get(1),
+                version: row.get(2),
+                requires: row.get(3),
+            };
+            (extension.name.clone(), extension)
+        })
+        .collect();
+    // Functions and procedures as the server prints them: the same text for the scratch
+    // database and the live one. Aggregates and window functions are not modeled (`unmodeled`).
+    let function_rows = client
+        .query_typed(
+            &format!(
+                "SELECT n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), \
+                 p.prokind = 'p', pg_get_function_arguments(p.oid), coalesce(pg_get_function_result(p.oid), ''), \
+                 pg_get_functiondef(p.oid) \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
+                not_in_extension("pg_proc", "p.oid")
+            ),
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
+        )
+        .map_err(error)?;
+    let functions = function_rows
+        .iter()
+        .map(|row| {
+            let key = FunctionKey {
+                name: QualifiedName {
+                    schema: row.get(0),
+                    name: row.get(1),
+                },
+                arguments: row.get(2),
+            };
+            let function = Function {
+                key: key.clone(),
+                procedure: row.get(3),
+                full_arguments: row.get(4),
+                result: row.get(5),
+                definition: row.get(6),
+            };
+            (key, function)
+        })
+        .collect();
     Ok(Schema {
         tables,
         enums,
         sequences,
         schemas,
         views,
+        extensions,
+        functions,
     })
 }
 
@@ -321,7 +452,8 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// Materialized views, domains and other types, functions and triggers: not modeled yet.
+/// Materialized views, domains and other types, aggregates and window functions, and
+/// triggers on views: not modeled yet. What an extension owns is the extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
@@ -330,15 +462,19 @@ pub fn unmodeled(
     let rows = client
         .query_typed(
             &format!(
-                "SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname \
+                "SELECT 'materialized view ' || c.relname \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE {SCHEMA_FILTER} AND c.relkind = 'm' \
+                 WHERE {SCHEMA_FILTER} AND c.relkind = 'm' AND {class} \
                  UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-                 WHERE {SCHEMA_FILTER} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
-                 UNION ALL SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} \
-                 UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND {SCHEMA_FILTER} \
-                 ORDER BY 1"
+                 WHERE {SCHEMA_FILTER} AND {types} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
+                 UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window function ' END || p.proname \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} AND p.prokind IN ('a', 'w') AND {proc} \
+                 UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
+                 ORDER BY 1",
+                class = not_in_extension("pg_class", "c.oid"),
+                types = not_in_extension("pg_type", "t.oid"),
+                proc = not_in_extension("pg_proc", "p.oid"),
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )

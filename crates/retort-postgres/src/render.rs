@@ -4,7 +4,9 @@ use crate::serial::serial_storage;
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
 use retort_core::runner::connection::DatabaseError;
-use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
+use retort_core::schema::{
+    Column, Constraint, ForeignKey, Policy, QualifiedName, RowSecurity, Table,
+};
 
 fn quote(name: &str) -> String {
     crate::dialect::POSTGRES.quote_identifier(name)
@@ -114,7 +116,76 @@ fn create_table(table: &Table) -> Vec<String> {
             ));
         }
     }
+    statements.extend(row_security(
+        &table.name,
+        RowSecurity::default(),
+        table.row_security,
+    ));
     statements
+}
+
+/// The statements that take a table's row-level security from `from` to `to`.
+fn row_security(table: &QualifiedName, from: RowSecurity, to: RowSecurity) -> Vec<String> {
+    let mut statements = Vec::new();
+    if from.enabled != to.enabled {
+        statements.push(format!(
+            "ALTER TABLE {} {} ROW LEVEL SECURITY",
+            table_name(table),
+            if to.enabled { "ENABLE" } else { "DISABLE" }
+        ));
+    }
+    if from.forced != to.forced {
+        statements.push(format!(
+            "ALTER TABLE {} {} ROW LEVEL SECURITY",
+            table_name(table),
+            if to.forced { "FORCE" } else { "NO FORCE" }
+        ));
+    }
+    statements
+}
+
+/// `TO roles`: `PUBLIC`, or the role names quoted.
+fn policy_roles(policy: &Policy) -> String {
+    policy
+        .roles
+        .iter()
+        .map(|role| {
+            if role == "public" {
+                "PUBLIC".to_owned()
+            } else {
+                quote(role)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` USING (…) WITH CHECK (…)`, for the expressions a policy has.
+fn policy_expressions(policy: &Policy) -> String {
+    let mut text = String::new();
+    if let Some(using) = &policy.using {
+        text.push_str(&format!(" USING ({using})"));
+    }
+    if let Some(with_check) = &policy.with_check {
+        text.push_str(&format!(" WITH CHECK ({with_check})"));
+    }
+    text
+}
+
+fn create_policy(table: &QualifiedName, policy: &Policy) -> String {
+    format!(
+        "CREATE POLICY {} ON {} AS {} FOR {} TO {}{}",
+        quote(&policy.name),
+        table_name(table),
+        if policy.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        },
+        policy.command,
+        policy_roles(policy),
+        policy_expressions(policy)
+    )
 }
 
 /// The type a column stores: a serial type's integer, any other type itself.
@@ -372,15 +443,69 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 quote(to)
             )]
         }
+        Operation::SetRowSecurity { table, from, to } => row_security(table, *from, *to),
+        Operation::CreatePolicy { table, policy } => vec![create_policy(table, policy)],
+        Operation::DropPolicy { table, policy } => vec![format!(
+            "DROP POLICY {} ON {}",
+            quote(&policy.name),
+            table_name(table)
+        )],
+        Operation::AlterPolicy { table, to, .. } => vec![format!(
+            "ALTER POLICY {} ON {} TO {}{}",
+            quote(&to.name),
+            table_name(table),
+            policy_roles(to),
+            policy_expressions(to)
+        )],
+        Operation::CreateExtension { extension } => vec![format!(
+            "CREATE EXTENSION {} SCHEMA {} VERSION {}",
+            quote(&extension.name),
+            quote(&extension.schema),
+            literal(&extension.version)
+        )],
+        Operation::DropExtension { extension } => {
+            vec![format!("DROP EXTENSION {}", quote(&extension.name))]
+        }
+        Operation::AlterExtension { from, to } => {
+            let mut statements = Vec::new();
+            if from.schema != to.schema {
+                statements.push(format!(
+                    "ALTER EXTENSION {} SET SCHEMA {}",
+                    quote(&to.name),
+                    quote(&to.schema)
+                ));
+            }
+            if from.version != to.version {
+                statements.push(format!(
+                    "ALTER EXTENSION {} UPDATE TO {}",
+                    quote(&to.name),
+                    literal(&to.version)
+                ));
+            }
+            statements
+        }
+        Operation::CreateFunction { function }
+        | Operation::ReplaceFunction { to: function, .. } => {
+            vec![function.definition.trim_end().to_owned()]
+        }
+        Operation::DropFunction { function } => vec![format!(
+            "DROP {} {}({})",
+            if function.procedure {
+                "PROCEDURE"
+            } else {
+                "FUNCTION"
+            },
+            table_name(&function.key.name),
+            function.key.arguments
+        )],
         Operation::CreateView { view } => vec![view.definition.clone()],
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
-        // Introspection does not read triggers on PostgreSQL yet: the diff never asks for these.
-        other @ (Operation::CreateTrigger { .. } | Operation::DropTrigger { .. }) => {
-            return Err(DatabaseError::new(format!(
-                "{} is not modeled on PostgreSQL yet",
-                other.summary()
-            )))
-        }
+        Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
+        Operation::DropTrigger { table, trigger } => vec![format!(
+            "DROP TRIGGER {} ON {}",
+            quote(&trigger.name),
+            table_name(table)
+        )],
         Operation::RenameConstraint { table, from, to } => vec![format!(
             "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
             table_name(table),

@@ -1,4 +1,5 @@
-//! Clauses inside tables the model does not carry yet (a foreign key's DEFERRABLE it does), found in the catalog so they are refused
+//! Clauses inside tables the model does not carry yet (a foreign key's or a constraint
+//! trigger's DEFERRABLE it does), found in the catalog so they are refused
 //! by name instead of lost: a declared schema loaded into the scratch database that uses one
 //! would otherwise come back as a plain table, and autogenerate would create it without the
 //! clause while `check` passed. Each row names the object and the clause.
@@ -37,13 +38,13 @@ pub fn unmodeled_clauses(
          UNION ALL SELECT CASE k.contype WHEN 'x' THEN 'exclusion constraint ' ELSE 'constraint ' END \
                 || quote_ident(k.conname) || ' on ' || {relation} || ' (' || concat_ws(', ', \
                    CASE WHEN k.contype = 'x' THEN 'EXCLUDE' END, \
-                   CASE WHEN k.condeferrable AND k.contype <> 'f' THEN 'DEFERRABLE' END, \
-                   CASE WHEN k.condeferred AND k.contype <> 'f' THEN 'INITIALLY DEFERRED' END, \
+                   CASE WHEN k.condeferrable AND k.contype IN ('p', 'u', 'x') THEN 'DEFERRABLE' END, \
+                   CASE WHEN k.condeferred AND k.contype IN ('p', 'u', 'x') THEN 'INITIALLY DEFERRED' END, \
                    CASE k.confmatchtype WHEN 'f' THEN 'MATCH FULL' WHEN 'p' THEN 'MATCH PARTIAL' END, \
                    CASE WHEN k.connoinherit AND k.contype = 'c' THEN 'NO INHERIT' END, \
                    CASE WHEN NOT k.convalidated THEN 'NOT VALID' END) || ')' \
            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE (k.contype = 'x' OR (k.condeferrable AND k.contype <> 'f') OR k.confmatchtype IN ('f', 'p') \
+          WHERE (k.contype = 'x' OR (k.condeferrable AND k.contype IN ('p', 'u', 'x')) OR k.confmatchtype IN ('f', 'p') \
                  OR (k.connoinherit AND k.contype = 'c') OR NOT k.convalidated) AND {SCHEMA_FILTER} \
          UNION ALL SELECT 'constraint ' || quote_ident(k.conname) || ' on ' || {relation} || ' (UNIQUE NULLS NOT DISTINCT)' \
            FROM pg_constraint k JOIN pg_index x ON x.indexrelid = k.conindid \

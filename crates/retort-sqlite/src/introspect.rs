@@ -210,10 +210,8 @@ pub fn introspect(
     }
     Ok(Schema {
         tables,
-        enums: BTreeMap::new(),
-        sequences: BTreeMap::new(),
-        schemas: std::collections::BTreeSet::new(),
         views,
+        ..Schema::default()
     })
 }
 

@@ -185,6 +185,21 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::CreateSchema { .. } | Operation::DropSchema { .. } => {
             return Err(DatabaseError::new("SQLite has no schemas".to_owned()))
         }
+        other @ (Operation::CreateExtension { .. }
+        | Operation::DropExtension { .. }
+        | Operation::AlterExtension { .. }
+        | Operation::CreateFunction { .. }
+        | Operation::DropFunction { .. }
+        | Operation::ReplaceFunction { .. }
+        | Operation::SetRowSecurity { .. }
+        | Operation::CreatePolicy { .. }
+        | Operation::DropPolicy { .. }
+        | Operation::AlterPolicy { .. }) => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: it is a PostgreSQL object",
+                other.summary()
+            )))
+        }
         other @ (Operation::AlterColumn { .. }
         | Operation::RenameConstraint { .. }
         | Operation::AddPrimaryKey { .. }
@@ -308,7 +323,17 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::DropSequence { .. }
             | Operation::AlterSequence { .. }
             | Operation::CreateSchema { .. }
-            | Operation::DropSchema { .. } => {
+            | Operation::DropSchema { .. }
+            | Operation::CreateExtension { .. }
+            | Operation::DropExtension { .. }
+            | Operation::AlterExtension { .. }
+            | Operation::CreateFunction { .. }
+            | Operation::DropFunction { .. }
+            | Operation::ReplaceFunction { .. }
+            | Operation::SetRowSecurity { .. }
+            | Operation::CreatePolicy { .. }
+            | Operation::DropPolicy { .. }
+            | Operation::AlterPolicy { .. } => {
                 adapted.push(operation);
                 continue;
             }

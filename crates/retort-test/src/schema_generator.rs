@@ -195,6 +195,30 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             "CREATE SEQUENCE numbers START WITH 100 INCREMENT BY {increment};\n"
         ));
     }
+    // PostgreSQL's extensions, functions, triggers, row-level security, policies and views that
+    // call a function, in pairs only (the parser leaves them to the scratch database), drawn
+    // from a generator of their own so that the rest of a pair stays what it was.
+    let mut objects = StdRng::seed_from_u64(decoration ^ 0x2545_f491_4f6c_dd1d);
+    let routines = flavor == Flavor::Postgres && varying;
+    if routines {
+        if objects.gen_bool(0.5) {
+            sql.push_str("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n");
+        }
+        let body = *["RETURN NEW;", "NEW.id := NEW.id; RETURN NEW;"]
+            .choose(&mut objects)
+            .expect("bodies");
+        sql.push_str(&format!(
+            "CREATE FUNCTION touch_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} END $$;\n"
+        ));
+        // A renamed argument drops and creates the function again, and what calls it around it.
+        let argument = *["n", "lower_bound"].choose(&mut objects).expect("names");
+        let volatility = *["IMMUTABLE", "STABLE"]
+            .choose(&mut objects)
+            .expect("volatility");
+        sql.push_str(&format!(
+            "CREATE FUNCTION floor_id({argument} integer) RETURNS integer LANGUAGE sql {volatility} AS $$ SELECT {argument} - 1 $$;\n"
+        ));
+    }
     let mut earlier_tables: Vec<(String, String)> = Vec::new();
     for table_number in 0..shape.gen_range(1..=4) {
         let original = format!("t{table_number}");
@@ -340,6 +364,34 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
         }
         if flavor == Flavor::Postgres && rng.gen_bool(0.2) {
             sql.push_str(&format!("COMMENT ON TABLE {table} IS 'a table';\n"));
+        }
+        if routines {
+            if objects.gen_bool(0.4) {
+                let event = *["INSERT", "UPDATE", "INSERT OR UPDATE"]
+                    .choose(&mut objects)
+                    .expect("events");
+                sql.push_str(&format!(
+                    "CREATE TRIGGER {table}_touch BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION touch_row();\n"
+                ));
+            }
+            if objects.gen_bool(0.4) {
+                sql.push_str(&format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"));
+                if objects.gen_bool(0.3) {
+                    sql.push_str(&format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n"));
+                }
+                let command = *["ALL", "SELECT", "UPDATE"]
+                    .choose(&mut objects)
+                    .expect("commands");
+                let bound = objects.gen_range(0..2);
+                sql.push_str(&format!(
+                    "CREATE POLICY {table}_p ON {table} FOR {command} USING (id > floor_id({bound}));\n"
+                ));
+            }
+            if objects.gen_bool(0.3) {
+                sql.push_str(&format!(
+                    "CREATE VIEW {table}_pv AS SELECT id FROM {table} WHERE id > floor_id(1);\n"
+                ));
+            }
         }
         // SQLite models views and triggers: a view over the table (reading one of its columns,
         // so a rename, drop or rebuild of it must set the view aside), a trigger on it.

@@ -7,8 +7,47 @@
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, Policy,
+    QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
+
+fn policy(roles: &[&str], using: Option<&str>) -> Policy {
+    Policy {
+        name: "Tenant isolation".to_owned(),
+        permissive: true,
+        command: "ALL".to_owned(),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        using: using.map(str::to_owned),
+        with_check: Some("(tenant = CURRENT_USER)".to_owned()),
+    }
+}
+
+fn extension(schema: &str, version: &str) -> Extension {
+    Extension {
+        name: "pg_trgm".to_owned(),
+        schema: schema.to_owned(),
+        version: version.to_owned(),
+        requires: Vec::new(),
+    }
+}
+
+fn function(body: &str) -> Function {
+    Function {
+        key: FunctionKey {
+            name: QualifiedName {
+                schema: "billing".to_owned(),
+                name: "Total".to_owned(),
+            },
+            arguments: "integer, text".to_owned(),
+        },
+        procedure: false,
+        full_arguments: "n integer, label text DEFAULT 'x'::text".to_owned(),
+        result: "integer".to_owned(),
+        definition: format!(
+            "CREATE OR REPLACE FUNCTION billing.\"Total\"(n integer, label text DEFAULT 'x'::text)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function${body}$function$\n"
+        ),
+    }
+}
 
 fn name(table: &str) -> QualifiedName {
     QualifiedName {
@@ -129,6 +168,16 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::DropForeignKey { .. } => "DropForeignKey",
         Operation::CreateIndex { .. } => "CreateIndex",
         Operation::DropIndex { .. } => "DropIndex",
+        Operation::CreateExtension { .. } => "CreateExtension",
+        Operation::DropExtension { .. } => "DropExtension",
+        Operation::AlterExtension { .. } => "AlterExtension",
+        Operation::CreateFunction { .. } => "CreateFunction",
+        Operation::DropFunction { .. } => "DropFunction",
+        Operation::ReplaceFunction { .. } => "ReplaceFunction",
+        Operation::SetRowSecurity { .. } => "SetRowSecurity",
+        Operation::CreatePolicy { .. } => "CreatePolicy",
+        Operation::DropPolicy { .. } => "DropPolicy",
+        Operation::AlterPolicy { .. } => "AlterPolicy",
         Operation::CreateSchema { .. } => "CreateSchema",
         Operation::DropSchema { .. } => "DropSchema",
         Operation::CreateSequence { .. } => "CreateSequence",
@@ -476,6 +525,80 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "",
+            Operation::CreateExtension {
+                extension: extension("public", "1.6"),
+            },
+        ),
+        (
+            "",
+            Operation::DropExtension {
+                extension: extension("public", "1.6"),
+            },
+        ),
+        (
+            "moved and updated",
+            Operation::AlterExtension {
+                from: extension("public", "1.5"),
+                to: extension("extensions", "1.6"),
+            },
+        ),
+        (
+            "",
+            Operation::CreateFunction {
+                function: function("SELECT n"),
+            },
+        ),
+        (
+            "",
+            Operation::DropFunction {
+                function: function("SELECT n"),
+            },
+        ),
+        (
+            "the body changes",
+            Operation::ReplaceFunction {
+                from: function("SELECT n"),
+                to: function("SELECT n + 1"),
+            },
+        ),
+        (
+            "enabled and forced",
+            Operation::SetRowSecurity {
+                table: t.clone(),
+                from: RowSecurity::default(),
+                to: RowSecurity {
+                    enabled: true,
+                    forced: true,
+                },
+            },
+        ),
+        (
+            "",
+            Operation::CreatePolicy {
+                table: t.clone(),
+                policy: policy(&["public"], Some("(tenant = CURRENT_USER)")),
+            },
+        ),
+        (
+            "",
+            Operation::DropPolicy {
+                table: t.clone(),
+                policy: policy(&["public"], Some("(tenant = CURRENT_USER)")),
+            },
+        ),
+        (
+            "roles and USING change",
+            Operation::AlterPolicy {
+                table: t.clone(),
+                from: policy(&["public"], Some("(tenant = CURRENT_USER)")),
+                to: Policy {
+                    permissive: true,
+                    ..policy(&["app", "Reporting"], Some("true"))
+                },
+            },
+        ),
+        (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
@@ -530,7 +653,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 34, "{covered:?}");
+    assert_eq!(covered.len(), 44, "{covered:?}");
 }
 
 #[test]

@@ -173,10 +173,16 @@ pub fn clauses_after_name(tokens: &[String], skip: usize) -> Vec<Vec<String>> {
     ) {
         position += 1;
     }
-    // The name: `a`, `a.b`, `"a"."b"` (a dotted name may come as several tokens).
+    // The name: `a`, `a.b`, `"a"."b"`, `"a".b`, `a."b"` (a dotted name comes as several
+    // tokens: `.` alone, or glued to the word before or after it).
+    let mut previous = tokens.get(position);
     position += 1;
-    while tokens.get(position).is_some_and(|t| t == ".") {
-        position += 2;
+    while let Some(token) = tokens.get(position) {
+        if !(previous.is_some_and(|p| p.ends_with('.')) || token.starts_with('.')) {
+            break;
+        }
+        previous = Some(token);
+        position += 1;
     }
     let mut clauses = vec![Vec::new()];
     let mut depth = 0usize;
@@ -241,6 +247,23 @@ mod tests {
                 tokens("OWNER TO x", false)
             ]
         );
+    }
+
+    #[test]
+    fn quoted_dotted_names_are_skipped_whole() {
+        for name in [
+            "\"Billing\".invoices",
+            "billing.\"Invoices\"",
+            "\"Billing\".\"Invoices\"",
+            "billing . invoices",
+        ] {
+            let t = tokens(&format!("ALTER TABLE {name} OWNER TO postgres"), false);
+            assert_eq!(
+                clauses_after_name(&t, 2),
+                vec![tokens("OWNER TO postgres", false)],
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use crate::dialect::Dialect;
 use crate::schema::{
-    Check, Column, Constraint, ForeignKey, Index, QualifiedName, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, Index, Policy, QualifiedName,
+    RowSecurity, Sequence, Table, Trigger, View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -227,6 +228,49 @@ pub enum Operation {
         table: QualifiedName,
         trigger: Trigger,
     },
+    CreateExtension {
+        extension: Extension,
+    },
+    DropExtension {
+        extension: Extension,
+    },
+    /// Move an extension to another schema, or update it to another version.
+    AlterExtension {
+        from: Extension,
+        to: Extension,
+    },
+    CreateFunction {
+        function: Function,
+    },
+    DropFunction {
+        function: Function,
+    },
+    /// `CREATE OR REPLACE` a function whose arguments and result stay the same.
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+    },
+    /// `ENABLE`/`DISABLE` and `FORCE`/`NO FORCE ROW LEVEL SECURITY`.
+    SetRowSecurity {
+        table: QualifiedName,
+        from: RowSecurity,
+        to: RowSecurity,
+    },
+    CreatePolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    /// `ALTER POLICY`: roles, `USING` or `WITH CHECK` change (the command and permissiveness
+    /// stay, and no expression goes away).
+    AlterPolicy {
+        table: QualifiedName,
+        from: Policy,
+        to: Policy,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -283,6 +327,24 @@ impl Operation {
                 to: from,
             },
             Self::RenameIndex { table, from, to } => Self::RenameIndex {
+                table,
+                from: to,
+                to: from,
+            },
+            Self::CreateExtension { extension } => Self::DropExtension { extension },
+            Self::DropExtension { extension } => Self::CreateExtension { extension },
+            Self::AlterExtension { from, to } => Self::AlterExtension { from: to, to: from },
+            Self::CreateFunction { function } => Self::DropFunction { function },
+            Self::DropFunction { function } => Self::CreateFunction { function },
+            Self::ReplaceFunction { from, to } => Self::ReplaceFunction { from: to, to: from },
+            Self::SetRowSecurity { table, from, to } => Self::SetRowSecurity {
+                table,
+                from: to,
+                to: from,
+            },
+            Self::CreatePolicy { table, policy } => Self::DropPolicy { table, policy },
+            Self::DropPolicy { table, policy } => Self::CreatePolicy { table, policy },
+            Self::AlterPolicy { table, from, to } => Self::AlterPolicy {
                 table,
                 from: to,
                 to: from,
@@ -453,6 +515,55 @@ impl Operation {
             Self::RenameIndex { table, from, to } => {
                 format!("rename index {} to {} on {table}", from.name, to.name)
             }
+            Self::CreateExtension { extension } => format!(
+                "create extension {} (schema {}, version {})",
+                extension.name, extension.schema, extension.version
+            ),
+            Self::DropExtension { extension } => format!("drop extension {}", extension.name),
+            Self::AlterExtension { from, to } => {
+                let mut changes = Vec::new();
+                if from.schema != to.schema {
+                    changes.push(change("schema", Some(&from.schema), Some(&to.schema)));
+                }
+                if from.version != to.version {
+                    changes.push(change("version", Some(&from.version), Some(&to.version)));
+                }
+                format!("alter extension {}: {}", to.name, changes.join(", "))
+            }
+            Self::CreateFunction { function } => {
+                format!("create {} {}", routine_kind(function), function.key)
+            }
+            Self::DropFunction { function } => {
+                format!("drop {} {}", routine_kind(function), function.key)
+            }
+            Self::ReplaceFunction { from, to } => format!(
+                "replace {} {}: {}",
+                routine_kind(to),
+                to.key,
+                function_changes(from, to).join(", ")
+            ),
+            Self::SetRowSecurity { table, from, to } => {
+                let state = |security: &RowSecurity| match (security.enabled, security.forced) {
+                    (false, false) => "disabled",
+                    (true, false) => "enabled",
+                    (false, true) => "forced but disabled",
+                    (true, true) => "enabled and forced",
+                };
+                format!(
+                    "set row level security on {table}: {} → {}",
+                    state(from),
+                    state(to)
+                )
+            }
+            Self::CreatePolicy { table, policy } => {
+                format!("create policy {} on {table}", policy.name)
+            }
+            Self::DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
+            Self::AlterPolicy { table, from, to } => format!(
+                "alter policy {} on {table}: {}",
+                to.name,
+                policy_changes(from, to).join(", ")
+            ),
             Self::CreateSchema { name } => format!("create schema {name}"),
             Self::DropSchema { name } => format!("drop schema {name}"),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
@@ -484,6 +595,100 @@ fn change(what: &str, from: Option<&str>, to: Option<&str>) -> String {
         from.unwrap_or("none"),
         to.unwrap_or("none")
     )
+}
+
+fn routine_kind(function: &Function) -> &'static str {
+    if function.procedure {
+        "procedure"
+    } else {
+        "function"
+    }
+}
+
+/// What differs between two definitions of a function: each header line (`LANGUAGE`,
+/// volatility, `SECURITY DEFINER`, `STRICT`, `SET`, the result) old → new, and whether the
+/// body changed.
+fn function_changes(from: &Function, to: &Function) -> Vec<String> {
+    // `pg_get_functiondef` prints the signature, then one property per line (indented by a
+    // space), then the body (`AS $function$…`, `BEGIN ATOMIC …`, `RETURN …`).
+    let split = |definition: &str| -> (Vec<String>, String) {
+        let mut lines = definition.lines().skip(1).peekable();
+        let mut header = Vec::new();
+        while let Some(line) = lines.next_if(|l| l.starts_with(' ')) {
+            header.push(line.trim().to_owned());
+        }
+        (header, lines.collect::<Vec<_>>().join("\n"))
+    };
+    let (old_header, old_body) = split(&from.definition);
+    let (new_header, new_body) = split(&to.definition);
+    let removed: Vec<&str> = old_header
+        .iter()
+        .filter(|l| !new_header.contains(l))
+        .map(String::as_str)
+        .collect();
+    let added: Vec<&str> = new_header
+        .iter()
+        .filter(|l| !old_header.contains(l))
+        .map(String::as_str)
+        .collect();
+    let mut changes = Vec::new();
+    if !removed.is_empty() || !added.is_empty() {
+        let side = |lines: &[&str]| {
+            if lines.is_empty() {
+                "none".to_owned()
+            } else {
+                lines.join(" ")
+            }
+        };
+        changes.push(format!("{} → {}", side(&removed), side(&added)));
+    }
+    if old_body != new_body {
+        changes.push("body changed".to_owned());
+    }
+    if changes.is_empty() {
+        changes.push("definition changed".to_owned());
+    }
+    changes
+}
+
+/// Every property of a policy that changes, old → new.
+pub fn policy_changes(from: &Policy, to: &Policy) -> Vec<String> {
+    let mut changes = Vec::new();
+    let kind = |permissive| {
+        if permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        }
+    };
+    if from.permissive != to.permissive {
+        changes.push(format!(
+            "{} → {}",
+            kind(from.permissive),
+            kind(to.permissive)
+        ));
+    }
+    if from.command != to.command {
+        changes.push(change("command", Some(&from.command), Some(&to.command)));
+    }
+    if from.roles != to.roles {
+        changes.push(change(
+            "roles",
+            Some(&from.roles.join(", ")),
+            Some(&to.roles.join(", ")),
+        ));
+    }
+    if from.using != to.using {
+        changes.push(change("USING", from.using.as_deref(), to.using.as_deref()));
+    }
+    if from.with_check != to.with_check {
+        changes.push(change(
+            "WITH CHECK",
+            from.with_check.as_deref(),
+            to.with_check.as_deref(),
+        ));
+    }
+    changes
 }
 
 /// Every property of a column that changes, old → new.
@@ -556,13 +761,14 @@ fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
             changes.push(format!("drop column {}", column.name));
         }
     }
-    let differing: [(&str, bool); 6] = [
+    let differing: [(&str, bool); 7] = [
         ("primary key", from.primary_key != to.primary_key),
         ("unique constraints", from.uniques != to.uniques),
         ("check constraints", from.checks != to.checks),
         ("foreign keys", from.foreign_keys != to.foreign_keys),
         ("indexes", from.indexes != to.indexes),
         ("triggers", from.triggers != to.triggers),
+        ("policies", from.policies != to.policies),
     ];
     for (what, differs) in differing {
         if differs {

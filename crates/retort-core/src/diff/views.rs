@@ -131,6 +131,18 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         Operation::CreateView { view } | Operation::DropView { view } => {
             vec![view.name.name.as_str()]
         }
-        Operation::CreateSchema { .. } | Operation::DropSchema { .. } => Vec::new(),
+        Operation::CreateFunction { function } | Operation::DropFunction { function } => {
+            vec![function.key.name.name.as_str()]
+        }
+        Operation::CreateSchema { .. }
+        | Operation::ReplaceFunction { .. }
+        | Operation::SetRowSecurity { .. }
+        | Operation::CreatePolicy { .. }
+        | Operation::DropPolicy { .. }
+        | Operation::AlterPolicy { .. }
+        | Operation::DropSchema { .. }
+        | Operation::CreateExtension { .. }
+        | Operation::DropExtension { .. }
+        | Operation::AlterExtension { .. } => Vec::new(),
     }
 }

@@ -1,0 +1,119 @@
+//! Functions and procedures, compared as the server prints them. One whose arguments (names,
+//! modes, defaults) and result stay is replaced in place (`CREATE OR REPLACE`); any other change
+//! drops it and creates it again.
+//!
+//! Where they go: a function that names a table the diff creates or adds columns to (a `SETOF`
+//! result, a SQL body reading it) is created once the tables exist and have their columns, any
+//! other before them, so that defaults, checks and indexes can call it. A function is dropped after the tables whose defaults may
+//! call it, unless its own signature names one of them (it must go first then).
+
+use std::collections::BTreeSet;
+
+use super::identifier::mentions_identifier;
+use super::operation::Operation;
+use crate::schema::{Function, Schema};
+
+/// Function operations by the place they take in the plan.
+#[derive(Default)]
+pub struct FunctionOperations {
+    /// Before the tables are created (after extensions, enums and sequences).
+    pub before_tables: Vec<Operation>,
+    /// Once tables are created and changed, before constraints, indexes and triggers.
+    pub after_tables: Vec<Operation>,
+    /// Before the tables are dropped.
+    pub drops_before_tables: Vec<Operation>,
+    /// After the tables are dropped.
+    pub drops_after_tables: Vec<Operation>,
+    /// The names of the functions dropped and created again: the triggers and policies that
+    /// call them must go around it.
+    pub recreated: BTreeSet<String>,
+}
+
+pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
+    // Tables the diff creates or adds columns to: a SQL body reading them is checked against
+    // them when the function is created.
+    let created_tables: BTreeSet<&str> = to
+        .tables
+        .iter()
+        .filter(|(name, table)| {
+            from.tables.get(*name).is_none_or(|old| {
+                table
+                    .columns
+                    .iter()
+                    .any(|column| old.column(&column.name).is_none())
+            })
+        })
+        .map(|(name, _)| name.name.as_str())
+        .collect();
+    let dropped_tables: BTreeSet<&str> = from
+        .tables
+        .keys()
+        .filter(|name| !to.tables.contains_key(*name))
+        .map(|name| name.name.as_str())
+        .collect();
+    let names_any = |text: &str, tables: &BTreeSet<&str>| {
+        tables.iter().any(|table| mentions_identifier(text, table))
+    };
+    let mut operations = FunctionOperations::default();
+    let create = |operations: &mut FunctionOperations, operation: Operation, new: &Function| {
+        if names_any(&new.definition, &created_tables) {
+            operations.after_tables.push(operation);
+        } else {
+            operations.before_tables.push(operation);
+        }
+    };
+    for (key, new) in &to.functions {
+        match from.functions.get(key) {
+            None => create(
+                &mut operations,
+                Operation::CreateFunction {
+                    function: new.clone(),
+                },
+                new,
+            ),
+            Some(old) if old == new => {}
+            Some(old) if replaceable(old, new) => {
+                operations.after_tables.push(Operation::ReplaceFunction {
+                    from: old.clone(),
+                    to: new.clone(),
+                });
+            }
+            Some(old) => {
+                operations.recreated.insert(key.name.name.clone());
+                operations.before_tables.push(Operation::DropFunction {
+                    function: old.clone(),
+                });
+                create(
+                    &mut operations,
+                    Operation::CreateFunction {
+                        function: new.clone(),
+                    },
+                    new,
+                );
+            }
+        }
+    }
+    for (key, old) in &from.functions {
+        if to.functions.contains_key(key) {
+            continue;
+        }
+        let operation = Operation::DropFunction {
+            function: old.clone(),
+        };
+        let signature = format!("{} {}", old.full_arguments, old.result);
+        if names_any(&signature, &dropped_tables) {
+            operations.drops_before_tables.push(operation);
+        } else {
+            operations.drops_after_tables.push(operation);
+        }
+    }
+    operations
+}
+
+/// Whether `CREATE OR REPLACE` can take `old` to `new`: the server refuses to change a result
+/// type, argument names or defaults, or a function into a procedure.
+fn replaceable(old: &Function, new: &Function) -> bool {
+    old.procedure == new.procedure
+        && old.full_arguments == new.full_arguments
+        && old.result == new.result
+}

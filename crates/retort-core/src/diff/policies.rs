@@ -1,0 +1,83 @@
+//! Row-level security policies of one table. A policy whose expressions read a column that is
+//! retyped or dropped, or call a function that is dropped and created again, must be dropped
+//! first and created again after (the server refuses the change otherwise); any other change is an `ALTER POLICY` where the server has one
+//! (roles, `USING`, `WITH CHECK`), or a drop and a creation (the command, permissive or
+//! restrictive, an expression taken away).
+
+use super::identifier::mentions_identifier;
+use super::operation::Operation;
+use crate::schema::{Policy, Table};
+
+pub fn diff_policies(
+    old: &Table,
+    new: &Table,
+    recreated_functions: &std::collections::BTreeSet<String>,
+    drops_first: &mut Vec<Operation>,
+    additions_last: &mut Vec<Operation>,
+) {
+    let table = &new.name;
+    // Columns that are dropped or change type.
+    let touched: Vec<&str> = old
+        .columns
+        .iter()
+        .filter(|column| {
+            new.column(&column.name)
+                .is_none_or(|after| after.data_type != column.data_type)
+        })
+        .map(|column| column.name.as_str())
+        .chain(recreated_functions.iter().map(String::as_str))
+        .collect();
+    let reads_touched = |policy: &Policy| {
+        [&policy.using, &policy.with_check]
+            .into_iter()
+            .flatten()
+            .any(|expression| {
+                touched
+                    .iter()
+                    .any(|column| mentions_identifier(expression, column))
+            })
+    };
+    for before in &old.policies {
+        let after = new.policies.iter().find(|p| p.name == before.name);
+        let recreate = reads_touched(before);
+        match after {
+            Some(after) if after == before && !recreate => {}
+            Some(after) if !recreate && alterable(before, after) => {
+                additions_last.push(Operation::AlterPolicy {
+                    table: table.clone(),
+                    from: before.clone(),
+                    to: after.clone(),
+                });
+            }
+            _ => {
+                drops_first.push(Operation::DropPolicy {
+                    table: table.clone(),
+                    policy: before.clone(),
+                });
+                if let Some(after) = after {
+                    additions_last.push(Operation::CreatePolicy {
+                        table: table.clone(),
+                        policy: after.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for after in &new.policies {
+        if !old.policies.iter().any(|p| p.name == after.name) {
+            additions_last.push(Operation::CreatePolicy {
+                table: table.clone(),
+                policy: after.clone(),
+            });
+        }
+    }
+}
+
+/// Whether `ALTER POLICY` takes `from` to `to` (and back, for the downgrade): it cannot change
+/// the command or permissiveness, nor take an expression away.
+fn alterable(from: &Policy, to: &Policy) -> bool {
+    from.permissive == to.permissive
+        && from.command == to.command
+        && from.using.is_some() == to.using.is_some()
+        && from.with_check.is_some() == to.with_check.is_some()
+}
