@@ -621,7 +621,20 @@ impl Introspect for PostgresConnection {
                     failure(&f).message
                 ))
             })?;
-        let scratch = Self::connect(&self.options.with_dbname(&name), self.home.as_deref())?;
+        let mut scratch = Self::connect(&self.options.with_dbname(&name), self.home.as_deref())?;
+        // A connection whose search_path names another schema (a fleet's tenant, `options=-c
+        // search_path=…`) declares its tables there: the scratch database gets that schema too,
+        // so the declared objects land, and are named, as the live ones are.
+        if scratch.current_schema.is_empty() && !self.current_schema.is_empty() {
+            scratch
+                .client
+                .batch_execute(&format!(
+                    "CREATE SCHEMA {}",
+                    crate::dialect::POSTGRES.quote_identifier(&self.current_schema)
+                ))
+                .map_err(|f| failure(&f))?;
+            scratch.current_schema.clone_from(&self.current_schema);
+        }
         Ok((Box::new(scratch), name))
     }
     fn drop_scratch(&mut self, name: &str) -> Result<(), DatabaseError> {

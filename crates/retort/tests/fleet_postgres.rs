@@ -397,3 +397,40 @@ fn fleet_configuration_mistakes_are_errors_that_say_how_to_fix() {
         assert!(output.stderr.contains("hint: "), "{config}\n{output}");
     }
 }
+
+#[test]
+fn fleet_check_and_status_show_which_tenants_drifted() {
+    let (database, project) = tenants(3, "");
+    assert_eq!(project.run(&["fleet", "upgrade"]).code, 0);
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE revision_log (revision text);\nCREATE TABLE items (id int PRIMARY KEY, name text);\nCREATE INDEX items_name ON items (name);\n",
+    );
+    let clean = project.run(&["fleet", "check"]);
+    assert_eq!(clean.code, 0, "{clean}");
+    database.query("CREATE TABLE tenant_0002.stray (id int)");
+    let drift = project.run(&["fleet", "check"]);
+    assert_eq!(drift.code, 1, "{drift}");
+    assert!(
+        drift
+            .stdout
+            .contains("schema tenant_0002: 1 differences from the declared schema:")
+            && drift.stdout.contains("drop table tenant_0002.stray")
+            && !drift.stdout.contains("tenant_0001")
+            && !drift.stdout.contains("tenant_0003"),
+        "{drift}"
+    );
+    let status = project.run(&["fleet", "status", "--check"]);
+    assert_eq!(status.code, 0, "{status}");
+    assert!(
+        status
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("schema tenant_0002") && l.ends_with("1 differences"))
+            && status
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("schema tenant_0001") && l.ends_with("none")),
+        "{status}"
+    );
+}
