@@ -1000,3 +1000,60 @@ fn squash_refuses_several_heads() {
     assert!(stderr.contains("alembic merge heads"), "{stderr}");
     assert!(!root.join("retort.toml").exists());
 }
+
+/// Rows the Alembic revisions insert are not part of a schema-only baseline: the squash says
+/// so, naming the table, and the baseline refuses to run on a new database until a person has
+/// added them; the database Alembic migrated is at head and not affected.
+#[test]
+fn squash_names_the_rows_the_revisions_inserted() {
+    let venv = venv();
+    let python = venv.join("bin/python").display().to_string();
+    let directory = fixture_project();
+    let root = directory.path();
+    fs_err::write(
+        root.join("migrations/versions/4d5e6f708192_admin.py"),
+        "\"\"\"add the admin user\"\"\"\nfrom alembic import op\n\nrevision = '4d5e6f708192'\ndown_revision = '3c4d5e6f7081'\n\ndef upgrade():\n    op.execute(\"INSERT INTO users (id, name) VALUES (1, 'admin')\")\n\ndef downgrade():\n    op.execute(\"DELETE FROM users WHERE id = 1\")\n",
+    )
+    .unwrap();
+    alembic(&venv, root, "alembic.ini", &["upgrade", "head"]);
+    let a_url = format!("sqlite:///{}", root.join("app.db").display());
+    let (code, stdout, stderr) = retort(
+        root,
+        &a_url,
+        &[
+            "import", "alembic", "--squash", "--json", "--python", &python,
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["head"], "4d5e6f708192");
+    assert_eq!(report["tables_with_rows"]["users"], 1, "{report}");
+    assert!(
+        stderr.contains("inserted rows the baseline does not carry"),
+        "{stderr}"
+    );
+    let baseline =
+        fs_err::read_to_string(root.join("retort/versions/4d5e6f708192_squashed_baseline.sql"))
+            .unwrap();
+    assert!(
+        baseline.contains("-- Squashes: 1a2b3c4d5e6f, 2b3c4d5e6f70, 3c4d5e6f7081\n"),
+        "{baseline}"
+    );
+    assert!(
+        baseline.contains(
+            "-- retort:upgrade needs_hand=\"the Alembic revisions inserted rows into users (1 row)"
+        ),
+        "{baseline}"
+    );
+    // A is at head (in Alembic's own version table, `app_versions`).
+    let (code, current, stderr) = retort(root, &a_url, &["current"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(current.contains("4d5e6f708192"), "{current}");
+    let (code, _, stderr) = retort(root, &a_url, &["upgrade", "head"]);
+    assert_eq!(code, 0, "{stderr}");
+    // A new database stops before anything, naming the table.
+    let b_url = format!("sqlite:///{}", root.join("b.db").display());
+    let (code, _, stderr) = retort(root, &b_url, &["upgrade", "head"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("inserted rows into users"), "{stderr}");
+}

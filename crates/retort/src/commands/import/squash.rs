@@ -211,7 +211,12 @@ pub fn squash(
         // them. Databases at head are not affected (they never run the baseline).
         let tables: Vec<String> = tables_with_rows
             .iter()
-            .map(|(table, count)| format!("{table} ({count} rows)"))
+            .map(|(table, count)| {
+                format!(
+                    "{table} ({count} row{})",
+                    if *count == 1 { "" } else { "s" }
+                )
+            })
             .collect();
         let reason = format!(
             "the Alembic revisions inserted rows into {}, which this baseline (schema only) does not: add the INSERT statements here, then remove this option",
