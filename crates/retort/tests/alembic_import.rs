@@ -736,7 +736,7 @@ fn sqlite_catalog_dump(path: &Path) -> String {
                 checks.sort();
                 checks
                     .into_iter()
-                    .map(|check| format!("check|{}", check))
+                    .map(|check| format!("check|{check}"))
                     .collect::<Vec<_>>()
             } else {
                 vec![line.to_owned()]

@@ -301,8 +301,8 @@ fn parse_header(path: &Path, lines: &[&str]) -> Result<Header, ScriptParseError>
             reason,
         })?;
     }
-    let squashed = split_list(squashes.as_ref());
-    for id in &squashed {
+    let squashed_ids = split_list(squashes.as_ref());
+    for id in &squashed_ids {
         validate_revision_id(id).map_err(|reason| ScriptParseError::InvalidRevisionId {
             path: path.to_path_buf(),
             line: squashes.as_ref().map_or(0, |(line, _)| *line),
@@ -315,7 +315,7 @@ fn parse_header(path: &Path, lines: &[&str]) -> Result<Header, ScriptParseError>
         down_revisions,
         depends_on: split_list(depends_on.as_ref()),
         branch_labels: split_list(branch_labels.as_ref()),
-        squashes: squashed,
+        squashes: squashed_ids,
         create_date: create_date
             .map(|(_, value)| value)
             .filter(|v| !v.is_empty()),

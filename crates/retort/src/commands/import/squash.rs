@@ -11,6 +11,7 @@
 //! database already at head, and written with the autogenerate plan: the difference between an
 //! empty schema and it.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -21,6 +22,7 @@ use retort_core::alembic::revision_file::{AlembicRevision, FunctionBody};
 use retort_core::autogenerate::plan::Plan;
 use retort_core::autogenerate::AutogenerateError;
 use retort_core::config::environment::Environment;
+use retort_core::dialect::Dialect;
 use retort_core::diff::rename::DeclaredRenames;
 use retort_core::diff::{diff_with_renames, DiffOptions};
 use retort_core::introspect::{Database, IntrospectFilter};
@@ -67,86 +69,14 @@ pub fn squash(
         .map_err(|error| CliError::usage(error.to_string()))?;
 
     // The schema at head, and where it was read.
-    let (schema, dialect_rules, source, tables_with_rows) = match &args.from_url {
-        Some(url) => {
-            let mut database =
-                DatabaseUrl::parse(url, context.root)?.connect_existing(&Environment::process())?;
-            let rows = read_heads(database.as_mut(), &version_table).map_err(|e| run_error(&e))?;
-            if rows != [head.id.as_str()] {
-                return Err(CliError::usage(format!(
-                    "{} is at Alembic revision {}, not at the head {}",
-                    mask_password(url),
-                    if rows.is_empty() { "(none: its version table is empty or missing)".to_owned() } else { rows.join(", ") },
-                    head.id
-                ))
-                .with_hint(format!("upgrade it with `alembic upgrade head` first, or leave out --from-url to squash from a scratch database Alembic upgrades")));
-            }
-            let (schema, rules) = introspect(database.as_mut(), &filter)?;
-            (schema, rules, mask_password(url), Default::default())
-        }
-        None => {
-            if args.scratch_url.is_none() && context.dialect != "sqlite" {
-                return Err(CliError::usage(format!(
-                    "--squash needs the schema at the Alembic head, and there is no {} database to build it in",
-                    context.dialect
-                ))
-                .with_hint("pass --scratch-url with an empty database Alembic may upgrade, or --from-url with a database already at head (a replica of production, say)"));
-            }
-            let scratch = Scratch::new(context.dialect, args.scratch_url.as_deref())?;
-            let mut request = driver_request(
-                context.root,
-                context.project,
-                context.revisions,
-                context.dialect,
-                &scratch,
-            );
-            request["upgrade_only"] = serde_json::Value::Bool(true);
-            let answer = run_driver(context.python, context.root, &request)?;
-            for revision in context.revisions {
-                let rendered = answer.revisions.get(&revision.id);
-                let failure = rendered
-                    .and_then(|r| {
-                        r.load_error
-                            .clone()
-                            .or_else(|| r.upgrade.online_error.clone())
-                    })
-                    .or_else(|| {
-                        (revision.upgrade == FunctionBody::Raises)
-                            .then(|| "its upgrade() raises".to_owned())
-                    });
-                if let Some(failure) = failure {
-                    let last = failure
-                        .trim_end()
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .to_owned();
-                    return Err(CliError::usage(format!(
-                        "revision {} ({}) did not upgrade the scratch database: {last}",
-                        revision.id,
-                        settings.display_path(&revision.path)
-                    ))
-                    .with_hint("the baseline is the schema Alembic builds; fix the revision, or squash from a database already at head with --from-url"));
-                }
-            }
-            let url = scratch
-                .file
-                .as_ref()
-                .map(|file| format!("sqlite:///{}", file.display()))
-                .or_else(|| args.scratch_url.clone())
-                .unwrap_or_default();
-            let mut database =
-                DatabaseUrl::parse(&url, context.root)?.connect(&Environment::process())?;
-            let (schema, rules) = introspect(database.as_mut(), &filter)?;
-            drop(database);
-            drop(scratch);
-            (
-                schema,
-                rules,
-                "a scratch database Alembic upgraded".to_owned(),
-                answer.tables_with_rows,
-            )
-        }
+    let HeadSchema {
+        schema,
+        rules: dialect_rules,
+        source,
+        tables_with_rows,
+    } = match &args.from_url {
+        Some(url) => from_database(url, context, head, &version_table, &filter)?,
+        None => from_scratch(settings, args, context, &filter)?,
     };
 
     // The baseline: everything created from nothing, and dropped on the way down.
@@ -296,6 +226,112 @@ pub fn squash(
     Ok(ExitCode::Success)
 }
 
+/// The schema at the Alembic head, where it was read, and the rows the revisions inserted.
+struct HeadSchema {
+    schema: Schema,
+    rules: &'static dyn Dialect,
+    source: String,
+    tables_with_rows: BTreeMap<String, u64>,
+}
+
+/// `--from-url`: a database whose version table names the head.
+fn from_database(
+    url: &str,
+    context: &Context<'_>,
+    head: &AlembicRevision,
+    version_table: &VersionTable,
+    filter: &IntrospectFilter,
+) -> Result<HeadSchema, CliError> {
+    let mut database =
+        DatabaseUrl::parse(url, context.root)?.connect_existing(&Environment::process())?;
+    let rows = read_heads(database.as_mut(), version_table).map_err(|e| run_error(&e))?;
+    if rows != [head.id.as_str()] {
+        return Err(CliError::usage(format!(
+            "{} is at Alembic revision {}, not at the head {}",
+            mask_password(url),
+            if rows.is_empty() { "(none: its version table is empty or missing)".to_owned() } else { rows.join(", ") },
+            head.id
+        ))
+        .with_hint("upgrade it with `alembic upgrade head` first, or leave out --from-url to squash from a scratch database Alembic upgrades"));
+    }
+    let (schema, rules) = introspect(database.as_mut(), filter)?;
+    Ok(HeadSchema {
+        schema,
+        rules,
+        source: mask_password(url),
+        tables_with_rows: BTreeMap::new(),
+    })
+}
+
+/// A scratch database the Alembic revisions are run on (the driver's `upgrade_only` request).
+fn from_scratch(
+    settings: &GlobalSettings,
+    args: &ImportAlembicArgs,
+    context: &Context<'_>,
+    filter: &IntrospectFilter,
+) -> Result<HeadSchema, CliError> {
+    if args.scratch_url.is_none() && context.dialect != "sqlite" {
+        return Err(CliError::usage(format!(
+            "--squash needs the schema at the Alembic head, and there is no {} database to build it in",
+            context.dialect
+        ))
+        .with_hint("pass --scratch-url with an empty database Alembic may upgrade, or --from-url with a database already at head (a replica of production, say)"));
+    }
+    let scratch = Scratch::new(context.dialect, args.scratch_url.as_deref())?;
+    let mut request = driver_request(
+        context.root,
+        context.project,
+        context.revisions,
+        context.dialect,
+        &scratch,
+    );
+    request["upgrade_only"] = serde_json::Value::Bool(true);
+    let answer = run_driver(context.python, context.root, &request)?;
+    for revision in context.revisions {
+        let rendered = answer.revisions.get(&revision.id);
+        let failure = rendered
+            .and_then(|r| {
+                r.load_error
+                    .clone()
+                    .or_else(|| r.upgrade.online_error.clone())
+            })
+            .or_else(|| {
+                (revision.upgrade == FunctionBody::Raises)
+                    .then(|| "its upgrade() raises".to_owned())
+            });
+        if let Some(failure) = failure {
+            let last = failure
+                .trim_end()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_owned();
+            return Err(CliError::usage(format!(
+                "revision {} ({}) did not upgrade the scratch database: {last}",
+                revision.id,
+                settings.display_path(&revision.path)
+            ))
+            .with_hint("the baseline is the schema Alembic builds; fix the revision, or squash from a database already at head with --from-url"));
+        }
+    }
+    let url = scratch
+        .file
+        .as_ref()
+        .map(|file| format!("sqlite:///{}", file.display()))
+        .or_else(|| args.scratch_url.clone())
+        .unwrap_or_default();
+    let mut database = DatabaseUrl::parse(&url, context.root)?.connect(&Environment::process())?;
+    let (schema, rules) = introspect(database.as_mut(), filter)?;
+    drop(database);
+    drop(scratch);
+    Ok(HeadSchema {
+        schema,
+        rules,
+        source: "a scratch database Alembic upgraded".to_owned(),
+        tables_with_rows: answer.tables_with_rows,
+    })
+}
+
 /// The one head a baseline can stand for.
 fn single_head(revisions: &[AlembicRevision]) -> Result<&AlembicRevision, CliError> {
     let heads: Vec<&AlembicRevision> = revisions
@@ -327,7 +363,7 @@ fn single_head(revisions: &[AlembicRevision]) -> Result<&AlembicRevision, CliErr
 fn introspect(
     database: &mut dyn Database,
     filter: &IntrospectFilter,
-) -> Result<(Schema, &'static dyn retort_core::dialect::Dialect), CliError> {
+) -> Result<(Schema, &'static dyn Dialect), CliError> {
     let unmodeled = database
         .unmodeled_objects(filter)
         .map_err(|error| CliError::from(AutogenerateError::from(error)))?;
