@@ -1057,3 +1057,42 @@ fn squash_names_the_rows_the_revisions_inserted() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("inserted rows into users"), "{stderr}");
 }
+
+/// A baseline holds the default schema only: tables the revisions created in another schema
+/// are refused by name rather than left out.
+#[test]
+fn squash_refuses_tables_outside_the_default_schema() {
+    let venv = venv();
+    let python = venv.join("bin/python").display().to_string();
+    let directory = fixture_project();
+    let root = directory.path();
+    fs_err::write(
+        root.join("migrations/versions/4d5e6f708192_audit.py"),
+        "\"\"\"audit log\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '4d5e6f708192'\ndown_revision = '3c4d5e6f7081'\n\ndef upgrade():\n    op.execute('CREATE SCHEMA audit')\n    op.create_table('log', sa.Column('id', sa.Integer, primary_key=True), schema='audit')\n\ndef downgrade():\n    op.drop_table('log', schema='audit')\n    op.execute('DROP SCHEMA audit')\n",
+    )
+    .unwrap();
+    let scratch = Database::Server(TestDatabase::create(Server::Postgres));
+    let (code, stdout, stderr) = retort(
+        root,
+        "sqlite:///x.db",
+        &[
+            "import",
+            "alembic",
+            "--squash",
+            "--dialect",
+            "postgresql",
+            "--scratch-url",
+            &scratch.sqlalchemy_url(),
+            "--python",
+            &python,
+        ],
+    );
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "created tables outside the default schema, which a baseline does not carry: audit.log"
+        ),
+        "{stderr}"
+    );
+    assert!(!root.join("retort.toml").exists());
+}

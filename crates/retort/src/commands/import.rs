@@ -35,6 +35,9 @@ struct DriverAnswer {
     /// `upgrade_only` requests: tables the revisions left rows in, with their counts.
     #[serde(default)]
     tables_with_rows: std::collections::BTreeMap<String, u64>,
+    /// `upgrade_only` requests: tables outside the default schema (`schema.table`).
+    #[serde(default)]
+    tables_in_other_schemas: Vec<String>,
 }
 
 pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<ExitCode, CliError> {

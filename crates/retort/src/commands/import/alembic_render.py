@@ -121,6 +121,7 @@ def upgrade_scratch(request, engine, modules, results, alembic_version, sqlalche
     each table (a baseline holds the schema only: retort must say what it would not carry)."""
     revisions = request["revisions"]
     tables_with_rows = {}
+    other_schemas = []
     if engine is not None:
         captured = []
         scratch = Scratch(engine, captured, request["dialect"])
@@ -134,6 +135,14 @@ def upgrade_scratch(request, engine, modules, results, alembic_version, sqlalche
         if broken is None:
             inspector = sqlalchemy.inspect(scratch.connection)
             version_table = request.get("version_table") or "alembic_version"
+            default_schema = inspector.default_schema_name
+            system = ("information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys")
+            for schema in inspector.get_schema_names():
+                if schema == default_schema or schema in system or schema.startswith("pg_"):
+                    continue
+                for table in inspector.get_table_names(schema=schema):
+                    if table != version_table:
+                        other_schemas.append("%s.%s" % (schema, table))
             for table in inspector.get_table_names():
                 if table == version_table:
                     continue
@@ -148,6 +157,7 @@ def upgrade_scratch(request, engine, modules, results, alembic_version, sqlalche
         "sqlalchemy_version": sqlalchemy.__version__,
         "revisions": results,
         "tables_with_rows": tables_with_rows,
+        "tables_in_other_schemas": other_schemas,
     }
 
 

@@ -314,6 +314,14 @@ fn from_scratch(
             .with_hint("the baseline is the schema Alembic builds; fix the revision, or squash from a database already at head with --from-url"));
         }
     }
+    if !answer.tables_in_other_schemas.is_empty() {
+        // The baseline reads the default schema only: the others would be lost silently.
+        return Err(CliError::usage(format!(
+            "the Alembic revisions created tables outside the default schema, which a baseline does not carry: {}",
+            answer.tables_in_other_schemas.join(", ")
+        ))
+        .with_hint("import without --squash to keep every revision"));
+    }
     let url = scratch
         .file
         .as_ref()
