@@ -1028,6 +1028,10 @@ fn squash_names_the_rows_the_revisions_inserted() {
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["head"], "4d5e6f708192");
     assert_eq!(report["tables_with_rows"]["users"], 1, "{report}");
+    assert!(fs_err::read_to_string(root.join("import-report.txt"))
+        .unwrap()
+        .contains("rows: the revisions inserted 1 row(s) into users"));
+    assert!(root.join("import-report.json").exists());
     assert!(
         stderr.contains("inserted rows the baseline does not carry"),
         "{stderr}"

@@ -201,19 +201,31 @@ pub fn squash(
         "config_notes": context.project.notes,
         "total_seconds": started.elapsed().as_secs_f64(),
     });
+    // The report: printed, and written beside the project, as for a full import.
+    let mut summary = format!(
+        "Squashed {} Alembic revisions from {} into one baseline, {} ({} operations, from {source})\n",
+        context.revisions.len(),
+        context.project.config_path.display(),
+        settings.display_path(&file),
+        plan.changes.len(),
+    );
+    for (table, count) in &tables_with_rows {
+        let _ = writeln!(
+            summary,
+            "rows: the revisions inserted {count} row(s) into {table}, which the baseline does not carry"
+        );
+    }
+    for note in &context.project.notes {
+        let _ = writeln!(summary, "config: {note}");
+    }
+    let report_path = context.root.join("import-report.txt");
+    fs_err::write(&report_path, &summary).map_err(io(&report_path))?;
     if settings.printer.json {
+        let json_path = context.root.join("import-report.json");
+        let pretty = serde_json::to_string_pretty(&json).unwrap_or_default();
+        fs_err::write(&json_path, pretty).map_err(io(&json_path))?;
         settings.printer.json(&json);
     } else {
-        let mut summary = format!(
-            "Squashed {} Alembic revisions from {} into one baseline, {} ({} operations, from {source})\n",
-            context.revisions.len(),
-            context.project.config_path.display(),
-            settings.display_path(&file),
-            plan.changes.len(),
-        );
-        for note in &context.project.notes {
-            let _ = writeln!(summary, "config: {note}");
-        }
         settings.printer.data(summary.trim_end());
     }
     if !tables_with_rows.is_empty() {
