@@ -21,6 +21,7 @@ fn script(id: String, parents: Vec<String>, depends_on: Vec<String>) -> Revision
         depends_on,
         branch_labels: Vec::new(),
         create_date: None,
+        squashes: Vec::new(),
         upgrade: Section {
             sql: String::new(),
             first_line: 1,

@@ -33,6 +33,7 @@ fn graph(revisions: &[(&str, &[&str], &[&str])]) -> RevisionGraph {
                 depends_on: depends_on.iter().map(|&d| d.to_owned()).collect(),
                 branch_labels: Vec::new(),
                 create_date: None,
+                squashes: Vec::new(),
                 upgrade: section(),
                 downgrade: Some(section()),
             })

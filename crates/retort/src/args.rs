@@ -123,6 +123,15 @@ pub struct ImportAlembicArgs {
     /// offline (default for SQLite: a temporary file; PostgreSQL/MySQL: none)
     #[arg(long = "scratch-url", value_name = "URL")]
     pub scratch_url: Option<String>,
+    /// Write one baseline revision holding the schema at the Alembic head (keeping the head's
+    /// id) instead of converting every revision; the schema comes from the scratch database
+    /// Alembic upgrades, or from --from-url
+    #[arg(long = "squash")]
+    pub squash: bool,
+    /// With --squash: an existing database at the Alembic head (a replica of production, say)
+    /// to read the schema from, instead of upgrading a scratch database
+    #[arg(long = "from-url", value_name = "URL", requires = "squash")]
+    pub from_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

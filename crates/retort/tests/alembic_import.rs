@@ -743,3 +743,407 @@ fn a_symbolic_constant_is_an_error_naming_file_and_line() {
     assert!(!root.join("retort.toml").exists());
     assert!(!root.join("retort").exists());
 }
+
+/// SQLite's schema as the catalog reads it (columns, indexes, foreign keys, checks), not as
+/// statement text: a squashed baseline is written by retort, not by SQLAlchemy, so the two
+/// `CREATE TABLE` texts differ in spacing and quoting while the tables are the same.
+fn sqlite_catalog_dump(path: &Path) -> String {
+    const TABLES: &str = "FROM sqlite_schema m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'alembic_version'";
+    let query = format!(
+        "SELECT 'column', m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden {TABLES_JOIN_COLUMNS} ORDER BY 2, 3;\n\
+         SELECT 'index', m.name, CASE WHEN il.origin = 'c' THEN il.name ELSE il.origin END, il.\"unique\", il.partial, group_concat(ii.name, ',') FROM sqlite_schema m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'alembic_version' GROUP BY m.name, il.name ORDER BY 2, 3, 6;\n\
+         SELECT 'foreign key', m.name, f.\"table\", group_concat(f.\"from\" || '->' || coalesce(f.\"to\", ''), ','), f.on_update, f.on_delete FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'alembic_version' GROUP BY m.name, f.id ORDER BY 2, 3, 4;\n\
+         SELECT 'sql', replace(replace(m.sql, char(10), ' '), char(13), ' ') {TABLES} ORDER BY m.name;\n",
+        TABLES_JOIN_COLUMNS = "FROM sqlite_schema m, pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'alembic_version'",
+    );
+    let output = Command::new("sqlite3")
+        .arg(path)
+        .arg(query)
+        .output()
+        .expect("sqlite3 shell");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Of the statement text, only the CHECK constraints carry what the pragmas do not show.
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .flat_map(|line| {
+            if let Some(sql) = line.strip_prefix("sql|") {
+                let flat: String = sql
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .replace('"', "");
+                let mut checks: Vec<String> = flat
+                    .match_indices("CHECK")
+                    .map(|(at, _)| flat[at..].split(')').next().unwrap_or_default().to_owned())
+                    .collect();
+                checks.sort();
+                checks
+                    .into_iter()
+                    .map(|check| format!("check|{check}"))
+                    .collect::<Vec<_>>()
+            } else {
+                vec![line.to_owned()]
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Database {
+    /// The schema to compare a squashed baseline's database with Alembic's.
+    fn squash_dump(&self) -> String {
+        match self {
+            Self::Server(_) => self.dump_without_version_table(),
+            Self::File(path) => sqlite_catalog_dump(path),
+        }
+    }
+}
+
+fn alembic(venv: &Path, root: &Path, config: &str, args: &[&str]) {
+    let output = Command::new(venv.join("bin/alembic"))
+        .args(["-c", config])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("run alembic");
+    assert!(
+        output.status.success(),
+        "alembic {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `import alembic --squash` on optuna's history: one baseline keeping the head's id. A fresh
+/// database B upgraded by retort has the schema A got from Alembic; A, at head, is already at
+/// retort's head; a database Alembic left at an older revision gets an error naming the
+/// revision it must reach first. On PostgreSQL, `--from-url A` writes the same baseline.
+fn squash_history(dialect: Dialect) {
+    let venv = venv();
+    let python = venv.join("bin/python").display().to_string();
+    let source = site_packages(&venv).join("optuna/storages/_rdb/alembic");
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path();
+    copy_tree(&source, &root.join("migrations"));
+    let (a, b, old, scratch) = match dialect {
+        Dialect::Postgres => {
+            let a = TestDatabase::create(Server::Postgres);
+            let (b, old, scratch) = (a.sibling(), a.sibling(), a.sibling());
+            (
+                Database::Server(a),
+                Database::Server(b),
+                Database::Server(old),
+                Some(Database::Server(scratch)),
+            )
+        }
+        Dialect::Sqlite | Dialect::MariaDb => (
+            Database::File(root.join("a.db")),
+            Database::File(root.join("b.db")),
+            Database::File(root.join("old.db")),
+            None,
+        ),
+    };
+    for (name, database) in [("alembic.ini", &a), ("old.ini", &old)] {
+        fs_err::write(
+            root.join(name),
+            format!(
+                "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n{LOGGING}",
+                database.sqlalchemy_url()
+            ),
+        )
+        .unwrap();
+    }
+    alembic(&venv, root, "alembic.ini", &["upgrade", "head"]);
+    alembic(&venv, root, "old.ini", &["upgrade", "v3.0.0.a"]);
+    let dialect_name = if dialect == Dialect::Postgres {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+
+    let mut args = vec![
+        "import".to_owned(),
+        "alembic".to_owned(),
+        "--squash".to_owned(),
+        "--dialect".to_owned(),
+        dialect_name.to_owned(),
+        "--python".to_owned(),
+        python.clone(),
+    ];
+    if let Some(scratch) = &scratch {
+        args.push("--scratch-url".to_owned());
+        args.push(scratch.sqlalchemy_url());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = retort(root, &b.url(), &args);
+    assert_eq!(code, 0, "import --squash: {stdout}\n{stderr}");
+    let versions: Vec<PathBuf> = fs_err::read_dir(root.join("retort/versions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(versions.len(), 1, "one baseline: {versions:?}");
+    let baseline = fs_err::read_to_string(&versions[0]).unwrap();
+    assert!(
+        baseline.contains("-- Revision ID: v3.2.0.a\n"),
+        "{baseline}"
+    );
+    assert!(
+        baseline.contains("-- Squashes: v0.9.0.a, v1.2.0.a, v1.3.0.a, v2.4.0.a, v2.6.0.a, v3.0.0.a, v3.0.0.b, v3.0.0.c, v3.0.0.d\n"),
+        "{baseline}"
+    );
+    println!("optuna squashed on {dialect_name}: {stdout}");
+
+    // B: retort builds it from the baseline alone.
+    let (code, stdout, stderr) = retort(root, &b.url(), &["upgrade", "head"]);
+    assert_eq!(code, 0, "retort upgrade head on B: {stdout}\n{stderr}");
+    let (left, right) = (a.squash_dump(), b.squash_dump());
+    if left != right {
+        let only = |x: &str, y: &str| {
+            x.lines()
+                .filter(|line| !y.lines().any(|other| other == *line))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        println!(
+            "only in Alembic's:\n{}\nonly in retort's:\n{}",
+            only(&left, &right),
+            only(&right, &left)
+        );
+    }
+    assert_eq!(
+        left, right,
+        "the schema Alembic built (left) differs from the squashed baseline's (right)"
+    );
+
+    // A, as Alembic left it: already at retort's head.
+    let dump_a = a.dump();
+    let (code, current, stderr) = retort(root, &a.url(), &["current"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        current.contains("v3.2.0.a"),
+        "retort current on A: {current}"
+    );
+    let (code, stdout, stderr) = retort(root, &a.url(), &["upgrade", "head"]);
+    assert_eq!(code, 0, "retort upgrade head on A: {stdout}\n{stderr}");
+    assert!(
+        !stderr.contains("Running upgrade"),
+        "retort upgrade head on A ran something: {stderr}"
+    );
+    assert_eq!(a.dump(), dump_a, "retort upgrade head changed A");
+
+    // Older: Alembic left it at v3.0.0.a, which the baseline squashed.
+    let dump_old = old.dump();
+    let (code, stdout, stderr) = retort(root, &old.url(), &["upgrade", "head"]);
+    assert_eq!(
+        code, 2,
+        "retort upgrade head on the older database: {stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("the database is at Alembic revision 'v3.0.0.a', which the baseline v3.2.0.a squashed: upgrade it with Alembic to v3.2.0.a first"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("alembic upgrade v3.2.0.a"), "{stderr}");
+    assert_eq!(
+        old.dump(),
+        dump_old,
+        "the refusal changed the older database"
+    );
+
+    // From a database at head instead of a scratch one: the same baseline.
+    if dialect == Dialect::Postgres {
+        let other = tempfile::tempdir().unwrap();
+        copy_tree(&source, &other.path().join("migrations"));
+        fs_err::copy(root.join("alembic.ini"), other.path().join("alembic.ini")).unwrap();
+        // A database that is not at head is refused, naming where it is.
+        let (code, _, stderr) = retort(
+            other.path(),
+            &b.url(),
+            &[
+                "import",
+                "alembic",
+                "--squash",
+                "--from-url",
+                &old.url(),
+                "--python",
+                &python,
+            ],
+        );
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("at Alembic revision v3.0.0.a, not at the head v3.2.0.a"),
+            "{stderr}"
+        );
+        assert!(!other.path().join("retort.toml").exists());
+        let (code, stdout, stderr) = retort(
+            other.path(),
+            &b.url(),
+            &[
+                "import",
+                "alembic",
+                "--squash",
+                "--from-url",
+                &a.url(),
+                "--python",
+                &python,
+            ],
+        );
+        assert_eq!(code, 0, "import --squash --from-url: {stdout}\n{stderr}");
+        let from_url = fs_err::read_to_string(
+            other
+                .path()
+                .join("retort/versions")
+                .join(versions[0].file_name().unwrap()),
+        )
+        .unwrap();
+        let sections = |text: &str| text[text.find("-- retort:upgrade").unwrap()..].to_owned();
+        assert_eq!(sections(&from_url), sections(&baseline));
+    }
+    drop(scratch);
+}
+
+#[test]
+fn optuna_squashed_on_sqlite() {
+    squash_history(Dialect::Sqlite);
+}
+
+#[test]
+fn optuna_squashed_on_postgres() {
+    squash_history(Dialect::Postgres);
+}
+
+/// A baseline stands for one head: a history with two is refused before anything is written.
+#[test]
+fn squash_refuses_several_heads() {
+    let directory = fixture_project();
+    let root = directory.path();
+    fs_err::write(
+        root.join("migrations/versions/9f9f_other_branch.py"),
+        "\"\"\"other branch\"\"\"\nrevision = '9f9f'\ndown_revision = '1a2b3c4d5e6f'\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = retort(
+        root,
+        "sqlite:///x.db",
+        &[
+            "import",
+            "alembic",
+            "--squash",
+            "--python",
+            "/nonexistent/python",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--squash needs one head, and the Alembic history has 2: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("9f9f") && stderr.contains("3c4d5e6f7081"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("alembic merge heads"), "{stderr}");
+    assert!(!root.join("retort.toml").exists());
+}
+
+/// Rows the Alembic revisions insert are not part of a schema-only baseline: the squash says
+/// so, naming the table, and the baseline refuses to run on a new database until a person has
+/// added them; the database Alembic migrated is at head and not affected.
+#[test]
+fn squash_names_the_rows_the_revisions_inserted() {
+    let venv = venv();
+    let python = venv.join("bin/python").display().to_string();
+    let directory = fixture_project();
+    let root = directory.path();
+    fs_err::write(
+        root.join("migrations/versions/4d5e6f708192_admin.py"),
+        "\"\"\"add the admin user\"\"\"\nfrom alembic import op\n\nrevision = '4d5e6f708192'\ndown_revision = '3c4d5e6f7081'\n\ndef upgrade():\n    op.execute(\"INSERT INTO users (id, name) VALUES (1, 'admin')\")\n\ndef downgrade():\n    op.execute(\"DELETE FROM users WHERE id = 1\")\n",
+    )
+    .unwrap();
+    alembic(&venv, root, "alembic.ini", &["upgrade", "head"]);
+    let a_url = format!("sqlite:///{}", root.join("app.db").display());
+    let (code, stdout, stderr) = retort(
+        root,
+        &a_url,
+        &[
+            "import", "alembic", "--squash", "--json", "--python", &python,
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["head"], "4d5e6f708192");
+    assert_eq!(report["tables_with_rows"]["users"], 1, "{report}");
+    assert!(fs_err::read_to_string(root.join("import-report.txt"))
+        .unwrap()
+        .contains("rows: the revisions inserted 1 row(s) into users"));
+    assert!(root.join("import-report.json").exists());
+    assert!(
+        stderr.contains("inserted rows the baseline does not carry"),
+        "{stderr}"
+    );
+    let baseline =
+        fs_err::read_to_string(root.join("retort/versions/4d5e6f708192_squashed_baseline.sql"))
+            .unwrap();
+    assert!(
+        baseline.contains("-- Squashes: 1a2b3c4d5e6f, 2b3c4d5e6f70, 3c4d5e6f7081\n"),
+        "{baseline}"
+    );
+    assert!(
+        baseline.contains(
+            "-- retort:upgrade needs_hand=\"the Alembic revisions inserted rows into users (1 row)"
+        ),
+        "{baseline}"
+    );
+    // A is at head (in Alembic's own version table, `app_versions`).
+    let (code, current, stderr) = retort(root, &a_url, &["current"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(current.contains("4d5e6f708192"), "{current}");
+    let (code, _, stderr) = retort(root, &a_url, &["upgrade", "head"]);
+    assert_eq!(code, 0, "{stderr}");
+    // A new database stops before anything, naming the table.
+    let b_url = format!("sqlite:///{}", root.join("b.db").display());
+    let (code, _, stderr) = retort(root, &b_url, &["upgrade", "head"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("inserted rows into users"), "{stderr}");
+}
+
+/// A baseline holds the default schema only: tables the revisions created in another schema
+/// are refused by name rather than left out.
+#[test]
+fn squash_refuses_tables_outside_the_default_schema() {
+    let venv = venv();
+    let python = venv.join("bin/python").display().to_string();
+    let directory = fixture_project();
+    let root = directory.path();
+    fs_err::write(
+        root.join("migrations/versions/4d5e6f708192_audit.py"),
+        "\"\"\"audit log\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '4d5e6f708192'\ndown_revision = '3c4d5e6f7081'\n\ndef upgrade():\n    op.execute('CREATE SCHEMA audit')\n    op.create_table('log', sa.Column('id', sa.Integer, primary_key=True), schema='audit')\n\ndef downgrade():\n    op.drop_table('log', schema='audit')\n    op.execute('DROP SCHEMA audit')\n",
+    )
+    .unwrap();
+    let scratch = Database::Server(TestDatabase::create(Server::Postgres));
+    let (code, stdout, stderr) = retort(
+        root,
+        "sqlite:///x.db",
+        &[
+            "import",
+            "alembic",
+            "--squash",
+            "--dialect",
+            "postgresql",
+            "--scratch-url",
+            &scratch.sqlalchemy_url(),
+            "--python",
+            &python,
+        ],
+    );
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "created tables outside the default schema, which a baseline does not carry: audit.log"
+        ),
+        "{stderr}"
+    );
+    assert!(!root.join("retort.toml").exists());
+}

@@ -19,6 +19,8 @@
 //! The header is the block of `--` comment lines at the top of the file. Its text is the
 //! revision's documentation (Alembic's docstring); the `Key: value` lines in it are the
 //! revision's identity. Identity always comes from the header, never from the file name.
+//! A baseline written by `retort import alembic --squash` also has `-- Squashes: id, …`, the
+//! Alembic revisions it replaces, so that a database left at one of them gets a precise error.
 
 use std::path::{Path, PathBuf};
 
@@ -81,6 +83,10 @@ pub struct RevisionScript {
     /// Labels declared by this revision (descendants inherit them in the graph).
     pub branch_labels: Vec<String>,
     pub create_date: Option<String>,
+    /// Revisions this one replaces (`-- Squashes:`, written by `retort import alembic
+    /// --squash`): a database whose version table names one of them was built by the history
+    /// this baseline squashed, and must reach this revision with that history first.
+    pub squashes: Vec<String>,
     /// The whole header text, comment markers removed (Alembic's `longdoc`).
     pub long_doc: String,
     pub upgrade: Section,
@@ -200,12 +206,14 @@ const FIELD_REVISES: &str = "Revises";
 const FIELD_CREATE_DATE: &str = "Create Date";
 const FIELD_BRANCH_LABELS: &str = "Branch Labels";
 const FIELD_DEPENDS_ON: &str = "Depends On";
-const FIELDS: [&str; 5] = [
+const FIELD_SQUASHES: &str = "Squashes";
+const FIELDS: [&str; 6] = [
     FIELD_REVISION_ID,
     FIELD_REVISES,
     FIELD_CREATE_DATE,
     FIELD_BRANCH_LABELS,
     FIELD_DEPENDS_ON,
+    FIELD_SQUASHES,
 ];
 
 /// Parse a revision file's text. `path` is used for error messages and kept on the result.
@@ -227,6 +235,7 @@ pub fn parse_revision_script(path: &Path, text: &str) -> Result<RevisionScript, 
         depends_on: header.depends_on,
         branch_labels: header.branch_labels,
         create_date: header.create_date,
+        squashes: header.squashes,
         long_doc: header.long_doc,
         upgrade: sections.upgrade,
         downgrade: sections.downgrade,
@@ -245,6 +254,7 @@ struct Header {
     depends_on: Vec<String>,
     branch_labels: Vec<String>,
     create_date: Option<String>,
+    squashes: Vec<String>,
     long_doc: String,
 }
 
@@ -272,7 +282,7 @@ fn parse_header(path: &Path, lines: &[&str]) -> Result<Header, ScriptParseError>
         values[field_index] = Some((line_number, value.trim().to_owned()));
     }
 
-    let [revision_id, revises, create_date, branch_labels, depends_on] = values;
+    let [revision_id, revises, create_date, branch_labels, depends_on, squashes] = values;
     let Some((id_line, id)) = revision_id else {
         return Err(ScriptParseError::MissingRevisionId {
             path: path.to_path_buf(),
@@ -291,12 +301,21 @@ fn parse_header(path: &Path, lines: &[&str]) -> Result<Header, ScriptParseError>
             reason,
         })?;
     }
+    let squashed_ids = split_list(squashes.as_ref());
+    for id in &squashed_ids {
+        validate_revision_id(id).map_err(|reason| ScriptParseError::InvalidRevisionId {
+            path: path.to_path_buf(),
+            line: squashes.as_ref().map_or(0, |(line, _)| *line),
+            reason,
+        })?;
+    }
 
     Ok(Header {
         id,
         down_revisions,
         depends_on: split_list(depends_on.as_ref()),
         branch_labels: split_list(branch_labels.as_ref()),
+        squashes: squashed_ids,
         create_date: create_date
             .map(|(_, value)| value)
             .filter(|v| !v.is_empty()),
@@ -486,6 +505,18 @@ mod tests {
         assert_eq!(script.doc(), "Add users");
         assert_eq!(script.upgrade.first_line, 10);
         assert_eq!(script.upgrade.sql, parse(SAMPLE).unwrap().upgrade.sql);
+    }
+
+    #[test]
+    fn a_squashes_line_lists_the_revisions_a_baseline_replaces() {
+        let script = parse("-- Baseline\n--\n-- Revision ID: head1\n-- Revises:\n-- Squashes: r1, r2,r3\n\n-- retort:upgrade\n").unwrap();
+        assert_eq!(script.squashes, ["r1", "r2", "r3"]);
+        assert_eq!(script.doc(), "Baseline");
+        assert!(parse(SAMPLE).unwrap().squashes.is_empty());
+        assert!(matches!(
+            parse("-- Revision ID: h\n-- Squashes: a b\n\n-- retort:upgrade\n"),
+            Err(ScriptParseError::InvalidRevisionId { line: 2, .. })
+        ));
     }
 
     #[test]

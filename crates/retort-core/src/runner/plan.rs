@@ -35,9 +35,31 @@ pub struct RowChange {
 
 /// The version table names a revision the migrations do not have.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("the database is at revision '{id}', which is not among the revision files")]
+#[error("{}", describe_unknown(.id, .squashed_by.as_deref()))]
 pub struct UnknownAppliedRevision {
     pub id: String,
+    /// The baseline whose `Squashes:` line names `id` (`retort import alembic --squash`).
+    pub squashed_by: Option<String>,
+}
+
+fn describe_unknown(id: &str, squashed_by: Option<&str>) -> String {
+    match squashed_by {
+        Some(baseline) => format!(
+            "the database is at Alembic revision '{id}', which the baseline {baseline} squashed: upgrade it with Alembic to {baseline} first"
+        ),
+        None => format!("the database is at revision '{id}', which is not among the revision files"),
+    }
+}
+
+impl UnknownAppliedRevision {
+    pub fn hint(&self) -> String {
+        match &self.squashed_by {
+            Some(baseline) => format!(
+                "run `alembic upgrade {baseline}` with the Alembic project (the history the baseline replaced), then retort continues from there; or, if this database's schema already matches {baseline}, `retort stamp --purge {baseline}`"
+            ),
+            None => "restore the missing revision file, or re-stamp the database with `retort stamp --purge REV`".to_owned(),
+        }
+    }
 }
 
 /// Resolve version-table rows to revisions.
@@ -47,9 +69,13 @@ pub fn applied_heads(
 ) -> Result<Vec<RevisionIndex>, UnknownAppliedRevision> {
     rows.iter()
         .map(|id| {
-            graph
-                .index_of(id)
-                .ok_or_else(|| UnknownAppliedRevision { id: id.clone() })
+            graph.index_of(id).ok_or_else(|| UnknownAppliedRevision {
+                id: id.clone(),
+                squashed_by: graph
+                    .revisions()
+                    .find(|(_, revision)| revision.script.squashes.contains(id))
+                    .map(|(_, revision)| revision.id().to_owned()),
+            })
         })
         .collect()
 }

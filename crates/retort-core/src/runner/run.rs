@@ -208,9 +208,7 @@ impl RunError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Revision(error) => error.hint(),
-            Self::UnknownApplied(_) => Some(
-                "restore the missing revision file, or re-stamp the database with `retort stamp --purge REV`".to_owned(),
-            ),
+            Self::UnknownApplied(error) => Some(error.hint()),
             Self::Statement { committed_lines, rolled_back_lines, revision, database_hint: Some(first), .. } => Some(format!("{first}; {}", statement_facts(revision, committed_lines, rolled_back_lines))),
             Self::Statement { committed_lines, rolled_back_lines, progress_recorded, revision, line, database_hint: None, .. } => Some(statement_hint(revision, *line, committed_lines, rolled_back_lines, *progress_recorded)),
             Self::InterruptedRevision(report) => Some(interrupted_revision_hint(report)),

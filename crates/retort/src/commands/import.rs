@@ -10,8 +10,10 @@ use std::time::Instant;
 
 use retort_core::alembic::conversion::{convert_revision, report_text, Outcome, RenderedRevision};
 use retort_core::alembic::history::read_history;
-use retort_core::alembic::project_config::{read_alembic_project, render_retort_toml};
-use retort_core::alembic::revision_file::FunctionBody;
+use retort_core::alembic::project_config::{
+    read_alembic_project, render_retort_toml, AlembicProject,
+};
+use retort_core::alembic::revision_file::{AlembicRevision, FunctionBody};
 use retort_core::config::CONFIG_FILE_NAME;
 use retort_core::revision::template::DEFAULT_SCRIPT_TEMPLATE;
 use serde::Deserialize;
@@ -19,6 +21,8 @@ use serde::Deserialize;
 use crate::args::{ImportAlembicArgs, ImportDialect};
 use crate::diagnostics::{CliError, ExitCode};
 use crate::settings::GlobalSettings;
+
+mod squash;
 
 /// The driver: loads each revision module and renders it with Alembic (see the file's doc).
 const DRIVER: &str = include_str!("import/alembic_render.py");
@@ -28,6 +32,12 @@ struct DriverAnswer {
     alembic_version: String,
     sqlalchemy_version: String,
     revisions: std::collections::BTreeMap<String, RenderedRevision>,
+    /// `upgrade_only` requests: tables the revisions left rows in, with their counts.
+    #[serde(default)]
+    tables_with_rows: std::collections::BTreeMap<String, u64>,
+    /// `upgrade_only` requests: tables outside the default schema (`schema.table`).
+    #[serde(default)]
+    tables_in_other_schemas: Vec<String>,
 }
 
 pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<ExitCode, CliError> {
@@ -92,26 +102,28 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
             .with_hint("the import never overwrites files: remove it, or choose another folder with --into"));
     }
 
+    let python = python_command(args.python.as_deref());
+    if args.squash {
+        return squash::squash(
+            settings,
+            args,
+            &squash::Context {
+                root: &root,
+                project: &project,
+                revisions: &revisions,
+                dialect,
+                into: &into,
+                target: &target,
+                versions: &versions,
+                config_path: &config_path,
+                python: &python,
+            },
+        );
+    }
+
     // Render every revision with Alembic, in one Python process.
     let scratch = Scratch::new(dialect, args.scratch_url.as_deref())?;
-    let python = python_command(args.python.as_deref());
-    let request = serde_json::json!({
-        "dialect": dialect,
-        "script_location": project.script_location,
-        "sys_path": std::iter::once(root.clone()).chain(project.prepend_sys_path.iter().cloned()).collect::<Vec<_>>(),
-        "scratch_url": scratch.url,
-        // Only a scratch file retort created may be deleted and started again.
-        "scratch_owned": scratch.file.is_some(),
-        "scratch_path": scratch.file,
-        "version_table": project.version_table,
-        "version_table_schema": project.version_table_schema,
-        "revisions": revisions.iter().map(|revision| serde_json::json!({
-            "id": revision.id,
-            "path": revision.path,
-            "upgrade": body_name(revision.upgrade),
-            "downgrade": body_name(revision.downgrade),
-        })).collect::<Vec<_>>(),
-    });
+    let request = driver_request(&root, &project, &revisions, dialect, &scratch);
     let render_started = Instant::now();
     let answer = run_driver(&python, &root, &request)?;
     let render_elapsed = render_started.elapsed();
@@ -212,6 +224,33 @@ pub fn alembic(settings: &GlobalSettings, args: &ImportAlembicArgs) -> Result<Ex
         .printer
         .status("Next: set DATABASE_URL, then `retort current` names the revision Alembic left (no stamp needed).");
     Ok(ExitCode::Success)
+}
+
+/// What the driver is asked: every revision, in graph order, and where it may run them.
+fn driver_request(
+    root: &Path,
+    project: &AlembicProject,
+    revisions: &[AlembicRevision],
+    dialect: &str,
+    scratch: &Scratch,
+) -> serde_json::Value {
+    serde_json::json!({
+        "dialect": dialect,
+        "script_location": project.script_location,
+        "sys_path": std::iter::once(root.to_path_buf()).chain(project.prepend_sys_path.iter().cloned()).collect::<Vec<_>>(),
+        "scratch_url": scratch.url,
+        // Only a scratch file retort created may be deleted and started again.
+        "scratch_owned": scratch.file.is_some(),
+        "scratch_path": scratch.file,
+        "version_table": project.version_table,
+        "version_table_schema": project.version_table_schema,
+        "revisions": revisions.iter().map(|revision| serde_json::json!({
+            "id": revision.id,
+            "path": revision.path,
+            "upgrade": body_name(revision.upgrade),
+            "downgrade": body_name(revision.downgrade),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn body_name(body: FunctionBody) -> &'static str {

@@ -60,6 +60,10 @@ def render_all(request):
     # One migration context per pass, as in one `alembic upgrade` run: SQLAlchemy remembers
     # the types it created (PostgreSQL enums) in the context's memo, and later revisions rely
     # on it (optuna's v2.4.0.a re-declares an enum that v0.9.0.a created).
+    if request.get("upgrade_only"):
+        # `--squash`: only bring the scratch database to head, as `alembic upgrade head` would.
+        return upgrade_scratch(request, engine, modules, results, alembic_version, sqlalchemy)
+
     for direction, ordered in (("upgrade", revisions), ("downgrade", list(reversed(revisions)))):
         offline = OfflinePass(request)
         for revision in ordered:
@@ -109,6 +113,51 @@ def render_all(request):
         "alembic_version": alembic_version,
         "sqlalchemy_version": sqlalchemy.__version__,
         "revisions": results,
+    }
+
+
+def upgrade_scratch(request, engine, modules, results, alembic_version, sqlalchemy):
+    """Run every upgrade on the scratch database, then count the rows the revisions left in
+    each table (a baseline holds the schema only: retort must say what it would not carry)."""
+    revisions = request["revisions"]
+    tables_with_rows = {}
+    other_schemas = []
+    if engine is not None:
+        captured = []
+        scratch = Scratch(engine, captured, request["dialect"])
+        broken = None
+        online = OnlinePass(request, scratch.connection)
+        for revision in revisions:
+            run_online(online, captured, modules, results, revision, "upgrade", broken)
+            if results[revision["id"]]["upgrade"].get("online_error") and broken is None:
+                broken = "the upgrade of %s failed there before it" % revision["id"]
+        online.close()
+        if broken is None:
+            inspector = sqlalchemy.inspect(scratch.connection)
+            version_table = request.get("version_table") or "alembic_version"
+            default_schema = inspector.default_schema_name
+            system = ("information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys")
+            for schema in inspector.get_schema_names():
+                if schema == default_schema or schema in system or schema.startswith("pg_"):
+                    continue
+                for table in inspector.get_table_names(schema=schema):
+                    if table != version_table:
+                        other_schemas.append("%s.%s" % (schema, table))
+            for table in inspector.get_table_names():
+                if table == version_table:
+                    continue
+                quoted = scratch.connection.dialect.identifier_preparer.quote(table)
+                count = scratch.connection.exec_driver_sql("SELECT count(*) FROM " + quoted).scalar()
+                if count:
+                    tables_with_rows[table] = count
+        scratch.close()
+        engine.dispose()
+    return {
+        "alembic_version": alembic_version,
+        "sqlalchemy_version": sqlalchemy.__version__,
+        "revisions": results,
+        "tables_with_rows": tables_with_rows,
+        "tables_in_other_schemas": other_schemas,
     }
 
 
