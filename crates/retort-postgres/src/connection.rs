@@ -472,6 +472,24 @@ impl Connection for PostgresConnection {
     fn default_schema(&self) -> Option<String> {
         Some(self.current_schema.clone())
     }
+    /// `DISCARD ALL` (session settings, temporary tables, prepared statements and advisory
+    /// locks of the previous run go), then `schema` alone on the `search_path`.
+    fn switch_schema(&mut self, schema: &str) -> Result<(), DatabaseError> {
+        self.simple("DISCARD ALL")?;
+        let path = crate::dialect::POSTGRES.quote_identifier(schema);
+        self.simple(&format!(
+            "SELECT set_config('search_path', {}, false)",
+            crate::dialect::POSTGRES.string_literal(&path)
+        ))?;
+        self.current_schema = self
+            .simple_value("SELECT COALESCE(current_schema(), '')")?
+            .unwrap_or_default();
+        if self.current_schema == schema {
+            Ok(())
+        } else {
+            Err(DatabaseError::new(format!("schema {path} does not exist")))
+        }
+    }
     fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError> {
         self.check_lock_backend()?;
         self.flush_begin()?;

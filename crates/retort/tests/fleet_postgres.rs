@@ -434,3 +434,13 @@ fn fleet_check_and_status_show_which_tenants_drifted() {
         "{status}"
     );
 }
+
+/// A worker moves its connection from tenant to tenant: nothing of one tenant's session
+/// reaches the next (a temporary table that stayed would make the next tenant's r1 fail).
+#[test]
+fn a_tenant_never_sees_the_previous_tenants_session() {
+    let (database, project) = tenants(6, "CREATE TEMPORARY TABLE per_run (x int);");
+    let output = project.run(&["fleet", "upgrade", "--parallel", "1"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(count_in(&tenant_states(&database), AT_HEAD), 6);
+}

@@ -186,6 +186,14 @@ pub trait Connection {
         None
     }
 
+    /// Make `schema` this connection's current schema for the next run, with the previous
+    /// run's session state cleared (a fleet's worker going on to its next tenant schema on a
+    /// warm connection). Fails where the dialect cannot: the caller then opens a connection.
+    fn switch_schema(&mut self, schema: &str) -> Result<(), DatabaseError> {
+        let _ = schema;
+        Err(self.not_yet("switching schemas on one connection"))
+    }
+
     /// Whether the version table exists.
     fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError>;
     /// Create it (Alembic's DDL), in the current transaction.

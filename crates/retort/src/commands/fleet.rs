@@ -12,7 +12,7 @@ use retort::database::DatabaseUrl;
 use retort::fleet::{
     journal, map_targets, migrate_target, resolve_targets, run_fleet, FailureBudget, FleetError,
     FleetSummary, Journal, Outcome, Policy, ScheduleEvent, StopReason, Target, TargetFailure,
-    TargetOutcome, TargetSelection,
+    TargetOutcome, TargetSelection, WarmConnection,
 };
 use retort_core::config::Config;
 use retort_core::revision::graph::RevisionGraph;
@@ -183,7 +183,7 @@ fn migrate(
     let printer = settings.printer;
     let bar = progress_bar(remaining.len(), printer.json || printer.quiet);
     let lock_timeout = args.lock_timeout.map(Duration::from_secs_f64);
-    let job = |target: &Target, started: &mut dyn FnMut(&[String])| {
+    let job = |target: &Target, warm: &mut WarmConnection, started: &mut dyn FnMut(&[String])| {
         let options = RunOptions {
             lock_timeout,
             resume: args.resume,
@@ -191,7 +191,15 @@ fn migrate(
             ..RunOptions::for_config(target.config(), false)
         };
         let expected = recorded.in_flight.get(&target.name).map(Vec::as_slice);
-        migrate_target(target, &fleet.graph, operation, &options, expected, started)
+        migrate_target(
+            target,
+            warm,
+            &fleet.graph,
+            operation,
+            &options,
+            expected,
+            started,
+        )
     };
     let mut failures: Vec<TargetOutcome> = Vec::new();
     let mut failed = 0;

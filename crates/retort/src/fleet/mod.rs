@@ -24,4 +24,4 @@ pub use schedule::{
     map_targets, run_fleet, FailureBudget, FleetSummary, Policy, ScheduleEvent, StopReason,
 };
 pub use target::{resolve_targets, Target, TargetSelection};
-pub use target_run::{migrate_target, Outcome, TargetFailure, TargetOutcome};
+pub use target_run::{migrate_target, Outcome, TargetFailure, TargetOutcome, WarmConnection};

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{Outcome, Target, TargetOutcome};
+use super::{Outcome, Target, TargetOutcome, WarmConnection};
 
 /// How many failures a run tolerates before it stops starting targets.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,9 +83,11 @@ pub struct FleetSummary {
     pub elapsed: Duration,
 }
 
-/// What a worker runs on one target: it calls the callback with the target's version rows
-/// before it changes anything, and returns how the target's run ended.
-pub type TargetJob<'a> = dyn Fn(&Target, &mut dyn FnMut(&[String])) -> TargetOutcome + Sync + 'a;
+/// What a worker runs on one target, with the worker's connection: it calls the callback with
+/// the target's version rows before it changes anything, and returns how the target's run
+/// ended.
+pub type TargetJob<'a> =
+    dyn Fn(&Target, &mut WarmConnection, &mut dyn FnMut(&[String])) -> TargetOutcome + Sync + 'a;
 
 enum Message {
     Started(usize, Vec<String>),
@@ -118,18 +120,21 @@ pub fn run_fleet(
             for _ in 0..policy.parallel.max(1).min(range.len()) {
                 let sender = sender.clone();
                 let (next, stop, range) = (&next, &stop, range.clone());
-                scope.spawn(move || loop {
-                    if stop.load(Ordering::SeqCst) || interrupted.load(Ordering::SeqCst) {
-                        break;
+                scope.spawn(move || {
+                    let mut warm = WarmConnection::default();
+                    loop {
+                        if stop.load(Ordering::SeqCst) || interrupted.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let index = next.fetch_add(1, Ordering::SeqCst);
+                        if index >= range.end {
+                            break;
+                        }
+                        let outcome = job(&targets[index], &mut warm, &mut |from| {
+                            let _ = sender.send(Message::Started(index, from.to_vec()));
+                        });
+                        let _ = sender.send(Message::Finished(Box::new(outcome)));
                     }
-                    let index = next.fetch_add(1, Ordering::SeqCst);
-                    if index >= range.end {
-                        break;
-                    }
-                    let outcome = job(&targets[index], &mut |from| {
-                        let _ = sender.send(Message::Started(index, from.to_vec()));
-                    });
-                    let _ = sender.send(Message::Finished(Box::new(outcome)));
                 });
             }
             drop(sender);

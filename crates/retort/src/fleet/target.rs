@@ -18,6 +18,9 @@ pub struct Target {
     /// or `schema NAME` for a tenant schema. Unique within a run.
     pub name: String,
     url: String,
+    /// A tenant schema: its name and the control database's URL, so that a worker can move a
+    /// warm connection to it instead of opening one.
+    tenant: Option<(String, Arc<str>)>,
     /// The configuration the target runs with (its `[env.NAME]` for an environment target):
     /// version table, lock mode, transactions.
     config: Arc<Config>,
@@ -26,6 +29,14 @@ pub struct Target {
 impl Target {
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The tenant schema and the URL of the database holding it, for a schema-per-tenant
+    /// target.
+    pub fn tenant(&self) -> Option<(&str, &str)> {
+        self.tenant
+            .as_ref()
+            .map(|(schema, control)| (schema.as_str(), &**control))
     }
 
     pub fn config(&self) -> &Config {
@@ -59,6 +70,7 @@ pub fn resolve_targets(
             targets.push(Target {
                 name: format!("env {name} ({})", mask_password(&url)),
                 url,
+                tenant: None,
                 config: Arc::new(environment_config),
             });
         }
@@ -92,6 +104,7 @@ fn url_target(config: &Arc<Config>, url: String) -> Target {
     Target {
         name: mask_password(&url),
         url,
+        tenant: None,
         config: Arc::clone(config),
     }
 }
@@ -114,6 +127,7 @@ fn query_targets(config: &Arc<Config>, query: &str) -> Result<Vec<Target>, Fleet
         })?
         .rows;
     let mut targets = Vec::with_capacity(rows.len());
+    let shared_control: Arc<str> = Arc::from(control.as_str());
     for row in rows {
         let value = row.into_iter().next().flatten().unwrap_or_default();
         let value = value.trim();
@@ -130,6 +144,7 @@ fn query_targets(config: &Arc<Config>, query: &str) -> Result<Vec<Target>, Fleet
         targets.push(Target {
             name: format!("schema {value}"),
             url,
+            tenant: Some((value.to_owned(), Arc::clone(&shared_control))),
             config: Arc::clone(config),
         });
     }

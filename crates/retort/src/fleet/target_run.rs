@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use retort_core::introspect::Database;
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::run::{read_heads, run, Operation, RunError, RunOptions, Silent};
 
@@ -42,12 +43,56 @@ pub struct TargetOutcome {
     pub elapsed: Duration,
 }
 
+/// A worker's connection, kept from one tenant schema to the next on the same database: a
+/// fresh server session per tenant costs more than the tenant's revision (PostgreSQL starts a
+/// process and fills its catalog caches), so a worker moves its warm session instead
+/// ([`retort_core::runner::connection::Connection::switch_schema`]: the previous tenant's
+/// session state is discarded). Dropped after a failure, whose state is unknown.
+#[derive(Default)]
+pub struct WarmConnection {
+    held: Option<(String, Box<dyn Database>)>,
+}
+
+impl WarmConnection {
+    /// A connection to `target`: the warm one moved to its schema where it can be, else a
+    /// new one (kept for the next tenant when it could be moved).
+    fn take(&mut self, target: &Target) -> Result<Box<dyn Database>, TargetFailure> {
+        let open = |url: &str| -> Result<Box<dyn Database>, TargetFailure> {
+            let url = DatabaseUrl::parse(url, &target.config().root)
+                .map_err(|e| failure(&e, e.hint()))?;
+            url.connect(target.config().environment())
+                .map_err(|e| failure(&e, e.hint()))
+        };
+        let Some((schema, control)) = target.tenant() else {
+            return open(target.url());
+        };
+        let mut connection = match self.held.take() {
+            Some((url, connection)) if url == control => connection,
+            _ => open(control)?,
+        };
+        match connection.switch_schema(schema) {
+            Ok(()) => Ok(connection),
+            // The dialect cannot, or the schema is missing: one connection for this target,
+            // which says what is wrong in its own words.
+            Err(_) => open(target.url()),
+        }
+    }
+
+    /// Keep `connection` for the next tenant of the same database.
+    fn keep(&mut self, target: &Target, connection: Box<dyn Database>) {
+        if let Some((_, control)) = target.tenant() {
+            self.held = Some((control.to_owned(), connection));
+        }
+    }
+}
+
 /// Migrate one target. `started` hears the version rows the target had before anything ran
 /// (the journal records them first). `expected_from`: the rows a run that was interrupted while
 /// migrating this target recorded; when the target has changed since, a relative operation
 /// (`-1`, `+2`) is not applied a second time.
 pub fn migrate_target(
     target: &Target,
+    warm: &mut WarmConnection,
     graph: &RevisionGraph,
     operation: &Operation,
     options: &RunOptions,
@@ -56,15 +101,21 @@ pub fn migrate_target(
 ) -> TargetOutcome {
     let clock = Instant::now();
     let mut from = Vec::new();
-    let result = migrate(
-        target,
-        graph,
-        operation,
-        options,
-        expected_from,
-        &mut from,
-        started,
-    );
+    let result = warm.take(target).and_then(|mut connection| {
+        let result = migrate(
+            connection.as_mut(),
+            graph,
+            operation,
+            options,
+            expected_from,
+            &mut from,
+            started,
+        );
+        if result.is_ok() {
+            warm.keep(target, connection);
+        }
+        result
+    });
     let (to, outcome) = match result {
         Ok((to, outcome)) => (to, outcome),
         Err(failure) => (Vec::new(), Outcome::Failed(failure)),
@@ -79,7 +130,7 @@ pub fn migrate_target(
 }
 
 fn migrate(
-    target: &Target,
+    connection: &mut dyn Database,
     graph: &RevisionGraph,
     operation: &Operation,
     options: &RunOptions,
@@ -87,12 +138,7 @@ fn migrate(
     from: &mut Vec<String>,
     started: &mut dyn FnMut(&[String]),
 ) -> Result<(Vec<String>, Outcome), TargetFailure> {
-    let url = DatabaseUrl::parse(target.url(), &target.config().root)
-        .map_err(|e| failure(&e, e.hint()))?;
-    let mut connection = url
-        .connect(target.config().environment())
-        .map_err(|e| failure(&e, e.hint()))?;
-    *from = read_heads(connection.as_mut(), &options.version_table).map_err(|e| run_failure(&e))?;
+    *from = read_heads(connection, &options.version_table).map_err(|e| run_failure(&e))?;
     started(from);
     if let Some(expected) = expected_from {
         if expected != from.as_slice() && is_relative(operation) {
@@ -111,8 +157,8 @@ fn migrate(
             });
         }
     }
-    let summary = run(connection.as_mut(), graph, operation, options, &mut Silent)
-        .map_err(|e| run_failure(&e))?;
+    let summary =
+        run(connection, graph, operation, options, &mut Silent).map_err(|e| run_failure(&e))?;
     // Steps are counted after the lock: a run that waited for another one to migrate this
     // target finds nothing to do. A stamp has no steps; its rows say whether it changed them.
     let changed = match operation {
