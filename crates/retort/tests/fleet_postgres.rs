@@ -389,6 +389,10 @@ fn fleet_configuration_mistakes_are_errors_that_say_how_to_fix() {
             format!("database_url = \"{url}\"\n[fleet]\ntargets_query = \"SELECT nope FROM nowhere\"\n"),
             "the fleet's targets_query failed",
         ),
+        (
+            format!("database_url = \"{url}\"\nlock_mode = \"transaction\"\n[fleet]\ntargets_query = \"SELECT 'tenant_1'\"\n"),
+            "need a connection that keeps its session",
+        ),
     ] {
         project.write("retort.toml", &config);
         let output = project.run(&["fleet", "upgrade"]);

@@ -33,6 +33,8 @@ pub enum FleetError {
         "version_table_schema = {schema:?} would put every tenant's version rows in one table"
     )]
     SharedVersionTable { schema: String },
+    #[error("schema-per-tenant targets on PostgreSQL need a connection that keeps its session, and lock_mode = \"{lock_mode}\" is for connections that may not (a transaction-pooling proxy would run a tenant's statements with another session's search_path)")]
+    TenantSessionNotPinned { lock_mode: &'static str },
     #[error("cannot use the fleet journal {path}: {source}")]
     Journal {
         path: PathBuf,
@@ -73,6 +75,9 @@ impl FleetError {
             ),
             Self::ControlUrlHasOptions { .. } => Some(
                 "remove `options` from the control URL (set those parameters on the role with ALTER ROLE … SET instead)".to_owned(),
+            ),
+            Self::TenantSessionNotPinned { .. } => Some(
+                "migrate tenant schemas through a direct connection or session pooling with lock_mode = \"session\" (the default); list databases behind a transaction pooler as URLs instead".to_owned(),
             ),
             Self::SharedVersionTable { .. } => Some(
                 "remove version_table_schema: each tenant's version table then lives in the tenant's own schema".to_owned(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use retort_core::config::environment::Environment;
-use retort_core::config::Config;
+use retort_core::config::{Config, LockMode};
 
 use super::FleetError;
 use crate::database::{mask_password, DatabaseUrl};
@@ -139,6 +139,21 @@ fn query_targets(config: &Arc<Config>, query: &str) -> Result<Vec<Target>, Fleet
             return Err(FleetError::SharedVersionTable {
                 schema: schema.clone(),
             });
+        }
+        // A tenant's search_path is session state: through a transaction pooler its statements
+        // could run with another tenant's, silently migrating the wrong schema.
+        if matches!(control_url, DatabaseUrl::Postgres(_)) {
+            match config.lock_mode {
+                LockMode::Session => {}
+                LockMode::Transaction => {
+                    return Err(FleetError::TenantSessionNotPinned {
+                        lock_mode: "transaction",
+                    })
+                }
+                LockMode::Table => {
+                    return Err(FleetError::TenantSessionNotPinned { lock_mode: "table" })
+                }
+            }
         }
         let url = tenant_url(&control, &control_url, value)?;
         targets.push(Target {
