@@ -42,6 +42,7 @@ pub mod deadline;
 pub mod declared_sql;
 pub mod dialect;
 pub mod diff;
+pub mod error_chain;
 pub mod glob;
 pub mod introspect;
 pub mod project_template;

@@ -46,16 +46,7 @@ pub fn describe(error: &postgres::Error) -> String {
         }
         return text;
     }
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(&format!(": {cause_text}"));
-        }
-        source = cause.source();
-    }
-    text
+    retort_core::error_chain::error_chain(error)
 }
 
 /// What a lost connection means for the work in flight.

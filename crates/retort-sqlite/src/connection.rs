@@ -409,10 +409,7 @@ impl Connection for SqliteConnection {
             .map_err(error)
     }
     fn non_transactional_statement(&self, sql: &str) -> Option<&'static str> {
-        let first = sql
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with("--"))?
+        let first = retort_core::runner::split::first_code_line(sql)?
             .split_whitespace()
             .next()?
             .to_ascii_uppercase();

@@ -53,17 +53,8 @@ impl CliError {
         hint: Option<String>,
         exit_code: ExitCode,
     ) -> Self {
-        let mut message = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            let text = cause.to_string();
-            if !message.contains(&text) {
-                let _ = write!(message, ": {text}");
-            }
-            source = cause.source();
-        }
         Self {
-            message,
+            message: retort_core::error_chain::error_chain(error),
             hints: hint.into_iter().collect(),
             exit_code,
         }

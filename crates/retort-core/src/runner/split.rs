@@ -112,6 +112,14 @@ fn next_word(sql: &str, index: usize) -> String {
 }
 
 /// Split `sql` into statements. Empty statements and comment-only tails are dropped.
+/// The first line of `sql` that is not blank or a `--` comment, trimmed: how a statement is
+/// named in messages, and what decides its kind.
+pub fn first_code_line(sql: &str) -> Option<&str> {
+    sql.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with("--"))
+}
+
 pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
     let bytes = sql.as_bytes();
     let mut statements = Vec::new();

@@ -10,6 +10,7 @@ use retort_core::runner::connection::Connection;
 use retort_core::runner::offline::OfflineScript;
 use retort_core::runner::plan::applied_heads;
 use retort_core::runner::run::{read_heads, run, Operation, RunError, RunOptions};
+use retort_core::runner::split::first_code_line;
 
 use crate::args::{DowngradeArgs, SqlArgs, StampArgs, UpgradeArgs};
 use crate::diagnostics::{CliError, ExitCode};
@@ -231,11 +232,7 @@ pub fn run_error(error: &RunError) -> CliError {
     };
     let mut message = error.to_string();
     if let RunError::Statement { statement, .. } = error {
-        let first_line = statement
-            .lines()
-            .map(str::trim)
-            .find(|line| !line.is_empty() && !line.starts_with("--"))
-            .unwrap_or_default();
+        let first_line = first_code_line(statement).unwrap_or_default();
         message.push_str(&format!("\n  statement: {first_line}"));
     }
     let mut cli = CliError::usage(message);

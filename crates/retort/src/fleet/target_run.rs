@@ -2,9 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use retort_core::error_chain::error_chain;
 use retort_core::introspect::Database;
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::run::{read_heads, run, Operation, RunError, RunOptions, Silent};
+use retort_core::runner::split::first_code_line;
 
 use super::Target;
 use crate::database::DatabaseUrl;
@@ -194,20 +196,10 @@ fn describe_rows(rows: &[String]) -> String {
 }
 
 fn failure(error: &dyn std::error::Error, hint: Option<String>) -> TargetFailure {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
     TargetFailure {
         revision: None,
         statement: None,
-        message,
+        message: error_chain(error),
         hint,
     }
 }
@@ -221,11 +213,7 @@ fn run_failure(error: &RunError) -> TargetFailure {
     } = error
     {
         failure.revision = Some(revision.clone());
-        failure.statement = statement
-            .lines()
-            .map(str::trim)
-            .find(|line| !line.is_empty() && !line.starts_with("--"))
-            .map(str::to_owned);
+        failure.statement = first_code_line(statement).map(str::to_owned);
     }
     failure
 }
