@@ -187,18 +187,17 @@ pub fn introspect(
         .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
         .map_err(|e| error(&e))?;
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
-    let mut unmodeled = Vec::new();
+    let mut selected_sql = BTreeMap::new();
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
         let table: String = row.get(0).map_err(|e| error(&e))?;
         let sql: Option<String> = row.get(1).map_err(|e| error(&e))?;
         if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
             entry.checks = checks_in(&table, &sql);
-            unmodeled.extend(crate::unmodeled_clauses::unmodeled_clauses(
-                connection, &table, &sql,
-            )?);
+            selected_sql.insert(table, sql);
         }
     }
     drop(rows);
+    let unmodeled = crate::unmodeled_clauses::unmodeled_clauses(connection, &selected_sql)?;
     if !unmodeled.is_empty() {
         return Err(DatabaseError::new(format!(
             "autogenerate does not model yet: {}",
