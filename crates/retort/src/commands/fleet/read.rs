@@ -4,7 +4,7 @@
 use retort::autogenerate::{plan, PlanError};
 use retort::database::DatabaseUrl;
 use retort::fleet::{journal, map_targets, Target};
-use retort_core::config::Config;
+use retort_core::error_chain::error_chain;
 use retort_core::revision::graph::RevisionGraph;
 use retort_core::runner::plan::{applied_heads, plan_upgrade};
 use retort_core::runner::run::read_heads;
@@ -23,31 +23,30 @@ struct TargetState {
     drift: Option<Result<Vec<String>, String>>,
 }
 
-fn read_state(config: &Config, graph: &RevisionGraph, target: &Target, drift: bool) -> TargetState {
-    let current = (|| -> Result<Vec<String>, String> {
-        let url = DatabaseUrl::parse(target.url(), &config.root).map_err(|e| e.to_string())?;
+fn read_state(graph: &RevisionGraph, target: &Target, drift: bool) -> TargetState {
+    let url = DatabaseUrl::parse(target.url(), &target.config().root).map_err(|e| error_chain(&e));
+    let current = url.clone().and_then(|url| {
         let mut connection = url
             .connect_existing(target.config().environment())
-            .map_err(|e| e.to_string())?;
-        read_heads(connection.as_mut(), &target.config().version_table()).map_err(|e| e.to_string())
-    })();
+            .map_err(|e| error_chain(&e))?;
+        read_heads(connection.as_mut(), &target.config().version_table())
+            .map_err(|e| error_chain(&e))
+    });
     let pending = current.as_ref().ok().and_then(|rows| {
         let applied = applied_heads(graph, rows).ok()?;
         plan_upgrade(graph, &applied, "heads")
             .ok()
             .map(|steps| steps.len())
     });
-    let drift = drift.then(|| {
-        let url = DatabaseUrl::parse(target.url(), &config.root).map_err(|e| e.to_string())?;
-        match plan(target.config(), graph, &url) {
-            Ok(plan) => Ok(plan
-                .changes
-                .iter()
-                .map(retort_core::diff::operation::Operation::summary)
-                .collect()),
-            Err(PlanError::NotAtHead) => Err("not at head".to_owned()),
-            Err(error) => Err(error.to_string()),
-        }
+    // `plan` opens its own connection: it is the same call as `retort check`.
+    let drift = drift.then(|| match plan(target.config(), graph, &url?) {
+        Ok(plan) => Ok(plan
+            .changes
+            .iter()
+            .map(retort_core::diff::operation::Operation::summary)
+            .collect()),
+        Err(PlanError::NotAtHead) => Err("not at head".to_owned()),
+        Err(error) => Err(error_chain(&error)),
     });
     TargetState {
         current,
@@ -58,7 +57,7 @@ fn read_state(config: &Config, graph: &RevisionGraph, target: &Target, drift: bo
 
 fn read_all(fleet: &Fleet, drift: bool) -> Vec<TargetState> {
     map_targets(&fleet.targets, fleet.parallel, &|target| {
-        read_state(&fleet.config, &fleet.graph, target, drift)
+        read_state(&fleet.graph, target, drift)
     })
 }
 
