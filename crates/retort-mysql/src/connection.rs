@@ -610,10 +610,9 @@ impl Introspect for MysqlConnection {
     ) -> Result<Vec<String>, DatabaseError> {
         self.connection
             .query(
-                // Views and triggers are modeled, but not the order of several triggers on one
-                // table for the same timing and event (FOLLOWS/PRECEDES).
-                "SELECT CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() \
-                 UNION ALL SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
+                // Views, triggers and routines are modeled, but not the order of several
+                // triggers on one table for the same timing and event (FOLLOWS/PRECEDES).
+                "SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
                  UNION ALL SELECT CONCAT('the order of the triggers ', GROUP_CONCAT(TRIGGER_NAME ORDER BY ACTION_ORDER SEPARATOR ', '), ' (all ', ACTION_TIMING, ' ', EVENT_MANIPULATION, ' on ', EVENT_OBJECT_TABLE, '; declare one trigger per timing and event)') \
                    FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
                    GROUP BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION HAVING COUNT(*) > 1 ORDER BY 1",

@@ -28,13 +28,15 @@ pub fn classify(sql: &str) -> DeclaredStatement {
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
         // mysqldump's session settings (`SET NAMES`, `SET @OLD_…`, `SET character_set_client`),
-        // its `DROP TABLE IF EXISTS` before each table (nothing to drop in a declared schema),
+        // its `DROP TABLE|FUNCTION|PROCEDURE IF EXISTS` before each table and routine (nothing
+        // to drop in a declared schema),
         // its table locks, and its `DELIMITER ;;` around triggers (the `;;` that follows reads
         // as `;` and an empty statement, so the trigger's own body splits right).
         []
         | [";" | "DELIMITER"]
         | ["SET", ..]
         | ["DROP", "TABLE", "IF", "EXISTS", ..]
+        | ["DROP", "FUNCTION" | "PROCEDURE", "IF", "EXISTS", ..]
         | ["LOCK" | "UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
         // Any other delimiter would need the client's own splitting.
         ["DELIMITER", ..] => {
@@ -44,7 +46,7 @@ pub fn classify(sql: &str) -> DeclaredStatement {
                 .and_then(|start| sql[start..].lines().next())
                 .unwrap_or("DELIMITER");
             DeclaredStatement::Refused(format!(
-                "{} (retort needs none: write a trigger's BEGIN … END body as it is)",
+                "{} (retort needs none: write a trigger's or routine's BEGIN … END body as it is)",
                 line.trim_end()
             ))
         }
@@ -55,7 +57,11 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["ALTER", "TABLE", ..]
         | ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
         ["CREATE", ..] => match create_kind(&words).map(|index| words[index]) {
-            Some("VIEW" | "TRIGGER") => DeclaredStatement::Modeled,
+            // A loadable function (`SONAME 'lib.so'`) belongs to the server, not the database.
+            Some("FUNCTION") if words.contains(&"SONAME") => {
+                DeclaredStatement::Refused("CREATE FUNCTION … SONAME (a loadable function)".to_owned())
+            }
+            Some("VIEW" | "TRIGGER" | "FUNCTION" | "PROCEDURE") => DeclaredStatement::Modeled,
             Some(kind) => DeclaredStatement::Refused(format!("CREATE {kind}")),
             None => DeclaredStatement::Refused(leading(&tokens, 2)),
         },
@@ -69,7 +75,7 @@ mod tests {
     use retort_core::autogenerate::screen::DeclaredStatement;
 
     #[test]
-    fn views_and_triggers_in_every_spelling() {
+    fn views_triggers_and_routines_in_every_spelling() {
         for sql in [
             "CREATE VIEW v AS SELECT 1",
             "CREATE OR REPLACE VIEW v AS SELECT 1",
@@ -80,8 +86,19 @@ mod tests {
             "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`127.0.0.1`*/ /*!50003 TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW SET NEW.n = 5 */",
             "/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`127.0.0.1` SQL SECURITY DEFINER */ /*!50001 VIEW `v` AS select 1 AS `a` */",
             "/*!50001 DROP VIEW IF EXISTS `v`*/",
+            "CREATE DEFINER=`root`@`%` FUNCTION f() RETURNS int RETURN 1",
+            "CREATE OR REPLACE FUNCTION f(a int) RETURNS int DETERMINISTIC RETURN a",
+            "CREATE PROCEDURE p() BEGIN END",
+            "CREATE DEFINER=`root`@`127.0.0.1` PROCEDURE `p`(in a int)\n    READS SQL DATA\nbegin select a; end",
         ] {
             assert_eq!(classify(sql), DeclaredStatement::Modeled, "{sql}");
+        }
+        for sql in [
+            "/*!50003 DROP FUNCTION IF EXISTS `f` */",
+            "/*!50003 DROP PROCEDURE IF EXISTS `p` */",
+            "/*!50003 SET sql_mode = 'STRICT_TRANS_TABLES' */",
+        ] {
+            assert_eq!(classify(sql), DeclaredStatement::Setting, "{sql}");
         }
         assert_eq!(classify("DELIMITER"), DeclaredStatement::Setting);
         assert!(matches!(
@@ -90,10 +107,10 @@ mod tests {
         ));
         for (sql, what) in [
             (
-                "CREATE DEFINER=`root`@`%` FUNCTION f() RETURNS int RETURN 1",
-                "CREATE FUNCTION",
+                "CREATE FUNCTION metaphon RETURNS STRING SONAME 'udf_example.so'",
+                "CREATE FUNCTION … SONAME (a loadable function)",
             ),
-            ("CREATE PROCEDURE p() BEGIN END", "CREATE PROCEDURE"),
+            ("CREATE AGGREGATE FUNCTION f(x int) RETURNS int BEGIN RETURN 1; END", "CREATE AGGREGATE"),
             (
                 "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t",
                 "CREATE EVENT",

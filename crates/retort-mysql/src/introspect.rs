@@ -288,9 +288,11 @@ pub fn introspect(
             },
         );
     }
+    let functions = crate::routines::introspect_routines(connection)?;
     Ok(Schema {
         tables,
         views,
+        functions,
         ..Schema::default()
     })
 }

@@ -7,5 +7,6 @@ pub mod dialect;
 mod error_position;
 pub mod introspect;
 pub mod render;
+pub mod routines;
 
 pub use connection::MysqlConnection;

@@ -338,9 +338,6 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         other @ (Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
         | Operation::AlterExtension { .. }
-        | Operation::CreateFunction { .. }
-        | Operation::DropFunction { .. }
-        | Operation::ReplaceFunction { .. }
         | Operation::SetRowSecurity { .. }
         | Operation::CreatePolicy { .. }
         | Operation::DropPolicy { .. }
@@ -397,6 +394,23 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::DropTrigger { trigger, .. } => {
             vec![format!("DROP TRIGGER {}", quote(&trigger.name))]
         }
+        // A routine's definition is its whole statement, as introspection builds it. MariaDB
+        // replaces one in place (`CREATE OR REPLACE`, since 10.1.3; MySQL 8 lacks it), so a view
+        // calling it stays valid throughout.
+        Operation::CreateFunction { function } => vec![function.definition.clone()],
+        Operation::ReplaceFunction { to, .. } => vec![to
+            .definition
+            .strip_prefix("CREATE ")
+            .map_or_else(|| to.definition.clone(), |rest| format!("CREATE OR REPLACE {rest}"))],
+        Operation::DropFunction { function } => vec![format!(
+            "DROP {} {}",
+            if function.procedure {
+                "PROCEDURE"
+            } else {
+                "FUNCTION"
+            },
+            quote(&function.key.name.name)
+        )],
         Operation::RebuildTable { from, to } => {
             let temporary = format!("_retort_new_{}", to.name.name);
             let mut statements = create_table(

@@ -190,7 +190,7 @@ impl TestDatabase {
     }
 
     /// The database's own dump of its schema: `pg_dump --schema-only` or
-    /// `mariadb-dump --no-data`, as a user baselining a declared schema would make it.
+    /// `mariadb-dump --no-data --routines --events`, as a user baselining a declared schema would make it.
     pub fn schema_dump(&self) -> String {
         let mut command = match self.server {
             Server::Postgres => {
@@ -208,6 +208,9 @@ impl TestDatabase {
                 let mut command = Command::new("mariadb-dump");
                 command.args([
                     "--no-data",
+                    // Routines and events are part of the schema retort models.
+                    "--routines",
+                    "--events",
                     "-h",
                     &host("RETORT_TEST_MYSQL_HOST"),
                     "-P",

@@ -219,6 +219,27 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             "CREATE FUNCTION floor_id({argument} integer) RETURNS integer LANGUAGE sql {volatility} AS $$ SELECT {argument} - 1 $$;\n"
         ));
     }
+    // MariaDB's stored function and procedure, in pairs only (the parser leaves them to the
+    // scratch database), from the same generator of their own: a changed body or characteristic
+    // is replaced in place, a renamed parameter drops and creates the routine again (and the
+    // views and triggers that call the function around it).
+    let mariadb_routines = flavor == Flavor::MariaDb && varying;
+    if mariadb_routines {
+        let argument = *["n", "lower_bound"].choose(&mut objects).expect("names");
+        let factor = objects.gen_range(1..3);
+        sql.push_str(&format!(
+            "CREATE FUNCTION floor_id({argument} int) RETURNS int DETERMINISTIC RETURN {argument} - {factor};\n"
+        ));
+        let access = *["READS SQL DATA", "MODIFIES SQL DATA"]
+            .choose(&mut objects)
+            .expect("data access");
+        let label = *["touched", "touched; twice"]
+            .choose(&mut objects)
+            .expect("labels");
+        sql.push_str(&format!(
+            "CREATE PROCEDURE touch_all(IN {argument} int, OUT done varchar(20)) {access}\nBEGIN\n  SET @retort_touched = floor_id({argument});\n  SET done = '{label}';\nEND;\n"
+        ));
+    }
     let mut earlier_tables: Vec<(String, String)> = Vec::new();
     for table_number in 0..shape.gen_range(1..=4) {
         let original = format!("t{table_number}");
@@ -436,6 +457,17 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
                 sql.push_str(&format!(
                     "CREATE TRIGGER {table}_{} AFTER {event} ON {table} FOR EACH ROW BEGIN SET @retort_touched = 1; SET @retort_table = '{table}'; END;\n",
                     event.to_ascii_lowercase()
+                ));
+            }
+            // What calls the function: a view, and a trigger of its own.
+            if objects.gen_bool(0.3) {
+                sql.push_str(&format!(
+                    "CREATE VIEW {table}_fv AS SELECT id FROM {table} WHERE id > floor_id(1);\n"
+                ));
+            }
+            if objects.gen_bool(0.3) {
+                sql.push_str(&format!(
+                    "CREATE TRIGGER {table}_floor BEFORE INSERT ON {table} FOR EACH ROW SET @retort_floor = floor_id(NEW.id);\n"
                 ));
             }
         }

@@ -531,15 +531,15 @@ impl Operation {
                 format!("alter extension {}: {}", to.name, changes.join(", "))
             }
             Self::CreateFunction { function } => {
-                format!("create {} {}", routine_kind(function), function.key)
+                format!("create {} {}", routine_kind(function), routine_label(function))
             }
             Self::DropFunction { function } => {
-                format!("drop {} {}", routine_kind(function), function.key)
+                format!("drop {} {}", routine_kind(function), routine_label(function))
             }
             Self::ReplaceFunction { from, to } => format!(
                 "replace {} {}: {}",
                 routine_kind(to),
-                to.key,
+                routine_label(to),
                 function_changes(from, to).join(", ")
             ),
             Self::SetRowSecurity { table, from, to } => {
@@ -602,6 +602,16 @@ fn routine_kind(function: &Function) -> &'static str {
         "procedure"
     } else {
         "function"
+    }
+}
+
+/// A routine as summaries name it: by its key, or, where the key holds no argument types (a
+/// dialect without overloads, MariaDB), with its parameters.
+fn routine_label(function: &Function) -> String {
+    if function.key.arguments.is_empty() && !function.full_arguments.is_empty() {
+        format!("{}({})", function.key.name, function.full_arguments)
+    } else {
+        function.key.to_string()
     }
 }
 
