@@ -2,6 +2,7 @@
 //! what depends on a dropped object goes first, tables are created before the foreign keys that
 //! point at them (so cycles work), and tables are dropped last.
 
+pub mod events;
 pub mod extensions;
 pub mod functions;
 pub mod identifier;
@@ -136,6 +137,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let (extension_first, extension_last) = extensions::diff_extensions(from, to);
+    let (event_drops, event_changes) = events::diff_events(from, to);
     let mut operations: Vec<Operation> = to
         .schemas
         .difference(&from.schemas)
@@ -145,6 +147,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(enum_first);
     operations.extend(sequence_first);
     operations.extend(drops_first);
+    operations.extend(event_drops);
     operations.extend(functions.before_tables);
     // Values change once what uses the type and changes anyway is dropped: what stays is
     // carried by the operation itself, dropped and recreated around a rebuild.
@@ -153,6 +156,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(changes);
     operations.extend(functions.after_tables);
     operations.extend(additions_last);
+    operations.extend(event_changes);
     operations.extend(functions.drops_before_tables);
     operations.extend(table_drops);
     operations.extend(functions.drops_after_tables);

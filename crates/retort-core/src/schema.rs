@@ -41,6 +41,57 @@ pub struct Schema {
     /// PostgreSQL functions and procedures (not those an extension owns), by name and
     /// argument types (overloads are distinct functions).
     pub functions: BTreeMap<FunctionKey, Function>,
+    /// Scheduled events (MariaDB's and MySQL's event scheduler), by name.
+    pub events: BTreeMap<QualifiedName, Event>,
+}
+
+/// `CREATE EVENT name ON SCHEDULE schedule [STARTS …] [ENDS …] ON COMPLETION [NOT] PRESERVE
+/// status [COMMENT …] DO body`: what runs, and when. Creating one needs no running scheduler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub name: QualifiedName,
+    /// `AT '2030-01-01 00:00:00'` or `EVERY 1 DAY`, as the dialect writes it (STARTS and ENDS
+    /// apart).
+    pub schedule: String,
+    /// When a recurring event starts.
+    pub starts: Option<EventStart>,
+    /// When a recurring event ends (`'2030-01-01 00:00:00'`).
+    pub ends: Option<String>,
+    /// `ON COMPLETION PRESERVE`: kept once it can run no more.
+    pub preserve: bool,
+    /// `ENABLE`, `DISABLE` or `DISABLE ON SLAVE`.
+    pub status: String,
+    pub comment: Option<String>,
+    /// The statement it runs, as the server keeps it.
+    pub body: String,
+}
+
+/// A recurring event's start. Left out, the server sets it to the time of creation, which
+/// differs between any two databases: such a start (`given` false) matches any other start
+/// that was left out, and a written one matches the same time only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventStart {
+    pub at: String,
+    pub given: bool,
+}
+
+impl Event {
+    /// Whether the two describe the same event: equal, but for the times the server chose for
+    /// starts that were left out.
+    pub fn same_as(&self, other: &Self) -> bool {
+        let starts_match = match (&self.starts, &other.starts) {
+            (Some(a), Some(b)) => a.at == b.at || (!a.given && !b.given),
+            (a, b) => a == b,
+        };
+        starts_match
+            && Self {
+                starts: None,
+                ..self.clone()
+            } == Self {
+                starts: None,
+                ..other.clone()
+            }
+    }
 }
 
 /// `CREATE EXTENSION name SCHEMA schema VERSION version`.

@@ -27,6 +27,9 @@ pub struct MysqlConnection {
     /// The connection was lost: every later call fails at once instead of waiting for a
     /// server that does not answer (a rollback and an unlock would each wait read_timeout).
     lost: bool,
+    /// A scratch database loading a declared schema: what the server drops as it creates it is
+    /// an error there (see [`MysqlConnection::refuse_dropped_event`]).
+    scratch: bool,
 }
 
 /// The server's own message (`Table 'x' doesn't exist (1146)`), or the driver's.
@@ -262,6 +265,7 @@ impl MysqlConnection {
             lock_name: None,
             database: String::new(),
             lost: false,
+            scratch: false,
         };
         connection.database = connection
             .connection
@@ -292,6 +296,23 @@ impl MysqlConnection {
 
     fn table(table: &VersionTable) -> String {
         crate::dialect::MYSQL.table_name(table)
+    }
+
+    /// A one-time event whose time is past and that is not preserved is dropped as soon as it
+    /// is created, with a note (1588): declared, it would be missing from the model without a
+    /// word.
+    fn refuse_dropped_event(&mut self) -> Result<(), DatabaseError> {
+        let notes: Vec<(String, u32, String)> = self
+            .connection
+            .query("SHOW WARNINGS")
+            .map_err(|e| error(&self.note(e)))?;
+        match notes.into_iter().find(|(_, code, _)| *code == 1588) {
+            Some((_, _, message)) => Err(DatabaseError::new(format!(
+                "the event is not kept: {message} (1588)"
+            ))
+            .with_hint("give it a time to come, or ON COMPLETION PRESERVE")),
+            None => Ok(()),
+        }
     }
 
     /// The session's `sql_mode` (after connect it includes [`STRICT_MODES`]).
@@ -365,7 +386,11 @@ impl Connection for MysqlConnection {
                 _ => None,
             };
             error(&e).at(position)
-        })
+        })?;
+        if self.scratch && sql.to_ascii_uppercase().contains("EVENT") {
+            self.refuse_dropped_event()?;
+        }
+        Ok(())
     }
     fn begin(&mut self) -> Result<(), DatabaseError> {
         self.alive()?;
@@ -485,6 +510,7 @@ impl Connection for MysqlConnection {
             lock_name: None,
             database: self.database.clone(),
             lost: false,
+            scratch: false,
         }))
     }
     fn sql_dialect(&self) -> Option<&'static dyn Dialect> {
@@ -610,10 +636,10 @@ impl Introspect for MysqlConnection {
     ) -> Result<Vec<String>, DatabaseError> {
         self.connection
             .query(
-                // Views, triggers and routines are modeled, but not the order of several
-                // triggers on one table for the same timing and event (FOLLOWS/PRECEDES).
-                "SELECT CONCAT('event ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
-                 UNION ALL SELECT CONCAT('the order of the triggers ', GROUP_CONCAT(TRIGGER_NAME ORDER BY ACTION_ORDER SEPARATOR ', '), ' (all ', ACTION_TIMING, ' ', EVENT_MANIPULATION, ' on ', EVENT_OBJECT_TABLE, '; declare one trigger per timing and event)') \
+                // Views, triggers, routines and events are modeled, but not the order of
+                // several triggers on one table for the same timing and event
+                // (FOLLOWS/PRECEDES).
+                "SELECT CONCAT('the order of the triggers ', GROUP_CONCAT(TRIGGER_NAME ORDER BY ACTION_ORDER SEPARATOR ', '), ' (all ', ACTION_TIMING, ' ', EVENT_MANIPULATION, ' on ', EVENT_OBJECT_TABLE, '; declare one trigger per timing and event)') \
                    FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
                    GROUP BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION HAVING COUNT(*) > 1 ORDER BY 1",
             )
@@ -649,6 +675,7 @@ impl Introspect for MysqlConnection {
                 lock_name: None,
                 database: name.clone(),
                 lost: false,
+            scratch: true,
             }),
             name,
         ))

@@ -28,15 +28,15 @@ pub fn classify(sql: &str) -> DeclaredStatement {
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
     match words.as_slice() {
         // mysqldump's session settings (`SET NAMES`, `SET @OLD_…`, `SET character_set_client`),
-        // its `DROP TABLE|FUNCTION|PROCEDURE IF EXISTS` before each table and routine (nothing
-        // to drop in a declared schema),
+        // its `DROP TABLE|FUNCTION|PROCEDURE|EVENT IF EXISTS` before each table, routine and event
+        // (nothing to drop in a declared schema),
         // its table locks, and its `DELIMITER ;;` around triggers (the `;;` that follows reads
         // as `;` and an empty statement, so the trigger's own body splits right).
         []
         | [";" | "DELIMITER"]
         | ["SET", ..]
         | ["DROP", "TABLE", "IF", "EXISTS", ..]
-        | ["DROP", "FUNCTION" | "PROCEDURE", "IF", "EXISTS", ..]
+        | ["DROP", "FUNCTION" | "PROCEDURE" | "EVENT", "IF", "EXISTS", ..]
         | ["LOCK" | "UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
         // Any other delimiter would need the client's own splitting.
         ["DELIMITER", ..] => {
@@ -61,7 +61,9 @@ pub fn classify(sql: &str) -> DeclaredStatement {
             Some("FUNCTION") if words.contains(&"SONAME") => {
                 DeclaredStatement::Refused("CREATE FUNCTION … SONAME (a loadable function)".to_owned())
             }
-            Some("VIEW" | "TRIGGER" | "FUNCTION" | "PROCEDURE") => DeclaredStatement::Modeled,
+            Some("VIEW" | "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT") => {
+                DeclaredStatement::Modeled
+            }
             Some(kind) => DeclaredStatement::Refused(format!("CREATE {kind}")),
             None => DeclaredStatement::Refused(leading(&tokens, 2)),
         },
@@ -75,7 +77,7 @@ mod tests {
     use retort_core::autogenerate::screen::DeclaredStatement;
 
     #[test]
-    fn views_triggers_and_routines_in_every_spelling() {
+    fn views_triggers_routines_and_events_in_every_spelling() {
         for sql in [
             "CREATE VIEW v AS SELECT 1",
             "CREATE OR REPLACE VIEW v AS SELECT 1",
@@ -90,12 +92,15 @@ mod tests {
             "CREATE OR REPLACE FUNCTION f(a int) RETURNS int DETERMINISTIC RETURN a",
             "CREATE PROCEDURE p() BEGIN END",
             "CREATE DEFINER=`root`@`127.0.0.1` PROCEDURE `p`(in a int)\n    READS SQL DATA\nbegin select a; end",
+            "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t",
+            "/*!50106 CREATE*/ /*!50117 DEFINER=`root`@`127.0.0.1`*/ /*!50106 EVENT `e` ON SCHEDULE EVERY 1 DAY STARTS '2026-12-02 06:51:28' ON COMPLETION NOT PRESERVE ENABLE DO delete from t */",
         ] {
             assert_eq!(classify(sql), DeclaredStatement::Modeled, "{sql}");
         }
         for sql in [
             "/*!50003 DROP FUNCTION IF EXISTS `f` */",
             "/*!50003 DROP PROCEDURE IF EXISTS `p` */",
+            "/*!50106 DROP EVENT IF EXISTS `e` */",
             "/*!50003 SET sql_mode = 'STRICT_TRANS_TABLES' */",
         ] {
             assert_eq!(classify(sql), DeclaredStatement::Setting, "{sql}");
@@ -111,10 +116,7 @@ mod tests {
                 "CREATE FUNCTION … SONAME (a loadable function)",
             ),
             ("CREATE AGGREGATE FUNCTION f(x int) RETURNS int BEGIN RETURN 1; END", "CREATE AGGREGATE"),
-            (
-                "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t",
-                "CREATE EVENT",
-            ),
+            ("ALTER EVENT e DISABLE", "ALTER"),
         ] {
             assert_eq!(
                 classify(sql),

@@ -289,10 +289,12 @@ pub fn introspect(
         );
     }
     let functions = crate::routines::introspect_routines(connection)?;
+    let events = crate::events::introspect_events(connection)?;
     Ok(Schema {
         tables,
         views,
         functions,
+        events,
         ..Schema::default()
     })
 }

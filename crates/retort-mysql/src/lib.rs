@@ -4,6 +4,7 @@ pub mod connection;
 pub mod declared;
 pub mod declared_statement;
 pub mod dialect;
+pub mod events;
 mod error_position;
 pub mod introspect;
 pub mod render;

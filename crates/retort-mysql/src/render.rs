@@ -411,6 +411,9 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             },
             quote(&function.key.name.name)
         )],
+        Operation::CreateEvent { event } => vec![crate::events::create_event(event)],
+        Operation::DropEvent { event } => vec![crate::events::drop_event(event)],
+        Operation::AlterEvent { from, to } => vec![crate::events::alter_event(from, to)],
         Operation::RebuildTable { from, to } => {
             let temporary = format!("_retort_new_{}", to.name.name);
             let mut statements = create_table(

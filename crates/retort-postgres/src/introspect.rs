@@ -438,6 +438,8 @@ pub fn introspect(
         views,
         extensions,
         functions,
+        // Events are MySQL's and MariaDB's.
+        events: std::collections::BTreeMap::new(),
     })
 }
 

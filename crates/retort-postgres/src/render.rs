@@ -312,6 +312,15 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
     Ok(match operation {
         Operation::CreateTable { table } => create_table(table),
         Operation::DropTable { table } => vec![format!("DROP TABLE {}", table_name(&table.name))],
+        // MySQL's and MariaDB's event scheduler: never read on PostgreSQL.
+        other @ (Operation::CreateEvent { .. }
+        | Operation::DropEvent { .. }
+        | Operation::AlterEvent { .. }) => {
+            return Err(DatabaseError::new(format!(
+                "PostgreSQL cannot {}: it is a MySQL/MariaDB object",
+                other.summary()
+            )))
+        }
         Operation::AddColumn { table, column } => {
             let mut statements = vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",

@@ -200,6 +200,14 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        other @ (Operation::CreateEvent { .. }
+        | Operation::DropEvent { .. }
+        | Operation::AlterEvent { .. }) => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: it is a MySQL/MariaDB object",
+                other.summary()
+            )))
+        }
         other @ (Operation::AlterColumn { .. }
         | Operation::RenameConstraint { .. }
         | Operation::AddPrimaryKey { .. }
@@ -330,6 +338,9 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::CreateFunction { .. }
             | Operation::DropFunction { .. }
             | Operation::ReplaceFunction { .. }
+            | Operation::CreateEvent { .. }
+            | Operation::DropEvent { .. }
+            | Operation::AlterEvent { .. }
             | Operation::SetRowSecurity { .. }
             | Operation::CreatePolicy { .. }
             | Operation::DropPolicy { .. }

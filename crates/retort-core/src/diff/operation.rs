@@ -3,8 +3,8 @@
 
 use crate::dialect::Dialect;
 use crate::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, Index, Policy, QualifiedName,
-    RowSecurity, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Event, Extension, ForeignKey, Function, Index, Policy,
+    QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -250,6 +250,17 @@ pub enum Operation {
         from: Function,
         to: Function,
     },
+    CreateEvent {
+        event: Event,
+    },
+    DropEvent {
+        event: Event,
+    },
+    /// `ALTER EVENT` with the clauses that change.
+    AlterEvent {
+        from: Event,
+        to: Event,
+    },
     /// `ENABLE`/`DISABLE` and `FORCE`/`NO FORCE ROW LEVEL SECURITY`.
     SetRowSecurity {
         table: QualifiedName,
@@ -337,6 +348,9 @@ impl Operation {
             Self::CreateFunction { function } => Self::DropFunction { function },
             Self::DropFunction { function } => Self::CreateFunction { function },
             Self::ReplaceFunction { from, to } => Self::ReplaceFunction { from: to, to: from },
+            Self::CreateEvent { event } => Self::DropEvent { event },
+            Self::DropEvent { event } => Self::CreateEvent { event },
+            Self::AlterEvent { from, to } => Self::AlterEvent { from: to, to: from },
             Self::SetRowSecurity { table, from, to } => Self::SetRowSecurity {
                 table,
                 from: to,
@@ -542,6 +556,13 @@ impl Operation {
                 routine_label(to),
                 function_changes(from, to).join(", ")
             ),
+            Self::CreateEvent { event } => format!("create event {}", event.name),
+            Self::DropEvent { event } => format!("drop event {}", event.name),
+            Self::AlterEvent { from, to } => format!(
+                "alter event {}: {}",
+                to.name,
+                event_changes(from, to).join(", ")
+            ),
             Self::SetRowSecurity { table, from, to } => {
                 let state = |security: &RowSecurity| match (security.enabled, security.forced) {
                     (false, false) => "disabled",
@@ -657,6 +678,46 @@ fn function_changes(from: &Function, to: &Function) -> Vec<String> {
     }
     if changes.is_empty() {
         changes.push("definition changed".to_owned());
+    }
+    changes
+}
+
+/// Every clause of an event that changes, old → new (the body only as changed).
+fn event_changes(from: &Event, to: &Event) -> Vec<String> {
+    let start = |event: &Event| {
+        event.starts.as_ref().map(|start| {
+            if start.given {
+                start.at.clone()
+            } else {
+                "when created".to_owned()
+            }
+        })
+    };
+    let mut changes = Vec::new();
+    if from.schedule != to.schedule {
+        changes.push(change("schedule", Some(&from.schedule), Some(&to.schedule)));
+    }
+    let (old_start, new_start) = (start(from), start(to));
+    if old_start != new_start {
+        changes.push(change("starts", old_start.as_deref(), new_start.as_deref()));
+    }
+    let properties: [(&str, Option<&str>, Option<&str>); 4] = [
+        ("ends", from.ends.as_deref(), to.ends.as_deref()),
+        (
+            "on completion",
+            Some(if from.preserve { "PRESERVE" } else { "NOT PRESERVE" }),
+            Some(if to.preserve { "PRESERVE" } else { "NOT PRESERVE" }),
+        ),
+        ("status", Some(&from.status), Some(&to.status)),
+        ("comment", from.comment.as_deref(), to.comment.as_deref()),
+    ];
+    for (what, before, after) in properties {
+        if before != after {
+            changes.push(change(what, before, after));
+        }
+    }
+    if from.body != to.body {
+        changes.push("body changed".to_owned());
     }
     changes
 }

@@ -136,6 +136,9 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         }
         Operation::CreateSchema { .. }
         | Operation::ReplaceFunction { .. }
+        | Operation::CreateEvent { .. }
+        | Operation::DropEvent { .. }
+        | Operation::AlterEvent { .. }
         | Operation::SetRowSecurity { .. }
         | Operation::CreatePolicy { .. }
         | Operation::DropPolicy { .. }

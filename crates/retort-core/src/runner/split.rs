@@ -42,7 +42,7 @@ struct Blocks {
     parentheses: usize,
     /// The current statement's first word.
     first_word: Option<String>,
-    /// The statement is `CREATE … TRIGGER|PROCEDURE|FUNCTION|EVENT …`.
+    /// The statement is `CREATE … TRIGGER|PROCEDURE|FUNCTION|EVENT …` (or `ALTER EVENT`).
     routine_head: bool,
     /// The statement is `CREATE TABLE|VIEW|…`.
     other_head: bool,
@@ -58,7 +58,8 @@ impl Blocks {
         if first {
             self.first_word = Some(word.to_owned());
         }
-        let in_create = self.first_word.as_deref() == Some("CREATE");
+        // `ALTER EVENT … DO BEGIN … END` takes a body too.
+        let in_create = matches!(self.first_word.as_deref(), Some("CREATE" | "ALTER"));
         if in_create && self.depth == 0 && self.parentheses == 0 && !self.other_head {
             if ROUTINE_KINDS.contains(&word) {
                 self.routine_head = true;
@@ -419,6 +420,9 @@ mod mysql_tests {
         let event =
             "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN WHILE 0 DO SELECT 1; END WHILE; END";
         assert_eq!(split(&format!("{event}; SELECT 1;")), [event, "SELECT 1"]);
+        let altered = "ALTER EVENT e ON SCHEDULE EVERY 2 DAY\nDO BEGIN DELETE FROM t; DELETE FROM u; END";
+        assert_eq!(split(&format!("{altered};\nSELECT 1;")), [altered, "SELECT 1"]);
+        assert_eq!(split("ALTER TABLE event ADD COLUMN begin int; SELECT 1;").len(), 2);
         // MariaDB's anonymous block.
         let block = "BEGIN NOT ATOMIC IF 1 THEN SELECT 1; END IF; END";
         assert_eq!(split(&format!("{block}; SELECT 2;")), [block, "SELECT 2"]);
