@@ -398,10 +398,10 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         // replaces one in place (`CREATE OR REPLACE`, since 10.1.3; MySQL 8 lacks it), so a view
         // calling it stays valid throughout.
         Operation::CreateFunction { function } => vec![function.definition.clone()],
-        Operation::ReplaceFunction { to, .. } => vec![to
-            .definition
-            .strip_prefix("CREATE ")
-            .map_or_else(|| to.definition.clone(), |rest| format!("CREATE OR REPLACE {rest}"))],
+        Operation::ReplaceFunction { to, .. } => vec![match to.definition.strip_prefix("CREATE ") {
+            Some(rest) if !rest.starts_with("OR REPLACE ") => format!("CREATE OR REPLACE {rest}"),
+            _ => to.definition.clone(),
+        }],
         Operation::DropFunction { function } => vec![format!(
             "DROP {} {}",
             if function.procedure {

@@ -7,8 +7,8 @@
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, Policy,
-    QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Event, EventStart, Extension, ForeignKey, Function, FunctionKey,
+    Index, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 fn policy(roles: &[&str], using: Option<&str>) -> Policy {
@@ -46,6 +46,25 @@ fn function(body: &str) -> Function {
         definition: format!(
             "CREATE OR REPLACE FUNCTION billing.\"Total\"(n integer, label text DEFAULT 'x'::text)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function${body}$function$\n"
         ),
+    }
+}
+
+fn event(schedule: &str, status: &str, body: &str) -> Event {
+    Event {
+        name: QualifiedName {
+            schema: String::new(),
+            name: "Purge old".to_owned(),
+        },
+        schedule: schedule.to_owned(),
+        starts: Some(EventStart {
+            at: "2026-01-01 03:00:00".to_owned(),
+            given: true,
+        }),
+        ends: None,
+        preserve: false,
+        status: status.to_owned(),
+        comment: Some("it's nightly".to_owned()),
+        body: body.to_owned(),
     }
 }
 
@@ -174,6 +193,9 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::CreateFunction { .. } => "CreateFunction",
         Operation::DropFunction { .. } => "DropFunction",
         Operation::ReplaceFunction { .. } => "ReplaceFunction",
+        Operation::CreateEvent { .. } => "CreateEvent",
+        Operation::DropEvent { .. } => "DropEvent",
+        Operation::AlterEvent { .. } => "AlterEvent",
         Operation::SetRowSecurity { .. } => "SetRowSecurity",
         Operation::CreatePolicy { .. } => "CreatePolicy",
         Operation::DropPolicy { .. } => "DropPolicy",
@@ -563,6 +585,29 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "",
+            Operation::CreateEvent {
+                event: event("EVERY 1 DAY", "ENABLE", "DELETE FROM t"),
+            },
+        ),
+        (
+            "",
+            Operation::DropEvent {
+                event: event("EVERY 1 DAY", "ENABLE", "DELETE FROM t"),
+            },
+        ),
+        (
+            "schedule, status and body change",
+            Operation::AlterEvent {
+                from: event("EVERY 1 DAY", "ENABLE", "DELETE FROM t"),
+                to: event(
+                    "EVERY '1:30' HOUR_MINUTE",
+                    "DISABLE",
+                    "BEGIN DELETE FROM t; DELETE FROM u; END",
+                ),
+            },
+        ),
+        (
             "enabled and forced",
             Operation::SetRowSecurity {
                 table: t.clone(),
@@ -653,7 +698,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 44, "{covered:?}");
+    assert_eq!(covered.len(), 47, "{covered:?}");
 }
 
 #[test]
