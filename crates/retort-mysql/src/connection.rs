@@ -308,9 +308,8 @@ impl MysqlConnection {
             .map_err(|e| error(&self.note(e)))?;
         match notes.into_iter().find(|(_, code, _)| *code == 1588) {
             Some((_, _, message)) => Err(DatabaseError::new(format!(
-                "the event is not kept: {message} (1588)"
-            ))
-            .with_hint("give it a time to come, or ON COMPLETION PRESERVE")),
+                "the event is not kept: {message} (1588): give it a time to come, or ON COMPLETION PRESERVE"
+            ))),
             None => Ok(()),
         }
     }

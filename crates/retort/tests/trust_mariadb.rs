@@ -77,28 +77,25 @@ fn declared_files_load_in_any_order() {
     assert_eq!(output.code, 0, "{output}");
 }
 
-/// Finding (MariaDB side of "declared objects silently ignored"): a procedure, a function or
-/// an event in the declared schema is refused by name with its line (views and triggers are
-/// modeled: see the round-trip fixtures).
+/// Finding (MariaDB side of "declared objects silently ignored"): what the model does not hold
+/// is refused by name with its line. (Views, triggers, functions, procedures and events are
+/// modeled: see the round-trip fixtures.)
 #[test]
 fn declared_objects_silently_ignored() {
     let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
     for (statement, named) in [
         (
-            "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t;",
-            "CREATE EVENT",
+            "CREATE FUNCTION metaphon RETURNS STRING SONAME 'udf_example.so';",
+            "CREATE FUNCTION … SONAME (a loadable function)",
         ),
         (
-            "CREATE DEFINER=CURRENT_USER PROCEDURE p() BEGIN SELECT 1; END;",
-            "CREATE PROCEDURE",
+            "CREATE AGGREGATE FUNCTION agg(x int) RETURNS int BEGIN RETURN 1; END;",
+            "CREATE AGGREGATE",
         ),
-        (
-            "CREATE FUNCTION f() RETURNS int DETERMINISTIC RETURN 1;",
-            "CREATE FUNCTION",
-        ),
+        ("ALTER EVENT e DISABLE;", "ALTER"),
         (
             "DELIMITER //\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id//",
-            "DELIMITER // (retort needs none: write a trigger's BEGIN … END body as it is)",
+            "DELIMITER // (retort needs none: write a trigger's or routine's BEGIN … END body as it is)",
         ),
         ("GRANT SELECT ON t TO 'app'@'%';", "GRANT"),
     ] {
@@ -115,6 +112,109 @@ fn declared_objects_silently_ignored() {
             "{statement}: {output}"
         );
     }
+}
+
+/// A one-time event whose time has passed and that is not preserved is dropped by the server
+/// as it is created (a note, 1588): declared, it is refused with its line, never left out of
+/// the model without a word.
+#[test]
+fn a_declared_event_the_server_drops_at_once_is_refused() {
+    let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE EVENT gone ON SCHEDULE AT '2020-01-01 00:00:00' DO DELETE FROM t;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("schema/schema.sql:2")
+            && output.stderr.contains("the event is not kept")
+            && output
+                .stderr
+                .contains("give it a time to come, or ON COMPLETION PRESERVE"),
+        "{output}"
+    );
+}
+
+/// MariaDB keeps functions and procedures apart, so both may carry one name; retort keys
+/// routines by name and refuses the pair by name rather than keep one of them.
+#[test]
+fn a_function_and_a_procedure_of_one_name_are_refused_by_name() {
+    let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE FUNCTION twin() RETURNS int RETURN 1;\nCREATE PROCEDURE twin() SELECT 1;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_ne!(output.code, 0, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("a function and a procedure are both named twin"),
+        "{output}"
+    );
+}
+
+/// A routine created by hand (another sql_mode, DEFINER written) compares
+/// equal to the same routine declared without them, and a mariadb-dump of it (DELIMITER ;;,
+/// versioned comments, `DROP … IF EXISTS`) is a declared schema that matches too.
+#[test]
+fn routines_and_events_made_by_hand_match_their_declaration_and_their_dump() {
+    let (project, database) = project_at("CREATE TABLE t (id int PRIMARY KEY, n int);\n");
+    let declared = "CREATE TABLE t (id int PRIMARY KEY, n int);\n\
+        CREATE FUNCTION bump(x int) RETURNS int DETERMINISTIC COMMENT 'x + 1' RETURN x + 1;\n\
+        CREATE PROCEDURE fill(IN upto int)\nMODIFIES SQL DATA\nBEGIN\n  DECLARE i int DEFAULT 0;\n  WHILE i < upto DO\n    INSERT INTO t VALUES (i, bump(i));\n    SET i = i + 1;\n  END WHILE;\nEND;\n\
+        CREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DO DELETE FROM t WHERE n < 0;\n";
+    database
+        .run_script(
+            "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION';\n\
+             CREATE DEFINER = CURRENT_USER FUNCTION bump(x int) RETURNS int DETERMINISTIC COMMENT 'x + 1' RETURN x + 1;\n\
+             DELIMITER //\n\
+             CREATE DEFINER = CURRENT_USER PROCEDURE fill(IN upto int)\nMODIFIES SQL DATA\nBEGIN\n  DECLARE i int DEFAULT 0;\n  WHILE i < upto DO\n    INSERT INTO t VALUES (i, bump(i));\n    SET i = i + 1;\n  END WHILE;\nEND//\n\
+             DELIMITER ;\n\
+             CREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DO DELETE FROM t WHERE n < 0;\n",
+        )
+        .unwrap();
+    project.write("schema/schema.sql", declared);
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+    project.write("schema/schema.sql", &database.schema_dump());
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+}
+
+/// The offline script of a revision that creates a procedure and an event with `BEGIN … END`
+/// bodies puts each between `DELIMITER ;;` lines, and the mariadb client builds the same
+/// routines as the online run.
+#[test]
+fn offline_sql_with_routine_bodies_runs_in_the_mariadb_client() {
+    let online = TestDatabase::create(Server::MariaDb);
+    let offline = online.sibling();
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &online.url());
+    project.write("schema/schema.sql", "CREATE TABLE t (id int PRIMARY KEY, n int);\n\
+        CREATE PROCEDURE fill(IN upto int) MODIFIES SQL DATA\nBEGIN\n  DECLARE i int DEFAULT 0;\n  WHILE i < upto DO\n    INSERT INTO t VALUES (i, i);\n    SET i = i + 1;\n  END WHILE;\nEND;\n\
+        CREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t WHERE n < 0; DELETE FROM t WHERE n > 100; END;\n");
+    project.autogenerate("base0001", "base");
+    let script = project.run(&["upgrade", "head", "--sql"]);
+    assert_eq!(script.code, 0, "{script}");
+    assert!(
+        script
+            .stdout
+            .contains("DELIMITER ;;\n-- create procedure fill(")
+            && script.stdout.contains("DELIMITER ;;\n-- create event tidy")
+            && script.stdout.matches("END;;\nDELIMITER ;\n").count() == 2,
+        "{}",
+        script.stdout
+    );
+    offline.run_script(&script.stdout).unwrap();
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let routines = "SELECT GROUP_CONCAT(ROUTINE_NAME, ':', ROUTINE_DEFINITION) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()";
+    assert_eq!(online.query(routines), offline.query(routines));
+    let events = "SELECT GROUP_CONCAT(EVENT_NAME, ':', EVENT_DEFINITION) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()";
+    assert_eq!(online.query(events), offline.query(events));
+    offline.query("CALL fill(3)");
+    assert_eq!(offline.query("SELECT COUNT(*) FROM t"), "3");
 }
 
 /// Two triggers for one table, timing and event run in an order (FOLLOWS/PRECEDES) the model
