@@ -674,7 +674,7 @@ impl Introspect for MysqlConnection {
                 lock_name: None,
                 database: name.clone(),
                 lost: false,
-            scratch: true,
+                scratch: true,
             }),
             name,
         ))

@@ -58,9 +58,9 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
         ["CREATE", ..] => match create_kind(&words).map(|index| words[index]) {
             // A loadable function (`SONAME 'lib.so'`) belongs to the server, not the database.
-            Some("FUNCTION") if words.contains(&"SONAME") => {
-                DeclaredStatement::Refused("CREATE FUNCTION … SONAME (a loadable function)".to_owned())
-            }
+            Some("FUNCTION") if words.contains(&"SONAME") => DeclaredStatement::Refused(
+                "CREATE FUNCTION … SONAME (a loadable function)".to_owned(),
+            ),
             Some("VIEW" | "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT") => {
                 DeclaredStatement::Modeled
             }
@@ -115,7 +115,10 @@ mod tests {
                 "CREATE FUNCTION metaphon RETURNS STRING SONAME 'udf_example.so'",
                 "CREATE FUNCTION … SONAME (a loadable function)",
             ),
-            ("CREATE AGGREGATE FUNCTION f(x int) RETURNS int BEGIN RETURN 1; END", "CREATE AGGREGATE"),
+            (
+                "CREATE AGGREGATE FUNCTION f(x int) RETURNS int BEGIN RETURN 1; END",
+                "CREATE AGGREGATE",
+            ),
             ("ALTER EVENT e DISABLE", "ALTER"),
         ] {
             assert_eq!(

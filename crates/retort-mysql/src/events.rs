@@ -169,7 +169,9 @@ pub fn alter_event(from: &Event, to: &Event) -> String {
     }
     let mut clauses = Vec::new();
     let start_left_out = to.starts.as_ref().is_some_and(|start| !start.given);
-    if from.schedule != to.schedule || from.starts != to.starts || from.ends != to.ends
+    if from.schedule != to.schedule
+        || from.starts != to.starts
+        || from.ends != to.ends
         || start_left_out
     {
         clauses.push(schedule(to));

@@ -77,7 +77,11 @@ pub fn introspect_routines(
                 format!(
                     "{mode}{} {data_type}{}",
                     quote(parameter),
-                    character_set(charset.as_deref(), collation.as_deref(), &database_collation)
+                    character_set(
+                        charset.as_deref(),
+                        collation.as_deref(),
+                        &database_collation
+                    )
                 )
             })
             .collect();

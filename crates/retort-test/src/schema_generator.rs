@@ -219,7 +219,7 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             "CREATE FUNCTION floor_id({argument} integer) RETURNS integer LANGUAGE sql {volatility} AS $$ SELECT {argument} - 1 $$;\n"
         ));
     }
-    // MariaDB's stored function and procedure, in pairs only (the parser leaves them to the
+    // MariaDB's stored function, procedure and event, in pairs only (the parser leaves them to the
     // scratch database), from the same generator of their own: a changed body or characteristic
     // is replaced in place, a renamed parameter drops and creates the routine again (and the
     // views and triggers that call the function around it).
@@ -238,6 +238,12 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             .expect("labels");
         sql.push_str(&format!(
             "CREATE PROCEDURE touch_all(IN {argument} int, OUT done varchar(20)) {access}\nBEGIN\n  SET @retort_touched = floor_id({argument});\n  SET done = '{label}';\nEND;\n"
+        ));
+        // An event that calls it, altered between the two sides (interval, status).
+        let hours = objects.gen_range(1..3);
+        let status = *["ENABLE", "DISABLE"].choose(&mut objects).expect("status");
+        sql.push_str(&format!(
+            "CREATE EVENT touch_hourly ON SCHEDULE EVERY {hours} HOUR {status} DO CALL touch_all(1, @retort_done);\n"
         ));
     }
     let mut earlier_tables: Vec<(String, String)> = Vec::new();

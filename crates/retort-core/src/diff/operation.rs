@@ -545,10 +545,18 @@ impl Operation {
                 format!("alter extension {}: {}", to.name, changes.join(", "))
             }
             Self::CreateFunction { function } => {
-                format!("create {} {}", routine_kind(function), routine_label(function))
+                format!(
+                    "create {} {}",
+                    routine_kind(function),
+                    routine_label(function)
+                )
             }
             Self::DropFunction { function } => {
-                format!("drop {} {}", routine_kind(function), routine_label(function))
+                format!(
+                    "drop {} {}",
+                    routine_kind(function),
+                    routine_label(function)
+                )
             }
             Self::ReplaceFunction { from, to } => format!(
                 "replace {} {}: {}",
@@ -705,8 +713,16 @@ fn event_changes(from: &Event, to: &Event) -> Vec<String> {
         ("ends", from.ends.as_deref(), to.ends.as_deref()),
         (
             "on completion",
-            Some(if from.preserve { "PRESERVE" } else { "NOT PRESERVE" }),
-            Some(if to.preserve { "PRESERVE" } else { "NOT PRESERVE" }),
+            Some(if from.preserve {
+                "PRESERVE"
+            } else {
+                "NOT PRESERVE"
+            }),
+            Some(if to.preserve {
+                "PRESERVE"
+            } else {
+                "NOT PRESERVE"
+            }),
         ),
         ("status", Some(&from.status), Some(&to.status)),
         ("comment", from.comment.as_deref(), to.comment.as_deref()),

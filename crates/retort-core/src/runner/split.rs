@@ -420,9 +420,16 @@ mod mysql_tests {
         let event =
             "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN WHILE 0 DO SELECT 1; END WHILE; END";
         assert_eq!(split(&format!("{event}; SELECT 1;")), [event, "SELECT 1"]);
-        let altered = "ALTER EVENT e ON SCHEDULE EVERY 2 DAY\nDO BEGIN DELETE FROM t; DELETE FROM u; END";
-        assert_eq!(split(&format!("{altered};\nSELECT 1;")), [altered, "SELECT 1"]);
-        assert_eq!(split("ALTER TABLE event ADD COLUMN begin int; SELECT 1;").len(), 2);
+        let altered =
+            "ALTER EVENT e ON SCHEDULE EVERY 2 DAY\nDO BEGIN DELETE FROM t; DELETE FROM u; END";
+        assert_eq!(
+            split(&format!("{altered};\nSELECT 1;")),
+            [altered, "SELECT 1"]
+        );
+        assert_eq!(
+            split("ALTER TABLE event ADD COLUMN begin int; SELECT 1;").len(),
+            2
+        );
         // MariaDB's anonymous block.
         let block = "BEGIN NOT ATOMIC IF 1 THEN SELECT 1; END IF; END";
         assert_eq!(split(&format!("{block}; SELECT 2;")), [block, "SELECT 2"]);
