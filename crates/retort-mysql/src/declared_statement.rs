@@ -35,8 +35,7 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         []
         | [";" | "DELIMITER"]
         | ["SET", ..]
-        | ["DROP", "TABLE", "IF", "EXISTS", ..]
-        | ["DROP", "FUNCTION" | "PROCEDURE" | "EVENT", "IF", "EXISTS", ..]
+        | ["DROP", "TABLE" | "FUNCTION" | "PROCEDURE" | "EVENT", "IF", "EXISTS", ..]
         | ["LOCK" | "UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
         // Any other delimiter would need the client's own splitting.
         ["DELIMITER", ..] => {
