@@ -646,10 +646,22 @@ impl Introspect for MysqlConnection {
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();
+        // The scratch database takes this database's collation: a routine's string parameter
+        // without a character set takes the database's, and one that names it is compared
+        // against the database's (see `routines::character_set`). A collation name is a word;
+        // anything else leaves the server's default.
+        let collation: Option<String> = self
+            .connection
+            .query_first("SELECT @@collation_database")
+            .map_err(|e| error(&e))?;
+        let collate = collation
+            .filter(|c| !c.is_empty() && c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(|c| format!(" COLLATE {c}"))
+            .unwrap_or_default();
         run(
             &mut self.connection,
             format!(
-                "CREATE DATABASE {}",
+                "CREATE DATABASE {}{collate}",
                 crate::dialect::MYSQL.quote_identifier(&name)
             ),
         )

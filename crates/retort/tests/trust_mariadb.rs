@@ -183,6 +183,26 @@ fn routines_and_events_made_by_hand_match_their_declaration_and_their_dump() {
     assert_eq!(output.code, 0, "{output}");
 }
 
+/// In a database whose collation is not the server's default, a routine made as declared
+/// (string parameters with and without a character set) compares equal to its declaration:
+/// the scratch database takes the live database's collation.
+#[test]
+fn routine_parameters_in_a_database_of_another_collation_check_clean() {
+    let (project, database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    database.query(&format!(
+        "ALTER DATABASE {} COLLATE utf8mb4_unicode_ci",
+        database.name
+    ));
+    let function = "CREATE FUNCTION label(a varchar(10), b varchar(10) CHARSET utf8mb4, c varchar(10) CHARSET latin1) RETURNS varchar(40) CHARSET utf8mb4 RETURN CONCAT(a, b, c);\n";
+    database.run_script(function).unwrap();
+    project.write(
+        "schema/schema.sql",
+        &format!("CREATE TABLE t (id int PRIMARY KEY);\n{function}"),
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+}
+
 /// The offline script of a revision that creates a procedure and an event with `BEGIN … END`
 /// bodies puts each between `DELIMITER ;;` lines, and the mariadb client builds the same
 /// routines as the online run.
