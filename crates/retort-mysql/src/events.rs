@@ -16,12 +16,10 @@ use retort_core::schema::{Event, EventStart, QualifiedName};
 
 use crate::render::quote;
 
-/// name, type (`ONE TIME`/`RECURRING`), execute at, interval value, interval field, starts,
-/// ends, status, on completion, comment, body, and `created|last altered` (joined: a row
-/// reads into a tuple of twelve columns at most)
+/// name, execute at (a one-time event's), interval value, interval field, starts, ends,
+/// status, on completion, comment, body, created, last altered
 type EventRow = (
     String,
-    String,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -31,6 +29,7 @@ type EventRow = (
     String,
     String,
     Option<String>,
+    String,
     String,
 );
 
@@ -40,9 +39,9 @@ pub fn introspect_events(
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
     let rows: Vec<EventRow> = connection
         .query(
-            "SELECT EVENT_NAME, EVENT_TYPE, CAST(EXECUTE_AT AS CHAR), INTERVAL_VALUE, INTERVAL_FIELD, CAST(STARTS AS CHAR), \
+            "SELECT EVENT_NAME, CAST(EXECUTE_AT AS CHAR), INTERVAL_VALUE, INTERVAL_FIELD, CAST(STARTS AS CHAR), \
              CAST(ENDS AS CHAR), STATUS, ON_COMPLETION, EVENT_COMMENT, EVENT_DEFINITION, \
-             CONCAT(CAST(CREATED AS CHAR), '|', CAST(LAST_ALTERED AS CHAR)) \
+             CAST(CREATED AS CHAR), CAST(LAST_ALTERED AS CHAR) \
              FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME",
         )
         .map_err(error)?;
@@ -57,7 +56,6 @@ pub fn introspect_events(
 fn event(row: EventRow) -> Result<Event, DatabaseError> {
     let (
         name,
-        kind,
         execute_at,
         interval_value,
         interval_field,
@@ -67,22 +65,21 @@ fn event(row: EventRow) -> Result<Event, DatabaseError> {
         completion,
         comment,
         body,
-        changed,
+        created,
+        last_altered,
     ) = row;
-    let (created, last_altered) = changed.split_once('|').unwrap_or((&changed, ""));
     let body = body.ok_or_else(|| {
         DatabaseError::new(format!(
             "cannot read the body of event {name}: grant the user the EVENT privilege on the database"
         ))
     })?;
-    let schedule = if kind == "RECURRING" {
-        format!(
+    let schedule = match execute_at {
+        Some(at) => format!("AT '{at}'"),
+        None => format!(
             "EVERY {} {}",
             interval_value.unwrap_or_default(),
             interval_field.unwrap_or_default()
-        )
-    } else {
-        format!("AT '{}'", execute_at.unwrap_or_default())
+        ),
     };
     // Left out, a start is the time the event was created or last given a schedule: nothing
     // else sets it to exactly that second.

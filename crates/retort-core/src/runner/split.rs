@@ -58,10 +58,16 @@ impl Blocks {
         if first {
             self.first_word = Some(word.to_owned());
         }
-        // `ALTER EVENT … DO BEGIN … END` takes a body too.
-        let in_create = matches!(self.first_word.as_deref(), Some("CREATE" | "ALTER"));
-        if in_create && self.depth == 0 && self.parentheses == 0 && !self.other_head {
-            if ROUTINE_KINDS.contains(&word) {
+        let in_create = self.first_word.as_deref() == Some("CREATE");
+        let in_alter = self.first_word.as_deref() == Some("ALTER");
+        if (in_create || in_alter) && self.depth == 0 && self.parentheses == 0 && !self.other_head {
+            // `ALTER EVENT … DO BEGIN … END` takes a body too; no other `ALTER` does.
+            let routine_kind = if in_create {
+                ROUTINE_KINDS.contains(&word)
+            } else {
+                word == "EVENT"
+            };
+            if routine_kind {
                 self.routine_head = true;
             } else if !self.routine_head && OTHER_KINDS.contains(&word) {
                 self.other_head = true;
