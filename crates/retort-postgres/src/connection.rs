@@ -466,14 +466,16 @@ impl Connection for PostgresConnection {
     /// `DISCARD ALL` (session settings, temporary tables, prepared statements and advisory
     /// locks of the previous run go), then `schema` alone on the `search_path`.
     fn switch_schema(&mut self, schema: &str) -> Result<(), DatabaseError> {
+        // DISCARD ALL cannot share a round trip: it refuses to run in a multi-statement query.
         self.simple("DISCARD ALL")?;
         let path = crate::dialect::POSTGRES.quote_identifier(schema);
-        self.simple(&format!(
-            "SELECT set_config('search_path', {}, false)",
-            crate::dialect::POSTGRES.string_literal(&path)
-        ))?;
+        // One round trip: the subquery sets the path before the outer row reads the schema
+        // it leads to (a volatile subquery is never folded into the outer query).
         self.current_schema = self
-            .simple_value("SELECT COALESCE(current_schema(), '')")?
+            .simple_value(&format!(
+                "SELECT COALESCE(current_schema(), '') FROM (SELECT set_config('search_path', {}, false)) AS moved",
+                crate::dialect::POSTGRES.string_literal(&path)
+            ))?
             .unwrap_or_default();
         if self.current_schema == schema {
             Ok(())
@@ -482,18 +484,25 @@ impl Connection for PostgresConnection {
         }
     }
     fn version_table_exists(&mut self, table: &VersionTable) -> Result<bool, DatabaseError> {
-        self.check_lock_backend()?;
         self.flush_begin()?;
         // query_typed: one unnamed statement, parsed, bound and run in one round trip — no
-        // named prepared statement for a pooler to lose.
+        // named prepared statement for a pooler to lose. It also names the server process it
+        // ran on, which must be the one holding the session lock (see `check_lock_backend`).
         let rows = self
             .client
             .query_typed_text(
-                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = COALESCE($1, current_schema()) AND tablename = $2)",
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = COALESCE($1, current_schema()) AND tablename = $2), pg_backend_pid()",
                 vec![table.schema.clone(), Some(table.name.clone())],
             )
             .map_err(|f| failure(&f))?;
-        Ok(rows.first().is_some_and(|row| row.get(0)))
+        let row = rows.first();
+        if let (Some(locked_by), Some(row)) = (self.lock_backend, row) {
+            let now: i32 = row.get(1);
+            if now != locked_by {
+                return Err(pooler_detected(locked_by, now));
+            }
+        }
+        Ok(row.is_some_and(|row| row.get(0)))
     }
     fn create_version_table(&mut self, table: &VersionTable) -> Result<(), DatabaseError> {
         self.flush_begin()?;
