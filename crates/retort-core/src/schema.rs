@@ -208,8 +208,11 @@ pub struct Column {
     pub default: Option<String>,
     /// `ALWAYS` or `BY DEFAULT` for identity columns.
     pub identity: Option<String>,
-    /// The expression of a stored generated column.
+    /// The expression of a generated column.
     pub generated: Option<String>,
+    /// A generated column computed when read (`VIRTUAL`, MariaDB/MySQL) rather than stored;
+    /// `false` for every other column.
+    pub virtual_generated: bool,
     pub collation: Option<String>,
     pub comment: Option<String>,
 }

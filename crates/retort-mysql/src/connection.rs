@@ -637,10 +637,26 @@ impl Introspect for MysqlConnection {
             .query(
                 // Views, triggers, routines and events are modeled, but not the order of
                 // several triggers on one table for the same timing and event
-                // (FOLLOWS/PRECEDES).
+                // (FOLLOWS/PRECEDES), nor the options of a table: created without them, the
+                // table would lose its partitions, engine, row format or counter start
+                // without a word. A table's own collation shows in its columns' (compared
+                // against the database's default, which the scratch database shares). The
+                // `AUTO_INCREMENT=N` table option is the counter's state, not schema: every
+                // dump of a used database carries it, so it is not compared (README).
                 "SELECT CONCAT('the order of the triggers ', GROUP_CONCAT(TRIGGER_NAME ORDER BY ACTION_ORDER SEPARATOR ', '), ' (all ', ACTION_TIMING, ' ', EVENT_MANIPULATION, ' on ', EVENT_OBJECT_TABLE, '; declare one trigger per timing and event)') \
                    FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
-                   GROUP BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION HAVING COUNT(*) > 1 ORDER BY 1",
+                   GROUP BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION HAVING COUNT(*) > 1 \
+                 UNION ALL SELECT IF(TABLE_TYPE = 'SYSTEM VERSIONED', CONCAT('system versioning (WITH SYSTEM VERSIONING) of table ', TABLE_NAME), CONCAT(LOWER(TABLE_TYPE), ' ', TABLE_NAME)) FROM information_schema.TABLES \
+                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW') \
+                 UNION ALL SELECT CONCAT('partitioning (PARTITION BY) of table ', TABLE_NAME) FROM information_schema.TABLES \
+                   WHERE TABLE_SCHEMA = DATABASE() AND CREATE_OPTIONS LIKE '%partitioned%' \
+                 UNION ALL SELECT CONCAT('the table options ', TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')), ' of table ', TABLE_NAME) FROM information_schema.TABLES \
+                   WHERE TABLE_SCHEMA = DATABASE() AND TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')) <> '' \
+                 UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (tables are created with the server''s default, InnoDB)') FROM information_schema.TABLES \
+                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' \
+                 UNION ALL SELECT CONCAT('the default collation ', TABLE_COLLATION, ' of table ', TABLE_NAME, ' (the database''s is ', @@collation_database, '; declare COLLATE on its columns instead)') FROM information_schema.TABLES \
+                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_COLLATION <> @@collation_database \
+                 ORDER BY 1",
             )
             .map_err(|e| error(&e))
     }

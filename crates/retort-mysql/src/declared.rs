@@ -186,6 +186,7 @@ fn create_table(
             identity: None,
             generated: None,
             collation: None,
+            virtual_generated: false,
             comment: None,
         };
         let mut default = None;

@@ -18,7 +18,8 @@ fn name(table: String) -> QualifiedName {
     }
 }
 
-/// table, column, type, nullable, default, extra, generation expression, comment
+/// table, column, type, nullable, default, extra, generation expression, comment, collation
+/// (when it is not the table's default)
 type ColumnRow = (
     String,
     String,
@@ -28,6 +29,7 @@ type ColumnRow = (
     String,
     Option<String>,
     String,
+    Option<String>,
 );
 /// table, index, non-unique, column, prefix length, index type, collation (`D` descending)
 type StatisticsRow = (
@@ -73,11 +75,19 @@ pub fn introspect(
 
     let columns: Vec<ColumnRow> = connection
         .query(
-            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, COLUMN_COMMENT \
-             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            // A column's collation is kept where it is not its table's default: the one a
+            // column without COLLATE takes, so that only a declared one is compared (and the
+            // scratch database's tables take the live database's default, see `create_scratch`).
+            // The character set follows from the collation.
+            "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA, c.GENERATION_EXPRESSION, c.COLUMN_COMMENT, \
+                    IF(c.COLLATION_NAME <> t.TABLE_COLLATION, c.COLLATION_NAME, NULL) \
+             FROM information_schema.COLUMNS c JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
+             WHERE c.TABLE_SCHEMA = DATABASE() ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
         )
         .map_err(error)?;
-    for (table, column, column_type, nullable, default, extra, generated, comment) in columns {
+    for (table, column, column_type, nullable, default, extra, generated, comment, collation) in
+        columns
+    {
         let Some(entry) = tables.get_mut(&name(table)) else {
             continue;
         };
@@ -92,8 +102,10 @@ pub fn introspect(
             identity: extra_upper
                 .contains("AUTO_INCREMENT")
                 .then(|| "AUTO_INCREMENT".to_owned()),
+            // MariaDB says `VIRTUAL GENERATED` or `STORED GENERATED`, MySQL the same words.
+            virtual_generated: generated.is_some() && extra_upper.contains("VIRTUAL"),
             generated,
-            collation: None,
+            collation,
             comment: (!comment.is_empty()).then_some(comment),
         });
     }

@@ -136,6 +136,7 @@ pub fn introspect(
                 identity: row.get(6),
                 generated: row.get(7),
                 collation: row.get(8),
+                virtual_generated: false,
                 comment: row.get(9),
             });
         }

@@ -60,6 +60,7 @@ pub fn introspect(
             identity: None,
             generated: None,
             collation: None,
+            virtual_generated: false,
             comment: None,
         });
     }

@@ -84,6 +84,7 @@ fn column(name: &str, data_type: &str, nullable: bool) -> Column {
         identity: None,
         generated: None,
         collation: None,
+        virtual_generated: false,
         comment: None,
     }
 }

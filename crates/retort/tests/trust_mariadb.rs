@@ -308,3 +308,82 @@ fn narrowing_rounds_silently_on_mariadb() {
         "{output}"
     );
 }
+
+/// Finding: a declared table's options came back from the scratch database unread, so the
+/// revision created the table without its partitions, engine, row format or default collation,
+/// and `check` passed. Each is refused by name; a column's own character set and collation are
+/// modeled (see the `column_collation` fixture).
+#[test]
+fn table_options_the_model_lacks_are_refused_by_name() {
+    let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    for (table, named) in [
+        (
+            "CREATE TABLE p (id int PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 4;",
+            "partitioning (PARTITION BY) of table p",
+        ),
+        (
+            "CREATE TABLE p (id int PRIMARY KEY) ENGINE=MyISAM;",
+            "ENGINE=MyISAM of table p",
+        ),
+        (
+            "CREATE TABLE p (id int PRIMARY KEY) ROW_FORMAT=COMPRESSED;",
+            "the table options row_format=COMPRESSED of table p",
+        ),
+        (
+            "CREATE TABLE p (id int PRIMARY KEY) DEFAULT CHARSET=latin1;",
+            "the default collation latin1_swedish_ci of table p",
+        ),
+        (
+            "CREATE TABLE p (id int PRIMARY KEY) WITH SYSTEM VERSIONING;",
+            "system versioning (WITH SYSTEM VERSIONING) of table p",
+        ),
+    ] {
+        project.write(
+            "schema/schema.sql",
+            &format!("CREATE TABLE t (id int PRIMARY KEY);\n{table}\n"),
+        );
+        let output = project.run(&["check"]);
+        assert_eq!(output.code, 2, "{table}: {output}");
+        assert!(
+            output.stderr.contains(named) && output.stderr.contains("does not model yet"),
+            "{table}: {output}"
+        );
+    }
+}
+
+/// Finding: a VIRTUAL generated column was created STORED, and the `NULL` retort wrote after
+/// it made MariaDB refuse the table. Now both storages are kept; a change MariaDB cannot make in
+/// place (plain ↔ generated, VIRTUAL ↔ STORED) is refused when the revision is written, naming
+/// the column, and nothing is written.
+#[test]
+fn generated_column_storage_changes_are_refused_when_written() {
+    let (project, database) = project_at(
+        "CREATE TABLE t (id int PRIMARY KEY, b int, c int AS (b + 1) VIRTUAL, d int);\n",
+    );
+    assert_eq!(
+        database.query("SELECT EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'c'"),
+        "VIRTUAL GENERATED"
+    );
+    for (declared, message) in [
+        (
+            "CREATE TABLE t (id int PRIMARY KEY, b int, c int AS (b + 1) STORED, d int);\n",
+            "column t.c would change from a VIRTUAL generated column to a STORED generated column, which MariaDB cannot do in place",
+        ),
+        (
+            "CREATE TABLE t (id int PRIMARY KEY, b int, c int AS (b + 1) VIRTUAL, d int AS (b * 2) VIRTUAL);\n",
+            "column t.d would change from a plain column to a VIRTUAL generated column",
+        ),
+    ] {
+        project.write("schema/schema.sql", declared);
+        let before = std::fs::read_dir(project.versions()).unwrap().count();
+        let output = project.run(&["revision", "--autogenerate", "-m", "storage"]);
+        // 3: what the database cannot do, as for other statements it would refuse.
+        assert_eq!(output.code, 3, "{output}");
+        assert!(output.stderr.contains(message), "{output}");
+        assert_eq!(
+            std::fs::read_dir(project.versions()).unwrap().count(),
+            before,
+            "nothing written"
+        );
+    }
+}

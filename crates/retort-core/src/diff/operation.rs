@@ -792,10 +792,21 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
             nullability(to.nullable)
         ));
     }
+    // A VIRTUAL column says so; a STORED one is the default (PostgreSQL has only those).
+    let generated = |column: &Column| {
+        column.generated.as_ref().map(|expression| {
+            if column.virtual_generated {
+                format!("{expression} VIRTUAL")
+            } else {
+                expression.clone()
+            }
+        })
+    };
+    let (from_generated, to_generated) = (generated(from), generated(to));
     let properties: [(&str, &Option<String>, &Option<String>); 5] = [
         ("default", &from.default, &to.default),
         ("identity", &from.identity, &to.identity),
-        ("generated", &from.generated, &to.generated),
+        ("generated", &from_generated, &to_generated),
         ("collation", &from.collation, &to.collation),
         ("comment", &from.comment, &to.comment),
     ];

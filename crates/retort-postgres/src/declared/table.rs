@@ -58,6 +58,7 @@ impl TableBuilder {
             identity: None,
             generated: None,
             collation: None,
+            virtual_generated: false,
             comment: None,
         };
         let mut explicitly_null = false;
