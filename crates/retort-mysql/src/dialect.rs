@@ -31,6 +31,15 @@ impl Dialect for Mysql {
         crate::render::render(operation)
     }
 
+    fn adapt(
+        &self,
+        operations: Vec<Operation>,
+        _from: &retort_core::schema::Schema,
+        _to: &retort_core::schema::Schema,
+    ) -> Vec<Operation> {
+        crate::auto_increment_keys::pair_with_keys(operations)
+    }
+
     fn widens(&self, from: &str, to: &str) -> bool {
         widens(from, to)
     }

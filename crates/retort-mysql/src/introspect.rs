@@ -97,8 +97,7 @@ pub fn introspect(
             name: column,
             data_type: column_type,
             nullable: nullable == "YES",
-            // MariaDB reports an explicit `DEFAULT NULL` as the text NULL: the same as none.
-            default: default.filter(|d| d != "NULL" && generated.is_none()),
+            default: default_with_on_update(default, &extra, generated.is_some()),
             identity: extra_upper
                 .contains("AUTO_INCREMENT")
                 .then(|| "AUTO_INCREMENT".to_owned()),
@@ -309,4 +308,22 @@ pub fn introspect(
         events,
         ..Schema::default()
     })
+}
+
+/// A column's default as it is written after `DEFAULT`, with its `ON UPDATE` clause
+/// (`current_timestamp() ON UPDATE current_timestamp()`), which `EXTRA` holds: both are
+/// compared and written together, so an `ON UPDATE` is never lost.
+fn default_with_on_update(default: Option<String>, extra: &str, generated: bool) -> Option<String> {
+    // MariaDB reports an explicit `DEFAULT NULL` as the text NULL: the same as none.
+    let default = default.filter(|d| d != "NULL" && !generated);
+    let lower = extra.to_ascii_lowercase();
+    let Some(at) = lower.find("on update ") else {
+        return default;
+    };
+    let on_update = &extra[at + "on update ".len()..];
+    Some(format!(
+        "{} ON UPDATE {}",
+        default.as_deref().unwrap_or("NULL"),
+        on_update.trim()
+    ))
 }

@@ -1,5 +1,6 @@
 //! MySQL and MariaDB for retort.
 
+mod auto_increment_keys;
 pub mod connection;
 pub mod declared;
 pub mod declared_statement;

@@ -454,6 +454,26 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::CreateEvent { event } => vec![crate::events::create_event(event)],
         Operation::DropEvent { event } => vec![crate::events::drop_event(event)],
         Operation::AlterEvent { from, to } => vec![crate::events::alter_event(from, to)],
+        Operation::AlterTogether {
+            table: name,
+            operations,
+        } => {
+            // Each part renders as `ALTER TABLE t …` alone: its clauses, joined by commas.
+            let prefix = format!("ALTER TABLE {} ", table(name));
+            let mut clauses = Vec::new();
+            for operation in operations {
+                for statement in render(operation)? {
+                    let clause = statement.strip_prefix(&prefix).ok_or_else(|| {
+                        DatabaseError::new(format!(
+                            "cannot {} in one ALTER TABLE with the rest",
+                            operation.summary()
+                        ))
+                    })?;
+                    clauses.push(clause.to_owned());
+                }
+            }
+            vec![format!("{prefix}{}", clauses.join(",\n    "))]
+        }
         Operation::RebuildTable { from, to } => {
             let temporary = format!("_retort_new_{}", to.name.name);
             let mut statements = create_table(

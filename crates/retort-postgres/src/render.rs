@@ -313,6 +313,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::CreateTable { table } => create_table(table),
         Operation::DropTable { table } => vec![format!("DROP TABLE {}", table_name(&table.name))],
         // MySQL's and MariaDB's event scheduler: never read on PostgreSQL.
+        // Made only by MySQL's adapt (an AUTO_INCREMENT column with its key).
+        other @ Operation::AlterTogether { .. } => {
+            return Err(DatabaseError::new(format!(
+                "PostgreSQL cannot {} in one statement: only MySQL/MariaDB needs that",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }) => {

@@ -200,6 +200,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        // Made only by MySQL's adapt (an AUTO_INCREMENT column with its key).
+        other @ Operation::AlterTogether { .. } => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {} in one statement: only MySQL/MariaDB needs that",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }) => {
@@ -319,6 +326,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::CreateIndex { table, .. }
             | Operation::DropIndex { table, .. } => table.clone(),
             Operation::RebuildTable { .. }
+            | Operation::AlterTogether { .. }
             | Operation::CreateView { .. }
             | Operation::DropView { .. }
             | Operation::RenameTable { .. }

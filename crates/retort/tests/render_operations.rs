@@ -215,6 +215,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::RenameConstraint { .. } => "RenameConstraint",
         Operation::RenameIndex { .. } => "RenameIndex",
         Operation::RebuildTable { .. } => "RebuildTable",
+        Operation::AlterTogether { .. } => "AlterTogether",
         Operation::CreateView { .. } => "CreateView",
         Operation::DropView { .. } => "DropView",
         Operation::CreateTrigger { .. } => "CreateTrigger",
@@ -645,6 +646,28 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "an AUTO_INCREMENT column and its key",
+            Operation::AlterTogether {
+                table: t.clone(),
+                operations: vec![
+                    Operation::AddColumn {
+                        table: t.clone(),
+                        column: Column {
+                            identity: Some("AUTO_INCREMENT".to_owned()),
+                            ..column("seq", "int(11)", false)
+                        },
+                    },
+                    Operation::AddPrimaryKey {
+                        table: t.clone(),
+                        primary_key: Constraint {
+                            name: "PRIMARY".to_owned(),
+                            columns: vec!["seq".to_owned()],
+                        },
+                    },
+                ],
+            },
+        ),
+        (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
@@ -699,7 +722,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 47, "{covered:?}");
+    assert_eq!(covered.len(), 48, "{covered:?}");
 }
 
 #[test]

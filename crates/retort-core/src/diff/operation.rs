@@ -288,6 +288,13 @@ pub enum Operation {
         from: Table,
         to: Table,
     },
+    /// Alterations of one table that the database takes only in one statement (MySQL: an
+    /// `AUTO_INCREMENT` column and the key it needs). Made by a dialect's `adapt`, never by the
+    /// diff.
+    AlterTogether {
+        table: QualifiedName,
+        operations: Vec<Operation>,
+    },
 }
 
 impl Operation {
@@ -328,6 +335,10 @@ impl Operation {
             Self::CreateIndex { table, index } => Self::DropIndex { table, index },
             Self::DropIndex { table, index } => Self::CreateIndex { table, index },
             Self::RebuildTable { from, to } => Self::RebuildTable { from: to, to: from },
+            Self::AlterTogether { table, operations } => Self::AlterTogether {
+                table,
+                operations: operations.iter().rev().map(Self::reverse).collect(),
+            },
             Self::CreateView { view } => Self::DropView { view },
             Self::DropView { view } => Self::CreateView { view },
             Self::CreateTrigger { table, trigger } => Self::DropTrigger { table, trigger },
@@ -438,6 +449,10 @@ impl Operation {
                 let dropped: Vec<&str> = from.columns.iter().filter(|c| to.column(&c.name).is_none()).map(|c| c.name.as_str()).collect();
                 (!dropped.is_empty()).then(|| format!("rebuilds table {} without column(s) {}", to.name, dropped.join(", ")))
             }
+            Self::AlterTogether { operations, .. } => {
+                let reasons: Vec<String> = operations.iter().filter_map(|o| o.destructive(dialect)).collect();
+                (!reasons.is_empty()).then(|| reasons.join("; "))
+            }
             Self::AlterColumn { table, from, to } if from.data_type != to.data_type && !dialect.widens(&from.data_type, &to.data_type) => Some(format!(
                 "changes the type of {table}.{} from {} to {}; values that do not fit are lost or refused",
                 to.name, from.data_type, to.data_type
@@ -502,6 +517,11 @@ impl Operation {
             }
             Self::CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             Self::DropIndex { table, index } => format!("drop index {} on {table}", index.name),
+            Self::AlterTogether { operations, .. } => operations
+                .iter()
+                .map(Self::summary)
+                .collect::<Vec<_>>()
+                .join(", with "),
             Self::RebuildTable { from, to } => {
                 let mut lines = vec![format!("rebuild table {}", to.name)];
                 lines.extend(

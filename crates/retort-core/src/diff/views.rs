@@ -102,6 +102,7 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
             vec![from.name.name.as_str(), to.name.name.as_str()]
         }
         Operation::AddColumn { table, .. }
+        | Operation::AlterTogether { table, .. }
         | Operation::DropColumn { table, .. }
         | Operation::AlterColumn { table, .. }
         | Operation::SetTableComment { table, .. }
