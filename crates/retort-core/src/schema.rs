@@ -41,6 +41,42 @@ pub struct Schema {
     /// PostgreSQL functions and procedures (not those an extension owns), by name and
     /// argument types (overloads are distinct functions).
     pub functions: BTreeMap<FunctionKey, Function>,
+    /// PostgreSQL domains (`CREATE DOMAIN`), by name.
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    /// PostgreSQL composite types (`CREATE TYPE name AS (…)`), by name.
+    pub composite_types: BTreeMap<QualifiedName, CompositeType>,
+}
+
+/// `CREATE TYPE name AS (attribute type COLLATE c, …)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompositeType {
+    pub name: QualifiedName,
+    /// In their declared order (a row literal's order).
+    pub attributes: Vec<Attribute>,
+}
+
+/// An attribute of a composite type, its type as `format_type` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: String,
+    pub data_type: String,
+    /// A collation other than its type's.
+    pub collation: Option<String>,
+}
+
+/// `CREATE DOMAIN name AS base_type COLLATE c DEFAULT d NOT NULL CONSTRAINT k CHECK (…)`, as
+/// the server prints each part (`format_type`, `typdefault`, `pg_get_constraintdef`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub name: QualifiedName,
+    /// The base type, as `format_type` prints it (`character varying(10)`).
+    pub base_type: String,
+    /// A collation other than the base type's.
+    pub collation: Option<String>,
+    pub default: Option<String>,
+    pub not_null: bool,
+    /// Its check constraints, in name order (`CHECK ((VALUE > 0))`).
+    pub checks: Vec<Check>,
 }
 
 /// `CREATE EXTENSION name SCHEMA schema VERSION version`.

@@ -337,6 +337,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         // PostgreSQL's kinds: never read on MySQL, so the diff never asks for these.
         other @ (Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
+        | Operation::CreateDomain { .. }
+        | Operation::CreateCompositeType { .. }
+        | Operation::DropCompositeType { .. }
+        | Operation::AlterCompositeType { .. }
+        | Operation::DropDomain { .. }
+        | Operation::AlterDomain { .. }
+        | Operation::ReplaceDomain { .. }
         | Operation::AlterExtension { .. }
         | Operation::CreateFunction { .. }
         | Operation::DropFunction { .. }

@@ -40,24 +40,30 @@ pub fn classify(sql: &str) -> DeclaredStatement {
             DeclaredStatement::Setting
         }
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE" | "VIEW" | "EXTENSION" | "FUNCTION"
-        | "PROCEDURE" | "TRIGGER", ..]
+        | "PROCEDURE" | "TRIGGER" | "DOMAIN", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["COMMENT", "ON", "TABLE" | "COLUMN", ..]
         | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
         | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE" | "ALTER", "POLICY", ..] => DeclaredStatement::Modeled,
-        // Enum types are modeled; composite, range and base types are not.
-        ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
+        // Enum and composite types are modeled; range and base types are not.
+        ["CREATE", "TYPE", ..]
+            if words
+                .windows(2)
+                .any(|w| w == ["AS", "ENUM"] || w == ["AS", "("]) =>
+        {
             DeclaredStatement::Modeled
         }
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
-        ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION", ..]
+        ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION" | "DOMAIN", ..]
             if ends_with_owner(&words) =>
         {
             DeclaredStatement::Setting
         }
+        // What it changes (default, NOT NULL, checks, name) is read back from the catalog.
+        ["ALTER", "DOMAIN", ..] => DeclaredStatement::Modeled,
         _ => refused(&leading(
             &tokens,
             if words.first() == Some(&"CREATE") {
@@ -219,6 +225,26 @@ mod tests {
         assert_eq!(
             refusal("ALTER TABLE a DISABLE TRIGGER t").as_deref(),
             Some("ALTER TABLE … DISABLE TRIGGER T")
+        );
+        assert_eq!(
+            classify("CREATE DOMAIN positive AS int CHECK (VALUE > 0)"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER DOMAIN positive SET DEFAULT 1"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER DOMAIN public.positive OWNER TO postgres"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            classify("CREATE TYPE \"My Schema\".\"Pt\" AS (x float8, y float8)"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("CREATE TYPE span AS RANGE (subtype = int4)").as_deref(),
+            Some("CREATE TYPE")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

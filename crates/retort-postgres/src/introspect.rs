@@ -3,6 +3,9 @@
 //! PostgreSQL's own canonical text (`format_type`, `pg_get_expr`, `pg_get_constraintdef`,
 //! `pg_get_indexdef`).
 
+mod composite_types;
+mod domains;
+
 use std::collections::BTreeMap;
 
 use retort_core::introspect::IntrospectFilter;
@@ -430,8 +433,12 @@ pub fn introspect(
             (key, function)
         })
         .collect();
+    let domains = domains::domains(client, &patterns)?;
+    let composite_types = composite_types::composite_types(client, &patterns)?;
     Ok(Schema {
         tables,
+        domains,
+        composite_types,
         enums,
         sequences,
         schemas,
@@ -452,7 +459,7 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// Materialized views, domains and other types, aggregates and window functions, and
+/// Materialized views, range types, aggregates and window functions, and
 /// triggers on views: not modeled yet. What an extension owns is the extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
@@ -465,9 +472,9 @@ pub fn unmodeled(
                 "SELECT 'materialized view ' || c.relname \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE {SCHEMA_FILTER} AND c.relkind = 'm' AND {class} \
-                 UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
+                 UNION ALL SELECT 'type ' || t.typname \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-                 WHERE {SCHEMA_FILTER} AND {types} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
+                 WHERE {SCHEMA_FILTER} AND {types} AND t.typtype IN ('r', 'm') \
                  UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window function ' END || p.proname \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} AND p.prokind IN ('a', 'w') AND {proc} \
                  UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \

@@ -1,5 +1,8 @@
 //! Operations as PostgreSQL statements.
 
+mod composite_type;
+mod domain;
+
 use crate::serial::serial_storage;
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
@@ -384,6 +387,21 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
+        Operation::CreateCompositeType { composite } => {
+            vec![composite_type::create_composite_type(composite)]
+        }
+        Operation::DropCompositeType { composite } => {
+            vec![composite_type::drop_composite_type(composite)]
+        }
+        Operation::AlterCompositeType { from, to, columns } => {
+            composite_type::alter_composite_type(from, to, columns)?
+        }
+        Operation::CreateDomain { domain } => vec![domain::create_domain(domain)],
+        Operation::DropDomain { domain } => vec![domain::drop_domain(domain)],
+        Operation::AlterDomain { from, to } => domain::alter_domain(from, to),
+        Operation::ReplaceDomain { from, to, columns } => {
+            domain::replace_domain(from, to, columns)?
+        }
         Operation::CreateSchema { name } => vec![format!("CREATE SCHEMA {}", quote(name))],
         Operation::DropSchema { name } => vec![format!("DROP SCHEMA {}", quote(name))],
         Operation::CreateSequence { name, sequence } => vec![format!(

@@ -65,6 +65,9 @@ pub fn unmodeled_clauses(
                  OR s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END \
                  OR s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE -{type_max} - 1 END \
                  OR s.seqmax <> CASE WHEN s.seqincrement > 0 THEN {type_max} ELSE -1 END) \
+         UNION ALL SELECT 'domain constraint ' || quote_ident(k.conname) || ' on ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' (NOT VALID)' \
+           FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
+          WHERE NOT k.convalidated AND {SCHEMA_FILTER} \
          ORDER BY 1",
         // PostgreSQL 15 added NULLS NOT DISTINCT; older servers have no such column.
         nulls_not_distinct = if server_version(client)? >= 150_000 {

@@ -128,6 +128,15 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::CreateSequence { name, .. }
         | Operation::DropSequence { name, .. }
         | Operation::AlterSequence { name, .. } => vec![name.name.as_str()],
+        Operation::CreateCompositeType { composite }
+        | Operation::DropCompositeType { composite }
+        | Operation::AlterCompositeType { to: composite, .. } => {
+            vec![composite.name.name.as_str()]
+        }
+        Operation::CreateDomain { domain }
+        | Operation::DropDomain { domain }
+        | Operation::AlterDomain { to: domain, .. }
+        | Operation::ReplaceDomain { to: domain, .. } => vec![domain.name.name.as_str()],
         Operation::CreateView { view } | Operation::DropView { view } => {
             vec![view.name.name.as_str()]
         }
