@@ -45,6 +45,29 @@ pub struct Schema {
     pub domains: BTreeMap<QualifiedName, Domain>,
     /// PostgreSQL composite types (`CREATE TYPE name AS (…)`), by name.
     pub composite_types: BTreeMap<QualifiedName, CompositeType>,
+    /// PostgreSQL materialized views, by name.
+    pub materialized_views: BTreeMap<QualifiedName, MaterializedView>,
+}
+
+/// `CREATE MATERIALIZED VIEW name AS query WITH [NO] DATA`, and the indexes on it.
+///
+/// Equality leaves `with_data` out: whether it holds rows is its data, not its shape (`REFRESH`
+/// fills it at any time, and `pg_dump --schema-only` always writes `WITH NO DATA`); it only
+/// says how a creation fills it.
+#[derive(Debug, Clone, Eq)]
+pub struct MaterializedView {
+    pub name: QualifiedName,
+    /// The query as the server prints it (`pg_get_viewdef`).
+    pub query: String,
+    pub with_data: bool,
+    /// In name order.
+    pub indexes: Vec<Index>,
+}
+
+impl PartialEq for MaterializedView {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.query == other.query && self.indexes == other.indexes
+    }
 }
 
 /// `CREATE TYPE name AS (attribute type COLLATE c, …)`.

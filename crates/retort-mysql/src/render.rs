@@ -338,6 +338,8 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         other @ (Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
         | Operation::CreateDomain { .. }
+        | Operation::CreateMaterializedView { .. }
+        | Operation::DropMaterializedView { .. }
         | Operation::CreateCompositeType { .. }
         | Operation::DropCompositeType { .. }
         | Operation::AlterCompositeType { .. }

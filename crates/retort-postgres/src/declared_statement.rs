@@ -42,6 +42,7 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE" | "VIEW" | "EXTENSION" | "FUNCTION"
         | "PROCEDURE" | "TRIGGER" | "DOMAIN", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
+        | ["CREATE", "MATERIALIZED", "VIEW", ..]
         | ["COMMENT", "ON", "TABLE" | "COLUMN", ..]
         | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
         | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
@@ -58,6 +59,7 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
         ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION" | "DOMAIN", ..]
+        | ["ALTER", "MATERIALIZED", "VIEW", ..]
             if ends_with_owner(&words) =>
         {
             DeclaredStatement::Setting
@@ -195,8 +197,12 @@ mod tests {
             DeclaredStatement::Modeled
         );
         assert_eq!(
-            refusal("CREATE MATERIALIZED VIEW v AS SELECT 1").as_deref(),
-            Some("CREATE MATERIALIZED")
+            classify("CREATE MATERIALIZED VIEW v AS SELECT 1 WITH NO DATA"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("REFRESH MATERIALIZED VIEW v").as_deref(),
+            Some("REFRESH")
         );
         assert_eq!(
             classify("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"),

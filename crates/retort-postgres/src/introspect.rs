@@ -5,6 +5,7 @@
 
 mod composite_types;
 mod domains;
+mod materialized_views;
 
 use std::collections::BTreeMap;
 
@@ -213,19 +214,22 @@ pub fn introspect(
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
+    let mut materialized_views = materialized_views::materialized_views(client, &patterns, filter)?;
     for row in &index_rows {
         let name = QualifiedName {
             schema: row.get(0),
             name: row.get(1),
         };
-        let Some(table) = tables.get_mut(&name) else {
-            continue;
-        };
-        table.indexes.push(Index {
+        let index = Index {
             name: row.get(2),
             unique: row.get(3),
             definition: row.get(4),
-        });
+        };
+        if let Some(table) = tables.get_mut(&name) {
+            table.indexes.push(index);
+        } else if let Some(view) = materialized_views.get_mut(&name) {
+            view.indexes.push(index);
+        }
     }
     // Triggers on tables (constraint triggers included), as `pg_get_triggerdef` prints them;
     // those the server makes for foreign keys are internal and not read.
@@ -344,7 +348,7 @@ pub fn introspect(
         .map_err(error)?;
     let schemas = schema_rows.iter().map(|row| row.get(0)).collect();
     // Views, as `pg_get_viewdef` prints them (the same text for the declared schema's scratch
-    // database and the live one). Materialized views are not modeled yet.
+    // database and the live one). Materialized views are read by `materialized_views`.
     let view_rows = client
         .query_typed(
             &format!(
@@ -439,6 +443,7 @@ pub fn introspect(
         tables,
         domains,
         composite_types,
+        materialized_views,
         enums,
         sequences,
         schemas,
@@ -459,8 +464,8 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// Materialized views, range types, aggregates and window functions, and
-/// triggers on views: not modeled yet. What an extension owns is the extension's, and never listed.
+/// Range types, aggregates and window functions, and triggers on views: not modeled yet. What
+/// an extension owns is the extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
@@ -469,10 +474,7 @@ pub fn unmodeled(
     let rows = client
         .query_typed(
             &format!(
-                "SELECT 'materialized view ' || c.relname \
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE {SCHEMA_FILTER} AND c.relkind = 'm' AND {class} \
-                 UNION ALL SELECT 'type ' || t.typname \
+                "SELECT 'type ' || t.typname \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE {SCHEMA_FILTER} AND {types} AND t.typtype IN ('r', 'm') \
                  UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window function ' END || p.proname \

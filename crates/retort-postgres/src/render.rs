@@ -517,6 +517,19 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             function.key.arguments
         )],
         Operation::CreateView { view } => vec![view.definition.clone()],
+        Operation::CreateMaterializedView { view } => {
+            let mut statements = vec![format!(
+                "CREATE MATERIALIZED VIEW {} AS\n{}\nWITH {}DATA",
+                table_name(&view.name),
+                view.query,
+                if view.with_data { "" } else { "NO " }
+            )];
+            statements.extend(view.indexes.iter().map(|i| i.definition.clone()));
+            statements
+        }
+        Operation::DropMaterializedView { view } => {
+            vec![format!("DROP MATERIALIZED VIEW {}", table_name(&view.name))]
+        }
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
         Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
         Operation::DropTrigger { table, trigger } => vec![format!(

@@ -188,6 +188,8 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         other @ (Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
         | Operation::CreateDomain { .. }
+        | Operation::CreateMaterializedView { .. }
+        | Operation::DropMaterializedView { .. }
         | Operation::CreateCompositeType { .. }
         | Operation::DropCompositeType { .. }
         | Operation::AlterCompositeType { .. }
@@ -342,6 +344,8 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::DropPolicy { .. }
             | Operation::AlterPolicy { .. }
             | Operation::CreateDomain { .. }
+            | Operation::CreateMaterializedView { .. }
+            | Operation::DropMaterializedView { .. }
             | Operation::DropDomain { .. }
             | Operation::AlterDomain { .. }
             | Operation::ReplaceDomain { .. }

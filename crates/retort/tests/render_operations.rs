@@ -8,8 +8,27 @@ use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
     Attribute, Check, Column, CompositeType, Constraint, Domain, Extension, ForeignKey, Function,
-    FunctionKey, Index, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    FunctionKey, Index, MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table,
+    Trigger, View,
 };
+
+fn materialized_view(with_data: bool) -> MaterializedView {
+    MaterializedView {
+        name: QualifiedName {
+            schema: "Reports".to_owned(),
+            name: "Big Orders".to_owned(),
+        },
+        query: "SELECT orders.id\n   FROM orders\n  WHERE orders.total > 100::numeric".to_owned(),
+        with_data,
+        indexes: vec![Index {
+            name: "big_orders_id".to_owned(),
+            unique: true,
+            definition:
+                "CREATE UNIQUE INDEX big_orders_id ON \"Reports\".\"Big Orders\" USING btree (id)"
+                    .to_owned(),
+        }],
+    }
+}
 
 fn composite(attributes: &[(&str, &str)]) -> CompositeType {
     CompositeType {
@@ -237,6 +256,8 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::DropDomain { .. } => "DropDomain",
         Operation::AlterDomain { .. } => "AlterDomain",
         Operation::ReplaceDomain { .. } => "ReplaceDomain",
+        Operation::CreateMaterializedView { .. } => "CreateMaterializedView",
+        Operation::DropMaterializedView { .. } => "DropMaterializedView",
         Operation::CreateCompositeType { .. } => "CreateCompositeType",
         Operation::DropCompositeType { .. } => "DropCompositeType",
         Operation::AlterCompositeType { .. } => "AlterCompositeType",
@@ -696,6 +717,24 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "with data and an index",
+            Operation::CreateMaterializedView {
+                view: materialized_view(true),
+            },
+        ),
+        (
+            "with no data",
+            Operation::CreateMaterializedView {
+                view: materialized_view(false),
+            },
+        ),
+        (
+            "",
+            Operation::DropMaterializedView {
+                view: materialized_view(true),
+            },
+        ),
+        (
             "",
             Operation::CreateCompositeType {
                 composite: composite(&[("lat", "double precision"), ("Label", "text")]),
@@ -786,7 +825,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 51, "{covered:?}");
+    assert_eq!(covered.len(), 53, "{covered:?}");
 }
 
 #[test]

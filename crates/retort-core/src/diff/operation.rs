@@ -4,7 +4,7 @@
 use crate::dialect::Dialect;
 use crate::schema::{
     Check, Column, CompositeType, Constraint, Domain, Extension, ForeignKey, Function, Index,
-    Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -271,6 +271,13 @@ pub enum Operation {
         from: Policy,
         to: Policy,
     },
+    /// With its indexes.
+    CreateMaterializedView {
+        view: MaterializedView,
+    },
+    DropMaterializedView {
+        view: MaterializedView,
+    },
     CreateDomain {
         domain: Domain,
     },
@@ -386,6 +393,8 @@ impl Operation {
             },
             Self::CreateSchema { name } => Self::DropSchema { name },
             Self::DropSchema { name } => Self::CreateSchema { name },
+            Self::CreateMaterializedView { view } => Self::DropMaterializedView { view },
+            Self::DropMaterializedView { view } => Self::CreateMaterializedView { view },
             Self::CreateCompositeType { composite } => Self::DropCompositeType { composite },
             Self::DropCompositeType { composite } => Self::CreateCompositeType { composite },
             Self::AlterCompositeType { from, to, columns } => Self::AlterCompositeType {
@@ -617,6 +626,19 @@ impl Operation {
                 "alter policy {} on {table}: {}",
                 to.name,
                 policy_changes(from, to).join(", ")
+            ),
+            Self::CreateMaterializedView { view } => format!(
+                "create materialized view {} ({})",
+                view.name,
+                if view.with_data {
+                    "WITH DATA: its query runs now to fill it, which takes as long as the query"
+                } else {
+                    "WITH NO DATA: empty until REFRESH MATERIALIZED VIEW"
+                }
+            ),
+            Self::DropMaterializedView { view } => format!(
+                "drop materialized view {} (its rows are derived from its query, not lost: computed again when it is created)",
+                view.name
             ),
             Self::CreateCompositeType { composite } => {
                 format!("create composite type {}", composite.name)
