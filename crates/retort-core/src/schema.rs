@@ -62,11 +62,16 @@ pub struct MaterializedView {
     pub with_data: bool,
     /// In name order.
     pub indexes: Vec<Index>,
+    /// `COMMENT ON MATERIALIZED VIEW`: changed in place.
+    pub comment: Option<String>,
 }
 
 impl PartialEq for MaterializedView {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.query == other.query && self.indexes == other.indexes
+        self.name == other.name
+            && self.query == other.query
+            && self.indexes == other.indexes
+            && self.comment == other.comment
     }
 }
 
@@ -76,6 +81,8 @@ pub struct CompositeType {
     pub name: QualifiedName,
     /// In their declared order (a row literal's order).
     pub attributes: Vec<Attribute>,
+    /// `COMMENT ON TYPE`.
+    pub comment: Option<String>,
 }
 
 /// An attribute of a composite type, its type as `format_type` prints it.
@@ -100,6 +107,8 @@ pub struct Domain {
     pub not_null: bool,
     /// Its check constraints, in name order (`CHECK ((VALUE > 0))`).
     pub checks: Vec<Check>,
+    /// `COMMENT ON DOMAIN`.
+    pub comment: Option<String>,
 }
 
 /// `CREATE EXTENSION name SCHEMA schema VERSION version`.
@@ -139,6 +148,8 @@ pub struct Function {
     pub result: String,
     /// The server's canonical `CREATE OR REPLACE FUNCTION` statement (`pg_get_functiondef`).
     pub definition: String,
+    /// `COMMENT ON FUNCTION` (PostgreSQL).
+    pub comment: Option<String>,
 }
 
 /// A view: its statement as the database keeps it, and what it reads.
@@ -147,6 +158,8 @@ pub struct View {
     pub name: QualifiedName,
     /// The dialect's canonical `CREATE VIEW` statement.
     pub definition: String,
+    /// `COMMENT ON VIEW` (PostgreSQL): changed in place, never a reason to recreate the view.
+    pub comment: Option<String>,
 }
 
 /// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.

@@ -285,6 +285,7 @@ pub fn introspect(
                     &check_option,
                 ),
                 name: name(view),
+                comment: None,
             },
         );
     }

@@ -339,6 +339,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::DropExtension { .. }
         | Operation::CreateDomain { .. }
         | Operation::CreateMaterializedView { .. }
+        | Operation::SetViewComment { .. }
         | Operation::DropMaterializedView { .. }
         | Operation::CreateCompositeType { .. }
         | Operation::DropCompositeType { .. }

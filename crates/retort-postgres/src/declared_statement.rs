@@ -43,7 +43,8 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | "PROCEDURE" | "TRIGGER" | "DOMAIN", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["CREATE", "MATERIALIZED", "VIEW", ..]
-        | ["COMMENT", "ON", "TABLE" | "COLUMN", ..]
+        | ["COMMENT", "ON", "TABLE" | "COLUMN" | "VIEW" | "DOMAIN" | "TYPE" | "FUNCTION" | "PROCEDURE", ..]
+        | ["COMMENT", "ON", "MATERIALIZED", "VIEW", ..]
         | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
         | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
@@ -66,6 +67,8 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         }
         // What it changes (default, NOT NULL, checks, name) is read back from the catalog.
         ["ALTER", "DOMAIN", ..] => DeclaredStatement::Modeled,
+        // Comments on indexes, constraints, sequences, schemas, triggers, policies: not modeled.
+        ["COMMENT", "ON", ..] => refused(&leading(&tokens, 3)),
         _ => refused(&leading(
             &tokens,
             if words.first() == Some(&"CREATE") {
@@ -251,6 +254,22 @@ mod tests {
         assert_eq!(
             refusal("CREATE TYPE span AS RANGE (subtype = int4)").as_deref(),
             Some("CREATE TYPE")
+        );
+        assert_eq!(
+            classify("COMMENT ON MATERIALIZED VIEW big IS 'x'"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("COMMENT ON FUNCTION f(integer) IS 'x'"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("COMMENT ON INDEX t_name IS 'x'").as_deref(),
+            Some("COMMENT ON INDEX")
+        );
+        assert_eq!(
+            refusal("COMMENT ON CONSTRAINT t_pkey ON t IS 'x'").as_deref(),
+            Some("COMMENT ON CONSTRAINT")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

@@ -352,7 +352,7 @@ pub fn introspect(
     let view_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true) \
+                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true), obj_description(c.oid, 'pg_class') \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -374,7 +374,12 @@ pub fn introspect(
                 crate::render::table_name(&name),
                 body.trim().trim_end_matches(';')
             );
-            (name.clone(), View { name, definition })
+            let view = View {
+                name: name.clone(),
+                definition,
+                comment: row.get(3),
+            };
+            (name, view)
         })
         .collect();
     let extension_rows = client
@@ -409,7 +414,7 @@ pub fn introspect(
             &format!(
                 "SELECT n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), \
                  p.prokind = 'p', pg_get_function_arguments(p.oid), coalesce(pg_get_function_result(p.oid), ''), \
-                 pg_get_functiondef(p.oid) \
+                 pg_get_functiondef(p.oid), obj_description(p.oid, 'pg_proc') \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
                  WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
                 not_in_extension("pg_proc", "p.oid")
@@ -433,6 +438,7 @@ pub fn introspect(
                 full_arguments: row.get(4),
                 result: row.get(5),
                 definition: row.get(6),
+                comment: row.get(7),
             };
             (key, function)
         })
@@ -464,8 +470,9 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// Range types, aggregates and window functions, and triggers on views: not modeled yet. What
-/// an extension owns is the extension's, and never listed.
+/// Range types, aggregates and window functions, triggers on views, comments on the columns of
+/// views and composite types and on enum types: not modeled yet. What an extension owns is the
+/// extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
@@ -479,6 +486,13 @@ pub fn unmodeled(
                  WHERE {SCHEMA_FILTER} AND {types} AND t.typtype IN ('r', 'm') \
                  UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window function ' END || p.proname \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} AND p.prokind IN ('a', 'w') AND {proc} \
+                 UNION ALL SELECT 'comment on column ' || c.relname || '.' || a.attname \
+                 FROM pg_description d JOIN pg_class c ON c.oid = d.objoid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
+                 WHERE d.classoid = 'pg_class'::regclass AND d.objsubid > 0 AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
+                 UNION ALL SELECT 'comment on enum type ' || t.typname \
+                 FROM pg_description d JOIN pg_type t ON t.oid = d.objoid JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE d.classoid = 'pg_type'::regclass AND t.typtype = 'e' AND {SCHEMA_FILTER} AND {types} \
                  UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
                  ORDER BY 1",
                 class = not_in_extension("pg_class", "c.oid"),

@@ -32,6 +32,14 @@ fn literal(text: &str) -> String {
     crate::dialect::POSTGRES.string_literal(text)
 }
 
+/// `COMMENT ON {kind} {name} IS '…'`, or `IS NULL` to remove it.
+fn comment_on(kind: &str, name: &str, comment: Option<&str>) -> String {
+    format!(
+        "COMMENT ON {kind} {name} IS {}",
+        comment.map_or_else(|| "NULL".to_owned(), literal)
+    )
+}
+
 fn column_definition(column: &Column) -> String {
     let mut text = format!("{} {}", quote(&column.name), column.data_type);
     if let Some(collation) = &column.collation {
@@ -388,7 +396,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
         Operation::CreateCompositeType { composite } => {
-            vec![composite_type::create_composite_type(composite)]
+            composite_type::create_composite_type(composite)
         }
         Operation::DropCompositeType { composite } => {
             vec![composite_type::drop_composite_type(composite)]
@@ -396,7 +404,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::AlterCompositeType { from, to, columns } => {
             composite_type::alter_composite_type(from, to, columns)?
         }
-        Operation::CreateDomain { domain } => vec![domain::create_domain(domain)],
+        Operation::CreateDomain { domain } => domain::create_domain(domain),
         Operation::DropDomain { domain } => vec![domain::drop_domain(domain)],
         Operation::AlterDomain { from, to } => domain::alter_domain(from, to),
         Operation::ReplaceDomain { from, to, columns } => {
@@ -502,9 +510,23 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             }
             statements
         }
-        Operation::CreateFunction { function }
-        | Operation::ReplaceFunction { to: function, .. } => {
-            vec![function.definition.trim_end().to_owned()]
+        Operation::CreateFunction { function } => {
+            let mut statements = vec![function.definition.trim_end().to_owned()];
+            if function.comment.is_some() {
+                statements.push(function_comment(function));
+            }
+            statements
+        }
+        Operation::ReplaceFunction { from, to } => {
+            let mut statements = Vec::new();
+            // A change of the comment alone needs no new definition.
+            if from.definition != to.definition {
+                statements.push(to.definition.trim_end().to_owned());
+            }
+            if from.comment != to.comment {
+                statements.push(function_comment(to));
+            }
+            statements
         }
         Operation::DropFunction { function } => vec![format!(
             "DROP {} {}({})",
@@ -516,7 +538,27 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             table_name(&function.key.name),
             function.key.arguments
         )],
-        Operation::CreateView { view } => vec![view.definition.clone()],
+        Operation::CreateView { view } => {
+            let mut statements = vec![view.definition.clone()];
+            if let Some(comment) = &view.comment {
+                statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
+            }
+            statements
+        }
+        Operation::SetViewComment {
+            view,
+            materialized,
+            to,
+            ..
+        } => vec![comment_on(
+            if *materialized {
+                "MATERIALIZED VIEW"
+            } else {
+                "VIEW"
+            },
+            &table_name(view),
+            to.as_deref(),
+        )],
         Operation::CreateMaterializedView { view } => {
             let mut statements = vec![format!(
                 "CREATE MATERIALIZED VIEW {} AS\n{}\nWITH {}DATA",
@@ -525,6 +567,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 if view.with_data { "" } else { "NO " }
             )];
             statements.extend(view.indexes.iter().map(|i| i.definition.clone()));
+            if let Some(comment) = &view.comment {
+                statements.push(comment_on(
+                    "MATERIALIZED VIEW",
+                    &table_name(&view.name),
+                    Some(comment),
+                ));
+            }
             statements
         }
         Operation::DropMaterializedView { view } => {
@@ -559,6 +608,23 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             })
         )],
     })
+}
+
+/// `COMMENT ON FUNCTION|PROCEDURE name(argument types)`.
+fn function_comment(function: &retort_core::schema::Function) -> String {
+    comment_on(
+        if function.procedure {
+            "PROCEDURE"
+        } else {
+            "FUNCTION"
+        },
+        &format!(
+            "{}({})",
+            table_name(&function.key.name),
+            function.key.arguments
+        ),
+        function.comment.as_deref(),
+    )
 }
 
 /// PostgreSQL can alter in place; a rebuild (never planned for it by the diff) still renders

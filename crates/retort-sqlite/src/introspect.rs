@@ -170,6 +170,7 @@ pub fn introspect(
                     View {
                         name: name(&object),
                         definition,
+                        comment: None,
                     },
                 );
             }

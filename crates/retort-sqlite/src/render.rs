@@ -189,6 +189,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::DropExtension { .. }
         | Operation::CreateDomain { .. }
         | Operation::CreateMaterializedView { .. }
+        | Operation::SetViewComment { .. }
         | Operation::DropMaterializedView { .. }
         | Operation::CreateCompositeType { .. }
         | Operation::DropCompositeType { .. }
@@ -345,6 +346,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::AlterPolicy { .. }
             | Operation::CreateDomain { .. }
             | Operation::CreateMaterializedView { .. }
+            | Operation::SetViewComment { .. }
             | Operation::DropMaterializedView { .. }
             | Operation::DropDomain { .. }
             | Operation::AlterDomain { .. }

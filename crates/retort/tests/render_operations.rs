@@ -27,6 +27,7 @@ fn materialized_view(with_data: bool) -> MaterializedView {
                 "CREATE UNIQUE INDEX big_orders_id ON \"Reports\".\"Big Orders\" USING btree (id)"
                     .to_owned(),
         }],
+        comment: Some("orders over 100".to_owned()),
     }
 }
 
@@ -44,6 +45,7 @@ fn composite(attributes: &[(&str, &str)]) -> CompositeType {
                 collation: None,
             })
             .collect(),
+        comment: None,
     }
 }
 
@@ -64,6 +66,7 @@ fn domain(base_type: &str, default: Option<&str>, checks: &[(&str, &str)]) -> Do
                 definition: (*definition).to_owned(),
             })
             .collect(),
+        comment: None,
     }
 }
 
@@ -102,6 +105,7 @@ fn function(body: &str) -> Function {
         definition: format!(
             "CREATE OR REPLACE FUNCTION billing.\"Total\"(n integer, label text DEFAULT 'x'::text)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function${body}$function$\n"
         ),
+        comment: None,
     }
 }
 
@@ -174,6 +178,7 @@ fn view() -> View {
     View {
         name: name("named"),
         definition: "CREATE VIEW named AS SELECT id, name FROM t WHERE name IS NOT NULL".to_owned(),
+        comment: None,
     }
 }
 
@@ -257,6 +262,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::AlterDomain { .. } => "AlterDomain",
         Operation::ReplaceDomain { .. } => "ReplaceDomain",
         Operation::CreateMaterializedView { .. } => "CreateMaterializedView",
+        Operation::SetViewComment { .. } => "SetViewComment",
         Operation::DropMaterializedView { .. } => "DropMaterializedView",
         Operation::CreateCompositeType { .. } => "CreateCompositeType",
         Operation::DropCompositeType { .. } => "DropCompositeType",
@@ -717,6 +723,15 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "removed",
+            Operation::SetViewComment {
+                view: name("named"),
+                materialized: false,
+                from: Some("it's named".to_owned()),
+                to: None,
+            },
+        ),
+        (
             "with data and an index",
             Operation::CreateMaterializedView {
                 view: materialized_view(true),
@@ -825,7 +840,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 53, "{covered:?}");
+    assert_eq!(covered.len(), 54, "{covered:?}");
 }
 
 #[test]

@@ -271,6 +271,13 @@ pub enum Operation {
         from: Policy,
         to: Policy,
     },
+    /// `COMMENT ON [MATERIALIZED] VIEW`: the view itself stays.
+    SetViewComment {
+        view: QualifiedName,
+        materialized: bool,
+        from: Option<String>,
+        to: Option<String>,
+    },
     /// With its indexes.
     CreateMaterializedView {
         view: MaterializedView,
@@ -393,6 +400,17 @@ impl Operation {
             },
             Self::CreateSchema { name } => Self::DropSchema { name },
             Self::DropSchema { name } => Self::CreateSchema { name },
+            Self::SetViewComment {
+                view,
+                materialized,
+                from,
+                to,
+            } => Self::SetViewComment {
+                view,
+                materialized,
+                from: to,
+                to: from,
+            },
             Self::CreateMaterializedView { view } => Self::DropMaterializedView { view },
             Self::DropMaterializedView { view } => Self::CreateMaterializedView { view },
             Self::CreateCompositeType { composite } => Self::DropCompositeType { composite },
@@ -627,6 +645,16 @@ impl Operation {
                 to.name,
                 policy_changes(from, to).join(", ")
             ),
+            Self::SetViewComment {
+                view,
+                materialized,
+                from,
+                to,
+            } => format!(
+                "set the comment of {}view {view}: {}",
+                if *materialized { "materialized " } else { "" },
+                change("comment", from.as_deref(), to.as_deref())
+            ),
             Self::CreateMaterializedView { view } => format!(
                 "create materialized view {} ({})",
                 view.name,
@@ -744,6 +772,13 @@ fn function_changes(from: &Function, to: &Function) -> Vec<String> {
     if old_body != new_body {
         changes.push("body changed".to_owned());
     }
+    if from.comment != to.comment {
+        changes.push(change(
+            "comment",
+            from.comment.as_deref(),
+            to.comment.as_deref(),
+        ));
+    }
     if changes.is_empty() {
         changes.push("definition changed".to_owned());
     }
@@ -833,6 +868,13 @@ fn attribute_changes(from: &CompositeType, to: &CompositeType) -> Vec<String> {
             order(to, from).join(", ")
         ));
     }
+    if from.comment != to.comment {
+        changes.push(change(
+            "comment",
+            from.comment.as_deref(),
+            to.comment.as_deref(),
+        ));
+    }
     changes
 }
 
@@ -879,6 +921,13 @@ fn domain_changes(from: &Domain, to: &Domain) -> Vec<String> {
         .collect();
     names.sort_unstable();
     names.dedup();
+    if from.comment != to.comment {
+        changes.push(change(
+            "comment",
+            from.comment.as_deref(),
+            to.comment.as_deref(),
+        ));
+    }
     for name in names {
         let (before, after) = (definition(from, name), definition(to, name));
         if before != after {

@@ -75,9 +75,9 @@ pub fn diff_views(
             .iter()
             .any(|t| mentions_identifier(reader.definition(), t))
     };
-    // Same kind, same query (a materialized view's indexes may differ: they change in place).
+    // Same kind, same query (comments, and a materialized view's indexes, change in place).
     let same_query = |old: Reader, new: Option<&Reader>| match (old, new) {
-        (Reader::View(old), Some(Reader::View(new))) => old == *new,
+        (Reader::View(old), Some(Reader::View(new))) => old.definition == new.definition,
         (Reader::Materialized(old), Some(Reader::Materialized(new))) => old.query == new.query,
         _ => false,
     };
@@ -128,13 +128,34 @@ pub fn diff_views(
             _ => new.create(),
         })
         .collect();
-    // Indexes of the materialized views that stay.
+    // Comments of the views that stay.
+    for (name, new) in &to.views {
+        if let Some(old) = from.views.get(name) {
+            if !dropped.contains(name.name.as_str()) && old.comment != new.comment {
+                last.push(Operation::SetViewComment {
+                    view: name.clone(),
+                    materialized: false,
+                    from: old.comment.clone(),
+                    to: new.comment.clone(),
+                });
+            }
+        }
+    }
+    // Indexes and comments of the materialized views that stay.
     for (name, new) in &to.materialized_views {
         let Some(old) = from.materialized_views.get(name) else {
             continue;
         };
         if dropped.contains(name.name.as_str()) || old.query != new.query {
             continue;
+        }
+        if old.comment != new.comment {
+            last.push(Operation::SetViewComment {
+                view: name.clone(),
+                materialized: true,
+                from: old.comment.clone(),
+                to: new.comment.clone(),
+            });
         }
         let index_operation = |index: &Index, create: bool| {
             let (table, index) = (name.clone(), index.clone());
@@ -252,6 +273,7 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
             vec![function.key.name.name.as_str()]
         }
         Operation::CreateSchema { .. }
+        | Operation::SetViewComment { .. }
         | Operation::ReplaceFunction { .. }
         | Operation::SetRowSecurity { .. }
         | Operation::CreatePolicy { .. }

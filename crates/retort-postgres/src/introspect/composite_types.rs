@@ -24,7 +24,7 @@ pub(super) fn composite_types(
     let rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname::text, t.typname::text, {}, {}, {} \
+                "SELECT n.nspname::text, t.typname::text, {}, {}, {}, obj_description(t.oid, 'pg_type') \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid \
                  WHERE t.typtype = 'c' AND c.relkind = 'c' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 attributes("a.attname::text"),
@@ -55,7 +55,12 @@ pub(super) fn composite_types(
                     collation: (!collation.is_empty()).then_some(collation),
                 })
                 .collect();
-            (name.clone(), CompositeType { name, attributes })
+            let composite = CompositeType {
+                name: name.clone(),
+                attributes,
+                comment: row.get(5),
+            };
+            (name, composite)
         })
         .collect())
 }

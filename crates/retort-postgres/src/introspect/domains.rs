@@ -21,7 +21,8 @@ pub(super) fn domains(
                  CASE WHEN t.typcollation <> b.typcollation THEN co.collname::text END, \
                  t.typdefault, t.typnotnull, \
                  ARRAY(SELECT k.conname::text FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname), \
-                 ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname) \
+                 ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname), \
+                 obj_description(t.oid, 'pg_type') \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype \
                  LEFT JOIN pg_collation co ON co.oid = t.typcollation \
                  WHERE t.typtype = 'd' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
@@ -50,6 +51,7 @@ pub(super) fn domains(
                     .zip(definitions)
                     .map(|(name, definition)| Check { name, definition })
                     .collect(),
+                comment: row.get(8),
             };
             (name, domain)
         })

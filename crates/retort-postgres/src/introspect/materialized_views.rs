@@ -18,7 +18,7 @@ pub(super) fn materialized_views(
     let rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true), c.relispopulated \
+                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true), c.relispopulated, obj_description(c.oid, 'pg_class') \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'm' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -40,6 +40,7 @@ pub(super) fn materialized_views(
                 query: query.trim().trim_end_matches(';').to_owned(),
                 with_data: row.get(3),
                 indexes: Vec::new(),
+                comment: row.get(4),
             };
             (name, view)
         })

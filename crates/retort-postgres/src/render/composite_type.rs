@@ -3,7 +3,7 @@
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{Attribute, CompositeType};
 
-use super::{quote, table_name};
+use super::{comment_on, quote, table_name};
 
 fn attribute_definition(attribute: &Attribute) -> String {
     let mut text = format!("{} {}", quote(&attribute.name), attribute.data_type);
@@ -13,8 +13,9 @@ fn attribute_definition(attribute: &Attribute) -> String {
     text
 }
 
-pub(super) fn create_composite_type(composite: &CompositeType) -> String {
-    format!(
+/// `CREATE TYPE … AS (…)`, and its comment.
+pub(super) fn create_composite_type(composite: &CompositeType) -> Vec<String> {
+    let mut statements = vec![format!(
         "CREATE TYPE {} AS ({})",
         table_name(&composite.name),
         composite
@@ -23,6 +24,18 @@ pub(super) fn create_composite_type(composite: &CompositeType) -> String {
             .map(attribute_definition)
             .collect::<Vec<_>>()
             .join(", ")
+    )];
+    if composite.comment.is_some() {
+        statements.push(type_comment(composite));
+    }
+    statements
+}
+
+fn type_comment(composite: &CompositeType) -> String {
+    comment_on(
+        "TYPE",
+        &table_name(&composite.name),
+        composite.comment.as_deref(),
     )
 }
 
@@ -78,7 +91,9 @@ pub(super) fn alter_composite_type(
                 wanted_order.join(", ")
             ));
         }
-        return Ok(vec![drop_composite_type(from), create_composite_type(to)]);
+        let mut statements = vec![drop_composite_type(from)];
+        statements.extend(create_composite_type(to));
+        return Ok(statements);
     }
     if !retyped.is_empty() && !columns.is_empty() {
         return refuse(&format!(
@@ -114,5 +129,8 @@ pub(super) fn alter_composite_type(
             .iter()
             .map(|attribute| format!("{prefix} ADD ATTRIBUTE {}", attribute_definition(attribute))),
     );
+    if from.comment != to.comment {
+        statements.push(type_comment(to));
+    }
     Ok(statements)
 }

@@ -3,10 +3,10 @@
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::Domain;
 
-use super::{quote, table_name};
+use super::{comment_on, quote, table_name};
 
-/// `CREATE DOMAIN` with everything it has.
-pub(super) fn create_domain(domain: &Domain) -> String {
+/// `CREATE DOMAIN` with everything it has, and its comment.
+pub(super) fn create_domain(domain: &Domain) -> Vec<String> {
     let mut text = format!(
         "CREATE DOMAIN {} AS {}",
         table_name(&domain.name),
@@ -28,7 +28,19 @@ pub(super) fn create_domain(domain: &Domain) -> String {
             check.definition
         ));
     }
-    text
+    let mut statements = vec![text];
+    if domain.comment.is_some() {
+        statements.push(domain_comment(domain));
+    }
+    statements
+}
+
+fn domain_comment(domain: &Domain) -> String {
+    comment_on(
+        "DOMAIN",
+        &table_name(&domain.name),
+        domain.comment.as_deref(),
+    )
 }
 
 pub(super) fn drop_domain(domain: &Domain) -> String {
@@ -70,6 +82,9 @@ pub(super) fn alter_domain(from: &Domain, to: &Domain) -> Vec<String> {
                 )
             }),
     );
+    if from.comment != to.comment {
+        statements.push(domain_comment(to));
+    }
     statements
 }
 
@@ -90,7 +105,9 @@ pub(super) fn replace_domain(
         ))
         .with_hint("declare a domain under a new name, move the columns to it (ALTER TABLE … ALTER COLUMN … TYPE new_domain), and drop the old one in a later revision; or make the change in a hand-written revision"));
     }
-    Ok(vec![drop_domain(from), create_domain(to)])
+    let mut statements = vec![drop_domain(from)];
+    statements.extend(create_domain(to));
+    Ok(statements)
 }
 
 fn describe(domain: &Domain) -> String {
