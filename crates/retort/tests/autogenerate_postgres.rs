@@ -198,6 +198,19 @@ fn unmodeled_objects_and_schema_commands() {
         ),
         "{output}"
     );
+    // A domain check added NOT VALID would come back as a valid one: refused by name.
+    project.write(
+        "schema/schema.sql",
+        "CREATE DOMAIN code AS text;\nALTER DOMAIN code ADD CONSTRAINT code_short CHECK (length(VALUE) < 9) NOT VALID;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("domain constraint code_short on public.code (NOT VALID)"),
+        "{output}"
+    );
     // Any command that prints DDL is a source.
     project.write("ddl.sql", "CREATE TABLE from_command (id int);\n");
     project.write(
