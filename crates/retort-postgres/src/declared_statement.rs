@@ -59,14 +59,13 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         }
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
-        ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION" | "DOMAIN", ..]
+        ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION", ..]
         | ["ALTER", "MATERIALIZED", "VIEW", ..]
             if ends_with_owner(&words) =>
         {
             DeclaredStatement::Setting
         }
-        // What it changes (default, NOT NULL, checks, name) is read back from the catalog.
-        ["ALTER", "DOMAIN", ..] => DeclaredStatement::Modeled,
+        ["ALTER", "DOMAIN", ..] => alter_domain(&words),
         // Comments on indexes, constraints, sequences, schemas, triggers, policies: not modeled.
         ["COMMENT", "ON", ..] => refused(&leading(&tokens, 3)),
         _ => refused(&leading(
@@ -88,6 +87,16 @@ fn refused(what: &str) -> DeclaredStatement {
 fn ends_with_owner(words: &[&str]) -> bool {
     let words: Vec<&&str> = words.iter().filter(|w| **w != ";").collect();
     words.len() >= 3 && *words[words.len() - 3] == "OWNER" && *words[words.len() - 2] == "TO"
+}
+
+/// `ALTER DOMAIN`: its owner is not compared; what else it changes (default, NOT NULL, checks,
+/// name) is read back from the catalog.
+fn alter_domain(words: &[&str]) -> DeclaredStatement {
+    if ends_with_owner(words) {
+        DeclaredStatement::Setting
+    } else {
+        DeclaredStatement::Modeled
+    }
 }
 
 /// `ALTER TABLE`: each sub-command must be one the model covers.

@@ -214,7 +214,8 @@ pub fn introspect(
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
-    let mut materialized_views = materialized_views::materialized_views(client, &patterns, filter)?;
+    let mut materialized_views =
+        materialized_views::materialized_views(client, patterns.as_deref(), filter)?;
     for row in &index_rows {
         let name = QualifiedName {
             schema: row.get(0),
@@ -443,8 +444,8 @@ pub fn introspect(
             (key, function)
         })
         .collect();
-    let domains = domains::domains(client, &patterns)?;
-    let composite_types = composite_types::composite_types(client, &patterns)?;
+    let domains = domains::domains(client, patterns.as_deref())?;
+    let composite_types = composite_types::composite_types(client, patterns.as_deref())?;
     Ok(Schema {
         tables,
         domains,

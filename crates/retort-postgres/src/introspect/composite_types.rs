@@ -10,7 +10,7 @@ use super::{not_in_extension, SCHEMA_FILTER};
 
 pub(super) fn composite_types(
     client: &mut postgres::Client,
-    patterns: &Option<Vec<String>>,
+    patterns: Option<&[String]>,
 ) -> Result<BTreeMap<QualifiedName, CompositeType>, DatabaseError> {
     // One array per attribute property, each in attribute order; an empty collation is the
     // attribute type's own.
@@ -32,7 +32,7 @@ pub(super) fn composite_types(
                 attributes("coalesce(CASE WHEN a.attcollation <> at.typcollation THEN co.collname::text END, '')"),
                 not_in_extension("pg_type", "t.oid")
             ),
-            &[(patterns, postgres::types::Type::TEXT_ARRAY)],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(|e| DatabaseError::new(crate::connection::describe(&e)))?;
     Ok(rows

@@ -10,7 +10,7 @@ use super::{not_in_extension, SCHEMA_FILTER};
 
 pub(super) fn domains(
     client: &mut postgres::Client,
-    patterns: &Option<Vec<String>>,
+    patterns: Option<&[String]>,
 ) -> Result<BTreeMap<QualifiedName, Domain>, DatabaseError> {
     // Only CHECK constraints: PostgreSQL 17 also keeps a domain's NOT NULL there (contype
     // 'n'), which `typnotnull` already says.
@@ -28,7 +28,7 @@ pub(super) fn domains(
                  WHERE t.typtype = 'd' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_type", "t.oid")
             ),
-            &[(patterns, postgres::types::Type::TEXT_ARRAY)],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(|e| DatabaseError::new(crate::connection::describe(&e)))?;
     Ok(rows

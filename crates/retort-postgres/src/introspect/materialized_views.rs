@@ -12,7 +12,7 @@ use super::{not_in_extension, SCHEMA_FILTER};
 
 pub(super) fn materialized_views(
     client: &mut postgres::Client,
-    patterns: &Option<Vec<String>>,
+    patterns: Option<&[String]>,
     filter: &IntrospectFilter,
 ) -> Result<BTreeMap<QualifiedName, MaterializedView>, DatabaseError> {
     let rows = client
@@ -23,7 +23,7 @@ pub(super) fn materialized_views(
                  WHERE c.relkind = 'm' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
             ),
-            &[(patterns, postgres::types::Type::TEXT_ARRAY)],
+            &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(|e| DatabaseError::new(crate::connection::describe(&e)))?;
     Ok(rows
