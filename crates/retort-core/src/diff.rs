@@ -2,6 +2,8 @@
 //! what depends on a dropped object goes first, tables are created before the foreign keys that
 //! point at them (so cycles work), and tables are dropped last.
 
+pub mod composite_types;
+pub mod domains;
 pub mod events;
 pub mod extensions;
 pub mod functions;
@@ -9,6 +11,7 @@ pub mod identifier;
 pub mod operation;
 pub mod policies;
 pub mod rename;
+pub mod type_users;
 pub mod views;
 
 use operation::Operation;
@@ -138,6 +141,8 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let (extension_first, extension_last) = extensions::diff_extensions(from, to);
     let (event_drops, event_changes) = events::diff_events(from, to);
+    let (domain_first, domain_last) = domains::diff_domains(from, to);
+    let (composite_first, composite_last) = composite_types::diff_composite_types(from, to);
     let mut operations: Vec<Operation> = to
         .schemas
         .difference(&from.schemas)
@@ -146,6 +151,10 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(extension_first);
     operations.extend(enum_first);
     operations.extend(sequence_first);
+    // Domains may be over enums, composite types' attributes may be of either; columns,
+    // defaults and functions may use all three.
+    operations.extend(domain_first);
+    operations.extend(composite_first);
     operations.extend(drops_first);
     operations.extend(event_drops);
     operations.extend(functions.before_tables);
@@ -160,6 +169,8 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(functions.drops_before_tables);
     operations.extend(table_drops);
     operations.extend(functions.drops_after_tables);
+    operations.extend(composite_last);
+    operations.extend(domain_last);
     operations.extend(sequence_last);
     operations.extend(enum_last);
     operations.extend(extension_last);
@@ -262,20 +273,6 @@ fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>, Ve
     (first, values_changed, last)
 }
 
-/// Whether a column's type (as the catalog prints it) is the enum `name`: bare in the default
-/// schema, qualified elsewhere, quoted where the name needs it. (An array of it is not
-/// converted by a rebuild: the old type's drop then fails on it, loudly.)
-fn is_enum_type(data_type: &str, name: &crate::schema::QualifiedName) -> bool {
-    let element = data_type;
-    let unquote = |part: &str| part.trim_matches('"').replace("\"\"", "\"");
-    match element.rsplit_once('.') {
-        Some((schema, type_name)) if !schema.ends_with('"') || schema.starts_with('"') => {
-            unquote(schema) == name.schema && unquote(type_name) == name.name
-        }
-        _ => (name.schema.is_empty() || name.schema == "public") && unquote(element) == name.name,
-    }
-}
-
 /// The indexes and checks that use `columns` and stay as they are (those that change are
 /// dropped and created by the diff itself, around the value change).
 fn enum_dependents(
@@ -331,7 +328,7 @@ fn enum_columns(
             table
                 .columns
                 .iter()
-                .filter(|c| is_enum_type(&c.data_type, name))
+                .filter(|c| identifier::is_type_named(&c.data_type, name))
                 .map(|c| operation::EnumColumn {
                     table: table.name.clone(),
                     column: c.name.clone(),

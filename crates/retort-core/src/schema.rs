@@ -41,6 +41,12 @@ pub struct Schema {
     /// PostgreSQL functions and procedures (not those an extension owns), by name and
     /// argument types (overloads are distinct functions).
     pub functions: BTreeMap<FunctionKey, Function>,
+    /// PostgreSQL domains (`CREATE DOMAIN`), by name.
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    /// PostgreSQL composite types (`CREATE TYPE name AS (…)`), by name.
+    pub composite_types: BTreeMap<QualifiedName, CompositeType>,
+    /// PostgreSQL materialized views, by name.
+    pub materialized_views: BTreeMap<QualifiedName, MaterializedView>,
     /// Scheduled events (MariaDB's and MySQL's event scheduler), by name.
     pub events: BTreeMap<QualifiedName, Event>,
 }
@@ -94,6 +100,68 @@ impl Event {
     }
 }
 
+/// `CREATE MATERIALIZED VIEW name AS query WITH [NO] DATA`, and the indexes on it.
+///
+/// Equality leaves `with_data` out: whether it holds rows is its data, not its shape (`REFRESH`
+/// fills it at any time, and `pg_dump --schema-only` always writes `WITH NO DATA`); it only
+/// says how a creation fills it.
+#[derive(Debug, Clone, Eq)]
+pub struct MaterializedView {
+    pub name: QualifiedName,
+    /// The query as the server prints it (`pg_get_viewdef`).
+    pub query: String,
+    pub with_data: bool,
+    /// In name order.
+    pub indexes: Vec<Index>,
+    /// `COMMENT ON MATERIALIZED VIEW`: changed in place.
+    pub comment: Option<String>,
+}
+
+impl PartialEq for MaterializedView {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.query == other.query
+            && self.indexes == other.indexes
+            && self.comment == other.comment
+    }
+}
+
+/// `CREATE TYPE name AS (attribute type COLLATE c, …)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompositeType {
+    pub name: QualifiedName,
+    /// In their declared order (a row literal's order).
+    pub attributes: Vec<Attribute>,
+    /// `COMMENT ON TYPE`.
+    pub comment: Option<String>,
+}
+
+/// An attribute of a composite type, its type as `format_type` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: String,
+    pub data_type: String,
+    /// A collation other than its type's.
+    pub collation: Option<String>,
+}
+
+/// `CREATE DOMAIN name AS base_type COLLATE c DEFAULT d NOT NULL CONSTRAINT k CHECK (…)`, as
+/// the server prints each part (`format_type`, `typdefault`, `pg_get_constraintdef`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub name: QualifiedName,
+    /// The base type, as `format_type` prints it (`character varying(10)`).
+    pub base_type: String,
+    /// A collation other than the base type's.
+    pub collation: Option<String>,
+    pub default: Option<String>,
+    pub not_null: bool,
+    /// Its check constraints, in name order (`CHECK ((VALUE > 0))`).
+    pub checks: Vec<Check>,
+    /// `COMMENT ON DOMAIN`.
+    pub comment: Option<String>,
+}
+
 /// `CREATE EXTENSION name SCHEMA schema VERSION version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extension {
@@ -131,6 +199,8 @@ pub struct Function {
     pub result: String,
     /// The server's canonical `CREATE OR REPLACE FUNCTION` statement (`pg_get_functiondef`).
     pub definition: String,
+    /// `COMMENT ON FUNCTION` (PostgreSQL).
+    pub comment: Option<String>,
 }
 
 /// A view: its statement as the database keeps it, and what it reads.
@@ -139,6 +209,8 @@ pub struct View {
     pub name: QualifiedName,
     /// The dialect's canonical `CREATE VIEW` statement.
     pub definition: String,
+    /// `COMMENT ON VIEW` (PostgreSQL): changed in place, never a reason to recreate the view.
+    pub comment: Option<String>,
 }
 
 /// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.

@@ -296,6 +296,7 @@ pub fn introspect(
                     &check_option,
                 ),
                 name: name(view),
+                comment: None,
             },
         );
     }

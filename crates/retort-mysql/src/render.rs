@@ -377,6 +377,16 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         // PostgreSQL's kinds: never read on MySQL, so the diff never asks for these.
         other @ (Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
+        | Operation::CreateDomain { .. }
+        | Operation::CreateMaterializedView { .. }
+        | Operation::SetViewComment { .. }
+        | Operation::DropMaterializedView { .. }
+        | Operation::CreateCompositeType { .. }
+        | Operation::DropCompositeType { .. }
+        | Operation::AlterCompositeType { .. }
+        | Operation::DropDomain { .. }
+        | Operation::AlterDomain { .. }
+        | Operation::ReplaceDomain { .. }
         | Operation::AlterExtension { .. }
         | Operation::SetRowSecurity { .. }
         | Operation::CreatePolicy { .. }

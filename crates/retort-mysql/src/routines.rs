@@ -179,6 +179,8 @@ fn routine(row: RoutineRow, arguments: &str) -> Result<Function, DatabaseError> 
         full_arguments: arguments.to_owned(),
         result,
         definition,
+        // A MySQL routine's COMMENT is one of its characteristics, in `definition`.
+        comment: None,
     })
 }
 

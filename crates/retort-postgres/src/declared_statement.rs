@@ -40,24 +40,34 @@ pub fn classify(sql: &str) -> DeclaredStatement {
             DeclaredStatement::Setting
         }
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE" | "VIEW" | "EXTENSION" | "FUNCTION"
-        | "PROCEDURE" | "TRIGGER", ..]
+        | "PROCEDURE" | "TRIGGER" | "DOMAIN", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["COMMENT", "ON", "TABLE" | "COLUMN", ..]
+        | ["CREATE", "MATERIALIZED", "VIEW", ..]
+        | ["COMMENT", "ON", "TABLE" | "COLUMN" | "VIEW" | "DOMAIN" | "TYPE" | "FUNCTION" | "PROCEDURE", ..]
+        | ["COMMENT", "ON", "MATERIALIZED", "VIEW", ..]
         | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
         | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE" | "ALTER", "POLICY", ..] => DeclaredStatement::Modeled,
-        // Enum types are modeled; composite, range and base types are not.
-        ["CREATE", "TYPE", ..] if words.windows(2).any(|w| w == ["AS", "ENUM"]) => {
+        // Enum and composite types are modeled; range and base types are not.
+        ["CREATE", "TYPE", ..]
+            if words
+                .windows(2)
+                .any(|w| w == ["AS", "ENUM"] || w == ["AS", "("]) =>
+        {
             DeclaredStatement::Modeled
         }
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
         ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION", ..]
+        | ["ALTER", "MATERIALIZED", "VIEW", ..]
             if ends_with_owner(&words) =>
         {
             DeclaredStatement::Setting
         }
+        ["ALTER", "DOMAIN", ..] => alter_domain(&words),
+        // Comments on indexes, constraints, sequences, schemas, triggers, policies: not modeled.
+        ["COMMENT", "ON", ..] => refused(&leading(&tokens, 3)),
         _ => refused(&leading(
             &tokens,
             if words.first() == Some(&"CREATE") {
@@ -77,6 +87,16 @@ fn refused(what: &str) -> DeclaredStatement {
 fn ends_with_owner(words: &[&str]) -> bool {
     let words: Vec<&&str> = words.iter().filter(|w| **w != ";").collect();
     words.len() >= 3 && *words[words.len() - 3] == "OWNER" && *words[words.len() - 2] == "TO"
+}
+
+/// `ALTER DOMAIN`: its owner is not compared; what else it changes (default, NOT NULL, checks,
+/// name) is read back from the catalog.
+fn alter_domain(words: &[&str]) -> DeclaredStatement {
+    if ends_with_owner(words) {
+        DeclaredStatement::Setting
+    } else {
+        DeclaredStatement::Modeled
+    }
 }
 
 /// `ALTER TABLE`: each sub-command must be one the model covers.
@@ -189,8 +209,12 @@ mod tests {
             DeclaredStatement::Modeled
         );
         assert_eq!(
-            refusal("CREATE MATERIALIZED VIEW v AS SELECT 1").as_deref(),
-            Some("CREATE MATERIALIZED")
+            classify("CREATE MATERIALIZED VIEW v AS SELECT 1 WITH NO DATA"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("REFRESH MATERIALIZED VIEW v").as_deref(),
+            Some("REFRESH")
         );
         assert_eq!(
             classify("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"),
@@ -219,6 +243,42 @@ mod tests {
         assert_eq!(
             refusal("ALTER TABLE a DISABLE TRIGGER t").as_deref(),
             Some("ALTER TABLE … DISABLE TRIGGER T")
+        );
+        assert_eq!(
+            classify("CREATE DOMAIN positive AS int CHECK (VALUE > 0)"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER DOMAIN positive SET DEFAULT 1"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("ALTER DOMAIN public.positive OWNER TO postgres"),
+            DeclaredStatement::Setting
+        );
+        assert_eq!(
+            classify("CREATE TYPE \"My Schema\".\"Pt\" AS (x float8, y float8)"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("CREATE TYPE span AS RANGE (subtype = int4)").as_deref(),
+            Some("CREATE TYPE")
+        );
+        assert_eq!(
+            classify("COMMENT ON MATERIALIZED VIEW big IS 'x'"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            classify("COMMENT ON FUNCTION f(integer) IS 'x'"),
+            DeclaredStatement::Modeled
+        );
+        assert_eq!(
+            refusal("COMMENT ON INDEX t_name IS 'x'").as_deref(),
+            Some("COMMENT ON INDEX")
+        );
+        assert_eq!(
+            refusal("COMMENT ON CONSTRAINT t_pkey ON t IS 'x'").as_deref(),
+            Some("COMMENT ON CONSTRAINT")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

@@ -3,6 +3,10 @@
 //! PostgreSQL's own canonical text (`format_type`, `pg_get_expr`, `pg_get_constraintdef`,
 //! `pg_get_indexdef`).
 
+mod composite_types;
+mod domains;
+mod materialized_views;
+
 use std::collections::BTreeMap;
 
 use retort_core::introspect::IntrospectFilter;
@@ -211,19 +215,23 @@ pub fn introspect(
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
+    let mut materialized_views =
+        materialized_views::materialized_views(client, patterns.as_deref(), filter)?;
     for row in &index_rows {
         let name = QualifiedName {
             schema: row.get(0),
             name: row.get(1),
         };
-        let Some(table) = tables.get_mut(&name) else {
-            continue;
-        };
-        table.indexes.push(Index {
+        let index = Index {
             name: row.get(2),
             unique: row.get(3),
             definition: row.get(4),
-        });
+        };
+        if let Some(table) = tables.get_mut(&name) {
+            table.indexes.push(index);
+        } else if let Some(view) = materialized_views.get_mut(&name) {
+            view.indexes.push(index);
+        }
     }
     // Triggers on tables (constraint triggers included), as `pg_get_triggerdef` prints them;
     // those the server makes for foreign keys are internal and not read.
@@ -342,11 +350,11 @@ pub fn introspect(
         .map_err(error)?;
     let schemas = schema_rows.iter().map(|row| row.get(0)).collect();
     // Views, as `pg_get_viewdef` prints them (the same text for the declared schema's scratch
-    // database and the live one). Materialized views are not modeled yet.
+    // database and the live one). Materialized views are read by `materialized_views`.
     let view_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true) \
+                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true), obj_description(c.oid, 'pg_class') \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -368,7 +376,12 @@ pub fn introspect(
                 crate::render::table_name(&name),
                 body.trim().trim_end_matches(';')
             );
-            (name.clone(), View { name, definition })
+            let view = View {
+                name: name.clone(),
+                definition,
+                comment: row.get(3),
+            };
+            (name, view)
         })
         .collect();
     let extension_rows = client
@@ -403,7 +416,7 @@ pub fn introspect(
             &format!(
                 "SELECT n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), \
                  p.prokind = 'p', pg_get_function_arguments(p.oid), coalesce(pg_get_function_result(p.oid), ''), \
-                 pg_get_functiondef(p.oid) \
+                 pg_get_functiondef(p.oid), obj_description(p.oid, 'pg_proc') \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
                  WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
                 not_in_extension("pg_proc", "p.oid")
@@ -427,12 +440,18 @@ pub fn introspect(
                 full_arguments: row.get(4),
                 result: row.get(5),
                 definition: row.get(6),
+                comment: row.get(7),
             };
             (key, function)
         })
         .collect();
+    let domains = domains::domains(client, patterns.as_deref())?;
+    let composite_types = composite_types::composite_types(client, patterns.as_deref())?;
     Ok(Schema {
         tables,
+        domains,
+        composite_types,
+        materialized_views,
         enums,
         sequences,
         schemas,
@@ -455,8 +474,9 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// Materialized views, domains and other types, aggregates and window functions, and
-/// triggers on views: not modeled yet. What an extension owns is the extension's, and never listed.
+/// Range types, aggregates and window functions, triggers on views, comments on the columns of
+/// views and composite types and on enum types: not modeled yet. What an extension owns is the
+/// extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
@@ -465,14 +485,18 @@ pub fn unmodeled(
     let rows = client
         .query_typed(
             &format!(
-                "SELECT 'materialized view ' || c.relname \
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE {SCHEMA_FILTER} AND c.relkind = 'm' AND {class} \
-                 UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname \
+                "SELECT 'type ' || t.typname \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-                 WHERE {SCHEMA_FILTER} AND {types} AND (t.typtype IN ('d', 'r', 'm') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
+                 WHERE {SCHEMA_FILTER} AND {types} AND t.typtype IN ('r', 'm') \
                  UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window function ' END || p.proname \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {SCHEMA_FILTER} AND p.prokind IN ('a', 'w') AND {proc} \
+                 UNION ALL SELECT 'comment on column ' || c.relname || '.' || a.attname \
+                 FROM pg_description d JOIN pg_class c ON c.oid = d.objoid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
+                 WHERE d.classoid = 'pg_class'::regclass AND d.objsubid > 0 AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
+                 UNION ALL SELECT 'comment on enum type ' || t.typname \
+                 FROM pg_description d JOIN pg_type t ON t.oid = d.objoid JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE d.classoid = 'pg_type'::regclass AND t.typtype = 'e' AND {SCHEMA_FILTER} AND {types} \
                  UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
                  ORDER BY 1",
                 class = not_in_extension("pg_class", "c.oid"),

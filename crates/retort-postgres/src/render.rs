@@ -1,5 +1,8 @@
 //! Operations as PostgreSQL statements.
 
+mod composite_type;
+mod domain;
+
 use crate::serial::serial_storage;
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
@@ -27,6 +30,14 @@ fn column_list(columns: &[String]) -> String {
 
 fn literal(text: &str) -> String {
     crate::dialect::POSTGRES.string_literal(text)
+}
+
+/// `COMMENT ON {kind} {name} IS '…'`, or `IS NULL` to remove it.
+fn comment_on(kind: &str, name: &str, comment: Option<&str>) -> String {
+    format!(
+        "COMMENT ON {kind} {name} IS {}",
+        comment.map_or_else(|| "NULL".to_owned(), literal)
+    )
 }
 
 fn column_definition(column: &Column) -> String {
@@ -400,6 +411,21 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
+        Operation::CreateCompositeType { composite } => {
+            composite_type::create_composite_type(composite)
+        }
+        Operation::DropCompositeType { composite } => {
+            vec![composite_type::drop_composite_type(composite)]
+        }
+        Operation::AlterCompositeType { from, to, columns } => {
+            composite_type::alter_composite_type(from, to, columns)?
+        }
+        Operation::CreateDomain { domain } => domain::create_domain(domain),
+        Operation::DropDomain { domain } => vec![domain::drop_domain(domain)],
+        Operation::AlterDomain { from, to } => domain::alter_domain(from, to),
+        Operation::ReplaceDomain { from, to, columns } => {
+            domain::replace_domain(from, to, columns)?
+        }
         Operation::CreateSchema { name } => vec![format!("CREATE SCHEMA {}", quote(name))],
         Operation::DropSchema { name } => vec![format!("DROP SCHEMA {}", quote(name))],
         Operation::CreateSequence { name, sequence } => vec![format!(
@@ -500,9 +526,23 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             }
             statements
         }
-        Operation::CreateFunction { function }
-        | Operation::ReplaceFunction { to: function, .. } => {
-            vec![function.definition.trim_end().to_owned()]
+        Operation::CreateFunction { function } => {
+            let mut statements = vec![function.definition.trim_end().to_owned()];
+            if function.comment.is_some() {
+                statements.push(function_comment(function));
+            }
+            statements
+        }
+        Operation::ReplaceFunction { from, to } => {
+            let mut statements = Vec::new();
+            // A change of the comment alone needs no new definition.
+            if from.definition != to.definition {
+                statements.push(to.definition.trim_end().to_owned());
+            }
+            if from.comment != to.comment {
+                statements.push(function_comment(to));
+            }
+            statements
         }
         Operation::DropFunction { function } => vec![format!(
             "DROP {} {}({})",
@@ -514,7 +554,47 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             table_name(&function.key.name),
             function.key.arguments
         )],
-        Operation::CreateView { view } => vec![view.definition.clone()],
+        Operation::CreateView { view } => {
+            let mut statements = vec![view.definition.clone()];
+            if let Some(comment) = &view.comment {
+                statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
+            }
+            statements
+        }
+        Operation::SetViewComment {
+            view,
+            materialized,
+            to,
+            ..
+        } => vec![comment_on(
+            if *materialized {
+                "MATERIALIZED VIEW"
+            } else {
+                "VIEW"
+            },
+            &table_name(view),
+            to.as_deref(),
+        )],
+        Operation::CreateMaterializedView { view } => {
+            let mut statements = vec![format!(
+                "CREATE MATERIALIZED VIEW {} AS\n{}\nWITH {}DATA",
+                table_name(&view.name),
+                view.query,
+                if view.with_data { "" } else { "NO " }
+            )];
+            statements.extend(view.indexes.iter().map(|i| i.definition.clone()));
+            if let Some(comment) = &view.comment {
+                statements.push(comment_on(
+                    "MATERIALIZED VIEW",
+                    &table_name(&view.name),
+                    Some(comment),
+                ));
+            }
+            statements
+        }
+        Operation::DropMaterializedView { view } => {
+            vec![format!("DROP MATERIALIZED VIEW {}", table_name(&view.name))]
+        }
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
         Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
         Operation::DropTrigger { table, trigger } => vec![format!(
@@ -544,6 +624,23 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             })
         )],
     })
+}
+
+/// `COMMENT ON FUNCTION|PROCEDURE name(argument types)`.
+fn function_comment(function: &retort_core::schema::Function) -> String {
+    comment_on(
+        if function.procedure {
+            "PROCEDURE"
+        } else {
+            "FUNCTION"
+        },
+        &format!(
+            "{}({})",
+            table_name(&function.key.name),
+            function.key.arguments
+        ),
+        function.comment.as_deref(),
+    )
 }
 
 /// PostgreSQL can alter in place; a rebuild (never planned for it by the diff) still renders

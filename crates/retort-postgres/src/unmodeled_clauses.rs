@@ -26,12 +26,15 @@ pub fn unmodeled_clauses(
          UNION ALL SELECT 'table ' || {relation} || ' (INHERITS ' || i.inhparent::regclass::text || ')' \
            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
           WHERE NOT c.relispartition AND {SCHEMA_FILTER} \
-         UNION ALL SELECT 'table ' || {relation} || ' (WITH (' || array_to_string(c.reloptions, ', ') || '))' \
+         UNION ALL SELECT {kind} || {relation} || ' (WITH (' || array_to_string(c.reloptions, ', ') || '))' \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL AND {SCHEMA_FILTER} \
-         UNION ALL SELECT 'table ' || {relation} || ' (TABLESPACE)' \
+          WHERE c.relkind IN ('r', 'p', 'm') AND c.reloptions IS NOT NULL AND {SCHEMA_FILTER} \
+         UNION ALL SELECT {kind} || {relation} || ' (TABLESPACE)' \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE c.relkind IN ('r', 'p') AND c.reltablespace <> 0 AND {SCHEMA_FILTER} \
+          WHERE c.relkind IN ('r', 'p', 'm') AND c.reltablespace <> 0 AND {SCHEMA_FILTER} \
+         UNION ALL SELECT 'materialized view ' || {relation} || ' (USING ' || am.amname || ')' \
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = c.relam \
+          WHERE c.relkind = 'm' AND am.amname <> 'heap' AND {SCHEMA_FILTER} \
          UNION ALL SELECT 'table ' || {relation} || ' (UNLOGGED)' \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
           WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'u' AND {SCHEMA_FILTER} \
@@ -65,6 +68,9 @@ pub fn unmodeled_clauses(
                  OR s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END \
                  OR s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE -{type_max} - 1 END \
                  OR s.seqmax <> CASE WHEN s.seqincrement > 0 THEN {type_max} ELSE -1 END) \
+         UNION ALL SELECT 'domain constraint ' || quote_ident(k.conname) || ' on ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' (NOT VALID)' \
+           FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
+          WHERE NOT k.convalidated AND {SCHEMA_FILTER} \
          ORDER BY 1",
         // PostgreSQL 15 added NULLS NOT DISTINCT; older servers have no such column.
         nulls_not_distinct = if server_version(client)? >= 150_000 {
@@ -72,6 +78,7 @@ pub fn unmodeled_clauses(
         } else {
             "false"
         },
+        kind = "CASE c.relkind WHEN 'm' THEN 'materialized view ' ELSE 'table ' END",
         // The largest value of the sequence's type (the smallest is one below its negation).
         type_max = "CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END",
     );

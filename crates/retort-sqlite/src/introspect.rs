@@ -171,6 +171,7 @@ pub fn introspect(
                     View {
                         name: name(&object),
                         definition,
+                        comment: None,
                     },
                 );
             }

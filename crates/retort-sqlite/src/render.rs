@@ -187,6 +187,16 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         }
         other @ (Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
+        | Operation::CreateDomain { .. }
+        | Operation::CreateMaterializedView { .. }
+        | Operation::SetViewComment { .. }
+        | Operation::DropMaterializedView { .. }
+        | Operation::CreateCompositeType { .. }
+        | Operation::DropCompositeType { .. }
+        | Operation::AlterCompositeType { .. }
+        | Operation::DropDomain { .. }
+        | Operation::AlterDomain { .. }
+        | Operation::ReplaceDomain { .. }
         | Operation::AlterExtension { .. }
         | Operation::CreateFunction { .. }
         | Operation::DropFunction { .. }
@@ -352,7 +362,17 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::SetRowSecurity { .. }
             | Operation::CreatePolicy { .. }
             | Operation::DropPolicy { .. }
-            | Operation::AlterPolicy { .. } => {
+            | Operation::AlterPolicy { .. }
+            | Operation::CreateDomain { .. }
+            | Operation::CreateMaterializedView { .. }
+            | Operation::SetViewComment { .. }
+            | Operation::DropMaterializedView { .. }
+            | Operation::DropDomain { .. }
+            | Operation::AlterDomain { .. }
+            | Operation::ReplaceDomain { .. }
+            | Operation::CreateCompositeType { .. }
+            | Operation::DropCompositeType { .. }
+            | Operation::AlterCompositeType { .. } => {
                 adapted.push(operation);
                 continue;
             }

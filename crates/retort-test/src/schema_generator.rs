@@ -148,7 +148,7 @@ pub enum Flavor {
 /// A random schema of a few tables: columns with defaults, NOT NULL, checks, unique keys,
 /// foreign keys to earlier tables, indexes and comments, plus each dialect's own forms
 /// (PostgreSQL: enums, sequences, identity, generated columns, expression, hash and GIN
-/// indexes; MariaDB: AUTO_INCREMENT, unnamed foreign keys, prefix indexes).
+/// indexes; in pairs also domains, composite types and a materialized view; MariaDB: AUTO_INCREMENT, unnamed foreign keys, prefix indexes).
 pub fn random_schema(flavor: Flavor, seed: u64) -> String {
     schema_version(flavor, seed, seed, false)
 }
@@ -245,6 +245,22 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
         sql.push_str(&format!(
             "CREATE EVENT touch_hourly ON SCHEDULE EVERY {hours} HOUR {status} DO CALL touch_all(1, @retort_done);\n"
         ));
+    }
+    // Domains and composite types that no column uses (a base type or attribute change while
+    // columns use one is refused by name), in pairs only, drawn from `objects` too.
+    if routines {
+        sql.push_str(&random_domain(&mut objects));
+        let attributes = *[
+            "x int, y int",
+            "x int, y int, label text",
+            "x bigint, y int",
+        ]
+        .choose(&mut objects)
+        .expect("attributes");
+        sql.push_str(&format!("CREATE TYPE point2 AS ({attributes});\n"));
+        if objects.gen_bool(0.3) {
+            sql.push_str("COMMENT ON TYPE point2 IS 'two numbers';\n");
+        }
     }
     let mut earlier_tables: Vec<(String, String)> = Vec::new();
     for table_number in 0..shape.gen_range(1..=4) {
@@ -490,6 +506,48 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
         }
         sql.push_str(&after.join(""));
         earlier_tables.push((original, table));
+    }
+    // A materialized view over the first table (never renamed), recreated around its changes.
+    if routines && objects.gen_bool(0.7) {
+        let filter = *["", " WHERE id > 0", " WHERE id > 2"]
+            .choose(&mut objects)
+            .expect("filters");
+        let data = if objects.gen_bool(0.5) { "" } else { " NO" };
+        sql.push_str(&format!(
+            "CREATE MATERIALIZED VIEW t0_ids AS SELECT id FROM t0{filter} WITH{data} DATA;\n"
+        ));
+        if objects.gen_bool(0.5) {
+            sql.push_str("CREATE INDEX t0_ids_id ON t0_ids (id);\n");
+        }
+        if objects.gen_bool(0.3) {
+            sql.push_str("COMMENT ON MATERIALIZED VIEW t0_ids IS 'the ids';\n");
+        }
+    }
+    sql
+}
+
+/// `CREATE DOMAIN amount …` with a base type, default, NOT NULL, check and comment drawn from
+/// `rng`.
+fn random_domain(rng: &mut StdRng) -> String {
+    let base = if rng.gen_bool(0.8) {
+        "numeric(10,2)"
+    } else {
+        "bigint"
+    };
+    let default = *["", " DEFAULT 0", " DEFAULT 1"]
+        .choose(rng)
+        .expect("defaults");
+    let not_null = if rng.gen_bool(0.5) { " NOT NULL" } else { "" };
+    let check = *[
+        "",
+        " CHECK (VALUE >= 0)",
+        " CONSTRAINT amount_small CHECK (VALUE < 1000)",
+    ]
+    .choose(rng)
+    .expect("checks");
+    let mut sql = format!("CREATE DOMAIN amount AS {base}{default}{not_null}{check};\n");
+    if rng.gen_bool(0.3) {
+        sql.push_str("COMMENT ON DOMAIN amount IS 'money';\n");
     }
     sql
 }

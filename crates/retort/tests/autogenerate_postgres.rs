@@ -156,14 +156,14 @@ fn unmodeled_objects_and_schema_commands() {
     let database = TestDatabase::create(Server::Postgres);
     let mut project = Project::init(RETORT);
     project.set_env("DATABASE_URL", &database.url());
-    // A domain in the declared schema would be silently left out: refuse.
-    project.write("schema/schema.sql", "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE DOMAIN positive AS int CHECK (VALUE > 0);\n");
+    // A range type in the declared schema would be silently left out: refuse.
+    project.write("schema/schema.sql", "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE TYPE span AS RANGE (subtype = int4);\n");
     let output = project.run(&["check"]);
     assert_eq!(output.code, 2, "{output}");
     assert!(
         output
             .stderr
-            .contains("schema/schema.sql:3: CREATE DOMAIN is not modeled by autogenerate yet"),
+            .contains("schema/schema.sql:3: CREATE TYPE is not modeled by autogenerate yet"),
         "{output}"
     );
     // A trigger on a view is not modeled (those on tables are): named from the scratch
@@ -182,6 +182,33 @@ fn unmodeled_objects_and_schema_commands() {
         output.stderr.contains(
             "the declared schema defines what autogenerate does not model yet: trigger v_insert\n"
         ),
+        "{output}"
+    );
+    // A comment on a view's column passes the statement check (COMMENT ON COLUMN is modeled
+    // for tables) and is named from the scratch database's catalog.
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCOMMENT ON COLUMN v.id IS 'the id';\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains(
+            "the declared schema defines what autogenerate does not model yet: comment on column v.id\n"
+        ),
+        "{output}"
+    );
+    // A domain check added NOT VALID would come back as a valid one: refused by name.
+    project.write(
+        "schema/schema.sql",
+        "CREATE DOMAIN code AS text;\nALTER DOMAIN code ADD CONSTRAINT code_short CHECK (length(VALUE) < 9) NOT VALID;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("domain constraint code_short on public.code (NOT VALID)"),
         "{output}"
     );
     // Any command that prints DDL is a source.
@@ -309,4 +336,55 @@ fn dev_url_hosts_the_scratch_database() {
             .contains("dev_url must be a database of the same kind"),
         "{output}"
     );
+}
+
+/// A domain's base type, or a composite type's attribute type, cannot change in place while
+/// columns use it (PostgreSQL would drop the columns with the domain, or refuses the retype):
+/// autogenerate refuses by name, with the columns and the way out, and writes no file.
+#[test]
+fn type_changes_that_would_lose_column_values_are_refused() {
+    let database = TestDatabase::create(Server::Postgres);
+    let mut project = Project::init(RETORT);
+    project.set_env("DATABASE_URL", &database.url());
+    project.write(
+        "schema/schema.sql",
+        "CREATE DOMAIN code AS varchar(8);\nCREATE TYPE pair AS (a int, b text);\n\
+         CREATE TABLE t (id int PRIMARY KEY, c code, p pair);\n",
+    );
+    let args = [
+        "revision",
+        "--autogenerate",
+        "-m",
+        "one",
+        "--rev-id",
+        "aaaa0001",
+    ];
+    assert_eq!(project.run(&args).code, 0);
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    for (declared, refusal) in [
+        (
+            "CREATE DOMAIN code AS text;\nCREATE TYPE pair AS (a int, b text);\n",
+            "domain public.code changes its base type or collation (character varying(8) → text), which ALTER DOMAIN cannot do, and column(s) public.t.c use it",
+        ),
+        (
+            "CREATE DOMAIN code AS varchar(8);\nCREATE TYPE pair AS (a bigint, b text);\n",
+            "composite type public.pair changes the type of attribute(s) a, and column(s) public.t.p use it",
+        ),
+        (
+            "CREATE DOMAIN code AS varchar(8);\nCREATE TYPE pair AS (b text, a int);\n",
+            "composite type public.pair changes its attribute order (a, b → b, a)",
+        ),
+    ] {
+        project.write(
+            "schema/schema.sql",
+            &format!("{declared}CREATE TABLE t (id int PRIMARY KEY, c code, p pair);\n"),
+        );
+        let output = project.run(&["check"]);
+        assert_eq!(output.code, 1, "{output}");
+        let output = project.run(&["revision", "--autogenerate", "-m", "two"]);
+        assert_ne!(output.code, 0, "{output}");
+        assert!(output.stderr.contains(refusal), "{output}");
+        assert!(output.stderr.contains("hint: "), "{output}");
+        assert_eq!(fs_err::read_dir(project.versions()).unwrap().count(), 1);
+    }
 }

@@ -7,9 +7,68 @@
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
-    Check, Column, Constraint, Event, EventStart, Extension, ForeignKey, Function, FunctionKey,
-    Index, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    Attribute, Check, Column, CompositeType, Constraint, Domain, Event, EventStart, Extension,
+    ForeignKey, Function, FunctionKey, Index, MaterializedView, Policy, QualifiedName, RowSecurity,
+    Sequence, Table, Trigger, View,
 };
+
+fn materialized_view(with_data: bool) -> MaterializedView {
+    MaterializedView {
+        name: QualifiedName {
+            schema: "Reports".to_owned(),
+            name: "Big Orders".to_owned(),
+        },
+        query: "SELECT orders.id\n   FROM orders\n  WHERE orders.total > 100::numeric".to_owned(),
+        with_data,
+        indexes: vec![Index {
+            name: "big_orders_id".to_owned(),
+            unique: true,
+            definition:
+                "CREATE UNIQUE INDEX big_orders_id ON \"Reports\".\"Big Orders\" USING btree (id)"
+                    .to_owned(),
+        }],
+        comment: Some("orders over 100".to_owned()),
+    }
+}
+
+fn composite(attributes: &[(&str, &str)]) -> CompositeType {
+    CompositeType {
+        name: QualifiedName {
+            schema: "Geo".to_owned(),
+            name: "Point".to_owned(),
+        },
+        attributes: attributes
+            .iter()
+            .map(|(name, data_type)| Attribute {
+                name: (*name).to_owned(),
+                data_type: (*data_type).to_owned(),
+                collation: None,
+            })
+            .collect(),
+        comment: None,
+    }
+}
+
+fn domain(base_type: &str, default: Option<&str>, checks: &[(&str, &str)]) -> Domain {
+    Domain {
+        name: QualifiedName {
+            schema: "Billing".to_owned(),
+            name: "Amount".to_owned(),
+        },
+        base_type: base_type.to_owned(),
+        collation: None,
+        default: default.map(str::to_owned),
+        not_null: default.is_some(),
+        checks: checks
+            .iter()
+            .map(|(name, definition)| Check {
+                name: (*name).to_owned(),
+                definition: (*definition).to_owned(),
+            })
+            .collect(),
+        comment: None,
+    }
+}
 
 fn policy(roles: &[&str], using: Option<&str>) -> Policy {
     Policy {
@@ -46,6 +105,7 @@ fn function(body: &str) -> Function {
         definition: format!(
             "CREATE OR REPLACE FUNCTION billing.\"Total\"(n integer, label text DEFAULT 'x'::text)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function${body}$function$\n"
         ),
+        comment: None,
     }
 }
 
@@ -138,6 +198,7 @@ fn view() -> View {
     View {
         name: name("named"),
         definition: "CREATE VIEW named AS SELECT id, name FROM t WHERE name IS NOT NULL".to_owned(),
+        comment: None,
     }
 }
 
@@ -220,6 +281,16 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::DropView { .. } => "DropView",
         Operation::CreateTrigger { .. } => "CreateTrigger",
         Operation::DropTrigger { .. } => "DropTrigger",
+        Operation::CreateDomain { .. } => "CreateDomain",
+        Operation::DropDomain { .. } => "DropDomain",
+        Operation::AlterDomain { .. } => "AlterDomain",
+        Operation::ReplaceDomain { .. } => "ReplaceDomain",
+        Operation::CreateMaterializedView { .. } => "CreateMaterializedView",
+        Operation::SetViewComment { .. } => "SetViewComment",
+        Operation::DropMaterializedView { .. } => "DropMaterializedView",
+        Operation::CreateCompositeType { .. } => "CreateCompositeType",
+        Operation::DropCompositeType { .. } => "DropCompositeType",
+        Operation::AlterCompositeType { .. } => "AlterCompositeType",
     }
 }
 
@@ -668,6 +739,122 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "",
+            Operation::CreateDomain {
+                domain: Domain {
+                    collation: Some("C".to_owned()),
+                    ..domain(
+                        "numeric(10,2)",
+                        Some("0"),
+                        &[("Amount_check", "CHECK ((VALUE >= (0)::numeric))")],
+                    )
+                },
+            },
+        ),
+        (
+            "",
+            Operation::DropDomain {
+                domain: domain("numeric(10,2)", None, &[]),
+            },
+        ),
+        (
+            "default, NOT NULL and checks change",
+            Operation::AlterDomain {
+                from: domain(
+                    "numeric(10,2)",
+                    None,
+                    &[
+                        ("small", "CHECK ((VALUE < (1000)::numeric))"),
+                        ("gone", "CHECK ((VALUE <> (13)::numeric))"),
+                    ],
+                ),
+                to: domain(
+                    "numeric(10,2)",
+                    Some("1"),
+                    &[("small", "CHECK ((VALUE < (10000)::numeric))")],
+                ),
+            },
+        ),
+        (
+            "no column uses it",
+            Operation::ReplaceDomain {
+                from: domain("numeric(10,2)", None, &[]),
+                to: domain("bigint", None, &[]),
+                columns: Vec::new(),
+            },
+        ),
+        (
+            "columns use it",
+            Operation::ReplaceDomain {
+                from: domain("numeric(10,2)", None, &[]),
+                to: domain("bigint", None, &[]),
+                columns: vec!["public.t.amount".to_owned()],
+            },
+        ),
+        (
+            "removed",
+            Operation::SetViewComment {
+                view: name("named"),
+                materialized: false,
+                from: Some("it's named".to_owned()),
+                to: None,
+            },
+        ),
+        (
+            "with data and an index",
+            Operation::CreateMaterializedView {
+                view: materialized_view(true),
+            },
+        ),
+        (
+            "with no data",
+            Operation::CreateMaterializedView {
+                view: materialized_view(false),
+            },
+        ),
+        (
+            "",
+            Operation::DropMaterializedView {
+                view: materialized_view(true),
+            },
+        ),
+        (
+            "",
+            Operation::CreateCompositeType {
+                composite: composite(&[("lat", "double precision"), ("Label", "text")]),
+            },
+        ),
+        (
+            "",
+            Operation::DropCompositeType {
+                composite: composite(&[("lat", "double precision")]),
+            },
+        ),
+        (
+            "attributes added, dropped and retyped in place",
+            Operation::AlterCompositeType {
+                from: composite(&[("lat", "real"), ("note", "text")]),
+                to: composite(&[("lat", "double precision"), ("Altitude", "numeric(8,2)")]),
+                columns: Vec::new(),
+            },
+        ),
+        (
+            "a new order: dropped and created again",
+            Operation::AlterCompositeType {
+                from: composite(&[("lat", "real"), ("lon", "real")]),
+                to: composite(&[("lon", "real"), ("lat", "real")]),
+                columns: Vec::new(),
+            },
+        ),
+        (
+            "a retyped attribute while columns use it",
+            Operation::AlterCompositeType {
+                from: composite(&[("lat", "real"), ("note", "text")]),
+                to: composite(&[("lat", "double precision")]),
+                columns: vec!["public.places.at".to_owned()],
+            },
+        ),
+        (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
@@ -722,7 +909,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 48, "{covered:?}");
+    assert_eq!(covered.len(), 58, "{covered:?}");
 }
 
 #[test]

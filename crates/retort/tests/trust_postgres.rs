@@ -153,6 +153,14 @@ fn declared_objects_silently_ignored() {
             "ALTER TABLE accounts DISABLE TRIGGER ALL;",
             "ALTER TABLE … DISABLE TRIGGER ALL",
         ),
+        (
+            "COMMENT ON CONSTRAINT accounts_pkey ON accounts IS 'the key';",
+            "COMMENT ON CONSTRAINT",
+        ),
+        (
+            "COMMENT ON INDEX accounts_pkey IS 'the key';",
+            "COMMENT ON INDEX",
+        ),
     ] {
         project.write(
             "schema/schema.sql",

@@ -3,6 +3,21 @@
 //! renamed. Only whole identifiers change — bare or quoted with `"` or `` ` `` — never text
 //! inside string literals or a longer name that contains the old one.
 
+/// Whether a type as the catalog prints it (`format_type`) is the type `name` (an enum, a
+/// domain): bare in the default schema, qualified elsewhere, quoted where the name needs it.
+/// (An array of an enum is not converted by a rebuild: the old type's drop then fails on it,
+/// loudly.)
+pub fn is_type_named(data_type: &str, name: &crate::schema::QualifiedName) -> bool {
+    let element = data_type;
+    let unquote = |part: &str| part.trim_matches('"').replace("\"\"", "\"");
+    match element.rsplit_once('.') {
+        Some((schema, type_name)) if !schema.ends_with('"') || schema.starts_with('"') => {
+            unquote(schema) == name.schema && unquote(type_name) == name.name
+        }
+        _ => (name.schema.is_empty() || name.schema == "public") && unquote(element) == name.name,
+    }
+}
+
 /// `text` with every identifier `old` replaced by `new`, in the quoting it was found in; a bare
 /// occurrence stays bare when `new` needs no quotes.
 pub fn substitute_identifier(text: &str, old: &str, new: &str) -> String {

@@ -3,8 +3,8 @@
 
 use crate::dialect::Dialect;
 use crate::schema::{
-    Check, Column, Constraint, Event, Extension, ForeignKey, Function, Index, Policy,
-    QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    Check, Column, CompositeType, Constraint, Domain, Event, Extension, ForeignKey, Function,
+    Index, MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -282,6 +282,55 @@ pub enum Operation {
         from: Policy,
         to: Policy,
     },
+    /// `COMMENT ON [MATERIALIZED] VIEW`: the view itself stays.
+    SetViewComment {
+        view: QualifiedName,
+        materialized: bool,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// With its indexes.
+    CreateMaterializedView {
+        view: MaterializedView,
+    },
+    DropMaterializedView {
+        view: MaterializedView,
+    },
+    CreateDomain {
+        domain: Domain,
+    },
+    DropDomain {
+        domain: Domain,
+    },
+    /// `ALTER DOMAIN`: its default, `NOT NULL` or checks change (its base type and collation
+    /// stay).
+    AlterDomain {
+        from: Domain,
+        to: Domain,
+    },
+    /// A new base type or collation, which `ALTER DOMAIN` cannot change: the domain is dropped
+    /// and created again. `columns` (`table.column`) use it: their values would go with it, so
+    /// the renderer refuses by name while any does.
+    ReplaceDomain {
+        from: Domain,
+        to: Domain,
+        columns: Vec<String>,
+    },
+    CreateCompositeType {
+        composite: CompositeType,
+    },
+    DropCompositeType {
+        composite: CompositeType,
+    },
+    /// Attributes added, dropped or retyped (`ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE`), or, when
+    /// that cannot give `to`'s order, the type dropped and created again. `columns`
+    /// (`table.column`) use the type: the renderer refuses what would lose their values or what
+    /// the server refuses for them (a retyped attribute, a drop and create).
+    AlterCompositeType {
+        from: CompositeType,
+        to: CompositeType,
+        columns: Vec<String>,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -376,6 +425,34 @@ impl Operation {
             },
             Self::CreateSchema { name } => Self::DropSchema { name },
             Self::DropSchema { name } => Self::CreateSchema { name },
+            Self::SetViewComment {
+                view,
+                materialized,
+                from,
+                to,
+            } => Self::SetViewComment {
+                view,
+                materialized,
+                from: to,
+                to: from,
+            },
+            Self::CreateMaterializedView { view } => Self::DropMaterializedView { view },
+            Self::DropMaterializedView { view } => Self::CreateMaterializedView { view },
+            Self::CreateCompositeType { composite } => Self::DropCompositeType { composite },
+            Self::DropCompositeType { composite } => Self::CreateCompositeType { composite },
+            Self::AlterCompositeType { from, to, columns } => Self::AlterCompositeType {
+                from: to,
+                to: from,
+                columns,
+            },
+            Self::CreateDomain { domain } => Self::DropDomain { domain },
+            Self::DropDomain { domain } => Self::CreateDomain { domain },
+            Self::AlterDomain { from, to } => Self::AlterDomain { from: to, to: from },
+            Self::ReplaceDomain { from, to, columns } => Self::ReplaceDomain {
+                from: to,
+                to: from,
+                columns,
+            },
             Self::CreateSequence { name, sequence } => Self::DropSequence { name, sequence },
             Self::DropSequence { name, sequence } => Self::CreateSequence { name, sequence },
             Self::AlterSequence { name, from, to } => Self::AlterSequence {
@@ -441,6 +518,10 @@ impl Operation {
         match self {
             Self::DropTable { table } => Some(format!("drops table {} and its rows", table.name)),
             Self::DropColumn { table, column } => Some(format!("drops column {table}.{} and its values", column.name)),
+            Self::AlterCompositeType { from, to, columns } if !columns.is_empty() => {
+                let dropped: Vec<&str> = from.attributes.iter().filter(|a| !to.attributes.iter().any(|b| b.name == a.name)).map(|a| a.name.as_str()).collect();
+                (!dropped.is_empty()).then(|| format!("drops attribute(s) {} of composite type {} and their values in column(s) {}", dropped.join(", "), to.name, columns.join(", ")))
+            }
             Self::RebuildEnum { name, from, to, .. } => {
                 let removed: Vec<&str> = from.iter().filter(|v| !to.contains(v)).map(String::as_str).collect();
                 (!removed.is_empty()).then(|| format!("removes value(s) {} from enum type {name}; rows holding them fail the conversion", removed.join(", ")))
@@ -613,6 +694,52 @@ impl Operation {
                 to.name,
                 policy_changes(from, to).join(", ")
             ),
+            Self::SetViewComment {
+                view,
+                materialized,
+                from,
+                to,
+            } => format!(
+                "set the comment of {}view {view}: {}",
+                if *materialized { "materialized " } else { "" },
+                change("comment", from.as_deref(), to.as_deref())
+            ),
+            Self::CreateMaterializedView { view } => format!(
+                "create materialized view {} ({})",
+                view.name,
+                if view.with_data {
+                    "WITH DATA: its query runs now to fill it, which takes as long as the query"
+                } else {
+                    "WITH NO DATA: empty until REFRESH MATERIALIZED VIEW"
+                }
+            ),
+            Self::DropMaterializedView { view } => format!(
+                "drop materialized view {} (its rows are derived from its query, not lost: computed again when it is created)",
+                view.name
+            ),
+            Self::CreateCompositeType { composite } => {
+                format!("create composite type {}", composite.name)
+            }
+            Self::DropCompositeType { composite } => {
+                format!("drop composite type {}", composite.name)
+            }
+            Self::AlterCompositeType { from, to, .. } => format!(
+                "alter composite type {}: {}",
+                to.name,
+                attribute_changes(from, to).join(", ")
+            ),
+            Self::CreateDomain { domain } => format!("create domain {}", domain.name),
+            Self::DropDomain { domain } => format!("drop domain {}", domain.name),
+            Self::AlterDomain { from, to } => format!(
+                "alter domain {}: {}",
+                to.name,
+                domain_changes(from, to).join(", ")
+            ),
+            Self::ReplaceDomain { from, to, .. } => format!(
+                "replace domain {} (dropped and created again): {}",
+                to.name,
+                domain_changes(from, to).join(", ")
+            ),
             Self::CreateSchema { name } => format!("create schema {name}"),
             Self::DropSchema { name } => format!("drop schema {name}"),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
@@ -704,6 +831,13 @@ fn function_changes(from: &Function, to: &Function) -> Vec<String> {
     if old_body != new_body {
         changes.push("body changed".to_owned());
     }
+    if from.comment != to.comment {
+        changes.push(change(
+            "comment",
+            from.comment.as_deref(),
+            to.comment.as_deref(),
+        ));
+    }
     if changes.is_empty() {
         changes.push("definition changed".to_owned());
     }
@@ -794,6 +928,122 @@ pub fn policy_changes(from: &Policy, to: &Policy) -> Vec<String> {
             from.with_check.as_deref(),
             to.with_check.as_deref(),
         ));
+    }
+    changes
+}
+
+/// Every attribute of a composite type added, dropped or changed (old → new), and a new order.
+fn attribute_changes(from: &CompositeType, to: &CompositeType) -> Vec<String> {
+    let describe = |attribute: &crate::schema::Attribute| match &attribute.collation {
+        Some(collation) => format!("{} COLLATE {collation}", attribute.data_type),
+        None => attribute.data_type.clone(),
+    };
+    let mut changes = Vec::new();
+    for attribute in &to.attributes {
+        match from.attributes.iter().find(|a| a.name == attribute.name) {
+            None => changes.push(format!(
+                "add attribute {} {}",
+                attribute.name,
+                describe(attribute)
+            )),
+            Some(old) if old != attribute => changes.push(format!(
+                "attribute {} {} → {}",
+                attribute.name,
+                describe(old),
+                describe(attribute)
+            )),
+            Some(_) => {}
+        }
+    }
+    for attribute in &from.attributes {
+        if !to.attributes.iter().any(|a| a.name == attribute.name) {
+            changes.push(format!("drop attribute {}", attribute.name));
+        }
+    }
+    let order = |composite: &CompositeType, other: &CompositeType| -> Vec<String> {
+        composite
+            .attributes
+            .iter()
+            .filter(|a| other.attributes.iter().any(|b| b.name == a.name))
+            .map(|a| a.name.clone())
+            .collect()
+    };
+    if order(from, to) != order(to, from) {
+        changes.push(format!(
+            "attribute order {} → {}",
+            order(from, to).join(", "),
+            order(to, from).join(", ")
+        ));
+    }
+    if from.comment != to.comment {
+        changes.push(change(
+            "comment",
+            from.comment.as_deref(),
+            to.comment.as_deref(),
+        ));
+    }
+    changes
+}
+
+/// Every property of a domain that changes, old → new (a check by its name).
+fn domain_changes(from: &Domain, to: &Domain) -> Vec<String> {
+    let mut changes = Vec::new();
+    if from.base_type != to.base_type {
+        changes.push(change("type", Some(&from.base_type), Some(&to.base_type)));
+    }
+    if from.collation != to.collation {
+        changes.push(change(
+            "collation",
+            from.collation.as_deref(),
+            to.collation.as_deref(),
+        ));
+    }
+    if from.default != to.default {
+        changes.push(change(
+            "default",
+            from.default.as_deref(),
+            to.default.as_deref(),
+        ));
+    }
+    if from.not_null != to.not_null {
+        let nullability = |not_null| if not_null { "NOT NULL" } else { "NULL" };
+        changes.push(format!(
+            "{} → {}",
+            nullability(from.not_null),
+            nullability(to.not_null)
+        ));
+    }
+    let definition = |domain: &Domain, name: &str| {
+        domain
+            .checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.definition.clone())
+    };
+    let mut names: Vec<&str> = from
+        .checks
+        .iter()
+        .chain(&to.checks)
+        .map(|c| c.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if from.comment != to.comment {
+        changes.push(change(
+            "comment",
+            from.comment.as_deref(),
+            to.comment.as_deref(),
+        ));
+    }
+    for name in names {
+        let (before, after) = (definition(from, name), definition(to, name));
+        if before != after {
+            changes.push(change(
+                &format!("check {name}"),
+                before.as_deref(),
+                after.as_deref(),
+            ));
+        }
     }
     changes
 }

@@ -1,71 +1,196 @@
-//! Views: created after everything else changed and dropped before, in the order of what they
-//! read. A view holds no data, so one that reads a table or view the diff touches is dropped
-//! and created again around the change (a column it reads may be renamed, retyped or gone, and
-//! the database would refuse the change or the view), even when its own text is unchanged.
+//! Views and materialized views: created after everything else changed and dropped before, in
+//! the order of what they read. A view holds no data (a materialized view's rows are computed
+//! from its query), so one that reads a table or view the diff touches is dropped and created
+//! again around the change (a column it reads may be renamed, retyped or gone, and the database
+//! would refuse the change or the view), even when its own text is unchanged.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::identifier::mentions_identifier;
 use super::operation::Operation;
-use crate::schema::{Schema, View};
+use crate::schema::{Index, MaterializedView, QualifiedName, Schema, View};
+
+/// A view or a materialized view: what reads other relations and is dropped and created again
+/// around their changes (a materialized view's rows are derived from its query, so dropping it
+/// loses nothing that creating it does not compute again).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader<'a> {
+    View(&'a View),
+    Materialized(&'a MaterializedView),
+}
+
+impl<'a> Reader<'a> {
+    fn name(self) -> &'a QualifiedName {
+        match self {
+            Self::View(view) => &view.name,
+            Self::Materialized(view) => &view.name,
+        }
+    }
+
+    fn definition(self) -> &'a str {
+        match self {
+            Self::View(view) => &view.definition,
+            Self::Materialized(view) => &view.query,
+        }
+    }
+
+    fn drop(self) -> Operation {
+        match self {
+            Self::View(view) => Operation::DropView { view: view.clone() },
+            Self::Materialized(view) => Operation::DropMaterializedView { view: view.clone() },
+        }
+    }
+
+    fn create(self) -> Operation {
+        match self {
+            Self::View(view) => Operation::CreateView { view: view.clone() },
+            Self::Materialized(view) => Operation::CreateMaterializedView { view: view.clone() },
+        }
+    }
+}
+
+/// The views and materialized views of a schema, by name.
+fn readers(schema: &Schema) -> BTreeMap<&QualifiedName, Reader<'_>> {
+    schema
+        .views
+        .values()
+        .map(Reader::View)
+        .chain(schema.materialized_views.values().map(Reader::Materialized))
+        .map(|reader| (reader.name(), reader))
+        .collect()
+}
 
 /// The view operations around `operations` (which take `from` to `to`): drops to run first, and
-/// creations to run last.
+/// creations to run last. A materialized view whose query stays and whose indexes change keeps
+/// its rows: only those indexes are dropped (first) and created (last).
 pub fn diff_views(
     from: &Schema,
     to: &Schema,
     operations: &[Operation],
 ) -> (Vec<Operation>, Vec<Operation>) {
+    let (old_readers, new_readers) = (readers(from), readers(to));
     let touched: BTreeSet<&str> = operations.iter().flat_map(tables_touched).collect();
-    let reads_touched = |view: &View| {
+    let reads_touched = |reader: Reader| {
         touched
             .iter()
-            .any(|t| mentions_identifier(&view.definition, t))
+            .any(|t| mentions_identifier(reader.definition(), t))
+    };
+    // Same kind, same query (comments, and a materialized view's indexes, change in place).
+    let same_query = |old: Reader, new: Option<&Reader>| match (old, new) {
+        (Reader::View(old), Some(Reader::View(new))) => old.definition == new.definition,
+        (Reader::Materialized(old), Some(Reader::Materialized(new))) => old.query == new.query,
+        _ => false,
     };
     // Old views to drop: gone, changed, or reading what changes; and, transitively, the views
     // that read those.
-    let mut dropped: BTreeSet<&str> = from
-        .views
+    let mut dropped: BTreeSet<&str> = old_readers
         .values()
-        .filter(|old| to.views.get(&old.name) != Some(*old) || reads_touched(old))
-        .map(|view| view.name.name.as_str())
+        .filter(|old| !same_query(**old, new_readers.get(old.name())) || reads_touched(**old))
+        .map(|reader| reader.name().name.as_str())
         .collect();
-    close_over_readers(&from.views.values().collect::<Vec<_>>(), &mut dropped);
-    let drops: Vec<&View> = from
-        .views
-        .values()
-        .filter(|view| dropped.contains(view.name.name.as_str()))
+    let old_list: Vec<Reader> = old_readers.values().copied().collect();
+    close_over_readers(&old_list, &mut dropped);
+    let drops: Vec<Reader> = old_list
+        .iter()
+        .copied()
+        .filter(|reader| dropped.contains(reader.name().name.as_str()))
         .collect();
     // New views to create: new, changed, or dropped above and still declared.
-    let creates: Vec<&View> = to
-        .views
+    let creates: Vec<Reader> = new_readers
         .values()
+        .copied()
         .filter(|new| {
-            from.views.get(&new.name) != Some(*new) || dropped.contains(new.name.name.as_str())
+            !old_readers
+                .get(new.name())
+                .is_some_and(|old| same_query(*old, Some(new)))
+                || dropped.contains(new.name().name.as_str())
         })
         .collect();
     let mut first: Vec<Operation> = in_dependency_order(&drops)
         .into_iter()
-        .map(|view| Operation::DropView { view: view.clone() })
+        .map(Reader::drop)
         .collect();
     first.reverse();
-    let last = in_dependency_order(&creates)
+    let mut last: Vec<Operation> = in_dependency_order(&creates)
         .into_iter()
-        .map(|view| Operation::CreateView { view: view.clone() })
+        .map(|new| match (new, old_readers.get(new.name())) {
+            // Created again in place of one that holds rows: filled too (`pg_dump
+            // --schema-only` declares every one `WITH NO DATA`), or reading it would fail
+            // until someone refreshes it.
+            (Reader::Materialized(new), Some(Reader::Materialized(old))) if old.with_data => {
+                Operation::CreateMaterializedView {
+                    view: MaterializedView {
+                        with_data: true,
+                        ..new.clone()
+                    },
+                }
+            }
+            _ => new.create(),
+        })
         .collect();
+    // Comments of the views that stay.
+    for (name, new) in &to.views {
+        if let Some(old) = from.views.get(name) {
+            if !dropped.contains(name.name.as_str()) && old.comment != new.comment {
+                last.push(Operation::SetViewComment {
+                    view: name.clone(),
+                    materialized: false,
+                    from: old.comment.clone(),
+                    to: new.comment.clone(),
+                });
+            }
+        }
+    }
+    // Indexes and comments of the materialized views that stay.
+    for (name, new) in &to.materialized_views {
+        let Some(old) = from.materialized_views.get(name) else {
+            continue;
+        };
+        if dropped.contains(name.name.as_str()) || old.query != new.query {
+            continue;
+        }
+        if old.comment != new.comment {
+            last.push(Operation::SetViewComment {
+                view: name.clone(),
+                materialized: true,
+                from: old.comment.clone(),
+                to: new.comment.clone(),
+            });
+        }
+        let index_operation = |index: &Index, create: bool| {
+            let (table, index) = (name.clone(), index.clone());
+            if create {
+                Operation::CreateIndex { table, index }
+            } else {
+                Operation::DropIndex { table, index }
+            }
+        };
+        first.extend(
+            old.indexes
+                .iter()
+                .filter(|index| !new.indexes.contains(index))
+                .map(|index| index_operation(index, false)),
+        );
+        last.extend(
+            new.indexes
+                .iter()
+                .filter(|index| !old.indexes.contains(index))
+                .map(|index| index_operation(index, true)),
+        );
+    }
     (first, last)
 }
 
 /// Add to `names` every view that reads one of them.
-fn close_over_readers<'a>(views: &[&'a View], names: &mut BTreeSet<&'a str>) {
+fn close_over_readers<'a>(views: &[Reader<'a>], names: &mut BTreeSet<&'a str>) {
     loop {
         let before = names.len();
         for view in views {
-            let name = view.name.name.as_str();
+            let name = view.name().name.as_str();
             if !names.contains(name)
                 && names
                     .iter()
-                    .any(|n| mentions_identifier(&view.definition, n))
+                    .any(|n| mentions_identifier(view.definition(), n))
             {
                 names.insert(name);
             }
@@ -78,13 +203,14 @@ fn close_over_readers<'a>(views: &[&'a View], names: &mut BTreeSet<&'a str>) {
 
 /// `views` ordered so that each comes after the views among them it reads (a cycle, which no
 /// database accepts, keeps the name order).
-fn in_dependency_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
-    let mut ordered: Vec<&View> = Vec::with_capacity(views.len());
-    let mut remaining: Vec<&View> = views.to_vec();
+fn in_dependency_order<'a>(views: &[Reader<'a>]) -> Vec<Reader<'a>> {
+    let mut ordered: Vec<Reader> = Vec::with_capacity(views.len());
+    let mut remaining: Vec<Reader> = views.to_vec();
     while !remaining.is_empty() {
         let ready = remaining.iter().position(|view| {
             remaining.iter().all(|other| {
-                other.name == view.name || !mentions_identifier(&view.definition, &other.name.name)
+                other.name() == view.name()
+                    || !mentions_identifier(view.definition(), &other.name().name)
             })
         });
         ordered.push(remaining.remove(ready.unwrap_or(0)));
@@ -129,13 +255,26 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::CreateSequence { name, .. }
         | Operation::DropSequence { name, .. }
         | Operation::AlterSequence { name, .. } => vec![name.name.as_str()],
+        Operation::CreateCompositeType { composite }
+        | Operation::DropCompositeType { composite }
+        | Operation::AlterCompositeType { to: composite, .. } => {
+            vec![composite.name.name.as_str()]
+        }
+        Operation::CreateDomain { domain }
+        | Operation::DropDomain { domain }
+        | Operation::AlterDomain { to: domain, .. }
+        | Operation::ReplaceDomain { to: domain, .. } => vec![domain.name.name.as_str()],
         Operation::CreateView { view } | Operation::DropView { view } => {
+            vec![view.name.name.as_str()]
+        }
+        Operation::CreateMaterializedView { view } | Operation::DropMaterializedView { view } => {
             vec![view.name.name.as_str()]
         }
         Operation::CreateFunction { function } | Operation::DropFunction { function } => {
             vec![function.key.name.name.as_str()]
         }
         Operation::CreateSchema { .. }
+        | Operation::SetViewComment { .. }
         | Operation::ReplaceFunction { .. }
         | Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }

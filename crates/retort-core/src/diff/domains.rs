@@ -1,0 +1,42 @@
+//! PostgreSQL domains: created (and altered) before the tables whose columns use them, and
+//! dropped after those tables and the functions that take them. `ALTER DOMAIN` changes a
+//! default, `NOT NULL` and checks in place; a new base type or collation drops the domain and
+//! creates it again, which only works while no column uses it (see
+//! [`Operation::ReplaceDomain`]).
+
+use super::operation::Operation;
+use super::type_users::columns_of_type;
+use crate::schema::Schema;
+
+/// The domain operations: creations and alterations to run before the tables, drops after.
+pub fn diff_domains(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>) {
+    let mut first = Vec::new();
+    for (name, domain) in &to.domains {
+        match from.domains.get(name) {
+            None => first.push(Operation::CreateDomain {
+                domain: domain.clone(),
+            }),
+            Some(old) if old == domain => {}
+            Some(old) if old.base_type == domain.base_type && old.collation == domain.collation => {
+                first.push(Operation::AlterDomain {
+                    from: old.clone(),
+                    to: domain.clone(),
+                });
+            }
+            Some(old) => first.push(Operation::ReplaceDomain {
+                from: old.clone(),
+                to: domain.clone(),
+                columns: columns_of_type(from, &old.name),
+            }),
+        }
+    }
+    let last = from
+        .domains
+        .values()
+        .filter(|old| !to.domains.contains_key(&old.name))
+        .map(|old| Operation::DropDomain {
+            domain: old.clone(),
+        })
+        .collect();
+    (first, last)
+}
