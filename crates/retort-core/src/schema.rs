@@ -4,7 +4,11 @@
 //! index definitions) are kept as that dialect's own canonical text: both sides of a diff come
 //! from the same introspection, so equal text means equal objects.
 
+pub mod grant;
+
 use std::collections::BTreeMap;
+
+pub use grant::{Grant, GrantObject, Grantee};
 
 /// `schema.name`; `schema` is empty where the dialect has none (SQLite's main database).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,6 +45,9 @@ pub struct Schema {
     /// PostgreSQL functions and procedures (not those an extension owns), by name and
     /// argument types (overloads are distinct functions).
     pub functions: BTreeMap<FunctionKey, Function>,
+    /// Privileges granted to roles, each with whether it carries `WITH GRANT OPTION`; read only
+    /// with `[autogenerate] compare_grants` (empty otherwise, on both sides).
+    pub grants: BTreeMap<Grant, bool>,
 }
 
 /// `CREATE EXTENSION name SCHEMA schema VERSION version`.

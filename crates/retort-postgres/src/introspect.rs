@@ -430,6 +430,12 @@ pub fn introspect(
             (key, function)
         })
         .collect();
+    // Privileges only when compared: otherwise ACLs are not looked at.
+    let grants = if filter.grants {
+        crate::grants::read(client, &patterns, filter)?
+    } else {
+        BTreeMap::new()
+    };
     Ok(Schema {
         tables,
         enums,
@@ -438,6 +444,7 @@ pub fn introspect(
         views,
         extensions,
         functions,
+        grants,
     })
 }
 

@@ -7,8 +7,8 @@
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, Policy,
-    QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Grant, GrantObject,
+    Grantee, Index, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 fn policy(roles: &[&str], using: Option<&str>) -> Policy {
@@ -196,6 +196,9 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::DropView { .. } => "DropView",
         Operation::CreateTrigger { .. } => "CreateTrigger",
         Operation::DropTrigger { .. } => "DropTrigger",
+        Operation::GrantPrivilege { .. } => "GrantPrivilege",
+        Operation::RevokePrivilege { .. } => "RevokePrivilege",
+        Operation::SetGrantOption { .. } => "SetGrantOption",
     }
 }
 
@@ -599,6 +602,45 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "a column's, with the grant option",
+            Operation::GrantPrivilege {
+                grant: Grant {
+                    object: GrantObject::Column {
+                        table: t.clone(),
+                        column: "email".to_owned(),
+                    },
+                    grantee: Grantee::Role("Reporting".to_owned()),
+                    privilege: "UPDATE".to_owned(),
+                },
+                with_grant_option: true,
+            },
+        ),
+        (
+            "a routine's, from everyone",
+            Operation::RevokePrivilege {
+                grant: Grant {
+                    object: GrantObject::Routine(function("SELECT n").key),
+                    grantee: Grantee::Public,
+                    privilege: "EXECUTE".to_owned(),
+                },
+                with_grant_option: false,
+            },
+        ),
+        (
+            "taken away",
+            Operation::SetGrantOption {
+                grant: Grant {
+                    object: GrantObject::Sequence {
+                        name: name("t_id_seq"),
+                        owned_by: None,
+                    },
+                    grantee: Grantee::Role("app".to_owned()),
+                    privilege: "USAGE".to_owned(),
+                },
+                with_grant_option: false,
+            },
+        ),
+        (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
@@ -653,7 +695,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 44, "{covered:?}");
+    assert_eq!(covered.len(), 47, "{covered:?}");
 }
 
 #[test]

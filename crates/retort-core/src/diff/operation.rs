@@ -3,8 +3,8 @@
 
 use crate::dialect::Dialect;
 use crate::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, Index, Policy, QualifiedName,
-    RowSecurity, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, Grant, Index, Policy,
+    QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -271,6 +271,22 @@ pub enum Operation {
         from: Policy,
         to: Policy,
     },
+    /// `GRANT privilege ON object TO grantee [WITH GRANT OPTION]`.
+    GrantPrivilege {
+        grant: Grant,
+        with_grant_option: bool,
+    },
+    /// `REVOKE privilege ON object FROM grantee` (the grant option goes with it).
+    RevokePrivilege {
+        grant: Grant,
+        with_grant_option: bool,
+    },
+    /// Give (`GRANT … WITH GRANT OPTION`) or take away (`REVOKE GRANT OPTION FOR …`) the right
+    /// to pass on a privilege the grantee keeps.
+    SetGrantOption {
+        grant: Grant,
+        with_grant_option: bool,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -351,6 +367,27 @@ impl Operation {
             },
             Self::CreateSchema { name } => Self::DropSchema { name },
             Self::DropSchema { name } => Self::CreateSchema { name },
+            Self::GrantPrivilege {
+                grant,
+                with_grant_option,
+            } => Self::RevokePrivilege {
+                grant,
+                with_grant_option,
+            },
+            Self::RevokePrivilege {
+                grant,
+                with_grant_option,
+            } => Self::GrantPrivilege {
+                grant,
+                with_grant_option,
+            },
+            Self::SetGrantOption {
+                grant,
+                with_grant_option,
+            } => Self::SetGrantOption {
+                grant,
+                with_grant_option: !with_grant_option,
+            },
             Self::CreateSequence { name, sequence } => Self::DropSequence { name, sequence },
             Self::DropSequence { name, sequence } => Self::CreateSequence { name, sequence },
             Self::AlterSequence { name, from, to } => Self::AlterSequence {
@@ -566,6 +603,28 @@ impl Operation {
             ),
             Self::CreateSchema { name } => format!("create schema {name}"),
             Self::DropSchema { name } => format!("drop schema {name}"),
+            Self::GrantPrivilege {
+                grant,
+                with_grant_option,
+            } => format!(
+                "grant {grant}{}",
+                if *with_grant_option {
+                    " with grant option"
+                } else {
+                    ""
+                }
+            ),
+            Self::RevokePrivilege { grant, .. } => format!(
+                "revoke {} on {} from {}",
+                grant.privilege, grant.object, grant.grantee
+            ),
+            Self::SetGrantOption {
+                grant,
+                with_grant_option,
+            } => format!(
+                "{} the grant option of {grant}",
+                if *with_grant_option { "give" } else { "take away" }
+            ),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
             Self::DropSequence { name, .. } => format!("drop sequence {name}"),
             Self::AlterSequence { name, from, to } => {
