@@ -31,7 +31,7 @@ pub fn read(
     let query = format!(
         "WITH acl (kind, schema, name, arguments, column_name, owner_schema, owner_table, owner_column, owner, item) AS ( \
            SELECT 'schema', n.nspname::text, ''::text, ''::text, ''::text, NULL::text, NULL::text, NULL::text, n.nspowner, i \
-           FROM pg_namespace n CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) i \
+           FROM pg_namespace n CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n'::\"char\", n.nspowner))) i \
            WHERE {SCHEMA_FILTER} AND {namespace} \
            UNION ALL \
            SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, n.nspname::text, c.relname::text, '', '', \
@@ -41,7 +41,7 @@ pub fn read(
                 AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
            LEFT JOIN pg_class oc ON oc.oid = d.refobjid LEFT JOIN pg_namespace own ON own.oid = oc.relnamespace \
            LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid \
-           CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END, c.relowner))) i \
+           CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\", c.relowner))) i \
            WHERE c.relkind IN ('r', 'p', 'v', 'S') AND {SCHEMA_FILTER} AND {class} \
            UNION ALL \
            SELECT 'column', n.nspname::text, c.relname::text, '', a.attname::text, NULL, NULL, NULL, c.relowner, i \
@@ -51,7 +51,7 @@ pub fn read(
            UNION ALL \
            SELECT 'routine', n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), '', NULL, NULL, NULL, p.proowner, i \
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-           CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) i \
+           CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f'::\"char\", p.proowner))) i \
            WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {routine} \
          ) \
          SELECT kind, schema, name, arguments, column_name, owner_schema, owner_table, owner_column, \

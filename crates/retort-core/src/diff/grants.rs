@@ -39,11 +39,15 @@ pub fn diff_grants(
         }
         settled.insert(renamed.clone());
         let wanted = new.get(&renamed).cloned().unwrap_or_default();
-        for operation in transition(grants, &wanted) {
+        let have = grants
+            .iter()
+            .map(|(grant, option)| (on(grant, &renamed), *option))
+            .collect();
+        for operation in transition(&have, &wanted) {
             match operation {
                 // Revoked under the name it has before the plan.
-                Operation::RevokePrivilege { .. } => first.push(operation),
-                other => last.push(with_object(other, &renamed)),
+                Operation::RevokePrivilege { .. } => first.push(with_object(operation, object)),
+                other => last.push(other),
             }
         }
     }
@@ -123,25 +127,22 @@ fn transition(have: &BTreeMap<Grant, bool>, want: &BTreeMap<Grant, bool>) -> Vec
     operations
 }
 
-/// A grant operation on `object` (its name after the plan's renames) instead.
-fn with_object(operation: Operation, object: &GrantObject) -> Operation {
-    let rename = |grant: Grant| Grant {
+/// `grant` on `object` (the same object under another name).
+fn on(grant: &Grant, object: &GrantObject) -> Grant {
+    Grant {
         object: object.clone(),
-        ..grant
-    };
+        ..grant.clone()
+    }
+}
+
+/// A revocation on `object` (its name before the plan's renames) instead.
+fn with_object(operation: Operation, object: &GrantObject) -> Operation {
     match operation {
-        Operation::GrantPrivilege {
+        Operation::RevokePrivilege {
             grant,
             with_grant_option,
-        } => Operation::GrantPrivilege {
-            grant: rename(grant),
-            with_grant_option,
-        },
-        Operation::SetGrantOption {
-            grant,
-            with_grant_option,
-        } => Operation::SetGrantOption {
-            grant: rename(grant),
+        } => Operation::RevokePrivilege {
+            grant: on(&grant, object),
             with_grant_option,
         },
         other => other,
@@ -268,4 +269,44 @@ fn owned_by(table: &QualifiedName, column: &str, object: &GrantObject) -> bool {
 fn replaces_sequence(from: &Column, to: &Column) -> bool {
     let serial = |column: &Column| column.data_type.ends_with("serial");
     serial(from) != serial(to) || from.identity.is_some() != to.identity.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Grantee;
+
+    fn people() -> QualifiedName {
+        QualifiedName {
+            schema: "public".to_owned(),
+            name: "people".to_owned(),
+        }
+    }
+
+    fn update_of(column: &str) -> Grant {
+        Grant {
+            object: GrantObject::Column {
+                table: people(),
+                column: column.to_owned(),
+            },
+            grantee: Grantee::Role("writer".to_owned()),
+            privilege: "UPDATE".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_renamed_column_keeps_its_grants() {
+        let mut from = Schema::default();
+        from.grants.insert(update_of("legacy"), false);
+        let mut to = Schema::default();
+        to.grants.insert(update_of("nickname"), false);
+        let rename = Operation::RenameColumn {
+            table: people(),
+            from: "legacy".to_owned(),
+            to: "nickname".to_owned(),
+            confirmed: false,
+        };
+        let (first, last) = diff_grants(&from, &to, &[rename]);
+        assert!(first.is_empty() && last.is_empty(), "{first:?} {last:?}");
+    }
 }
