@@ -778,6 +778,19 @@ mod tests {
     }
 
     #[test]
+    fn compare_grants_is_off_unless_set_and_env_sections_override_it() {
+        assert!(!load("", None, &[]).unwrap().compare_grants);
+        let text = "[autogenerate]\ncompare_grants = true\n[env.local.autogenerate]\ncompare_grants = false\n";
+        assert!(load(text, None, &[]).unwrap().compare_grants);
+        assert!(!load(text, Some("local"), &[]).unwrap().compare_grants);
+        let error = load("[autogenerate]\ncompare_grant = true\n", None, &[]).unwrap_err();
+        assert!(
+            matches!(&error, ConfigError::UnknownKey { suggestion: Some(s), .. } if s == "compare_grants"),
+            "{error:?}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_suggest() {
         let error = load("scrip_location = \"m\"\n", None, &[]).unwrap_err();
         assert!(

@@ -98,7 +98,9 @@ fn privilege(words: &[&str]) -> DeclaredStatement {
         ));
     };
     if words.windows(2).any(|w| w == ["GRANTED", "BY"]) {
-        return refused(&format!("{verb} … GRANTED BY (privileges are compared as the owner grants them)"));
+        return refused(&format!(
+            "{verb} … GRANTED BY (privileges are compared as the owner grants them)"
+        ));
     }
     match target.first().copied().unwrap_or_default() {
         kind @ ("DATABASE" | "DOMAIN" | "FOREIGN" | "LANGUAGE" | "LARGE" | "PARAMETER"

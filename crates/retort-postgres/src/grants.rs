@@ -81,9 +81,7 @@ pub fn read(
                 table: name,
                 column: row.get(4),
             },
-            "sequence" if owner_table.as_deref().is_some_and(|t| filter.leaves_out(t)) => {
-                continue
-            }
+            "sequence" if owner_table.as_deref().is_some_and(|t| filter.leaves_out(t)) => continue,
             "sequence" => GrantObject::Sequence {
                 name,
                 owned_by: owner_table.map(|table| {
@@ -235,6 +233,10 @@ mod tests {
             .unwrap(),
             "REVOKE EXECUTE ON ROUTINE \"f\"(integer, text) FROM PUBLIC"
         );
-        assert!(grant(&on(GrantObject::Schema("s".to_owned()), "USAGE; DROP"), false).is_err());
+        assert!(grant(
+            &on(GrantObject::Schema("s".to_owned()), "USAGE; DROP"),
+            false
+        )
+        .is_err());
     }
 }

@@ -50,9 +50,10 @@ impl Drop for Roles<'_> {
 fn compare_grants(project: &Project) {
     project.write(
         "retort.toml",
-        &project
-            .read("retort.toml")
-            .replace("[autogenerate]\n", "[autogenerate]\ncompare_grants = true\n"),
+        &project.read("retort.toml").replace(
+            "[autogenerate]\n",
+            "[autogenerate]\ncompare_grants = true\n",
+        ),
     );
 }
 
@@ -156,7 +157,11 @@ fn role_membership_and_default_privileges_are_refused_by_name() {
             "ALTER DEFAULT PRIVILEGES",
         ),
         (
-            format!("GRANT CONNECT ON DATABASE {} TO {};", database.name, roles.name(0)),
+            format!(
+                "GRANT CONNECT ON DATABASE {} TO {};",
+                database.name,
+                roles.name(0)
+            ),
             "GRANT … ON DATABASE",
         ),
     ] {

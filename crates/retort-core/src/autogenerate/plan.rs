@@ -5,8 +5,8 @@
 //! operations already adapted (a SQLite rebuild, say) gives a downgrade that cannot run.
 
 use crate::dialect::Dialect;
-use crate::diff::operation::Operation;
 use crate::diff::grants::without_moot_grants;
+use crate::diff::operation::Operation;
 use crate::diff::reverse;
 use crate::runner::connection::DatabaseError;
 use crate::schema::Schema;

@@ -248,9 +248,9 @@ fn holds(table: &Table, object: &GrantObject) -> bool {
             owned_by: Some((name, _)),
             ..
         } => *name == table.name,
-        GrantObject::Schema(_) | GrantObject::Sequence { owned_by: None, .. } | GrantObject::Routine(_) => {
-            false
-        }
+        GrantObject::Schema(_)
+        | GrantObject::Sequence { owned_by: None, .. }
+        | GrantObject::Routine(_) => false,
     }
 }
 

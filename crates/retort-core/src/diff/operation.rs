@@ -623,7 +623,11 @@ impl Operation {
                 with_grant_option,
             } => format!(
                 "{} the grant option of {grant}",
-                if *with_grant_option { "give" } else { "take away" }
+                if *with_grant_option {
+                    "give"
+                } else {
+                    "take away"
+                }
             ),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
             Self::DropSequence { name, .. } => format!("drop sequence {name}"),
