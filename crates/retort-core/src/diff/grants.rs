@@ -68,18 +68,22 @@ pub fn diff_grants(
 /// The operations, less those on an object that an operation after them drops: the drop
 /// takes the object's privileges with it (no `REVOKE` before a `DROP`).
 pub fn without_moot_grants(operations: Vec<Operation>) -> Vec<Operation> {
-    let mut kept = Vec::with_capacity(operations.len());
-    for (index, operation) in operations.iter().enumerate() {
-        let moot = grant_object(operation).is_some_and(|object| {
-            operations[index + 1..]
-                .iter()
-                .any(|later| drops(later, object))
-        });
-        if !moot {
-            kept.push(operation.clone());
-        }
-    }
-    kept
+    let moot: Vec<bool> = operations
+        .iter()
+        .enumerate()
+        .map(|(index, operation)| {
+            grant_object(operation).is_some_and(|object| {
+                operations[index + 1..]
+                    .iter()
+                    .any(|later| drops(later, object))
+            })
+        })
+        .collect();
+    operations
+        .into_iter()
+        .zip(moot)
+        .filter_map(|(operation, moot)| (!moot).then_some(operation))
+        .collect()
 }
 
 /// Every object with grants, or (a routine) a default ACL, and its grants.
