@@ -17,7 +17,7 @@ fn quote(name: &str) -> String {
 }
 
 /// The grants on every schema, table, view, column, sequence, function and procedure of the
-/// selected schemas (`$1`, as in `introspect`), and whether each carries the grant option. A
+/// selected schemas (not partitions, which are not modeled) (`$1`, as in `introspect`), and whether each carries the grant option. A
 /// NULL ACL is read as its kind's default (`acldefault`), so that a function's `EXECUTE` to
 /// `PUBLIC` is there until it is revoked.
 pub fn read(
@@ -42,12 +42,12 @@ pub fn read(
            LEFT JOIN pg_class oc ON oc.oid = d.refobjid LEFT JOIN pg_namespace own ON own.oid = oc.relnamespace \
            LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid \
            CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\", c.relowner))) i \
-           WHERE c.relkind IN ('r', 'p', 'v', 'S') AND {SCHEMA_FILTER} AND {class} \
+           WHERE c.relkind IN ('r', 'p', 'v', 'S') AND NOT c.relispartition AND {SCHEMA_FILTER} AND {class} \
            UNION ALL \
            SELECT 'column', n.nspname::text, c.relname::text, '', a.attname::text, NULL, NULL, NULL, c.relowner, i \
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
            CROSS JOIN LATERAL aclexplode(a.attacl) i \
-           WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v') AND {SCHEMA_FILTER} AND {class} \
+           WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition AND {SCHEMA_FILTER} AND {class} \
            UNION ALL \
            SELECT 'routine', n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), '', NULL, NULL, NULL, p.proowner, i \
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
