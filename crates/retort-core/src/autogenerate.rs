@@ -51,6 +51,12 @@ pub enum AutogenerateError {
         line: usize,
         what: String,
     },
+    #[error("{path}:{line}: {what} compares privileges, which autogenerate leaves alone unless [autogenerate] compare_grants is on: `check` would pass while it is never applied")]
+    GrantsNotCompared {
+        path: PathBuf,
+        line: usize,
+        what: String,
+    },
     #[error("the declared schema defines what autogenerate does not model yet: {}", objects.join(", "))]
     Unmodeled { objects: Vec<String> },
     #[error("schema_command `{command}` failed ({status}): {stderr}")]
@@ -81,7 +87,13 @@ impl AutogenerateError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::NoFiles { .. } => Some("put the declared schema in schema/*.sql, or set [autogenerate] schema in retort.toml".to_owned()),
-            Self::Declared { .. } => Some("fix the schema file: it must run as written on an empty database".to_owned()),
+            Self::Declared { message, .. } => Some(missing_role(message).map_or_else(
+                || "fix the schema file: it must run as written on an empty database".to_owned(),
+                |role| format!("retort never creates roles (they differ between environments): create role {role} on the server first (CREATE ROLE {role}), then run again"),
+            )),
+            Self::GrantsNotCompared { .. } => Some(
+                "set `compare_grants = true` under [autogenerate] in retort.toml to compare grants (the roles must exist on the server), or keep it in a hand-written revision".to_owned(),
+            ),
             Self::NotModeled { .. } => Some(
                 "keep it in a hand-written revision (`retort revision -m …`), outside the [autogenerate] schema files".to_owned(),
             ),
@@ -95,6 +107,14 @@ impl AutogenerateError {
             _ => None,
         }
     }
+}
+
+/// The role a database error says does not exist (`role "reader" does not exist`).
+fn missing_role(message: &str) -> Option<&str> {
+    let start = message.find("role \"")? + "role \"".len();
+    let rest = &message[start..];
+    let end = rest.find("\" does not exist")?;
+    Some(&rest[..end])
 }
 
 /// The declared schema printed by `command` (run with `sh -c` in `root`): any ORM that can
@@ -208,10 +228,14 @@ pub fn compare(
     options: DiffOptions,
 ) -> Result<Plan, AutogenerateError> {
     let dialect = live.dialect_rules();
-    let declared = &screen::screen(dialect, declared.clone())?;
+    let declared = &screen::screen(dialect, declared.clone(), options.compare_grants)?;
+    let filter = &filter.clone().with_grants(options.compare_grants);
     let current = live.introspect(filter)?;
     let target = match scratch_server {
         Some(server) => load_and_introspect(server, declared, filter)?,
+        // Grants are read from the catalog only: the scratch database holds the default ACLs
+        // (a function's `EXECUTE` to `PUBLIC`) that the declared files never spell out.
+        None if options.compare_grants => load_and_introspect(live, declared, filter)?,
         None => match live.parse_declared(&declared.files, filter) {
             Some(target) => target,
             None => load_and_introspect(live, declared, filter)?,

@@ -90,6 +90,9 @@ pub struct AutogenerateTable {
     pub dev_url: Option<String>,
     pub compare_type: Option<bool>,
     pub compare_server_default: Option<bool>,
+    /// Compare privileges granted to roles (PostgreSQL); off by default, since roles differ
+    /// between environments.
+    pub compare_grants: Option<bool>,
     pub include_schemas: Option<Vec<String>>,
     pub exclude_tables: Option<Vec<String>>,
     /// `module:attribute` of the project's SQLAlchemy `MetaData` or declarative base.
@@ -126,6 +129,7 @@ const AUTOGENERATE_KEYS: &[&str] = &[
     "dev_url",
     "compare_type",
     "compare_server_default",
+    "compare_grants",
     "include_schemas",
     "exclude_tables",
     "sqlalchemy",
@@ -263,6 +267,8 @@ pub struct Config {
     pub python: Option<String>,
     pub compare_type: bool,
     pub compare_server_default: bool,
+    /// `[autogenerate] compare_grants` (default false).
+    pub compare_grants: bool,
     pub include_schemas: Vec<String>,
     pub exclude_tables: Vec<String>,
     pub post_write_hooks: Vec<String>,
@@ -470,6 +476,7 @@ impl Config {
             python: optional("autogenerate.python", autogenerate.python.as_ref())?,
             compare_type: autogenerate.compare_type.unwrap_or(true),
             compare_server_default: autogenerate.compare_server_default.unwrap_or(true),
+            compare_grants: autogenerate.compare_grants.unwrap_or(false),
             include_schemas: expand_list(
                 "autogenerate.include_schemas",
                 &autogenerate.include_schemas.clone().unwrap_or_default(),
@@ -645,6 +652,7 @@ fn merge(base: SettingsTable, overlay: SettingsTable) -> SettingsTable {
             compare_server_default: overlay
                 .compare_server_default
                 .or(base.compare_server_default),
+            compare_grants: overlay.compare_grants.or(base.compare_grants),
             include_schemas: overlay.include_schemas.or(base.include_schemas),
             exclude_tables: overlay.exclude_tables.or(base.exclude_tables),
             sqlalchemy: overlay.sqlalchemy.or(base.sqlalchemy),
@@ -766,6 +774,19 @@ mod tests {
         assert!(
             error.to_string().contains("DATABASE_URL is empty"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn compare_grants_is_off_unless_set_and_env_sections_override_it() {
+        assert!(!load("", None, &[]).unwrap().compare_grants);
+        let text = "[autogenerate]\ncompare_grants = true\n[env.local.autogenerate]\ncompare_grants = false\n";
+        assert!(load(text, None, &[]).unwrap().compare_grants);
+        assert!(!load(text, Some("local"), &[]).unwrap().compare_grants);
+        let error = load("[autogenerate]\ncompare_grant = true\n", None, &[]).unwrap_err();
+        assert!(
+            matches!(&error, ConfigError::UnknownKey { suggestion: Some(s), .. } if s == "compare_grants"),
+            "{error:?}"
         );
     }
 

@@ -7,6 +7,7 @@ pub mod domains;
 pub mod events;
 pub mod extensions;
 pub mod functions;
+pub mod grants;
 pub mod identifier;
 pub mod operation;
 pub mod policies;
@@ -18,11 +19,13 @@ use operation::Operation;
 
 use crate::schema::{Column, Schema, Table};
 
-/// What to compare (Alembic's `compare_type`, `compare_server_default`).
+/// What to compare (Alembic's `compare_type`, `compare_server_default`; `compare_grants`,
+/// whose privileges introspection reads only when it is on).
 #[derive(Debug, Clone, Copy)]
 pub struct DiffOptions {
     pub compare_type: bool,
     pub compare_server_default: bool,
+    pub compare_grants: bool,
 }
 
 impl Default for DiffOptions {
@@ -30,6 +33,7 @@ impl Default for DiffOptions {
         Self {
             compare_type: true,
             compare_server_default: true,
+            compare_grants: false,
         }
     }
 }
@@ -64,6 +68,12 @@ pub fn diff_with_renames(
     let (view_drops, view_creates) = views::diff_views(from, to, &operations);
     let mut operations: Vec<Operation> = view_drops.into_iter().chain(operations).collect();
     operations.extend(view_creates);
+    // Grants go around everything, views included: revoked first, granted last.
+    if options.compare_grants {
+        let (revokes, grants) = grants::diff_grants(from, to, &operations);
+        operations = revokes.into_iter().chain(operations).collect();
+        operations.extend(grants);
+    }
     RenamedDiff {
         operations,
         renamed: after_renames,
@@ -515,7 +525,8 @@ fn diff_table(
     policies::diff_policies(old, new, recreated_functions, drops_first, additions_last);
 }
 
-/// The downgrade of an upgrade: each operation reversed, in reverse order.
+/// The downgrade of an upgrade: each operation reversed, in reverse order. (Grants on objects
+/// the result drops are still there: see [`grants::without_moot_grants`].)
 pub fn reverse(operations: &[Operation]) -> Vec<Operation> {
     operations.iter().rev().map(Operation::reverse).collect()
 }

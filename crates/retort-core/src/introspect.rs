@@ -16,6 +16,9 @@ pub struct IntrospectFilter {
     exclude_tables: GlobList,
     /// Always left out.
     pub version_table: VersionTable,
+    /// Whether privileges granted to roles are read (`[autogenerate] compare_grants`):
+    /// otherwise ACLs are not looked at, on either side.
+    pub grants: bool,
 }
 
 impl IntrospectFilter {
@@ -29,7 +32,14 @@ impl IntrospectFilter {
             schemas: GlobList::new("[autogenerate] include_schemas", include_schemas, false)?,
             exclude_tables: GlobList::new("[autogenerate] exclude_tables", exclude_tables, false)?,
             version_table,
+            grants: false,
         })
+    }
+
+    /// The same filter, reading grants too, or not.
+    #[must_use]
+    pub fn with_grants(self, grants: bool) -> Self {
+        Self { grants, ..self }
     }
 
     /// Whether schemas were named (otherwise: the connection's default schema only).

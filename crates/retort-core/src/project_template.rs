@@ -54,6 +54,9 @@ schema = ["schema/**/*.sql"]
 # or SQLAlchemy models (a MetaData or declarative base), rendered by the project's Python.
 # sqlalchemy = "app.models:Base"
 # python = ".venv/bin/python"
+# PostgreSQL: compare GRANT/REVOKE on schemas, tables, columns, sequences and routines too.
+# Roles are never created by retort: they must exist on the server.
+# compare_grants = false
 
 [hooks]
 # Commands run on each new revision file; {path} is replaced by its path.

@@ -4,7 +4,11 @@
 //! index definitions) are kept as that dialect's own canonical text: both sides of a diff come
 //! from the same introspection, so equal text means equal objects.
 
+pub mod grant;
+
 use std::collections::BTreeMap;
+
+pub use grant::{Grant, GrantObject, Grantee};
 
 /// `schema.name`; `schema` is empty where the dialect has none (SQLite's main database).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,6 +53,9 @@ pub struct Schema {
     pub materialized_views: BTreeMap<QualifiedName, MaterializedView>,
     /// Scheduled events (MariaDB's and MySQL's event scheduler), by name.
     pub events: BTreeMap<QualifiedName, Event>,
+    /// Privileges granted to roles, each with whether it carries `WITH GRANT OPTION`; read only
+    /// with `[autogenerate] compare_grants` (empty otherwise, on both sides).
+    pub grants: BTreeMap<Grant, bool>,
 }
 
 /// `CREATE EVENT name ON SCHEDULE schedule [STARTS …] [ENDS …] ON COMPLETION [NOT] PRESERVE

@@ -391,7 +391,10 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::SetRowSecurity { .. }
         | Operation::CreatePolicy { .. }
         | Operation::DropPolicy { .. }
-        | Operation::AlterPolicy { .. }) => {
+        | Operation::AlterPolicy { .. }
+        | Operation::GrantPrivilege { .. }
+        | Operation::RevokePrivilege { .. }
+        | Operation::SetGrantOption { .. }) => {
             return Err(DatabaseError::new(format!(
                 "MySQL cannot {}: it is a PostgreSQL object",
                 other.summary()

@@ -57,6 +57,10 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         {
             DeclaredStatement::Modeled
         }
+        ["GRANT" | "REVOKE", ..] => privilege(&words),
+        ["ALTER", "DEFAULT", "PRIVILEGES", ..] => refused(
+            "ALTER DEFAULT PRIVILEGES (roles and their defaults are the server's, never changed by retort)",
+        ),
         ["ALTER", "TABLE", ..] => alter_table(&tokens),
         ["ALTER", "SEQUENCE", ..] => alter_sequence(&tokens),
         ["ALTER", "TYPE" | "SCHEMA" | "VIEW" | "FUNCTION" | "PROCEDURE" | "EXTENSION", ..]
@@ -76,6 +80,42 @@ pub fn classify(sql: &str) -> DeclaredStatement {
                 1
             },
         )),
+    }
+}
+
+/// `GRANT`/`REVOKE` on a schema, table, view, column, sequence, function or procedure: a
+/// privilege (modeled with `compare_grants`). Role membership (`GRANT role TO role`), other
+/// kinds of objects and another grantor are refused by name.
+fn privilege(words: &[&str]) -> DeclaredStatement {
+    let verb = words.first().copied().unwrap_or_default();
+    let mut depth = 0usize;
+    let mut target = None;
+    for (index, word) in words.iter().enumerate() {
+        match *word {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            "ON" if depth == 0 => {
+                target = Some(&words[index + 1..]);
+                break;
+            }
+            "TO" | "FROM" if depth == 0 => break,
+            _ => {}
+        }
+    }
+    let Some(target) = target else {
+        return refused(&format!(
+            "{verb} role TO role (role membership: roles are never created or changed by retort)"
+        ));
+    };
+    if words.windows(2).any(|w| w == ["GRANTED", "BY"]) {
+        return refused(&format!(
+            "{verb} … GRANTED BY (privileges are compared as the owner grants them)"
+        ));
+    }
+    match target.first().copied().unwrap_or_default() {
+        kind @ ("DATABASE" | "DOMAIN" | "FOREIGN" | "LANGUAGE" | "LARGE" | "PARAMETER"
+        | "TABLESPACE" | "TYPE") => refused(&format!("{verb} … ON {kind}")),
+        _ => DeclaredStatement::Privilege(verb.to_owned()),
     }
 }
 
@@ -201,8 +241,32 @@ mod tests {
             DeclaredStatement::Modeled
         );
         assert_eq!(
-            refusal("GRANT SELECT ON accounts TO app").as_deref(),
-            Some("GRANT")
+            classify("GRANT SELECT ON accounts TO app"),
+            DeclaredStatement::Privilege("GRANT".to_owned())
+        );
+        assert_eq!(
+            classify("REVOKE UPDATE (email) ON TABLE accounts FROM app"),
+            DeclaredStatement::Privilege("REVOKE".to_owned())
+        );
+        assert_eq!(
+            classify("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO app"),
+            DeclaredStatement::Privilege("GRANT".to_owned())
+        );
+        assert_eq!(
+            refusal("GRANT reader TO app").as_deref(),
+            Some("GRANT role TO role (role membership: roles are never created or changed by retort)")
+        );
+        assert_eq!(
+            refusal("GRANT CONNECT ON DATABASE app TO reader").as_deref(),
+            Some("GRANT … ON DATABASE")
+        );
+        assert_eq!(
+            refusal("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO reader").as_deref(),
+            Some("ALTER DEFAULT PRIVILEGES (roles and their defaults are the server's, never changed by retort)")
+        );
+        assert_eq!(
+            refusal("GRANT SELECT ON t TO app GRANTED BY admin").as_deref(),
+            Some("GRANT … GRANTED BY (privileges are compared as the owner grants them)")
         );
         assert_eq!(
             classify("CREATE VIEW v AS SELECT 1"),

@@ -447,6 +447,12 @@ pub fn introspect(
         .collect();
     let domains = domains::domains(client, patterns.as_deref())?;
     let composite_types = composite_types::composite_types(client, patterns.as_deref())?;
+    // Privileges only when compared: otherwise ACLs are not looked at.
+    let grants = if filter.grants {
+        crate::grants::read(client, &patterns, filter)?
+    } else {
+        BTreeMap::new()
+    };
     Ok(Schema {
         tables,
         domains,
@@ -460,6 +466,7 @@ pub fn introspect(
         functions,
         // Events are MySQL's and MariaDB's.
         events: std::collections::BTreeMap::new(),
+        grants,
     })
 }
 

@@ -485,6 +485,19 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 quote(to)
             )]
         }
+        Operation::GrantPrivilege {
+            grant,
+            with_grant_option,
+        } => vec![crate::grants::grant(grant, *with_grant_option)?],
+        Operation::RevokePrivilege { grant, .. } => vec![crate::grants::revoke(grant, false)?],
+        Operation::SetGrantOption {
+            grant,
+            with_grant_option: true,
+        } => vec![crate::grants::grant(grant, true)?],
+        Operation::SetGrantOption {
+            grant,
+            with_grant_option: false,
+        } => vec![crate::grants::revoke(grant, true)?],
         Operation::SetRowSecurity { table, from, to } => row_security(table, *from, *to),
         Operation::CreatePolicy { table, policy } => vec![create_policy(table, policy)],
         Operation::DropPolicy { table, policy } => vec![format!(

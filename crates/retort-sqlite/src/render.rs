@@ -204,7 +204,10 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         | Operation::SetRowSecurity { .. }
         | Operation::CreatePolicy { .. }
         | Operation::DropPolicy { .. }
-        | Operation::AlterPolicy { .. }) => {
+        | Operation::AlterPolicy { .. }
+        | Operation::GrantPrivilege { .. }
+        | Operation::RevokePrivilege { .. }
+        | Operation::SetGrantOption { .. }) => {
             return Err(DatabaseError::new(format!(
                 "SQLite cannot {}: it is a PostgreSQL object",
                 other.summary()
@@ -372,7 +375,10 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::ReplaceDomain { .. }
             | Operation::CreateCompositeType { .. }
             | Operation::DropCompositeType { .. }
-            | Operation::AlterCompositeType { .. } => {
+            | Operation::AlterCompositeType { .. }
+            | Operation::GrantPrivilege { .. }
+            | Operation::RevokePrivilege { .. }
+            | Operation::SetGrantOption { .. } => {
                 adapted.push(operation);
                 continue;
             }

@@ -360,6 +360,11 @@ pub fn assert_random_pairs_round_trip(
         fs_err::write(case.join("from.sql"), from).expect("from.sql");
         fs_err::write(case.join("to.sql"), to).expect("to.sql");
         fs_err::write(case.join("seed_rows"), "").expect("seed_rows");
+        // The PostgreSQL pairs carry grants (to PUBLIC): compared, so they must round-trip too.
+        if flavor == crate::schema_generator::Flavor::Postgres {
+            fs_err::write(case.join("autogenerate.toml"), "compare_grants = true\n")
+                .expect("autogenerate.toml");
+        }
     }
     let trips = round_trip_all(binary, directory.path(), backend);
     trips.assert_passed();

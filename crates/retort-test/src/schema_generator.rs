@@ -523,6 +523,29 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             sql.push_str("COMMENT ON MATERIALIZED VIEW t0_ids IS 'the ids';\n");
         }
     }
+    // Privileges to PUBLIC (every server has it; roles are the server's), in pairs only (the
+    // random round trips compare them: `compare_grants`), from a generator of their own. The
+    // function may be dropped and created again, and tables renamed, around them.
+    if routines {
+        let mut privileges = StdRng::seed_from_u64(decoration ^ 0x5851_f42d_4c95_7f2d);
+        for (_, table) in &earlier_tables {
+            if privileges.gen_bool(0.4) {
+                sql.push_str(&format!("GRANT SELECT ON {table} TO PUBLIC;\n"));
+            }
+            if privileges.gen_bool(0.3) {
+                sql.push_str(&format!("GRANT UPDATE (id) ON {table} TO PUBLIC;\n"));
+            }
+            if sql.contains(&format!("CREATE VIEW {table}_pv ")) && privileges.gen_bool(0.5) {
+                sql.push_str(&format!("GRANT SELECT ON {table}_pv TO PUBLIC;\n"));
+            }
+        }
+        if privileges.gen_bool(0.5) {
+            sql.push_str("REVOKE EXECUTE ON FUNCTION floor_id(integer) FROM PUBLIC;\n");
+        }
+        if privileges.gen_bool(0.4) {
+            sql.push_str("GRANT USAGE ON SEQUENCE numbers TO PUBLIC;\n");
+        }
+    }
     sql
 }
 

@@ -91,6 +91,7 @@ pub fn plan(config: &Config, graph: &RevisionGraph, url: &DatabaseUrl) -> Result
     let options = DiffOptions {
         compare_type: config.compare_type,
         compare_server_default: config.compare_server_default,
+        compare_grants: config.compare_grants,
     };
     // `dev_url`: the scratch database is made on that server instead of the target's.
     let mut scratch_connection = match config.dev_url()? {

@@ -8,8 +8,8 @@ use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
     Attribute, Check, Column, CompositeType, Constraint, Domain, Event, EventStart, Extension,
-    ForeignKey, Function, FunctionKey, Index, MaterializedView, Policy, QualifiedName, RowSecurity,
-    Sequence, Table, Trigger, View,
+    ForeignKey, Function, FunctionKey, Grant, GrantObject, Grantee, Index, MaterializedView,
+    Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 fn materialized_view(with_data: bool) -> MaterializedView {
@@ -291,6 +291,9 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::CreateCompositeType { .. } => "CreateCompositeType",
         Operation::DropCompositeType { .. } => "DropCompositeType",
         Operation::AlterCompositeType { .. } => "AlterCompositeType",
+        Operation::GrantPrivilege { .. } => "GrantPrivilege",
+        Operation::RevokePrivilege { .. } => "RevokePrivilege",
+        Operation::SetGrantOption { .. } => "SetGrantOption",
     }
 }
 
@@ -855,6 +858,45 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "a column's, with the grant option",
+            Operation::GrantPrivilege {
+                grant: Grant {
+                    object: GrantObject::Column {
+                        table: t.clone(),
+                        column: "email".to_owned(),
+                    },
+                    grantee: Grantee::Role("Reporting".to_owned()),
+                    privilege: "UPDATE".to_owned(),
+                },
+                with_grant_option: true,
+            },
+        ),
+        (
+            "a routine's, from everyone",
+            Operation::RevokePrivilege {
+                grant: Grant {
+                    object: GrantObject::Routine(function("SELECT n").key),
+                    grantee: Grantee::Public,
+                    privilege: "EXECUTE".to_owned(),
+                },
+                with_grant_option: false,
+            },
+        ),
+        (
+            "taken away",
+            Operation::SetGrantOption {
+                grant: Grant {
+                    object: GrantObject::Sequence {
+                        name: name("t_id_seq"),
+                        owned_by: None,
+                    },
+                    grantee: Grantee::Role("app".to_owned()),
+                    privilege: "USAGE".to_owned(),
+                },
+                with_grant_option: false,
+            },
+        ),
+        (
             "a column dropped, a type changed",
             Operation::RebuildTable {
                 from: Table {
@@ -909,7 +951,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 58, "{covered:?}");
+    assert_eq!(covered.len(), 61, "{covered:?}");
 }
 
 #[test]

@@ -119,8 +119,8 @@ fn check_says_what_changes() {
 
 /// Finding: `ENABLE`/`FORCE ROW LEVEL SECURITY`, `CREATE POLICY` and `GRANT` in the declared
 /// schema were passed over: `check` said "No new upgrade operations detected". Row-level
-/// security and policies are modeled now (`check` finds them: see the `rls_*` fixtures); what is
-/// still not modeled is refused with its file and line.
+/// security and policies are modeled now (`check` finds them: see the `rls_*` fixtures), grants
+/// with `compare_grants`; what is not modeled is refused with its file and line.
 #[test]
 fn declared_objects_silently_ignored() {
     let (project, _database) =
@@ -147,8 +147,23 @@ fn declared_objects_silently_ignored() {
         assert_eq!(output.code, 1, "{statement}: {output}");
         assert!(output.stdout.contains(found), "{statement}: {output}");
     }
+    // Grants are compared with `[autogenerate] compare_grants` only; without it, a declared
+    // one says how to turn it on (see `grants_postgres.rs`).
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE accounts (id int PRIMARY KEY, tenant text);\n\nGRANT SELECT ON accounts TO PUBLIC;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("schema/schema.sql:3: GRANT compares privileges, which autogenerate leaves alone unless [autogenerate] compare_grants is on"),
+        "{output}"
+    );
+    assert!(
+        output.stderr.contains("hint: set `compare_grants = true`"),
+        "{output}"
+    );
     for (statement, named) in [
-        ("GRANT SELECT ON accounts TO PUBLIC;", "GRANT"),
         (
             "ALTER TABLE accounts DISABLE TRIGGER ALL;",
             "ALTER TABLE … DISABLE TRIGGER ALL",

@@ -5,6 +5,7 @@
 //! operations already adapted (a SQLite rebuild, say) gives a downgrade that cannot run.
 
 use crate::dialect::Dialect;
+use crate::diff::grants::without_moot_grants;
 use crate::diff::operation::Operation;
 use crate::diff::reverse;
 use crate::runner::connection::DatabaseError;
@@ -40,8 +41,11 @@ impl Plan {
         to: &Schema,
         back_to: &Schema,
     ) -> Self {
+        // Grant operations on an object dropped later are left out of each direction only
+        // now: the reverse of a revocation before a drop is the grant after a re-creation.
+        let downgrade = dialect.adapt(without_moot_grants(reverse(&changes)), to, back_to);
+        let changes = without_moot_grants(changes);
         let upgrade = dialect.adapt(changes.clone(), from, to);
-        let downgrade = dialect.adapt(reverse(&changes), to, back_to);
         Self {
             changes,
             upgrade,

@@ -19,12 +19,17 @@ pub enum DeclaredStatement {
     Setting,
     /// Not modeled: refused, with what it is (`CREATE POLICY`, `GRANT`).
     Refused(String),
+    /// A privilege (`GRANT`, `REVOKE`): modeled when `[autogenerate] compare_grants` is on,
+    /// refused with the way to turn it on otherwise.
+    Privilege(String),
 }
 
-/// The declared schema with settings blanked out, or the first statement that is refused.
+/// The declared schema with settings blanked out, or the first statement that is refused
+/// (privileges are, unless `compare_grants`).
 pub fn screen(
     dialect: &dyn Dialect,
     declared: DeclaredSchema,
+    compare_grants: bool,
 ) -> Result<DeclaredSchema, AutogenerateError> {
     let mut screened = DeclaredSchema::default();
     for (path, text) in declared.files {
@@ -32,6 +37,14 @@ pub fn screen(
         for statement in split_statements(&text.clone(), dialect.escapes()) {
             match dialect.classify_declared(&statement.sql) {
                 DeclaredStatement::Modeled => {}
+                DeclaredStatement::Privilege(_) if compare_grants => {}
+                DeclaredStatement::Privilege(what) => {
+                    return Err(AutogenerateError::GrantsNotCompared {
+                        path,
+                        line: statement.line,
+                        what,
+                    })
+                }
                 DeclaredStatement::Setting => blank(&mut text, &statement.sql),
                 DeclaredStatement::Refused(what) => {
                     return Err(AutogenerateError::NotModeled {

@@ -4,7 +4,8 @@
 use crate::dialect::Dialect;
 use crate::schema::{
     Check, Column, CompositeType, Constraint, Domain, Event, Extension, ForeignKey, Function,
-    Index, MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    Grant, Index, MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger,
+    View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -331,6 +332,22 @@ pub enum Operation {
         to: CompositeType,
         columns: Vec<String>,
     },
+    /// `GRANT privilege ON object TO grantee [WITH GRANT OPTION]`.
+    GrantPrivilege {
+        grant: Grant,
+        with_grant_option: bool,
+    },
+    /// `REVOKE privilege ON object FROM grantee` (the grant option goes with it).
+    RevokePrivilege {
+        grant: Grant,
+        with_grant_option: bool,
+    },
+    /// Give (`GRANT … WITH GRANT OPTION`) or take away (`REVOKE GRANT OPTION FOR …`) the right
+    /// to pass on a privilege the grantee keeps.
+    SetGrantOption {
+        grant: Grant,
+        with_grant_option: bool,
+    },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
     /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
     RebuildTable {
@@ -452,6 +469,27 @@ impl Operation {
                 from: to,
                 to: from,
                 columns,
+            },
+            Self::GrantPrivilege {
+                grant,
+                with_grant_option,
+            } => Self::RevokePrivilege {
+                grant,
+                with_grant_option,
+            },
+            Self::RevokePrivilege {
+                grant,
+                with_grant_option,
+            } => Self::GrantPrivilege {
+                grant,
+                with_grant_option,
+            },
+            Self::SetGrantOption {
+                grant,
+                with_grant_option,
+            } => Self::SetGrantOption {
+                grant,
+                with_grant_option: !with_grant_option,
             },
             Self::CreateSequence { name, sequence } => Self::DropSequence { name, sequence },
             Self::DropSequence { name, sequence } => Self::CreateSequence { name, sequence },
@@ -742,6 +780,32 @@ impl Operation {
             ),
             Self::CreateSchema { name } => format!("create schema {name}"),
             Self::DropSchema { name } => format!("drop schema {name}"),
+            Self::GrantPrivilege {
+                grant,
+                with_grant_option,
+            } => format!(
+                "grant {grant}{}",
+                if *with_grant_option {
+                    " with grant option"
+                } else {
+                    ""
+                }
+            ),
+            Self::RevokePrivilege { grant, .. } => format!(
+                "revoke {} on {} from {}",
+                grant.privilege, grant.object, grant.grantee
+            ),
+            Self::SetGrantOption {
+                grant,
+                with_grant_option,
+            } => format!(
+                "{} the grant option of {grant}",
+                if *with_grant_option {
+                    "give"
+                } else {
+                    "take away"
+                }
+            ),
             Self::CreateSequence { name, .. } => format!("create sequence {name}"),
             Self::DropSequence { name, .. } => format!("drop sequence {name}"),
             Self::AlterSequence { name, from, to } => {

@@ -286,6 +286,9 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::DropSchema { .. }
         | Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
-        | Operation::AlterExtension { .. } => Vec::new(),
+        | Operation::AlterExtension { .. }
+        | Operation::GrantPrivilege { .. }
+        | Operation::RevokePrivilege { .. }
+        | Operation::SetGrantOption { .. } => Vec::new(),
     }
 }
