@@ -100,7 +100,9 @@ pub fn introspect(
                  CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
                  CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, \
                  col_description(c.oid, a.attnum), \
-                 pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) \
+                 pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname), \
+                 (SELECT format_type(s.seqtypid, NULL) FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid \
+                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1) \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  JOIN pg_type t ON t.oid = a.atttypid \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -121,8 +123,13 @@ pub fn introspect(
             let mut default: Option<String> = row.get(5);
             // A column that owns the sequence its default draws from was declared `serial`:
             // keep it that way, so the sequence is created and dropped with the column.
+            // The sequence must count in the column's type: a `bigint` column over an
+            // `integer` sequence (a serial column widened without its sequence) stops at
+            // 2^31 - 1, and is not the `bigserial` a declaration means.
             let owned_sequence: Option<String> = row.get(10);
+            let sequence_type: Option<String> = row.get(11);
             if owned_sequence.is_some()
+                && sequence_type.as_deref() == Some(data_type.as_str())
                 && default
                     .as_deref()
                     .is_some_and(|d| d.starts_with("nextval("))

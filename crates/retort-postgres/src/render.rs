@@ -251,6 +251,15 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
             "{prefix} TYPE {storage}{collation} USING {}::{storage}",
             quote(&to.name),
         ));
+        // serial ↔ bigserial: the owned sequence keeps its own type (and with it its maximum)
+        // unless told, so a bigserial column would stop at 2^31 - 1. An identity column's
+        // sequence follows its column by itself.
+        if was_serial && becomes_serial && old_storage != storage {
+            statements.push(format!(
+                "ALTER SEQUENCE {} AS {storage}",
+                serial_sequence(table, &to.name)
+            ));
+        }
     }
     if becomes_serial && !was_serial {
         // What `serial` does at CREATE TABLE, and a start past the rows already there.

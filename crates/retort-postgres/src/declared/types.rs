@@ -93,7 +93,13 @@ pub fn column_type(
         DataType::JSONB => plain("jsonb", TypeClass::Json),
         DataType::JSON => plain("json", TypeClass::Other),
         DataType::Bytea => plain("bytea", TypeClass::Other),
-        DataType::Array(ArrayElemTypeDef::SquareBracket(element, None)) => {
+        DataType::Array(ArrayElemTypeDef::SquareBracket(element, _)) => {
+            // PostgreSQL keeps no number of dimensions nor sizes: `int[][]` and `int[3][3]`
+            // are `integer[]` in its catalog (and take arrays of any dimensions and sizes).
+            let mut element = element.as_ref();
+            while let DataType::Array(ArrayElemTypeDef::SquareBracket(inner, _)) = element {
+                element = inner.as_ref();
+            }
             let (element, _) = column_type(element, enums)?;
             Ok((format!("{element}[]"), TypeClass::Array))
         }
