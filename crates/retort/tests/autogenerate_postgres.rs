@@ -347,7 +347,11 @@ fn a_failed_partial_load_falls_back_to_the_full_load() {
                CREATE VIEW relations AS SELECT 'hidden'::regclass AS relation;\n";
     let files = [(std::path::PathBuf::from("schema.sql"), sql.to_owned())];
     let split = retort_postgres::declared::partial::parse_partial(&files).unwrap();
-    assert!(!split.load[0].1.contains("CREATE TABLE"), "{}", split.load[0].1);
+    assert!(
+        !split.load[0].1.contains("CREATE TABLE"),
+        "{}",
+        split.load[0].1
+    );
     let (target, path) = declared_target(sql);
     assert_eq!(path, TargetPath::Scratch);
     assert_eq!(target, load_and_introspect(sql));

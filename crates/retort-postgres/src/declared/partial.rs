@@ -82,7 +82,11 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
         .map(|(path, _)| (path.clone(), String::new()))
         .collect();
     for piece in pieces {
-        if piece.owner.as_ref().is_none_or(|table| needed.contains(table)) {
+        if piece
+            .owner
+            .as_ref()
+            .is_none_or(|table| needed.contains(table))
+        {
             let text = &mut load[piece.file].1;
             text.push_str(piece.sql.trim_end().trim_end_matches(';'));
             text.push_str(";\n");
@@ -160,17 +164,15 @@ fn is_left_to_server(tokens: &[Token]) -> bool {
     let kind: Vec<&str> = kind.iter().map(String::as_str).collect();
     let is_policy = matches!(keyword(tokens.first()).as_deref(), Some("create"))
         && matches!(keyword(tokens.get(1)).as_deref(), Some("policy"));
-    is_policy
-        || matches!(
-            kind.as_slice(),
-            ["view", ..]
-                | ["recursive", "view", ..]
-                | ["function", ..]
-                | ["procedure", ..]
-                | ["trigger", ..]
-                | ["constraint", "trigger", ..]
-        )
-        || is_row_security(tokens)
+    let plain = matches!(
+        kind.as_slice(),
+        ["view" | "function" | "procedure" | "trigger", ..]
+    );
+    let qualified = matches!(
+        kind.as_slice(),
+        ["recursive", "view", ..] | ["constraint", "trigger", ..]
+    );
+    is_policy || plain || qualified || is_row_security(tokens)
 }
 
 /// `ALTER TABLE [ONLY] [public.]t ENABLE|FORCE ROW LEVEL SECURITY`, alone.
@@ -219,9 +221,7 @@ fn mentioned_names(tokens: &[Token], routine: bool) -> BTreeSet<String> {
                 None
             }
             Token::DollarQuotedString(string) => Some(&string.value),
-            Token::SingleQuotedString(string) | Token::EscapedStringLiteral(string)
-                if routine =>
-            {
+            Token::SingleQuotedString(string) | Token::EscapedStringLiteral(string) if routine => {
                 Some(string)
             }
             _ => None,
@@ -287,7 +287,10 @@ mod tests {
         assert!(load.contains("CREATE INDEX b_a"), "{load}");
         assert!(load.contains("CREATE TYPE mood"), "{load}");
         assert!(!load.contains("CREATE TABLE c"), "{load}");
-        assert!(load.ends_with("CREATE VIEW v AS SELECT id FROM b;\n"), "{load}");
+        assert!(
+            load.ends_with("CREATE VIEW v AS SELECT id FROM b;\n"),
+            "{load}"
+        );
     }
 
     #[test]
