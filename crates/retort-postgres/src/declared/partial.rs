@@ -8,7 +8,7 @@
 //!
 //! The scratch database gets every statement that is not a table's own (types, sequences),
 //! the statements of the tables the server-side statements name and, through foreign keys, the
-//! tables those reference, then the server-side statements. A name is found as a word of the
+//! tables those reference (but not their non-unique indexes), then the server-side statements. A name is found as a word of the
 //! statement (and of a routine's body): wider than the relations sqlparser's visitor reports
 //! (type names and casts too, `NULL::t`), and a word that is not a table's name only loads a
 //! table more. What words cannot show (`'t'::regclass`) makes the server refuse the statement,
@@ -37,6 +37,9 @@ struct Piece {
     owner: Option<String>,
     /// The names the statement mentions.
     names: BTreeSet<String>,
+    /// A non-unique index: nothing the server is left to build can use it (a foreign key or
+    /// `ON CONFLICT` needs a unique one), so even a needed table is loaded without it.
+    plain_index: bool,
 }
 
 /// Split the declared files into the parsed model and the statements of the partial load.
@@ -52,6 +55,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
             if tokens.is_empty() {
                 continue;
             }
+            let mut plain_index = false;
             let owner = if is_left_to_server(&tokens) {
                 left_to_server += 1;
                 None
@@ -62,6 +66,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
                     return Err(Declined(format!("{}: not one statement", at())));
                 };
                 declared.statement(only)?;
+                plain_index = matches!(only, Statement::CreateIndex(index) if !index.unique);
                 owning_table(only)?
             };
             pieces.push(Piece {
@@ -69,6 +74,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
                 names: mentioned_names(&tokens, is_routine(&tokens)),
                 sql: statement.sql,
                 owner,
+                plain_index,
             });
         }
     }
@@ -82,11 +88,11 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
         .map(|(path, _)| (path.clone(), String::new()))
         .collect();
     for piece in pieces {
-        if piece
+        let wanted = piece
             .owner
             .as_ref()
-            .is_none_or(|table| needed.contains(table))
-        {
+            .is_none_or(|table| needed.contains(table));
+        if wanted && !piece.plain_index {
             let text = &mut load[piece.file].1;
             text.push_str(piece.sql.trim_end().trim_end_matches(';'));
             text.push_str(";\n");
@@ -276,6 +282,7 @@ mod tests {
             "CREATE TABLE a (id int PRIMARY KEY);\n\
              CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);\n\
              CREATE INDEX b_a ON b (a_id);\n\
+             CREATE UNIQUE INDEX b_u ON b (a_id);\n\
              CREATE TABLE c (id int PRIMARY KEY);\n\
              CREATE TYPE mood AS ENUM ('ok');\n\
              CREATE VIEW v AS SELECT id FROM b;\n",
@@ -284,7 +291,8 @@ mod tests {
         assert_eq!(split.schema.tables.len(), 3);
         let load = &split.load[0].1;
         assert!(load.contains("CREATE TABLE a"), "{load}");
-        assert!(load.contains("CREATE INDEX b_a"), "{load}");
+        assert!(!load.contains("CREATE INDEX b_a"), "{load}");
+        assert!(load.contains("CREATE UNIQUE INDEX b_u"), "{load}");
         assert!(load.contains("CREATE TYPE mood"), "{load}");
         assert!(!load.contains("CREATE TABLE c"), "{load}");
         assert!(
