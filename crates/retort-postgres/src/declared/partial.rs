@@ -1,7 +1,7 @@
 //! The parser's partial mode: every statement is parsed; the tables and what else the parser
 //! takes are modeled as in [`super::parse`], and the statements whose canonical text only the
 //! server can give — `CREATE [OR REPLACE] [RECURSIVE] VIEW`, `CREATE [OR REPLACE]
-//! FUNCTION|PROCEDURE`, `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER`, `CREATE POLICY` and `ALTER
+//! FUNCTION|PROCEDURE`, `CREATE [OR REPLACE] TRIGGER`, `CREATE POLICY` and `ALTER
 //! TABLE t ENABLE|FORCE ROW LEVEL SECURITY` — are left to a scratch database
 //! (`retort_core::autogenerate::partial`). Any other statement the parser declines declines the
 //! whole schema, as `parse` does.
@@ -47,6 +47,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
     let mut declared = Declared::default();
     let mut pieces = Vec::new();
     let mut left_to_server = 0;
+    let mut views = Vec::new();
     for (file, (path, text)) in files.iter().enumerate() {
         for statement in split_statements(text, Escapes::Standard) {
             let at = || format!("{}:{}", path.display(), statement.line);
@@ -58,6 +59,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
             let mut plain_index = false;
             let owner = if is_left_to_server(&tokens) {
                 left_to_server += 1;
+                views.extend(created_view(&tokens));
                 None
             } else {
                 let parsed = Parser::parse_sql(&PostgreSqlDialect {}, &statement.sql)
@@ -81,6 +83,14 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
     if left_to_server == 0 {
         return Err(Declined("no statement left to the server".to_owned()));
     }
+    if let Some(view) = views
+        .iter()
+        .find(|view| may_take_a_generated_name(view, &declared))
+    {
+        return Err(Declined(format!(
+            "the view {view}, whose name a table's relation has or may be given"
+        )));
+    }
     let schema = declared.finish();
     let needed = needed_tables(&schema, &pieces);
     let mut load: Vec<(PathBuf, String)> = files
@@ -100,6 +110,43 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
     }
     load.retain(|(_, text)| !text.is_empty());
     Ok(PartialDeclared { schema, load })
+}
+
+/// The name of the view a `CREATE [OR REPLACE] [RECURSIVE] VIEW` makes in `public` (`None`
+/// for another schema, where the parser declares nothing).
+fn created_view(tokens: &[Token]) -> Option<String> {
+    let at = tokens
+        .iter()
+        .take(6)
+        .position(|token| keyword(Some(token)).as_deref() == Some("view"))?;
+    let name = |token: Option<&Token>| match token {
+        Some(Token::Word(word)) if word.quote_style.is_none() => {
+            Some(word.value.to_ascii_lowercase())
+        }
+        Some(Token::Word(word)) => Some(word.value.clone()),
+        _ => None,
+    };
+    let first = name(tokens.get(at + 1))?;
+    if !matches!(tokens.get(at + 2), Some(Token::Period)) {
+        return Some(first);
+    }
+    (first == SCHEMA)
+        .then(|| name(tokens.get(at + 3)))
+        .flatten()
+}
+
+/// Whether a view of this name could change a name the parser predicts: a relation it declares,
+/// or one PostgreSQL generates for a table (`t_pkey`, `t_a_key`, `t_a_seq`, `t_a_idx`: the table's
+/// name and `_`), or a long one it may have truncated. Without the table in the scratch database
+/// the view would load where the full load fails or moves the generated name.
+fn may_take_a_generated_name(view: &str, declared: &Declared) -> bool {
+    declared.relations.contains(view)
+        || view.len() >= super::names::MAX_NAME - 4
+        || declared
+            .schema
+            .tables
+            .keys()
+            .any(|table| view.starts_with(&format!("{}_", table.name)))
 }
 
 /// The tables named by the statements that are no table's own, and those their foreign keys
@@ -174,10 +221,9 @@ fn is_left_to_server(tokens: &[Token]) -> bool {
         kind.as_slice(),
         ["view" | "function" | "procedure" | "trigger", ..]
     );
-    let qualified = matches!(
-        kind.as_slice(),
-        ["recursive", "view", ..] | ["constraint", "trigger", ..]
-    );
+    // Not CONSTRAINT TRIGGER: it makes a constraint, whose name could move the names the
+    // parser predicts for the tables' constraints.
+    let qualified = matches!(kind.as_slice(), ["recursive", "view", ..]);
     is_policy || plain || qualified || is_row_security(tokens)
 }
 
@@ -333,6 +379,10 @@ mod tests {
             "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY, ADD COLUMN b int;\n",
             "CREATE TABLE a (id int);\nCREATE TEMPORARY VIEW w AS SELECT 1;\n",
             "CREATE TABLE a (id int);\n",
+            "CREATE TABLE a (id int);\nCREATE CONSTRAINT TRIGGER c AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f();\n",
+            "CREATE TABLE a (id int PRIMARY KEY);\nCREATE VIEW a_pkey AS SELECT 1;\n",
+            "CREATE TABLE a (id serial);\nCREATE VIEW public.a_id_seq AS SELECT 1;\n",
+            "CREATE TABLE a (id int);\nCREATE VIEW a AS SELECT 1;\n",
         ] {
             assert!(partial(sql).is_err(), "{sql}");
         }
