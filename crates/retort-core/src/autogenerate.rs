@@ -5,6 +5,7 @@
 //! otherwise the schema is loaded into a scratch database and introspected with the same code
 //! as the live one.
 
+pub mod partial;
 pub mod plan;
 pub mod screen;
 pub mod sqlalchemy_models;
@@ -231,16 +232,7 @@ pub fn compare(
     let declared = &screen::screen(dialect, declared.clone(), options.compare_grants)?;
     let filter = &filter.clone().with_grants(options.compare_grants);
     let current = live.introspect(filter)?;
-    let target = match scratch_server {
-        Some(server) => load_and_introspect(server, declared, filter)?,
-        // Grants are read from the catalog only: the scratch database holds the default ACLs
-        // (a function's `EXECUTE` to `PUBLIC`) that the declared files never spell out.
-        None if options.compare_grants => load_and_introspect(live, declared, filter)?,
-        None => match live.parse_declared(&declared.files, filter) {
-            Some(target) => target,
-            None => load_and_introspect(live, declared, filter)?,
-        },
-    };
+    let (target, _) = declared_target(live, scratch_server, declared, filter)?;
     let mut renames = DeclaredRenames::default();
     for (_, text) in &declared.files {
         parse_renames(text, &mut renames);
@@ -253,6 +245,49 @@ pub fn compare(
         &target,
         &diff.renamed,
     ))
+}
+
+/// Which way the declared schema became the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetPath {
+    /// The dialect's parser took every statement.
+    Parsed,
+    /// The parser took the tables; the statements it declined went to a scratch database with
+    /// the tables they name ([`partial`]).
+    Partial,
+    /// The whole declared schema went to a scratch database.
+    Scratch,
+}
+
+/// The declared schema (already screened) as the model, and the path that made it: the parser,
+/// else the partial scratch load, else the full scratch load. `scratch_server`
+/// (`[autogenerate] dev_url`) always takes the full load.
+pub fn declared_target(
+    live: &mut dyn Database,
+    scratch_server: Option<&mut dyn Database>,
+    declared: &DeclaredSchema,
+    filter: &IntrospectFilter,
+) -> Result<(crate::schema::Schema, TargetPath), AutogenerateError> {
+    if let Some(server) = scratch_server {
+        let target = load_and_introspect(server, declared, filter)?;
+        return Ok((target, TargetPath::Scratch));
+    }
+    // Grants are read from the catalog only: the scratch database holds the default ACLs (a
+    // function's `EXECUTE` to `PUBLIC`) that the declared files never spell out.
+    if filter.grants {
+        let target = load_and_introspect(live, declared, filter)?;
+        return Ok((target, TargetPath::Scratch));
+    }
+    if let Some(target) = live.parse_declared(&declared.files, filter) {
+        return Ok((target, TargetPath::Parsed));
+    }
+    if let Some(partial) = live.parse_declared_partly(&declared.files, filter) {
+        if let Some(target) = partial::load_and_merge(live, &partial, filter) {
+            return Ok((target, TargetPath::Partial));
+        }
+    }
+    let target = load_and_introspect(live, declared, filter)?;
+    Ok((target, TargetPath::Scratch))
 }
 
 /// The exact path: load the declared schema into a scratch database and introspect it.

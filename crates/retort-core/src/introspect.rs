@@ -84,6 +84,18 @@ pub trait Introspect {
         None
     }
 
+    /// The declared schema split by the parser's partial mode: the tables (and what else the
+    /// parser takes) modeled, and what a scratch database must run for the statements it
+    /// leaves to the server (`None`: load the whole schema).
+    fn parse_declared_partly(
+        &mut self,
+        files: &[(std::path::PathBuf, String)],
+        filter: &IntrospectFilter,
+    ) -> Option<crate::autogenerate::partial::PartialDeclared> {
+        let _ = (files, filter);
+        None
+    }
+
     /// Objects in the selected schemas that the model does not cover (views, functions,
     /// triggers, …), as `kind name`. Autogenerate refuses a declared schema that has any,
     /// rather than silently leaving them out.

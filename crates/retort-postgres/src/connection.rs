@@ -610,6 +610,22 @@ impl Introspect for PostgresConnection {
             .retain(|name, _| !filter.leaves_out(&name.name));
         Some(schema)
     }
+    fn parse_declared_partly(
+        &mut self,
+        files: &[(std::path::PathBuf, String)],
+        filter: &IntrospectFilter,
+    ) -> Option<retort_core::autogenerate::partial::PartialDeclared> {
+        // As `parse_declared`: the parser's names are those of the default schema `public`.
+        if self.current_schema != "public" || filter.names_schemas() {
+            return None;
+        }
+        let mut partial = crate::declared::partial::parse_partial(files).ok()?;
+        partial
+            .schema
+            .tables
+            .retain(|name, _| !filter.leaves_out(&name.name));
+        Some(partial)
+    }
     fn unmodeled_objects(
         &mut self,
         filter: &IntrospectFilter,

@@ -17,6 +17,7 @@
 mod expression;
 mod index;
 mod names;
+pub mod partial;
 mod sequence;
 mod table;
 mod types;

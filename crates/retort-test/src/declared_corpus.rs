@@ -118,7 +118,7 @@ fn sql_files(directory: &Path) -> Vec<PathBuf> {
 }
 
 /// The two pretty-printed values around the first line where they part.
-fn first_difference(parsed: &str, loaded: &str) -> String {
+pub fn first_difference(parsed: &str, loaded: &str) -> String {
     let (parsed, loaded): (Vec<&str>, Vec<&str>) =
         (parsed.lines().collect(), loaded.lines().collect());
     let at = parsed

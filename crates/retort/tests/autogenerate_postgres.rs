@@ -288,6 +288,138 @@ fn the_declared_schema_parser_declines_what_it_does_not_know() {
     });
 }
 
+/// The partial scratch load is exact: on every fixture file where the parser leaves statements
+/// to the server, the model equals the full load's (and a fallback gives the full load itself).
+#[test]
+fn the_partial_scratch_load_matches_the_full_load() {
+    use retort_core::autogenerate::TargetPath;
+
+    let mut partial = 0;
+    let mut failures = Vec::new();
+    let cases = retort_test::round_trip::cases(&fixtures().join("diff/postgres"));
+    for file in cases
+        .iter()
+        .flat_map(|case| [case.join("from.sql"), case.join("to.sql")])
+    {
+        let sql = fs_err::read_to_string(&file).unwrap();
+        let files = [(file.clone(), sql.clone())];
+        if retort_postgres::declared::partial::parse_partial(&files).is_err() {
+            continue;
+        }
+        let (target, path) = declared_target(&sql);
+        eprintln!("{}: {path:?}", file.display());
+        partial += usize::from(path == TargetPath::Partial);
+        let full = load_and_introspect(&sql);
+        if target != full {
+            let difference = retort_test::declared_corpus::first_difference(
+                &format!("{target:#?}"),
+                &format!("{full:#?}"),
+            );
+            failures.push(format!("{} ({path:?}):\n{difference}", file.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(
+        partial >= 15 || std::env::var("RETORT_FIXTURE").is_ok(),
+        "the partial load took only {partial} files"
+    );
+}
+
+/// A view over a table reached only through a chain of foreign keys: the chain is loaded.
+#[test]
+fn a_partial_load_follows_foreign_keys() {
+    assert_partial_equals_full(
+        "CREATE TABLE a (id int PRIMARY KEY);\n\
+         CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);\n\
+         CREATE TABLE c (id int PRIMARY KEY, b_id int, note text);\n\
+         ALTER TABLE c ADD CONSTRAINT c_b FOREIGN KEY (b_id) REFERENCES b (id);\n\
+         CREATE TABLE unrelated (id int PRIMARY KEY);\n\
+         CREATE VIEW notes AS SELECT id, note FROM c WHERE note IS NOT NULL;\n",
+    );
+}
+
+/// A policy whose USING reads another table in a subquery.
+#[test]
+fn a_partial_load_takes_the_tables_of_a_policy_subquery() {
+    assert_partial_equals_full(
+        "CREATE TABLE members (id int PRIMARY KEY, name text NOT NULL);\n\
+         CREATE TABLE documents (id int PRIMARY KEY, owner text NOT NULL);\n\
+         CREATE TABLE unrelated (id int PRIMARY KEY);\n\
+         ALTER TABLE documents ENABLE ROW LEVEL SECURITY;\n\
+         ALTER TABLE documents FORCE ROW LEVEL SECURITY;\n\
+         CREATE POLICY own ON documents USING (owner IN (SELECT name FROM members));\n",
+    );
+}
+
+/// A SQL function reading a table, and a trigger calling a PL/pgSQL one.
+#[test]
+fn a_partial_load_takes_the_tables_of_a_sql_function_and_a_trigger() {
+    assert_partial_equals_full(
+        "CREATE TABLE counted (id int PRIMARY KEY);\n\
+         CREATE TABLE touched (id int PRIMARY KEY, at timestamp);\n\
+         CREATE TABLE unrelated (id int PRIMARY KEY);\n\
+         CREATE FUNCTION how_many() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM counted $$;\n\
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := now(); RETURN NEW; END $$;\n\
+         CREATE TRIGGER touch_row BEFORE UPDATE ON touched FOR EACH ROW EXECUTE FUNCTION touch();\n",
+    );
+}
+
+/// A reference no word shows (a relation named in a string) makes the server refuse the
+/// partial load: the whole schema is loaded instead, and the model is the full load's.
+#[test]
+fn a_failed_partial_load_falls_back_to_the_full_load() {
+    use retort_core::autogenerate::TargetPath;
+
+    let sql = "CREATE TABLE hidden (id int PRIMARY KEY);\n\
+               CREATE VIEW relations AS SELECT 'hidden'::regclass AS relation;\n";
+    let files = [(std::path::PathBuf::from("schema.sql"), sql.to_owned())];
+    let split = retort_postgres::declared::partial::parse_partial(&files).unwrap();
+    assert!(
+        !split.load[0].1.contains("CREATE TABLE"),
+        "{}",
+        split.load[0].1
+    );
+    let (target, path) = declared_target(sql);
+    assert_eq!(path, TargetPath::Scratch);
+    assert_eq!(target, load_and_introspect(sql));
+    assert_eq!(target.views.len(), 1);
+}
+
+fn assert_partial_equals_full(sql: &str) {
+    use retort_core::autogenerate::TargetPath;
+
+    let (target, path) = declared_target(sql);
+    assert_eq!(path, TargetPath::Partial);
+    assert_eq!(target, load_and_introspect(sql));
+}
+
+/// The model autogenerate makes of `sql` on a fresh database, and the path it took.
+fn declared_target(
+    sql: &str,
+) -> (
+    retort_core::schema::Schema,
+    retort_core::autogenerate::TargetPath,
+) {
+    use retort_core::autogenerate::{screen::screen, DeclaredSchema};
+    use retort_core::introspect::{Introspect, IntrospectFilter};
+    use retort_postgres::{ConnectOptions, PostgresConnection};
+
+    let database = TestDatabase::create(Server::Postgres);
+    let options = ConnectOptions::resolve(&database.url(), &|_| None, None).unwrap();
+    let mut connection = PostgresConnection::connect(&options, None).unwrap();
+    let declared = DeclaredSchema {
+        files: vec![(std::path::PathBuf::from("schema.sql"), sql.to_owned())],
+    };
+    let declared = screen(connection.dialect_rules(), declared).unwrap();
+    retort_core::autogenerate::declared_target(
+        &mut connection,
+        None,
+        &declared,
+        &IntrospectFilter::default(),
+    )
+    .unwrap()
+}
+
 /// What PostgreSQL reports after running `sql` on a fresh database.
 fn load_and_introspect(sql: &str) -> retort_core::schema::Schema {
     use retort_core::introspect::{Introspect, IntrospectFilter};
