@@ -25,6 +25,9 @@ use crate::glob::{BadGlob, GlobList};
 #[derive(Debug, Clone, Default)]
 pub struct DeclaredSchema {
     pub files: Vec<(PathBuf, String)>,
+    /// What reading the files noted for the user (`file:line: …`): a build option the
+    /// revision does not carry, say.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +145,7 @@ pub fn run_schema_command(root: &Path, command: &str) -> Result<DeclaredSchema, 
             PathBuf::from(format!("<schema_command: {command}>")),
             String::from_utf8_lossy(&output.stdout).into_owned(),
         )],
+        notes: Vec::new(),
     })
 }
 
@@ -232,19 +236,24 @@ pub fn compare(
     let declared = &screen::screen(dialect, declared.clone(), options.compare_grants)?;
     let filter = &filter.clone().with_grants(options.compare_grants);
     let current = live.introspect(filter)?;
-    let (target, _) = declared_target(live, scratch_server, declared, filter)?;
+    let (mut target, _) = declared_target(live, scratch_server, declared, filter)?;
+    if dialect.names_ignore_case() {
+        crate::diff::name_case::align_to(&current, &mut target);
+    }
     let mut renames = DeclaredRenames::default();
     for (_, text) in &declared.files {
         parse_renames(text, &mut renames);
     }
     let diff = diff_with_renames(&current, &target, &renames, options);
-    Ok(Plan::new(
+    let mut plan = Plan::new(
         dialect,
         diff.operations,
         &diff.derived,
         &target,
         &diff.renamed,
-    ))
+    );
+    plan.notes.clone_from(&declared.notes);
+    Ok(plan)
 }
 
 /// Which way the declared schema became the model.

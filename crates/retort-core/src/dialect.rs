@@ -61,6 +61,12 @@ pub trait Dialect: Send + Sync {
         )
     }
 
+    /// Whether table and column names are the same whatever their case (SQLite: `Users` is
+    /// `users`): a declared name then takes the live spelling before the diff.
+    fn names_ignore_case(&self) -> bool {
+        false
+    }
+
     /// Whether DDL takes part in transactions (PostgreSQL, SQLite: yes; MySQL: no).
     fn transactional_ddl(&self) -> bool {
         true

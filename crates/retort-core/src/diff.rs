@@ -9,6 +9,7 @@ pub mod extensions;
 pub mod functions;
 pub mod grants;
 pub mod identifier;
+pub mod name_case;
 pub mod operation;
 pub mod policies;
 pub mod rename;

@@ -39,6 +39,12 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["SET", "SEARCH_PATH", "=" | "TO", "''" | "PUBLIC" | "\"public\"", ..] => {
             DeclaredStatement::Setting
         }
+        ["CREATE", "INDEX", "CONCURRENTLY", ..] | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => {
+            DeclaredStatement::BuildOption {
+                word: "CONCURRENTLY",
+                note: "CONCURRENTLY says how to build the index, not what it is: it is compared like any index, and the revision creates it inside its transaction; for a large live table, move that CREATE INDEX to a section of its own with `transaction=false` and write CONCURRENTLY there",
+            }
+        }
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE" | "VIEW" | "EXTENSION" | "FUNCTION"
         | "PROCEDURE" | "TRIGGER" | "DOMAIN", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]

@@ -16,6 +16,10 @@ impl Dialect for Sqlite {
         "sqlite"
     }
 
+    fn names_ignore_case(&self) -> bool {
+        true
+    }
+
     fn classify_declared(&self, sql: &str) -> DeclaredStatement {
         crate::declared_statement::classify(sql)
     }

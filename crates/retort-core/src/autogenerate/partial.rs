@@ -33,6 +33,7 @@ pub fn load_and_merge(
     let (mut scratch, name) = server.create_scratch().ok()?;
     let declared = DeclaredSchema {
         files: partial.load.clone(),
+        notes: Vec::new(),
     };
     let loaded = load_into(scratch.as_mut(), &declared)
         .ok()

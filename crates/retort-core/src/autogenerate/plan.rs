@@ -20,6 +20,8 @@ pub struct Plan {
     /// The reversed `changes` adapted to the dialect.
     pub downgrade: Vec<Operation>,
     pub dialect: &'static dyn Dialect,
+    /// What reading the declared schema noted for the user (`file:line: …`).
+    pub notes: Vec<String>,
 }
 
 /// One section of the revision file: its SQL, and whether it must run with foreign keys off.
@@ -51,6 +53,7 @@ impl Plan {
             upgrade,
             downgrade,
             dialect,
+            notes: Vec::new(),
         }
     }
 

@@ -22,6 +22,13 @@ pub enum DeclaredStatement {
     /// A privilege (`GRANT`, `REVOKE`): modeled when `[autogenerate] compare_grants` is on,
     /// refused with the way to turn it on otherwise.
     Privilege(String),
+    /// Modeled, but `word` says how to build the object, not what it is (`CREATE INDEX
+    /// CONCURRENTLY`): the word is blanked, so the scratch database (inside a transaction) and
+    /// the parser take the statement, and `note` is said to the user with its file and line.
+    BuildOption {
+        word: &'static str,
+        note: &'static str,
+    },
 }
 
 /// The declared schema with settings blanked out, or the first statement that is refused
@@ -46,6 +53,12 @@ pub fn screen(
                     })
                 }
                 DeclaredStatement::Setting => blank(&mut text, &statement.sql),
+                DeclaredStatement::BuildOption { word, note } => {
+                    blank_word(&mut text, &statement.sql, word);
+                    screened
+                        .notes
+                        .push(format!("{}:{}: {note}", path.display(), statement.line));
+                }
                 DeclaredStatement::Refused(what) => {
                     return Err(AutogenerateError::NotModeled {
                         path,
@@ -98,6 +111,30 @@ fn blank(text: &mut String, statement: &str) {
                 text.replace_range(end + offset..=end + offset, " ");
             }
         }
+    }
+}
+
+/// Blank the first `word` (ASCII case aside, as a whole word) of `statement` in `text`,
+/// keeping every other character where it was.
+fn blank_word(text: &mut String, statement: &str, word: &str) {
+    let Some(start) = text.find(statement) else {
+        return;
+    };
+    let upper = statement.to_ascii_uppercase();
+    let is_boundary = |index: Option<u8>| {
+        index.map_or(true, |byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
+    };
+    let mut from = 0;
+    while let Some(offset) = upper[from..].find(word) {
+        let at = from + offset;
+        let before = at.checked_sub(1).map(|i| upper.as_bytes()[i]);
+        let after = upper.as_bytes().get(at + word.len()).copied();
+        if is_boundary(before) && is_boundary(after) {
+            let begin = start + at;
+            text.replace_range(begin..begin + word.len(), &" ".repeat(word.len()));
+            return;
+        }
+        from = at + word.len();
     }
 }
 

@@ -42,6 +42,7 @@ pub fn render_models(
             PathBuf::from(format!("<sqlalchemy models {target}>")),
             String::from_utf8_lossy(&output.stdout).into_owned(),
         )],
+        notes: Vec::new(),
     })
 }
 

@@ -10,6 +10,9 @@ use crate::settings::GlobalSettings;
 pub fn run(settings: &GlobalSettings) -> Result<ExitCode, CliError> {
     let (config, graph) = settings.config_and_graph()?;
     let plan = pending_plan(settings, &config, &graph)?;
+    for note in &plan.notes {
+        settings.printer.status(&format!("warning: {note}"));
+    }
     let operations = &plan.changes;
     let printer = settings.printer;
     if printer.json {

@@ -18,6 +18,9 @@ pub fn run(settings: &GlobalSettings, args: &RevisionArgs) -> Result<ExitCode, C
     let (config, graph) = settings.config_and_graph()?;
     let (upgrade, downgrade) = if args.autogenerate {
         let plan = pending_plan(settings, &config, &graph)?;
+        for note in &plan.notes {
+            settings.printer.status(&format!("warning: {note}"));
+        }
         if plan.is_empty() && !args.allow_empty {
             settings.printer.status(
                 "No changes in schema detected; no file written (pass --allow-empty to write one anyway).",
