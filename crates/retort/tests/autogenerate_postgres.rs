@@ -409,8 +409,9 @@ fn declared_target(
     let mut connection = PostgresConnection::connect(&options, None).unwrap();
     let declared = DeclaredSchema {
         files: vec![(std::path::PathBuf::from("schema.sql"), sql.to_owned())],
+        notes: Vec::new(),
     };
-    let declared = screen(connection.dialect_rules(), declared).unwrap();
+    let declared = screen(connection.dialect_rules(), declared, false).unwrap();
     retort_core::autogenerate::declared_target(
         &mut connection,
         None,

@@ -375,13 +375,13 @@ fn generated_column_storage_changes_are_refused_when_written() {
         ),
     ] {
         project.write("schema/schema.sql", declared);
-        let before = std::fs::read_dir(project.versions()).unwrap().count();
+        let before = fs_err::read_dir(project.versions()).unwrap().count();
         let output = project.run(&["revision", "--autogenerate", "-m", "storage"]);
         // 3: what the database cannot do, as for other statements it would refuse.
         assert_eq!(output.code, 3, "{output}");
         assert!(output.stderr.contains(message), "{output}");
         assert_eq!(
-            std::fs::read_dir(project.versions()).unwrap().count(),
+            fs_err::read_dir(project.versions()).unwrap().count(),
             before,
             "nothing written"
         );

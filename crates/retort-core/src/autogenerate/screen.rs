@@ -122,7 +122,7 @@ fn blank_word(text: &mut String, statement: &str, word: &str) {
     };
     let upper = statement.to_ascii_uppercase();
     let is_boundary = |index: Option<u8>| {
-        index.map_or(true, |byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
+        index.is_none_or(|byte| !(byte.is_ascii_alphanumeric() || byte == b'_'))
     };
     let mut from = 0;
     while let Some(offset) = upper[from..].find(word) {
