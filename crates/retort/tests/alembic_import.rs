@@ -181,7 +181,11 @@ fn mariadb_dump(dump: &str) -> String {
                 continue;
             }
         }
-        if line.starts_with("-- Host:") || line.starts_with("-- Dump completed") {
+        if line.starts_with("-- Host:")
+            || line.starts_with("-- Dump completed")
+            || line.starts_with("-- Dumping events for database")
+            || line.starts_with("-- Dumping routines for database")
+        {
             continue;
         }
         let line = line
