@@ -19,7 +19,6 @@ fn name(table: String) -> QualifiedName {
 }
 
 /// table, column, type, nullable, default, extra, generation expression, comment, collation
-/// (when it is not the table's default)
 type ColumnRow = (
     String,
     String,
@@ -57,13 +56,16 @@ pub fn introspect(
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
     let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
-    let rows: Vec<(String, String)> = connection
-        .query("SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
+    let rows: Vec<(String, String, Option<String>)> = connection
+        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
         .map_err(error)?;
-    for (table, comment) in rows {
+    // Each table's default collation: a column's own is kept where it is another (see below).
+    let mut table_collations: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (table, comment, collation) in rows {
         if excluded(&table) {
             continue;
         }
+        table_collations.insert(table.clone(), collation);
         tables.insert(
             name(table.clone()),
             Table {
@@ -75,19 +77,22 @@ pub fn introspect(
 
     let columns: Vec<ColumnRow> = connection
         .query(
-            // A column's collation is kept where it is not its table's default: the one a
-            // column without COLLATE takes, so that only a declared one is compared (and the
-            // scratch database's tables take the live database's default, see `create_scratch`).
-            // The character set follows from the collation.
-            "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA, c.GENERATION_EXPRESSION, c.COLUMN_COMMENT, \
-                    IF(c.COLLATION_NAME <> t.TABLE_COLLATION, c.COLLATION_NAME, NULL) \
-             FROM information_schema.COLUMNS c JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
-             WHERE c.TABLE_SCHEMA = DATABASE() ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, COLUMN_COMMENT, COLLATION_NAME \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
         )
         .map_err(error)?;
     for (table, column, column_type, nullable, default, extra, generated, comment, collation) in
         columns
     {
+        // A column's collation is kept where it is not its table's default: the one a column
+        // without COLLATE takes, so that only a declared one is compared (and the scratch
+        // database's tables take the live database's default, see `create_scratch`). The
+        // character set follows from the collation.
+        let collation = collation.filter(|c| {
+            table_collations
+                .get(&table)
+                .is_some_and(|default| default.as_deref() != Some(c.as_str()))
+        });
         let Some(entry) = tables.get_mut(&name(table)) else {
             continue;
         };
