@@ -164,11 +164,17 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(sequence_first);
     // Domains may be over enums, composite types' attributes may be of either; columns,
     // defaults and functions may use all three.
+    // A domain whose check or default calls a function the revision creates waits for it
+    // (still before the tables that use the domain).
+    let (domain_after_functions, domain_first): (Vec<Operation>, Vec<Operation>) = domain_first
+        .into_iter()
+        .partition(|operation| domains::calls_any(operation, &functions.before_tables));
     operations.extend(domain_first);
     operations.extend(composite_first);
     operations.extend(drops_first);
     operations.extend(event_drops);
     operations.extend(functions.before_tables);
+    operations.extend(domain_after_functions);
     // Values change once what uses the type and changes anyway is dropped: what stays is
     // carried by the operation itself, dropped and recreated around a rebuild.
     operations.extend(enum_values);

@@ -40,3 +40,30 @@ pub fn diff_domains(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operatio
         .collect();
     (first, last)
 }
+
+/// Whether the domain `operation` creates or changes has a check or default that calls a
+/// function one of `functions` creates or replaces.
+pub fn calls_any(operation: &Operation, functions: &[Operation]) -> bool {
+    let (Operation::CreateDomain { domain }
+    | Operation::AlterDomain { to: domain, .. }
+    | Operation::ReplaceDomain { to: domain, .. }) = operation
+    else {
+        return false;
+    };
+    let texts: Vec<&str> = domain
+        .checks
+        .iter()
+        .map(|check| check.definition.as_str())
+        .chain(domain.default.as_deref())
+        .collect();
+    functions.iter().any(|function| {
+        let name = match function {
+            Operation::CreateFunction { function }
+            | Operation::ReplaceFunction { to: function, .. } => &function.key.name.name,
+            _ => return false,
+        };
+        texts
+            .iter()
+            .any(|text| super::identifier::mentions_identifier(text, name))
+    })
+}
