@@ -183,11 +183,24 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(functions.after_tables);
     operations.extend(additions_last);
     operations.extend(event_changes);
-    operations.extend(functions.drops_before_tables);
+    // A function a dropped domain's check or default calls goes after the domain (which goes
+    // after the tables that use it).
+    let (called_by_dropped_domains, drops_before_tables): (Vec<Operation>, Vec<Operation>) =
+        functions
+            .drops_before_tables
+            .into_iter()
+            .partition(|function| domains::called_by_any(function, &domain_last));
+    let (called_late, drops_after_tables): (Vec<Operation>, Vec<Operation>) = functions
+        .drops_after_tables
+        .into_iter()
+        .partition(|function| domains::called_by_any(function, &domain_last));
+    operations.extend(drops_before_tables);
     operations.extend(table_drops);
-    operations.extend(functions.drops_after_tables);
+    operations.extend(drops_after_tables);
     operations.extend(composite_last);
     operations.extend(domain_last);
+    operations.extend(called_by_dropped_domains);
+    operations.extend(called_late);
     operations.extend(sequence_last);
     operations.extend(enum_last);
     operations.extend(extension_last);

@@ -50,20 +50,31 @@ pub fn calls_any(operation: &Operation, functions: &[Operation]) -> bool {
     else {
         return false;
     };
-    let texts: Vec<&str> = domain
+    functions.iter().any(|function| match function {
+        Operation::CreateFunction { function }
+        | Operation::ReplaceFunction { to: function, .. } => calls(domain, &function.key.name.name),
+        _ => false,
+    })
+}
+
+/// Whether `function` drops a function that the check or default of a domain one of `drops`
+/// drops calls: it must wait for the domain.
+pub fn called_by_any(function: &Operation, drops: &[Operation]) -> bool {
+    let Operation::DropFunction { function } = function else {
+        return false;
+    };
+    drops.iter().any(|drop| match drop {
+        Operation::DropDomain { domain } => calls(domain, &function.key.name.name),
+        _ => false,
+    })
+}
+
+/// Whether `domain`'s checks or default name the function `name`.
+fn calls(domain: &crate::schema::Domain, name: &str) -> bool {
+    domain
         .checks
         .iter()
         .map(|check| check.definition.as_str())
         .chain(domain.default.as_deref())
-        .collect();
-    functions.iter().any(|function| {
-        let name = match function {
-            Operation::CreateFunction { function }
-            | Operation::ReplaceFunction { to: function, .. } => &function.key.name.name,
-            _ => return false,
-        };
-        texts
-            .iter()
-            .any(|text| super::identifier::mentions_identifier(text, name))
-    })
+        .any(|text| super::identifier::mentions_identifier(text, name))
 }
