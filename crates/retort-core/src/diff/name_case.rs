@@ -3,12 +3,14 @@
 //! than the live one would read as a table dropped and another created, its rows lost. Before
 //! the diff, such declared names take the live spelling: the same object, unchanged.
 
+use super::rename::{rename_column, rename_table};
 use crate::schema::{QualifiedName, Schema, Table};
 
 /// Give `target`'s tables and columns that match one of `current`'s but for case the name
 /// `current` spells, with the foreign keys that reference them.
 pub fn align_to(current: &Schema, target: &mut Schema) {
-    let mut renamed: Vec<(QualifiedName, QualifiedName)> = Vec::new();
+    // The renames the annotated ones use (`-- retort:renamed-from`), on the declared side:
+    // the table or column, its keys, definitions and the foreign keys that reference it.
     let declared: Vec<QualifiedName> = target.tables.keys().cloned().collect();
     for name in declared {
         if current.tables.contains_key(&name) {
@@ -19,23 +21,9 @@ pub fn align_to(current: &Schema, target: &mut Schema) {
             .keys()
             .find(|live| same_name(live, &name) && !target.tables.contains_key(*live));
         if let Some(live) = live.cloned() {
-            if let Some(mut table) = target.tables.remove(&name) {
-                table.name = live.clone();
-                target.tables.insert(live.clone(), table);
-                renamed.push((name, live));
-            }
+            rename_table(target, &name, &live, true);
         }
     }
-    for (declared, live) in renamed {
-        for table in target.tables.values_mut() {
-            for key in &mut table.foreign_keys {
-                if key.referenced_table == declared {
-                    key.referenced_table = live.clone();
-                }
-            }
-        }
-    }
-    // Then the columns, with the foreign keys that now name their tables as the database does.
     let tables: Vec<QualifiedName> = target.tables.keys().cloned().collect();
     for name in tables {
         let Some(live) = current.tables.get(&name) else {
@@ -43,7 +31,7 @@ pub fn align_to(current: &Schema, target: &mut Schema) {
         };
         let columns = column_spellings(live, &target.tables[&name]);
         for (declared, spelled) in columns {
-            rename_column(target, &name, &declared, &spelled);
+            rename_column(target, &name, &declared, &spelled, true);
         }
         if let Some(declared) = target.tables.get_mut(&name) {
             align_constraint_names(live, declared);
@@ -98,41 +86,6 @@ fn column_spellings(live: &Table, declared: &Table) -> Vec<(String, String)> {
                 .map(|other| (column.name.clone(), other.name.clone()))
         })
         .collect()
-}
-
-/// Rename column `from` of `table` to `to` in `schema`: the column, its keys, and the foreign
-/// keys that reference it.
-fn rename_column(schema: &mut Schema, table: &QualifiedName, from: &str, to: &str) {
-    let rename = |names: &mut Vec<String>| {
-        for name in names.iter_mut() {
-            if name == from {
-                to.clone_into(name);
-            }
-        }
-    };
-    if let Some(declared) = schema.tables.get_mut(table) {
-        for column in &mut declared.columns {
-            if column.name == from {
-                to.clone_into(&mut column.name);
-            }
-        }
-        if let Some(key) = &mut declared.primary_key {
-            rename(&mut key.columns);
-        }
-        for unique in &mut declared.uniques {
-            rename(&mut unique.columns);
-        }
-        for key in &mut declared.foreign_keys {
-            rename(&mut key.columns);
-        }
-    }
-    for other in schema.tables.values_mut() {
-        for key in &mut other.foreign_keys {
-            if &key.referenced_table == table {
-                rename(&mut key.referenced_columns);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -278,7 +278,7 @@ fn pair_by_shape<T: Clone + PartialEq>(
     }
 }
 
-fn rename_table(
+pub(super) fn rename_table(
     schema: &mut Schema,
     old: &QualifiedName,
     new: &QualifiedName,
@@ -313,7 +313,7 @@ fn rename_table(
 /// Rename `old` to `new` in `table` and everything that names it: the key and unique column
 /// lists, foreign keys (here, and those of other tables that reference it), check expressions,
 /// index definitions.
-fn rename_column(
+pub(super) fn rename_column(
     schema: &mut Schema,
     table: &QualifiedName,
     old: &str,
