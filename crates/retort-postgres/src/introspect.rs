@@ -102,7 +102,7 @@ pub fn introspect(
                  col_description(c.oid, a.attnum), \
                  pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname), \
                  (SELECT format_type(s.seqtypid, NULL) FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid \
-                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1) \
+                  WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid AND dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1) \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  JOIN pg_type t ON t.oid = a.atttypid \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
