@@ -644,6 +644,16 @@ impl Introspect for PostgresConnection {
         )?);
         Ok(objects)
     }
+    fn unselected_schemas(
+        &mut self,
+        filter: &IntrospectFilter,
+    ) -> Result<Vec<String>, DatabaseError> {
+        self.flush_begin()?;
+        let Some(mut client) = self.client.unbounded() else {
+            return Err(failure(&Failure::LostEarlier));
+        };
+        crate::unselected_schemas::unselected_schemas(&mut client, filter)
+    }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();
         self.flush_begin()?;

@@ -21,7 +21,7 @@ pub(crate) const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nsp
 
 /// The condition that the object `oid` of catalog `class` is not a member of an extension
 /// (pg_depend's `e`): the extension is modeled, what it owns is its own business.
-fn not_in_extension(class: &str, oid: &str) -> String {
+pub(crate) fn not_in_extension(class: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{class}'::regclass AND x.objid = {oid} AND x.deptype = 'e')"
     )

@@ -372,3 +372,40 @@ fn in_table_clauses_the_model_does_not_carry_are_refused_by_name() {
     let output = project.run(&["check"]);
     assert_eq!(output.code, 1, "{output}");
 }
+
+/// Finding: a declared `CREATE SCHEMA app; CREATE TABLE app.person …` without `app` in
+/// `include_schemas` was loaded into the scratch database and then left out of the comparison:
+/// "no changes", and `check` passed while the table was never created. Now autogenerate and
+/// `check` refuse it, naming the schema, what it holds and the setting that selects it.
+#[test]
+fn declared_objects_in_schemas_not_compared_are_refused_by_name() {
+    let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('ok');\nCREATE TABLE app.person (id int PRIMARY KEY, m app.mood);\n",
+    );
+    for command in [
+        &["check"][..],
+        &["revision", "--autogenerate", "-m", "app"][..],
+    ] {
+        let output = project.run(command);
+        assert_eq!(output.code, 2, "{output}");
+        assert!(
+            output
+                .stderr
+                .contains("schema app, outside the current schema, and include_schemas is not set (holds app.mood, app.person)"),
+            "{output}"
+        );
+        assert!(output.stderr.contains("include_schemas"), "{output}");
+    }
+    // Selected, the same declaration is compared: the revision creates the schema's objects.
+    project.write(
+        "retort.toml",
+        &project.read("retort.toml").replace(
+            "[autogenerate]\n",
+            "[autogenerate]\ninclude_schemas = [\"public\", \"app\"]\n",
+        ),
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 1, "{output}");
+}
