@@ -249,6 +249,9 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// The table's default collation where it is not the database's (MySQL/MariaDB: what a
+    /// column declared without COLLATE takes); `None` elsewhere.
+    pub collation: Option<String>,
     /// Triggers on the table, in name order; recreated after a rebuild.
     pub triggers: Vec<Trigger>,
     /// PostgreSQL row-level security: `ENABLE` and `FORCE ROW LEVEL SECURITY`.
@@ -344,6 +347,7 @@ impl Table {
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            collation: None,
             triggers: Vec::new(),
             row_security: RowSecurity::default(),
             policies: Vec::new(),

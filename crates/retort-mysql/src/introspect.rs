@@ -56,20 +56,23 @@ pub fn introspect(
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
     let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
-    let rows: Vec<(String, String, Option<String>)> = connection
-        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = connection
+        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
         .map_err(error)?;
     // Each table's default collation: a column's own is kept where it is another (see below).
     let mut table_collations: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for (table, comment, collation) in rows {
+    for (table, comment, collation, database_collation) in rows {
         if excluded(&table) {
             continue;
         }
-        table_collations.insert(table.clone(), collation);
+        table_collations.insert(table.clone(), collation.clone());
         tables.insert(
             name(table.clone()),
             Table {
                 comment: (!comment.is_empty()).then_some(comment),
+                // Kept where it is not the database's: the scratch database takes the live
+                // one's (see `create_scratch`), so both sides compare alike.
+                collation: collation.filter(|c| Some(c) != database_collation.as_ref()),
                 ..Table::new(name(table))
             },
         );

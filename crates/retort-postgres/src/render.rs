@@ -340,6 +340,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        // Read on MySQL/MariaDB only: a PostgreSQL table's collation is its columns'.
+        other @ Operation::SetTableCollation { .. } => {
+            return Err(DatabaseError::new(format!(
+                "PostgreSQL cannot {}: tables have no default collation there",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }) => {

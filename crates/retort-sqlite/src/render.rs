@@ -220,6 +220,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        // Read on MySQL/MariaDB only.
+        other @ Operation::SetTableCollation { .. } => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: tables have no default collation there",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }) => {
@@ -340,6 +347,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::DropIndex { table, .. } => table.clone(),
             Operation::RebuildTable { .. }
             | Operation::AlterTogether { .. }
+            | Operation::SetTableCollation { .. }
             | Operation::CreateView { .. }
             | Operation::DropView { .. }
             | Operation::RenameTable { .. }

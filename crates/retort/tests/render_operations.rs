@@ -239,6 +239,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::DropColumn { .. } => "DropColumn",
         Operation::AlterColumn { .. } => "AlterColumn",
         Operation::SetTableComment { .. } => "SetTableComment",
+        Operation::SetTableCollation { .. } => "SetTableCollation",
         Operation::AddPrimaryKey { .. } => "AddPrimaryKey",
         Operation::DropPrimaryKey { .. } => "DropPrimaryKey",
         Operation::AddUnique { .. } => "AddUnique",
@@ -390,6 +391,14 @@ fn samples() -> Vec<(&'static str, Operation)> {
                 table: t.clone(),
                 from: None,
                 to: Some("it's a table".to_owned()),
+            },
+        ),
+        (
+            "",
+            Operation::SetTableCollation {
+                table: t.clone(),
+                from: None,
+                to: Some("utf8mb4_unicode_ci".to_owned()),
             },
         ),
         (
@@ -951,7 +960,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 61, "{covered:?}");
+    assert_eq!(covered.len(), 62, "{covered:?}");
 }
 
 #[test]

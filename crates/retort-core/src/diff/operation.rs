@@ -101,6 +101,12 @@ pub enum Operation {
         from: Option<String>,
         to: Option<String>,
     },
+    /// A table's default collation (MySQL/MariaDB), `None` for the database's.
+    SetTableCollation {
+        table: QualifiedName,
+        from: Option<String>,
+        to: Option<String>,
+    },
     AddPrimaryKey {
         table: QualifiedName,
         primary_key: Constraint,
@@ -382,6 +388,11 @@ impl Operation {
                 from: to,
                 to: from,
             },
+            Self::SetTableCollation { table, from, to } => Self::SetTableCollation {
+                table,
+                from: to,
+                to: from,
+            },
             Self::AddPrimaryKey { table, primary_key } => {
                 Self::DropPrimaryKey { table, primary_key }
             }
@@ -609,6 +620,10 @@ impl Operation {
             Self::SetTableComment { table, from, to } => format!(
                 "set the comment of {table}: {}",
                 change("comment", from.as_deref(), to.as_deref())
+            ),
+            Self::SetTableCollation { table, from, to } => format!(
+                "set the default collation of {table}: {}",
+                change("collation", from.as_deref(), to.as_deref())
             ),
             Self::AddPrimaryKey { table, primary_key } => {
                 format!("add primary key {} on {table}", primary_key.name)
