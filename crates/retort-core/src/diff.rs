@@ -12,6 +12,7 @@ pub mod identifier;
 pub mod name_case;
 pub mod operation;
 pub mod policies;
+pub mod postgres_clauses;
 pub mod rename;
 pub mod type_users;
 pub mod views;
@@ -148,6 +149,31 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
             }
         }
     }
+    // A key dropped and added again (its columns or options change) takes the foreign keys
+    // that reference it with it: the server refuses to drop a key a foreign key needs.
+    for (table, foreign_key) in foreign_keys_on_replaced_keys(from, to) {
+        drops_first.push(Operation::DropForeignKey {
+            table: table.clone(),
+            foreign_key: foreign_key.clone(),
+        });
+        additions_last.push(Operation::AddForeignKey { table, foreign_key });
+    }
+    // Foreign keys are dropped before any key (of any table) they may need, and added after
+    // every key is back.
+    let (foreign_key_drops, other_drops): (Vec<Operation>, Vec<Operation>) = drops_first
+        .into_iter()
+        .partition(|operation| matches!(operation, Operation::DropForeignKey { .. }));
+    let drops_first: Vec<Operation> = foreign_key_drops.into_iter().chain(other_drops).collect();
+    let (key_additions, other_additions): (Vec<Operation>, Vec<Operation>) = additions_last
+        .into_iter()
+        .partition(|operation| {
+            matches!(
+                operation,
+                Operation::AddPrimaryKey { .. } | Operation::AddUnique { .. }
+            )
+        });
+    let additions_last: Vec<Operation> =
+        key_additions.into_iter().chain(other_additions).collect();
     let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let (extension_first, extension_last) = extensions::diff_extensions(from, to);
@@ -210,6 +236,47 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
             .map(|name| Operation::DropSchema { name: name.clone() }),
     );
     operations
+}
+
+/// The foreign keys that stay as they are but reference a primary key or unique constraint
+/// that is dropped and added again (same table, other columns or options): they must be
+/// dropped before it and added after it. A foreign key needs the key on exactly its
+/// referenced columns.
+fn foreign_keys_on_replaced_keys(
+    from: &Schema,
+    to: &Schema,
+) -> Vec<(crate::schema::QualifiedName, crate::schema::ForeignKey)> {
+    fn as_set(columns: &[String]) -> std::collections::BTreeSet<&String> {
+        columns.iter().collect()
+    }
+    let mut found = Vec::new();
+    for (name, old) in &from.tables {
+        let Some(new) = to.tables.get(name) else {
+            continue;
+        };
+        let replaced_primary_key = old
+            .primary_key
+            .iter()
+            .filter(|_| old.primary_key != new.primary_key);
+        let replaced_uniques = old.uniques.iter().filter(|u| !new.uniques.contains(u));
+        for key in replaced_primary_key.chain(replaced_uniques) {
+            for (referencing_name, referencing) in &from.tables {
+                let Some(kept) = to.tables.get(referencing_name) else {
+                    continue;
+                };
+                for foreign_key in &referencing.foreign_keys {
+                    let needs_key = &foreign_key.referenced_table == name
+                        && as_set(&foreign_key.referenced_columns) == as_set(&key.columns);
+                    let entry = (referencing_name.clone(), foreign_key.clone());
+                    if needs_key && kept.foreign_keys.contains(foreign_key) && !found.contains(&entry)
+                    {
+                        found.push(entry);
+                    }
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Sequences: created and altered before the tables (defaults may draw from them), dropped

@@ -145,6 +145,7 @@ fn column(name: &str, data_type: &str, nullable: bool) -> Column {
         generated: None,
         collation: None,
         virtual_generated: false,
+        identity_options: retort_core::schema::IdentityOptions::default(),
         comment: None,
     }
 }
@@ -178,14 +179,8 @@ fn table() -> Table {
                 ..column("name", "varchar(20)", true)
             },
         ],
-        primary_key: Some(Constraint {
-            name: "t_pkey".to_owned(),
-            columns: vec!["id".to_owned()],
-        }),
-        uniques: vec![Constraint {
-            name: "t_name_key".to_owned(),
-            columns: vec!["name".to_owned()],
-        }],
+        primary_key: Some(Constraint::new("t_pkey".to_owned(), vec!["id".to_owned()])),
+        uniques: vec![Constraint::new("t_name_key".to_owned(), vec!["name".to_owned()])],
         checks: vec![check("t_name_check", "name")],
         foreign_keys: Vec::new(),
         indexes: vec![index("t", "t_name_idx", "name")],
@@ -226,6 +221,7 @@ fn foreign_key() -> ForeignKey {
         on_update: "NO ACTION".to_owned(),
         deferrable: false,
         initially_deferred: false,
+        match_full: false,
     }
 }
 
@@ -555,28 +551,16 @@ fn samples() -> Vec<(&'static str, Operation)> {
             "a key",
             Operation::RenameConstraint {
                 table: name("labels"),
-                from: TableConstraint::PrimaryKey(Constraint {
-                    name: "tags_pkey".to_owned(),
-                    columns: vec!["id".to_owned()],
-                }),
-                to: TableConstraint::PrimaryKey(Constraint {
-                    name: "labels_pkey".to_owned(),
-                    columns: vec!["id".to_owned()],
-                }),
+                from: TableConstraint::PrimaryKey(Constraint::new("tags_pkey".to_owned(), vec!["id".to_owned()])),
+                to: TableConstraint::PrimaryKey(Constraint::new("labels_pkey".to_owned(), vec!["id".to_owned()])),
             },
         ),
         (
             "a unique constraint",
             Operation::RenameConstraint {
                 table: t.clone(),
-                from: TableConstraint::Unique(Constraint {
-                    name: "t_name_key".to_owned(),
-                    columns: vec!["title".to_owned()],
-                }),
-                to: TableConstraint::Unique(Constraint {
-                    name: "t_title_key".to_owned(),
-                    columns: vec!["title".to_owned()],
-                }),
+                from: TableConstraint::Unique(Constraint::new("t_name_key".to_owned(), vec!["title".to_owned()])),
+                to: TableConstraint::Unique(Constraint::new("t_title_key".to_owned(), vec!["title".to_owned()])),
             },
         ),
         (
@@ -733,10 +717,7 @@ fn samples() -> Vec<(&'static str, Operation)> {
                     },
                     Operation::AddPrimaryKey {
                         table: t.clone(),
-                        primary_key: Constraint {
-                            name: "PRIMARY".to_owned(),
-                            columns: vec!["seq".to_owned()],
-                        },
+                        primary_key: Constraint::new("PRIMARY".to_owned(), vec!["seq".to_owned()]),
                     },
                 ],
             },
