@@ -164,16 +164,14 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
         .into_iter()
         .partition(|operation| matches!(operation, Operation::DropForeignKey { .. }));
     let drops_first: Vec<Operation> = foreign_key_drops.into_iter().chain(other_drops).collect();
-    let (key_additions, other_additions): (Vec<Operation>, Vec<Operation>) = additions_last
-        .into_iter()
-        .partition(|operation| {
+    let (key_additions, other_additions): (Vec<Operation>, Vec<Operation>) =
+        additions_last.into_iter().partition(|operation| {
             matches!(
                 operation,
                 Operation::AddPrimaryKey { .. } | Operation::AddUnique { .. }
             )
         });
-    let additions_last: Vec<Operation> =
-        key_additions.into_iter().chain(other_additions).collect();
+    let additions_last: Vec<Operation> = key_additions.into_iter().chain(other_additions).collect();
     let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let (extension_first, extension_last) = extensions::diff_extensions(from, to);
@@ -268,7 +266,9 @@ fn foreign_keys_on_replaced_keys(
                     let needs_key = &foreign_key.referenced_table == name
                         && as_set(&foreign_key.referenced_columns) == as_set(&key.columns);
                     let entry = (referencing_name.clone(), foreign_key.clone());
-                    if needs_key && kept.foreign_keys.contains(foreign_key) && !found.contains(&entry)
+                    if needs_key
+                        && kept.foreign_keys.contains(foreign_key)
+                        && !found.contains(&entry)
                     {
                         found.push(entry);
                     }

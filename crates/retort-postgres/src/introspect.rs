@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, IdentityOptions, Index, Policy,
-    QualifiedName, RowSecurity, Schema, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, IdentityOptions,
+    Index, Policy, QualifiedName, RowSecurity, Schema, Sequence, Table, Trigger, View,
 };
 
 /// Schemas selected: `$1` is the list of their names, or NULL for the current schema.

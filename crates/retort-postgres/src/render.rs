@@ -66,10 +66,7 @@ fn identity_clause(identity: &str, options: &IdentityOptions) -> String {
     if options.is_default() {
         format!(" GENERATED {identity} AS IDENTITY")
     } else {
-        format!(
-            " GENERATED {identity} AS IDENTITY ({})",
-            options.describe()
-        )
+        format!(" GENERATED {identity} AS IDENTITY ({})", options.describe())
     }
 }
 
@@ -96,16 +93,16 @@ fn identity_option_changes(from: &IdentityOptions, to: &IdentityOptions) -> Vec<
         clauses.push(format!("SET INCREMENT BY {to_increment}"));
     }
     if from.minimum != to.minimum || sign_flips {
-        clauses.push(
-            to.minimum
-                .map_or_else(|| "SET NO MINVALUE".to_owned(), |v| format!("SET MINVALUE {v}")),
-        );
+        clauses.push(to.minimum.map_or_else(
+            || "SET NO MINVALUE".to_owned(),
+            |v| format!("SET MINVALUE {v}"),
+        ));
     }
     if from.maximum != to.maximum || sign_flips {
-        clauses.push(
-            to.maximum
-                .map_or_else(|| "SET NO MAXVALUE".to_owned(), |v| format!("SET MAXVALUE {v}")),
-        );
+        clauses.push(to.maximum.map_or_else(
+            || "SET NO MAXVALUE".to_owned(),
+            |v| format!("SET MAXVALUE {v}"),
+        ));
     }
     let (from_start, to_start) = (start(from, from_increment), start(to, to_increment));
     if from_start != to_start || sign_flips {
@@ -115,7 +112,14 @@ fn identity_option_changes(from: &IdentityOptions, to: &IdentityOptions) -> Vec<
         clauses.push(format!("SET CACHE {}", to.cache.unwrap_or(1)));
     }
     if from.cycle != to.cycle {
-        clauses.push(if to.cycle { "SET CYCLE" } else { "SET NO CYCLE" }.to_owned());
+        clauses.push(
+            if to.cycle {
+                "SET CYCLE"
+            } else {
+                "SET NO CYCLE"
+            }
+            .to_owned(),
+        );
     }
     clauses
 }

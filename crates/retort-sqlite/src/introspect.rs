@@ -69,7 +69,10 @@ pub fn introspect(
     for (table, mut columns) in primary_keys {
         columns.sort();
         if let Some(entry) = tables.get_mut(&name(&table)) {
-            entry.primary_key = Some(Constraint::new(format!("{table}_pkey"), columns.into_iter().map(|(_, c)| c).collect()));
+            entry.primary_key = Some(Constraint::new(
+                format!("{table}_pkey"),
+                columns.into_iter().map(|(_, c)| c).collect(),
+            ));
         }
     }
 
@@ -94,7 +97,10 @@ pub fn introspect(
             .map(|c| c.split(',').map(str::to_owned).collect())
             .unwrap_or_default();
         match origin.as_str() {
-            "u" => entry.uniques.push(Constraint::new(format!("{table}_{}_key", columns.join("_")), columns)),
+            "u" => entry.uniques.push(Constraint::new(
+                format!("{table}_{}_key", columns.join("_")),
+                columns,
+            )),
             "c" => entry.indexes.push(Index {
                 name: row.get(1).map_err(|e| error(&e))?,
                 unique: row.get::<_, i64>(2).map_err(|e| error(&e))? != 0,

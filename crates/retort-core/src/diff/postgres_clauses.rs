@@ -15,8 +15,12 @@ pub fn postgres_only_clause(operation: &Operation) -> Option<String> {
             in_column(column)
         }
         Operation::AlterColumn { from, to, .. } => in_column(from).or_else(|| in_column(to)),
-        Operation::AddPrimaryKey { primary_key: key, .. }
-        | Operation::DropPrimaryKey { primary_key: key, .. }
+        Operation::AddPrimaryKey {
+            primary_key: key, ..
+        }
+        | Operation::DropPrimaryKey {
+            primary_key: key, ..
+        }
         | Operation::AddUnique { unique: key, .. }
         | Operation::DropUnique { unique: key, .. } => in_key(key),
         Operation::AddCheck { check, .. } | Operation::DropCheck { check, .. } => in_check(check),
