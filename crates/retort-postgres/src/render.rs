@@ -124,6 +124,26 @@ fn identity_option_changes(from: &IdentityOptions, to: &IdentityOptions) -> Vec<
     clauses
 }
 
+/// A statement that moves the counter of `table.column`, which just became an identity column
+/// over rows already there, past their values when its start is among them: otherwise the
+/// next rows would get ids already used. A start past the rows is kept.
+fn identity_past_rows(table: &QualifiedName, column: &str, options: &IdentityOptions) -> String {
+    let increment = options.increment.unwrap_or(1);
+    let (extreme, comparison, start) = if increment > 0 {
+        ("max", ">=", options.start.or(options.minimum).unwrap_or(1))
+    } else {
+        ("min", "<=", options.start.or(options.maximum).unwrap_or(-1))
+    };
+    format!(
+        "SELECT setval(pg_get_serial_sequence({}, {}), {extreme}({})) FROM {} HAVING {extreme}({}) {comparison} {start}",
+        literal(&table_name(table)),
+        literal(column),
+        quote(column),
+        table_name(table),
+        quote(column)
+    )
+}
+
 fn foreign_key_definition(foreign_key: &ForeignKey) -> String {
     let mut text = format!(
         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -390,10 +410,13 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
                 statements.push(format!("{prefix} {}", clauses.join(" ")));
             }
         }
-        (_, Some(identity)) => statements.push(format!(
-            "{prefix} ADD{}",
-            identity_clause(identity, &to.identity_options)
-        )),
+        (_, Some(identity)) => {
+            statements.push(format!(
+                "{prefix} ADD{}",
+                identity_clause(identity, &to.identity_options)
+            ));
+            statements.push(identity_past_rows(table, &to.name, &to.identity_options));
+        }
         (_, None) => {}
     }
     if from.comment != to.comment {
