@@ -109,8 +109,8 @@ pub fn introspect(
                   WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid AND dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1), \
                  CASE WHEN s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END THEN s.seqstart END, \
                  NULLIF(s.seqincrement, 1), \
-                 CASE WHEN s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE -{type_max} - 1 END THEN s.seqmin END, \
-                 CASE WHEN s.seqmax <> CASE WHEN s.seqincrement > 0 THEN {type_max} ELSE -1 END THEN s.seqmax END, \
+                 CASE WHEN s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE -{IDENTITY_TYPE_MAX} - 1 END THEN s.seqmin END, \
+                 CASE WHEN s.seqmax <> CASE WHEN s.seqincrement > 0 THEN {IDENTITY_TYPE_MAX} ELSE -1 END THEN s.seqmax END, \
                  NULLIF(s.seqcache, 1), coalesce(s.seqcycle, false) \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  JOIN pg_type t ON t.oid = a.atttypid \
@@ -120,8 +120,7 @@ pub fn introspect(
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  LEFT JOIN pg_collation co ON co.oid = a.attcollation \
                  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {SCHEMA_FILTER} \
-                 ORDER BY 1, 2, a.attnum",
-                type_max = IDENTITY_TYPE_MAX,
+                 ORDER BY 1, 2, a.attnum"
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )

@@ -182,7 +182,7 @@ pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
             &mut old.uniques,
             &new.uniques,
             |c| &mut c.name,
-            |a, b| same_but_name(a, b),
+            same_but_name,
             |a, b| {
                 renamed.push((TableConstraint::Unique(a), TableConstraint::Unique(b)));
             },
