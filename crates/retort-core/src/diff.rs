@@ -13,6 +13,7 @@ pub mod key_dependents;
 pub mod name_case;
 pub mod operation;
 pub mod policies;
+pub mod postgres_clauses;
 pub mod rename;
 pub mod type_users;
 pub mod views;

@@ -111,6 +111,7 @@ pub fn introspect(
                 .then(|| "AUTO_INCREMENT".to_owned()),
             // MariaDB says `VIRTUAL GENERATED` or `STORED GENERATED`, MySQL the same words.
             virtual_generated: generated.is_some() && extra_upper.contains("VIRTUAL"),
+            identity_options: retort_core::schema::IdentityOptions::default(),
             generated,
             collation,
             comment: (!comment.is_empty()).then_some(comment),
@@ -150,17 +151,11 @@ pub fn introspect(
             .iter()
             .all(|(_, prefix, descending)| prefix.is_none() && !descending);
         if index == "PRIMARY" {
-            entry.primary_key = Some(Constraint {
-                name: "PRIMARY".to_owned(),
-                columns: columns(),
-            });
+            entry.primary_key = Some(Constraint::new("PRIMARY".to_owned(), columns()));
         } else if whole_columns && unique_constraints.contains(&(table.clone(), index.clone())) {
             // A unique key on whole columns is a constraint; one with prefixes or DESC parts
             // stays an index, whose definition keeps them.
-            entry.uniques.push(Constraint {
-                name: index,
-                columns: columns(),
-            });
+            entry.uniques.push(Constraint::new(index, columns()));
         } else {
             let kind = match index_type.as_str() {
                 "FULLTEXT" => "FULLTEXT ",
@@ -224,6 +219,7 @@ pub fn introspect(
                 on_update: update_rule,
                 deferrable: false,
                 initially_deferred: false,
+                match_full: false,
             });
         key.columns.push(column);
         key.referenced_columns.push(referenced_column);

@@ -273,6 +273,13 @@ fn refuse_generated_storage_change(
 }
 
 pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+    // Never rendered without the clause: the database would not have it.
+    if let Some(clause) = retort_core::diff::postgres_clauses::postgres_only_clause(operation) {
+        return Err(DatabaseError::new(format!(
+            "MySQL/MariaDB cannot {}: {clause} is PostgreSQL's",
+            operation.summary()
+        )));
+    }
     Ok(match operation {
         Operation::CreateTable { table: definition } => {
             create_table(definition, &definition.name.name)

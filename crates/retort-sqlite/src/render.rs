@@ -125,6 +125,13 @@ pub fn suspends_foreign_keys(operation: &Operation) -> bool {
 
 /// The statements for one operation (after [`adapt`]).
 pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+    // Never rendered without the clause: the database would not have it.
+    if let Some(clause) = retort_core::diff::postgres_clauses::postgres_only_clause(operation) {
+        return Err(DatabaseError::new(format!(
+            "SQLite cannot {}: {clause} is PostgreSQL's",
+            operation.summary()
+        )));
+    }
     Ok(match operation {
         Operation::CreateTable { table } => {
             let mut statements = create_table(table, &table.name.name);

@@ -638,10 +638,10 @@ impl Operation {
                 format!("drop unique constraint {} on {table}", unique.name)
             }
             Self::AddCheck { table, check } => {
-                format!("add check constraint {} on {table}", check.name)
+                format!("add {} {} on {table}", check_kind(check), check.name)
             }
             Self::DropCheck { table, check } => {
-                format!("drop check constraint {} on {table}", check.name)
+                format!("drop {} {} on {table}", check_kind(check), check.name)
             }
             Self::AddForeignKey { table, foreign_key } => {
                 format!("add foreign key {} on {table}", foreign_key.name)
@@ -1127,6 +1127,15 @@ fn domain_changes(from: &Domain, to: &Domain) -> Vec<String> {
     changes
 }
 
+/// What a [`Check`] is called in a summary.
+fn check_kind(check: &Check) -> &'static str {
+    if check.is_exclusion() {
+        "exclusion constraint"
+    } else {
+        "check constraint"
+    }
+}
+
 /// Every property of a column that changes, old → new.
 fn column_changes(from: &Column, to: &Column) -> Vec<String> {
     let mut changes = Vec::new();
@@ -1163,6 +1172,20 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
         if before != after {
             changes.push(change(what, before.as_deref(), after.as_deref()));
         }
+    }
+    if from.identity_options != to.identity_options {
+        let options = |options: &crate::schema::IdentityOptions| {
+            if options.is_default() {
+                "defaults".to_owned()
+            } else {
+                options.describe()
+            }
+        };
+        changes.push(format!(
+            "identity options {} → {}",
+            options(&from.identity_options),
+            options(&to.identity_options)
+        ));
     }
     changes
 }
