@@ -241,6 +241,10 @@ pub fn compare(
     let declared = &screen::screen(dialect, declared.clone(), options.compare_grants)?;
     let filter = &filter.clone().with_grants(options.compare_grants);
     let current = live.introspect(filter)?;
+    // What the live database has and the model does not carry (an aggregate, a table's
+    // partitioning) is not compared, and said: a declared one is refused, a live one would
+    // otherwise go unseen.
+    let left_alone = live.unmodeled_objects(filter)?;
     let (mut target, _) = declared_target(live, scratch_server, declared, filter)?;
     if dialect.names_ignore_case() {
         crate::diff::name_case::align_to(&current, &mut target);
@@ -258,6 +262,12 @@ pub fn compare(
         &diff.renamed,
     );
     plan.notes.clone_from(&declared.notes);
+    if !left_alone.is_empty() {
+        plan.notes.push(format!(
+            "the database has what autogenerate does not model, so it is not compared: {}",
+            left_alone.join(", ")
+        ));
+    }
     Ok(plan)
 }
 
