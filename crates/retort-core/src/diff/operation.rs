@@ -349,7 +349,9 @@ pub enum Operation {
         with_grant_option: bool,
     },
     /// Replace a table by a copy with another definition, keeping the rows of the columns both
-    /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode).
+    /// have (SQLite's way to make changes `ALTER TABLE` cannot, Alembic's batch mode). The diff
+    /// makes one only for a change of [`Table::options`](crate::schema::Table::options), which
+    /// no `ALTER TABLE` makes; a dialect's `adapt` makes the others.
     RebuildTable {
         from: Table,
         to: Table,
@@ -1193,7 +1195,8 @@ fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
             changes.push(format!("drop column {}", column.name));
         }
     }
-    let differing: [(&str, bool); 7] = [
+    let differing: [(&str, bool); 8] = [
+        ("table options", from.options != to.options),
         ("primary key", from.primary_key != to.primary_key),
         ("unique constraints", from.uniques != to.uniques),
         ("check constraints", from.checks != to.checks),
