@@ -568,12 +568,25 @@ impl Operation {
             }
             Self::RebuildTable { from, to } => {
                 let dropped: Vec<&str> = from.columns.iter().filter(|c| to.column(&c.name).is_none()).map(|c| c.name.as_str()).collect();
-                (!dropped.is_empty()).then(|| format!("rebuilds table {} without column(s) {}", to.name, dropped.join(", ")))
+                // A plain column that becomes generated: its values give way to the expression's.
+                let computed: Vec<&str> = to.columns.iter().filter(|c| c.generated.is_some() && from.column(&c.name).is_some_and(|b| b.generated.is_none())).map(|c| c.name.as_str()).collect();
+                let mut reasons = Vec::new();
+                if !dropped.is_empty() {
+                    reasons.push(format!("rebuilds table {} without column(s) {}", to.name, dropped.join(", ")));
+                }
+                if !computed.is_empty() {
+                    reasons.push(format!("rebuilds table {} with column(s) {} generated: their values are replaced by the expression's", to.name, computed.join(", ")));
+                }
+                (!reasons.is_empty()).then(|| reasons.join("; "))
             }
             Self::AlterTogether { operations, .. } => {
                 let reasons: Vec<String> = operations.iter().filter_map(|o| o.destructive(dialect)).collect();
                 (!reasons.is_empty()).then(|| reasons.join("; "))
             }
+            Self::AlterColumn { table, from, to } if from.generated.is_none() && to.generated.is_some() => Some(format!(
+                "makes {table}.{} a generated column: its values are replaced by the expression's",
+                to.name
+            )),
             Self::AlterColumn { table, from, to } if from.data_type != to.data_type && !dialect.widens(&from.data_type, &to.data_type) => Some(format!(
                 "changes the type of {table}.{} from {} to {}; values that do not fit are lost or refused",
                 to.name, from.data_type, to.data_type
