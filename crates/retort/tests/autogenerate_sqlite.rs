@@ -392,3 +392,36 @@ fn sqlite_table_clauses_the_model_lacks_are_refused_not_lost() {
     let output = project.run(&["check"]);
     assert_eq!(output.code, 0, "{output}");
 }
+
+/// AUTOINCREMENT promises never to hand out an id twice, a deleted row's included. A table
+/// rebuild (here: a column becomes NOT NULL, a Django table's shape) copies the counter in
+/// `sqlite_sequence`, so the next id is past the deleted rows after the upgrade and after the
+/// downgrade; without the copy it would be 4 (the highest id copied, plus one).
+#[test]
+fn a_rebuild_keeps_the_autoincrement_counter_both_ways() {
+    let project = retort_test::Project::init(RETORT);
+    project.write("retort.toml", "database_url = \"sqlite:///app.db\"\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"name\" varchar(20) NULL);\n",
+    );
+    project.autogenerate("base0001", "base");
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    sqlite(
+        &project,
+        "INSERT INTO item (name) VALUES ('a'), ('b'), ('c'), ('d'), ('e'); DELETE FROM item WHERE id > 3",
+    );
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE \"item\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"name\" varchar(20) NOT NULL DEFAULT '');\n",
+    );
+    let revision = project.autogenerate("next0001", "name_not_null");
+    assert!(revision.contains("AUTOINCREMENT"), "{revision}");
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    sqlite(&project, "INSERT INTO item (name) VALUES ('f')");
+    assert_eq!(sqlite(&project, "SELECT max(id) FROM item"), "6");
+    assert_eq!(project.run(&["check"]).code, 0);
+    assert_eq!(project.run(&["downgrade", "-1"]).code, 0);
+    sqlite(&project, "INSERT INTO item (name) VALUES ('g')");
+    assert_eq!(sqlite(&project, "SELECT group_concat(id) FROM item"), "1,2,3,6,7");
+}
