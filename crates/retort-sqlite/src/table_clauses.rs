@@ -65,7 +65,9 @@ fn tokens(sql: &str) -> Vec<Token> {
             }
         } else if c == b'/' && bytes.get(index + 1) == Some(&b'*') {
             index += 2;
-            while index < bytes.len() && !(bytes[index] == b'*' && bytes.get(index + 1) == Some(&b'/')) {
+            while index < bytes.len()
+                && !(bytes[index] == b'*' && bytes.get(index + 1) == Some(&b'/'))
+            {
                 index += 1;
             }
             index = (index + 2).min(bytes.len());
@@ -200,10 +202,11 @@ pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
                 if word(list.first()) == "PRIMARY"
                     && list.iter().any(|t| word(Some(t)) == "AUTOINCREMENT")
                 {
-                    if let Some(column) = list
-                        .iter()
-                        .find(|t| t.kind != Kind::Punctuation && word(Some(t)) != "PRIMARY" && word(Some(t)) != "KEY")
-                    {
+                    if let Some(column) = list.iter().find(|t| {
+                        t.kind != Kind::Punctuation
+                            && word(Some(t)) != "PRIMARY"
+                            && word(Some(t)) != "KEY"
+                    }) {
                         clauses
                             .columns
                             .entry(unquoted(text(column)).to_lowercase())

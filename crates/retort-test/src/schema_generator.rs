@@ -322,7 +322,9 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             // SQLite's column collations (a change rebuilds the table). The seeded rows are
             // lower-case letters, so no unique key meets two values NOCASE takes as one.
             if flavor == Flavor::Sqlite && kind.declared == "text" && rng.gen_bool(0.3) {
-                let collation = ["NOCASE", "RTRIM", "BINARY"].choose(&mut rng).expect("collations");
+                let collation = ["NOCASE", "RTRIM", "BINARY"]
+                    .choose(&mut rng)
+                    .expect("collations");
                 definition.push_str(&format!(" COLLATE {collation}"));
             }
             if keep(unique, varying, &mut rng) {
@@ -644,7 +646,11 @@ fn dialect_columns(flavor: Flavor, rng: &mut StdRng) -> Vec<String> {
         } else {
             ""
         };
-        columns.push(format!("total real {spelling}AS ({expression}) {storage}").trim_end().to_owned());
+        columns.push(
+            format!("total real {spelling}AS ({expression}) {storage}")
+                .trim_end()
+                .to_owned(),
+        );
     }
     columns
 }

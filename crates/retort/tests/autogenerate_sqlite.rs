@@ -358,7 +358,10 @@ fn sqlite_table_clauses_the_model_lacks_are_refused_not_lost() {
     let project = retort_test::Project::init(RETORT);
     project.write("retort.toml", "database_url = \"sqlite:///app.db\"\n");
     for (schema, named) in [
-        ("CREATE TABLE t (v INT, UNIQUE (v) ON CONFLICT REPLACE);", "table t (ON CONFLICT)"),
+        (
+            "CREATE TABLE t (v INT, UNIQUE (v) ON CONFLICT REPLACE);",
+            "table t (ON CONFLICT)",
+        ),
         (
             "CREATE TABLE t (v TEXT, w TEXT, CONSTRAINT k UNIQUE (v COLLATE NOCASE, w));",
             "table t (COLLATE in a key's column list)",
@@ -368,7 +371,9 @@ fn sqlite_table_clauses_the_model_lacks_are_refused_not_lost() {
         let output = project.run(&["check"]);
         assert_ne!(output.code, 0, "{schema}: {output}");
         assert!(
-            output.stderr.contains(&format!("autogenerate does not model yet: {named}"))
+            output
+                .stderr
+                .contains(&format!("autogenerate does not model yet: {named}"))
                 && output.stderr.contains("exclude_tables"),
             "{schema}: {output}"
         );
@@ -378,13 +383,13 @@ fn sqlite_table_clauses_the_model_lacks_are_refused_not_lost() {
     project.write("schema/schema.sql", "CREATE TABLE other (id INT);\n");
     project.autogenerate("base0001", "base");
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
-    sqlite(&project, "CREATE TABLE g (a INT UNIQUE ON CONFLICT REPLACE)");
+    sqlite(
+        &project,
+        "CREATE TABLE g (a INT UNIQUE ON CONFLICT REPLACE)",
+    );
     let output = project.run(&["check"]);
     assert_ne!(output.code, 0, "{output}");
-    assert!(
-        output.stderr.contains("table g (ON CONFLICT)"),
-        "{output}"
-    );
+    assert!(output.stderr.contains("table g (ON CONFLICT)"), "{output}");
     project.write(
         "retort.toml",
         "database_url = \"sqlite:///app.db\"\n[autogenerate]\nexclude_tables = [\"g\"]\n",
@@ -423,5 +428,8 @@ fn a_rebuild_keeps_the_autoincrement_counter_both_ways() {
     assert_eq!(project.run(&["check"]).code, 0);
     assert_eq!(project.run(&["downgrade", "-1"]).code, 0);
     sqlite(&project, "INSERT INTO item (name) VALUES ('g')");
-    assert_eq!(sqlite(&project, "SELECT group_concat(id) FROM item"), "1,2,3,6,7");
+    assert_eq!(
+        sqlite(&project, "SELECT group_concat(id) FROM item"),
+        "1,2,3,6,7"
+    );
 }
