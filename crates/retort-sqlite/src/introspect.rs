@@ -2,7 +2,9 @@
 //! table-valued pragmas, whatever the number of tables.
 //!
 //! SQLite keeps no names for primary keys, unique constraints and foreign keys, so they get
-//! stable names from their table and columns; CHECK constraints are not read yet.
+//! stable names from their table and columns. CHECK constraints, `AUTOINCREMENT`, a column's
+//! `COLLATE` and a generated column's expression live only in the table's SQL text, and are
+//! read from it.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +41,8 @@ pub fn introspect(
         .map_err(|e| error(&e))?;
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
     let mut primary_keys: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    // (table, column) of the generated columns, as the pragma says.
+    let mut generated_columns = std::collections::BTreeSet::new();
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
         let table: String = row.get(0).map_err(|e| error(&e))?;
         if excluded(&table) {
@@ -51,6 +55,10 @@ pub fn introspect(
                 .entry(table.clone())
                 .or_default()
                 .push((position, column.clone()));
+        }
+        let hidden: i64 = row.get(6).map_err(|e| error(&e))?;
+        if hidden >= 2 {
+            generated_columns.insert((table.clone(), column.clone()));
         }
         let entry = tables
             .entry(name(&table))
@@ -65,7 +73,7 @@ pub fn introspect(
             identity: None,
             generated: None,
             collation: None,
-            virtual_generated: row.get::<_, i64>(6).map_err(|e| error(&e))? == 2,
+            virtual_generated: hidden == 2,
             comment: None,
         });
     }
@@ -209,9 +217,16 @@ pub fn introspect(
                 column.generated = written
                     .generated
                     .map(|expression| unquote_plain_identifiers(&expression));
-                // A column the text calls generated but the pragma does not (or the reverse)
-                // cannot happen; the pragma decides VIRTUAL, and only generated columns are.
-                column.virtual_generated &= column.generated.is_some();
+                // The pragma and the text must agree on which columns are generated: a text
+                // this reading misunderstood is refused by name, never taken half.
+                if generated_columns.contains(&(table.clone(), column.name.clone()))
+                    != column.generated.is_some()
+                {
+                    unmodeled.push(format!(
+                        "table {table} (column {}: its generated expression could not be read from the table's SQL)",
+                        column.name
+                    ));
+                }
             }
             unmodeled.extend(clauses.unmodeled);
             selected_sql.insert(table, sql);
