@@ -1212,8 +1212,15 @@ fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
             changes.push(format!("drop column {}", column.name));
         }
     }
-    let differing: [(&str, bool); 8] = [
-        ("table options", from.options != to.options),
+    if from.options != to.options {
+        let options = |table: &Table| (!table.options.is_empty()).then(|| table.options.join(", "));
+        changes.push(change(
+            "table options",
+            options(from).as_deref(),
+            options(to).as_deref(),
+        ));
+    }
+    let differing: [(&str, bool); 7] = [
         ("primary key", from.primary_key != to.primary_key),
         ("unique constraints", from.uniques != to.uniques),
         ("check constraints", from.checks != to.checks),
