@@ -63,6 +63,8 @@ pub enum AutogenerateError {
     },
     #[error("the declared schema defines what autogenerate does not model yet: {}", objects.join(", "))]
     Unmodeled { objects: Vec<String> },
+    #[error("the declared schema puts objects where autogenerate does not compare: {}", schemas.join("; "))]
+    UnselectedSchemas { schemas: Vec<String> },
     #[error("schema_command `{command}` failed ({status}): {stderr}")]
     SchemaCommand {
         command: String,
@@ -103,6 +105,9 @@ impl AutogenerateError {
             ),
             Self::Unmodeled { .. } => Some(
                 "autogenerate would silently leave them out; keep them in hand-written revisions, outside [autogenerate] schema".to_owned(),
+            ),
+            Self::UnselectedSchemas { .. } => Some(
+                "add each schema to [autogenerate] include_schemas, beside the default one (include_schemas = [\"public\", \"app\"]), or take its objects out of the declared schema".to_owned(),
             ),
             Self::SchemaCommand { .. } => Some("run the command by hand: it must print the schema's DDL on stdout and exit 0".to_owned()),
             Self::Database(error) => error.hint.clone(),
@@ -307,6 +312,10 @@ fn load_and_introspect(
 ) -> Result<crate::schema::Schema, AutogenerateError> {
     let (mut scratch, name) = server.create_scratch()?;
     let target = load_into(scratch.as_mut(), declared).and_then(|()| {
+        let schemas = scratch.unselected_schemas(filter)?;
+        if !schemas.is_empty() {
+            return Err(AutogenerateError::UnselectedSchemas { schemas });
+        }
         let unmodeled = scratch.unmodeled_objects(filter)?;
         if !unmodeled.is_empty() {
             return Err(AutogenerateError::Unmodeled { objects: unmodeled });

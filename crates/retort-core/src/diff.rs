@@ -9,9 +9,11 @@ pub mod extensions;
 pub mod functions;
 pub mod grants;
 pub mod identifier;
+pub mod key_dependents;
 pub mod name_case;
 pub mod operation;
 pub mod policies;
+pub mod postgres_clauses;
 pub mod rename;
 pub mod type_users;
 pub mod views;
@@ -148,6 +150,8 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
             }
         }
     }
+    key_dependents::recreate_over_changed_keys(from, to, &mut drops_first, &mut additions_last);
+    key_dependents::order_around_keys(&mut drops_first, &mut additions_last);
     let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let (extension_first, extension_last) = extensions::diff_extensions(from, to);
@@ -486,6 +490,13 @@ fn diff_table(
         changes.push(Operation::RebuildTable {
             from: old.clone(),
             to: new.clone(),
+        });
+    }
+    if old.collation != new.collation {
+        changes.push(Operation::SetTableCollation {
+            table: table.clone(),
+            from: old.collation.clone(),
+            to: new.collation.clone(),
         });
     }
     if old.comment != new.comment {

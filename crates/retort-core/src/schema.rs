@@ -249,6 +249,9 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// The table's default collation where it is not the database's (MySQL/MariaDB: what a
+    /// column declared without COLLATE takes); `None` elsewhere.
+    pub collation: Option<String>,
     /// Triggers on the table, in name order; recreated after a rebuild.
     pub triggers: Vec<Trigger>,
     /// PostgreSQL row-level security: `ENABLE` and `FORCE ROW LEVEL SECURITY`.
@@ -292,6 +295,9 @@ pub struct Column {
     pub default: Option<String>,
     /// `ALWAYS` or `BY DEFAULT` for identity columns.
     pub identity: Option<String>,
+    /// The options of an identity column's sequence that differ from their defaults (all
+    /// defaults for every other column).
+    pub identity_options: IdentityOptions,
     /// The expression of a generated column.
     pub generated: Option<String>,
     /// A generated column computed when read (`VIRTUAL`, MariaDB/MySQL) rather than stored;
@@ -301,18 +307,101 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
+/// The sequence options of an identity column (`GENERATED … AS IDENTITY (START WITH 10
+/// INCREMENT BY 5 …)`), each `None` (`false`) where it has its default: the defaults of
+/// MINVALUE and MAXVALUE depend on the column's type and the increment's sign, so a value equal
+/// to its default is never written down, and an unchanged column compares equal whatever its
+/// type. A change is made in place (`SET INCREMENT BY …`), never by `RESTART`, which would
+/// hand out values already used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdentityOptions {
+    /// `START WITH`; its default is MINVALUE (MAXVALUE when counting down).
+    pub start: Option<i64>,
+    /// `INCREMENT BY`; default 1.
+    pub increment: Option<i64>,
+    /// `MINVALUE`; default 1 (the type's smallest value when counting down).
+    pub minimum: Option<i64>,
+    /// `MAXVALUE`; default the type's largest value (-1 when counting down).
+    pub maximum: Option<i64>,
+    /// `CACHE`; default 1.
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}
+
+impl IdentityOptions {
+    /// Whether every option has its default.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The options as written after `AS IDENTITY` (`START WITH 10 INCREMENT BY 5`), in the
+    /// order PostgreSQL prints them; empty when all are defaults.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(start) = self.start {
+            parts.push(format!("START WITH {start}"));
+        }
+        if let Some(increment) = self.increment {
+            parts.push(format!("INCREMENT BY {increment}"));
+        }
+        if let Some(minimum) = self.minimum {
+            parts.push(format!("MINVALUE {minimum}"));
+        }
+        if let Some(maximum) = self.maximum {
+            parts.push(format!("MAXVALUE {maximum}"));
+        }
+        if let Some(cache) = self.cache {
+            parts.push(format!("CACHE {cache}"));
+        }
+        if self.cycle {
+            parts.push("CYCLE".to_owned());
+        }
+        parts.join(" ")
+    }
+}
+
 /// A primary key or unique constraint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Constraint {
     pub name: String,
     pub columns: Vec<String>,
+    /// `DEFERRABLE` (PostgreSQL): checked at the end of the statement, or of the transaction
+    /// when `initially_deferred` or `SET CONSTRAINTS … DEFERRED`. The server has no ALTER for
+    /// it on a key: a change drops and adds the constraint.
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15+): two rows whose key is NULL collide.
+    pub nulls_not_distinct: bool,
 }
 
+impl Constraint {
+    /// A constraint on `columns` with none of the options (not deferrable, NULLs distinct).
+    pub fn new(name: String, columns: Vec<String>) -> Self {
+        Self {
+            name,
+            columns,
+            deferrable: false,
+            initially_deferred: false,
+            nulls_not_distinct: false,
+        }
+    }
+}
+
+/// A check constraint, or (PostgreSQL) an exclusion constraint: a constraint the database
+/// prints whole, named, that nothing else refers to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub name: String,
-    /// The dialect's canonical text of the whole constraint (`CHECK ((price > 0))`).
+    /// The dialect's canonical text of the whole constraint (`CHECK ((price > 0))`, `EXCLUDE
+    /// USING gist (room WITH =, during WITH &&)`).
     pub definition: String,
+}
+
+impl Check {
+    /// Whether it is an exclusion constraint (`EXCLUDE …`) rather than a check.
+    pub fn is_exclusion(&self) -> bool {
+        self.definition.starts_with("EXCLUDE ")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,6 +415,9 @@ pub struct ForeignKey {
     pub on_update: String,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `MATCH FULL` (PostgreSQL): a key with some columns NULL is refused unless all are;
+    /// `false` is `MATCH SIMPLE`, the default.
+    pub match_full: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,6 +441,7 @@ impl Table {
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            collation: None,
             triggers: Vec::new(),
             row_security: RowSecurity::default(),
             policies: Vec::new(),

@@ -114,16 +114,14 @@ mod tests {
             identity: Some("AUTO_INCREMENT".to_owned()),
             generated: None,
             virtual_generated: false,
+            identity_options: retort_core::schema::IdentityOptions::default(),
             collation: None,
             comment: None,
         }
     }
 
     fn key() -> Constraint {
-        Constraint {
-            name: "PRIMARY".to_owned(),
-            columns: vec!["seq".to_owned()],
-        }
+        Constraint::new("PRIMARY".to_owned(), vec!["seq".to_owned()])
     }
 
     #[test]

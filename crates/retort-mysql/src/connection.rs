@@ -654,8 +654,6 @@ impl Introspect for MysqlConnection {
                    WHERE TABLE_SCHEMA = DATABASE() AND TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')) <> '' \
                  UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (tables are created with the server''s default, InnoDB)') FROM information_schema.TABLES \
                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' \
-                 UNION ALL SELECT CONCAT('the default collation ', TABLE_COLLATION, ' of table ', TABLE_NAME, ' (the database''s is ', @@collation_database, '; declare COLLATE on its columns instead)') FROM information_schema.TABLES \
-                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_COLLATION <> @@collation_database \
                  ORDER BY 1",
             )
             .map_err(|e| error(&e))

@@ -187,6 +187,7 @@ fn create_table(
             generated: None,
             collation: None,
             virtual_generated: false,
+            identity_options: retort_core::schema::IdentityOptions::default(),
             comment: None,
         };
         let mut default = None;
@@ -350,10 +351,7 @@ impl DeclaredTable {
             let columns = key.columns();
             match key.kind {
                 KeyKind::Primary => {
-                    self.table.primary_key = Some(Constraint {
-                        name: key.name,
-                        columns,
-                    });
+                    self.table.primary_key = Some(Constraint::new(key.name, columns));
                 }
                 // A unique key on whole columns is a constraint; with prefixes or DESC parts it
                 // stays an index, as introspection reports it.
@@ -363,10 +361,7 @@ impl DeclaredTable {
                         .iter()
                         .all(|p| p.prefix.is_none() && !p.descending) =>
                 {
-                    self.table.uniques.push(Constraint {
-                        name: key.name,
-                        columns,
-                    });
+                    self.table.uniques.push(Constraint::new(key.name, columns));
                 }
                 KeyKind::Unique | KeyKind::Index => {
                     let unique = key.kind == KeyKind::Unique;

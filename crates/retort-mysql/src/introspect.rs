@@ -56,20 +56,23 @@ pub fn introspect(
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
     let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
-    let rows: Vec<(String, String, Option<String>)> = connection
-        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = connection
+        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
         .map_err(error)?;
     // Each table's default collation: a column's own is kept where it is another (see below).
     let mut table_collations: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for (table, comment, collation) in rows {
+    for (table, comment, collation, database_collation) in rows {
         if excluded(&table) {
             continue;
         }
-        table_collations.insert(table.clone(), collation);
+        table_collations.insert(table.clone(), collation.clone());
         tables.insert(
             name(table.clone()),
             Table {
                 comment: (!comment.is_empty()).then_some(comment),
+                // Kept where it is not the database's: the scratch database takes the live
+                // one's (see `create_scratch`), so both sides compare alike.
+                collation: collation.filter(|c| Some(c) != database_collation.as_ref()),
                 ..Table::new(name(table))
             },
         );
@@ -108,6 +111,7 @@ pub fn introspect(
                 .then(|| "AUTO_INCREMENT".to_owned()),
             // MariaDB says `VIRTUAL GENERATED` or `STORED GENERATED`, MySQL the same words.
             virtual_generated: generated.is_some() && extra_upper.contains("VIRTUAL"),
+            identity_options: retort_core::schema::IdentityOptions::default(),
             generated,
             collation,
             comment: (!comment.is_empty()).then_some(comment),
@@ -147,17 +151,11 @@ pub fn introspect(
             .iter()
             .all(|(_, prefix, descending)| prefix.is_none() && !descending);
         if index == "PRIMARY" {
-            entry.primary_key = Some(Constraint {
-                name: "PRIMARY".to_owned(),
-                columns: columns(),
-            });
+            entry.primary_key = Some(Constraint::new("PRIMARY".to_owned(), columns()));
         } else if whole_columns && unique_constraints.contains(&(table.clone(), index.clone())) {
             // A unique key on whole columns is a constraint; one with prefixes or DESC parts
             // stays an index, whose definition keeps them.
-            entry.uniques.push(Constraint {
-                name: index,
-                columns: columns(),
-            });
+            entry.uniques.push(Constraint::new(index, columns()));
         } else {
             let kind = match index_type.as_str() {
                 "FULLTEXT" => "FULLTEXT ",
@@ -221,6 +219,7 @@ pub fn introspect(
                 on_update: update_rule,
                 deferrable: false,
                 initially_deferred: false,
+                match_full: false,
             });
         key.columns.push(column);
         key.referenced_columns.push(referenced_column);

@@ -158,8 +158,14 @@ fn create_table(table: &Table, table_name: &str) -> Vec<String> {
         .as_deref()
         .map(|c| format!(" COMMENT={}", literal(c)))
         .unwrap_or_default();
+    // The collation names its character set (`latin1_swedish_ci` is latin1's).
+    let collation = table
+        .collation
+        .as_deref()
+        .map(|c| format!(" COLLATE={c}"))
+        .unwrap_or_default();
     let mut statements = vec![format!(
-        "CREATE TABLE {} (\n    {}\n){comment}",
+        "CREATE TABLE {} (\n    {}\n){collation}{comment}",
         quote(table_name),
         parts.join(",\n    ")
     )];
@@ -223,6 +229,24 @@ fn rename_index(table_name: &QualifiedName, from: &str, to: &str) -> String {
     )
 }
 
+/// A table's default collation changes only what columns added later take: the columns that
+/// followed the old default keep it, so the table would not be what was declared, and making
+/// it so converts every text column (rewriting the table, and comparing the values anew in
+/// its unique keys). That is a decision about data: refused when the revision is written.
+fn refuse_table_collation_change(
+    name: &QualifiedName,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> DatabaseError {
+    let shown = |collation: Option<&str>| collation.unwrap_or("the database's").to_owned();
+    DatabaseError::new(format!(
+        "the default collation of table {name} would change from {} to {}, which autogenerate does not do: its text columns keep their collation unless converted; write this revision by hand (ALTER TABLE {} CONVERT TO CHARACTER SET … COLLATE …, which rewrites the table, then check that its unique keys still hold), or keep the table's collation as it is",
+        shown(from),
+        shown(to),
+        name.name
+    ))
+}
+
 /// The statements for one operation.
 /// MariaDB cannot `MODIFY` a plain column into a generated one or back, nor a generated one
 /// between VIRTUAL and STORED ("not yet supported for generated columns"): refused when the
@@ -249,6 +273,13 @@ fn refuse_generated_storage_change(
 }
 
 pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+    // Never rendered without the clause: the database would not have it.
+    if let Some(clause) = retort_core::diff::postgres_clauses::postgres_only_clause(operation) {
+        return Err(DatabaseError::new(format!(
+            "MySQL/MariaDB cannot {}: {clause} is PostgreSQL's",
+            operation.summary()
+        )));
+    }
     Ok(match operation {
         Operation::CreateTable { table: definition } => {
             create_table(definition, &definition.name.name)
@@ -295,6 +326,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 literal(to.as_deref().unwrap_or_default())
             )]
         }
+        Operation::SetTableCollation {
+            table: name,
+            from,
+            to,
+        } => return Err(refuse_table_collation_change(name, from.as_deref(), to.as_deref())),
         Operation::AddPrimaryKey {
             table: name,
             primary_key,

@@ -463,19 +463,26 @@ impl Connection for PostgresConnection {
     fn default_schema(&self) -> Option<String> {
         Some(self.current_schema.clone())
     }
-    /// `DISCARD ALL` (session settings, temporary tables, prepared statements and advisory
-    /// locks of the previous run go), then `schema` alone on the `search_path`.
+    /// What `DISCARD ALL` does (session settings, temporary tables, prepared statements and
+    /// advisory locks of the previous run go), then `schema` alone on the `search_path`.
     fn switch_schema(&mut self, schema: &str) -> Result<(), DatabaseError> {
-        // DISCARD ALL cannot share a round trip: it refuses to run in a multi-statement query.
-        self.simple("DISCARD ALL")?;
         let path = crate::dialect::POSTGRES.quote_identifier(schema);
-        // One round trip: the subquery sets the path before the outer row reads the schema
-        // it leads to (a volatile subquery is never folded into the outer query).
-        self.current_schema = self
-            .simple_value(&format!(
-                "SELECT COALESCE(current_schema(), '') FROM (SELECT set_config('search_path', {}, false)) AS moved",
-                crate::dialect::POSTGRES.string_literal(&path)
-            ))?
+        // One round trip, once per tenant of a fleet: what `DISCARD ALL` does, statement by
+        // statement as PostgreSQL's documentation lists them (`DISCARD ALL` itself refuses to
+        // run in a multi-statement query), then the move. Its last row is the schema the new
+        // path leads to (the subquery sets the path before the outer row reads it: a volatile
+        // subquery is never folded into the outer query).
+        let outcome = self.simple(&format!(
+            "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; \
+             SELECT pg_advisory_unlock_all(); DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES; \
+             SELECT COALESCE(current_schema(), '') FROM (SELECT set_config('search_path', {}, false)) AS moved",
+            crate::dialect::POSTGRES.string_literal(&path)
+        ))?;
+        self.current_schema = outcome
+            .rows
+            .into_iter()
+            .last()
+            .and_then(|row| row.into_iter().next().flatten())
             .unwrap_or_default();
         if self.current_schema == schema {
             Ok(())
@@ -643,6 +650,16 @@ impl Introspect for PostgresConnection {
             filter,
         )?);
         Ok(objects)
+    }
+    fn unselected_schemas(
+        &mut self,
+        filter: &IntrospectFilter,
+    ) -> Result<Vec<String>, DatabaseError> {
+        self.flush_begin()?;
+        let Some(mut client) = self.client.unbounded() else {
+            return Err(failure(&Failure::LostEarlier));
+        };
+        crate::unselected_schemas::unselected_schemas(&mut client, filter)
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();

@@ -314,6 +314,7 @@ impl Declared {
             on_update: action(&key.on_update).to_owned(),
             deferrable,
             initially_deferred,
+            match_full: false,
         };
         let entry = self.table_mut(table)?;
         let taken = entry

@@ -12,16 +12,20 @@ use std::collections::BTreeMap;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, Index, Policy,
-    QualifiedName, RowSecurity, Schema, Sequence, Table, Trigger, View,
+    Check, Column, Constraint, Extension, ForeignKey, Function, FunctionKey, IdentityOptions,
+    Index, Policy, QualifiedName, RowSecurity, Schema, Sequence, Table, Trigger, View,
 };
 
 /// Schemas selected: `$1` is the list of their names, or NULL for the current schema.
+/// The largest value of an identity sequence `s`'s type (the smallest is one below its
+/// negation): the defaults of MAXVALUE, and of MINVALUE when counting down.
+const IDENTITY_TYPE_MAX: &str = "CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END";
+
 pub(crate) const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL THEN n.nspname = current_schema() ELSE n.nspname = ANY ($1::text[]) END)";
 
 /// The condition that the object `oid` of catalog `class` is not a member of an extension
 /// (pg_depend's `e`): the extension is modeled, what it owns is its own business.
-fn not_in_extension(class: &str, oid: &str) -> String {
+pub(crate) fn not_in_extension(class: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{class}'::regclass AND x.objid = {oid} AND x.deptype = 'e')"
     )
@@ -102,9 +106,17 @@ pub fn introspect(
                  col_description(c.oid, a.attnum), \
                  pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname), \
                  (SELECT format_type(s.seqtypid, NULL) FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid \
-                  WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid AND dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1) \
+                  WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid AND dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjsubid = a.attnum AND dep.deptype = 'a' LIMIT 1), \
+                 CASE WHEN s.seqstart <> CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END THEN s.seqstart END, \
+                 NULLIF(s.seqincrement, 1), \
+                 CASE WHEN s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 ELSE -{IDENTITY_TYPE_MAX} - 1 END THEN s.seqmin END, \
+                 CASE WHEN s.seqmax <> CASE WHEN s.seqincrement > 0 THEN {IDENTITY_TYPE_MAX} ELSE -1 END THEN s.seqmax END, \
+                 NULLIF(s.seqcache, 1), coalesce(s.seqcycle, false) \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  JOIN pg_type t ON t.oid = a.atttypid \
+                 LEFT JOIN LATERAL (SELECT q.* FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence q ON q.seqrelid = dep.objid \
+                  WHERE a.attidentity <> '' AND dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid AND dep.classid = 'pg_catalog.pg_class'::regclass \
+                  AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' LIMIT 1) s ON true \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  LEFT JOIN pg_collation co ON co.oid = a.attcollation \
                  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {SCHEMA_FILTER} \
@@ -145,6 +157,16 @@ pub fn introspect(
                 nullable: row.get(4),
                 default,
                 identity: row.get(6),
+                // The options of an identity column's sequence, those that differ from their
+                // defaults (NULL otherwise; all NULL for other columns).
+                identity_options: IdentityOptions {
+                    start: row.get(12),
+                    increment: row.get(13),
+                    minimum: row.get(14),
+                    maximum: row.get(15),
+                    cache: row.get(16),
+                    cycle: row.get(17),
+                },
                 generated: row.get(7),
                 collation: row.get(8),
                 virtual_generated: false,
@@ -160,10 +182,10 @@ pub fn introspect(
                  ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i), \
                  pg_get_constraintdef(k.oid), rn.nspname, rc.relname, \
                  ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i), \
-                 k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred \
+                 k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred, k.confmatchtype = 'f' \
                  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_class rc ON rc.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
-                 WHERE k.contype IN ('p', 'u', 'c', 'f') AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
+                 WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
@@ -179,20 +201,23 @@ pub fn introspect(
         let constraint_name: String = row.get(2);
         let kind: String = row.get(3);
         let columns: Vec<String> = row.get(4);
+        let definition: String = row.get(5);
+        // A key with its options: the server prints NULLS NOT DISTINCT only in the definition
+        // (its flag is on the index, and only from PostgreSQL 15 on).
+        let key = |name: String, columns: Vec<String>| Constraint {
+            deferrable: row.get(11),
+            initially_deferred: row.get(12),
+            nulls_not_distinct: definition.starts_with("UNIQUE NULLS NOT DISTINCT "),
+            ..Constraint::new(name, columns)
+        };
         match kind.as_str() {
-            "p" => {
-                table.primary_key = Some(Constraint {
-                    name: constraint_name,
-                    columns,
-                });
-            }
-            "u" => table.uniques.push(Constraint {
+            "p" => table.primary_key = Some(key(constraint_name, columns)),
+            "u" => table.uniques.push(key(constraint_name, columns)),
+            // An exclusion constraint is kept whole, as its definition, like a check: its
+            // DEFERRABLE is part of the text.
+            "c" | "x" => table.checks.push(Check {
                 name: constraint_name,
-                columns,
-            }),
-            "c" => table.checks.push(Check {
-                name: constraint_name,
-                definition: row.get(5),
+                definition,
             }),
             _ => table.foreign_keys.push(ForeignKey {
                 name: constraint_name,
@@ -206,6 +231,7 @@ pub fn introspect(
                 on_update: action(&row.get::<_, String>(10)),
                 deferrable: row.get(11),
                 initially_deferred: row.get(12),
+                match_full: row.get(13),
             }),
         }
     }

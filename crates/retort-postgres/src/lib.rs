@@ -13,6 +13,7 @@ pub mod render;
 pub mod serial;
 pub mod tls;
 pub mod unmodeled_clauses;
+pub mod unselected_schemas;
 
 pub use connect_options::ConnectOptions;
 pub use connection::PostgresConnection;

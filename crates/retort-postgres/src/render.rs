@@ -8,7 +8,7 @@ use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Column, Constraint, ForeignKey, Policy, QualifiedName, RowSecurity, Table,
+    Column, Constraint, ForeignKey, IdentityOptions, Policy, QualifiedName, RowSecurity, Table,
 };
 
 fn quote(name: &str) -> String {
@@ -46,7 +46,7 @@ fn column_definition(column: &Column) -> String {
         text.push_str(&format!(" COLLATE {}", quote(collation)));
     }
     if let Some(identity) = &column.identity {
-        text.push_str(&format!(" GENERATED {identity} AS IDENTITY"));
+        text.push_str(&identity_clause(identity, &column.identity_options));
     }
     if let Some(expression) = &column.generated {
         text.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
@@ -60,6 +60,90 @@ fn column_definition(column: &Column) -> String {
     text
 }
 
+/// ` GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY`, with the sequence options that are not
+/// defaults in parentheses.
+fn identity_clause(identity: &str, options: &IdentityOptions) -> String {
+    if options.is_default() {
+        format!(" GENERATED {identity} AS IDENTITY")
+    } else {
+        format!(" GENERATED {identity} AS IDENTITY ({})", options.describe())
+    }
+}
+
+/// The `SET …` clauses of `ALTER COLUMN` that take an identity column's sequence from `from`'s
+/// options to `to`'s, in place: the counter's current value stays (no `RESTART`, which would
+/// hand out values already used; the server refuses a MINVALUE or MAXVALUE that leaves it
+/// outside). A default is written out where it is known whatever the type (1, -1 and the
+/// start), and as `NO MINVALUE`/`NO MAXVALUE` where it is the type's limit.
+fn identity_option_changes(from: &IdentityOptions, to: &IdentityOptions) -> Vec<String> {
+    let (from_increment, to_increment) = (from.increment.unwrap_or(1), to.increment.unwrap_or(1));
+    // The defaults of MINVALUE and MAXVALUE follow the increment's sign, but the server only
+    // recomputes them when told.
+    let sign_flips = from_increment.signum() != to_increment.signum();
+    // START WITH defaults to MINVALUE (MAXVALUE counting down): it moves with them.
+    let start = |options: &IdentityOptions, increment: i64| {
+        options.start.unwrap_or(if increment > 0 {
+            options.minimum.unwrap_or(1)
+        } else {
+            options.maximum.unwrap_or(-1)
+        })
+    };
+    let mut clauses = Vec::new();
+    if from_increment != to_increment {
+        clauses.push(format!("SET INCREMENT BY {to_increment}"));
+    }
+    if from.minimum != to.minimum || sign_flips {
+        clauses.push(to.minimum.map_or_else(
+            || "SET NO MINVALUE".to_owned(),
+            |v| format!("SET MINVALUE {v}"),
+        ));
+    }
+    if from.maximum != to.maximum || sign_flips {
+        clauses.push(to.maximum.map_or_else(
+            || "SET NO MAXVALUE".to_owned(),
+            |v| format!("SET MAXVALUE {v}"),
+        ));
+    }
+    let (from_start, to_start) = (start(from, from_increment), start(to, to_increment));
+    if from_start != to_start || sign_flips {
+        clauses.push(format!("SET START WITH {to_start}"));
+    }
+    if from.cache != to.cache {
+        clauses.push(format!("SET CACHE {}", to.cache.unwrap_or(1)));
+    }
+    if from.cycle != to.cycle {
+        clauses.push(
+            if to.cycle {
+                "SET CYCLE"
+            } else {
+                "SET NO CYCLE"
+            }
+            .to_owned(),
+        );
+    }
+    clauses
+}
+
+/// A statement that moves the counter of `table.column`, which just became an identity column
+/// over rows already there, past their values when its start is among them: otherwise the
+/// next rows would get ids already used. A start past the rows is kept.
+fn identity_past_rows(table: &QualifiedName, column: &str, options: &IdentityOptions) -> String {
+    let increment = options.increment.unwrap_or(1);
+    let (extreme, comparison, start) = if increment > 0 {
+        ("max", ">=", options.start.or(options.minimum).unwrap_or(1))
+    } else {
+        ("min", "<=", options.start.or(options.maximum).unwrap_or(-1))
+    };
+    format!(
+        "SELECT setval(pg_get_serial_sequence({}, {}), {extreme}({})) FROM {} HAVING {extreme}({}) {comparison} {start}",
+        literal(&table_name(table)),
+        literal(column),
+        quote(column),
+        table_name(table),
+        quote(column)
+    )
+}
+
 fn foreign_key_definition(foreign_key: &ForeignKey) -> String {
     let mut text = format!(
         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -68,6 +152,9 @@ fn foreign_key_definition(foreign_key: &ForeignKey) -> String {
         table_name(&foreign_key.referenced_table),
         column_list(&foreign_key.referenced_columns)
     );
+    if foreign_key.match_full {
+        text.push_str(" MATCH FULL");
+    }
     if foreign_key.on_update != "NO ACTION" {
         text.push_str(&format!(" ON UPDATE {}", foreign_key.on_update));
     }
@@ -84,11 +171,23 @@ fn foreign_key_definition(foreign_key: &ForeignKey) -> String {
 }
 
 fn constraint(kind: &str, constraint: &Constraint) -> String {
-    format!(
-        "CONSTRAINT {} {kind} ({})",
+    let mut text = format!(
+        "CONSTRAINT {} {kind}{} ({})",
         quote(&constraint.name),
+        if constraint.nulls_not_distinct {
+            " NULLS NOT DISTINCT"
+        } else {
+            ""
+        },
         column_list(&constraint.columns)
-    )
+    );
+    if constraint.deferrable {
+        text.push_str(" DEFERRABLE");
+        if constraint.initially_deferred {
+            text.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    text
 }
 
 fn create_table(table: &Table) -> Vec<String> {
@@ -223,7 +322,11 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
         quote(&to.name)
     );
     let mut statements = Vec::new();
-    if from.identity.is_some() && (from.identity != to.identity || from.generated != to.generated) {
+    // An identity column stays one (its kind and options changed in place, its counter kept)
+    // unless it stops being one or becomes generated.
+    let identity_dropped =
+        from.identity.is_some() && (to.identity.is_none() || from.generated != to.generated);
+    if identity_dropped {
         statements.push(format!("{prefix} DROP IDENTITY"));
     }
     let (was_serial, becomes_serial) = (is_serial(&from.data_type), is_serial(&to.data_type));
@@ -293,10 +396,28 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
             if to.nullable { "DROP" } else { "SET" }
         ));
     }
-    if from.identity != to.identity {
-        if let Some(identity) = &to.identity {
-            statements.push(format!("{prefix} ADD GENERATED {identity} AS IDENTITY"));
+    match (&from.identity, &to.identity) {
+        (Some(_), Some(identity)) if !identity_dropped => {
+            let mut clauses = Vec::new();
+            if from.identity != to.identity {
+                clauses.push(format!("SET GENERATED {identity}"));
+            }
+            clauses.extend(identity_option_changes(
+                &from.identity_options,
+                &to.identity_options,
+            ));
+            if !clauses.is_empty() {
+                statements.push(format!("{prefix} {}", clauses.join(" ")));
+            }
         }
+        (_, Some(identity)) => {
+            statements.push(format!(
+                "{prefix} ADD{}",
+                identity_clause(identity, &to.identity_options)
+            ));
+            statements.push(identity_past_rows(table, &to.name, &to.identity_options));
+        }
+        (_, None) => {}
     }
     if from.comment != to.comment {
         statements.push(format!(
@@ -337,6 +458,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         other @ Operation::AlterTogether { .. } => {
             return Err(DatabaseError::new(format!(
                 "PostgreSQL cannot {} in one statement: only MySQL/MariaDB needs that",
+                other.summary()
+            )))
+        }
+        // Read on MySQL/MariaDB only: a PostgreSQL table's collation is its columns'.
+        other @ Operation::SetTableCollation { .. } => {
+            return Err(DatabaseError::new(format!(
+                "PostgreSQL cannot {}: tables have no default collation there",
                 other.summary()
             )))
         }

@@ -74,6 +74,7 @@ pub fn introspect(
             generated: None,
             collation: None,
             virtual_generated: hidden == 2,
+            identity_options: retort_core::schema::IdentityOptions::default(),
             comment: None,
         });
     }
@@ -81,10 +82,10 @@ pub fn introspect(
     for (table, mut columns) in primary_keys {
         columns.sort();
         if let Some(entry) = tables.get_mut(&name(&table)) {
-            entry.primary_key = Some(Constraint {
-                name: format!("{table}_pkey"),
-                columns: columns.into_iter().map(|(_, c)| c).collect(),
-            });
+            entry.primary_key = Some(Constraint::new(
+                format!("{table}_pkey"),
+                columns.into_iter().map(|(_, c)| c).collect(),
+            ));
         }
     }
 
@@ -109,10 +110,10 @@ pub fn introspect(
             .map(|c| c.split(',').map(str::to_owned).collect())
             .unwrap_or_default();
         match origin.as_str() {
-            "u" => entry.uniques.push(Constraint {
-                name: format!("{table}_{}_key", columns.join("_")),
+            "u" => entry.uniques.push(Constraint::new(
+                format!("{table}_{}_key", columns.join("_")),
                 columns,
-            }),
+            )),
             "c" => entry.indexes.push(Index {
                 name: row.get(1).map_err(|e| error(&e))?,
                 unique: row.get::<_, i64>(2).map_err(|e| error(&e))? != 0,
@@ -152,6 +153,7 @@ pub fn introspect(
                 on_delete: row.get(6).unwrap_or_else(|_| "NO ACTION".to_owned()),
                 deferrable: false,
                 initially_deferred: false,
+                match_full: false,
             });
         key.columns.push(from);
         key.referenced_columns.extend(to);

@@ -171,6 +171,13 @@ pub fn suspends_foreign_keys(operation: &Operation) -> bool {
 
 /// The statements for one operation (after [`adapt`]).
 pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
+    // Never rendered without the clause: the database would not have it.
+    if let Some(clause) = retort_core::diff::postgres_clauses::postgres_only_clause(operation) {
+        return Err(DatabaseError::new(format!(
+            "SQLite cannot {}: {clause} is PostgreSQL's",
+            operation.summary()
+        )));
+    }
     Ok(match operation {
         Operation::CreateTable { table } => {
             let mut statements = create_table(table, &table.name.name);
@@ -263,6 +270,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         other @ Operation::AlterTogether { .. } => {
             return Err(DatabaseError::new(format!(
                 "SQLite cannot {} in one statement: only MySQL/MariaDB needs that",
+                other.summary()
+            )))
+        }
+        // Read on MySQL/MariaDB only.
+        other @ Operation::SetTableCollation { .. } => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: tables have no default collation there",
                 other.summary()
             )))
         }
@@ -398,6 +412,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             }
             Operation::RebuildTable { .. }
             | Operation::AlterTogether { .. }
+            | Operation::SetTableCollation { .. }
             | Operation::CreateView { .. }
             | Operation::DropView { .. }
             | Operation::RenameTable { .. }

@@ -8,8 +8,8 @@ use retort_core::dialect::Dialect;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
     Attribute, Check, Column, CompositeType, Constraint, Domain, Event, EventStart, Extension,
-    ForeignKey, Function, FunctionKey, Grant, GrantObject, Grantee, Index, MaterializedView,
-    Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    ForeignKey, Function, FunctionKey, Grant, GrantObject, Grantee, IdentityOptions, Index,
+    MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
 };
 
 fn materialized_view(with_data: bool) -> MaterializedView {
@@ -145,6 +145,7 @@ fn column(name: &str, data_type: &str, nullable: bool) -> Column {
         generated: None,
         collation: None,
         virtual_generated: false,
+        identity_options: retort_core::schema::IdentityOptions::default(),
         comment: None,
     }
 }
@@ -178,14 +179,11 @@ fn table() -> Table {
                 ..column("name", "varchar(20)", true)
             },
         ],
-        primary_key: Some(Constraint {
-            name: "t_pkey".to_owned(),
-            columns: vec!["id".to_owned()],
-        }),
-        uniques: vec![Constraint {
-            name: "t_name_key".to_owned(),
-            columns: vec!["name".to_owned()],
-        }],
+        primary_key: Some(Constraint::new("t_pkey".to_owned(), vec!["id".to_owned()])),
+        uniques: vec![Constraint::new(
+            "t_name_key".to_owned(),
+            vec!["name".to_owned()],
+        )],
         checks: vec![check("t_name_check", "name")],
         foreign_keys: Vec::new(),
         indexes: vec![index("t", "t_name_idx", "name")],
@@ -226,6 +224,7 @@ fn foreign_key() -> ForeignKey {
         on_update: "NO ACTION".to_owned(),
         deferrable: false,
         initially_deferred: false,
+        match_full: false,
     }
 }
 
@@ -239,6 +238,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::DropColumn { .. } => "DropColumn",
         Operation::AlterColumn { .. } => "AlterColumn",
         Operation::SetTableComment { .. } => "SetTableComment",
+        Operation::SetTableCollation { .. } => "SetTableCollation",
         Operation::AddPrimaryKey { .. } => "AddPrimaryKey",
         Operation::DropPrimaryKey { .. } => "DropPrimaryKey",
         Operation::AddUnique { .. } => "AddUnique",
@@ -385,11 +385,44 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "identity kind and sequence options, in place (PostgreSQL only)",
+            Operation::AlterColumn {
+                table: t.clone(),
+                from: Column {
+                    identity: Some("ALWAYS".to_owned()),
+                    identity_options: IdentityOptions {
+                        start: Some(100),
+                        increment: Some(5),
+                        ..IdentityOptions::default()
+                    },
+                    ..column("id", "bigint", false)
+                },
+                to: Column {
+                    identity: Some("BY DEFAULT".to_owned()),
+                    identity_options: IdentityOptions {
+                        increment: Some(10),
+                        maximum: Some(1_000_000),
+                        cycle: true,
+                        ..IdentityOptions::default()
+                    },
+                    ..column("id", "bigint", false)
+                },
+            },
+        ),
+        (
             "",
             Operation::SetTableComment {
                 table: t.clone(),
                 from: None,
                 to: Some("it's a table".to_owned()),
+            },
+        ),
+        (
+            "",
+            Operation::SetTableCollation {
+                table: t.clone(),
+                from: None,
+                to: Some("utf8mb4_unicode_ci".to_owned()),
             },
         ),
         (
@@ -414,6 +447,18 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "deferrable, NULLS NOT DISTINCT (PostgreSQL only)",
+            Operation::AddUnique {
+                table: t.clone(),
+                unique: Constraint {
+                    deferrable: true,
+                    initially_deferred: true,
+                    nulls_not_distinct: true,
+                    ..table().uniques[0].clone()
+                },
+            },
+        ),
+        (
             "",
             Operation::DropUnique {
                 table: t.clone(),
@@ -428,6 +473,16 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "an exclusion constraint (PostgreSQL only)",
+            Operation::AddCheck {
+                table: t.clone(),
+                check: Check {
+                    name: "t_name_excl".to_owned(),
+                    definition: "EXCLUDE USING btree (name WITH =)".to_owned(),
+                },
+            },
+        ),
+        (
             "",
             Operation::DropCheck {
                 table: t.clone(),
@@ -439,6 +494,16 @@ fn samples() -> Vec<(&'static str, Operation)> {
             Operation::AddForeignKey {
                 table: name("child"),
                 foreign_key: foreign_key(),
+            },
+        ),
+        (
+            "MATCH FULL (PostgreSQL only)",
+            Operation::AddForeignKey {
+                table: name("child"),
+                foreign_key: ForeignKey {
+                    match_full: true,
+                    ..foreign_key()
+                },
             },
         ),
         (
@@ -555,28 +620,28 @@ fn samples() -> Vec<(&'static str, Operation)> {
             "a key",
             Operation::RenameConstraint {
                 table: name("labels"),
-                from: TableConstraint::PrimaryKey(Constraint {
-                    name: "tags_pkey".to_owned(),
-                    columns: vec!["id".to_owned()],
-                }),
-                to: TableConstraint::PrimaryKey(Constraint {
-                    name: "labels_pkey".to_owned(),
-                    columns: vec!["id".to_owned()],
-                }),
+                from: TableConstraint::PrimaryKey(Constraint::new(
+                    "tags_pkey".to_owned(),
+                    vec!["id".to_owned()],
+                )),
+                to: TableConstraint::PrimaryKey(Constraint::new(
+                    "labels_pkey".to_owned(),
+                    vec!["id".to_owned()],
+                )),
             },
         ),
         (
             "a unique constraint",
             Operation::RenameConstraint {
                 table: t.clone(),
-                from: TableConstraint::Unique(Constraint {
-                    name: "t_name_key".to_owned(),
-                    columns: vec!["title".to_owned()],
-                }),
-                to: TableConstraint::Unique(Constraint {
-                    name: "t_title_key".to_owned(),
-                    columns: vec!["title".to_owned()],
-                }),
+                from: TableConstraint::Unique(Constraint::new(
+                    "t_name_key".to_owned(),
+                    vec!["title".to_owned()],
+                )),
+                to: TableConstraint::Unique(Constraint::new(
+                    "t_title_key".to_owned(),
+                    vec!["title".to_owned()],
+                )),
             },
         ),
         (
@@ -733,10 +798,7 @@ fn samples() -> Vec<(&'static str, Operation)> {
                     },
                     Operation::AddPrimaryKey {
                         table: t.clone(),
-                        primary_key: Constraint {
-                            name: "PRIMARY".to_owned(),
-                            columns: vec!["seq".to_owned()],
-                        },
+                        primary_key: Constraint::new("PRIMARY".to_owned(), vec!["seq".to_owned()]),
                     },
                 ],
             },
@@ -951,7 +1013,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 61, "{covered:?}");
+    assert_eq!(covered.len(), 62, "{covered:?}");
 }
 
 #[test]

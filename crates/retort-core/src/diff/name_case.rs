@@ -112,14 +112,12 @@ mod tests {
                 identity: None,
                 generated: None,
                 virtual_generated: false,
+                identity_options: crate::schema::IdentityOptions::default(),
                 collation: None,
                 comment: None,
             })
             .collect();
-        made.primary_key = Some(Constraint {
-            name: String::new(),
-            columns: vec![columns[0].to_owned()],
-        });
+        made.primary_key = Some(Constraint::new(String::new(), vec![columns[0].to_owned()]));
         made
     }
 

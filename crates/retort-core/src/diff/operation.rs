@@ -105,6 +105,12 @@ pub enum Operation {
         from: Option<String>,
         to: Option<String>,
     },
+    /// A table's default collation (MySQL/MariaDB), `None` for the database's.
+    SetTableCollation {
+        table: QualifiedName,
+        from: Option<String>,
+        to: Option<String>,
+    },
     AddPrimaryKey {
         table: QualifiedName,
         primary_key: Constraint,
@@ -388,6 +394,11 @@ impl Operation {
                 from: to,
                 to: from,
             },
+            Self::SetTableCollation { table, from, to } => Self::SetTableCollation {
+                table,
+                from: to,
+                to: from,
+            },
             Self::AddPrimaryKey { table, primary_key } => {
                 Self::DropPrimaryKey { table, primary_key }
             }
@@ -629,6 +640,10 @@ impl Operation {
                 "set the comment of {table}: {}",
                 change("comment", from.as_deref(), to.as_deref())
             ),
+            Self::SetTableCollation { table, from, to } => format!(
+                "set the default collation of {table}: {}",
+                change("collation", from.as_deref(), to.as_deref())
+            ),
             Self::AddPrimaryKey { table, primary_key } => {
                 format!("add primary key {} on {table}", primary_key.name)
             }
@@ -642,10 +657,10 @@ impl Operation {
                 format!("drop unique constraint {} on {table}", unique.name)
             }
             Self::AddCheck { table, check } => {
-                format!("add check constraint {} on {table}", check.name)
+                format!("add {} {} on {table}", check_kind(check), check.name)
             }
             Self::DropCheck { table, check } => {
-                format!("drop check constraint {} on {table}", check.name)
+                format!("drop {} {} on {table}", check_kind(check), check.name)
             }
             Self::AddForeignKey { table, foreign_key } => {
                 format!("add foreign key {} on {table}", foreign_key.name)
@@ -1131,6 +1146,15 @@ fn domain_changes(from: &Domain, to: &Domain) -> Vec<String> {
     changes
 }
 
+/// What a [`Check`] is called in a summary.
+fn check_kind(check: &Check) -> &'static str {
+    if check.is_exclusion() {
+        "exclusion constraint"
+    } else {
+        "check constraint"
+    }
+}
+
 /// Every property of a column that changes, old → new.
 fn column_changes(from: &Column, to: &Column) -> Vec<String> {
     let mut changes = Vec::new();
@@ -1167,6 +1191,20 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
         if before != after {
             changes.push(change(what, before.as_deref(), after.as_deref()));
         }
+    }
+    if from.identity_options != to.identity_options {
+        let options = |options: &crate::schema::IdentityOptions| {
+            if options.is_default() {
+                "defaults".to_owned()
+            } else {
+                options.describe()
+            }
+        };
+        changes.push(format!(
+            "identity options {} → {}",
+            options(&from.identity_options),
+            options(&to.identity_options)
+        ));
     }
     changes
 }

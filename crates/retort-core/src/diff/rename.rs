@@ -170,7 +170,7 @@ pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
         };
         let mut renamed = Vec::new();
         if let (Some(before), Some(after)) = (&mut old.primary_key, &new.primary_key) {
-            if before.name != after.name && before.columns == after.columns {
+            if before.name != after.name && same_but_name(before, after) {
                 renamed.push((
                     TableConstraint::PrimaryKey(before.clone()),
                     TableConstraint::PrimaryKey(after.clone()),
@@ -182,7 +182,7 @@ pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
             &mut old.uniques,
             &new.uniques,
             |c| &mut c.name,
-            |a, b| a.columns == b.columns,
+            same_but_name,
             |a, b| {
                 renamed.push((TableConstraint::Unique(a), TableConstraint::Unique(b)));
             },
@@ -247,6 +247,15 @@ pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
         );
     }
     operations
+}
+
+/// Whether two keys differ by their names alone (same columns, same options: a key whose
+/// options change is dropped and added, never renamed).
+fn same_but_name(a: &crate::schema::Constraint, b: &crate::schema::Constraint) -> bool {
+    crate::schema::Constraint {
+        name: b.name.clone(),
+        ..a.clone()
+    } == *b
 }
 
 /// Pair the objects of `old` missing from `new` with those of `new` missing from `old` that

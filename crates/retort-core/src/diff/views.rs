@@ -232,6 +232,7 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::DropColumn { table, .. }
         | Operation::AlterColumn { table, .. }
         | Operation::SetTableComment { table, .. }
+        | Operation::SetTableCollation { table, .. }
         | Operation::AddPrimaryKey { table, .. }
         | Operation::DropPrimaryKey { table, .. }
         | Operation::AddUnique { table, .. }

@@ -107,6 +107,11 @@ pub trait Reporter {
     fn waiting_for_lock(&mut self, holder: Option<&str>) {
         let _ = holder;
     }
+    /// The version table's rows as the run found them: read once the lock is held, before
+    /// any step (none when the table does not exist yet).
+    fn versions_read(&mut self, rows: &[String]) {
+        let _ = rows;
+    }
     /// Something the user should know that is not an error (a resumed statement found
     /// already applied).
     fn note(&mut self, text: &str) {
@@ -715,6 +720,7 @@ fn run_locked(
     } else {
         Vec::new()
     };
+    reporter.versions_read(&rows);
     // Without transactional DDL, a revision an earlier run left half-done is recorded.
     let tracked = !outer && progress::applies_to(connection);
     let left_over = if tracked && !matches!(operation, Operation::EnsureVersionTable) {

@@ -106,6 +106,7 @@ fn resolve_foreign_key(
         on_update,
         deferrable: false,
         initially_deferred: false,
+        match_full: false,
     })
 }
 

@@ -59,6 +59,7 @@ impl TableBuilder {
             generated: None,
             collation: None,
             virtual_generated: false,
+            identity_options: retort_core::schema::IdentityOptions::default(),
             comment: None,
         };
         let mut explicitly_null = false;
@@ -254,7 +255,7 @@ impl TableBuilder {
             }
         }
         let name = name.unwrap_or_else(|| format!("{}_pkey", self.name()));
-        self.table.primary_key = Some(Constraint { name, columns });
+        self.table.primary_key = Some(Constraint::new(name, columns));
         Ok(())
     }
 
@@ -263,7 +264,7 @@ impl TableBuilder {
             return Err(Declined(format!("a unique constraint of {}", self.name())));
         }
         let name = name.unwrap_or_else(|| format!("{}_{}_key", self.name(), columns.join("_")));
-        self.table.uniques.push(Constraint { name, columns });
+        self.table.uniques.push(Constraint::new(name, columns));
         Ok(())
     }
 

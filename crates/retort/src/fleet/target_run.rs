@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use retort_core::error_chain::error_chain;
 use retort_core::introspect::Database;
 use retort_core::revision::graph::RevisionGraph;
-use retort_core::runner::run::{read_heads, run, Operation, RunError, RunOptions, Silent};
+use retort_core::runner::run::{
+    read_heads, run, Operation, Reporter, RunError, RunOptions, Silent,
+};
 use retort_core::runner::split::first_code_line;
 
 use super::Target;
@@ -140,9 +142,12 @@ fn migrate(
     from: &mut Vec<String>,
     started: &mut dyn FnMut(&[String]),
 ) -> Result<(Vec<String>, Outcome), TargetFailure> {
-    *from = read_heads(connection, &options.version_table).map_err(|e| run_failure(&e))?;
-    started(from);
+    // A target an interrupted run was migrating is looked at before the run: a relative step
+    // it may have applied already is not applied again. Any other target's rows are those
+    // the run reads under its lock (one read, not two).
     if let Some(expected) = expected_from {
+        *from = read_heads(connection, &options.version_table).map_err(|e| run_failure(&e))?;
+        started(from);
         if expected != from.as_slice() && is_relative(operation) {
             return Err(TargetFailure {
                 revision: None,
@@ -159,8 +164,16 @@ fn migrate(
             });
         }
     }
-    let summary =
-        run(connection, graph, operation, options, &mut Silent).map_err(|e| run_failure(&e))?;
+    let summary = if expected_from.is_some() {
+        run(connection, graph, operation, options, &mut Silent)
+    } else {
+        let mut heard = StartedReporter {
+            from: &mut *from,
+            started,
+        };
+        run(connection, graph, operation, options, &mut heard)
+    }
+    .map_err(|e| run_failure(&e))?;
     // Steps are counted after the lock: a run that waited for another one to migrate this
     // target finds nothing to do. A stamp has no steps; its rows say whether it changed them.
     let changed = match operation {
@@ -175,6 +188,20 @@ fn migrate(
         Outcome::Unchanged
     };
     Ok((summary.heads, outcome))
+}
+
+/// Hears the rows the run read under its lock: where the target stood, which the journal
+/// records before any step runs.
+struct StartedReporter<'a> {
+    from: &'a mut Vec<String>,
+    started: &'a mut dyn FnMut(&[String]),
+}
+
+impl Reporter for StartedReporter<'_> {
+    fn versions_read(&mut self, rows: &[String]) {
+        rows.clone_into(self.from);
+        (self.started)(rows);
+    }
 }
 
 /// `-1`, `+2`, `head-1`: where these lead depends on where the target stands.
