@@ -484,6 +484,14 @@ fn diff_table(
             });
         }
     }
+    // No statement alters a table's storage options (SQLite's `STRICT`, `WITHOUT ROWID`):
+    // the table is rebuilt, which a dialect's `adapt` merges with its other rebuilds.
+    if old.options != new.options {
+        changes.push(Operation::RebuildTable {
+            from: old.clone(),
+            to: new.clone(),
+        });
+    }
     if old.collation != new.collation {
         changes.push(Operation::SetTableCollation {
             table: table.clone(),

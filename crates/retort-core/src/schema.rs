@@ -258,6 +258,11 @@ pub struct Table {
     pub row_security: RowSecurity,
     /// PostgreSQL row-level security policies, in name order.
     pub policies: Vec<Policy>,
+    /// Options written after the column list that change how the table stores its rows
+    /// (SQLite's `STRICT` and `WITHOUT ROWID`), each as the dialect spells it, in the dialect's
+    /// order. Text rather than a flag per option keeps the model free of one dialect's
+    /// vocabulary; a dialect that models none leaves it empty. Changing them rebuilds the table.
+    pub options: Vec<String>,
 }
 
 /// Whether row-level security applies to a table (`ENABLE`), and to its owner too (`FORCE`).
@@ -440,6 +445,7 @@ impl Table {
             triggers: Vec::new(),
             row_security: RowSecurity::default(),
             policies: Vec::new(),
+            options: Vec::new(),
         }
     }
 

@@ -2,11 +2,14 @@
 //! table-valued pragmas, whatever the number of tables.
 //!
 //! SQLite keeps no names for primary keys, unique constraints and foreign keys, so they get
-//! stable names from their table and columns; CHECK constraints are not read yet.
+//! stable names from their table and columns. CHECK constraints, `AUTOINCREMENT`, a column's
+//! `COLLATE` and a generated column's expression live only in the table's SQL text, and are
+//! read from it.
 
 use std::collections::BTreeMap;
 
 use crate::identifiers::{unquote_plain_identifiers, without_comments};
+use crate::table_clauses::table_clauses;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
@@ -32,10 +35,14 @@ pub fn introspect(
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
 
     let mut statement = connection
-        .prepare("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid")
+        // `table_xinfo` also lists generated columns (hidden 2: VIRTUAL, 3: STORED), which
+        // `table_info` leaves out; hidden 1 is a virtual table's own hidden column.
+        .prepare("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND p.hidden <> 1 ORDER BY m.name, p.cid")
         .map_err(|e| error(&e))?;
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
     let mut primary_keys: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    // (table, column) of the generated columns, as the pragma says.
+    let mut generated_columns = std::collections::BTreeSet::new();
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
         let table: String = row.get(0).map_err(|e| error(&e))?;
         if excluded(&table) {
@@ -49,6 +56,10 @@ pub fn introspect(
                 .or_default()
                 .push((position, column.clone()));
         }
+        let hidden: i64 = row.get(6).map_err(|e| error(&e))?;
+        if hidden >= 2 {
+            generated_columns.insert((table.clone(), column.clone()));
+        }
         let entry = tables
             .entry(name(&table))
             .or_insert_with(|| empty_table(&table));
@@ -57,10 +68,12 @@ pub fn introspect(
             data_type: row.get(2).map_err(|e| error(&e))?,
             nullable: row.get::<_, i64>(3).map_err(|e| error(&e))? == 0,
             default: row.get(4).map_err(|e| error(&e))?,
+            // Filled in from the table's SQL text below (`AUTOINCREMENT`, `COLLATE`, the
+            // expression); whether it is VIRTUAL is the pragma's to say.
             identity: None,
             generated: None,
             collation: None,
-            virtual_generated: false,
+            virtual_generated: hidden == 2,
             identity_options: retort_core::schema::IdentityOptions::default(),
             comment: None,
         });
@@ -192,16 +205,53 @@ pub fn introspect(
         .map_err(|e| error(&e))?;
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
     let mut selected_sql = BTreeMap::new();
+    let mut unmodeled = Vec::new();
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
         let table: String = row.get(0).map_err(|e| error(&e))?;
         let sql: Option<String> = row.get(1).map_err(|e| error(&e))?;
         if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
             entry.checks = checks_in(&table, &sql);
+            let clauses = table_clauses(&table, &sql);
+            for column in &mut entry.columns {
+                let written = clauses.column(&column.name);
+                column.identity = written.autoincrement.then(|| "AUTOINCREMENT".to_owned());
+                column.collation = written.collation;
+                column.generated = written
+                    .generated
+                    .map(|expression| unquote_plain_identifiers(&expression));
+                // The pragma and the text must agree on which columns are generated: a text
+                // this reading misunderstood is refused by name, never taken half.
+                if generated_columns.contains(&(table.clone(), column.name.clone()))
+                    != column.generated.is_some()
+                {
+                    unmodeled.push(format!(
+                        "table {table} (column {}: its generated expression could not be read from the table's SQL)",
+                        column.name
+                    ));
+                }
+            }
+            unmodeled.extend(clauses.unmodeled);
             selected_sql.insert(table, sql);
         }
     }
     drop(rows);
-    let unmodeled = crate::unmodeled_clauses::unmodeled_clauses(connection, &selected_sql)?;
+    unmodeled.extend(crate::unmodeled_clauses::unmodeled_clauses(&selected_sql));
+    // `STRICT` and `WITHOUT ROWID`, in the order `CREATE TABLE` prints them.
+    let mut statement = connection
+        .prepare("SELECT name, strict, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'")
+        .map_err(|e| error(&e))?;
+    let mut rows = statement.query([]).map_err(|e| error(&e))?;
+    while let Some(row) = rows.next().map_err(|e| error(&e))? {
+        let table: String = row.get(0).map_err(|e| error(&e))?;
+        if let Some(entry) = tables.get_mut(&name(&table)) {
+            for (column, option) in [(2, "WITHOUT ROWID"), (1, "STRICT")] {
+                if row.get::<_, i64>(column).map_err(|e| error(&e))? != 0 {
+                    entry.options.push(option.to_owned());
+                }
+            }
+        }
+    }
+    drop(rows);
     if !unmodeled.is_empty() {
         return Err(DatabaseError::new(format!(
             "autogenerate does not model yet: {}",

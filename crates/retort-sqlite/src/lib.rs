@@ -6,6 +6,7 @@ pub mod dialect;
 mod identifiers;
 pub mod introspect;
 pub mod render;
+mod table_clauses;
 pub mod unmodeled_clauses;
 
 pub use connection::SqliteConnection;

@@ -17,6 +17,16 @@ fn columns(names: &[String]) -> String {
     crate::dialect::SQLITE.quote_list(names)
 }
 
+fn literal(text: &str) -> String {
+    crate::dialect::SQLITE.string_literal(text)
+}
+
+/// `AUTOINCREMENT`, the model's `identity` for SQLite: only an `INTEGER PRIMARY KEY` column
+/// takes it, written on the column itself.
+fn autoincrements(column: &Column) -> bool {
+    column.identity.is_some()
+}
+
 fn column_definition(column: &Column) -> String {
     let mut text = quote(&column.name);
     if !column.data_type.is_empty() {
@@ -28,6 +38,20 @@ fn column_definition(column: &Column) -> String {
     }
     if let Some(default) = &column.default {
         text.push_str(&format!(" DEFAULT {default}"));
+    }
+    if autoincrements(column) {
+        text.push_str(" PRIMARY KEY AUTOINCREMENT");
+    }
+    if let Some(collation) = &column.collation {
+        text.push_str(&format!(" COLLATE {collation}"));
+    }
+    if let Some(expression) = &column.generated {
+        let storage = if column.virtual_generated {
+            "VIRTUAL"
+        } else {
+            "STORED"
+        };
+        text.push_str(&format!(" GENERATED ALWAYS AS ({expression}) {storage}"));
     }
     text
 }
@@ -52,7 +76,9 @@ fn foreign_key(key: &ForeignKey) -> String {
 
 fn create_table(table: &Table, name: &str) -> Vec<String> {
     let mut parts: Vec<String> = table.columns.iter().map(column_definition).collect();
-    if let Some(primary_key) = &table.primary_key {
+    // An AUTOINCREMENT column carries the key on itself (SQLite takes it nowhere else).
+    let key_on_column = table.columns.iter().any(autoincrements);
+    if let Some(primary_key) = table.primary_key.as_ref().filter(|_| !key_on_column) {
         parts.push(format!("PRIMARY KEY ({})", columns(&primary_key.columns)));
     }
     parts.extend(
@@ -72,11 +98,16 @@ fn create_table(table: &Table, name: &str) -> Vec<String> {
         }
     }));
     parts.extend(table.foreign_keys.iter().map(foreign_key));
-    vec![format!(
+    let mut statement = format!(
         "CREATE TABLE {} (\n    {}\n)",
         quote(name),
         parts.join(",\n    ")
-    )]
+    );
+    if !table.options.is_empty() {
+        statement.push(' ');
+        statement.push_str(&table.options.join(", "));
+    }
+    vec![statement]
 }
 
 /// SQLite's own procedure for the changes `ALTER TABLE` cannot make
@@ -90,10 +121,11 @@ fn create_table(table: &Table, name: &str) -> Vec<String> {
 fn rebuild(from: &Table, to: &Table) -> Vec<String> {
     let temporary = format!("_retort_new_{}", to.name.name);
     let mut statements = create_table(to, &temporary);
+    // A generated column computes its values: none is inserted into it.
     let common: Vec<String> = to
         .columns
         .iter()
-        .filter(|c| from.column(&c.name).is_some())
+        .filter(|c| c.generated.is_none() && from.column(&c.name).is_some())
         .map(|c| c.name.clone())
         .collect();
     statements.push(format!(
@@ -103,6 +135,20 @@ fn rebuild(from: &Table, to: &Table) -> Vec<String> {
         columns(&common),
         quote(&from.name.name)
     ));
+    // AUTOINCREMENT promises never to hand out an id again, even a deleted row's: the counter
+    // in `sqlite_sequence` is carried over (the copy set the new table's to the highest id
+    // copied, and dropping the old table deletes its row; the rename renames the new one).
+    if from.columns.iter().any(autoincrements) && to.columns.iter().any(autoincrements) {
+        statements.push(format!(
+            "DELETE FROM sqlite_sequence WHERE name = {}",
+            literal(&temporary)
+        ));
+        statements.push(format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
+            literal(&temporary),
+            literal(&from.name.name)
+        ));
+    }
     statements.push(format!("DROP TABLE {}", quote(&from.name.name)));
     statements.push("PRAGMA legacy_alter_table = ON".to_owned());
     statements.push(format!(
@@ -297,11 +343,20 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             {
                 Some(table.clone())
             }
-            // SQLite adds only columns that are nullable or have a default.
+            // SQLite adds only columns that are nullable or have a default, never a key
+            // (an AUTOINCREMENT column is one), and of generated columns only VIRTUAL ones.
             Operation::AddColumn { table, column }
-                if !column.nullable && column.default.is_none() =>
+                if (!column.nullable && column.default.is_none())
+                    || autoincrements(column)
+                    || (column.generated.is_some() && !column.virtual_generated) =>
             {
                 Some(table.clone())
+            }
+            // A change of table options (the diff's only rebuild).
+            Operation::RebuildTable { to: table, .. }
+                if from.tables.contains_key(&table.name) && to.tables.contains_key(&table.name) =>
+            {
+                Some(table.name.clone())
             }
             _ => None,
         })
@@ -352,6 +407,9 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::DropForeignKey { table, .. }
             | Operation::CreateIndex { table, .. }
             | Operation::DropIndex { table, .. } => table.clone(),
+            Operation::RebuildTable { to: table, .. } if rebuilt.contains(&table.name) => {
+                table.name.clone()
+            }
             Operation::RebuildTable { .. }
             | Operation::AlterTogether { .. }
             | Operation::SetTableCollation { .. }

@@ -219,7 +219,14 @@ pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
         if !columns.iter().any(|c| c.name == "id") {
             continue;
         }
-        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        // A generated column's values follow its expression (a changed expression changes
+        // them, and says so): the columns it reads are the data compared. `id` stays, even as
+        // an identity column, to key the rows.
+        let names: Vec<String> = columns
+            .iter()
+            .filter(|c| c.writable || c.name == "id")
+            .map(|c| c.name.clone())
+            .collect();
         let values: Vec<String> = names
             .iter()
             .map(|name| {

@@ -148,7 +148,8 @@ pub enum Flavor {
 /// A random schema of a few tables: columns with defaults, NOT NULL, checks, unique keys,
 /// foreign keys to earlier tables, indexes and comments, plus each dialect's own forms
 /// (PostgreSQL: enums, sequences, identity, generated columns, expression, hash and GIN
-/// indexes; in pairs also domains, composite types and a materialized view; MariaDB: AUTO_INCREMENT, unnamed foreign keys, prefix indexes).
+/// indexes; in pairs also domains, composite types and a materialized view; MariaDB: AUTO_INCREMENT, unnamed foreign keys, prefix indexes;
+/// SQLite: AUTOINCREMENT, COLLATE, generated columns, WITHOUT ROWID).
 pub fn random_schema(flavor: Flavor, seed: u64) -> String {
     schema_version(flavor, seed, seed, false)
 }
@@ -334,6 +335,14 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             if let Some(default) = kind.defaults.choose(&mut rng).filter(|_| rng.gen_bool(0.5)) {
                 definition.push_str(&format!(" DEFAULT {default}"));
             }
+            // SQLite's column collations (a change rebuilds the table). The seeded rows are
+            // lower-case letters, so no unique key meets two values NOCASE takes as one.
+            if flavor == Flavor::Sqlite && kind.declared == "text" && rng.gen_bool(0.3) {
+                let collation = ["NOCASE", "RTRIM", "BINARY"]
+                    .choose(&mut rng)
+                    .expect("collations");
+                definition.push_str(&format!(" COLLATE {collation}"));
+            }
             if keep(unique, varying, &mut rng) {
                 definition.push_str(" UNIQUE");
             }
@@ -422,6 +431,10 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
         }
         let table_comment = match flavor {
             Flavor::MariaDb if rng.gen_bool(0.3) => " ENGINE=InnoDB COMMENT 'a table'",
+            // A table option (a change rebuilds the table); AUTOINCREMENT needs a rowid.
+            Flavor::Sqlite if !items[0].contains("AUTOINCREMENT") && rng.gen_bool(0.15) => {
+                " WITHOUT ROWID"
+            }
             _ => "",
         };
         items.extend(constraints);
@@ -620,7 +633,11 @@ fn primary_key(flavor: Flavor, rng: &mut StdRng) -> String {
             "id serial PRIMARY KEY",
         ],
         Flavor::MariaDb => &["id int PRIMARY KEY", "id int AUTO_INCREMENT PRIMARY KEY"],
-        Flavor::Sqlite => &["id integer PRIMARY KEY", "id int PRIMARY KEY"],
+        Flavor::Sqlite => &[
+            "id integer PRIMARY KEY",
+            "id int PRIMARY KEY",
+            "id integer NOT NULL PRIMARY KEY AUTOINCREMENT",
+        ],
     };
     (*forms.choose(rng).expect("forms")).to_owned()
 }
@@ -667,6 +684,26 @@ fn dialect_columns(flavor: Flavor, rng: &mut StdRng) -> Vec<String> {
         if rng.gen_bool(0.2) {
             columns.push("tags text[]".to_owned());
         }
+    }
+    // SQLite's generated columns: VIRTUAL (added in place) or STORED (added by a rebuild), the
+    // short `AS (…)` spelling too; between two versions the expression or the storage changes.
+    if flavor == Flavor::Sqlite && rng.gen_bool(0.3) {
+        columns.push("price real".to_owned());
+        columns.push("qty integer".to_owned());
+        let expression = ["price * qty", "price * qty + 1"]
+            .choose(rng)
+            .expect("expressions");
+        let storage = ["STORED", "VIRTUAL", ""].choose(rng).expect("storages");
+        let spelling = if rng.gen_bool(0.5) {
+            "GENERATED ALWAYS "
+        } else {
+            ""
+        };
+        columns.push(
+            format!("total real {spelling}AS ({expression}) {storage}")
+                .trim_end()
+                .to_owned(),
+        );
     }
     columns
 }

@@ -321,7 +321,7 @@ pub(super) fn rename_table(
 
 /// Rename `old` to `new` in `table` and everything that names it: the key and unique column
 /// lists, foreign keys (here, and those of other tables that reference it), check expressions,
-/// index definitions.
+/// generated columns' expressions, index definitions.
 pub(super) fn rename_column(
     schema: &mut Schema,
     table: &QualifiedName,
@@ -337,6 +337,12 @@ pub(super) fn rename_column(
     if let Some(owner) = schema.tables.get_mut(table) {
         for column in &mut owner.columns {
             rename(&mut column.name);
+            // The database rewrites a generated expression that reads the column (SQLite,
+            // PostgreSQL): compared unrewritten, it would rebuild the table for nothing, and
+            // the downgrade's rebuild would read a column that is not there yet.
+            if let Some(expression) = &mut column.generated {
+                *expression = substitute_identifier(expression, old, new);
+            }
         }
         for constraint in owner.primary_key.iter_mut().chain(owner.uniques.iter_mut()) {
             constraint.columns.iter_mut().for_each(rename);

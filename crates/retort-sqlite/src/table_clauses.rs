@@ -1,0 +1,307 @@
+//! What only a table's `CREATE TABLE` text says about its columns: `AUTOINCREMENT`, a
+//! column's `COLLATE`, a generated column's expression. SQLite keeps that text as written (no
+//! pragma reports these), so it is read token by token: a column named `autoincrement_x`, a
+//! string literal or a comment holding `COLLATE` must not count, nor a `COLLATE` inside a
+//! `CHECK` or `DEFAULT` expression (which the check or the default carries as written).
+
+use std::collections::BTreeMap;
+
+/// The clauses of one column, as written (collation names upper-cased: SQLite matches them
+/// without regard to case).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnClauses {
+    pub autoincrement: bool,
+    pub collation: Option<String>,
+    /// The expression between the parentheses of `GENERATED ALWAYS AS (…)` or `AS (…)`.
+    pub generated: Option<String>,
+    /// `VIRTUAL`, written or left out (SQLite's default), rather than `STORED`.
+    pub virtual_generated: bool,
+}
+
+/// The clauses of every column of one table, by column name in lower case (SQLite's names
+/// ignore case), and what the model cannot carry (a `COLLATE` inside a key's column list).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableClauses {
+    pub columns: BTreeMap<String, ColumnClauses>,
+    pub unmodeled: Vec<String>,
+}
+
+impl TableClauses {
+    pub fn column(&self, name: &str) -> ColumnClauses {
+        self.columns
+            .get(&name.to_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Word,
+    Quoted,
+    Punctuation,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+/// SQLite's tokens, with their byte positions; comments and whitespace are left out.
+fn tokens(sql: &str) -> Vec<Token> {
+    let bytes = sql.as_bytes();
+    let mut found = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        let c = bytes[index];
+        let start = index;
+        if c.is_ascii_whitespace() {
+            index += 1;
+        } else if c == b'-' && bytes.get(index + 1) == Some(&b'-') {
+            while index < bytes.len() && bytes[index] != b'\n' {
+                index += 1;
+            }
+        } else if c == b'/' && bytes.get(index + 1) == Some(&b'*') {
+            index += 2;
+            while index < bytes.len()
+                && !(bytes[index] == b'*' && bytes.get(index + 1) == Some(&b'/'))
+            {
+                index += 1;
+            }
+            index = (index + 2).min(bytes.len());
+        } else if matches!(c, b'\'' | b'"' | b'`' | b'[') {
+            let close = if c == b'[' { b']' } else { c };
+            index += 1;
+            while index < bytes.len() {
+                if bytes[index] == close {
+                    // A doubled quote is one quote character ('it''s'); brackets have none.
+                    if close != b']' && bytes.get(index + 1) == Some(&close) {
+                        index += 2;
+                        continue;
+                    }
+                    break;
+                }
+                index += 1;
+            }
+            index = (index + 1).min(bytes.len());
+            found.push(Token {
+                kind: Kind::Quoted,
+                start,
+                end: index,
+            });
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 {
+            while index < bytes.len()
+                && (bytes[index].is_ascii_alphanumeric()
+                    || matches!(bytes[index], b'_' | b'$' | b'.')
+                    || bytes[index] >= 0x80)
+            {
+                index += 1;
+            }
+            found.push(Token {
+                kind: Kind::Word,
+                start,
+                end: index,
+            });
+        } else {
+            index += 1;
+            found.push(Token {
+                kind: Kind::Punctuation,
+                start,
+                end: index,
+            });
+        }
+    }
+    found
+}
+
+/// An identifier token without its quotes (`"a""b"` → `a"b`, `[a]` → `a`).
+fn unquoted(text: &str) -> String {
+    let Some(first) = text.chars().next() else {
+        return String::new();
+    };
+    let close = match first {
+        '"' | '\'' | '`' => first,
+        '[' => ']',
+        _ => return text.to_owned(),
+    };
+    let inner = text
+        .strip_prefix(first)
+        .and_then(|t| t.strip_suffix(close))
+        .unwrap_or(text);
+    if close == ']' {
+        inner.to_owned()
+    } else {
+        inner.replace(&format!("{close}{close}"), &close.to_string())
+    }
+}
+
+/// The clauses of the columns of `sql`, a `CREATE TABLE` statement as `sqlite_master` keeps it.
+pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
+    let all = tokens(sql);
+    let text = |token: &Token| &sql[token.start..token.end];
+    let word = |token: Option<&Token>| {
+        token
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| text(t).to_ascii_uppercase())
+            .unwrap_or_default()
+    };
+    let is = |token: Option<&Token>, punctuation: &str| {
+        token.is_some_and(|t| t.kind == Kind::Punctuation && text(t) == punctuation)
+    };
+    let mut clauses = TableClauses::default();
+    // The column list: from the first `(` to its match, split at its top-level commas.
+    let Some(open) = all.iter().position(|t| is(Some(t), "(")) else {
+        return clauses;
+    };
+    let mut elements: Vec<Vec<(usize, Token)>> = vec![Vec::new()];
+    let mut depth = 0usize;
+    for token in &all[open + 1..] {
+        if is(Some(token), "(") {
+            depth += 1;
+        } else if is(Some(token), ")") {
+            if depth == 0 {
+                break;
+            }
+            depth -= 1;
+        } else if depth == 0 && is(Some(token), ",") {
+            elements.push(Vec::new());
+            continue;
+        }
+        if let Some(element) = elements.last_mut() {
+            element.push((depth, *token));
+        }
+    }
+    for element in elements {
+        let Some((_, first)) = element.first() else {
+            continue;
+        };
+        let tokens: Vec<Token> = element.iter().map(|(_, t)| *t).collect();
+        let lead = word(Some(first));
+        if matches!(
+            lead.as_str(),
+            "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "CHECK" | "FOREIGN"
+        ) {
+            // A table constraint. Its key's column list (`PRIMARY KEY (a COLLATE NOCASE)`)
+            // is written back as plain names: a collation there is not modelled.
+            let key = tokens
+                .iter()
+                .position(|t| matches!(word(Some(t)).as_str(), "PRIMARY" | "UNIQUE"));
+            let starts_check_or_foreign = tokens
+                .iter()
+                .position(|t| matches!(word(Some(t)).as_str(), "CHECK" | "FOREIGN"));
+            if let Some(key) = key.filter(|k| starts_check_or_foreign.is_none_or(|c| *k < c)) {
+                let list = &tokens[key..];
+                if list.iter().any(|t| word(Some(t)) == "COLLATE") {
+                    clauses
+                        .unmodeled
+                        .push(format!("table {table} (COLLATE in a key's column list)"));
+                }
+                // SQLite also takes `PRIMARY KEY (id AUTOINCREMENT)`: the one column's.
+                if word(list.first()) == "PRIMARY"
+                    && list.iter().any(|t| word(Some(t)) == "AUTOINCREMENT")
+                {
+                    if let Some(column) = list.iter().find(|t| {
+                        t.kind != Kind::Punctuation
+                            && word(Some(t)) != "PRIMARY"
+                            && word(Some(t)) != "KEY"
+                    }) {
+                        clauses
+                            .columns
+                            .entry(unquoted(text(column)).to_lowercase())
+                            .or_default()
+                            .autoincrement = true;
+                    }
+                }
+            }
+            continue;
+        }
+        let name = unquoted(text(first)).to_lowercase();
+        let mut column = clauses.columns.get(&name).cloned().unwrap_or_default();
+        let mut position = 1;
+        while position < element.len() {
+            let (depth, token) = element[position];
+            if depth > 0 {
+                position += 1;
+                continue;
+            }
+            match word(Some(&token)).as_str() {
+                "AUTOINCREMENT" => column.autoincrement = true,
+                "COLLATE" => {
+                    if let Some((_, collation)) = element.get(position + 1) {
+                        column.collation = Some(unquoted(text(collation)).to_ascii_uppercase());
+                        position += 1;
+                    }
+                }
+                "AS" if is(element.get(position + 1).map(|(_, t)| t), "(") => {
+                    // The expression: up to the parenthesis that closes this one.
+                    let open = position + 1;
+                    let close = element[open + 1..]
+                        .iter()
+                        .position(|(d, t)| *d == 0 && is(Some(t), ")"))
+                        .map_or(element.len(), |offset| open + 1 + offset);
+                    let (start, end) = (
+                        element[open].1.end,
+                        element.get(close).map_or(sql.len(), |(_, t)| t.start),
+                    );
+                    column.generated = Some(sql[start..end].trim().to_owned());
+                    column.virtual_generated =
+                        word(element.get(close + 1).map(|(_, t)| t)) != "STORED";
+                    position = close;
+                }
+                _ => {}
+            }
+            position += 1;
+        }
+        clauses.columns.insert(name, column);
+    }
+    clauses
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{table_clauses, ColumnClauses};
+
+    #[test]
+    fn reads_autoincrement_collate_and_generated_columns() {
+        let clauses = table_clauses(
+            "t",
+            "CREATE TABLE \"t\" (\n  \"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT COLLATE x\n  autoincrement_x TEXT DEFAULT 'AUTOINCREMENT' CHECK (autoincrement_x <> 'a' COLLATE NOCASE),\n  [n] text collate nocase not null,\n  g INT GENERATED ALWAYS AS (length(n) * (2)) STORED,\n  v AS (n || 'x'),\n  w TEXT AS (upper(n)) VIRTUAL COLLATE RTRIM\n)",
+        );
+        assert_eq!(
+            clauses.column("id"),
+            ColumnClauses {
+                autoincrement: true,
+                ..ColumnClauses::default()
+            }
+        );
+        assert_eq!(clauses.column("AUTOINCREMENT_X"), ColumnClauses::default());
+        assert_eq!(clauses.column("n").collation.as_deref(), Some("NOCASE"));
+        let g = clauses.column("g");
+        assert_eq!(g.generated.as_deref(), Some("length(n) * (2)"));
+        assert!(!g.virtual_generated);
+        let v = clauses.column("v");
+        assert_eq!(v.generated.as_deref(), Some("n || 'x'"));
+        assert!(v.virtual_generated);
+        let w = clauses.column("w");
+        assert_eq!(w.generated.as_deref(), Some("upper(n)"));
+        assert!(w.virtual_generated);
+        assert_eq!(w.collation.as_deref(), Some("RTRIM"));
+        assert!(clauses.unmodeled.is_empty());
+    }
+
+    #[test]
+    fn a_collation_in_a_key_is_not_modelled_and_a_table_key_may_autoincrement() {
+        let clauses = table_clauses(
+            "t",
+            "CREATE TABLE t (id INTEGER, s TEXT, PRIMARY KEY (id AUTOINCREMENT), CONSTRAINT u UNIQUE (s COLLATE NOCASE), CHECK (s <> 'x' COLLATE NOCASE))",
+        );
+        assert!(clauses.column("id").autoincrement);
+        assert_eq!(clauses.column("s"), ColumnClauses::default());
+        assert_eq!(
+            clauses.unmodeled,
+            ["table t (COLLATE in a key's column list)"]
+        );
+    }
+}
