@@ -260,13 +260,20 @@ fn pair_by_shape<T: Clone + PartialEq>(
     mut found: impl FnMut(T, T),
 ) {
     let snapshot: Vec<T> = old.to_vec();
+    // A new name another live object still holds (one the revision drops later, say
+    // PostgreSQL's `t_c_check` beside the `t_c_check1` that takes its name) cannot be renamed
+    // to: the rename would run first and fail on the clash. Those stay a drop and an add.
+    let held: Vec<String> = old.iter_mut().map(|item| name(item).clone()).collect();
     let mut taken = vec![false; new.len()];
     for item in old.iter_mut() {
         if new.contains(item) {
             continue;
         }
         let candidate = new.iter().enumerate().find(|(index, after)| {
-            !taken[*index] && !snapshot.contains(after) && alike(item, after)
+            !taken[*index]
+                && !snapshot.contains(after)
+                && !held.contains(name(&mut (*after).clone()))
+                && alike(item, after)
         });
         if let Some((index, after)) = candidate {
             taken[index] = true;
