@@ -307,7 +307,10 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             // table has rows: "Cannot add a column with non-constant default".
             Operation::AddColumn { table, column }
                 if (!column.nullable && column.default.is_none())
-                    || column.default.as_deref().is_some_and(|d| !constant_default(d)) =>
+                    || column
+                        .default
+                        .as_deref()
+                        .is_some_and(|d| !constant_default(d)) =>
             {
                 Some(table.clone())
             }

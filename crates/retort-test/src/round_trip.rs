@@ -374,9 +374,7 @@ pub fn assert_random_pairs_round_trip(
         .values()
         .filter(|g| g.starts_with("refused: "))
         .count();
-    eprintln!(
-        "{flavor:?}: pairs {pairs:?}, {refused} refused by the database (nothing changed)"
-    );
+    eprintln!("{flavor:?}: pairs {pairs:?}, {refused} refused by the database (nothing changed)");
     // (A few pairs picked by hand to reproduce one say nothing about the proportion.)
     assert!(
         trips.count < 10 || refused * 2 <= trips.count,

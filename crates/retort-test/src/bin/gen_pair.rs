@@ -14,11 +14,9 @@ fn main() -> std::io::Result<()> {
         Some("sqlite") => Some(Flavor::Sqlite),
         _ => None,
     };
-    let (Some(flavor), Some(Ok(pair)), Some(directory)) = (
-        flavor,
-        args.get(1).map(|n| n.parse::<u64>()),
-        args.get(2),
-    ) else {
+    let (Some(flavor), Some(Ok(pair)), Some(directory)) =
+        (flavor, args.get(1).map(|n| n.parse::<u64>()), args.get(2))
+    else {
         eprintln!("usage: retort-gen-pair postgres|mariadb|sqlite PAIR DIRECTORY");
         std::process::exit(2);
     };
