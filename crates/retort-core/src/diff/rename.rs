@@ -285,6 +285,32 @@ fn pair_by_shape<T: Clone + PartialEq>(
     }
 }
 
+/// After the table renames: the foreign keys the database renamed with their table, as it did
+/// (InnoDB: `t_ibfk_1` of a table renamed to `u` is `u_ibfk_1`, so the revision must name it
+/// so after the rename).
+pub fn follow_generated_foreign_key_names(
+    schema: &mut Schema,
+    operations: &[Operation],
+    infix: &str,
+) {
+    for operation in operations {
+        let Operation::RenameTable { from, to, .. } = operation else {
+            continue;
+        };
+        let Some(table) = schema.tables.get_mut(to) else {
+            continue;
+        };
+        let prefix = format!("{}{infix}", from.name);
+        for key in &mut table.foreign_keys {
+            if let Some(number) = key.name.strip_prefix(&prefix) {
+                if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+                    key.name = format!("{}{infix}{number}", to.name);
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn rename_table(
     schema: &mut Schema,
     old: &QualifiedName,
