@@ -253,6 +253,10 @@ pub fn compare(
     for (_, text) in &declared.files {
         parse_renames(text, &mut renames);
     }
+    let options = DiffOptions {
+        foreign_keys_renamed_with_table: dialect.foreign_keys_renamed_with_table(),
+        ..options
+    };
     let diff = diff_with_renames(&current, &target, &renames, options);
     let mut plan = Plan::new(
         dialect,

@@ -67,6 +67,12 @@ pub trait Dialect: Send + Sync {
         false
     }
 
+    /// The infix of the foreign key names the database renames with their table, if it does
+    /// (InnoDB: `RENAME TABLE t TO u` renames `t_ibfk_1` to `u_ibfk_1`).
+    fn foreign_keys_renamed_with_table(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether DDL takes part in transactions (PostgreSQL, SQLite: yes; MySQL: no).
     fn transactional_ddl(&self) -> bool {
         true

@@ -29,6 +29,11 @@ pub struct DiffOptions {
     pub compare_type: bool,
     pub compare_server_default: bool,
     pub compare_grants: bool,
+    /// The infix of the foreign key names the database renames with their table (InnoDB:
+    /// `RENAME TABLE t TO u` makes `t_ibfk_1` `u_ibfk_1`), from [`Dialect`]; set by the plan.
+    ///
+    /// [`Dialect`]: crate::dialect::Dialect
+    pub foreign_keys_renamed_with_table: Option<&'static str>,
 }
 
 impl Default for DiffOptions {
@@ -37,6 +42,7 @@ impl Default for DiffOptions {
             compare_type: true,
             compare_server_default: true,
             compare_grants: false,
+            foreign_keys_renamed_with_table: None,
         }
     }
 }
@@ -64,6 +70,9 @@ pub fn diff_with_renames(
     let mut after_renames = from.clone();
     let mut operations = rename::apply_declared(&mut after_renames, to, renames);
     operations.extend(rename::guess(&mut after_renames, to));
+    if let Some(infix) = options.foreign_keys_renamed_with_table {
+        rename::follow_generated_foreign_key_names(&mut after_renames, &operations, infix);
+    }
     let mut derived = after_renames.clone();
     operations.extend(rename::derived_names(&mut derived, to));
     operations.extend(diff(&derived, to, options));

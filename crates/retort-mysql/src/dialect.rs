@@ -37,7 +37,9 @@ impl Dialect for Mysql {
         _from: &retort_core::schema::Schema,
         _to: &retort_core::schema::Schema,
     ) -> Vec<Operation> {
-        crate::auto_increment_keys::pair_with_keys(operations)
+        crate::replaced_indexes::drop_after_replacement(crate::auto_increment_keys::pair_with_keys(
+            operations,
+        ))
     }
 
     fn widens(&self, from: &str, to: &str) -> bool {
@@ -51,6 +53,10 @@ impl Dialect for Mysql {
     /// Backslashes escape in MySQL's strings (unless `NO_BACKSLASH_ESCAPES`): doubled too.
     fn string_literal(&self, text: &str) -> String {
         format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    }
+
+    fn foreign_keys_renamed_with_table(&self) -> Option<&'static str> {
+        Some("_ibfk_")
     }
 
     fn transactional_ddl(&self) -> bool {

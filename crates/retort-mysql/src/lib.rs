@@ -9,6 +9,7 @@ mod error_position;
 pub mod events;
 pub mod introspect;
 pub mod render;
+mod replaced_indexes;
 pub mod routines;
 
 pub use connection::MysqlConnection;

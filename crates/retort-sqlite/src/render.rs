@@ -306,6 +306,25 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
     })
 }
 
+/// Whether `ALTER TABLE ... ADD COLUMN` takes `default` over existing rows: a literal (a
+/// number with its sign, a string, a blob, NULL, TRUE or FALSE). Anything else may be refused,
+/// so the table is rebuilt instead (which always works).
+fn constant_default(default: &str) -> bool {
+    let text = default.trim();
+    let unsigned = text.trim_start_matches(['+', '-']);
+    let quoted = |t: &str| t.len() >= 2 && t.starts_with('\'') && t.ends_with('\'');
+    quoted(text)
+        || text.strip_prefix(['x', 'X']).is_some_and(quoted)
+        || ["NULL", "TRUE", "FALSE"]
+            .iter()
+            .any(|word| text.eq_ignore_ascii_case(word))
+        || (!unsigned.is_empty()
+            && unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            && unsigned
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '+' || c == '-'))
+}
+
 /// Rewrite a diff for SQLite: foreign keys go into `CREATE TABLE` (SQLite checks them only when
 /// rows are written, so cycles need no second step), and a table that needs anything beyond
 /// adding a plain column, dropping a column or changing indexes is rebuilt once.
@@ -344,11 +363,17 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
                 Some(table.clone())
             }
             // SQLite adds only columns that are nullable or have a default, never a key
-            // (an AUTOINCREMENT column is one), and of generated columns only VIRTUAL ones.
+            // (an AUTOINCREMENT column is one), and of generated columns only VIRTUAL ones; it
+            // refuses a default that is not a constant (`CURRENT_TIMESTAMP`, an expression)
+            // once the table has rows: "Cannot add a column with non-constant default".
             Operation::AddColumn { table, column }
                 if (!column.nullable && column.default.is_none())
                     || autoincrements(column)
-                    || (column.generated.is_some() && !column.virtual_generated) =>
+                    || (column.generated.is_some() && !column.virtual_generated)
+                    || column
+                        .default
+                        .as_deref()
+                        .is_some_and(|d| !constant_default(d)) =>
             {
                 Some(table.clone())
             }

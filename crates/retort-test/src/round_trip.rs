@@ -182,9 +182,7 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<String
                 let current = project.run(&["current"]).stdout;
                 let transactional = !matches!(backend, Backend::Server(d) if d.server == crate::database::Server::MariaDb);
                 let unchanged = if transactional {
-                    (rows_after == rows_before)
-                        .then_some(())
-                        .ok_or_else(|| "rows changed".to_owned())
+                    crate::rows::compare_unchanged(&rows_before, &rows_after)
                 } else {
                     crate::rows::compare_kept(&rows_before, &rows_after)
                 };
@@ -347,13 +345,15 @@ pub fn assert_random_pairs_round_trip(
     pairs: u64,
     backend: impl Fn() -> Backend + Sync,
 ) {
-    // `RETORT_RANDOM_PAIRS=200` runs more pairs than the suite does, by hand.
-    let pairs = std::env::var("RETORT_RANDOM_PAIRS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(pairs);
+    // `RETORT_RANDOM_PAIRS=200` runs more pairs than the suite does, by hand;
+    // `RETORT_RANDOM_PAIRS=29..30` runs only pair 29 (a failure to reproduce).
+    let setting = std::env::var("RETORT_RANDOM_PAIRS").unwrap_or_default();
+    let pairs = match setting.split_once("..") {
+        Some((start, end)) => start.parse().unwrap_or(0)..end.parse().unwrap_or(pairs),
+        None => 0..setting.parse().unwrap_or(pairs),
+    };
     let directory = tempfile::tempdir().expect("temporary directory");
-    for pair in 0..pairs {
+    for pair in pairs.clone() {
         let case = directory.path().join(format!("random-pair-{pair:02}"));
         fs_err::create_dir_all(&case).expect("case directory");
         let (from, to) = crate::schema_generator::related_pair(flavor, pair);
@@ -374,9 +374,10 @@ pub fn assert_random_pairs_round_trip(
         .values()
         .filter(|g| g.starts_with("refused: "))
         .count();
-    eprintln!("{flavor:?}: {pairs} pairs, {refused} refused by the database (nothing changed)");
+    eprintln!("{flavor:?}: pairs {pairs:?}, {refused} refused by the database (nothing changed)");
+    // (A few pairs picked by hand to reproduce one say nothing about the proportion.)
     assert!(
-        refused * 2 <= trips.count,
+        trips.count < 10 || refused * 2 <= trips.count,
         "{refused} of {} pairs were refused",
         trips.count
     );

@@ -259,6 +259,43 @@ pub fn snapshot(backend: &Backend, project: &Project) -> Snapshot {
     snapshot
 }
 
+/// Nothing changed between `before` and `after` (a revision that failed in a transaction),
+/// except that a counter may have moved on: `nextval` is outside transactions, so a rolled-back
+/// `ADD COLUMN ... DEFAULT nextval(...)` still spends the values it drew. Lists what differs.
+pub fn compare_unchanged(before: &Snapshot, after: &Snapshot) -> Result<(), String> {
+    let part = |snapshot: &Snapshot, counters: bool| -> BTreeMap<String, TableRows> {
+        snapshot
+            .tables
+            .iter()
+            .filter(|(name, _)| name.starts_with("sequence ") == counters)
+            .map(|(name, rows)| (name.clone(), rows.clone()))
+            .collect()
+    };
+    let (old, new) = (part(before, false), part(after, false));
+    let mut problems: Vec<String> = old
+        .iter()
+        .filter(|(name, rows)| new.get(*name) != Some(rows))
+        .map(|(name, _)| format!("{name} changed"))
+        .chain(
+            new.keys()
+                .filter(|name| !old.contains_key(*name))
+                .map(|name| format!("{name} appeared")),
+        )
+        .collect();
+    // The counters: same rule as for a revision that ran (never back).
+    let counters = |snapshot: &Snapshot| Snapshot {
+        tables: part(snapshot, true),
+    };
+    if let Err(counters) = compare_kept(&counters(before), &counters(after)) {
+        problems.push(counters);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
 /// The rows of `before` in every table `after` has too, with the values of the columns both
 /// have, must be in `after`; what is missing or changed is listed.
 pub fn compare_kept(before: &Snapshot, after: &Snapshot) -> Result<(), String> {

@@ -92,6 +92,7 @@ pub fn plan(config: &Config, graph: &RevisionGraph, url: &DatabaseUrl) -> Result
         compare_type: config.compare_type,
         compare_server_default: config.compare_server_default,
         compare_grants: config.compare_grants,
+        ..DiffOptions::default()
     };
     // `dev_url`: the scratch database is made on that server instead of the target's.
     let mut scratch_connection = match config.dev_url()? {

@@ -269,13 +269,20 @@ fn pair_by_shape<T: Clone + PartialEq>(
     mut found: impl FnMut(T, T),
 ) {
     let snapshot: Vec<T> = old.to_vec();
+    // A new name another live object still holds (one the revision drops later, say
+    // PostgreSQL's `t_c_check` beside the `t_c_check1` that takes its name) cannot be renamed
+    // to: the rename would run first and fail on the clash. Those stay a drop and an add.
+    let held: Vec<String> = old.iter_mut().map(|item| name(item).clone()).collect();
     let mut taken = vec![false; new.len()];
     for item in old.iter_mut() {
         if new.contains(item) {
             continue;
         }
         let candidate = new.iter().enumerate().find(|(index, after)| {
-            !taken[*index] && !snapshot.contains(after) && alike(item, after)
+            !taken[*index]
+                && !snapshot.contains(after)
+                && !held.contains(name(&mut (*after).clone()))
+                && alike(item, after)
         });
         if let Some((index, after)) = candidate {
             taken[index] = true;
@@ -283,6 +290,32 @@ fn pair_by_shape<T: Clone + PartialEq>(
             let mut renamed = after.clone();
             name(item).clone_from(name(&mut renamed));
             found(before, after.clone());
+        }
+    }
+}
+
+/// After the table renames: the foreign keys the database renamed with their table, as it did
+/// (InnoDB: `t_ibfk_1` of a table renamed to `u` is `u_ibfk_1`, so the revision must name it
+/// so after the rename).
+pub fn follow_generated_foreign_key_names(
+    schema: &mut Schema,
+    operations: &[Operation],
+    infix: &str,
+) {
+    for operation in operations {
+        let Operation::RenameTable { from, to, .. } = operation else {
+            continue;
+        };
+        let Some(table) = schema.tables.get_mut(to) else {
+            continue;
+        };
+        let prefix = format!("{}{infix}", from.name);
+        for key in &mut table.foreign_keys {
+            if let Some(number) = key.name.strip_prefix(&prefix) {
+                if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+                    key.name = format!("{}{infix}{number}", to.name);
+                }
+            }
         }
     }
 }
