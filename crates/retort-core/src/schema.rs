@@ -462,3 +462,21 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 }
+
+impl Column {
+    /// ` GENERATED ALWAYS AS (expression) VIRTUAL|STORED` for a generated column (the SQL
+    /// standard's spelling, which SQLite and MySQL/MariaDB both take), else nothing.
+    pub fn generated_clause(&self) -> String {
+        self.generated
+            .as_deref()
+            .map(|expression| {
+                let storage = if self.virtual_generated {
+                    "VIRTUAL"
+                } else {
+                    "STORED"
+                };
+                format!(" GENERATED ALWAYS AS ({expression}) {storage}")
+            })
+            .unwrap_or_default()
+    }
+}

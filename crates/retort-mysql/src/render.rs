@@ -85,13 +85,8 @@ fn column_definition(column: &Column) -> String {
         // The collation names its character set: `COLLATE latin1_bin` is latin1's.
         text.push_str(&format!(" COLLATE {collation}"));
     }
-    if let Some(expression) = &column.generated {
-        let storage = if column.virtual_generated {
-            "VIRTUAL"
-        } else {
-            "STORED"
-        };
-        text.push_str(&format!(" GENERATED ALWAYS AS ({expression}) {storage}"));
+    if column.generated.is_some() {
+        text.push_str(&column.generated_clause());
         // MariaDB refuses NULL and NOT NULL on a generated column (a generated column is
         // nullable there); MySQL takes NOT NULL, which MariaDB then refuses loudly.
         if !column.nullable {

@@ -238,6 +238,17 @@ impl PostgresConnection {
         self.client.unbounded()
     }
 
+    /// The client for catalog reads (introspection takes its time: no read_timeout bound),
+    /// after a deferred `BEGIN` is sent.
+    fn catalog_client(
+        &mut self,
+    ) -> Result<std::sync::MutexGuard<'_, postgres::Client>, DatabaseError> {
+        self.flush_begin()?;
+        self.client
+            .unbounded()
+            .ok_or_else(|| failure(&Failure::LostEarlier))
+    }
+
     /// Send a deferred `BEGIN` on its own, before a statement that cannot carry it.
     fn flush_begin(&mut self) -> Result<(), DatabaseError> {
         if self.pending_begin {
@@ -596,10 +607,7 @@ impl Connection for PostgresConnection {
 
 impl Introspect for PostgresConnection {
     fn introspect(&mut self, filter: &IntrospectFilter) -> Result<Schema, DatabaseError> {
-        self.flush_begin()?;
-        let Some(mut client) = self.client.unbounded() else {
-            return Err(failure(&Failure::LostEarlier));
-        };
+        let mut client = self.catalog_client()?;
         crate::introspect::introspect(&mut client, filter)
     }
     fn dialect_rules(&self) -> &'static dyn Dialect {
@@ -640,10 +648,7 @@ impl Introspect for PostgresConnection {
         &mut self,
         filter: &IntrospectFilter,
     ) -> Result<Vec<String>, DatabaseError> {
-        self.flush_begin()?;
-        let Some(mut client) = self.client.unbounded() else {
-            return Err(failure(&Failure::LostEarlier));
-        };
+        let mut client = self.catalog_client()?;
         let mut objects = crate::introspect::unmodeled(&mut client, filter)?;
         objects.extend(crate::unmodeled_clauses::unmodeled_clauses(
             &mut client,
@@ -655,10 +660,7 @@ impl Introspect for PostgresConnection {
         &mut self,
         filter: &IntrospectFilter,
     ) -> Result<Vec<String>, DatabaseError> {
-        self.flush_begin()?;
-        let Some(mut client) = self.client.unbounded() else {
-            return Err(failure(&Failure::LostEarlier));
-        };
+        let mut client = self.catalog_client()?;
         crate::unselected_schemas::unselected_schemas(&mut client, filter)
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {

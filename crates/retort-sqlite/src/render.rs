@@ -45,14 +45,7 @@ fn column_definition(column: &Column) -> String {
     if let Some(collation) = &column.collation {
         text.push_str(&format!(" COLLATE {collation}"));
     }
-    if let Some(expression) = &column.generated {
-        let storage = if column.virtual_generated {
-            "VIRTUAL"
-        } else {
-            "STORED"
-        };
-        text.push_str(&format!(" GENERATED ALWAYS AS ({expression}) {storage}"));
-    }
+    text.push_str(&column.generated_clause());
     text
 }
 
