@@ -204,7 +204,6 @@ pub fn introspect(
         .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
         .map_err(|e| error(&e))?;
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
-    let mut selected_sql = BTreeMap::new();
     let mut unmodeled = Vec::new();
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
         let table: String = row.get(0).map_err(|e| error(&e))?;
@@ -231,11 +230,9 @@ pub fn introspect(
                 }
             }
             unmodeled.extend(clauses.unmodeled);
-            selected_sql.insert(table, sql);
         }
     }
     drop(rows);
-    unmodeled.extend(crate::unmodeled_clauses::unmodeled_clauses(&selected_sql));
     // `STRICT` and `WITHOUT ROWID`, in the order `CREATE TABLE` prints them.
     let mut statement = connection
         .prepare("SELECT name, strict, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'")

@@ -7,6 +7,5 @@ mod identifiers;
 pub mod introspect;
 pub mod render;
 mod table_clauses;
-pub mod unmodeled_clauses;
 
 pub use connection::SqliteConnection;

@@ -1,5 +1,6 @@
 //! What only a table's `CREATE TABLE` text says about its columns: `AUTOINCREMENT`, a
-//! column's `COLLATE`, a generated column's expression. SQLite keeps that text as written (no
+//! column's `COLLATE`, a generated column's expression; and what the model does not carry
+//! (`ON CONFLICT`, a `COLLATE` in a key's column list), refused by name. SQLite keeps that text as written (no
 //! pragma reports these), so it is read token by token: a column named `autoincrement_x`, a
 //! string literal or a comment holding `COLLATE` must not count, nor a `COLLATE` inside a
 //! `CHECK` or `DEFAULT` expression (which the check or the default carries as written).
@@ -151,6 +152,16 @@ pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
         token.is_some_and(|t| t.kind == Kind::Punctuation && text(t) == punctuation)
     };
     let mut clauses = TableClauses::default();
+    // `ON CONFLICT` (on a key, a NOT NULL or a CHECK) is not modelled: refused by name, or a
+    // rebuild would make the table without it.
+    if all
+        .windows(2)
+        .any(|pair| word(Some(&pair[0])) == "ON" && word(Some(&pair[1])) == "CONFLICT")
+    {
+        clauses
+            .unmodeled
+            .push(format!("table {table} (ON CONFLICT)"));
+    }
     // The column list: from the first `(` to its match, split at its top-level commas.
     let Some(open) = all.iter().position(|t| is(Some(t), "(")) else {
         return clauses;
