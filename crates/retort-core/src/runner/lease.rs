@@ -270,20 +270,19 @@ impl Lease {
         waiting: &mut dyn FnMut(Option<String>),
     ) -> Result<TakeOutcome, DatabaseError> {
         let sql = LeaseSql::new(connection, version_table)?;
-        create_table(connection, &sql)?;
+        // Only when missing: on Galera even `CREATE TABLE IF NOT EXISTS` runs as cluster-wide
+        // DDL (total order isolation), which aborts other nodes' writes to the table, and
+        // those writes are how the lease is taken.
+        if !lock_table_exists(connection, version_table)? {
+            create_table(connection, &sql)?;
+        }
         let token = format!("{:016x}", rand::random::<u64>());
         let host = host_name();
         let started = Instant::now();
         let mut reported = false;
         loop {
-            connection.query_rows(&sql.delete_expired())?;
-            match connection.query_rows(&sql.insert(&token, &host, std::process::id(), lease)) {
-                Ok(outcome) if outcome.affected == 1 => break,
-                Ok(_) => {}
-                // Galera certifies a concurrent insert on another node at commit: one of the
-                // two fails with a deadlock error and simply did not get the lease.
-                Err(error) if error.message.to_ascii_lowercase().contains("deadlock") => {}
-                Err(error) => return Err(error),
+            if try_insert(connection, &sql, &token, &host, lease)? {
+                break;
             }
             let waited = started.elapsed();
             if wait.is_some_and(|wait| waited >= wait) {
@@ -351,6 +350,28 @@ impl Lease {
         connection
             .query_rows(&self.sql.release(Some(&self.token)))
             .map(drop)
+    }
+}
+
+/// One attempt at the lease: clear an expired row, then insert ours. `false` when another run
+/// holds it.
+fn try_insert(
+    connection: &mut dyn Connection,
+    sql: &LeaseSql,
+    token: &str,
+    host: &str,
+    lease: Duration,
+) -> Result<bool, DatabaseError> {
+    let attempt = connection
+        .query_rows(&sql.delete_expired())
+        .and_then(|_| connection.query_rows(&sql.insert(token, host, std::process::id(), lease)));
+    match attempt {
+        Ok(outcome) => Ok(outcome.affected == 1),
+        // Galera certifies each write against the other nodes' at commit: when two runs on
+        // different nodes delete the same expired row or insert the lease at once, one of them
+        // fails with a deadlock error. That run simply did not get the lease this time.
+        Err(error) if error.message.to_ascii_lowercase().contains("deadlock") => Ok(false),
+        Err(error) => Err(error),
     }
 }
 
