@@ -61,6 +61,8 @@ pub enum AutogenerateError {
         line: usize,
         what: String,
     },
+    #[error(transparent)]
+    DependencyCycle(#[from] crate::diff::dependency_order::DependencyCycle),
     #[error("the declared schema defines what autogenerate does not model yet: {}", objects.join(", "))]
     Unmodeled { objects: Vec<String> },
     #[error("the declared schema puts objects where autogenerate does not compare: {}", schemas.join("; "))]
@@ -105,6 +107,9 @@ impl AutogenerateError {
             ),
             Self::Unmodeled { .. } => Some(
                 "autogenerate would silently leave them out; keep them in hand-written revisions, outside [autogenerate] schema".to_owned(),
+            ),
+            Self::DependencyCycle(_) => Some(
+                "break the loop in the declared schema (one of them must not need the other); if retort read a dependency that is not there, write this revision by hand (`retort revision -m …`)".to_owned(),
             ),
             Self::UnselectedSchemas { .. } => Some(
                 "add each schema to [autogenerate] include_schemas, beside the default one (include_schemas = [\"public\", \"app\"]), or take its objects out of the declared schema".to_owned(),
@@ -257,7 +262,7 @@ pub fn compare(
         foreign_keys_renamed_with_table: dialect.foreign_keys_renamed_with_table(),
         ..options
     };
-    let diff = diff_with_renames(&current, &target, &renames, options);
+    let diff = diff_with_renames(&current, &target, &renames, options)?;
     let mut plan = Plan::new(
         dialect,
         diff.operations,

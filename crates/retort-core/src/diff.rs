@@ -3,6 +3,7 @@
 //! point at them (so cycles work), and tables are dropped last.
 
 pub mod composite_types;
+pub mod dependency_order;
 pub mod domains;
 pub mod events;
 pub mod extensions;
@@ -66,7 +67,7 @@ pub fn diff_with_renames(
     to: &Schema,
     renames: &rename::DeclaredRenames,
     options: DiffOptions,
-) -> RenamedDiff {
+) -> Result<RenamedDiff, dependency_order::DependencyCycle> {
     let mut after_renames = from.clone();
     let mut operations = rename::apply_declared(&mut after_renames, to, renames);
     operations.extend(rename::guess(&mut after_renames, to));
@@ -80,17 +81,19 @@ pub fn diff_with_renames(
     let (view_drops, view_creates) = views::diff_views(from, to, &operations);
     let mut operations: Vec<Operation> = view_drops.into_iter().chain(operations).collect();
     operations.extend(view_creates);
+    // Then what objects of different kinds need of each other, read from their definitions.
+    let mut operations = dependency_order::order_by_dependencies(operations)?;
     // Grants go around everything, views included: revoked first, granted last.
     if options.compare_grants {
         let (revokes, grants) = grants::diff_grants(from, to, &operations);
         operations = revokes.into_iter().chain(operations).collect();
         operations.extend(grants);
     }
-    RenamedDiff {
+    Ok(RenamedDiff {
         operations,
         renamed: after_renames,
         derived,
-    }
+    })
 }
 
 /// The operations that take `from` to `to`.

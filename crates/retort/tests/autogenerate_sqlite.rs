@@ -433,3 +433,28 @@ fn a_rebuild_keeps_the_autoincrement_counter_both_ways() {
         "1,2,3,6,7"
     );
 }
+
+/// SQLite takes views that read each other (it checks a view when it is used, not created),
+/// but no revision can create them one after the other: autogenerate refuses, naming the loop,
+/// and writes nothing.
+#[test]
+fn views_that_read_each_other_are_refused_naming_the_loop() {
+    let project = retort_test::Project::init(RETORT);
+    project.write("retort.toml", "database_url = \"sqlite:///app.db\"\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id INT);\nCREATE VIEW a AS SELECT * FROM b;\nCREATE VIEW b AS SELECT * FROM a;\n",
+    );
+    let output = project.run(&["revision", "--autogenerate", "-m", "loop"]);
+    assert_ne!(output.code, 0, "{output}");
+    assert!(
+        output.stderr.contains("depend on each other in a loop")
+            && (output.stderr.contains("create view a → create view b → create view a")
+                || output.stderr.contains("create view b → create view a → create view b"))
+            && output.stderr.contains("break the loop in the declared schema"),
+        "{output}"
+    );
+    let versions = project.path("migrations/versions");
+    let written = fs_err::read_dir(&versions).map_or(0, |entries| entries.count());
+    assert_eq!(written, 0, "a revision was written");
+}

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use super::identifier::mentions_identifier;
+use super::identifier::{mentions_identifier, without_dollar_quotes};
 use super::operation::Operation;
 use crate::schema::{Function, Schema};
 
@@ -113,36 +113,6 @@ pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
 
 /// Whether `CREATE OR REPLACE` can take `old` to `new`: the server refuses to change a result
 /// type, argument names or defaults, or a function into a procedure.
-/// `text` with PostgreSQL's dollar quotes (`$function$`, `$$`, `$body$`) turned into spaces: the
-/// body between them is code, whose names count (`FROM t$function$` reads table `t`), and a
-/// `$` may also be part of a name, so the quotes would otherwise glue to the words they touch.
-fn without_dollar_quotes(text: &str) -> String {
-    let characters: Vec<char> = text.chars().collect();
-    let mut output = String::with_capacity(text.len());
-    let mut index = 0;
-    while index < characters.len() {
-        if characters[index] == '$' {
-            let tag_end = characters[index + 1..]
-                .iter()
-                .position(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-                .map(|offset| index + 1 + offset);
-            if let Some(end) = tag_end.filter(|end| characters[*end] == '$') {
-                let tag_starts_well = characters
-                    .get(index + 1)
-                    .is_none_or(|c| *c == '$' || c.is_ascii_alphabetic() || *c == '_');
-                if tag_starts_well {
-                    output.extend(std::iter::repeat_n(' ', end - index + 1));
-                    index = end + 1;
-                    continue;
-                }
-            }
-        }
-        output.push(characters[index]);
-        index += 1;
-    }
-    output
-}
-
 fn replaceable(old: &Function, new: &Function) -> bool {
     old.procedure == new.procedure
         && old.full_arguments == new.full_arguments
@@ -151,8 +121,7 @@ fn replaceable(old: &Function, new: &Function) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::without_dollar_quotes;
-    use crate::diff::identifier::mentions_identifier;
+    use crate::diff::identifier::{mentions_identifier, without_dollar_quotes};
 
     #[test]
     fn a_body_in_dollar_quotes_names_its_tables() {

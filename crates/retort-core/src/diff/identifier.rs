@@ -18,62 +18,76 @@ pub fn is_type_named(data_type: &str, name: &crate::schema::QualifiedName) -> bo
     }
 }
 
+/// A piece of a definition, as far as names go.
+enum Piece<'a> {
+    /// A quoted identifier: its quote character, its name (doubled quotes undone) and its text.
+    Quoted {
+        quote: char,
+        name: String,
+        text: &'a str,
+    },
+    /// A bare word: a keyword, a bare identifier or a number.
+    Word(&'a str),
+    /// Anything else: a string literal, punctuation, white space.
+    Other(&'a str),
+}
+
+/// `text` in pieces: string literals (`'…'`, quotes doubled inside) are never names; quoted
+/// identifiers (`"…"` or `` `…` ``) and bare words may be.
+fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        // Where the piece starting with `first` ends (a byte offset into `rest`), and what it is.
+        let closing = |quote: char| {
+            let mut chars = rest.char_indices().skip(1).peekable();
+            while let Some((at, c)) = chars.next() {
+                if c == quote {
+                    if chars.peek().is_some_and(|(_, next)| *next == quote) {
+                        chars.next();
+                        continue;
+                    }
+                    return at + c.len_utf8();
+                }
+            }
+            rest.len()
+        };
+        let (end, piece): (usize, fn(&str, char) -> Piece<'_>) = match first {
+            '\'' => (closing('\''), |text, _| Piece::Other(text)),
+            '"' | '`' => (closing(first), |text, quote| {
+                let inner = text.strip_prefix(quote).unwrap_or(text);
+                let inner = inner.strip_suffix(quote).unwrap_or(inner);
+                Piece::Quoted {
+                    quote,
+                    name: inner.replace(&format!("{quote}{quote}"), &quote.to_string()),
+                    text,
+                }
+            }),
+            c if is_word(c) => (
+                rest.find(|c: char| !is_word(c)).unwrap_or(rest.len()),
+                |text, _| Piece::Word(text),
+            ),
+            c => (c.len_utf8(), |text, _| Piece::Other(text)),
+        };
+        let (taken, left) = rest.split_at(end);
+        rest = left;
+        Some(piece(taken, first))
+    })
+}
+
 /// `text` with every identifier `old` replaced by `new`, in the quoting it was found in; a bare
 /// occurrence stays bare when `new` needs no quotes.
 pub fn substitute_identifier(text: &str, old: &str, new: &str) -> String {
-    let characters: Vec<char> = text.chars().collect();
     let mut output = String::with_capacity(text.len());
-    let mut index = 0;
-    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    while index < characters.len() {
-        let c = characters[index];
-        if c == '\'' {
-            let start = index;
-            index += 1;
-            while index < characters.len() {
-                if characters[index] == '\'' {
-                    if characters.get(index + 1) == Some(&'\'') {
-                        index += 2;
-                        continue;
-                    }
-                    break;
-                }
-                index += 1;
+    for piece in pieces(text) {
+        match piece {
+            Piece::Quoted { quote, name, .. } if name == old => {
+                output.push(quote);
+                output.push_str(&new.replace(quote, &format!("{quote}{quote}")));
+                output.push(quote);
             }
-            index = (index + 1).min(characters.len());
-            output.extend(&characters[start..index]);
-        } else if c == '"' || c == '`' {
-            let start = index;
-            let mut name = String::new();
-            index += 1;
-            while index < characters.len() {
-                if characters[index] == c {
-                    if characters.get(index + 1) == Some(&c) {
-                        name.push(c);
-                        index += 2;
-                        continue;
-                    }
-                    break;
-                }
-                name.push(characters[index]);
-                index += 1;
-            }
-            index = (index + 1).min(characters.len());
-            if name == old {
-                let doubled = new.replace(c, &format!("{c}{c}"));
-                output.push(c);
-                output.push_str(&doubled);
-                output.push(c);
-            } else {
-                output.extend(&characters[start..index]);
-            }
-        } else if is_word(c) {
-            let start = index;
-            while index < characters.len() && is_word(characters[index]) {
-                index += 1;
-            }
-            let word: String = characters[start..index].iter().collect();
-            if word == old {
+            Piece::Word(word) if word == old => {
                 if needs_no_quotes(new) {
                     output.push_str(new);
                 } else {
@@ -81,13 +95,83 @@ pub fn substitute_identifier(text: &str, old: &str, new: &str) -> String {
                     output.push_str(&new.replace('"', "\"\""));
                     output.push('"');
                 }
-            } else {
-                output.push_str(&word);
             }
-        } else {
-            output.push(c);
-            index += 1;
+            Piece::Quoted { text, .. } | Piece::Word(text) | Piece::Other(text) => {
+                output.push_str(text);
+            }
         }
+    }
+    output
+}
+
+/// A name in a definition, and whether it is called (a `(` follows it: a function).
+#[derive(Debug, PartialEq, Eq)]
+pub struct NameInText {
+    pub name: String,
+    pub called: bool,
+}
+
+/// Every identifier `text` names, bare or quoted, outside string literals, in order.
+pub fn names_in(text: &str) -> Vec<NameInText> {
+    let mut names: Vec<NameInText> = Vec::new();
+    // Whether the last name is still waiting for what follows it (only white space so far).
+    let mut open = false;
+    for piece in pieces(text) {
+        match piece {
+            Piece::Quoted { name, .. } => {
+                names.push(NameInText {
+                    name,
+                    called: false,
+                });
+                open = true;
+            }
+            Piece::Word(word) => {
+                names.push(NameInText {
+                    name: word.to_owned(),
+                    called: false,
+                });
+                open = true;
+            }
+            Piece::Other(other) if open && other.trim().is_empty() => {}
+            Piece::Other(other) => {
+                if open && other == "(" {
+                    if let Some(last) = names.last_mut() {
+                        last.called = true;
+                    }
+                }
+                open = false;
+            }
+        }
+    }
+    names
+}
+
+/// `text` with PostgreSQL's dollar quotes (`$function$`, `$$`, `$body$`) turned into spaces: the
+/// body between them is code, whose names count (`FROM t$function$` reads table `t`), and a
+/// `$` may also be part of a name, so the quotes would otherwise glue to the words they touch.
+pub fn without_dollar_quotes(text: &str) -> String {
+    let characters: Vec<char> = text.chars().collect();
+    let mut output = String::with_capacity(text.len());
+    let mut index = 0;
+    while index < characters.len() {
+        if characters[index] == '$' {
+            let tag_end = characters[index + 1..]
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+                .map(|offset| index + 1 + offset);
+            if let Some(end) = tag_end.filter(|end| characters[*end] == '$') {
+                let tag_starts_well = characters
+                    .get(index + 1)
+                    .is_none_or(|c| *c == '$' || c.is_ascii_alphabetic() || *c == '_');
+                if tag_starts_well {
+                    output.extend(std::iter::repeat_n(' ', end - index + 1));
+                    index = end + 1;
+                    continue;
+                }
+            }
+        }
+        output.push(characters[index]);
+        index += 1;
     }
     output
 }

@@ -86,7 +86,8 @@ pub fn squash(
         &schema,
         &DeclaredRenames::default(),
         DiffOptions::default(),
-    );
+    )
+    .map_err(|cycle| CliError::from(AutogenerateError::from(cycle)))?;
     let plan = Plan::new(
         dialect_rules,
         diff.operations,

@@ -1,0 +1,415 @@
+//! The last word on order: what each operation makes, removes and relies on, read from the
+//! definitions it carries, and a stable topological sort over that.
+//!
+//! The diff first places operations by kind (types before tables, views last, …), which is
+//! right for nearly every schema. Objects of different kinds can still depend on each other
+//! in any order: a view calls a SQL function that reads another view, over a table whose
+//! column is of a domain. Here each operation says which objects it makes, which it removes,
+//! which it needs to exist (from its new definition) and which it holds on to until it runs
+//! (from its old one), and an operation moves only when the first order runs it before an
+//! object it needs or after one it holds is gone; everything else keeps its place. An order
+//! that cannot exist (each object needing the other first) is refused, naming the objects.
+//!
+//! Names are read from the definitions (as the server prints them) by kind: a table's
+//! columns can use types and call functions, never read a view; a view or a SQL function
+//! body can read relations, call functions and use types. A name counts as a function only
+//! where it is called. A body in another language (PL/pgSQL, a MariaDB routine) is not
+//! checked by the server when the function is created, so only its signature counts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::identifier::{names_in, without_dollar_quotes, NameInText};
+use super::operation::Operation;
+use crate::schema::{Column, CompositeType, Domain, Function, Table};
+
+/// Operations that cannot be put in any order: each needs what another makes first, around a
+/// loop; `loop_summaries` describes them in that order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the changes depend on each other in a loop, so no order applies them: {}", loop_summaries.join(" → "))]
+pub struct DependencyCycle {
+    pub loop_summaries: Vec<String>,
+}
+
+/// The kinds of object an operation can make or need, each in its own name space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// A table, a view or a materialized view.
+    Relation,
+    /// An enum, a domain or a composite type.
+    Type,
+    Function,
+}
+
+type ObjectRef = (Kind, String);
+
+/// What one operation does to the objects around it.
+#[derive(Default)]
+struct Footprint {
+    makes: Vec<ObjectRef>,
+    removes: Vec<ObjectRef>,
+    /// Tables it changes in place: what reads them is dropped before and created after.
+    redefines: Vec<ObjectRef>,
+    /// Objects that must exist when it runs.
+    needs: BTreeSet<ObjectRef>,
+    /// Objects its old definition uses: it must run before they are removed.
+    holds: BTreeSet<ObjectRef>,
+}
+
+/// Which kinds the names of a piece of text can refer to.
+#[derive(Clone, Copy)]
+enum Reads {
+    /// A data type: a type, or a table's row type.
+    DataType,
+    /// A column's type: a type. (A table's row type as a column is too rare to let a column
+    /// type named like a table hold that table back.)
+    ColumnType,
+    /// An expression inside a table (a default, a check, an index): only functions it calls.
+    Calls,
+    /// A query (a view, a SQL body, a policy): relations, functions and types.
+    Query,
+}
+
+fn names(text: &str, reads: Reads, into: &mut BTreeSet<ObjectRef>) {
+    for NameInText { name, called } in names_in(text) {
+        let name = name.to_lowercase();
+        match reads {
+            Reads::DataType => {
+                into.insert((Kind::Type, name.clone()));
+                into.insert((Kind::Relation, name));
+            }
+            Reads::ColumnType => {
+                into.insert((Kind::Type, name));
+            }
+            Reads::Calls if called => {
+                into.insert((Kind::Function, name));
+            }
+            Reads::Calls => {}
+            Reads::Query if called => {
+                into.insert((Kind::Function, name));
+            }
+            Reads::Query => {
+                into.insert((Kind::Type, name.clone()));
+                into.insert((Kind::Relation, name));
+            }
+        }
+    }
+}
+
+fn column_names(column: &Column, into: &mut BTreeSet<ObjectRef>) {
+    names(&column.data_type, Reads::ColumnType, into);
+    for expression in [&column.default, &column.generated].into_iter().flatten() {
+        names(expression, Reads::Calls, into);
+    }
+}
+
+fn table_names(table: &Table, into: &mut BTreeSet<ObjectRef>) {
+    for column in &table.columns {
+        column_names(column, into);
+    }
+    for check in &table.checks {
+        names(&check.definition, Reads::Calls, into);
+    }
+    for index in &table.indexes {
+        names(&index.definition, Reads::Calls, into);
+    }
+}
+
+fn function_names(function: &Function, into: &mut BTreeSet<ObjectRef>) {
+    names(&function.full_arguments, Reads::DataType, into);
+    names(&function.result, Reads::DataType, into);
+    // PostgreSQL checks a SQL body when the function is created (it prints the language
+    // lowercase). Its old body counts too, though the server would let what it reads go
+    // first: a downgrade is the upgrade reversed, and creates the function again.
+    let definition = &function.definition;
+    if definition.contains("LANGUAGE sql") || definition.contains("BEGIN ATOMIC") {
+        names(&without_dollar_quotes(definition), Reads::Query, into);
+    }
+}
+
+fn domain_names(domain: &Domain, into: &mut BTreeSet<ObjectRef>) {
+    names(&domain.base_type, Reads::DataType, into);
+    for expression in domain
+        .default
+        .iter()
+        .chain(domain.checks.iter().map(|check| &check.definition))
+    {
+        names(expression, Reads::Calls, into);
+    }
+}
+
+fn composite_names(composite: &CompositeType, into: &mut BTreeSet<ObjectRef>) {
+    for attribute in &composite.attributes {
+        names(&attribute.data_type, Reads::DataType, into);
+    }
+}
+
+fn object(kind: Kind, name: &str) -> ObjectRef {
+    (kind, name.to_lowercase())
+}
+
+fn footprint(operation: &Operation) -> Footprint {
+    use Operation as Op;
+    let mut print = Footprint::default();
+    let (needs, holds) = (&mut print.needs, &mut print.holds);
+    match operation {
+        Op::CreateTable { table } => {
+            print.makes.push(object(Kind::Relation, &table.name.name));
+            table_names(table, needs);
+        }
+        Op::DropTable { table } => {
+            print.removes.push(object(Kind::Relation, &table.name.name));
+            table_names(table, holds);
+        }
+        Op::RebuildTable { from, to } => {
+            print.redefines.push(object(Kind::Relation, &to.name.name));
+            table_names(to, needs);
+            table_names(from, holds);
+        }
+        Op::AddColumn { table, column } => {
+            print.redefines.push(object(Kind::Relation, &table.name));
+            column_names(column, needs);
+        }
+        Op::DropColumn { table, column } => {
+            print.redefines.push(object(Kind::Relation, &table.name));
+            column_names(column, holds);
+        }
+        Op::RenameColumn { table, .. } => {
+            print.redefines.push(object(Kind::Relation, &table.name));
+        }
+        Op::RenameTable { from, to, .. } => {
+            print.redefines.push(object(Kind::Relation, &from.name));
+            print.redefines.push(object(Kind::Relation, &to.name));
+        }
+        Op::AlterColumn { table, from, to } => {
+            print.redefines.push(object(Kind::Relation, &table.name));
+            column_names(to, needs);
+            column_names(from, holds);
+        }
+        Op::AddCheck { check, .. } => names(&check.definition, Reads::Calls, needs),
+        Op::DropCheck { check, .. } => names(&check.definition, Reads::Calls, holds),
+        Op::CreateIndex { index, .. } => names(&index.definition, Reads::Calls, needs),
+        Op::DropIndex { index, .. } => names(&index.definition, Reads::Calls, holds),
+        Op::CreateView { view } => {
+            print.makes.push(object(Kind::Relation, &view.name.name));
+            names(&view.definition, Reads::Query, needs);
+        }
+        Op::DropView { view } => {
+            print.removes.push(object(Kind::Relation, &view.name.name));
+            names(&view.definition, Reads::Query, holds);
+        }
+        Op::CreateMaterializedView { view } => {
+            print.makes.push(object(Kind::Relation, &view.name.name));
+            names(&view.query, Reads::Query, needs);
+        }
+        Op::DropMaterializedView { view } => {
+            print.removes.push(object(Kind::Relation, &view.name.name));
+            names(&view.query, Reads::Query, holds);
+        }
+        Op::CreateFunction { function } => {
+            print.makes.push(object(Kind::Function, &function.key.name.name));
+            function_names(function, needs);
+        }
+        Op::DropFunction { function } => {
+            print
+                .removes
+                .push(object(Kind::Function, &function.key.name.name));
+            function_names(function, holds);
+        }
+        Op::ReplaceFunction { from, to } => {
+            function_names(to, needs);
+            function_names(from, holds);
+        }
+        Op::CreateDomain { domain } => {
+            print.makes.push(object(Kind::Type, &domain.name.name));
+            domain_names(domain, needs);
+        }
+        Op::DropDomain { domain } => {
+            print.removes.push(object(Kind::Type, &domain.name.name));
+            domain_names(domain, holds);
+        }
+        Op::AlterDomain { from, to } | Op::ReplaceDomain { from, to, .. } => {
+            domain_names(to, needs);
+            domain_names(from, holds);
+        }
+        Op::CreateCompositeType { composite } => {
+            print.makes.push(object(Kind::Type, &composite.name.name));
+            composite_names(composite, needs);
+        }
+        Op::DropCompositeType { composite } => {
+            print.removes.push(object(Kind::Type, &composite.name.name));
+            composite_names(composite, holds);
+        }
+        Op::AlterCompositeType { from, to, .. } => {
+            composite_names(to, needs);
+            composite_names(from, holds);
+        }
+        Op::CreateEnum { name, .. } => print.makes.push(object(Kind::Type, &name.name)),
+        Op::DropEnum { name, .. } => print.removes.push(object(Kind::Type, &name.name)),
+        Op::CreateTrigger { trigger, .. } => names(&trigger.definition, Reads::Calls, needs),
+        Op::DropTrigger { trigger, .. } => names(&trigger.definition, Reads::Calls, holds),
+        Op::CreatePolicy { policy, .. } => policy_names(policy, needs),
+        Op::DropPolicy { policy, .. } => policy_names(policy, holds),
+        Op::AlterPolicy { from, to, .. } => {
+            policy_names(to, needs);
+            policy_names(from, holds);
+        }
+        Op::AlterTogether { operations, .. } => {
+            for part in operations {
+                let part = footprint(part);
+                print.redefines.extend(part.redefines);
+                print.needs.extend(part.needs);
+                print.holds.extend(part.holds);
+            }
+        }
+        // Grants, schemas, extensions, sequences, keys and the rest are placed by kind alone.
+        _ => {}
+    }
+    // What an operation makes itself is no dependency.
+    for made in print.makes.iter().chain(&print.removes) {
+        print.needs.remove(made);
+        print.holds.remove(made);
+    }
+    print
+}
+
+fn policy_names(policy: &crate::schema::Policy, into: &mut BTreeSet<ObjectRef>) {
+    for expression in [&policy.using, &policy.with_check].into_iter().flatten() {
+        names(expression, Reads::Query, into);
+    }
+}
+
+/// `operations` reordered where an operation would otherwise run before an object it needs is
+/// made, or after an object it holds is removed; the rest keep their order.
+pub fn order_by_dependencies(
+    operations: Vec<Operation>,
+) -> Result<Vec<Operation>, DependencyCycle> {
+    let prints: Vec<Footprint> = operations.iter().map(footprint).collect();
+    let mut makers: BTreeMap<&ObjectRef, Vec<usize>> = BTreeMap::new();
+    let mut removers: BTreeMap<&ObjectRef, Vec<usize>> = BTreeMap::new();
+    let mut redefiners: BTreeMap<&ObjectRef, Vec<usize>> = BTreeMap::new();
+    for (index, print) in prints.iter().enumerate() {
+        for redefined in &print.redefines {
+            redefiners.entry(redefined).or_default().push(index);
+        }
+        for made in &print.makes {
+            makers.entry(made).or_default().push(index);
+        }
+        for removed in &print.removes {
+            removers.entry(removed).or_default().push(index);
+        }
+    }
+    let mut after: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); operations.len()];
+    let mut edge = |first: usize, then: usize| {
+        if first != then {
+            after[then].insert(first);
+        }
+    };
+    for (index, print) in prints.iter().enumerate() {
+        for needed in &print.needs {
+            let changers = [&makers, &redefiners].map(|changers| changers.get(needed));
+            for &changer in changers.into_iter().flatten().flatten() {
+                edge(changer, index);
+            }
+        }
+        for held in &print.holds {
+            let changers = [&removers, &redefiners].map(|changers| changers.get(held));
+            for &changer in changers.into_iter().flatten().flatten() {
+                edge(index, changer);
+            }
+        }
+        // An object made again under the same name is removed first.
+        for made in &print.makes {
+            for &remover in removers.get(made).into_iter().flatten() {
+                edge(remover, index);
+            }
+        }
+    }
+    let order = stable_topological_order(&after).map_err(|cycle| DependencyCycle {
+        loop_summaries: cycle.iter().map(|&i| operations[i].summary()).collect(),
+    })?;
+    let mut slots: Vec<Option<Operation>> = operations.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|index| slots[index].take())
+        .collect())
+}
+
+/// The indexes `0..after.len()` in an order where each comes after every index in its
+/// `after` set, taking the lowest index that is free at each step (so an order that already
+/// holds is kept); or the indexes of a loop when there is none.
+fn stable_topological_order(after: &[BTreeSet<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+    let mut waiting_on: Vec<usize> = after.iter().map(BTreeSet::len).collect();
+    let mut before: Vec<Vec<usize>> = vec![Vec::new(); after.len()];
+    for (index, firsts) in after.iter().enumerate() {
+        for &first in firsts {
+            before[first].push(index);
+        }
+    }
+    let mut free: BTreeSet<usize> = (0..after.len()).filter(|&i| waiting_on[i] == 0).collect();
+    let mut order = Vec::with_capacity(after.len());
+    while let Some(index) = free.pop_first() {
+        order.push(index);
+        for &next in &before[index] {
+            waiting_on[next] -= 1;
+            if waiting_on[next] == 0 {
+                free.insert(next);
+            }
+        }
+    }
+    if order.len() == after.len() {
+        return Ok(order);
+    }
+    // Every index left waits on another left: walk back from one until an index repeats.
+    let mut path: Vec<usize> = Vec::new();
+    let mut index = (0..after.len())
+        .find(|&i| waiting_on[i] > 0)
+        .expect("an index left");
+    while !path.contains(&index) {
+        path.push(index);
+        index = *after[index]
+            .iter()
+            .find(|&&first| waiting_on[first] > 0)
+            .expect("an index left waits on another left");
+    }
+    let start = path.iter().position(|&i| i == index).unwrap_or(0);
+    let mut cycle: Vec<usize> = path[start..].to_vec();
+    // Walked backwards: reversed, each needs the one before it.
+    cycle.reverse();
+    cycle.push(cycle[0]);
+    Err(cycle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stable_topological_order;
+    use std::collections::BTreeSet;
+
+    fn after(edges: &[(usize, usize)], count: usize) -> Vec<BTreeSet<usize>> {
+        let mut after = vec![BTreeSet::new(); count];
+        for &(first, then) in edges {
+            after[then].insert(first);
+        }
+        after
+    }
+
+    #[test]
+    fn an_order_that_holds_is_kept() {
+        let order = stable_topological_order(&after(&[(0, 2), (1, 3)], 4));
+        assert_eq!(order, Ok(vec![0, 1, 2, 3]));
+    }
+
+    #[test]
+    fn only_what_must_move_moves() {
+        // 0 needs 2: it waits for it, and 1 and 2 keep their order.
+        let order = stable_topological_order(&after(&[(2, 0), (0, 3)], 4));
+        assert_eq!(order, Ok(vec![1, 2, 0, 3]));
+    }
+
+    #[test]
+    fn a_loop_is_named_in_order() {
+        let order = stable_topological_order(&after(&[(1, 2), (2, 3), (3, 1)], 4));
+        let cycle = order.expect_err("a loop");
+        assert_eq!(cycle.len(), 4);
+        assert_eq!(cycle.first(), cycle.last());
+    }
+}
