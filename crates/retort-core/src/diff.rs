@@ -3,6 +3,7 @@
 //! point at them (so cycles work), and tables are dropped last.
 
 pub mod composite_types;
+pub mod constraint_validity;
 pub mod dependency_order;
 pub mod domains;
 pub mod events;
@@ -141,7 +142,9 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     }
     for (name, new) in &to.tables {
         if !from.tables.contains_key(name) {
-            creates.push(Operation::CreateTable { table: bare(new) });
+            let mut table = bare(new);
+            additions_last.extend(constraint_validity::unchecked_checks(&mut table));
+            creates.push(Operation::CreateTable { table });
             for foreign_key in &new.foreign_keys {
                 additions_last.push(Operation::AddForeignKey {
                     table: name.clone(),
@@ -407,6 +410,7 @@ fn diff_table(
     additions_last: &mut Vec<Operation>,
 ) {
     let table = &new.name;
+    let (old, validity_changes) = &constraint_validity::align_validity(old, new);
     // A trigger that calls a function dropped and created again goes around it.
     let calls_recreated = |trigger: &crate::schema::Trigger| {
         recreated_functions
@@ -574,6 +578,8 @@ fn diff_table(
         });
     }
     policies::diff_policies(old, new, recreated_functions, drops_first, additions_last);
+    // Validated once the rows are as the revision leaves them.
+    additions_last.extend(validity_changes.iter().cloned());
 }
 
 /// The downgrade of an upgrade: each operation reversed, in reverse order. (Grants on objects

@@ -402,6 +402,29 @@ impl Check {
     pub fn is_exclusion(&self) -> bool {
         self.definition.starts_with("EXCLUDE ")
     }
+
+    /// Whether it was added without checking the rows already there (PostgreSQL's `NOT VALID`,
+    /// which the server prints at the end of the definition).
+    pub fn not_valid(&self) -> bool {
+        self.definition.ends_with(" NOT VALID")
+    }
+
+    /// The same check, `NOT VALID` or not.
+    #[must_use]
+    pub fn with_validity(&self, not_valid: bool) -> Self {
+        let checked = self
+            .definition
+            .strip_suffix(" NOT VALID")
+            .unwrap_or(&self.definition);
+        Self {
+            name: self.name.clone(),
+            definition: if not_valid {
+                format!("{checked} NOT VALID")
+            } else {
+                checked.to_owned()
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,6 +441,8 @@ pub struct ForeignKey {
     /// `MATCH FULL` (PostgreSQL): a key with some columns NULL is refused unless all are;
     /// `false` is `MATCH SIMPLE`, the default.
     pub match_full: bool,
+    /// Added without checking the rows already there (PostgreSQL's `NOT VALID`).
+    pub not_valid: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

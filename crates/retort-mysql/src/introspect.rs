@@ -220,6 +220,7 @@ pub fn introspect(
                 deferrable: false,
                 initially_deferred: false,
                 match_full: false,
+                not_valid: false,
             });
         key.columns.push(column);
         key.referenced_columns.push(referenced_column);

@@ -407,6 +407,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         }
         // PostgreSQL's kinds: never read on MySQL, so the diff never asks for these.
         other @ (Operation::CreateExtension { .. }
+        | Operation::SetConstraintValidity { .. }
         | Operation::DropExtension { .. }
         | Operation::CreateDomain { .. }
         | Operation::CreateMaterializedView { .. }

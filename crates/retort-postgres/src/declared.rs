@@ -315,6 +315,7 @@ impl Declared {
             deferrable,
             initially_deferred,
             match_full: false,
+            not_valid: false,
         };
         let entry = self.table_mut(table)?;
         let taken = entry

@@ -182,7 +182,7 @@ pub fn introspect(
                  ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i), \
                  pg_get_constraintdef(k.oid), rn.nspname, rc.relname, \
                  ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i), \
-                 k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred, k.confmatchtype = 'f' \
+                 k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred, k.confmatchtype = 'f', k.convalidated \
                  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_class rc ON rc.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
                  WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
@@ -232,6 +232,7 @@ pub fn introspect(
                 deferrable: row.get(11),
                 initially_deferred: row.get(12),
                 match_full: row.get(13),
+                not_valid: !row.get::<_, bool>(14),
             }),
         }
     }

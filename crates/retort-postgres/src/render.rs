@@ -167,6 +167,9 @@ fn foreign_key_definition(foreign_key: &ForeignKey) -> String {
             text.push_str(" INITIALLY DEFERRED");
         }
     }
+    if foreign_key.not_valid {
+        text.push_str(" NOT VALID");
+    }
     text
 }
 
@@ -545,6 +548,21 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 table_name(table),
                 quote(name)
             )]
+        }
+        Operation::SetConstraintValidity { table, from, to } if !to.not_valid() => {
+            vec![format!(
+                "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                table_name(table),
+                quote(from.name())
+            )]
+        }
+        // No statement un-validates a constraint: it is dropped and added back unchecked.
+        Operation::SetConstraintValidity { table, from, to } => {
+            let mut statements = Vec::new();
+            for operation in from.drop_and_add(table, to) {
+                statements.extend(render(&operation)?);
+            }
+            statements
         }
         Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
         Operation::RebuildTable { from, to } => rebuild_table(from, to),

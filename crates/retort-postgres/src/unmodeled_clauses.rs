@@ -1,8 +1,9 @@
 //! Clauses inside tables the model does not carry yet (it does carry DEFERRABLE, MATCH FULL,
-//! UNIQUE NULLS NOT DISTINCT, exclusion constraints and identity sequence options), found in
-//! the catalog so they are refused by name instead of lost: a declared schema loaded into the
-//! scratch database that uses one would otherwise come back as a plain table, and autogenerate
-//! would create it without the clause while `check` passed. Each row names the object and the clause.
+//! UNIQUE NULLS NOT DISTINCT, NOT VALID checks and foreign keys, exclusion constraints and
+//! identity sequence options), found in the catalog so they are refused by name instead of
+//! lost: a declared schema loaded into the scratch database that uses one would otherwise come
+//! back as a plain table, and autogenerate would create it without the clause while `check`
+//! passed. Each row names the object and the clause.
 
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
@@ -40,10 +41,9 @@ pub fn unmodeled_clauses(
           WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'u' AND {SCHEMA_FILTER} \
          UNION ALL SELECT 'constraint ' || quote_ident(k.conname) || ' on ' || {relation} || ' (' || concat_ws(', ', \
                    CASE k.confmatchtype WHEN 'p' THEN 'MATCH PARTIAL' END, \
-                   CASE WHEN k.connoinherit AND k.contype = 'c' THEN 'NO INHERIT' END, \
-                   CASE WHEN NOT k.convalidated THEN 'NOT VALID' END) || ')' \
+                   CASE WHEN k.connoinherit AND k.contype = 'c' THEN 'NO INHERIT' END) || ')' \
            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE (k.confmatchtype = 'p' OR (k.connoinherit AND k.contype = 'c') OR NOT k.convalidated) AND {SCHEMA_FILTER} \
+          WHERE (k.confmatchtype = 'p' OR (k.connoinherit AND k.contype = 'c')) AND {SCHEMA_FILTER} \
          UNION ALL SELECT 'domain constraint ' || quote_ident(k.conname) || ' on ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' (NOT VALID)' \
            FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
           WHERE NOT k.convalidated AND {SCHEMA_FILTER} \

@@ -154,6 +154,7 @@ pub fn introspect(
                 deferrable: false,
                 initially_deferred: false,
                 match_full: false,
+                not_valid: false,
             });
         key.columns.push(from);
         key.referenced_columns.extend(to);

@@ -273,6 +273,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        // Made from PostgreSQL's catalog only.
+        other @ Operation::SetConstraintValidity { .. } => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: only PostgreSQL adds a constraint NOT VALID",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }) => {
@@ -430,6 +437,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             }
             Operation::RebuildTable { .. }
             | Operation::AlterTogether { .. }
+            | Operation::SetConstraintValidity { .. }
             | Operation::SetTableCollation { .. }
             | Operation::CreateView { .. }
             | Operation::DropView { .. }

@@ -225,6 +225,7 @@ fn foreign_key() -> ForeignKey {
         deferrable: false,
         initially_deferred: false,
         match_full: false,
+        not_valid: false,
     }
 }
 
@@ -275,6 +276,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::RenameColumn { .. } => "RenameColumn",
         Operation::RenameConstraint { .. } => "RenameConstraint",
         Operation::RenameIndex { .. } => "RenameIndex",
+        Operation::SetConstraintValidity { .. } => "SetConstraintValidity",
         Operation::RebuildTable { .. } => "RebuildTable",
         Operation::AlterTogether { .. } => "AlterTogether",
         Operation::CreateView { .. } => "CreateView",
@@ -504,6 +506,35 @@ fn samples() -> Vec<(&'static str, Operation)> {
                     match_full: true,
                     ..foreign_key()
                 },
+            },
+        ),
+        (
+            "NOT VALID (PostgreSQL only): the rows already there are not checked",
+            Operation::AddForeignKey {
+                table: name("child"),
+                foreign_key: ForeignKey {
+                    not_valid: true,
+                    ..foreign_key()
+                },
+            },
+        ),
+        (
+            "validated in place (PostgreSQL only)",
+            Operation::SetConstraintValidity {
+                table: name("child"),
+                from: TableConstraint::ForeignKey(ForeignKey {
+                    not_valid: true,
+                    ..foreign_key()
+                }),
+                to: TableConstraint::ForeignKey(foreign_key()),
+            },
+        ),
+        (
+            "made NOT VALID again: dropped and added back unchecked (PostgreSQL only)",
+            Operation::SetConstraintValidity {
+                table: t.clone(),
+                from: TableConstraint::Check(check("t_name_check", "name")),
+                to: TableConstraint::Check(check("t_name_check", "name").with_validity(true)),
             },
         ),
         (
@@ -1013,7 +1044,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 62, "{covered:?}");
+    assert_eq!(covered.len(), 63, "{covered:?}");
 }
 
 #[test]

@@ -73,21 +73,14 @@ fn names(text: &str, reads: Reads, into: &mut BTreeSet<ObjectRef>) {
     for NameInText { name, called } in names_in(text) {
         let name = name.to_lowercase();
         match reads {
-            Reads::DataType => {
-                into.insert((Kind::Type, name.clone()));
-                into.insert((Kind::Relation, name));
-            }
-            Reads::ColumnType => {
-                into.insert((Kind::Type, name));
-            }
-            Reads::Calls if called => {
+            Reads::Calls | Reads::Query if called => {
                 into.insert((Kind::Function, name));
             }
             Reads::Calls => {}
-            Reads::Query if called => {
-                into.insert((Kind::Function, name));
+            Reads::ColumnType => {
+                into.insert((Kind::Type, name));
             }
-            Reads::Query => {
+            Reads::DataType | Reads::Query => {
                 into.insert((Kind::Type, name.clone()));
                 into.insert((Kind::Relation, name));
             }
@@ -206,7 +199,9 @@ fn footprint(operation: &Operation) -> Footprint {
             names(&view.query, Reads::Query, holds);
         }
         Op::CreateFunction { function } => {
-            print.makes.push(object(Kind::Function, &function.key.name.name));
+            print
+                .makes
+                .push(object(Kind::Function, &function.key.name.name));
             function_names(function, needs);
         }
         Op::DropFunction { function } => {
@@ -361,22 +356,22 @@ fn stable_topological_order(after: &[BTreeSet<usize>]) -> Result<Vec<usize>, Vec
     }
     // Every index left waits on another left: walk back from one until an index repeats.
     let mut path: Vec<usize> = Vec::new();
-    let mut index = (0..after.len())
-        .find(|&i| waiting_on[i] > 0)
-        .expect("an index left");
-    while !path.contains(&index) {
+    let mut next = (0..after.len()).find(|&i| waiting_on[i] > 0);
+    while let Some(index) = next {
+        if let Some(start) = path.iter().position(|&i| i == index) {
+            // Walked backwards: reversed, each needs the one before it.
+            let mut cycle = path.split_off(start);
+            cycle.reverse();
+            cycle.extend(cycle.first().copied());
+            return Err(cycle);
+        }
         path.push(index);
-        index = *after[index]
+        next = after[index]
             .iter()
-            .find(|&&first| waiting_on[first] > 0)
-            .expect("an index left waits on another left");
+            .copied()
+            .find(|&first| waiting_on[first] > 0);
     }
-    let start = path.iter().position(|&i| i == index).unwrap_or(0);
-    let mut cycle: Vec<usize> = path[start..].to_vec();
-    // Walked backwards: reversed, each needs the one before it.
-    cycle.reverse();
-    cycle.push(cycle[0]);
-    Err(cycle)
+    Err(path)
 }
 
 #[cfg(test)]

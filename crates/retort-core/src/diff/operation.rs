@@ -44,6 +44,16 @@ impl TableConstraint {
         }
     }
 
+    /// Whether it was added without checking the rows already there (PostgreSQL's `NOT
+    /// VALID`; only checks and foreign keys can be).
+    pub fn not_valid(&self) -> bool {
+        match self {
+            Self::PrimaryKey(_) | Self::Unique(_) => false,
+            Self::Check(check) => check.not_valid(),
+            Self::ForeignKey(foreign_key) => foreign_key.not_valid,
+        }
+    }
+
     /// The operations that drop it and add it again as `to`.
     pub fn drop_and_add(&self, table: &QualifiedName, to: &Self) -> [Operation; 2] {
         let table = table.clone();
@@ -215,6 +225,14 @@ pub enum Operation {
     /// A constraint that differs from the declared one only by its name (a table was renamed,
     /// and the declared schema names its key after the new name).
     RenameConstraint {
+        table: QualifiedName,
+        from: TableConstraint,
+        to: TableConstraint,
+    },
+    /// A check or foreign key that differs from the declared one only by PostgreSQL's `NOT
+    /// VALID`: validated in place (`VALIDATE CONSTRAINT`, which checks the rows without
+    /// blocking writes); made `NOT VALID` again by dropping it and adding it back unchecked.
+    SetConstraintValidity {
         table: QualifiedName,
         from: TableConstraint,
         to: TableConstraint,
@@ -427,6 +445,11 @@ impl Operation {
             Self::CreateTrigger { table, trigger } => Self::DropTrigger { table, trigger },
             Self::DropTrigger { table, trigger } => Self::CreateTrigger { table, trigger },
             Self::RenameConstraint { table, from, to } => Self::RenameConstraint {
+                table,
+                from: to,
+                to: from,
+            },
+            Self::SetConstraintValidity { table, from, to } => Self::SetConstraintValidity {
                 table,
                 from: to,
                 to: from,
@@ -701,6 +724,13 @@ impl Operation {
             }
             Self::RenameIndex { table, from, to } => {
                 format!("rename index {} to {} on {table}", from.name, to.name)
+            }
+            Self::SetConstraintValidity { table, to, .. } if to.not_valid() => format!(
+                "make constraint {} on {table} NOT VALID (dropped and added again without checking rows)",
+                to.name()
+            ),
+            Self::SetConstraintValidity { table, to, .. } => {
+                format!("validate constraint {} on {table}", to.name())
             }
             Self::CreateExtension { extension } => format!(
                 "create extension {} (schema {}, version {})",

@@ -1,5 +1,5 @@
 //! Clauses only PostgreSQL has (identity sequence options, DEFERRABLE and NULLS NOT DISTINCT
-//! keys, MATCH FULL, exclusion constraints): the other dialects' renderers refuse an
+//! keys, MATCH FULL, NOT VALID, exclusion constraints): the other dialects' renderers refuse an
 //! operation that carries one, by name, rather than render it without the clause.
 
 use super::operation::{Operation, TableConstraint};
@@ -26,7 +26,8 @@ pub fn postgres_only_clause(operation: &Operation) -> Option<String> {
         Operation::AddCheck { check, .. } | Operation::DropCheck { check, .. } => in_check(check),
         Operation::AddForeignKey { foreign_key, .. }
         | Operation::DropForeignKey { foreign_key, .. } => in_foreign_key(foreign_key),
-        Operation::RenameConstraint { from, to, .. } => {
+        Operation::RenameConstraint { from, to, .. }
+        | Operation::SetConstraintValidity { from, to, .. } => {
             in_constraint(from).or_else(|| in_constraint(to))
         }
         Operation::AlterTogether { operations, .. } => {
@@ -68,15 +69,23 @@ fn in_key(key: &Constraint) -> Option<String> {
 }
 
 fn in_check(check: &Check) -> Option<String> {
-    check
-        .is_exclusion()
-        .then(|| format!("exclusion constraint {}", check.name))
+    if check.is_exclusion() {
+        Some(format!("exclusion constraint {}", check.name))
+    } else {
+        check
+            .not_valid()
+            .then(|| format!("NOT VALID on constraint {}", check.name))
+    }
 }
 
 fn in_foreign_key(foreign_key: &ForeignKey) -> Option<String> {
-    foreign_key
-        .match_full
-        .then(|| format!("MATCH FULL on foreign key {}", foreign_key.name))
+    if foreign_key.match_full {
+        Some(format!("MATCH FULL on foreign key {}", foreign_key.name))
+    } else {
+        foreign_key
+            .not_valid
+            .then(|| format!("NOT VALID on foreign key {}", foreign_key.name))
+    }
 }
 
 fn in_constraint(constraint: &TableConstraint) -> Option<String> {

@@ -274,7 +274,9 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         Operation::CreateFunction { function } | Operation::DropFunction { function } => {
             vec![function.key.name.name.as_str()]
         }
+        // Validating a constraint changes no column a view reads.
         Operation::CreateSchema { .. }
+        | Operation::SetConstraintValidity { .. }
         | Operation::SetViewComment { .. }
         | Operation::ReplaceFunction { .. }
         | Operation::CreateEvent { .. }

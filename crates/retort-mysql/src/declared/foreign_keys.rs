@@ -107,6 +107,7 @@ fn resolve_foreign_key(
         deferrable: false,
         initially_deferred: false,
         match_full: false,
+        not_valid: false,
     })
 }
 
