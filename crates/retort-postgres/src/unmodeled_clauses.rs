@@ -44,11 +44,23 @@ pub fn unmodeled_clauses(
                    CASE WHEN k.connoinherit AND k.contype = 'c' THEN 'NO INHERIT' END) || ')' \
            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
           WHERE (k.confmatchtype = 'p' OR (k.connoinherit AND k.contype = 'c')) AND {SCHEMA_FILTER} \
+         UNION ALL SELECT 'column ' || {relation} || '.' || quote_ident(a.attname) || ' (' || concat_ws(', ', \
+                   CASE WHEN a.attcompression <> '' THEN 'COMPRESSION' END, \
+                   CASE WHEN a.attstorage <> t.typstorage THEN 'STORAGE' END, \
+                   CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS' END, \
+                   CASE WHEN {planner_options} <> '' THEN 'SET (' || {planner_options} || ')' END) || ')' \
+           FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+           JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+          WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {SCHEMA_FILTER} \
+            AND (a.attcompression <> '' OR a.attstorage <> t.typstorage OR a.attstattarget >= 0 OR {planner_options} <> '') \
          UNION ALL SELECT 'domain constraint ' || quote_ident(k.conname) || ' on ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' (NOT VALID)' \
            FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
           WHERE NOT k.convalidated AND {SCHEMA_FILTER} \
          ORDER BY 1",
         kind = "CASE c.relkind WHEN 'm' THEN 'materialized view ' ELSE 'table ' END",
+        // The attribute options PostgreSQL documents (`SET (n_distinct = …)`); a server may
+        // keep others of its own there, which nobody declared.
+        planner_options = "array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o LIKE 'n\\_distinct%'), ', ')",
     );
     let rows = client
         .query_typed(&query, &[(&patterns, postgres::types::Type::TEXT_ARRAY)])

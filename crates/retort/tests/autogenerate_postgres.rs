@@ -211,6 +211,35 @@ fn unmodeled_objects_and_schema_commands() {
             .contains("domain constraint code_short on public.code (NOT VALID)"),
         "{output}"
     );
+    // A column's storage clauses (compression, storage, the planner's statistics target and
+    // options) would come back without them: each named from the catalog.
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int, body text COMPRESSION pglz, tags text);\n\
+         ALTER TABLE t ALTER COLUMN id SET STATISTICS 500, ALTER COLUMN tags SET (n_distinct = 100);\n\
+         ALTER TABLE t ALTER COLUMN tags SET STORAGE EXTERNAL;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("ALTER TABLE … ALTER COLUMN TAGS SET STORAGE EXTERNAL is not modeled"),
+        "{output}"
+    );
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int, body text COMPRESSION pglz, tags text);\n\
+         ALTER TABLE t ALTER COLUMN id SET STATISTICS 500, ALTER COLUMN tags SET (n_distinct = 100);\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains(
+            "does not model yet: column public.t.body (COMPRESSION), column public.t.id (SET STATISTICS), column public.t.tags (SET (n_distinct=100))\n"
+        ),
+        "{output}"
+    );
     // Any command that prints DDL is a source.
     project.write("ddl.sql", "CREATE TABLE from_command (id int);\n");
     project.write(
