@@ -388,7 +388,8 @@ pub fn introspect(
     let view_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true), obj_description(c.oid, 'pg_class') \
+                "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true), obj_description(c.oid, 'pg_class'), \
+                 array_to_string(c.reloptions, ', ') \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -405,8 +406,13 @@ pub fn introspect(
                 name: row.get(1),
             };
             let body: String = row.get(2);
+            // Its options (`security_invoker`, `security_barrier`, and `WITH [LOCAL|CASCADED]
+            // CHECK OPTION`, which the server keeps as `check_option`) are part of it.
+            let options = row
+                .get::<_, Option<String>>(4)
+                .map_or_else(String::new, |options| format!(" WITH ({options})"));
             let definition = format!(
-                "CREATE VIEW {} AS\n{}",
+                "CREATE VIEW {}{options} AS\n{}",
                 crate::render::table_name(&name),
                 body.trim().trim_end_matches(';')
             );

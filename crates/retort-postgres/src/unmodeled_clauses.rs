@@ -53,6 +53,13 @@ pub fn unmodeled_clauses(
            JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
           WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {SCHEMA_FILTER} \
             AND (a.attcompression <> '' OR a.attstorage <> t.typstorage OR a.attstattarget >= 0 OR {planner_options} <> '') \
+         UNION ALL SELECT 'sequence ' || {relation} || ' (' || concat_ws(', ', \
+                   CASE WHEN s.seqcache <> 1 THEN 'CACHE ' || s.seqcache END, \
+                   CASE WHEN d.deptype = 'a' AND {serial_options} THEN 'options of a serial column''s sequence' END) || ')' \
+           FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+           LEFT JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i', 'e') \
+          WHERE {SCHEMA_FILTER} AND d.deptype IS DISTINCT FROM 'i' AND d.deptype IS DISTINCT FROM 'e' \
+            AND (s.seqcache <> 1 OR (d.deptype = 'a' AND {serial_options})) \
          UNION ALL SELECT 'domain constraint ' || quote_ident(k.conname) || ' on ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' (NOT VALID)' \
            FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
           WHERE NOT k.convalidated AND {SCHEMA_FILTER} \
@@ -60,6 +67,11 @@ pub fn unmodeled_clauses(
         kind = "CASE c.relkind WHEN 'm' THEN 'materialized view ' ELSE 'table ' END",
         // The attribute options PostgreSQL documents (`SET (n_distinct = …)`); a server may
         // keep others of its own there, which nobody declared.
+        // A serial column's sequence (owned by the column) is part of the column in the model:
+        // anything but the defaults for its type is not carried. (An identity column's
+        // options are.)
+        serial_options = "(s.seqstart <> 1 OR s.seqincrement <> 1 OR s.seqmin <> 1 OR s.seqcycle \
+            OR s.seqmax <> CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END)",
         planner_options = "array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o LIKE 'n\\_distinct%'), ', ')",
     );
     let rows = client

@@ -38,9 +38,10 @@ pub fn sequence(options: &[SequenceOptions]) -> Option<Sequence> {
             }
             SequenceOptions::StartWith(value, _) => start = Some(number(value)?),
             SequenceOptions::Cycle(no_cycle) => cycle = !no_cycle,
-            // The model keeps no cache size; an owned sequence belongs to its column.
-            SequenceOptions::Cache(_) => {}
-            SequenceOptions::OwnedBy(_) => return None,
+            // The model keeps no cache size: any other than the default goes to the scratch
+            // database, whose catalog names it. An owned sequence belongs to its column.
+            SequenceOptions::Cache(value) if number(value)? == 1 => {}
+            SequenceOptions::Cache(_) | SequenceOptions::OwnedBy(_) => return None,
         }
     }
     let (type_min, type_max) = match data_type.as_str() {
