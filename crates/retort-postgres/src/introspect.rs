@@ -216,10 +216,12 @@ pub fn introspect(
             // An exclusion constraint is kept whole, as its definition, like a check: its
             // DEFERRABLE is part of the text.
             "c" | "x" => table.checks.push(Check {
+                comment: None,
                 name: constraint_name,
                 definition,
             }),
             _ => table.foreign_keys.push(ForeignKey {
+                comment: None,
                 name: constraint_name,
                 columns,
                 referenced_table: QualifiedName {
@@ -256,6 +258,7 @@ pub fn introspect(
             name: row.get(1),
         };
         let index = Index {
+            comment: None,
             name: row.get(2),
             unique: row.get(3),
             definition: row.get(4),
@@ -288,6 +291,7 @@ pub fn introspect(
             continue;
         };
         table.triggers.push(Trigger {
+            comment: None,
             name: row.get(2),
             definition: row.get(3),
         });
@@ -311,6 +315,7 @@ pub fn introspect(
             continue;
         };
         table.policies.push(Policy {
+            comment: None,
             name: row.get(2),
             permissive: row.get(3),
             command: row.get(4),
@@ -362,6 +367,7 @@ pub fn introspect(
                     name: row.get(1),
                 },
                 Sequence {
+                    comment: None,
                     data_type: row.get(2),
                     start: row.get(3),
                     increment: row.get(4),
