@@ -513,7 +513,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 table_name(table),
                 constraint("PRIMARY KEY", primary_key)
             ),
-            object_comment::constraint(table, &primary_key.name),
+            &object_comment::constraint(table, &primary_key.name),
             primary_key.comment.as_ref(),
         ),
         Operation::AddUnique { table, unique } => with_comment(
@@ -522,12 +522,12 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 table_name(table),
                 constraint("UNIQUE", unique)
             ),
-            object_comment::constraint(table, &unique.name),
+            &object_comment::constraint(table, &unique.name),
             unique.comment.as_ref(),
         ),
         Operation::AddCheck { table, check } => with_comment(
             add_check(table, check),
-            object_comment::constraint(table, &check.name),
+            &object_comment::constraint(table, &check.name),
             check.comment.as_ref(),
         ),
         Operation::AddForeignKey { table, foreign_key } => with_comment(
@@ -536,7 +536,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 table_name(table),
                 foreign_key_definition(foreign_key)
             ),
-            object_comment::constraint(table, &foreign_key.name),
+            &object_comment::constraint(table, &foreign_key.name),
             foreign_key.comment.as_ref(),
         ),
         Operation::DropPrimaryKey {
@@ -586,7 +586,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 table_name(name),
                 sequence_options(sequence)
             ),
-            CommentedObject::Sequence { name: name.clone() },
+            &CommentedObject::Sequence { name: name.clone() },
             sequence.comment.as_ref(),
         ),
         Operation::AlterSequence { name, from, to } => vec![format!(
@@ -657,7 +657,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::SetRowSecurity { table, from, to } => row_security(table, *from, *to),
         Operation::CreatePolicy { table, policy } => with_comment(
             create_policy(table, policy),
-            CommentedObject::Policy {
+            &CommentedObject::Policy {
                 table: table.clone(),
                 name: policy.name.clone(),
             },
@@ -776,7 +776,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
         Operation::CreateTrigger { table, trigger } => with_comment(
             trigger.definition.clone(),
-            CommentedObject::Trigger {
+            &CommentedObject::Trigger {
                 table: table.clone(),
                 name: trigger.name.clone(),
             },
@@ -871,7 +871,7 @@ fn rebuild_table(from: &Table, to: &Table) -> Vec<String> {
 /// `statement`, then the comment of the object it creates, if it has one.
 fn with_comment(
     statement: String,
-    object: CommentedObject,
+    object: &CommentedObject,
     comment: Option<&String>,
 ) -> Vec<String> {
     let mut statements = vec![statement];
@@ -883,7 +883,7 @@ fn with_comment(
 fn create_index(table: &QualifiedName, index: &Index) -> Vec<String> {
     with_comment(
         index.definition.clone(),
-        object_comment::index(table, &index.name),
+        &object_comment::index(table, &index.name),
         index.comment.as_ref(),
     )
 }
@@ -970,7 +970,7 @@ fn rebuild_enum(
             EnumDependent::Index { table, index } => create_index(table, index),
             EnumDependent::Check { table, check } => with_comment(
                 add_check(table, check),
-                object_comment::constraint(table, &check.name),
+                &object_comment::constraint(table, &check.name),
                 check.comment.as_ref(),
             ),
         });

@@ -71,7 +71,7 @@ pub fn align(from: &Schema, to: &Schema) -> (Schema, Vec<CommentChange>) {
     for (name, old) in &mut aligned.sequences {
         if let Some(new) = to.sequences.get(name) {
             let object = || CommentedObject::Sequence { name: name.clone() };
-            take_comment(&mut old.comment, &new.comment, object, &mut changes);
+            take_comment(&mut old.comment, new.comment.as_ref(), object, &mut changes);
         }
     }
     (aligned, changes)
@@ -86,25 +86,25 @@ fn align_table(old: &mut Table, new: &Table, changes: &mut Vec<CommentChange>) {
     if let (Some(before), Some(after)) = (&mut old.primary_key, &new.primary_key) {
         if before.name == after.name {
             let object = || constraint(&after.name);
-            take_comment(&mut before.comment, &after.comment, object, changes);
+            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
         }
     }
     for before in &mut old.uniques {
         if let Some(after) = new.uniques.iter().find(|u| u.name == before.name) {
             let object = || constraint(&after.name);
-            take_comment(&mut before.comment, &after.comment, object, changes);
+            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
         }
     }
     for before in &mut old.checks {
         if let Some(after) = new.checks.iter().find(|c| c.name == before.name) {
             let object = || constraint(&after.name);
-            take_comment(&mut before.comment, &after.comment, object, changes);
+            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
         }
     }
     for before in &mut old.foreign_keys {
         if let Some(after) = new.foreign_keys.iter().find(|k| k.name == before.name) {
             let object = || constraint(&after.name);
-            take_comment(&mut before.comment, &after.comment, object, changes);
+            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
         }
     }
     for before in &mut old.indexes {
@@ -113,7 +113,7 @@ fn align_table(old: &mut Table, new: &Table, changes: &mut Vec<CommentChange>) {
                 table: table.clone(),
                 name: after.name.clone(),
             };
-            take_comment(&mut before.comment, &after.comment, object, changes);
+            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
         }
     }
     for before in &mut old.triggers {
@@ -122,7 +122,7 @@ fn align_table(old: &mut Table, new: &Table, changes: &mut Vec<CommentChange>) {
                 table: table.clone(),
                 name: after.name.clone(),
             };
-            take_comment(&mut before.comment, &after.comment, object, changes);
+            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
         }
     }
     for before in &mut old.policies {
@@ -131,7 +131,7 @@ fn align_table(old: &mut Table, new: &Table, changes: &mut Vec<CommentChange>) {
                 table: table.clone(),
                 name: after.name.clone(),
             };
-            take_comment(&mut before.comment, &after.comment, object, changes);
+            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
         }
     }
 }
@@ -139,17 +139,17 @@ fn align_table(old: &mut Table, new: &Table, changes: &mut Vec<CommentChange>) {
 /// Give `comment` the value of `declared`, recording the change when they differ.
 fn take_comment(
     comment: &mut Option<String>,
-    declared: &Option<String>,
+    declared: Option<&String>,
     object: impl FnOnce() -> CommentedObject,
     changes: &mut Vec<CommentChange>,
 ) {
-    if comment != declared {
+    if comment.as_ref() != declared {
         changes.push(CommentChange {
             object: object(),
             from: comment.clone(),
-            to: declared.clone(),
+            to: declared.cloned(),
         });
-        comment.clone_from(declared);
+        *comment = declared.cloned();
     }
 }
 

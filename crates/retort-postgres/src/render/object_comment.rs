@@ -39,8 +39,8 @@ pub(super) fn set_comment(object: &CommentedObject, comment: Option<&str>) -> St
 }
 
 /// The statement that gives a just-created object its comment, if it has one.
-pub(super) fn created_with(object: CommentedObject, comment: Option<&String>) -> Option<String> {
-    comment.map(|comment| set_comment(&object, Some(comment)))
+pub(super) fn created_with(object: &CommentedObject, comment: Option<&String>) -> Option<String> {
+    comment.map(|comment| set_comment(object, Some(comment)))
 }
 
 pub(super) fn index(table: &QualifiedName, name: &str) -> CommentedObject {
@@ -78,10 +78,10 @@ pub(super) fn of_keys_and_indexes(table: &Table) -> Vec<String> {
                 .iter()
                 .map(|key| (&key.name, &key.comment)),
         )
-        .filter_map(|(object, comment)| created_with(constraint(name, object), comment.as_ref()));
+        .filter_map(|(object, comment)| created_with(&constraint(name, object), comment.as_ref()));
     let indexes = table
         .indexes
         .iter()
-        .filter_map(|i| created_with(index(name, &i.name), i.comment.as_ref()));
+        .filter_map(|i| created_with(&index(name, &i.name), i.comment.as_ref()));
     constraints.chain(indexes).collect()
 }
