@@ -7,7 +7,8 @@
 //! remembers each change), the diff runs on that, and [`place`] then turns each remembered
 //! change into a [`Operation::SetComment`], unless the diff drops and creates the object
 //! anyway (its definition changed too): the creation then carries the new comment, and the
-//! drop gets the old one back so that its reverse, in the downgrade, restores it.
+//! drop gets the old one back so that its reverse, in the downgrade, restores it. (The indexes
+//! of a materialized view that stays are compared apart from their comments in `views`.)
 
 use super::operation::Operation;
 use crate::schema::{QualifiedName, Schema, Table};
