@@ -13,6 +13,7 @@ pub mod grants;
 pub mod identifier;
 pub mod key_dependents;
 pub mod name_case;
+pub mod object_comments;
 pub mod operation;
 pub mod policies;
 pub mod postgres_clauses;
@@ -99,6 +100,9 @@ pub fn diff_with_renames(
 
 /// The operations that take `from` to `to`.
 pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> {
+    // Comments of objects both sides have are compared apart (see `object_comments`).
+    let (aligned, comment_changes) = object_comments::align(from, to);
+    let from = &aligned;
     let mut drops_first = Vec::new();
     let mut creates = Vec::new();
     let mut changes = Vec::new();
@@ -191,6 +195,9 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     operations.extend(domain_first);
     operations.extend(composite_first);
     operations.extend(drops_first);
+    // Comments set in place go where every object that stays still stands, and before the
+    // enum rebuilds that drop and create some of them again (with the declared comment).
+    let comments_at = operations.len();
     operations.extend(event_drops);
     operations.extend(functions.before_tables);
     operations.extend(domain_after_functions);
@@ -228,6 +235,8 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
             .difference(&to.schemas)
             .map(|name| Operation::DropSchema { name: name.clone() }),
     );
+    let comments = object_comments::place(&mut operations, comment_changes);
+    operations.splice(comments_at..comments_at, comments);
     operations
 }
 

@@ -226,6 +226,8 @@ pub struct Trigger {
     pub name: String,
     /// The dialect's canonical `CREATE TRIGGER` statement.
     pub definition: String,
+    /// `COMMENT ON TRIGGER` (PostgreSQL): changed in place.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,6 +238,8 @@ pub struct Sequence {
     pub minimum: i64,
     pub maximum: i64,
     pub cycle: bool,
+    /// `COMMENT ON SEQUENCE` (PostgreSQL): changed in place.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,6 +288,8 @@ pub struct Policy {
     pub roles: Vec<String>,
     pub using: Option<String>,
     pub with_check: Option<String>,
+    /// `COMMENT ON POLICY`: changed in place.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,6 +378,8 @@ pub struct Constraint {
     pub initially_deferred: bool,
     /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15+): two rows whose key is NULL collide.
     pub nulls_not_distinct: bool,
+    /// `COMMENT ON CONSTRAINT` (PostgreSQL): changed in place.
+    pub comment: Option<String>,
 }
 
 impl Constraint {
@@ -383,6 +391,7 @@ impl Constraint {
             deferrable: false,
             initially_deferred: false,
             nulls_not_distinct: false,
+            comment: None,
         }
     }
 }
@@ -395,6 +404,9 @@ pub struct Check {
     /// The dialect's canonical text of the whole constraint (`CHECK ((price > 0))`, `EXCLUDE
     /// USING gist (room WITH =, during WITH &&)`).
     pub definition: String,
+    /// `COMMENT ON CONSTRAINT` (PostgreSQL, table constraints only: a domain's checks carry
+    /// none): changed in place.
+    pub comment: Option<String>,
 }
 
 impl Check {
@@ -417,12 +429,12 @@ impl Check {
             .strip_suffix(" NOT VALID")
             .unwrap_or(&self.definition);
         Self {
-            name: self.name.clone(),
             definition: if not_valid {
                 format!("{checked} NOT VALID")
             } else {
                 checked.to_owned()
             },
+            ..self.clone()
         }
     }
 }
@@ -443,6 +455,8 @@ pub struct ForeignKey {
     pub match_full: bool,
     /// Added without checking the rows already there (PostgreSQL's `NOT VALID`).
     pub not_valid: bool,
+    /// `COMMENT ON CONSTRAINT` (PostgreSQL): changed in place.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -452,6 +466,8 @@ pub struct Index {
     /// The dialect's canonical `CREATE INDEX` statement (partial, expression, method, INCLUDE
     /// all live here).
     pub definition: String,
+    /// `COMMENT ON INDEX` (PostgreSQL): changed in place, and created again with the index.
+    pub comment: Option<String>,
 }
 
 impl Table {

@@ -642,7 +642,8 @@ impl Introspect for MysqlConnection {
                 // without a word. A table's own collation shows in its columns' (compared
                 // against the database's default, which the scratch database shares). The
                 // `AUTO_INCREMENT=N` table option is the counter's state, not schema: every
-                // dump of a used database carries it, so it is not compared (README).
+                // dump of a used database carries it, so it is not compared (README). Nor an
+                // index's COMMENT: the model carries PostgreSQL's index comments only.
                 "SELECT CONCAT('the order of the triggers ', GROUP_CONCAT(TRIGGER_NAME ORDER BY ACTION_ORDER SEPARATOR ', '), ' (all ', ACTION_TIMING, ' ', EVENT_MANIPULATION, ' on ', EVENT_OBJECT_TABLE, '; declare one trigger per timing and event)') \
                    FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
                    GROUP BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION HAVING COUNT(*) > 1 \
@@ -654,6 +655,8 @@ impl Introspect for MysqlConnection {
                    WHERE TABLE_SCHEMA = DATABASE() AND TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')) <> '' \
                  UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (tables are created with the server''s default, InnoDB)') FROM information_schema.TABLES \
                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' \
+                 UNION ALL SELECT DISTINCT CONCAT('the comment of index ', INDEX_NAME, ' on table ', TABLE_NAME) FROM information_schema.STATISTICS \
+                   WHERE TABLE_SCHEMA = DATABASE() AND INDEX_COMMENT <> '' \
                  ORDER BY 1",
             )
             .map_err(|e| error(&e))

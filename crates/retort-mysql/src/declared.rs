@@ -322,6 +322,7 @@ fn create_table(
         }
         let clause = normalize::check_clause(&expression, &column_names)?;
         declared.table.checks.push(Check {
+            comment: None,
             name: check_name,
             definition: format!("CHECK ({clause})"),
         });
@@ -372,6 +373,7 @@ impl DeclaredTable {
                         .collect();
                     let kind = if unique { "UNIQUE " } else { "" };
                     self.table.indexes.push(Index {
+                        comment: None,
                         definition: render::index_definition(kind, &key.name, &table_name, &parts),
                         name: key.name,
                         unique,

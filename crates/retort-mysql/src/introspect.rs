@@ -170,6 +170,7 @@ pub fn introspect(
                 })
                 .collect();
             entry.indexes.push(Index {
+                comment: None,
                 definition: crate::render::index_definition(kind, &index, &table, &parts),
                 name: index,
                 unique,
@@ -183,6 +184,7 @@ pub fn introspect(
     for (table, constraint, clause) in checks {
         if let Some(entry) = tables.get_mut(&name(table)) {
             entry.checks.push(Check {
+                comment: None,
                 name: constraint,
                 definition: format!("CHECK ({clause})"),
             });
@@ -211,6 +213,7 @@ pub fn introspect(
         let key = keys
             .entry((table, constraint.clone()))
             .or_insert_with(|| ForeignKey {
+                comment: None,
                 name: constraint,
                 columns: Vec::new(),
                 referenced_table: name(referenced_table),
@@ -239,6 +242,7 @@ pub fn introspect(
     for (table, trigger, timing, event, body) in triggers {
         if let Some(entry) = tables.get_mut(&name(table.clone())) {
             entry.triggers.push(Trigger {
+                comment: None,
                 definition: crate::render::trigger_definition(
                     &trigger, &timing, &event, &table, &body,
                 ),

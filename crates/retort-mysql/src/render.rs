@@ -406,6 +406,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             )))
         }
         // PostgreSQL's kinds: never read on MySQL, so the diff never asks for these.
+        // Only PostgreSQL's introspection reads these comments, so the diff never asks here.
+        other @ Operation::SetComment { .. } => {
+            return Err(DatabaseError::new(format!(
+                "MySQL cannot {}: comments on indexes, constraints, triggers, policies and sequences are modeled on PostgreSQL only",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateExtension { .. }
         | Operation::SetConstraintValidity { .. }
         | Operation::DropExtension { .. }

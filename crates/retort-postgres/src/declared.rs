@@ -207,6 +207,7 @@ impl Declared {
             return Err(Declined(format!("the check name {check_name} used twice")));
         }
         table_entry.checks.push(Check {
+            comment: None,
             name: check_name.clone(),
             definition: format!("CHECK ({printed})"),
         });
@@ -306,6 +307,7 @@ impl Declared {
             }
         };
         let foreign_key = ForeignKey {
+            comment: None,
             name: key_name.clone(),
             columns,
             referenced_table: qualified(&referenced_name),

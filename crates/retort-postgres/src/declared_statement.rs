@@ -76,7 +76,14 @@ pub fn classify(sql: &str) -> DeclaredStatement {
             DeclaredStatement::Setting
         }
         ["ALTER", "DOMAIN", ..] => alter_domain(&words),
-        // Comments on indexes, constraints, sequences, schemas, triggers, policies: not modeled.
+        // A domain's constraints carry no comment in the model (its checks are compared whole).
+        ["COMMENT", "ON", "CONSTRAINT", _, "ON", "DOMAIN", ..] => {
+            refused("COMMENT ON CONSTRAINT … ON DOMAIN")
+        }
+        ["COMMENT", "ON", "INDEX" | "CONSTRAINT" | "TRIGGER" | "POLICY" | "SEQUENCE", ..] => {
+            DeclaredStatement::Modeled
+        }
+        // Comments on schemas, rules, roles and the rest: not modeled.
         ["COMMENT", "ON", ..] => refused(&leading(&tokens, 3)),
         _ => refused(&leading(
             &tokens,
@@ -342,13 +349,23 @@ mod tests {
             classify("COMMENT ON FUNCTION f(integer) IS 'x'"),
             DeclaredStatement::Modeled
         );
+        for modeled in [
+            "COMMENT ON INDEX t_name IS 'x'",
+            "COMMENT ON CONSTRAINT t_pkey ON t IS 'x'",
+            "COMMENT ON CONSTRAINT \"On domain\" ON \"S\".\"T\" IS NULL",
+            "COMMENT ON TRIGGER audit ON t IS 'x'",
+            "COMMENT ON POLICY tenant ON t IS 'x'",
+            "COMMENT ON SEQUENCE numbers IS 'x'",
+        ] {
+            assert_eq!(classify(modeled), DeclaredStatement::Modeled, "{modeled}");
+        }
         assert_eq!(
-            refusal("COMMENT ON INDEX t_name IS 'x'").as_deref(),
-            Some("COMMENT ON INDEX")
+            refusal("COMMENT ON CONSTRAINT positive_check ON DOMAIN positive IS 'x'").as_deref(),
+            Some("COMMENT ON CONSTRAINT … ON DOMAIN")
         );
         assert_eq!(
-            refusal("COMMENT ON CONSTRAINT t_pkey ON t IS 'x'").as_deref(),
-            Some("COMMENT ON CONSTRAINT")
+            refusal("COMMENT ON SCHEMA billing IS 'x'").as_deref(),
+            Some("COMMENT ON SCHEMA")
         );
         assert_eq!(refusal("SET search_path = tenant").as_deref(), Some("SET"));
         assert_eq!(

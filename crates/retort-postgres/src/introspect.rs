@@ -182,7 +182,8 @@ pub fn introspect(
                  ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i), \
                  pg_get_constraintdef(k.oid), rn.nspname, rc.relname, \
                  ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i), \
-                 k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred, k.confmatchtype = 'f', k.convalidated \
+                 k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred, k.confmatchtype = 'f', k.convalidated, \
+                 obj_description(k.oid, 'pg_constraint') \
                  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_class rc ON rc.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
                  WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
@@ -204,7 +205,9 @@ pub fn introspect(
         let definition: String = row.get(5);
         // A key with its options: the server prints NULLS NOT DISTINCT only in the definition
         // (its flag is on the index, and only from PostgreSQL 15 on).
+        let comment: Option<String> = row.get(15);
         let key = |name: String, columns: Vec<String>| Constraint {
+            comment: comment.clone(),
             deferrable: row.get(11),
             initially_deferred: row.get(12),
             nulls_not_distinct: definition.starts_with("UNIQUE NULLS NOT DISTINCT "),
@@ -216,10 +219,12 @@ pub fn introspect(
             // An exclusion constraint is kept whole, as its definition, like a check: its
             // DEFERRABLE is part of the text.
             "c" | "x" => table.checks.push(Check {
+                comment,
                 name: constraint_name,
                 definition,
             }),
             _ => table.foreign_keys.push(ForeignKey {
+                comment,
                 name: constraint_name,
                 columns,
                 referenced_table: QualifiedName {
@@ -240,7 +245,8 @@ pub fn introspect(
     let index_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname, c.relname, i.relname, x.indisunique, pg_get_indexdef(x.indexrelid) \
+                "SELECT n.nspname, c.relname, i.relname, x.indisunique, pg_get_indexdef(x.indexrelid), \
+                 obj_description(x.indexrelid, 'pg_class') \
                  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')) \
@@ -257,6 +263,7 @@ pub fn introspect(
             name: row.get(1),
         };
         let index = Index {
+            comment: row.get(5),
             name: row.get(2),
             unique: row.get(3),
             definition: row.get(4),
@@ -272,7 +279,7 @@ pub fn introspect(
     let trigger_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname, c.relname, g.tgname::text, pg_get_triggerdef(g.oid) \
+                "SELECT n.nspname, c.relname, g.tgname::text, pg_get_triggerdef(g.oid), obj_description(g.oid, 'pg_trigger') \
                  FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE NOT g.tgisinternal AND c.relkind IN ('r', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
                 not_in_extension("pg_trigger", "g.oid")
@@ -289,6 +296,7 @@ pub fn introspect(
             continue;
         };
         table.triggers.push(Trigger {
+            comment: row.get(4),
             name: row.get(2),
             definition: row.get(3),
         });
@@ -297,7 +305,10 @@ pub fn introspect(
     let policy_rows = client
         .query_typed(
             "SELECT p.schemaname::text, p.tablename::text, p.policyname::text, p.permissive = 'PERMISSIVE', \
-             p.cmd, p.roles::text[], p.qual, p.with_check \
+             p.cmd, p.roles::text[], p.qual, p.with_check, \
+             (SELECT obj_description(g.oid, 'pg_policy') FROM pg_policy g JOIN pg_class gc ON gc.oid = g.polrelid \
+              JOIN pg_namespace gn ON gn.oid = gc.relnamespace \
+              WHERE g.polname = p.policyname AND gc.relname = p.tablename AND gn.nspname = p.schemaname) \
              FROM pg_policies p WHERE (CASE WHEN $1::text[] IS NULL THEN p.schemaname = current_schema() ELSE p.schemaname = ANY ($1::text[]) END) \
              ORDER BY 1, 2, 3",
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
@@ -312,6 +323,7 @@ pub fn introspect(
             continue;
         };
         table.policies.push(Policy {
+            comment: row.get(8),
             name: row.get(2),
             permissive: row.get(3),
             command: row.get(4),
@@ -346,7 +358,8 @@ pub fn introspect(
     let sequence_rows = client
         .query_typed(
             &format!(
-                "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle \
+                "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, \
+                 obj_description(c.oid, 'pg_class') \
                  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE {SCHEMA_FILTER} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i', 'e')) \
                  ORDER BY 1, 2"
@@ -363,6 +376,7 @@ pub fn introspect(
                     name: row.get(1),
                 },
                 Sequence {
+                    comment: row.get(8),
                     data_type: row.get(2),
                     start: row.get(3),
                     increment: row.get(4),
@@ -522,7 +536,9 @@ fn action(code: &str) -> String {
 }
 
 /// Range types, aggregates and window functions, triggers on views, comments on the columns of
-/// views and composite types and on enum types: not modeled yet. What an extension owns is the
+/// views and composite types, on enum types, on the indexes of keys (the constraint carries
+/// the comment), on the sequences of serial and identity columns and on domain constraints:
+/// not modeled yet. What an extension owns is the
 /// extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
@@ -544,6 +560,17 @@ pub fn unmodeled(
                  UNION ALL SELECT 'comment on enum type ' || t.typname \
                  FROM pg_description d JOIN pg_type t ON t.oid = d.objoid JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE d.classoid = 'pg_type'::regclass AND t.typtype = 'e' AND {SCHEMA_FILTER} AND {types} \
+                 UNION ALL SELECT 'comment on index ' || i.relname || ' (it is the index of constraint ' || k.conname || ': comment on the constraint instead)' \
+                 FROM pg_description d JOIN pg_class i ON i.oid = d.objoid JOIN pg_namespace n ON n.oid = i.relnamespace \
+                 JOIN pg_constraint k ON k.conindid = i.oid AND k.contype IN ('p', 'u', 'x') \
+                 WHERE d.classoid = 'pg_class'::regclass AND d.objsubid = 0 AND {SCHEMA_FILTER} \
+                 UNION ALL SELECT 'comment on sequence ' || c.relname || ' (it belongs to a serial or identity column)' \
+                 FROM pg_description d JOIN pg_class c ON c.oid = d.objoid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE d.classoid = 'pg_class'::regclass AND c.relkind = 'S' AND {SCHEMA_FILTER} \
+                 AND EXISTS (SELECT 1 FROM pg_depend o WHERE o.objid = c.oid AND o.classid = 'pg_class'::regclass AND o.deptype IN ('a', 'i')) \
+                 UNION ALL SELECT 'comment on constraint ' || k.conname || ' of domain ' || t.typname \
+                 FROM pg_description d JOIN pg_constraint k ON k.oid = d.objoid JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE d.classoid = 'pg_constraint'::regclass AND {SCHEMA_FILTER} AND {types} \
                  UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
                  ORDER BY 1",
                 class = not_in_extension("pg_class", "c.oid"),

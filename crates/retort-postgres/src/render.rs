@@ -2,13 +2,16 @@
 
 mod composite_type;
 mod domain;
+mod object_comment;
 
 use crate::serial::serial_storage;
 use retort_core::dialect::Dialect;
+use retort_core::diff::object_comments::CommentedObject;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
-    Column, Constraint, ForeignKey, IdentityOptions, Policy, QualifiedName, RowSecurity, Table,
+    Check, Column, Constraint, ForeignKey, IdentityOptions, Index, Policy, QualifiedName,
+    RowSecurity, Table,
 };
 
 fn quote(name: &str) -> String {
@@ -229,6 +232,7 @@ fn create_table(table: &Table) -> Vec<String> {
             ));
         }
     }
+    statements.extend(object_comment::of_keys_and_indexes(table));
     statements.extend(row_security(
         &table.name,
         RowSecurity::default(),
@@ -506,27 +510,38 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             table_name(table),
             to.as_deref().map_or_else(|| "NULL".to_owned(), literal)
         )],
-        Operation::AddPrimaryKey { table, primary_key } => vec![format!(
-            "ALTER TABLE {} ADD {}",
-            table_name(table),
-            constraint("PRIMARY KEY", primary_key)
-        )],
-        Operation::AddUnique { table, unique } => vec![format!(
-            "ALTER TABLE {} ADD {}",
-            table_name(table),
-            constraint("UNIQUE", unique)
-        )],
-        Operation::AddCheck { table, check } => vec![format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} {}",
-            table_name(table),
-            quote(&check.name),
-            check.definition
-        )],
-        Operation::AddForeignKey { table, foreign_key } => vec![format!(
-            "ALTER TABLE {} ADD {}",
-            table_name(table),
-            foreign_key_definition(foreign_key)
-        )],
+        Operation::AddPrimaryKey { table, primary_key } => with_comment(
+            format!(
+                "ALTER TABLE {} ADD {}",
+                table_name(table),
+                constraint("PRIMARY KEY", primary_key)
+            ),
+            &object_comment::constraint(table, &primary_key.name),
+            primary_key.comment.as_ref(),
+        ),
+        Operation::AddUnique { table, unique } => with_comment(
+            format!(
+                "ALTER TABLE {} ADD {}",
+                table_name(table),
+                constraint("UNIQUE", unique)
+            ),
+            &object_comment::constraint(table, &unique.name),
+            unique.comment.as_ref(),
+        ),
+        Operation::AddCheck { table, check } => with_comment(
+            add_check(table, check),
+            &object_comment::constraint(table, &check.name),
+            check.comment.as_ref(),
+        ),
+        Operation::AddForeignKey { table, foreign_key } => with_comment(
+            format!(
+                "ALTER TABLE {} ADD {}",
+                table_name(table),
+                foreign_key_definition(foreign_key)
+            ),
+            &object_comment::constraint(table, &foreign_key.name),
+            foreign_key.comment.as_ref(),
+        ),
         Operation::DropPrimaryKey {
             table,
             primary_key: Constraint { name, .. },
@@ -564,7 +579,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             }
             statements
         }
-        Operation::CreateIndex { index, .. } => vec![index.definition.clone()],
+        Operation::CreateIndex { table, index } => create_index(table, index),
         Operation::RebuildTable { from, to } => rebuild_table(from, to),
         Operation::CreateCompositeType { composite } => {
             composite_type::create_composite_type(composite)
@@ -583,11 +598,15 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         }
         Operation::CreateSchema { name } => vec![format!("CREATE SCHEMA {}", quote(name))],
         Operation::DropSchema { name } => vec![format!("DROP SCHEMA {}", quote(name))],
-        Operation::CreateSequence { name, sequence } => vec![format!(
-            "CREATE SEQUENCE {} {}",
-            table_name(name),
-            sequence_options(sequence)
-        )],
+        Operation::CreateSequence { name, sequence } => with_comment(
+            format!(
+                "CREATE SEQUENCE {} {}",
+                table_name(name),
+                sequence_options(sequence)
+            ),
+            &CommentedObject::Sequence { name: name.clone() },
+            sequence.comment.as_ref(),
+        ),
         Operation::AlterSequence { name, from, to } => vec![format!(
             "ALTER SEQUENCE {} {}",
             table_name(name),
@@ -654,7 +673,14 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             with_grant_option: false,
         } => vec![crate::grants::revoke(grant, true)?],
         Operation::SetRowSecurity { table, from, to } => row_security(table, *from, *to),
-        Operation::CreatePolicy { table, policy } => vec![create_policy(table, policy)],
+        Operation::CreatePolicy { table, policy } => with_comment(
+            create_policy(table, policy),
+            &CommentedObject::Policy {
+                table: table.clone(),
+                name: policy.name.clone(),
+            },
+            policy.comment.as_ref(),
+        ),
         Operation::DropPolicy { table, policy } => vec![format!(
             "DROP POLICY {} ON {}",
             quote(&policy.name),
@@ -750,7 +776,9 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 view.query,
                 if view.with_data { "" } else { "NO " }
             )];
-            statements.extend(view.indexes.iter().map(|i| i.definition.clone()));
+            for index in &view.indexes {
+                statements.extend(create_index(&view.name, index));
+            }
             if let Some(comment) = &view.comment {
                 statements.push(comment_on(
                     "MATERIALIZED VIEW",
@@ -764,7 +792,17 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             vec![format!("DROP MATERIALIZED VIEW {}", table_name(&view.name))]
         }
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
-        Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
+        Operation::CreateTrigger { table, trigger } => with_comment(
+            trigger.definition.clone(),
+            &CommentedObject::Trigger {
+                table: table.clone(),
+                name: trigger.name.clone(),
+            },
+            trigger.comment.as_ref(),
+        ),
+        Operation::SetComment { object, to, .. } => {
+            vec![object_comment::set_comment(object, to.as_deref())]
+        }
         Operation::DropTrigger { table, trigger } => vec![format!(
             "DROP TRIGGER {} ON {}",
             quote(&trigger.name),
@@ -842,8 +880,39 @@ fn rebuild_table(from: &Table, to: &Table) -> Vec<String> {
         table_name(&temporary),
         quote(&to.name.name)
     ));
-    statements.extend(to.indexes.iter().map(|i| i.definition.clone()));
+    for index in &to.indexes {
+        statements.extend(create_index(&to.name, index));
+    }
     statements
+}
+
+/// `statement`, then the comment of the object it creates, if it has one.
+fn with_comment(
+    statement: String,
+    object: &CommentedObject,
+    comment: Option<&String>,
+) -> Vec<String> {
+    let mut statements = vec![statement];
+    statements.extend(object_comment::created_with(object, comment));
+    statements
+}
+
+/// `CREATE INDEX` on a table or materialized view, and its comment.
+fn create_index(table: &QualifiedName, index: &Index) -> Vec<String> {
+    with_comment(
+        index.definition.clone(),
+        &object_comment::index(table, &index.name),
+        index.comment.as_ref(),
+    )
+}
+
+fn add_check(table: &QualifiedName, check: &Check) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {}",
+        table_name(table),
+        quote(&check.name),
+        check.definition
+    )
 }
 
 fn enum_values(values: &[String]) -> String {
@@ -914,15 +983,16 @@ fn rebuild_enum(
         }
     }
     statements.push(format!("DROP TYPE {}", table_name(&old)));
-    statements.extend(dependents.iter().map(|dependent| match dependent {
-        EnumDependent::Index { index, .. } => index.definition.clone(),
-        EnumDependent::Check { table, check } => format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} {}",
-            table_name(table),
-            quote(&check.name),
-            check.definition
-        ),
-    }));
+    for dependent in dependents {
+        statements.extend(match dependent {
+            EnumDependent::Index { table, index } => create_index(table, index),
+            EnumDependent::Check { table, check } => with_comment(
+                add_check(table, check),
+                &object_comment::constraint(table, &check.name),
+                check.comment.as_ref(),
+            ),
+        });
+    }
     statements
 }
 

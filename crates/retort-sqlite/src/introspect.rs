@@ -115,6 +115,7 @@ pub fn introspect(
                 columns,
             )),
             "c" => entry.indexes.push(Index {
+                comment: None,
                 name: row.get(1).map_err(|e| error(&e))?,
                 unique: row.get::<_, i64>(2).map_err(|e| error(&e))? != 0,
                 definition: unquote_plain_identifiers(
@@ -145,6 +146,7 @@ pub fn introspect(
         let key = foreign_keys
             .entry((table.clone(), id))
             .or_insert_with(|| ForeignKey {
+                comment: None,
                 name: String::new(),
                 columns: Vec::new(),
                 referenced_table: name(&referenced),
@@ -193,6 +195,7 @@ pub fn introspect(
             }
         } else if let Some(entry) = tables.get_mut(&name(&table)) {
             entry.triggers.push(Trigger {
+                comment: None,
                 name: object,
                 definition,
             });
@@ -326,6 +329,7 @@ fn checks_in(table: &str, sql: &str) -> Vec<Check> {
                         format!("{table}_check_{}", checks.len() + 1)
                     };
                     checks.push(Check {
+                        comment: None,
                         name: constraint_name,
                         definition: format!(
                             "CHECK ({})",

@@ -231,6 +231,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::CreateSchema { .. } | Operation::DropSchema { .. } => {
             return Err(DatabaseError::new("SQLite has no schemas".to_owned()))
         }
+        // Only PostgreSQL's introspection reads these comments, so the diff never asks here.
+        other @ Operation::SetComment { .. } => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: comments on indexes, constraints, triggers, policies and sequences are modeled on PostgreSQL only",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateExtension { .. }
         | Operation::DropExtension { .. }
         | Operation::CreateDomain { .. }
@@ -468,6 +475,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::CreateDomain { .. }
             | Operation::CreateMaterializedView { .. }
             | Operation::SetViewComment { .. }
+            | Operation::SetComment { .. }
             | Operation::DropMaterializedView { .. }
             | Operation::DropDomain { .. }
             | Operation::AlterDomain { .. }

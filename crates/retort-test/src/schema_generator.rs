@@ -267,6 +267,16 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
     // constraints), in pairs only, from a generator of their own so that
     // the rest of a pair stays what it was. None refuses the rows seeded on the first side.
     let mut clauses = StdRng::seed_from_u64(decoration ^ 0x3c6e_f372_fe94_f82b);
+    // PostgreSQL's comments on keys, indexes, triggers, policies and sequences, in pairs only
+    // (the parser leaves them to the scratch database), from a generator of their own: added,
+    // changed and removed between the two sides, on objects that stay, change or are renamed.
+    let mut notes = StdRng::seed_from_u64(decoration ^ 0x510e_527f_ade6_82d1);
+    if routines && notes.gen_bool(0.5) {
+        sql.push_str(&format!(
+            "COMMENT ON SEQUENCE numbers IS {};\n",
+            note(&mut notes)
+        ));
+    }
     let mut earlier_tables: Vec<(String, String)> = Vec::new();
     for table_number in 0..shape.gen_range(1..=4) {
         let original = format!("t{table_number}");
@@ -444,8 +454,23 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
         ));
         for (number, (column, declared)) in indexable_columns.iter().enumerate() {
             if rng.gen_bool(0.35) {
-                sql.push_str(&index(flavor, &table, number, column, declared, &mut rng));
+                let statement = index(flavor, &table, number, column, declared, &mut rng);
+                let name = format!("{table}_ix{number}");
+                let named = statement.contains(&format!("INDEX {name} ON"));
+                sql.push_str(&statement);
+                if routines && named && notes.gen_bool(0.4) {
+                    sql.push_str(&format!(
+                        "COMMENT ON INDEX {name} IS {};\n",
+                        note(&mut notes)
+                    ));
+                }
             }
+        }
+        if routines && notes.gen_bool(0.3) {
+            sql.push_str(&format!(
+                "COMMENT ON CONSTRAINT {table}_pkey ON {table} IS {};\n",
+                note(&mut notes)
+            ));
         }
         if flavor == Flavor::Postgres && rng.gen_bool(0.2) {
             sql.push_str(&format!("COMMENT ON TABLE {table} IS 'a table';\n"));
@@ -458,6 +483,12 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
                 sql.push_str(&format!(
                     "CREATE TRIGGER {table}_touch BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION touch_row();\n"
                 ));
+                if notes.gen_bool(0.4) {
+                    sql.push_str(&format!(
+                        "COMMENT ON TRIGGER {table}_touch ON {table} IS {};\n",
+                        note(&mut notes)
+                    ));
+                }
             }
             if objects.gen_bool(0.4) {
                 sql.push_str(&format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"));
@@ -471,6 +502,12 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
                 sql.push_str(&format!(
                     "CREATE POLICY {table}_p ON {table} FOR {command} USING (id > floor_id({bound}));\n"
                 ));
+                if notes.gen_bool(0.4) {
+                    sql.push_str(&format!(
+                        "COMMENT ON POLICY {table}_p ON {table} IS {};\n",
+                        note(&mut notes)
+                    ));
+                }
             }
             if objects.gen_bool(0.3) {
                 sql.push_str(&format!(
@@ -759,6 +796,13 @@ fn index(
             format!("CREATE {unique}INDEX {name} ON {table} ({part}{descending}, id);\n")
         }
     }
+}
+
+/// A comment's text, as a literal: one of a few, so that the two sides of a pair often differ.
+fn note(rng: &mut StdRng) -> &'static str {
+    ["'a note'", "'another note'", "'it''s noted'"]
+        .choose(rng)
+        .expect("notes")
 }
 
 /// A column comment: inline on MariaDB, a `COMMENT ON` statement (returned) on PostgreSQL,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use retort_core::dialect::Dialect;
+use retort_core::diff::object_comments::CommentedObject;
 use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
 use retort_core::schema::{
     Attribute, Check, Column, CompositeType, Constraint, Domain, Event, EventStart, Extension,
@@ -21,6 +22,7 @@ fn materialized_view(with_data: bool) -> MaterializedView {
         query: "SELECT orders.id\n   FROM orders\n  WHERE orders.total > 100::numeric".to_owned(),
         with_data,
         indexes: vec![Index {
+            comment: None,
             name: "big_orders_id".to_owned(),
             unique: true,
             definition:
@@ -62,6 +64,7 @@ fn domain(base_type: &str, default: Option<&str>, checks: &[(&str, &str)]) -> Do
         checks: checks
             .iter()
             .map(|(name, definition)| Check {
+                comment: None,
                 name: (*name).to_owned(),
                 definition: (*definition).to_owned(),
             })
@@ -72,6 +75,7 @@ fn domain(base_type: &str, default: Option<&str>, checks: &[(&str, &str)]) -> Do
 
 fn policy(roles: &[&str], using: Option<&str>) -> Policy {
     Policy {
+        comment: None,
         name: "Tenant isolation".to_owned(),
         permissive: true,
         command: "ALL".to_owned(),
@@ -152,6 +156,7 @@ fn column(name: &str, data_type: &str, nullable: bool) -> Column {
 
 fn index(table: &str, index_name: &str, column: &str) -> Index {
     Index {
+        comment: None,
         name: index_name.to_owned(),
         unique: false,
         definition: format!("CREATE INDEX {index_name} ON {table} ({column})"),
@@ -160,6 +165,7 @@ fn index(table: &str, index_name: &str, column: &str) -> Index {
 
 fn sequence(increment: i64) -> Sequence {
     Sequence {
+        comment: None,
         data_type: "bigint".to_owned(),
         start: 1,
         increment,
@@ -202,6 +208,7 @@ fn view() -> View {
 
 fn trigger() -> Trigger {
     Trigger {
+        comment: None,
         name: "t_audit".to_owned(),
         definition: "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END".to_owned(),
     }
@@ -209,6 +216,7 @@ fn trigger() -> Trigger {
 
 fn check(check_name: &str, column: &str) -> Check {
     Check {
+        comment: None,
         name: check_name.to_owned(),
         definition: format!("CHECK ((length({column}) > 0))"),
     }
@@ -216,6 +224,7 @@ fn check(check_name: &str, column: &str) -> Check {
 
 fn foreign_key() -> ForeignKey {
     ForeignKey {
+        comment: None,
         name: "child_parent_fkey".to_owned(),
         columns: vec!["parent_id".to_owned()],
         referenced_table: name("t"),
@@ -226,6 +235,39 @@ fn foreign_key() -> ForeignKey {
         initially_deferred: false,
         match_full: false,
         not_valid: false,
+    }
+}
+
+/// `"Billing"."Ledger"`: a schema other than public, and names that need quotes.
+fn ledger() -> QualifiedName {
+    QualifiedName {
+        schema: "Billing".to_owned(),
+        name: "Ledger".to_owned(),
+    }
+}
+
+/// A table whose keys, check and index carry comments, quotes in them.
+fn commented_table() -> Table {
+    Table {
+        columns: vec![column("id", "integer", false), column("code", "text", true)],
+        primary_key: Some(Constraint {
+            comment: Some("the ledger's key".to_owned()),
+            ..Constraint::new("Ledger_pkey".to_owned(), vec!["id".to_owned()])
+        }),
+        uniques: vec![Constraint {
+            comment: Some("one per code".to_owned()),
+            ..Constraint::new("Ledger_code_key".to_owned(), vec!["code".to_owned()])
+        }],
+        checks: vec![Check {
+            comment: Some("no empty codes".to_owned()),
+            ..check("Ledger code check", "code")
+        }],
+        indexes: vec![Index {
+            comment: Some("by code, lowercase".to_owned()),
+            definition: "CREATE INDEX \"Ledger lower code\" ON \"Billing\".\"Ledger\" USING btree (lower(code))".to_owned(),
+            ..index("\"Billing\".\"Ledger\"", "Ledger lower code", "code")
+        }],
+        ..Table::new(ledger())
     }
 }
 
@@ -289,6 +331,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::ReplaceDomain { .. } => "ReplaceDomain",
         Operation::CreateMaterializedView { .. } => "CreateMaterializedView",
         Operation::SetViewComment { .. } => "SetViewComment",
+        Operation::SetComment { .. } => "SetComment",
         Operation::DropMaterializedView { .. } => "DropMaterializedView",
         Operation::CreateCompositeType { .. } => "CreateCompositeType",
         Operation::DropCompositeType { .. } => "DropCompositeType",
@@ -319,6 +362,7 @@ fn samples() -> Vec<(&'static str, Operation)> {
         EnumDependent::Check {
             table: t.clone(),
             check: Check {
+                comment: None,
                 name: "t_m_check".to_owned(),
                 definition: "CHECK ((m <> 'sad'::mood))".to_owned(),
             },
@@ -340,6 +384,12 @@ fn samples() -> Vec<(&'static str, Operation)> {
         (
             "a table with a foreign key",
             Operation::CreateTable { table: child },
+        ),
+        (
+            "keys, a check and an index with comments, in another schema",
+            Operation::CreateTable {
+                table: commented_table(),
+            },
         ),
         ("", Operation::DropTable { table: table() }),
         (
@@ -479,6 +529,7 @@ fn samples() -> Vec<(&'static str, Operation)> {
             Operation::AddCheck {
                 table: t.clone(),
                 check: Check {
+                    comment: None,
                     name: "t_name_excl".to_owned(),
                     definition: "EXCLUDE USING btree (name WITH =)".to_owned(),
                 },
@@ -519,6 +570,16 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "with a comment",
+            Operation::AddForeignKey {
+                table: name("child"),
+                foreign_key: ForeignKey {
+                    comment: Some("the parent row".to_owned()),
+                    ..foreign_key()
+                },
+            },
+        ),
+        (
             "validated in place (PostgreSQL only)",
             Operation::SetConstraintValidity {
                 table: name("child"),
@@ -552,6 +613,13 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "with a comment, in another schema",
+            Operation::CreateIndex {
+                table: ledger(),
+                index: commented_table().indexes.remove(0),
+            },
+        ),
+        (
             "",
             Operation::DropIndex {
                 table: t.clone(),
@@ -575,6 +643,19 @@ fn samples() -> Vec<(&'static str, Operation)> {
             Operation::CreateSequence {
                 name: name("numbers"),
                 sequence: sequence(1),
+            },
+        ),
+        (
+            "with a comment",
+            Operation::CreateSequence {
+                name: QualifiedName {
+                    schema: "Billing".to_owned(),
+                    name: "Invoice numbers".to_owned(),
+                },
+                sequence: Sequence {
+                    comment: Some("one per invoice".to_owned()),
+                    ..sequence(1)
+                },
             },
         ),
         (
@@ -712,6 +793,16 @@ fn samples() -> Vec<(&'static str, Operation)> {
             },
         ),
         (
+            "with a comment",
+            Operation::CreateTrigger {
+                table: t.clone(),
+                trigger: Trigger {
+                    comment: Some("audits inserts".to_owned()),
+                    ..trigger()
+                },
+            },
+        ),
+        (
             "",
             Operation::DropTrigger {
                 table: t.clone(),
@@ -795,6 +886,16 @@ fn samples() -> Vec<(&'static str, Operation)> {
             Operation::CreatePolicy {
                 table: t.clone(),
                 policy: policy(&["public"], Some("(tenant = CURRENT_USER)")),
+            },
+        ),
+        (
+            "with a comment",
+            Operation::CreatePolicy {
+                table: t.clone(),
+                policy: Policy {
+                    comment: Some("each tenant sees its rows".to_owned()),
+                    ..policy(&["public"], Some("(tenant = CURRENT_USER)"))
+                },
             },
         ),
         (
@@ -894,6 +995,60 @@ fn samples() -> Vec<(&'static str, Operation)> {
                 materialized: false,
                 from: Some("it's named".to_owned()),
                 to: None,
+            },
+        ),
+        (
+            "an index in another schema",
+            Operation::SetComment {
+                object: CommentedObject::Index {
+                    table: ledger(),
+                    name: "Ledger lower code".to_owned(),
+                },
+                from: None,
+                to: Some("by code, lowercase".to_owned()),
+            },
+        ),
+        (
+            "a constraint, changed",
+            Operation::SetComment {
+                object: CommentedObject::Constraint {
+                    table: ledger(),
+                    name: "Ledger_pkey".to_owned(),
+                },
+                from: Some("the key".to_owned()),
+                to: Some("the ledger's key".to_owned()),
+            },
+        ),
+        (
+            "a trigger, removed",
+            Operation::SetComment {
+                object: CommentedObject::Trigger {
+                    table: t.clone(),
+                    name: "t_audit".to_owned(),
+                },
+                from: Some("audits inserts".to_owned()),
+                to: None,
+            },
+        ),
+        (
+            "a policy",
+            Operation::SetComment {
+                object: CommentedObject::Policy {
+                    table: t.clone(),
+                    name: "Tenant isolation".to_owned(),
+                },
+                from: None,
+                to: Some("each tenant sees its rows".to_owned()),
+            },
+        ),
+        (
+            "a sequence",
+            Operation::SetComment {
+                object: CommentedObject::Sequence {
+                    name: name("numbers"),
+                },
+                from: None,
+                to: Some("counts".to_owned()),
             },
         ),
         (
@@ -1044,7 +1199,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 63, "{covered:?}");
+    assert_eq!(covered.len(), 64, "{covered:?}");
 }
 
 #[test]

@@ -336,6 +336,11 @@ fn table_options_the_model_lacks_are_refused_by_name() {
             "CREATE TABLE p (id int PRIMARY KEY) WITH SYSTEM VERSIONING;",
             "system versioning (WITH SYSTEM VERSIONING) of table p",
         ),
+        // An index's comment is not modeled on MariaDB: refused, not dropped.
+        (
+            "CREATE TABLE p (id int PRIMARY KEY, a int, KEY p_a (a) COMMENT 'by a');",
+            "the comment of index p_a on table p",
+        ),
     ] {
         project.write(
             "schema/schema.sql",

@@ -169,12 +169,12 @@ fn declared_objects_silently_ignored() {
             "ALTER TABLE … DISABLE TRIGGER ALL",
         ),
         (
-            "COMMENT ON CONSTRAINT accounts_pkey ON accounts IS 'the key';",
-            "COMMENT ON CONSTRAINT",
+            "COMMENT ON SCHEMA public IS 'the schema';",
+            "COMMENT ON SCHEMA",
         ),
         (
-            "COMMENT ON INDEX accounts_pkey IS 'the key';",
-            "COMMENT ON INDEX",
+            "CREATE DOMAIN positive AS int CONSTRAINT positive_check CHECK (VALUE > 0); COMMENT ON CONSTRAINT positive_check ON DOMAIN positive IS 'above zero';",
+            "COMMENT ON CONSTRAINT … ON DOMAIN",
         ),
     ] {
         project.write(
@@ -327,6 +327,16 @@ fn in_table_clauses_the_model_does_not_carry_are_refused_by_name() {
         (
             "CREATE TABLE k (a int, CONSTRAINT k_a CHECK (a > 0) NO INHERIT);",
             "constraint k_a on public.k (NO INHERIT)",
+        ),
+        // The comment of a key is the constraint's; its index's would be lost.
+        (
+            "CREATE TABLE k (a int PRIMARY KEY);\nCOMMENT ON INDEX k_pkey IS 'the key';",
+            "comment on index k_pkey (it is the index of constraint k_pkey: comment on the constraint instead)",
+        ),
+        // The sequence of a serial or identity column is the column's, not modeled apart.
+        (
+            "CREATE TABLE s (id serial);\nCOMMENT ON SEQUENCE s_id_seq IS 'ids';",
+            "comment on sequence s_id_seq (it belongs to a serial or identity column)",
         ),
     ] {
         project.write(

@@ -1,6 +1,7 @@
 //! One schema change. Renderers match on it exhaustively, so a new variant makes the compiler
 //! list every dialect that must learn it.
 
+use super::object_comments::CommentedObject;
 use crate::dialect::Dialect;
 use crate::schema::{
     Check, Column, CompositeType, Constraint, Domain, Event, Extension, ForeignKey, Function,
@@ -318,6 +319,12 @@ pub enum Operation {
         from: Option<String>,
         to: Option<String>,
     },
+    /// `COMMENT ON INDEX|CONSTRAINT|TRIGGER|POLICY|SEQUENCE`: the object itself stays.
+    SetComment {
+        object: CommentedObject,
+        from: Option<String>,
+        to: Option<String>,
+    },
     /// With its indexes.
     CreateMaterializedView {
         view: MaterializedView,
@@ -490,6 +497,11 @@ impl Operation {
             } => Self::SetViewComment {
                 view,
                 materialized,
+                from: to,
+                to: from,
+            },
+            Self::SetComment { object, from, to } => Self::SetComment {
+                object,
                 from: to,
                 to: from,
             },
@@ -804,6 +816,10 @@ impl Operation {
             } => format!(
                 "set the comment of {}view {view}: {}",
                 if *materialized { "materialized " } else { "" },
+                change("comment", from.as_deref(), to.as_deref())
+            ),
+            Self::SetComment { object, from, to } => format!(
+                "set the comment of {object}: {}",
                 change("comment", from.as_deref(), to.as_deref())
             ),
             Self::CreateMaterializedView { view } => format!(

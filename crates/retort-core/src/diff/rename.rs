@@ -203,6 +203,7 @@ pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
             |a, b| {
                 crate::schema::ForeignKey {
                     name: b.name.clone(),
+                    comment: b.comment.clone(),
                     ..a.clone()
                 } == *b
             },
@@ -250,10 +251,12 @@ pub fn derived_names(from: &mut Schema, to: &Schema) -> Vec<Operation> {
 }
 
 /// Whether two keys differ by their names alone (same columns, same options: a key whose
-/// options change is dropped and added, never renamed).
+/// options change is dropped and added, never renamed). Comments do not count: a renamed key
+/// keeps its own, and the diff sets the declared one after.
 fn same_but_name(a: &crate::schema::Constraint, b: &crate::schema::Constraint) -> bool {
     crate::schema::Constraint {
         name: b.name.clone(),
+        comment: b.comment.clone(),
         ..a.clone()
     } == *b
 }
@@ -275,7 +278,12 @@ fn pair_by_shape<T: Clone + PartialEq>(
     let held: Vec<String> = old.iter_mut().map(|item| name(item).clone()).collect();
     let mut taken = vec![false; new.len()];
     for item in old.iter_mut() {
-        if new.contains(item) {
+        // Kept under its name (its comment may change, in place).
+        let own_name = name(&mut item.clone()).clone();
+        if new
+            .iter()
+            .any(|after| *name(&mut after.clone()) == own_name && alike(item, after))
+        {
             continue;
         }
         let candidate = new.iter().enumerate().find(|(index, after)| {

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::identifier::mentions_identifier;
+use super::object_comments::CommentedObject;
 use super::operation::Operation;
 use crate::schema::{Index, MaterializedView, QualifiedName, Schema, View};
 
@@ -157,6 +158,31 @@ pub fn diff_views(
                 to: new.comment.clone(),
             });
         }
+        // An index whose comment alone changes keeps its place; its comment is set.
+        let without_comment = |index: &Index| Index {
+            comment: None,
+            ..index.clone()
+        };
+        let same_apart_from_comment =
+            |a: &Index, b: &Index| without_comment(a) == without_comment(b);
+        for after in &new.indexes {
+            if let Some(before) = old
+                .indexes
+                .iter()
+                .find(|i| same_apart_from_comment(i, after))
+            {
+                if before.comment != after.comment {
+                    last.push(Operation::SetComment {
+                        object: CommentedObject::Index {
+                            table: name.clone(),
+                            name: after.name.clone(),
+                        },
+                        from: before.comment.clone(),
+                        to: after.comment.clone(),
+                    });
+                }
+            }
+        }
         let index_operation = |index: &Index, create: bool| {
             let (table, index) = (name.clone(), index.clone());
             if create {
@@ -168,13 +194,21 @@ pub fn diff_views(
         first.extend(
             old.indexes
                 .iter()
-                .filter(|index| !new.indexes.contains(index))
+                .filter(|index| {
+                    !new.indexes
+                        .iter()
+                        .any(|i| same_apart_from_comment(i, index))
+                })
                 .map(|index| index_operation(index, false)),
         );
         last.extend(
             new.indexes
                 .iter()
-                .filter(|index| !old.indexes.contains(index))
+                .filter(|index| {
+                    !old.indexes
+                        .iter()
+                        .any(|i| same_apart_from_comment(i, index))
+                })
                 .map(|index| index_operation(index, true)),
         );
     }
@@ -278,6 +312,7 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         Operation::CreateSchema { .. }
         | Operation::SetConstraintValidity { .. }
         | Operation::SetViewComment { .. }
+        | Operation::SetComment { .. }
         | Operation::ReplaceFunction { .. }
         | Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }

@@ -98,6 +98,7 @@ fn resolve_foreign_key(
         None => format!("{name}_ibfk_{unnamed_number}"),
     };
     Ok(ForeignKey {
+        comment: None,
         name: key_name,
         columns,
         referenced_table: referenced.table.name.clone(),

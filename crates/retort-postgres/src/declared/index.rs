@@ -74,6 +74,7 @@ impl Declared {
             parts.join(", ")
         );
         self.table_mut(&table)?.indexes.push(Index {
+            comment: None,
             name,
             unique,
             definition,

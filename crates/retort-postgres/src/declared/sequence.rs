@@ -60,6 +60,7 @@ pub fn sequence(options: &[SequenceOptions]) -> Option<Sequence> {
         && maximum <= type_max
         && (minimum..=maximum).contains(&start);
     valid.then_some(Sequence {
+        comment: None,
         data_type,
         start,
         increment,

@@ -49,7 +49,11 @@ pub(super) fn domains(
                 checks: names
                     .into_iter()
                     .zip(definitions)
-                    .map(|(name, definition)| Check { name, definition })
+                    .map(|(name, definition)| Check {
+                        comment: None,
+                        name,
+                        definition,
+                    })
                     .collect(),
                 comment: row.get(8),
             };
