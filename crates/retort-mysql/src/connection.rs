@@ -613,11 +613,15 @@ impl Introspect for MysqlConnection {
         filter: &IntrospectFilter,
     ) -> Option<Schema> {
         // The parser prints types and defaults as MariaDB does; MySQL 8 spells them otherwise.
-        let (version, explicit_defaults_for_timestamp): (String, bool) = self
-            .connection
-            .query_first("SELECT VERSION(), @@explicit_defaults_for_timestamp")
-            .ok()??;
-        if !version.contains("MariaDB") {
+        // The parser takes only InnoDB tables (any other engine or table option is declined),
+        // and a table without ENGINE is InnoDB only where that is the server's default.
+        let (version, explicit_defaults_for_timestamp, default_engine): (String, bool, String) =
+            self.connection
+                .query_first(
+                    "SELECT VERSION(), @@explicit_defaults_for_timestamp, @@default_storage_engine",
+                )
+                .ok()??;
+        if !version.contains("MariaDB") || !default_engine.eq_ignore_ascii_case("InnoDB") {
             return None;
         }
         let rules = crate::declared::ServerRules {
@@ -633,16 +637,18 @@ impl Introspect for MysqlConnection {
         &mut self,
         _filter: &IntrospectFilter,
     ) -> Result<Vec<String>, DatabaseError> {
+        // Views, triggers, routines and events are modeled, but not the order of several
+        // triggers on one table for the same timing and event (FOLLOWS/PRECEDES), nor
+        // partitions, nor the tables of engines that carry what information_schema does not
+        // show (MERGE's UNION, FEDERATED's CONNECTION): created without them, the table would
+        // lose them without a word. The engine and the create options of the others are
+        // modeled (`table_storage`). A table's own collation shows in its columns' (compared
+        // against the database's default, which the scratch database shares). The
+        // `AUTO_INCREMENT=N` table option is the counter's state, not schema: every dump of a
+        // used database carries it, so it is not compared (README).
+        let engines = crate::table_storage::MODELED_ENGINES;
         self.connection
-            .query(
-                // Views, triggers, routines and events are modeled, but not the order of
-                // several triggers on one table for the same timing and event
-                // (FOLLOWS/PRECEDES), nor the options of a table: created without them, the
-                // table would lose its partitions, engine, row format or counter start
-                // without a word. A table's own collation shows in its columns' (compared
-                // against the database's default, which the scratch database shares). The
-                // `AUTO_INCREMENT=N` table option is the counter's state, not schema: every
-                // dump of a used database carries it, so it is not compared (README).
+            .query(format!(
                 "SELECT CONCAT('the order of the triggers ', GROUP_CONCAT(TRIGGER_NAME ORDER BY ACTION_ORDER SEPARATOR ', '), ' (all ', ACTION_TIMING, ' ', EVENT_MANIPULATION, ' on ', EVENT_OBJECT_TABLE, '; declare one trigger per timing and event)') \
                    FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
                    GROUP BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION HAVING COUNT(*) > 1 \
@@ -650,12 +656,12 @@ impl Introspect for MysqlConnection {
                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW') \
                  UNION ALL SELECT CONCAT('partitioning (PARTITION BY) of table ', TABLE_NAME) FROM information_schema.TABLES \
                    WHERE TABLE_SCHEMA = DATABASE() AND CREATE_OPTIONS LIKE '%partitioned%' \
-                 UNION ALL SELECT CONCAT('the table options ', TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')), ' of table ', TABLE_NAME) FROM information_schema.TABLES \
-                   WHERE TABLE_SCHEMA = DATABASE() AND TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')) <> '' \
-                 UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (tables are created with the server''s default, InnoDB)') FROM information_schema.TABLES \
-                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' \
+                 UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (retort models the tables of {}; use one of them)') FROM information_schema.TABLES \
+                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE NOT IN ({}) \
                  ORDER BY 1",
-            )
+                engines.join(", "),
+                engines.map(|engine| format!("'{engine}'")).join(", "),
+            ))
             .map_err(|e| error(&e))
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {

@@ -18,6 +18,15 @@ fn name(table: String) -> QualifiedName {
     }
 }
 
+/// table, comment, collation, the database's collation, engine, create options
+type TableRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 /// table, column, type, nullable, default, extra, generation expression, comment, collation
 type ColumnRow = (
     String,
@@ -56,12 +65,12 @@ pub fn introspect(
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
     let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = connection
-        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
+    let rows: Vec<TableRow> = connection
+        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database, ENGINE, CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
         .map_err(error)?;
     // Each table's default collation: a column's own is kept where it is another (see below).
     let mut table_collations: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for (table, comment, collation, database_collation) in rows {
+    for (table, comment, collation, database_collation, engine, create_options) in rows {
         if excluded(&table) {
             continue;
         }
@@ -73,6 +82,10 @@ pub fn introspect(
                 // Kept where it is not the database's: the scratch database takes the live
                 // one's (see `create_scratch`), so both sides compare alike.
                 collation: collation.filter(|c| Some(c) != database_collation.as_ref()),
+                storage: crate::table_storage::from_information_schema(
+                    engine.as_deref(),
+                    create_options.as_deref().unwrap_or_default(),
+                ),
                 ..Table::new(name(table))
             },
         );

@@ -160,9 +160,10 @@ fn create_table(table: &Table, table_name: &str) -> Vec<String> {
         .map(|c| format!(" COLLATE={c}"))
         .unwrap_or_default();
     let mut statements = vec![format!(
-        "CREATE TABLE {} (\n    {}\n){collation}{comment}",
+        "CREATE TABLE {} (\n    {}\n){}{collation}{comment}",
         quote(table_name),
-        parts.join(",\n    ")
+        parts.join(",\n    "),
+        crate::table_storage::create_clause(&table.storage)
     )];
     statements.extend(table.indexes.iter().map(|i| i.definition.clone()));
     statements
@@ -326,6 +327,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             from,
             to,
         } => return Err(refuse_table_collation_change(name, from.as_deref(), to.as_deref())),
+        Operation::SetTableStorage {
+            table: name,
+            from,
+            to,
+        } => vec![crate::table_storage::alter(name, from, to)?],
         Operation::AddPrimaryKey {
             table: name,
             primary_key,

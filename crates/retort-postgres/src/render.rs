@@ -468,6 +468,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        // Read on MySQL/MariaDB only: PostgreSQL has one way to store a table's rows.
+        other @ Operation::SetTableStorage { .. } => {
+            return Err(DatabaseError::new(format!(
+                "PostgreSQL cannot {}: tables have no storage engine or MySQL table options there",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }) => {

@@ -273,6 +273,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
+        // Read on MySQL/MariaDB only (SQLite's own table options are `Table::options`).
+        other @ Operation::SetTableStorage { .. } => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: tables have no storage engine or MySQL table options there",
+                other.summary()
+            )))
+        }
         other @ (Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }) => {
@@ -431,6 +438,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             Operation::RebuildTable { .. }
             | Operation::AlterTogether { .. }
             | Operation::SetTableCollation { .. }
+            | Operation::SetTableStorage { .. }
             | Operation::CreateView { .. }
             | Operation::DropView { .. }
             | Operation::RenameTable { .. }

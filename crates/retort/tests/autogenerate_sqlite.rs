@@ -449,9 +449,15 @@ fn views_that_read_each_other_are_refused_naming_the_loop() {
     assert_ne!(output.code, 0, "{output}");
     assert!(
         output.stderr.contains("depend on each other in a loop")
-            && (output.stderr.contains("create view a → create view b → create view a")
-                || output.stderr.contains("create view b → create view a → create view b"))
-            && output.stderr.contains("break the loop in the declared schema"),
+            && (output
+                .stderr
+                .contains("create view a → create view b → create view a")
+                || output
+                    .stderr
+                    .contains("create view b → create view a → create view b"))
+            && output
+                .stderr
+                .contains("break the loop in the declared schema"),
         "{output}"
     );
     let versions = project.path("migrations/versions");

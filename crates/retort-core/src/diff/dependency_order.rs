@@ -206,7 +206,9 @@ fn footprint(operation: &Operation) -> Footprint {
             names(&view.query, Reads::Query, holds);
         }
         Op::CreateFunction { function } => {
-            print.makes.push(object(Kind::Function, &function.key.name.name));
+            print
+                .makes
+                .push(object(Kind::Function, &function.key.name.name));
             function_names(function, needs);
         }
         Op::DropFunction { function } => {
