@@ -65,6 +65,20 @@ pub fn introspect(
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
     let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
+    // MariaDB reports a view's ALGORITHM in information_schema; MySQL 8 only in SHOW CREATE
+    // VIEW, read there for each view. MySQL has no Aria.
+    let mariadb = connection
+        .query_first::<String, _>("SELECT VERSION()")
+        .map_err(error)?
+        .is_some_and(|version| version.contains("MariaDB"));
+    let aria_page_checksum = if mariadb {
+        connection
+            .query_first::<String, _>("SELECT @@aria_page_checksum")
+            .map_err(error)?
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     let rows: Vec<TableRow> = connection
         .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database, ENGINE, CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
         .map_err(error)?;
@@ -85,6 +99,7 @@ pub fn introspect(
                 storage: crate::table_storage::from_information_schema(
                     engine.as_deref(),
                     create_options.as_deref().unwrap_or_default(),
+                    &aria_page_checksum,
                 ),
                 ..Table::new(name(table))
             },
@@ -264,12 +279,6 @@ pub fn introspect(
         table.triggers.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
-    // MariaDB reports a view's ALGORITHM in information_schema; MySQL 8 only in SHOW CREATE
-    // VIEW, read there for each view.
-    let mariadb = connection
-        .query_first::<String, _>("SELECT VERSION()")
-        .map_err(error)?
-        .is_some_and(|version| version.contains("MariaDB"));
     let view_rows: Vec<ViewRow> = connection
         .query(format!(
             "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, {} \

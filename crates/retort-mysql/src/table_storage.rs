@@ -51,7 +51,16 @@ fn engine_reads(engine: &str, name: &str) -> bool {
 /// The storage of a table from `ENGINE` and `CREATE_OPTIONS` (`row_format=DYNAMIC
 /// stats_persistent=1 `PAGE_COMPRESSED`='1'`). `partitioned` is left out: partitioning is
 /// refused by name (see `unmodeled_objects`).
-pub fn from_information_schema(engine: Option<&str>, create_options: &str) -> TableStorage {
+///
+/// An Aria table without `page_checksum` has the server's `aria_page_checksum` (`1` or `0`),
+/// which SHOW CREATE TABLE (and so a dump) writes out: it is always written here too, so that
+/// a table declared with and one without compare alike, and the option is never unset (MariaDB
+/// keeps it through `PAGE_CHECKSUM=DEFAULT`).
+pub fn from_information_schema(
+    engine: Option<&str>,
+    create_options: &str,
+    aria_page_checksum: &str,
+) -> TableStorage {
     let engine = engine
         .filter(|engine| !engine.is_empty() && !engine.eq_ignore_ascii_case("InnoDB"))
         .map(str::to_owned);
@@ -64,6 +73,11 @@ pub fn from_information_schema(engine: Option<&str>, create_options: &str) -> Ta
             engine_reads(engine_name, &name).then(|| format!("{name}={value}"))
         })
         .collect();
+    if engine_name.eq_ignore_ascii_case("Aria")
+        && !options.iter().any(|o| o.starts_with("PAGE_CHECKSUM="))
+    {
+        options.push(format!("PAGE_CHECKSUM={aria_page_checksum}"));
+    }
     options.sort();
     TableStorage { engine, options }
 }
@@ -135,13 +149,6 @@ pub fn alter(
         if to.option(name).is_some() || !engine_reads(engine, name) {
             continue;
         }
-        if name == "PAGE_CHECKSUM" {
-            // Aria keeps its page checksum setting through `PAGE_CHECKSUM=DEFAULT`.
-            return Err(DatabaseError::new(format!(
-                "the option PAGE_CHECKSUM of Aria table {table} cannot be unset: MariaDB keeps it through PAGE_CHECKSUM=DEFAULT; declare the table with PAGE_CHECKSUM={} (what it has now) or with the value you want",
-                from.option(name).unwrap_or_default()
-            )));
-        }
         clauses.push(format!("{name}={}", unset(name)));
     }
     for option in &to.options {
@@ -183,7 +190,8 @@ mod tests {
         assert_eq!(
             from_information_schema(
                 Some("InnoDB"),
-                "stats_persistent=1 `PAGE_COMPRESSED`='1' row_format=DYNAMIC"
+                "stats_persistent=1 `PAGE_COMPRESSED`='1' row_format=DYNAMIC",
+                "1"
             ),
             storage(
                 None,
@@ -197,15 +205,20 @@ mod tests {
         // Left from an earlier engine: Aria's page checksum on InnoDB, InnoDB's compression on
         // MyISAM; and partitioning, which is refused elsewhere.
         assert_eq!(
-            from_information_schema(Some("InnoDB"), "page_checksum=1 partitioned"),
+            from_information_schema(Some("InnoDB"), "page_checksum=1 partitioned", "1"),
             storage(None, &[])
         );
         assert_eq!(
-            from_information_schema(Some("MyISAM"), "`PAGE_COMPRESSED`='1' checksum=1"),
+            from_information_schema(Some("MyISAM"), "`PAGE_COMPRESSED`='1' checksum=1", "1"),
             storage(Some("MyISAM"), &["CHECKSUM=1"])
         );
         assert_eq!(
-            from_information_schema(Some("Aria"), "page_checksum=1 transactional=1"),
+            from_information_schema(Some("Aria"), "page_checksum=0 transactional=1", "1"),
+            storage(Some("Aria"), &["PAGE_CHECKSUM=0", "TRANSACTIONAL=1"])
+        );
+        // The server's default, which a dump writes out.
+        assert_eq!(
+            from_information_schema(Some("Aria"), "transactional=1", "1"),
             storage(Some("Aria"), &["PAGE_CHECKSUM=1", "TRANSACTIONAL=1"])
         );
     }
@@ -226,9 +239,5 @@ mod tests {
             alter(&table, &aria, &storage(None, &[])).unwrap(),
             "ALTER TABLE `t` ENGINE=InnoDB"
         );
-        let error = alter(&table, &aria, &storage(Some("Aria"), &["TRANSACTIONAL=1"]))
-            .unwrap_err()
-            .message;
-        assert!(error.contains("PAGE_CHECKSUM=1"), "{error}");
     }
 }
