@@ -287,6 +287,22 @@ impl TableStorage {
         self.engine.as_deref().unwrap_or("InnoDB")
     }
 
+    /// An InnoDB table without options: what every dialect's tables are.
+    pub fn is_default(&self) -> bool {
+        self.engine.is_none() && self.options.is_empty()
+    }
+
+    /// As written after `CREATE TABLE … (…)`: `ENGINE=MyISAM ROW_FORMAT=FIXED`, empty for an
+    /// InnoDB table without options.
+    pub fn clause(&self) -> String {
+        self.engine
+            .iter()
+            .map(|engine| format!("ENGINE={engine}"))
+            .chain(self.options.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The value of the option `name` (`ROW_FORMAT`), if it is set.
     pub fn option(&self, name: &str) -> Option<&str> {
         self.options.iter().find_map(|option| {

@@ -159,11 +159,15 @@ fn create_table(table: &Table, table_name: &str) -> Vec<String> {
         .as_deref()
         .map(|c| format!(" COLLATE={c}"))
         .unwrap_or_default();
+    let storage = if table.storage.is_default() {
+        String::new()
+    } else {
+        format!(" {}", table.storage.clause())
+    };
     let mut statements = vec![format!(
-        "CREATE TABLE {} (\n    {}\n){}{collation}{comment}",
+        "CREATE TABLE {} (\n    {}\n){storage}{collation}{comment}",
         quote(table_name),
-        parts.join(",\n    "),
-        crate::table_storage::create_clause(&table.storage)
+        parts.join(",\n    ")
     )];
     statements.extend(table.indexes.iter().map(|i| i.definition.clone()));
     statements

@@ -107,20 +107,6 @@ fn words(text: &str) -> Vec<String> {
     words
 }
 
-/// The clause after `CREATE TABLE … (…)`: ` ENGINE=MyISAM ROW_FORMAT=COMPRESSED`, empty for an
-/// InnoDB table without options.
-pub fn create_clause(storage: &TableStorage) -> String {
-    let mut clause = String::new();
-    if let Some(engine) = &storage.engine {
-        clause.push_str(&format!(" ENGINE={engine}"));
-    }
-    for option in &storage.options {
-        clause.push(' ');
-        clause.push_str(option);
-    }
-    clause
-}
-
 /// What unsets an option in `ALTER TABLE`: `DEFAULT` where the server takes it, 0 where it
 /// takes only a number (and records 0 as unset).
 fn unset(name: &str) -> &'static str {

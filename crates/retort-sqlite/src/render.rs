@@ -172,6 +172,14 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         )));
     }
     Ok(match operation {
+        // A MySQL/MariaDB table's engine and options, which would be left behind.
+        Operation::CreateTable { table } if !table.storage.is_default() => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot create table {} with {}: they are MySQL/MariaDB table options",
+                table.name,
+                table.storage.clause()
+            )))
+        }
         Operation::CreateTable { table } => {
             let mut statements = create_table(table, &table.name.name);
             statements.extend(table.indexes.iter().map(|i| i.definition.clone()));
