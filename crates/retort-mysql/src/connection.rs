@@ -642,10 +642,12 @@ impl Introspect for MysqlConnection {
         // partitions, nor the tables of engines that carry what information_schema does not
         // show (MERGE's UNION, FEDERATED's CONNECTION): created without them, the table would
         // lose them without a word. The engine and the create options of the others are
-        // modeled (`table_storage`). A table's own collation shows in its columns' (compared
-        // against the database's default, which the scratch database shares). The
-        // `AUTO_INCREMENT=N` table option is the counter's state, not schema: every dump of a
-        // used database carries it, so it is not compared (README).
+        // modeled (`table_storage`); a foreign key to a table of another engine than InnoDB is
+        // refused (the scratch database takes one, its keys unchecked, and InnoDB would refuse
+        // the engine change when the revision runs). A table's own collation shows in its
+        // columns' (compared against the database's default, which the scratch database
+        // shares). The `AUTO_INCREMENT=N` table option is the counter's state, not schema:
+        // every dump of a used database carries it, so it is not compared (README).
         let engines = crate::table_storage::MODELED_ENGINES;
         self.connection
             .query(format!(
@@ -658,6 +660,9 @@ impl Introspect for MysqlConnection {
                    WHERE TABLE_SCHEMA = DATABASE() AND CREATE_OPTIONS LIKE '%partitioned%' \
                  UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (retort models the tables of {}; use one of them)') FROM information_schema.TABLES \
                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE NOT IN ({}) \
+                 UNION ALL SELECT CONCAT('the foreign key ', r.CONSTRAINT_NAME, ' of table ', r.TABLE_NAME, ', which references the ', t.ENGINE, ' table ', r.REFERENCED_TABLE_NAME, ' (only InnoDB keeps foreign keys: declare ', r.REFERENCED_TABLE_NAME, ' ENGINE=InnoDB, or leave the key out)') \
+                   FROM information_schema.REFERENTIAL_CONSTRAINTS r JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = r.UNIQUE_CONSTRAINT_SCHEMA AND t.TABLE_NAME = r.REFERENCED_TABLE_NAME \
+                   WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND t.ENGINE <> 'InnoDB' \
                  ORDER BY 1",
                 engines.join(", "),
                 engines.map(|engine| format!("'{engine}'")).join(", "),
