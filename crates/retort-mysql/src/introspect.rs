@@ -71,13 +71,17 @@ pub fn introspect(
         .query_first::<String, _>("SELECT VERSION()")
         .map_err(error)?
         .is_some_and(|version| version.contains("MariaDB"));
-    let aria_page_checksum = if mariadb {
-        connection
-            .query_first::<String, _>("SELECT @@aria_page_checksum")
-            .map_err(error)?
-            .unwrap_or_default()
-    } else {
-        String::new()
+    let (aria_page_checksum, innodb_row_format) = connection
+        .query_first::<(String, String), _>(if mariadb {
+            "SELECT @@aria_page_checksum, @@innodb_default_row_format"
+        } else {
+            "SELECT '', @@innodb_default_row_format"
+        })
+        .map_err(error)?
+        .unwrap_or_default();
+    let server_defaults = crate::table_storage::ServerDefaults {
+        aria_page_checksum,
+        innodb_row_format,
     };
     let rows: Vec<TableRow> = connection
         .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database, ENGINE, CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
@@ -99,7 +103,7 @@ pub fn introspect(
                 storage: crate::table_storage::from_information_schema(
                     engine.as_deref(),
                     create_options.as_deref().unwrap_or_default(),
-                    &aria_page_checksum,
+                    &server_defaults,
                 ),
                 ..Table::new(name(table))
             },

@@ -48,35 +48,50 @@ fn engine_reads(engine: &str, name: &str) -> bool {
     }
 }
 
+/// What the server gives a table that names no value for an option.
+#[derive(Debug, Clone, Default)]
+pub struct ServerDefaults {
+    /// `@@aria_page_checksum`: `1` or `0` (empty on MySQL, which has no Aria).
+    pub aria_page_checksum: String,
+    /// `@@innodb_default_row_format`: `dynamic`, `compact` or `redundant`.
+    pub innodb_row_format: String,
+}
+
 /// The storage of a table from `ENGINE` and `CREATE_OPTIONS` (`row_format=DYNAMIC
 /// stats_persistent=1 `PAGE_COMPRESSED`='1'`). `partitioned` is left out: partitioning is
 /// refused by name (see `unmodeled_objects`).
 ///
-/// An Aria table without `page_checksum` has the server's `aria_page_checksum` (`1` or `0`),
-/// which SHOW CREATE TABLE (and so a dump) writes out: it is always written here too, so that
-/// a table declared with and one without compare alike, and the option is never unset (MariaDB
-/// keeps it through `PAGE_CHECKSUM=DEFAULT`).
+/// Where a named value and none give the same table, both read alike:
+/// - an InnoDB table's `ROW_FORMAT` that is the server's default (Rails and mysqldump write
+///   `ROW_FORMAT=DYNAMIC`, a table created without has it too) is left out;
+/// - an Aria table without `page_checksum` has the server's `aria_page_checksum`, which SHOW
+///   CREATE TABLE (and so a dump) writes out: always written here, so that the option is never
+///   unset either (MariaDB keeps it through `PAGE_CHECKSUM=DEFAULT`).
 pub fn from_information_schema(
     engine: Option<&str>,
     create_options: &str,
-    aria_page_checksum: &str,
+    defaults: &ServerDefaults,
 ) -> TableStorage {
     let engine = engine
         .filter(|engine| !engine.is_empty() && !engine.eq_ignore_ascii_case("InnoDB"))
         .map(str::to_owned);
     let engine_name = engine.as_deref().unwrap_or("InnoDB");
+    let innodb = engine.is_none();
     let mut options: Vec<String> = words(create_options)
         .into_iter()
         .filter_map(|word| {
             let (name, value) = word.split_once('=')?;
             let name = name.trim_matches('`').to_ascii_uppercase();
-            engine_reads(engine_name, &name).then(|| format!("{name}={value}"))
+            let server_default = innodb
+                && name == "ROW_FORMAT"
+                && value.eq_ignore_ascii_case(&defaults.innodb_row_format);
+            (engine_reads(engine_name, &name) && !server_default).then(|| format!("{name}={value}"))
         })
         .collect();
     if engine_name.eq_ignore_ascii_case("Aria")
         && !options.iter().any(|o| o.starts_with("PAGE_CHECKSUM="))
     {
-        options.push(format!("PAGE_CHECKSUM={aria_page_checksum}"));
+        options.push(format!("PAGE_CHECKSUM={}", defaults.aria_page_checksum));
     }
     options.sort();
     TableStorage { engine, options }
@@ -171,40 +186,60 @@ mod tests {
         }
     }
 
+    fn defaults() -> ServerDefaults {
+        ServerDefaults {
+            aria_page_checksum: "1".to_owned(),
+            innodb_row_format: "dynamic".to_owned(),
+        }
+    }
+
     #[test]
     fn create_options_are_read_as_the_server_prints_them_without_what_the_engine_ignores() {
         assert_eq!(
             from_information_schema(
                 Some("InnoDB"),
-                "stats_persistent=1 `PAGE_COMPRESSED`='1' row_format=DYNAMIC",
-                "1"
+                "stats_persistent=1 `PAGE_COMPRESSED`='1' row_format=COMPACT",
+                &defaults()
             ),
             storage(
                 None,
                 &[
                     "PAGE_COMPRESSED='1'",
-                    "ROW_FORMAT=DYNAMIC",
+                    "ROW_FORMAT=COMPACT",
                     "STATS_PERSISTENT=1"
                 ]
             )
         );
-        // Left from an earlier engine: Aria's page checksum on InnoDB, InnoDB's compression on
-        // MyISAM; and partitioning, which is refused elsewhere.
+        // The server's default row format, named or not.
         assert_eq!(
-            from_information_schema(Some("InnoDB"), "page_checksum=1 partitioned", "1"),
+            from_information_schema(Some("InnoDB"), "row_format=DYNAMIC", &defaults()),
             storage(None, &[])
         );
         assert_eq!(
-            from_information_schema(Some("MyISAM"), "`PAGE_COMPRESSED`='1' checksum=1", "1"),
+            from_information_schema(Some("MyISAM"), "row_format=DYNAMIC", &defaults()),
+            storage(Some("MyISAM"), &["ROW_FORMAT=DYNAMIC"])
+        );
+        // Left from an earlier engine: Aria's page checksum on InnoDB, InnoDB's compression on
+        // MyISAM; and partitioning, which is refused elsewhere.
+        assert_eq!(
+            from_information_schema(Some("InnoDB"), "page_checksum=1 partitioned", &defaults()),
+            storage(None, &[])
+        );
+        assert_eq!(
+            from_information_schema(
+                Some("MyISAM"),
+                "`PAGE_COMPRESSED`='1' checksum=1",
+                &defaults()
+            ),
             storage(Some("MyISAM"), &["CHECKSUM=1"])
         );
         assert_eq!(
-            from_information_schema(Some("Aria"), "page_checksum=0 transactional=1", "1"),
+            from_information_schema(Some("Aria"), "page_checksum=0 transactional=1", &defaults()),
             storage(Some("Aria"), &["PAGE_CHECKSUM=0", "TRANSACTIONAL=1"])
         );
         // The server's default, which a dump writes out.
         assert_eq!(
-            from_information_schema(Some("Aria"), "transactional=1", "1"),
+            from_information_schema(Some("Aria"), "transactional=1", &defaults()),
             storage(Some("Aria"), &["PAGE_CHECKSUM=1", "TRANSACTIONAL=1"])
         );
     }

@@ -495,3 +495,29 @@ fn a_foreign_key_on_an_engine_without_them_is_refused_by_name() {
         "{output}"
     );
 }
+
+/// Issue: Rails and mysqldump write `ROW_FORMAT=DYNAMIC`, the row format InnoDB gives a table
+/// that names none (`innodb_default_row_format`): the same table either way, so no revision
+/// rewrites it. Another row format is a difference.
+#[test]
+fn a_named_default_row_format_is_the_same_table_as_none() {
+    let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY) ENGINE=InnoDB ROW_FORMAT=DYNAMIC;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY) ROW_FORMAT=COMPACT;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 1, "{output}");
+    assert!(
+        output
+            .stdout
+            .contains("alter table t: ROW_FORMAT none → COMPACT (rewrites the table"),
+        "{output}"
+    );
+}
