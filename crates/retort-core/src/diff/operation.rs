@@ -1353,3 +1353,79 @@ fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
     }
     changes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff, DiffOptions};
+    use crate::schema::Schema;
+
+    fn schema_with(storage: TableStorage) -> Schema {
+        let name = QualifiedName {
+            schema: String::new(),
+            name: "t".to_owned(),
+        };
+        let mut schema = Schema::default();
+        schema.tables.insert(
+            name.clone(),
+            Table {
+                storage,
+                ..Table::new(name)
+            },
+        );
+        schema
+    }
+
+    fn storage(engine: Option<&str>, options: &[&str]) -> TableStorage {
+        TableStorage {
+            engine: engine.map(str::to_owned),
+            options: options.iter().map(|&o| o.to_owned()).collect(),
+        }
+    }
+
+    /// MySQL/MariaDB alter a table's engine and options in place: one operation, never the
+    /// rebuild SQLite's `Table::options` take.
+    #[test]
+    fn a_storage_change_is_one_alteration_said_to_rewrite_the_table() {
+        let from = schema_with(storage(None, &[]));
+        let to = schema_with(storage(Some("MyISAM"), &["ROW_FORMAT=FIXED"]));
+        let operations = diff(&from, &to, DiffOptions::default());
+        assert_eq!(operations.len(), 1, "{operations:?}");
+        assert_eq!(
+            operations[0].summary(),
+            "alter table t: engine InnoDB → MyISAM, ROW_FORMAT none → FIXED (rewrites the table: every row is copied)"
+        );
+        assert_eq!(
+            operations[0].reverse().summary(),
+            "alter table t: engine MyISAM → InnoDB, ROW_FORMAT FIXED → none (rewrites the table: every row is copied)"
+        );
+        let statistics = diff(
+            &from,
+            &schema_with(storage(None, &["STATS_PERSISTENT=1"])),
+            DiffOptions::default(),
+        );
+        assert_eq!(
+            statistics[0].summary(),
+            "alter table t: STATS_PERSISTENT none → 1"
+        );
+    }
+
+    #[test]
+    fn engines_that_keep_no_rows_or_lose_them_on_restart_are_destructive() {
+        let table = QualifiedName {
+            schema: String::new(),
+            name: "t".to_owned(),
+        };
+        let innodb = storage(None, &[]);
+        let loss = |engine: &str| storage_loss(&table, &innodb, &storage(Some(engine), &[]));
+        assert!(loss("BLACKHOLE").is_some_and(|why| why.contains("keeps no rows")));
+        assert!(loss("MEMORY").is_some_and(|why| why.contains("when the server restarts")));
+        assert_eq!(loss("MyISAM"), None);
+        // Already there: nothing moves.
+        let memory = storage(Some("MEMORY"), &[]);
+        assert_eq!(
+            storage_loss(&table, &memory, &storage(Some("MEMORY"), &["MAX_ROWS=10"])),
+            None
+        );
+    }
+}
