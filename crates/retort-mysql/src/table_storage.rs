@@ -142,8 +142,9 @@ pub fn alter(
     to: &TableStorage,
 ) -> Result<String, DatabaseError> {
     let engine = to.engine_name();
+    let engine_changes = !from.engine_name().eq_ignore_ascii_case(engine);
     let mut clauses = Vec::new();
-    if !from.engine_name().eq_ignore_ascii_case(engine) {
+    if engine_changes {
         clauses.push(format!("ENGINE={engine}"));
     }
     for name in from.option_names() {
@@ -151,6 +152,15 @@ pub fn alter(
             continue;
         }
         clauses.push(format!("{name}={}", unset(name)));
+    }
+    // Back on InnoDB, the InnoDB options the table kept from before (hidden while another
+    // engine ignored them) would come back into force: unset unless declared.
+    if engine_changes && to.engine.is_none() {
+        for name in INNODB_OPTIONS {
+            if to.option(name).is_none() && from.option(name).is_none() {
+                clauses.push(format!("{name}={}", unset(name)));
+            }
+        }
     }
     for option in &to.options {
         if !from.options.contains(option) {
@@ -253,12 +263,22 @@ mod tests {
         let fixed = storage(Some("MyISAM"), &["CHECKSUM=1", "ROW_FORMAT=FIXED"]);
         assert_eq!(
             alter(&table, &fixed, &storage(None, &["STATS_PERSISTENT=1"])).unwrap(),
-            "ALTER TABLE `t` ENGINE=InnoDB, CHECKSUM=0, ROW_FORMAT=DEFAULT, STATS_PERSISTENT=1"
+            "ALTER TABLE `t` ENGINE=InnoDB, CHECKSUM=0, ROW_FORMAT=DEFAULT, PAGE_COMPRESSED=DEFAULT, PAGE_COMPRESSION_LEVEL=DEFAULT, ENCRYPTED=DEFAULT, ENCRYPTION_KEY_ID=DEFAULT, STATS_PERSISTENT=1"
         );
         let aria = storage(Some("Aria"), &["PAGE_CHECKSUM=1", "TRANSACTIONAL=1"]);
         assert_eq!(
-            alter(&table, &aria, &storage(None, &[])).unwrap(),
-            "ALTER TABLE `t` ENGINE=InnoDB"
+            alter(&table, &aria, &storage(None, &["PAGE_COMPRESSED='1'"])).unwrap(),
+            "ALTER TABLE `t` ENGINE=InnoDB, PAGE_COMPRESSION_LEVEL=DEFAULT, ENCRYPTED=DEFAULT, ENCRYPTION_KEY_ID=DEFAULT, PAGE_COMPRESSED='1'"
+        );
+        // Within InnoDB, only what changes.
+        assert_eq!(
+            alter(
+                &table,
+                &storage(None, &["ROW_FORMAT=COMPACT"]),
+                &storage(None, &[])
+            )
+            .unwrap(),
+            "ALTER TABLE `t` ROW_FORMAT=DEFAULT"
         );
     }
 }
