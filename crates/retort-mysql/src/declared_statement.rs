@@ -26,7 +26,7 @@ fn create_kind(words: &[&str]) -> Option<usize> {
 /// A `CREATE TABLE` that declares a foreign key on an engine other than InnoDB: MariaDB takes
 /// the statement and drops the key without a word (MyISAM, Aria and the others keep none),
 /// so the declared key would never be compared nor created. Refused, with the way out.
-fn foreign_keys_dropped_by_engine(words: &[&str]) -> Option<String> {
+fn foreign_keys_dropped_by_engine(sql: &str, words: &[&str]) -> Option<String> {
     let mut depth = 0_usize;
     let mut opened = false;
     let mut references = false;
@@ -59,9 +59,29 @@ fn foreign_keys_dropped_by_engine(words: &[&str]) -> Option<String> {
         .skip(2)
         .find(|word| !matches!(**word, "IF" | "NOT" | "EXISTS" | "OR" | "REPLACE"))
         .unwrap_or(&"");
+    let table = as_written(sql, table, "TABLE", false);
+    let engine = as_written(sql, engine, "ENGINE", true);
     Some(format!(
         "a foreign key in CREATE TABLE {table} … ENGINE={engine} ({engine} keeps no foreign keys: MariaDB would drop the key without a word; declare the table ENGINE=InnoDB, or leave the key out)"
     ))
+}
+
+/// `word` (a token, upper-cased) as `sql` spells it, looked for after the first (or the
+/// `last`) keyword `after`; the token itself when it is not found.
+fn as_written(sql: &str, word: &str, after: &str, last: bool) -> String {
+    // ASCII upper-casing keeps every byte where it was.
+    let upper = sql.to_ascii_uppercase();
+    let keyword = if last {
+        upper.rfind(after)
+    } else {
+        upper.find(after)
+    };
+    let start = keyword.map_or(0, |at| at + after.len());
+    upper[start..]
+        .find(word)
+        .and_then(|at| sql.get(start + at..start + at + word.len()))
+        .unwrap_or(word)
+        .to_owned()
 }
 
 pub fn classify(sql: &str) -> DeclaredStatement {
@@ -92,7 +112,7 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         }
         // mysqldump declares each view twice: a stand-in first (for views that read views), then
         // `DROP VIEW IF EXISTS` and the real one. The scratch database runs both, in order.
-        ["CREATE", "TABLE", ..] => match foreign_keys_dropped_by_engine(&words) {
+        ["CREATE", "TABLE", ..] => match foreign_keys_dropped_by_engine(sql, &words) {
             Some(refused) => DeclaredStatement::Refused(refused),
             None => DeclaredStatement::Modeled,
         },
@@ -168,7 +188,10 @@ mod tests {
             let DeclaredStatement::Refused(what) = classify(sql) else {
                 panic!("{sql} was not refused");
             };
-            assert!(what.contains("CREATE TABLE `c`") && what.contains("keeps no foreign keys"), "{what}");
+            assert!(
+                what.contains("CREATE TABLE `c`") && what.contains("keeps no foreign keys"),
+                "{what}"
+            );
         }
         for (sql, what) in [
             (

@@ -480,7 +480,7 @@ fn a_foreign_key_on_an_engine_without_them_is_refused_by_name() {
     assert_eq!(output.code, 2, "{output}");
     assert!(
         output.stderr.contains("schema/schema.sql:2")
-            && output.stderr.contains("a foreign key in CREATE TABLE BOOKS … ENGINE=MYISAM (MYISAM keeps no foreign keys: MariaDB would drop the key without a word; declare the table ENGINE=InnoDB, or leave the key out)"),
+            && output.stderr.contains("a foreign key in CREATE TABLE books … ENGINE=MyISAM (MyISAM keeps no foreign keys: MariaDB would drop the key without a word; declare the table ENGINE=InnoDB, or leave the key out)"),
         "{output}"
     );
     // The referenced table moves to MyISAM: InnoDB refuses the key that points at it.
