@@ -314,6 +314,35 @@ impl MysqlConnection {
         }
     }
 
+    /// A foreign key added by `ALTER TABLE` to a table of another engine than InnoDB is dropped
+    /// without a word (MyISAM, Aria and the others keep none): declared, it would be missing
+    /// from the model. (`CREATE TABLE … ENGINE=MyISAM` with a key is refused before loading,
+    /// see `declared_statement`.)
+    fn refuse_dropped_foreign_key(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        let words = retort_core::autogenerate::screen::tokens(sql, true);
+        let (Some("ALTER"), Some("TABLE"), Some(named)) = (
+            words.first().map(String::as_str),
+            words.get(1).map(String::as_str),
+            words.get(2),
+        ) else {
+            return Ok(());
+        };
+        let named = named.trim_matches('`');
+        let engines: Vec<(String, String)> = self
+            .connection
+            .query("SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB'")
+            .map_err(|e| error(&self.note(e)))?;
+        match engines
+            .into_iter()
+            .find(|(table, _)| table.eq_ignore_ascii_case(named))
+        {
+            Some((table, engine)) => Err(DatabaseError::new(format!(
+                "table {table} is ENGINE={engine}, which keeps no foreign keys: MariaDB dropped the key this statement adds without a word; declare {table} ENGINE=InnoDB, or leave the key out"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The session's `sql_mode` (after connect it includes [`STRICT_MODES`]).
     pub fn session_sql_mode(&mut self) -> Result<String, DatabaseError> {
         let mode: Option<String> = self
@@ -388,6 +417,9 @@ impl Connection for MysqlConnection {
         })?;
         if self.scratch && sql.to_ascii_uppercase().contains("EVENT") {
             self.refuse_dropped_event()?;
+        }
+        if self.scratch && sql.to_ascii_uppercase().contains("FOREIGN") {
+            self.refuse_dropped_foreign_key(sql)?;
         }
         Ok(())
     }

@@ -465,7 +465,7 @@ fn an_engine_that_loses_rows_is_marked_destructive_and_the_rows_survive_the_roun
 
 /// Issue: MariaDB takes a foreign key on a MyISAM (or any non-InnoDB) table and drops it
 /// without a word, so a declared key would never be created nor compared. Refused by name,
-/// with the way out; and so is a key to a table of such an engine (the scratch database takes
+/// with the way out, whether declared in `CREATE TABLE` or added by `ALTER TABLE`; and so is a key to a table of such an engine (the scratch database takes
 /// it, its keys unchecked, and InnoDB would refuse the engine change when the revision runs).
 #[test]
 fn a_foreign_key_on_an_engine_without_them_is_refused_by_name() {
@@ -481,6 +481,18 @@ fn a_foreign_key_on_an_engine_without_them_is_refused_by_name() {
     assert!(
         output.stderr.contains("schema/schema.sql:2")
             && output.stderr.contains("a foreign key in CREATE TABLE books … ENGINE=MyISAM (MyISAM keeps no foreign keys: MariaDB would drop the key without a word; declare the table ENGINE=InnoDB, or leave the key out)"),
+        "{output}"
+    );
+    // Added by ALTER TABLE, the key would be dropped the same way.
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE authors (id int PRIMARY KEY);\nCREATE TABLE books (id int PRIMARY KEY, author int) ENGINE=MyISAM;\nALTER TABLE books ADD CONSTRAINT books_author FOREIGN KEY (author) REFERENCES authors (id);\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("schema/schema.sql:3")
+            && output.stderr.contains("table books is ENGINE=MyISAM, which keeps no foreign keys: MariaDB dropped the key this statement adds without a word; declare books ENGINE=InnoDB, or leave the key out"),
         "{output}"
     );
     // The referenced table moves to MyISAM: InnoDB refuses the key that points at it.
