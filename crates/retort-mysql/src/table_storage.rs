@@ -4,7 +4,8 @@
 //! Both sides of a comparison are read from the server (the declared schema goes through a
 //! scratch database whenever it names an engine or an option: the parser declines them), so
 //! the server's own spelling and the defaults it fills in (Aria's `transactional=1`) are alike
-//! on both. What is normalized here is what the server keeps but the engine ignores.
+//! on both. What is normalized here is what the server keeps but the engine ignores, and the
+//! values a table has whether they are named or not (see [`from_information_schema`]).
 
 use retort_core::diff::operation::Operation;
 use retort_core::runner::connection::DatabaseError;
