@@ -517,6 +517,14 @@ fn diff_table(
             to: new.clone(),
         });
     }
+    // MySQL/MariaDB alter a table's engine and create options in place.
+    if old.storage != new.storage {
+        changes.push(Operation::SetTableStorage {
+            table: table.clone(),
+            from: old.storage.clone(),
+            to: new.storage.clone(),
+        });
+    }
     if old.collation != new.collation {
         changes.push(Operation::SetTableCollation {
             table: table.clone(),

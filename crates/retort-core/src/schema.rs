@@ -267,6 +267,62 @@ pub struct Table {
     /// order. Text rather than a flag per option keeps the model free of one dialect's
     /// vocabulary; a dialect that models none leaves it empty. Changing them rebuilds the table.
     pub options: Vec<String>,
+    /// MySQL/MariaDB: the storage engine and the table options after the column list
+    /// (`ROW_FORMAT=DYNAMIC`). Changed in place by `ALTER TABLE`, never by a rebuild, which is
+    /// why they are not among [`Table::options`]. Empty on other dialects.
+    pub storage: TableStorage,
+}
+
+/// How a MySQL/MariaDB table stores its rows: its engine and its create options, as
+/// `information_schema.TABLES` reports them (`ENGINE`, `CREATE_OPTIONS`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableStorage {
+    /// `None` for InnoDB, the engine tables are created with and the only one that keeps
+    /// foreign keys; the name as the server spells it (`MyISAM`, `Aria`) otherwise.
+    pub engine: Option<String>,
+    /// `NAME=value` with the name in capitals (`ROW_FORMAT=DYNAMIC`, `PAGE_COMPRESSED='1'`),
+    /// sorted by name; only the options given, none the server would assume.
+    pub options: Vec<String>,
+}
+
+impl TableStorage {
+    /// The engine's name, InnoDB when none is named.
+    pub fn engine_name(&self) -> &str {
+        self.engine.as_deref().unwrap_or("InnoDB")
+    }
+
+    /// An InnoDB table without options: what every dialect's tables are.
+    pub fn is_default(&self) -> bool {
+        self.engine.is_none() && self.options.is_empty()
+    }
+
+    /// As written after `CREATE TABLE … (…)`: `ENGINE=MyISAM ROW_FORMAT=FIXED`, empty for an
+    /// InnoDB table without options.
+    pub fn clause(&self) -> String {
+        self.engine
+            .iter()
+            .map(|engine| format!("ENGINE={engine}"))
+            .chain(self.options.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The value of the option `name` (`ROW_FORMAT`), if it is set.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options.iter().find_map(|option| {
+            let (key, value) = option.split_once('=')?;
+            (key == name).then_some(value)
+        })
+    }
+
+    /// The options' names, in order.
+    pub fn option_names(&self) -> impl Iterator<Item = &str> {
+        self.options.iter().map(|option| {
+            option
+                .split_once('=')
+                .map_or(option.as_str(), |(key, _)| key)
+        })
+    }
 }
 
 /// Whether row-level security applies to a table (`ENABLE`), and to its owner too (`FORCE`).
@@ -487,6 +543,7 @@ impl Table {
             row_security: RowSecurity::default(),
             policies: Vec::new(),
             options: Vec::new(),
+            storage: TableStorage::default(),
         }
     }
 

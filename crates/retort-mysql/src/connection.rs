@@ -314,6 +314,35 @@ impl MysqlConnection {
         }
     }
 
+    /// A foreign key added by `ALTER TABLE` to a table of another engine than InnoDB is dropped
+    /// without a word (MyISAM, Aria and the others keep none): declared, it would be missing
+    /// from the model. (`CREATE TABLE … ENGINE=MyISAM` with a key is refused before loading,
+    /// see `declared_statement`.)
+    fn refuse_dropped_foreign_key(&mut self, sql: &str) -> Result<(), DatabaseError> {
+        let words = retort_core::autogenerate::screen::tokens(sql, true);
+        let (Some("ALTER"), Some("TABLE"), Some(named)) = (
+            words.first().map(String::as_str),
+            words.get(1).map(String::as_str),
+            words.get(2),
+        ) else {
+            return Ok(());
+        };
+        let named = named.trim_matches('`');
+        let engines: Vec<(String, String)> = self
+            .connection
+            .query("SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB'")
+            .map_err(|e| error(&self.note(e)))?;
+        match engines
+            .into_iter()
+            .find(|(table, _)| table.eq_ignore_ascii_case(named))
+        {
+            Some((table, engine)) => Err(DatabaseError::new(format!(
+                "table {table} is ENGINE={engine}, which keeps no foreign keys: MariaDB dropped the key this statement adds without a word; declare {table} ENGINE=InnoDB, or leave the key out"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The session's `sql_mode` (after connect it includes [`STRICT_MODES`]).
     pub fn session_sql_mode(&mut self) -> Result<String, DatabaseError> {
         let mode: Option<String> = self
@@ -388,6 +417,9 @@ impl Connection for MysqlConnection {
         })?;
         if self.scratch && sql.to_ascii_uppercase().contains("EVENT") {
             self.refuse_dropped_event()?;
+        }
+        if self.scratch && sql.to_ascii_uppercase().contains("FOREIGN") {
+            self.refuse_dropped_foreign_key(sql)?;
         }
         Ok(())
     }
@@ -613,11 +645,15 @@ impl Introspect for MysqlConnection {
         filter: &IntrospectFilter,
     ) -> Option<Schema> {
         // The parser prints types and defaults as MariaDB does; MySQL 8 spells them otherwise.
-        let (version, explicit_defaults_for_timestamp): (String, bool) = self
-            .connection
-            .query_first("SELECT VERSION(), @@explicit_defaults_for_timestamp")
-            .ok()??;
-        if !version.contains("MariaDB") {
+        // The parser takes only InnoDB tables (any other engine or table option is declined),
+        // and a table without ENGINE is InnoDB only where that is the server's default.
+        let (version, explicit_defaults_for_timestamp, default_engine): (String, bool, String) =
+            self.connection
+                .query_first(
+                    "SELECT VERSION(), @@explicit_defaults_for_timestamp, @@default_storage_engine",
+                )
+                .ok()??;
+        if !version.contains("MariaDB") || !default_engine.eq_ignore_ascii_case("InnoDB") {
             return None;
         }
         let rules = crate::declared::ServerRules {
@@ -633,17 +669,21 @@ impl Introspect for MysqlConnection {
         &mut self,
         _filter: &IntrospectFilter,
     ) -> Result<Vec<String>, DatabaseError> {
+        // Views, triggers, routines and events are modeled, but not the order of several
+        // triggers on one table for the same timing and event (FOLLOWS/PRECEDES), nor
+        // partitions, nor the tables of engines that carry what information_schema does not
+        // show (MERGE's UNION, FEDERATED's CONNECTION): created without them, the table would
+        // lose them without a word. The engine and the create options of the others are
+        // modeled (`table_storage`); a foreign key to a table of another engine than InnoDB is
+        // refused (the scratch database takes one, its keys unchecked, and InnoDB would refuse
+        // the engine change when the revision runs). A table's own collation shows in its
+        // columns' (compared against the database's default, which the scratch database
+        // shares). The `AUTO_INCREMENT=N` table option is the counter's state, not schema:
+        // every dump of a used database carries it, so it is not compared (README). Nor is an
+        // index's COMMENT: the model carries PostgreSQL's index comments only.
+        let engines = crate::table_storage::MODELED_ENGINES;
         self.connection
-            .query(
-                // Views, triggers, routines and events are modeled, but not the order of
-                // several triggers on one table for the same timing and event
-                // (FOLLOWS/PRECEDES), nor the options of a table: created without them, the
-                // table would lose its partitions, engine, row format or counter start
-                // without a word. A table's own collation shows in its columns' (compared
-                // against the database's default, which the scratch database shares). The
-                // `AUTO_INCREMENT=N` table option is the counter's state, not schema: every
-                // dump of a used database carries it, so it is not compared (README). Nor an
-                // index's COMMENT: the model carries PostgreSQL's index comments only.
+            .query(format!(
                 "SELECT CONCAT('the order of the triggers ', GROUP_CONCAT(TRIGGER_NAME ORDER BY ACTION_ORDER SEPARATOR ', '), ' (all ', ACTION_TIMING, ' ', EVENT_MANIPULATION, ' on ', EVENT_OBJECT_TABLE, '; declare one trigger per timing and event)') \
                    FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
                    GROUP BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION HAVING COUNT(*) > 1 \
@@ -651,14 +691,17 @@ impl Introspect for MysqlConnection {
                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW') \
                  UNION ALL SELECT CONCAT('partitioning (PARTITION BY) of table ', TABLE_NAME) FROM information_schema.TABLES \
                    WHERE TABLE_SCHEMA = DATABASE() AND CREATE_OPTIONS LIKE '%partitioned%' \
-                 UNION ALL SELECT CONCAT('the table options ', TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')), ' of table ', TABLE_NAME) FROM information_schema.TABLES \
-                   WHERE TABLE_SCHEMA = DATABASE() AND TRIM(REPLACE(CREATE_OPTIONS, 'partitioned', '')) <> '' \
-                 UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (tables are created with the server''s default, InnoDB)') FROM information_schema.TABLES \
-                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' \
+                 UNION ALL SELECT CONCAT('ENGINE=', ENGINE, ' of table ', TABLE_NAME, ' (retort models the tables of {}; use one of them)') FROM information_schema.TABLES \
+                   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE NOT IN ({}) \
+                 UNION ALL SELECT CONCAT('the foreign key ', r.CONSTRAINT_NAME, ' of table ', r.TABLE_NAME, ', which references the ', t.ENGINE, ' table ', r.REFERENCED_TABLE_NAME, ' (only InnoDB keeps foreign keys: declare ', r.REFERENCED_TABLE_NAME, ' ENGINE=InnoDB, or leave the key out)') \
+                   FROM information_schema.REFERENTIAL_CONSTRAINTS r JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = r.UNIQUE_CONSTRAINT_SCHEMA AND t.TABLE_NAME = r.REFERENCED_TABLE_NAME \
+                   WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND t.ENGINE <> 'InnoDB' \
                  UNION ALL SELECT DISTINCT CONCAT('the comment of index ', INDEX_NAME, ' on table ', TABLE_NAME) FROM information_schema.STATISTICS \
                    WHERE TABLE_SCHEMA = DATABASE() AND INDEX_COMMENT <> '' \
                  ORDER BY 1",
-            )
+                engines.join(", "),
+                engines.map(|engine| format!("'{engine}'")).join(", "),
+            ))
             .map_err(|e| error(&e))
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {

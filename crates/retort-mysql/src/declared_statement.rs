@@ -23,6 +23,67 @@ fn create_kind(words: &[&str]) -> Option<usize> {
     None
 }
 
+/// A `CREATE TABLE` that declares a foreign key on an engine other than InnoDB: MariaDB takes
+/// the statement and drops the key without a word (MyISAM, Aria and the others keep none),
+/// so the declared key would never be compared nor created. Refused, with the way out.
+fn foreign_keys_dropped_by_engine(sql: &str, words: &[&str]) -> Option<String> {
+    let mut depth = 0_usize;
+    let mut opened = false;
+    let mut references = false;
+    let mut engine = None;
+    for (index, &word) in words.iter().enumerate() {
+        match word {
+            "(" => {
+                depth += 1;
+                opened = true;
+            }
+            ")" => depth = depth.saturating_sub(1),
+            "REFERENCES" if depth > 0 => references = true,
+            // The table options, after the column list: `ENGINE [=] name`.
+            "ENGINE" if opened && depth == 0 => {
+                let name = match words.get(index + 1) {
+                    Some(&"=") => words.get(index + 2),
+                    other => other,
+                };
+                engine = name.map(|name| name.trim_matches(|c| c == '`' || c == '\'' || c == '"'));
+            }
+            _ => {}
+        }
+    }
+    let engine = engine.filter(|engine| !engine.eq_ignore_ascii_case("InnoDB"))?;
+    if !references {
+        return None;
+    }
+    let table = words
+        .iter()
+        .skip(2)
+        .find(|word| !matches!(**word, "IF" | "NOT" | "EXISTS" | "OR" | "REPLACE"))
+        .unwrap_or(&"");
+    let table = as_written(sql, table, "TABLE", false);
+    let engine = as_written(sql, engine, "ENGINE", true);
+    Some(format!(
+        "a foreign key in CREATE TABLE {table} … ENGINE={engine} ({engine} keeps no foreign keys: MariaDB would drop the key without a word; declare the table ENGINE=InnoDB, or leave the key out)"
+    ))
+}
+
+/// `word` (a token, upper-cased) as `sql` spells it, looked for after the first (or the
+/// `last`) keyword `after`; the token itself when it is not found.
+fn as_written(sql: &str, word: &str, after: &str, last: bool) -> String {
+    // ASCII upper-casing keeps every byte where it was.
+    let upper = sql.to_ascii_uppercase();
+    let keyword = if last {
+        upper.rfind(after)
+    } else {
+        upper.find(after)
+    };
+    let start = keyword.map_or(0, |at| at + after.len());
+    upper[start..]
+        .find(word)
+        .and_then(|at| sql.get(start + at..start + at + word.len()))
+        .unwrap_or(word)
+        .to_owned()
+}
+
 pub fn classify(sql: &str) -> DeclaredStatement {
     let tokens = tokens(sql, true);
     let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
@@ -51,7 +112,11 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         }
         // mysqldump declares each view twice: a stand-in first (for views that read views), then
         // `DROP VIEW IF EXISTS` and the real one. The scratch database runs both, in order.
-        ["CREATE", "TABLE" | "INDEX", ..]
+        ["CREATE", "TABLE", ..] => match foreign_keys_dropped_by_engine(sql, &words) {
+            Some(refused) => DeclaredStatement::Refused(refused),
+            None => DeclaredStatement::Modeled,
+        },
+        ["CREATE", "INDEX", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
         | ["ALTER", "TABLE", ..]
         | ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
@@ -109,6 +174,25 @@ mod tests {
             classify("DELIMITER //\nCREATE TRIGGER a"),
             DeclaredStatement::Refused(_)
         ));
+        for sql in [
+            "CREATE TABLE c (id int, p int, FOREIGN KEY (p) REFERENCES p (id)) ENGINE=InnoDB",
+            "CREATE TABLE c (id int, engine int) ENGINE MyISAM",
+            "CREATE TABLE c (id int, p int REFERENCES p (id))",
+        ] {
+            assert_eq!(classify(sql), DeclaredStatement::Modeled, "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE `c` (id int, p int, CONSTRAINT f FOREIGN KEY (p) REFERENCES p (id)) ENGINE=MyISAM",
+            "CREATE TABLE IF NOT EXISTS `c` (id int, p int REFERENCES p (id)) ENGINE Aria ROW_FORMAT=PAGE",
+        ] {
+            let DeclaredStatement::Refused(what) = classify(sql) else {
+                panic!("{sql} was not refused");
+            };
+            assert!(
+                what.contains("CREATE TABLE `c`") && what.contains("keeps no foreign keys"),
+                "{what}"
+            );
+        }
         for (sql, what) in [
             (
                 "CREATE FUNCTION metaphon RETURNS STRING SONAME 'udf_example.so'",

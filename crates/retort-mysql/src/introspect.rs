@@ -18,6 +18,15 @@ fn name(table: String) -> QualifiedName {
     }
 }
 
+/// table, comment, collation, the database's collation, engine, create options
+type TableRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 /// table, column, type, nullable, default, extra, generation expression, comment, collation
 type ColumnRow = (
     String,
@@ -56,12 +65,30 @@ pub fn introspect(
     let error = |e: mysql::Error| DatabaseError::new(crate::connection::describe(&e));
     let excluded = |table: &str| filter.leaves_out(table);
     let mut tables: BTreeMap<QualifiedName, Table> = BTreeMap::new();
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = connection
-        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
+    // MariaDB reports a view's ALGORITHM in information_schema; MySQL 8 only in SHOW CREATE
+    // VIEW, read there for each view. MySQL has no Aria.
+    let mariadb = connection
+        .query_first::<String, _>("SELECT VERSION()")
+        .map_err(error)?
+        .is_some_and(|version| version.contains("MariaDB"));
+    let (aria_page_checksum, innodb_row_format) = connection
+        .query_first::<(String, String), _>(if mariadb {
+            "SELECT @@aria_page_checksum, @@innodb_default_row_format"
+        } else {
+            "SELECT '', @@innodb_default_row_format"
+        })
+        .map_err(error)?
+        .unwrap_or_default();
+    let server_defaults = crate::table_storage::ServerDefaults {
+        aria_page_checksum,
+        innodb_row_format,
+    };
+    let rows: Vec<TableRow> = connection
+        .query("SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, @@collation_database, ENGINE, CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME")
         .map_err(error)?;
     // Each table's default collation: a column's own is kept where it is another (see below).
     let mut table_collations: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for (table, comment, collation, database_collation) in rows {
+    for (table, comment, collation, database_collation, engine, create_options) in rows {
         if excluded(&table) {
             continue;
         }
@@ -73,6 +100,11 @@ pub fn introspect(
                 // Kept where it is not the database's: the scratch database takes the live
                 // one's (see `create_scratch`), so both sides compare alike.
                 collation: collation.filter(|c| Some(c) != database_collation.as_ref()),
+                storage: crate::table_storage::from_information_schema(
+                    engine.as_deref(),
+                    create_options.as_deref().unwrap_or_default(),
+                    &server_defaults,
+                ),
                 ..Table::new(name(table))
             },
         );
@@ -256,12 +288,6 @@ pub fn introspect(
         table.triggers.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
-    // MariaDB reports a view's ALGORITHM in information_schema; MySQL 8 only in SHOW CREATE
-    // VIEW, read there for each view.
-    let mariadb = connection
-        .query_first::<String, _>("SELECT VERSION()")
-        .map_err(error)?
-        .is_some_and(|version| version.contains("MariaDB"));
     let view_rows: Vec<ViewRow> = connection
         .query(format!(
             "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, {} \

@@ -11,5 +11,6 @@ pub mod introspect;
 pub mod render;
 mod replaced_indexes;
 pub mod routines;
+pub mod table_storage;
 
 pub use connection::MysqlConnection;

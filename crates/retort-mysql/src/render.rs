@@ -159,8 +159,13 @@ fn create_table(table: &Table, table_name: &str) -> Vec<String> {
         .as_deref()
         .map(|c| format!(" COLLATE={c}"))
         .unwrap_or_default();
+    let storage = if table.storage.is_default() {
+        String::new()
+    } else {
+        format!(" {}", table.storage.clause())
+    };
     let mut statements = vec![format!(
-        "CREATE TABLE {} (\n    {}\n){collation}{comment}",
+        "CREATE TABLE {} (\n    {}\n){storage}{collation}{comment}",
         quote(table_name),
         parts.join(",\n    ")
     )];
@@ -326,6 +331,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             from,
             to,
         } => return Err(refuse_table_collation_change(name, from.as_deref(), to.as_deref())),
+        Operation::SetTableStorage {
+            table: name,
+            from,
+            to,
+        } => vec![crate::table_storage::alter(name, from, to)?],
         Operation::AddPrimaryKey {
             table: name,
             primary_key,

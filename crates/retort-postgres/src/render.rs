@@ -458,6 +458,14 @@ fn narrowing_guard(table: &QualifiedName, column: &str, from: &str, to: &str) ->
 /// The statements for one operation.
 pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
     Ok(match operation {
+        // A MySQL/MariaDB table's engine and options, which would be left behind.
+        Operation::CreateTable { table } if !table.storage.is_default() => {
+            return Err(DatabaseError::new(format!(
+                "PostgreSQL cannot create table {} with {}: they are MySQL/MariaDB table options",
+                table.name,
+                table.storage.clause()
+            )))
+        }
         Operation::CreateTable { table } => create_table(table),
         Operation::DropTable { table } => vec![format!("DROP TABLE {}", table_name(&table.name))],
         // MySQL's and MariaDB's event scheduler: never read on PostgreSQL.
@@ -472,6 +480,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         other @ Operation::SetTableCollation { .. } => {
             return Err(DatabaseError::new(format!(
                 "PostgreSQL cannot {}: tables have no default collation there",
+                other.summary()
+            )))
+        }
+        // Read on MySQL/MariaDB only: PostgreSQL has one way to store a table's rows.
+        other @ Operation::SetTableStorage { .. } => {
+            return Err(DatabaseError::new(format!(
+                "PostgreSQL cannot {}: tables have no storage engine or MySQL table options there",
                 other.summary()
             )))
         }

@@ -172,6 +172,14 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         )));
     }
     Ok(match operation {
+        // A MySQL/MariaDB table's engine and options, which would be left behind.
+        Operation::CreateTable { table } if !table.storage.is_default() => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot create table {} with {}: they are MySQL/MariaDB table options",
+                table.name,
+                table.storage.clause()
+            )))
+        }
         Operation::CreateTable { table } => {
             let mut statements = create_table(table, &table.name.name);
             statements.extend(table.indexes.iter().map(|i| i.definition.clone()));
@@ -284,6 +292,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         other @ Operation::SetConstraintValidity { .. } => {
             return Err(DatabaseError::new(format!(
                 "SQLite cannot {}: only PostgreSQL adds a constraint NOT VALID",
+                other.summary()
+            )))
+        }
+        // Read on MySQL/MariaDB only (SQLite's own table options are `Table::options`).
+        other @ Operation::SetTableStorage { .. } => {
+            return Err(DatabaseError::new(format!(
+                "SQLite cannot {}: tables have no storage engine or MySQL table options there",
                 other.summary()
             )))
         }
@@ -446,6 +461,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::AlterTogether { .. }
             | Operation::SetConstraintValidity { .. }
             | Operation::SetTableCollation { .. }
+            | Operation::SetTableStorage { .. }
             | Operation::CreateView { .. }
             | Operation::DropView { .. }
             | Operation::RenameTable { .. }

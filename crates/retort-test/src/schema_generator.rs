@@ -148,7 +148,7 @@ pub enum Flavor {
 /// A random schema of a few tables: columns with defaults, NOT NULL, checks, unique keys,
 /// foreign keys to earlier tables, indexes and comments, plus each dialect's own forms
 /// (PostgreSQL: enums, sequences, identity, generated columns, expression, hash and GIN
-/// indexes; in pairs also domains, composite types and a materialized view; MariaDB: AUTO_INCREMENT, unnamed foreign keys, prefix indexes;
+/// indexes; in pairs also domains, composite types and a materialized view; MariaDB: AUTO_INCREMENT, unnamed foreign keys, prefix indexes, in pairs also engines and table options;
 /// SQLite: AUTOINCREMENT, COLLATE, generated columns, WITHOUT ROWID).
 pub fn random_schema(flavor: Flavor, seed: u64) -> String {
     schema_version(flavor, seed, seed, false)
@@ -277,8 +277,12 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             note(&mut notes)
         ));
     }
+    // MariaDB's engines and table options, in pairs only (the parser leaves them to the scratch
+    // database), from a generator of their own.
+    let mut storage = StdRng::seed_from_u64(decoration ^ 0xa54f_f53a_5f1d_36f1);
     let mut earlier_tables: Vec<(String, String)> = Vec::new();
-    for table_number in 0..shape.gen_range(1..=4) {
+    let table_count = shape.gen_range(1..=4);
+    for table_number in 0..table_count {
         let original = format!("t{table_number}");
         let renamed = renaming && table_number > 0 && rng.gen_bool(0.2);
         let table = if renamed {
@@ -447,9 +451,39 @@ fn schema_version(flavor: Flavor, structure: u64, decoration: u64, renaming: boo
             }
             _ => "",
         };
+        let table_storage = if flavor == Flavor::MariaDb && varying {
+            // Only InnoDB keeps foreign keys: another engine only for the last table (no later
+            // one can reference it) when it references none.
+            let mut choices = vec![
+                "",
+                "",
+                "",
+                " ROW_FORMAT=COMPACT",
+                " ROW_FORMAT=REDUNDANT STATS_PERSISTENT=1",
+                " ROW_FORMAT=DYNAMIC STATS_AUTO_RECALC=0",
+            ];
+            if table_number + 1 == table_count
+                && !constraints.iter().any(|c| c.contains("FOREIGN KEY"))
+            {
+                choices.extend([
+                    " ENGINE=MyISAM",
+                    " ENGINE=MyISAM CHECKSUM=1",
+                    " ENGINE=Aria ROW_FORMAT=PAGE",
+                ]);
+            }
+            *choices.choose(&mut storage).expect("storage")
+        } else {
+            ""
+        };
+        // One engine per table.
+        let table_comment = if table_storage.contains("ENGINE=") {
+            table_comment.replace(" ENGINE=InnoDB", "")
+        } else {
+            table_comment.to_owned()
+        };
         items.extend(constraints);
         sql.push_str(&format!(
-            "CREATE TABLE {table} (\n  {}\n){table_comment};\n",
+            "CREATE TABLE {table} (\n  {}\n){table_storage}{table_comment};\n",
             items.join(",\n  ")
         ));
         for (number, (column, declared)) in indexable_columns.iter().enumerate() {

@@ -10,8 +10,17 @@ use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableCo
 use retort_core::schema::{
     Attribute, Check, Column, CompositeType, Constraint, Domain, Event, EventStart, Extension,
     ForeignKey, Function, FunctionKey, Grant, GrantObject, Grantee, IdentityOptions, Index,
-    MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger, View,
+    MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, TableStorage, Trigger,
+    View,
 };
+
+/// A MySQL/MariaDB table's engine (`None`: InnoDB) and create options.
+fn storage(engine: Option<&str>, options: &[&str]) -> TableStorage {
+    TableStorage {
+        engine: engine.map(str::to_owned),
+        options: options.iter().map(|&option| option.to_owned()).collect(),
+    }
+}
 
 fn materialized_view(with_data: bool) -> MaterializedView {
     MaterializedView {
@@ -282,6 +291,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::AlterColumn { .. } => "AlterColumn",
         Operation::SetTableComment { .. } => "SetTableComment",
         Operation::SetTableCollation { .. } => "SetTableCollation",
+        Operation::SetTableStorage { .. } => "SetTableStorage",
         Operation::AddPrimaryKey { .. } => "AddPrimaryKey",
         Operation::DropPrimaryKey { .. } => "DropPrimaryKey",
         Operation::AddUnique { .. } => "AddUnique",
@@ -391,6 +401,15 @@ fn samples() -> Vec<(&'static str, Operation)> {
                 table: commented_table(),
             },
         ),
+        (
+            "a MyISAM table with a row format",
+            Operation::CreateTable {
+                table: Table {
+                    storage: storage(Some("MyISAM"), &["CHECKSUM=1", "ROW_FORMAT=FIXED"]),
+                    ..table()
+                },
+            },
+        ),
         ("", Operation::DropTable { table: table() }),
         (
             "",
@@ -475,6 +494,38 @@ fn samples() -> Vec<(&'static str, Operation)> {
                 table: t.clone(),
                 from: None,
                 to: Some("utf8mb4_unicode_ci".to_owned()),
+            },
+        ),
+        (
+            "MyISAM with a row format to InnoDB, which refuses it",
+            Operation::SetTableStorage {
+                table: t.clone(),
+                from: storage(Some("MyISAM"), &["CHECKSUM=1", "ROW_FORMAT=FIXED"]),
+                to: storage(None, &["ROW_FORMAT=COMPRESSED"]),
+            },
+        ),
+        (
+            "an option that changes no file",
+            Operation::SetTableStorage {
+                table: t.clone(),
+                from: storage(None, &[]),
+                to: storage(None, &["STATS_PERSISTENT=1"]),
+            },
+        ),
+        (
+            "to an engine that keeps no rows",
+            Operation::SetTableStorage {
+                table: t.clone(),
+                from: storage(None, &[]),
+                to: storage(Some("BLACKHOLE"), &[]),
+            },
+        ),
+        (
+            "to an engine that keeps rows until a restart",
+            Operation::SetTableStorage {
+                table: t.clone(),
+                from: storage(Some("MyISAM"), &[]),
+                to: storage(Some("MEMORY"), &[]),
             },
         ),
         (
@@ -1199,7 +1250,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 64, "{covered:?}");
+    assert_eq!(covered.len(), 65, "{covered:?}");
 }
 
 #[test]

@@ -314,8 +314,10 @@ fn narrowing_rounds_silently_on_mariadb() {
 
 /// Finding: a declared table's options came back from the scratch database unread, so the
 /// revision created the table without its partitions, engine, row format or default collation,
-/// and `check` passed. Each is refused by name; a column's own character set and collation are
-/// modeled (see the `column_collation` fixture).
+/// and `check` passed. The engine and the create options are modeled now (the `table_storage_*`
+/// fixtures), and so are a table's default collation and a column's own; partitions, system
+/// versioning and the engines whose tables carry what information_schema does not show are
+/// refused by name.
 #[test]
 fn table_options_the_model_lacks_are_refused_by_name() {
     let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
@@ -325,12 +327,8 @@ fn table_options_the_model_lacks_are_refused_by_name() {
             "partitioning (PARTITION BY) of table p",
         ),
         (
-            "CREATE TABLE p (id int PRIMARY KEY) ENGINE=MyISAM;",
-            "ENGINE=MyISAM of table p",
-        ),
-        (
-            "CREATE TABLE p (id int PRIMARY KEY) ROW_FORMAT=COMPRESSED;",
-            "the table options row_format=COMPRESSED of table p",
+            "CREATE TABLE p (id int PRIMARY KEY) ENGINE=MRG_MyISAM;",
+            "ENGINE=MRG_MyISAM of table p (retort models the tables of InnoDB, MyISAM, Aria, MEMORY, CSV, ARCHIVE, BLACKHOLE; use one of them)",
         ),
         (
             "CREATE TABLE p (id int PRIMARY KEY) WITH SYSTEM VERSIONING;",
@@ -420,4 +418,123 @@ fn generated_column_storage_changes_are_refused_when_written() {
             "nothing written"
         );
     }
+}
+
+/// Issue: table options are modeled, and an engine change that loses rows is marked. MEMORY
+/// keeps rows only until the server restarts: the revision says so (DESTRUCTIVE, listed on
+/// stderr), and runs, keeping the rows it has; the way back keeps them too. (BLACKHOLE, which
+/// keeps none, is marked the same way: see the `render_operations` samples; the test server
+/// has no BLACKHOLE engine loaded.)
+#[test]
+fn an_engine_that_loses_rows_is_marked_destructive_and_the_rows_survive_the_round_trip() {
+    let (project, database) =
+        project_at("CREATE TABLE sessions (id int PRIMARY KEY, user_name varchar(20));\n");
+    database.query("INSERT INTO sessions VALUES (1, 'ann'), (2, 'bob')");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE sessions (id int PRIMARY KEY, user_name varchar(20)) ENGINE=MEMORY;\n",
+    );
+    let output = project.run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "memory",
+        "--rev-id",
+        "memory01",
+    ]);
+    assert_eq!(output.code, 0, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("every row of sessions is lost when the server restarts"),
+        "{output}"
+    );
+    let revision = project.read("migrations/versions/memory01_memory.sql");
+    assert!(
+        revision.contains("-- DESTRUCTIVE: moves table sessions to ENGINE=MEMORY")
+            && revision.contains("ALTER TABLE `sessions` ENGINE=MEMORY;")
+            && revision.contains("ALTER TABLE `sessions` ENGINE=InnoDB, PAGE_COMPRESSED=DEFAULT"),
+        "{revision}"
+    );
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    let rows = "SELECT group_concat(id, user_name ORDER BY id) FROM sessions";
+    assert_eq!(database.query(rows), "1ann,2bob");
+    assert_eq!(
+        database.query("SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sessions'"),
+        "MEMORY"
+    );
+    assert_eq!(project.run(&["check"]).code, 0);
+    assert_eq!(project.run(&["downgrade", "-1"]).code, 0);
+    assert_eq!(database.query(rows), "1ann,2bob");
+}
+
+/// Issue: MariaDB takes a foreign key on a MyISAM (or any non-InnoDB) table and drops it
+/// without a word, so a declared key would never be created nor compared. Refused by name,
+/// with the way out, whether declared in `CREATE TABLE` or added by `ALTER TABLE`; and so is a key to a table of such an engine (the scratch database takes
+/// it, its keys unchecked, and InnoDB would refuse the engine change when the revision runs).
+#[test]
+fn a_foreign_key_on_an_engine_without_them_is_refused_by_name() {
+    let (project, _database) = project_at(
+        "CREATE TABLE authors (id int PRIMARY KEY);\nCREATE TABLE books (id int PRIMARY KEY, author int, CONSTRAINT books_author FOREIGN KEY (author) REFERENCES authors (id));\n",
+    );
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE authors (id int PRIMARY KEY);\nCREATE TABLE books (id int PRIMARY KEY, author int, CONSTRAINT books_author FOREIGN KEY (author) REFERENCES authors (id)) ENGINE=MyISAM;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("schema/schema.sql:2")
+            && output.stderr.contains("a foreign key in CREATE TABLE books … ENGINE=MyISAM (MyISAM keeps no foreign keys: MariaDB would drop the key without a word; declare the table ENGINE=InnoDB, or leave the key out)"),
+        "{output}"
+    );
+    // Added by ALTER TABLE, the key would be dropped the same way.
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE authors (id int PRIMARY KEY);\nCREATE TABLE books (id int PRIMARY KEY, author int) ENGINE=MyISAM;\nALTER TABLE books ADD CONSTRAINT books_author FOREIGN KEY (author) REFERENCES authors (id);\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("schema/schema.sql:3")
+            && output.stderr.contains("table books is ENGINE=MyISAM, which keeps no foreign keys: MariaDB dropped the key this statement adds without a word; declare books ENGINE=InnoDB, or leave the key out"),
+        "{output}"
+    );
+    // The referenced table moves to MyISAM: InnoDB refuses the key that points at it.
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE authors (id int PRIMARY KEY) ENGINE=MyISAM;\nCREATE TABLE books (id int PRIMARY KEY, author int, CONSTRAINT books_author FOREIGN KEY (author) REFERENCES authors (id));\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("the foreign key books_author of table books, which references the MyISAM table authors (only InnoDB keeps foreign keys: declare authors ENGINE=InnoDB, or leave the key out)"),
+        "{output}"
+    );
+}
+
+/// Issue: Rails and mysqldump write `ROW_FORMAT=DYNAMIC`, the row format InnoDB gives a table
+/// that names none (`innodb_default_row_format`): the same table either way, so no revision
+/// rewrites it. Another row format is a difference.
+#[test]
+fn a_named_default_row_format_is_the_same_table_as_none() {
+    let (project, _database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY) ENGINE=InnoDB ROW_FORMAT=DYNAMIC;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE t (id int PRIMARY KEY) ROW_FORMAT=COMPACT;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 1, "{output}");
+    assert!(
+        output
+            .stdout
+            .contains("alter table t: ROW_FORMAT none → COMPACT (rewrites the table"),
+        "{output}"
+    );
 }

@@ -5,8 +5,8 @@ use super::object_comments::CommentedObject;
 use crate::dialect::Dialect;
 use crate::schema::{
     Check, Column, CompositeType, Constraint, Domain, Event, Extension, ForeignKey, Function,
-    Grant, Index, MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table, Trigger,
-    View,
+    Grant, Index, MaterializedView, Policy, QualifiedName, RowSecurity, Sequence, Table,
+    TableStorage, Trigger, View,
 };
 
 /// A column whose type is an enum, with its default (which must be set aside while the type
@@ -121,6 +121,14 @@ pub enum Operation {
         table: QualifiedName,
         from: Option<String>,
         to: Option<String>,
+    },
+    /// A table's engine and create options (MySQL/MariaDB), changed together in one
+    /// `ALTER TABLE`: an engine change may need options the old engine had reset in the same
+    /// statement (InnoDB refuses `ROW_FORMAT=FIXED`).
+    SetTableStorage {
+        table: QualifiedName,
+        from: TableStorage,
+        to: TableStorage,
     },
     AddPrimaryKey {
         table: QualifiedName,
@@ -424,6 +432,11 @@ impl Operation {
                 from: to,
                 to: from,
             },
+            Self::SetTableStorage { table, from, to } => Self::SetTableStorage {
+                table,
+                from: to,
+                to: from,
+            },
             Self::AddPrimaryKey { table, primary_key } => {
                 Self::DropPrimaryKey { table, primary_key }
             }
@@ -629,6 +642,7 @@ impl Operation {
                 }
                 (!reasons.is_empty()).then(|| reasons.join("; "))
             }
+            Self::SetTableStorage { table, from, to } => storage_loss(table, from, to),
             Self::AlterTogether { operations, .. } => {
                 let reasons: Vec<String> = operations.iter().filter_map(|o| o.destructive(dialect)).collect();
                 (!reasons.is_empty()).then(|| reasons.join("; "))
@@ -679,6 +693,9 @@ impl Operation {
                 "set the default collation of {table}: {}",
                 change("collation", from.as_deref(), to.as_deref())
             ),
+            Self::SetTableStorage { table, from, to } => {
+                format!("alter table {table}: {}", storage_changes(from, to))
+            }
             Self::AddPrimaryKey { table, primary_key } => {
                 format!("add primary key {} on {table}", primary_key.name)
             }
@@ -906,6 +923,68 @@ impl Operation {
             } => format!("rename column {table}.{from} to {to}"),
         }
     }
+}
+
+/// Why moving a table to another engine loses rows, if it does: BLACKHOLE keeps none, MEMORY
+/// keeps them only until the server restarts.
+fn storage_loss(table: &QualifiedName, from: &TableStorage, to: &TableStorage) -> Option<String> {
+    let engine = to.engine_name();
+    if engine.eq_ignore_ascii_case(from.engine_name()) {
+        return None;
+    }
+    if engine.eq_ignore_ascii_case("BLACKHOLE") {
+        Some(format!(
+            "moves table {table} to ENGINE=BLACKHOLE, which keeps no rows: every row of {table} is discarded, and so is every row written later"
+        ))
+    } else if engine.eq_ignore_ascii_case("MEMORY") {
+        Some(format!(
+            "moves table {table} to ENGINE=MEMORY, which keeps rows in memory only: every row of {table} is lost when the server restarts"
+        ))
+    } else {
+        None
+    }
+}
+
+/// The options that make MariaDB copy the table into a new file when they change (the others,
+/// such as `STATS_PERSISTENT`, change only what the server records about it).
+const REWRITING_OPTIONS: [&str; 9] = [
+    "ROW_FORMAT",
+    "KEY_BLOCK_SIZE",
+    "PAGE_COMPRESSED",
+    "PAGE_COMPRESSION_LEVEL",
+    "ENCRYPTED",
+    "ENCRYPTION_KEY_ID",
+    "CHECKSUM",
+    "PACK_KEYS",
+    "TRANSACTIONAL",
+];
+
+/// `engine InnoDB → MyISAM, ROW_FORMAT none → COMPRESSED (rewrites the table)`.
+fn storage_changes(from: &TableStorage, to: &TableStorage) -> String {
+    let mut changes = Vec::new();
+    if from.engine_name() != to.engine_name() {
+        changes.push(change(
+            "engine",
+            Some(from.engine_name()),
+            Some(to.engine_name()),
+        ));
+    }
+    let mut names: Vec<&str> = from.option_names().chain(to.option_names()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut rewrites = !changes.is_empty();
+    for name in names {
+        let (before, after) = (from.option(name), to.option(name));
+        if before != after {
+            changes.push(change(name, before, after));
+            rewrites |= REWRITING_OPTIONS.contains(&name);
+        }
+    }
+    let mut text = changes.join(", ");
+    if rewrites {
+        text.push_str(" (rewrites the table: every row is copied)");
+    }
+    text
 }
 
 /// `what old → new`, with `none` for a missing value.
@@ -1319,4 +1398,80 @@ fn rebuild_changes(from: &Table, to: &Table) -> Vec<String> {
         }
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff, DiffOptions};
+    use crate::schema::Schema;
+
+    fn schema_with(storage: TableStorage) -> Schema {
+        let name = QualifiedName {
+            schema: String::new(),
+            name: "t".to_owned(),
+        };
+        let mut schema = Schema::default();
+        schema.tables.insert(
+            name.clone(),
+            Table {
+                storage,
+                ..Table::new(name)
+            },
+        );
+        schema
+    }
+
+    fn storage(engine: Option<&str>, options: &[&str]) -> TableStorage {
+        TableStorage {
+            engine: engine.map(str::to_owned),
+            options: options.iter().map(|&o| o.to_owned()).collect(),
+        }
+    }
+
+    /// MySQL/MariaDB alter a table's engine and options in place: one operation, never the
+    /// rebuild SQLite's `Table::options` take.
+    #[test]
+    fn a_storage_change_is_one_alteration_said_to_rewrite_the_table() {
+        let from = schema_with(storage(None, &[]));
+        let to = schema_with(storage(Some("MyISAM"), &["ROW_FORMAT=FIXED"]));
+        let operations = diff(&from, &to, DiffOptions::default());
+        assert_eq!(operations.len(), 1, "{operations:?}");
+        assert_eq!(
+            operations[0].summary(),
+            "alter table t: engine InnoDB → MyISAM, ROW_FORMAT none → FIXED (rewrites the table: every row is copied)"
+        );
+        assert_eq!(
+            operations[0].reverse().summary(),
+            "alter table t: engine MyISAM → InnoDB, ROW_FORMAT FIXED → none (rewrites the table: every row is copied)"
+        );
+        let statistics = diff(
+            &from,
+            &schema_with(storage(None, &["STATS_PERSISTENT=1"])),
+            DiffOptions::default(),
+        );
+        assert_eq!(
+            statistics[0].summary(),
+            "alter table t: STATS_PERSISTENT none → 1"
+        );
+    }
+
+    #[test]
+    fn engines_that_keep_no_rows_or_lose_them_on_restart_are_destructive() {
+        let table = QualifiedName {
+            schema: String::new(),
+            name: "t".to_owned(),
+        };
+        let innodb = storage(None, &[]);
+        let loss = |engine: &str| storage_loss(&table, &innodb, &storage(Some(engine), &[]));
+        assert!(loss("BLACKHOLE").is_some_and(|why| why.contains("keeps no rows")));
+        assert!(loss("MEMORY").is_some_and(|why| why.contains("when the server restarts")));
+        assert_eq!(loss("MyISAM"), None);
+        // Already there: nothing moves.
+        let memory = storage(Some("MEMORY"), &[]);
+        assert_eq!(
+            storage_loss(&table, &memory, &storage(Some("MEMORY"), &["MAX_ROWS=10"])),
+            None
+        );
+    }
 }

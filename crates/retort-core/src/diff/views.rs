@@ -267,6 +267,7 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::AlterColumn { table, .. }
         | Operation::SetTableComment { table, .. }
         | Operation::SetTableCollation { table, .. }
+        | Operation::SetTableStorage { table, .. }
         | Operation::AddPrimaryKey { table, .. }
         | Operation::DropPrimaryKey { table, .. }
         | Operation::AddUnique { table, .. }
