@@ -60,6 +60,24 @@ pub fn unmodeled_clauses(
            LEFT JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i', 'e') \
           WHERE {SCHEMA_FILTER} AND d.deptype IS DISTINCT FROM 'i' AND d.deptype IS DISTINCT FROM 'e' \
             AND (s.seqcache <> 1 OR (d.deptype = 'a' AND {serial_options})) \
+         UNION ALL SELECT 'table ' || {relation} || ' (OF ' || c.reloftype::regtype::text || ')' \
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+          WHERE c.relkind IN ('r', 'p') AND c.reloftype <> 0 AND {SCHEMA_FILTER} \
+         UNION ALL SELECT 'constraint ' || quote_ident(k.conname) || ' on ' || {relation} || ' (' || concat_ws(', ', \
+                   CASE WHEN i.indnkeyatts < i.indnatts THEN 'INCLUDE' END, \
+                   CASE WHEN x.reloptions IS NOT NULL THEN 'WITH (' || array_to_string(x.reloptions, ', ') || ')' END) || ')' \
+           FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+           JOIN pg_index i ON i.indexrelid = k.conindid JOIN pg_class x ON x.oid = k.conindid \
+          WHERE k.contype IN ('p', 'u') AND (i.indnkeyatts < i.indnatts OR x.reloptions IS NOT NULL) AND {SCHEMA_FILTER} \
+         UNION ALL SELECT 'sequence ' || {relation} || ' (' || concat_ws(', ', \
+                   CASE WHEN d.deptype = 'i' THEN 'SEQUENCE NAME of identity column ' || quote_ident(t.relname) || '.' || quote_ident(a.attname) END, \
+                   CASE WHEN d.deptype = 'a' THEN 'OWNED BY ' || quote_ident(t.relname) || '.' || quote_ident(a.attname) || ', whose default does not draw from it' END) || ')' \
+           FROM pg_depend d JOIN pg_class c ON c.oid = d.objid JOIN pg_namespace n ON n.oid = c.relnamespace \
+           JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid \
+          WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND c.relkind = 'S' AND {SCHEMA_FILTER} \
+            AND ((d.deptype = 'i' AND NOT {default_identity_name}) \
+              OR (d.deptype = 'a' AND NOT EXISTS (SELECT 1 FROM pg_attrdef ad JOIN pg_depend dd ON dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid \
+                                                  WHERE ad.adrelid = t.oid AND ad.adnum = a.attnum AND dd.refobjid = c.oid))) \
          UNION ALL SELECT 'domain constraint ' || quote_ident(k.conname) || ' on ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' (NOT VALID)' \
            FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
           WHERE NOT k.convalidated AND {SCHEMA_FILTER} \
@@ -72,6 +90,11 @@ pub fn unmodeled_clauses(
         // options are.)
         serial_options = "(s.seqstart <> 1 OR s.seqincrement <> 1 OR s.seqmin <> 1 OR s.seqcycle \
             OR s.seqmax <> CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END)",
+        // PostgreSQL names an identity column's sequence `table_column_seq` (a number after it
+        // when that is taken) and keeps that name when the table is renamed (so a dump declares
+        // it with `SEQUENCE NAME`); the model keeps no other name.
+        default_identity_name = "(length(t.relname || '_' || a.attname || '_seq') > 63 \
+            OR c.relname ~ ('^.+_' || regexp_replace(a.attname, '([^A-Za-z0-9_])', '\\\\\\1', 'g') || '_seq[0-9]*$'))",
         planner_options = "array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o LIKE 'n\\_distinct%'), ', ')",
     );
     let rows = client

@@ -254,6 +254,26 @@ fn unmodeled_objects_and_schema_commands() {
         ),
         "{output}"
     );
+    // A typed table, a key's INCLUDE columns and index options, an identity column's own
+    // sequence name, and a sequence owned by a column that does not draw from it: each named.
+    project.write(
+        "schema/schema.sql",
+        "CREATE TYPE pair AS (a int, b int);\nCREATE TABLE typed OF pair;\n\
+         CREATE TABLE keyed (id int PRIMARY KEY WITH (fillfactor = 50), code int, CONSTRAINT keyed_code UNIQUE (code) INCLUDE (id));\n\
+         CREATE TABLE counted (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME counted_ids), n int);\n\
+         CREATE SEQUENCE loose OWNED BY counted.n;\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    for named in [
+        "table public.typed (OF pair)",
+        "constraint keyed_code on public.keyed (INCLUDE)",
+        "constraint keyed_pkey on public.keyed (WITH (fillfactor=50))",
+        "sequence public.counted_ids (SEQUENCE NAME of identity column counted.id)",
+        "sequence public.loose (OWNED BY counted.n, whose default does not draw from it)",
+    ] {
+        assert!(output.stderr.contains(named), "{named}: {output}");
+    }
     // Any command that prints DDL is a source.
     project.write("ddl.sql", "CREATE TABLE from_command (id int);\n");
     project.write(
