@@ -501,7 +501,8 @@ pub struct ForeignKey {
     pub columns: Vec<String>,
     pub referenced_table: QualifiedName,
     pub referenced_columns: Vec<String>,
-    /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`.
+    /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`; PostgreSQL's `SET NULL
+    /// (a, b)` and `SET DEFAULT (a)` name the columns they set.
     pub on_delete: String,
     pub on_update: String,
     pub deferrable: bool,

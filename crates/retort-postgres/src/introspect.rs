@@ -183,7 +183,9 @@ pub fn introspect(
                  pg_get_constraintdef(k.oid), rn.nspname, rc.relname, \
                  ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i), \
                  k.confdeltype::text, k.confupdtype::text, k.condeferrable, k.condeferred, k.confmatchtype = 'f', k.convalidated, \
-                 obj_description(k.oid, 'pg_constraint') \
+                 obj_description(k.oid, 'pg_constraint'), \
+                 (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY u.i) FROM unnest(k.confdelsetcols) WITH ORDINALITY u(attnum, i) \
+                    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum) \
                  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_class rc ON rc.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
                  WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {SCHEMA_FILTER} ORDER BY 1, 2, 3"
@@ -232,7 +234,11 @@ pub fn introspect(
                     name: row.get(7),
                 },
                 referenced_columns: row.get(8),
-                on_delete: action(&row.get::<_, String>(9)),
+                // `ON DELETE SET NULL (c)` names the columns it sets (PostgreSQL 15).
+                on_delete: match row.get::<_, Option<String>>(16) {
+                    Some(columns) => format!("{} ({columns})", action(&row.get::<_, String>(9))),
+                    None => action(&row.get::<_, String>(9)),
+                },
                 on_update: action(&row.get::<_, String>(10)),
                 deferrable: row.get(11),
                 initially_deferred: row.get(12),

@@ -81,6 +81,11 @@ fn in_check(check: &Check) -> Option<String> {
 fn in_foreign_key(foreign_key: &ForeignKey) -> Option<String> {
     if foreign_key.match_full {
         Some(format!("MATCH FULL on foreign key {}", foreign_key.name))
+    } else if foreign_key.on_delete.contains('(') {
+        Some(format!(
+            "ON DELETE {} on foreign key {}",
+            foreign_key.on_delete, foreign_key.name
+        ))
     } else {
         foreign_key
             .not_valid
