@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::identifier::{names_in, without_dollar_quotes, NameInText};
 use super::operation::Operation;
-use crate::schema::{Column, CompositeType, Domain, Function, Table};
+use crate::schema::{Column, CompositeType, Domain, Function, QualifiedName, Table};
 
 /// Operations that cannot be put in any order: each needs what another makes first, around a
 /// loop; `loop_summaries` describes them in that order.
@@ -70,14 +70,28 @@ enum Reads {
 }
 
 fn names(text: &str, reads: Reads, into: &mut BTreeSet<ObjectRef>) {
-    for NameInText { name, called } in names_in(text) {
-        let name = name.to_lowercase();
+    for NameInText {
+        name,
+        called,
+        qualifier,
+        after_as,
+    } in names_in(text)
+    {
+        // `s.t` is looked up as such: a schema's object, or a table's column (which is none).
+        let name = match qualifier {
+            Some(qualifier) => format!("{qualifier}.{name}").to_lowercase(),
+            None => name.to_lowercase(),
+        };
         match reads {
             Reads::Calls | Reads::Query if called => {
                 into.insert((Kind::Function, name));
             }
             Reads::Calls => {}
             Reads::ColumnType => {
+                into.insert((Kind::Type, name));
+            }
+            // After `AS`: an alias (which names no relation) or a cast's type.
+            Reads::Query if after_as => {
                 into.insert((Kind::Type, name));
             }
             Reads::DataType | Reads::Query => {
@@ -136,8 +150,15 @@ fn composite_names(composite: &CompositeType, into: &mut BTreeSet<ObjectRef>) {
     }
 }
 
-fn object(kind: Kind, name: &str) -> ObjectRef {
-    (kind, name.to_lowercase())
+/// An object by its name, bare and qualified by its schema (definitions name it either way).
+fn object(kind: Kind, name: &QualifiedName) -> [ObjectRef; 2] {
+    [
+        (kind, name.name.to_lowercase()),
+        (
+            kind,
+            format!("{}.{}", name.schema, name.name).to_lowercase(),
+        ),
+    ]
 }
 
 fn footprint(operation: &Operation) -> Footprint {
@@ -146,35 +167,35 @@ fn footprint(operation: &Operation) -> Footprint {
     let (needs, holds) = (&mut print.needs, &mut print.holds);
     match operation {
         Op::CreateTable { table } => {
-            print.makes.push(object(Kind::Relation, &table.name.name));
+            print.makes.extend(object(Kind::Relation, &table.name));
             table_names(table, needs);
         }
         Op::DropTable { table } => {
-            print.removes.push(object(Kind::Relation, &table.name.name));
+            print.removes.extend(object(Kind::Relation, &table.name));
             table_names(table, holds);
         }
         Op::RebuildTable { from, to } => {
-            print.redefines.push(object(Kind::Relation, &to.name.name));
+            print.redefines.extend(object(Kind::Relation, &to.name));
             table_names(to, needs);
             table_names(from, holds);
         }
         Op::AddColumn { table, column } => {
-            print.redefines.push(object(Kind::Relation, &table.name));
+            print.redefines.extend(object(Kind::Relation, table));
             column_names(column, needs);
         }
         Op::DropColumn { table, column } => {
-            print.redefines.push(object(Kind::Relation, &table.name));
+            print.redefines.extend(object(Kind::Relation, table));
             column_names(column, holds);
         }
         Op::RenameColumn { table, .. } => {
-            print.redefines.push(object(Kind::Relation, &table.name));
+            print.redefines.extend(object(Kind::Relation, table));
         }
         Op::RenameTable { from, to, .. } => {
-            print.redefines.push(object(Kind::Relation, &from.name));
-            print.redefines.push(object(Kind::Relation, &to.name));
+            print.redefines.extend(object(Kind::Relation, from));
+            print.redefines.extend(object(Kind::Relation, to));
         }
         Op::AlterColumn { table, from, to } => {
-            print.redefines.push(object(Kind::Relation, &table.name));
+            print.redefines.extend(object(Kind::Relation, table));
             column_names(to, needs);
             column_names(from, holds);
         }
@@ -183,31 +204,31 @@ fn footprint(operation: &Operation) -> Footprint {
         Op::CreateIndex { index, .. } => names(&index.definition, Reads::Calls, needs),
         Op::DropIndex { index, .. } => names(&index.definition, Reads::Calls, holds),
         Op::CreateView { view } => {
-            print.makes.push(object(Kind::Relation, &view.name.name));
+            print.makes.extend(object(Kind::Relation, &view.name));
             names(&view.definition, Reads::Query, needs);
         }
         Op::DropView { view } => {
-            print.removes.push(object(Kind::Relation, &view.name.name));
+            print.removes.extend(object(Kind::Relation, &view.name));
             names(&view.definition, Reads::Query, holds);
         }
         Op::CreateMaterializedView { view } => {
-            print.makes.push(object(Kind::Relation, &view.name.name));
+            print.makes.extend(object(Kind::Relation, &view.name));
             names(&view.query, Reads::Query, needs);
         }
         Op::DropMaterializedView { view } => {
-            print.removes.push(object(Kind::Relation, &view.name.name));
+            print.removes.extend(object(Kind::Relation, &view.name));
             names(&view.query, Reads::Query, holds);
         }
         Op::CreateFunction { function } => {
             print
                 .makes
-                .push(object(Kind::Function, &function.key.name.name));
+                .extend(object(Kind::Function, &function.key.name));
             function_names(function, needs);
         }
         Op::DropFunction { function } => {
             print
                 .removes
-                .push(object(Kind::Function, &function.key.name.name));
+                .extend(object(Kind::Function, &function.key.name));
             function_names(function, holds);
         }
         Op::ReplaceFunction { from, to } => {
@@ -215,11 +236,11 @@ fn footprint(operation: &Operation) -> Footprint {
             function_names(from, holds);
         }
         Op::CreateDomain { domain } => {
-            print.makes.push(object(Kind::Type, &domain.name.name));
+            print.makes.extend(object(Kind::Type, &domain.name));
             domain_names(domain, needs);
         }
         Op::DropDomain { domain } => {
-            print.removes.push(object(Kind::Type, &domain.name.name));
+            print.removes.extend(object(Kind::Type, &domain.name));
             domain_names(domain, holds);
         }
         Op::AlterDomain { from, to } | Op::ReplaceDomain { from, to, .. } => {
@@ -227,19 +248,19 @@ fn footprint(operation: &Operation) -> Footprint {
             domain_names(from, holds);
         }
         Op::CreateCompositeType { composite } => {
-            print.makes.push(object(Kind::Type, &composite.name.name));
+            print.makes.extend(object(Kind::Type, &composite.name));
             composite_names(composite, needs);
         }
         Op::DropCompositeType { composite } => {
-            print.removes.push(object(Kind::Type, &composite.name.name));
+            print.removes.extend(object(Kind::Type, &composite.name));
             composite_names(composite, holds);
         }
         Op::AlterCompositeType { from, to, .. } => {
             composite_names(to, needs);
             composite_names(from, holds);
         }
-        Op::CreateEnum { name, .. } => print.makes.push(object(Kind::Type, &name.name)),
-        Op::DropEnum { name, .. } => print.removes.push(object(Kind::Type, &name.name)),
+        Op::CreateEnum { name, .. } => print.makes.extend(object(Kind::Type, name)),
+        Op::DropEnum { name, .. } => print.removes.extend(object(Kind::Type, name)),
         Op::CreateTrigger { trigger, .. } => names(&trigger.definition, Reads::Calls, needs),
         Op::DropTrigger { trigger, .. } => names(&trigger.definition, Reads::Calls, holds),
         Op::CreatePolicy { policy, .. } => policy_names(policy, needs),

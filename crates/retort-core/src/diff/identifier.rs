@@ -104,44 +104,60 @@ pub fn substitute_identifier(text: &str, old: &str, new: &str) -> String {
     output
 }
 
-/// A name in a definition, and whether it is called (a `(` follows it: a function).
+/// A name in a definition: whether it is called (a `(` follows it: a function), what qualifies
+/// it (`s` in `s.t`: a schema, or a table whose column it is), and whether it follows `AS` (an
+/// alias, or the type of a cast).
 #[derive(Debug, PartialEq, Eq)]
 pub struct NameInText {
     pub name: String,
     pub called: bool,
+    pub qualifier: Option<String>,
+    pub after_as: bool,
 }
 
 /// Every identifier `text` names, bare or quoted, outside string literals, in order.
 pub fn names_in(text: &str) -> Vec<NameInText> {
+    /// What came last, white space aside.
+    enum Last {
+        Other,
+        Name,
+        As,
+        Dot(Option<String>),
+    }
     let mut names: Vec<NameInText> = Vec::new();
-    // Whether the last name is still waiting for what follows it (only white space so far).
-    let mut open = false;
+    let mut last = Last::Other;
     for piece in pieces(text) {
-        match piece {
-            Piece::Quoted { name, .. } => {
-                names.push(NameInText {
-                    name,
-                    called: false,
-                });
-                open = true;
-            }
-            Piece::Word(word) => {
-                names.push(NameInText {
-                    name: word.to_owned(),
-                    called: false,
-                });
-                open = true;
-            }
-            Piece::Other(other) if open && other.trim().is_empty() => {}
+        let (name, quoted) = match piece {
+            Piece::Quoted { name, .. } => (name, true),
+            Piece::Word(word) => (word.to_owned(), false),
+            Piece::Other(other) if other.trim().is_empty() => continue,
             Piece::Other(other) => {
-                if open && other == "(" {
-                    if let Some(last) = names.last_mut() {
-                        last.called = true;
+                last = match (other, &last) {
+                    ("(", Last::Name | Last::As) => {
+                        if let Some(called) = names.last_mut() {
+                            called.called = true;
+                        }
+                        Last::Other
                     }
-                }
-                open = false;
+                    (".", Last::Name | Last::As) => {
+                        Last::Dot(names.last().map(|qualifier| qualifier.name.clone()))
+                    }
+                    _ => Last::Other,
+                };
+                continue;
             }
-        }
+        };
+        let is_as = !quoted && name.eq_ignore_ascii_case("AS");
+        names.push(NameInText {
+            name,
+            called: false,
+            qualifier: match &last {
+                Last::Dot(qualifier) => qualifier.clone(),
+                _ => None,
+            },
+            after_as: matches!(last, Last::As),
+        });
+        last = if is_as { Last::As } else { Last::Name };
     }
     names
 }
@@ -193,7 +209,38 @@ fn needs_no_quotes(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::substitute_identifier;
+    use super::{names_in, substitute_identifier, NameInText};
+
+    #[test]
+    fn names_say_whether_called_qualified_or_after_as() {
+        let names = names_in("SELECT t.id AS stats, f (x), 'v' FROM s.\"V w\"");
+        let shown: Vec<(&str, bool, Option<&str>, bool)> = names
+            .iter()
+            .map(
+                |NameInText {
+                     name,
+                     called,
+                     qualifier,
+                     after_as,
+                 }| { (name.as_str(), *called, qualifier.as_deref(), *after_as) },
+            )
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("SELECT", false, None, false),
+                ("t", false, None, false),
+                ("id", false, Some("t"), false),
+                ("AS", false, None, false),
+                ("stats", false, None, true),
+                ("f", true, None, false),
+                ("x", false, None, false),
+                ("FROM", false, None, false),
+                ("s", false, None, false),
+                ("V w", false, Some("s"), false),
+            ]
+        );
+    }
 
     #[test]
     fn whole_identifiers_only() {
