@@ -18,6 +18,7 @@ pub mod operation;
 pub mod policies;
 pub mod postgres_clauses;
 pub mod rename;
+pub mod stable_order;
 pub mod type_users;
 pub mod views;
 
