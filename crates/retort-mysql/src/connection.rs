@@ -680,7 +680,10 @@ impl Introspect for MysqlConnection {
         // columns' (compared against the database's default, which the scratch database
         // shares). The `AUTO_INCREMENT=N` table option is the counter's state, not schema:
         // every dump of a used database carries it, so it is not compared (README). Nor is an
-        // index's COMMENT: the model carries PostgreSQL's index comments only.
+        // index's COMMENT: the model carries PostgreSQL's index comments only. Nor are an
+        // INVISIBLE column (hidden from `SELECT *`) and an IGNORED index (kept up to date but
+        // never used by the optimizer): created without the word, each would change what the
+        // application or its plans see.
         let engines = crate::table_storage::MODELED_ENGINES;
         self.connection
             .query(format!(
@@ -698,6 +701,10 @@ impl Introspect for MysqlConnection {
                    WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND t.ENGINE <> 'InnoDB' \
                  UNION ALL SELECT DISTINCT CONCAT('the comment of index ', INDEX_NAME, ' on table ', TABLE_NAME) FROM information_schema.STATISTICS \
                    WHERE TABLE_SCHEMA = DATABASE() AND INDEX_COMMENT <> '' \
+                 UNION ALL SELECT CONCAT('the INVISIBLE column ', COLUMN_NAME, ' of table ', TABLE_NAME, ' (declare it visible, or keep it in a hand-written revision)') FROM information_schema.COLUMNS \
+                   WHERE TABLE_SCHEMA = DATABASE() AND EXTRA LIKE '%INVISIBLE%' \
+                 UNION ALL SELECT DISTINCT CONCAT('the IGNORED index ', INDEX_NAME, ' on table ', TABLE_NAME, ' (declare it NOT IGNORED, or drop it)') FROM information_schema.STATISTICS \
+                   WHERE TABLE_SCHEMA = DATABASE() AND IGNORED = 'YES' \
                  ORDER BY 1",
                 engines.join(", "),
                 engines.map(|engine| format!("'{engine}'")).join(", "),
