@@ -683,7 +683,9 @@ impl Introspect for MysqlConnection {
         // index's COMMENT: the model carries PostgreSQL's index comments only. Nor are an
         // INVISIBLE column (hidden from `SELECT *`) and an IGNORED index (kept up to date but
         // never used by the optimizer): created without the word, each would change what the
-        // application or its plans see.
+        // application or its plans see. A MEMORY table's keys are HASH unless declared
+        // `USING BTREE`, and the model keeps no key type: created without it, the key would
+        // lose its range scans.
         let engines = crate::table_storage::MODELED_ENGINES;
         self.connection
             .query(format!(
@@ -705,6 +707,9 @@ impl Introspect for MysqlConnection {
                    WHERE TABLE_SCHEMA = DATABASE() AND EXTRA LIKE '%INVISIBLE%' \
                  UNION ALL SELECT DISTINCT CONCAT('the IGNORED index ', INDEX_NAME, ' on table ', TABLE_NAME, ' (declare it NOT IGNORED, or drop it)') FROM information_schema.STATISTICS \
                    WHERE TABLE_SCHEMA = DATABASE() AND IGNORED = 'YES' \
+                 UNION ALL SELECT DISTINCT CONCAT('the USING BTREE key ', s.INDEX_NAME, ' of MEMORY table ', s.TABLE_NAME, ' (retort creates a MEMORY table''s keys with the engine''s default, HASH; drop USING BTREE, or keep the table in a hand-written revision)') \
+                   FROM information_schema.STATISTICS s JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.TABLE_SCHEMA AND t.TABLE_NAME = s.TABLE_NAME \
+                   WHERE s.TABLE_SCHEMA = DATABASE() AND t.ENGINE = 'MEMORY' AND s.INDEX_TYPE = 'BTREE' \
                  ORDER BY 1",
                 engines.join(", "),
                 engines.map(|engine| format!("'{engine}'")).join(", "),

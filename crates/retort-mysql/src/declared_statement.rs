@@ -86,6 +86,40 @@ fn application_time_period(sql: &str, words: &[&str]) -> Option<String> {
     ))
 }
 
+/// An index option `information_schema` does not show: an index's own `KEY_BLOCK_SIZE` (the
+/// table option of that name is modeled, `table_storage`) and a FULLTEXT key's `WITH PARSER`.
+/// The index would be created without it.
+fn index_option_not_in_catalog(words: &[&str]) -> Option<String> {
+    let creates_index = matches!(
+        words,
+        ["CREATE", "INDEX" | "UNIQUE" | "FULLTEXT" | "SPATIAL", ..]
+    );
+    let alters_table = matches!(words, ["ALTER", "TABLE", ..]);
+    let mut depth = 0_usize;
+    let mut names_a_key = false;
+    for (index, &word) in words.iter().enumerate() {
+        match word {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            "INDEX" | "KEY" | "UNIQUE" | "FULLTEXT" | "SPATIAL" => names_a_key = true,
+            "KEY_BLOCK_SIZE" if creates_index || depth > 0 || (alters_table && names_a_key) => {
+                return Some(
+                    "an index's KEY_BLOCK_SIZE (information_schema does not show it: retort would create the index without it; leave it out, or keep the index in a hand-written revision)"
+                        .to_owned(),
+                );
+            }
+            "WITH" if words.get(index + 1) == Some(&"PARSER") => {
+                return Some(
+                    "a FULLTEXT key's WITH PARSER (information_schema does not show it: retort would create the key with the built-in parser; keep the key in a hand-written revision)"
+                        .to_owned(),
+                );
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `word` (a token, upper-cased) as `sql` spells it, looked for after the first (or the
 /// `last`) keyword `after`; the token itself when it is not found.
 fn as_written(sql: &str, word: &str, after: &str, last: bool) -> String {
@@ -133,14 +167,19 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         // mysqldump declares each view twice: a stand-in first (for views that read views), then
         // `DROP VIEW IF EXISTS` and the real one. The scratch database runs both, in order.
         ["CREATE" | "ALTER", "TABLE", ..] => match application_time_period(sql, &words)
+            .or_else(|| index_option_not_in_catalog(&words))
             .or_else(|| foreign_keys_dropped_by_engine(sql, &words))
         {
             Some(refused) => DeclaredStatement::Refused(refused),
             None => DeclaredStatement::Modeled,
         },
-        ["CREATE", "INDEX", ..]
-        | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
+        ["CREATE", "INDEX", ..] | ["CREATE", "UNIQUE" | "FULLTEXT" | "SPATIAL", "INDEX", ..] => {
+            match index_option_not_in_catalog(&words) {
+                Some(refused) => DeclaredStatement::Refused(refused),
+                None => DeclaredStatement::Modeled,
+            }
+        }
+        ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
         ["CREATE", ..] => match create_kind(&words).map(|index| words[index]) {
             // A loadable function (`SONAME 'lib.so'`) belongs to the server, not the database.
             Some("FUNCTION") if words.contains(&"SONAME") => DeclaredStatement::Refused(
@@ -225,6 +264,27 @@ mod tests {
                 what.contains("PERIOD FOR `p` of table `r`"),
                 "{what}"
             );
+        }
+        for sql in [
+            "CREATE TABLE k (id int PRIMARY KEY, v int, KEY k_v (v) KEY_BLOCK_SIZE=8)",
+            "CREATE INDEX k_v ON k (v) KEY_BLOCK_SIZE 8",
+            "ALTER TABLE k ADD INDEX k_v (v) KEY_BLOCK_SIZE=8",
+            "CREATE TABLE k (id int PRIMARY KEY, c text, FULLTEXT KEY k_c (c) WITH PARSER ngram)",
+        ] {
+            let DeclaredStatement::Refused(what) = classify(sql) else {
+                panic!("{sql} was not refused");
+            };
+            assert!(
+                what.contains("information_schema does not show it"),
+                "{what}"
+            );
+        }
+        for sql in [
+            "CREATE TABLE k (id int PRIMARY KEY, v int) ENGINE=MyISAM KEY_BLOCK_SIZE=8",
+            "ALTER TABLE k KEY_BLOCK_SIZE=8",
+            "CREATE FULLTEXT INDEX k_c ON k (c)",
+        ] {
+            assert_eq!(classify(sql), DeclaredStatement::Modeled, "{sql}");
         }
         assert_eq!(
             classify("CREATE TABLE v (id int, s timestamp(6) AS ROW START, e timestamp(6) AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) WITH SYSTEM VERSIONING"),

@@ -104,6 +104,11 @@ fn declared_objects_silently_ignored() {
             "CREATE TABLE r (id int, s date, e date, PERIOD FOR p (s, e), PRIMARY KEY (id, p WITHOUT OVERLAPS));",
             "the application-time period PERIOD FOR p of table r (retort would create its columns and a CHECK without the period; keep it in a hand-written revision)",
         ),
+        // Finding (silent losses): an index's own KEY_BLOCK_SIZE was left out.
+        (
+            "CREATE INDEX t_id ON t (id) KEY_BLOCK_SIZE=8;",
+            "an index's KEY_BLOCK_SIZE (information_schema does not show it: retort would create the index without it; leave it out, or keep the index in a hand-written revision)",
+        ),
     ] {
         project.write(
             "schema/schema.sql",
@@ -354,6 +359,11 @@ fn table_options_the_model_lacks_are_refused_by_name() {
         (
             "CREATE TABLE p (id int PRIMARY KEY, a int, KEY p_a (a) IGNORED);",
             "the IGNORED index p_a on table p (declare it NOT IGNORED, or drop it)",
+        ),
+        // Finding (silent losses): a MEMORY table's USING BTREE key was created HASH.
+        (
+            "CREATE TABLE p (id int PRIMARY KEY, a int, KEY p_a (a) USING BTREE) ENGINE=MEMORY;",
+            "the USING BTREE key p_a of MEMORY table p",
         ),
     ] {
         project.write(
