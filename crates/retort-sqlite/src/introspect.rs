@@ -215,6 +215,13 @@ pub fn introspect(
         if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
             entry.checks = checks_in(&table, &sql);
             let clauses = table_clauses(&table, &sql);
+            for key in &mut entry.foreign_keys {
+                let columns: Vec<String> = key.columns.iter().map(|c| c.to_lowercase()).collect();
+                if let Some(deferral) = clauses.foreign_keys.get(&columns) {
+                    key.deferrable = deferral.deferrable;
+                    key.initially_deferred = deferral.initially_deferred;
+                }
+            }
             for column in &mut entry.columns {
                 let written = clauses.column(&column.name);
                 column.identity = written.autoincrement.then(|| "AUTOINCREMENT".to_owned());

@@ -64,6 +64,12 @@ fn foreign_key(key: &ForeignKey) -> String {
     if key.on_delete != "NO ACTION" {
         text.push_str(&format!(" ON DELETE {}", key.on_delete));
     }
+    if key.deferrable {
+        text.push_str(" DEFERRABLE");
+        if key.initially_deferred {
+            text.push_str(" INITIALLY DEFERRED");
+        }
+    }
     text
 }
 
