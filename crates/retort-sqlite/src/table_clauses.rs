@@ -252,6 +252,12 @@ pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
                         .unmodeled
                         .push(format!("table {table} (COLLATE in a key's column list)"));
                 }
+                // Nor is an order: the key would be rebuilt or created ascending.
+                if list.iter().any(|t| word(Some(t)) == "DESC") {
+                    clauses
+                        .unmodeled
+                        .push(format!("table {table} (DESC in a key's column list)"));
+                }
                 // SQLite also takes `PRIMARY KEY (id AUTOINCREMENT)`: the one column's.
                 if word(list.first()) == "PRIMARY"
                     && list.iter().any(|t| word(Some(t)) == "AUTOINCREMENT")
@@ -279,6 +285,17 @@ pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
             .filter(|(depth, _)| *depth == 0)
             .map(|(_, t)| word(Some(t)))
             .collect();
+        // `id INTEGER PRIMARY KEY DESC` is a descending key, and (SQLite's quirk) not the
+        // rowid: written back as a key, it would be both ascending and the rowid.
+        if words
+            .windows(3)
+            .any(|w| w[0] == "PRIMARY" && w[1] == "KEY" && w[2] == "DESC")
+        {
+            clauses.unmodeled.push(format!(
+                "table {table} (PRIMARY KEY DESC on column {})",
+                unquoted(text(first))
+            ));
+        }
         if let Some(references) = words.iter().position(|w| w == "REFERENCES") {
             clauses
                 .foreign_keys
@@ -385,6 +402,22 @@ mod tests {
             "CREATE TABLE t (id INTEGER, s TEXT, PRIMARY KEY (id AUTOINCREMENT), CONSTRAINT u UNIQUE (s COLLATE NOCASE), CHECK (s <> 'x' COLLATE NOCASE))",
         );
         assert!(clauses.column("id").autoincrement);
+        assert_eq!(
+            table_clauses(
+                "t",
+                "CREATE TABLE t (a text, b text, PRIMARY KEY (a DESC, b), CHECK (a > b))"
+            )
+            .unmodeled,
+            ["table t (DESC in a key's column list)"]
+        );
+        assert_eq!(
+            table_clauses(
+                "t",
+                "CREATE TABLE t (id integer PRIMARY KEY DESC, b text UNIQUE)"
+            )
+            .unmodeled,
+            ["table t (PRIMARY KEY DESC on column id)"]
+        );
         assert_eq!(clauses.column("s"), ColumnClauses::default());
         assert_eq!(
             clauses.unmodeled,
