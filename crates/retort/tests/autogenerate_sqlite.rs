@@ -376,6 +376,11 @@ fn sqlite_table_clauses_the_model_lacks_are_refused_not_lost() {
             "CREATE TABLE t (id INTEGER PRIMARY KEY DESC, v TEXT);",
             "table t (PRIMARY KEY DESC on column id)",
         ),
+        // Found by the same probe: a view's INSTEAD OF trigger was left out.
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INT);\nCREATE VIEW w AS SELECT * FROM t;\nCREATE TRIGGER w_insert INSTEAD OF INSERT ON w BEGIN INSERT INTO t VALUES (new.id, new.v); END;",
+            "trigger w_insert on view w (a view's INSTEAD OF triggers)",
+        ),
     ] {
         project.write("schema/schema.sql", schema);
         let output = project.run(&["check"]);
