@@ -680,7 +680,15 @@ impl Introspect for MysqlConnection {
         // columns' (compared against the database's default, which the scratch database
         // shares). The `AUTO_INCREMENT=N` table option is the counter's state, not schema:
         // every dump of a used database carries it, so it is not compared (README). Nor is an
-        // index's COMMENT: the model carries PostgreSQL's index comments only.
+        // index's COMMENT: the model carries PostgreSQL's index comments only. Nor are an
+        // INVISIBLE column (hidden from `SELECT *`) and an IGNORED index (kept up to date but
+        // never used by the optimizer): created without the word, each would change what the
+        // application or its plans see. A MEMORY table's keys are HASH unless declared
+        // `USING BTREE`, and the model keeps no key type: created without it, the key would
+        // lose its range scans. A key declared `USING HASH` on another engine is MariaDB's
+        // long unique (a hidden hash column): created without the words it is a B-tree, unless
+        // its columns cannot be one (a BLOB or TEXT, or wider than the engine's key), when
+        // MariaDB makes it a hash again — that one is not refused.
         let engines = crate::table_storage::MODELED_ENGINES;
         self.connection
             .query(format!(
@@ -698,6 +706,20 @@ impl Introspect for MysqlConnection {
                    WHERE r.CONSTRAINT_SCHEMA = DATABASE() AND t.ENGINE <> 'InnoDB' \
                  UNION ALL SELECT DISTINCT CONCAT('the comment of index ', INDEX_NAME, ' on table ', TABLE_NAME) FROM information_schema.STATISTICS \
                    WHERE TABLE_SCHEMA = DATABASE() AND INDEX_COMMENT <> '' \
+                 UNION ALL SELECT CONCAT('the INVISIBLE column ', COLUMN_NAME, ' of table ', TABLE_NAME, ' (declare it visible, or keep it in a hand-written revision)') FROM information_schema.COLUMNS \
+                   WHERE TABLE_SCHEMA = DATABASE() AND EXTRA LIKE '%INVISIBLE%' \
+                 UNION ALL SELECT DISTINCT CONCAT('the IGNORED index ', INDEX_NAME, ' on table ', TABLE_NAME, ' (declare it NOT IGNORED, or drop it)') FROM information_schema.STATISTICS \
+                   WHERE TABLE_SCHEMA = DATABASE() AND IGNORED = 'YES' \
+                 UNION ALL SELECT DISTINCT CONCAT('the USING BTREE key ', s.INDEX_NAME, ' of MEMORY table ', s.TABLE_NAME, ' (retort creates a MEMORY table''s keys with the engine''s default, HASH; drop USING BTREE, or keep the table in a hand-written revision)') \
+                   FROM information_schema.STATISTICS s JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.TABLE_SCHEMA AND t.TABLE_NAME = s.TABLE_NAME \
+                   WHERE s.TABLE_SCHEMA = DATABASE() AND t.ENGINE = 'MEMORY' AND s.INDEX_TYPE = 'BTREE' \
+                 UNION ALL SELECT CONCAT('the USING HASH key ', s.INDEX_NAME, ' of table ', s.TABLE_NAME, ' (retort would create it as a B-tree key; drop USING HASH, or keep the key in a hand-written revision)') \
+                   FROM information_schema.STATISTICS s JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.TABLE_SCHEMA AND t.TABLE_NAME = s.TABLE_NAME \
+                   JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME \
+                   WHERE s.TABLE_SCHEMA = DATABASE() AND t.ENGINE <> 'MEMORY' AND s.INDEX_TYPE = 'HASH' \
+                   GROUP BY s.TABLE_NAME, s.INDEX_NAME, t.ENGINE, t.ROW_FORMAT \
+                   HAVING SUM(c.DATA_TYPE LIKE '%blob' OR c.DATA_TYPE LIKE '%text') = 0 \
+                     AND SUM(COALESCE(c.CHARACTER_OCTET_LENGTH, 8)) <= IF(t.ENGINE = 'InnoDB', IF(t.ROW_FORMAT IN ('Compact', 'Redundant'), 767, 3072), 1000) \
                  ORDER BY 1",
                 engines.join(", "),
                 engines.map(|engine| format!("'{engine}'")).join(", "),

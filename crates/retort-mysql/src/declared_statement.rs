@@ -66,6 +66,40 @@ fn foreign_keys_dropped_by_engine(sql: &str, words: &[&str]) -> Option<String> {
     ))
 }
 
+/// An application-time period (`PERIOD FOR p (s, e)`, and a key's `p WITHOUT OVERLAPS`):
+/// `information_schema` shows the period as a CHECK `s < e` and the key as one on the period's
+/// columns, so it would be created as those, without the period. `PERIOD FOR SYSTEM_TIME` is
+/// system versioning, which the catalog names (`unmodeled_objects`).
+fn application_time_period(sql: &str, words: &[&str]) -> Option<String> {
+    let at = words.windows(3).position(|window| {
+        window[0] == "PERIOD" && window[1] == "FOR" && window[2] != "SYSTEM_TIME"
+    })?;
+    let period = as_written(sql, words[at + 2], "PERIOD FOR", false);
+    let table = words
+        .iter()
+        .skip(2)
+        .find(|word| !matches!(**word, "IF" | "NOT" | "EXISTS" | "OR" | "REPLACE"))
+        .unwrap_or(&"");
+    let table = as_written(sql, table, "TABLE", false);
+    Some(format!(
+        "the application-time period PERIOD FOR {period} of table {table} (retort would create its columns and a CHECK without the period; keep it in a hand-written revision)"
+    ))
+}
+
+/// A FULLTEXT key's `WITH PARSER`, which `information_schema` does not show: the key would be
+/// created with the built-in parser. (An index's own `KEY_BLOCK_SIZE` is not refused: MyISAM
+/// rewrites it to its own block size, InnoDB ignores it, and a dump prints one on every key of
+/// a table with the table option, which is modeled.)
+fn index_option_not_in_catalog(words: &[&str]) -> Option<String> {
+    words
+        .windows(2)
+        .any(|pair| pair[0] == "WITH" && pair[1] == "PARSER")
+        .then(|| {
+            "a FULLTEXT key's WITH PARSER (information_schema does not show it: retort would create the key with the built-in parser; keep the key in a hand-written revision)"
+                .to_owned()
+        })
+}
+
 /// `word` (a token, upper-cased) as `sql` spells it, looked for after the first (or the
 /// `last`) keyword `after`; the token itself when it is not found.
 fn as_written(sql: &str, word: &str, after: &str, last: bool) -> String {
@@ -112,14 +146,20 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         }
         // mysqldump declares each view twice: a stand-in first (for views that read views), then
         // `DROP VIEW IF EXISTS` and the real one. The scratch database runs both, in order.
-        ["CREATE", "TABLE", ..] => match foreign_keys_dropped_by_engine(sql, &words) {
+        ["CREATE" | "ALTER", "TABLE", ..] => match application_time_period(sql, &words)
+            .or_else(|| index_option_not_in_catalog(&words))
+            .or_else(|| foreign_keys_dropped_by_engine(sql, &words))
+        {
             Some(refused) => DeclaredStatement::Refused(refused),
             None => DeclaredStatement::Modeled,
         },
-        ["CREATE", "INDEX", ..]
-        | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["ALTER", "TABLE", ..]
-        | ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
+        ["CREATE", "INDEX", ..] | ["CREATE", "UNIQUE" | "FULLTEXT" | "SPATIAL", "INDEX", ..] => {
+            match index_option_not_in_catalog(&words) {
+                Some(refused) => DeclaredStatement::Refused(refused),
+                None => DeclaredStatement::Modeled,
+            }
+        }
+        ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
         ["CREATE", ..] => match create_kind(&words).map(|index| words[index]) {
             // A loadable function (`SONAME 'lib.so'`) belongs to the server, not the database.
             Some("FUNCTION") if words.contains(&"SONAME") => DeclaredStatement::Refused(
@@ -193,6 +233,33 @@ mod tests {
                 "{what}"
             );
         }
+        for sql in [
+            "CREATE TABLE `r` (id int, s date, e date, PERIOD FOR `p` (s, e), PRIMARY KEY (id, p WITHOUT OVERLAPS))",
+            "ALTER TABLE `r` ADD PERIOD FOR `p` (s, e)",
+        ] {
+            let DeclaredStatement::Refused(what) = classify(sql) else {
+                panic!("{sql} was not refused");
+            };
+            assert!(
+                what.contains("PERIOD FOR `p` of table `r`"),
+                "{what}"
+            );
+        }
+        assert!(matches!(
+            classify("CREATE TABLE k (id int PRIMARY KEY, c text, FULLTEXT KEY k_c (c) WITH PARSER ngram)"),
+            DeclaredStatement::Refused(what) if what.contains("WITH PARSER")
+        ));
+        for sql in [
+            "CREATE TABLE k (id int PRIMARY KEY, v int, KEY k_v (v) KEY_BLOCK_SIZE=1024) ENGINE=MyISAM KEY_BLOCK_SIZE=8",
+            "CREATE INDEX k_v ON k (v) KEY_BLOCK_SIZE 8",
+            "CREATE FULLTEXT INDEX k_c ON k (c)",
+        ] {
+            assert_eq!(classify(sql), DeclaredStatement::Modeled, "{sql}");
+        }
+        assert_eq!(
+            classify("CREATE TABLE v (id int, s timestamp(6) AS ROW START, e timestamp(6) AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) WITH SYSTEM VERSIONING"),
+            DeclaredStatement::Modeled
+        );
         for (sql, what) in [
             (
                 "CREATE FUNCTION metaphon RETURNS STRING SONAME 'udf_example.so'",

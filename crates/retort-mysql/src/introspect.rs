@@ -159,9 +159,11 @@ pub fn introspect(
         .map(|(t, n, _)| (t.clone(), n.clone()))
         .collect();
 
+    // MariaDB reports a SPATIAL key's part with SUB_PART 32 (the bytes of its bounding box),
+    // a length no declaration can carry: `CREATE SPATIAL INDEX … (g(32))` is an error.
     let statistics: Vec<StatisticsRow> = connection
         .query(
-            "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, COLLATION \
+            "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, IF(INDEX_TYPE = 'SPATIAL', NULL, SUB_PART), INDEX_TYPE, COLLATION \
              FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
         )
         .map_err(error)?;

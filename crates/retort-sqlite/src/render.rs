@@ -37,7 +37,11 @@ fn column_definition(column: &Column) -> String {
         text.push_str(" NOT NULL");
     }
     if let Some(default) = &column.default {
-        text.push_str(&format!(" DEFAULT {default}"));
+        if literal_default(default) {
+            text.push_str(&format!(" DEFAULT {default}"));
+        } else {
+            text.push_str(&format!(" DEFAULT ({default})"));
+        }
     }
     if autoincrements(column) {
         text.push_str(" PRIMARY KEY AUTOINCREMENT");
@@ -63,6 +67,12 @@ fn foreign_key(key: &ForeignKey) -> String {
     }
     if key.on_delete != "NO ACTION" {
         text.push_str(&format!(" ON DELETE {}", key.on_delete));
+    }
+    if key.deferrable {
+        text.push_str(" DEFERRABLE");
+        if key.initially_deferred {
+            text.push_str(" INITIALLY DEFERRED");
+        }
     }
     text
 }
@@ -326,6 +336,40 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             )))
         }
     })
+}
+
+/// Whether `default` may follow `DEFAULT` bare: a literal (a signed number, a string, a blob,
+/// NULL, TRUE, FALSE) or `CURRENT_TIME|DATE|TIMESTAMP`. SQLite reports an expression default
+/// (`DEFAULT (lower('X'))`) without its parentheses, which `CREATE TABLE` needs back.
+fn literal_default(default: &str) -> bool {
+    let text = default.trim();
+    let unsigned = text.trim_start_matches(['+', '-']);
+    // One string: `'it''s'`, not `'a' || 'b'`.
+    let quoted = |t: &str| {
+        t.len() >= 2
+            && t.starts_with('\'')
+            && t.ends_with('\'')
+            && !t[1..t.len() - 1].replace("''", "").contains('\'')
+    };
+    let number = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && (unsigned.parse::<f64>().is_ok()
+            || unsigned
+                .strip_prefix("0x")
+                .or_else(|| unsigned.strip_prefix("0X"))
+                .is_some_and(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit())));
+    quoted(text)
+        || text.strip_prefix(['x', 'X']).is_some_and(quoted)
+        || number
+        || [
+            "NULL",
+            "TRUE",
+            "FALSE",
+            "CURRENT_TIME",
+            "CURRENT_DATE",
+            "CURRENT_TIMESTAMP",
+        ]
+        .iter()
+        .any(|word| text.eq_ignore_ascii_case(word))
 }
 
 /// Whether `ALTER TABLE ... ADD COLUMN` takes `default` over existing rows: a literal (a

@@ -19,11 +19,21 @@ pub struct ColumnClauses {
     pub virtual_generated: bool,
 }
 
+/// When a foreign key is checked: `DEFERRABLE`, and `INITIALLY DEFERRED` (at commit, which
+/// is the only spelling SQLite defers; Django writes it on every key). No pragma reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deferral {
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
 /// The clauses of every column of one table, by column name in lower case (SQLite's names
-/// ignore case), and what the model cannot carry (a `COLLATE` inside a key's column list).
+/// ignore case), the deferral of its foreign keys by their columns in lower case, and what
+/// the model cannot carry (a `COLLATE` inside a key's column list).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableClauses {
     pub columns: BTreeMap<String, ColumnClauses>,
+    pub foreign_keys: BTreeMap<Vec<String>, Deferral>,
     pub unmodeled: Vec<String>,
 }
 
@@ -138,6 +148,22 @@ fn unquoted(text: &str) -> String {
     }
 }
 
+/// The deferral written in `words` (the upper-cased words of one foreign key's clause):
+/// `NOT DEFERRABLE` is the default, as is `DEFERRABLE INITIALLY IMMEDIATE` without the second word.
+fn deferral(words: &[String]) -> Deferral {
+    let deferrable = words
+        .iter()
+        .enumerate()
+        .any(|(at, word)| word == "DEFERRABLE" && (at == 0 || words[at - 1] != "NOT"));
+    Deferral {
+        deferrable,
+        initially_deferred: deferrable
+            && words
+                .windows(2)
+                .any(|pair| pair[0] == "INITIALLY" && pair[1] == "DEFERRED"),
+    }
+}
+
 /// The clauses of the columns of `sql`, a `CREATE TABLE` statement as `sqlite_master` keeps it.
 pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
     let all = tokens(sql);
@@ -202,12 +228,35 @@ pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
             let starts_check_or_foreign = tokens
                 .iter()
                 .position(|t| matches!(word(Some(t)).as_str(), "CHECK" | "FOREIGN"));
+            // `FOREIGN KEY (a, b) REFERENCES p … DEFERRABLE INITIALLY DEFERRED`.
+            if let Some(foreign) = tokens.iter().position(|t| word(Some(t)) == "FOREIGN") {
+                let columns: Vec<String> = tokens[foreign..]
+                    .iter()
+                    .skip_while(|t| !is(Some(t), "("))
+                    .skip(1)
+                    .take_while(|t| !is(Some(t), ")"))
+                    .filter(|t| t.kind != Kind::Punctuation)
+                    .map(|t| unquoted(text(t)).to_lowercase())
+                    .collect();
+                let words: Vec<String> = element
+                    .iter()
+                    .filter(|(depth, _)| *depth == 0)
+                    .map(|(_, t)| word(Some(t)))
+                    .collect();
+                clauses.foreign_keys.insert(columns, deferral(&words));
+            }
             if let Some(key) = key.filter(|k| starts_check_or_foreign.is_none_or(|c| *k < c)) {
                 let list = &tokens[key..];
                 if list.iter().any(|t| word(Some(t)) == "COLLATE") {
                     clauses
                         .unmodeled
                         .push(format!("table {table} (COLLATE in a key's column list)"));
+                }
+                // Nor is an order: the key would be rebuilt or created ascending.
+                if list.iter().any(|t| word(Some(t)) == "DESC") {
+                    clauses
+                        .unmodeled
+                        .push(format!("table {table} (DESC in a key's column list)"));
                 }
                 // SQLite also takes `PRIMARY KEY (id AUTOINCREMENT)`: the one column's.
                 if word(list.first()) == "PRIMARY"
@@ -229,6 +278,29 @@ pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
             continue;
         }
         let name = unquoted(text(first)).to_lowercase();
+        // A column's own `REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED`.
+        let words: Vec<String> = element
+            .iter()
+            .skip(1)
+            .filter(|(depth, _)| *depth == 0)
+            .map(|(_, t)| word(Some(t)))
+            .collect();
+        // `id INTEGER PRIMARY KEY DESC` is a descending key, and (SQLite's quirk) not the
+        // rowid: written back as a key, it would be both ascending and the rowid.
+        if words
+            .windows(3)
+            .any(|w| w[0] == "PRIMARY" && w[1] == "KEY" && w[2] == "DESC")
+        {
+            clauses.unmodeled.push(format!(
+                "table {table} (PRIMARY KEY DESC on column {})",
+                unquoted(text(first))
+            ));
+        }
+        if let Some(references) = words.iter().position(|w| w == "REFERENCES") {
+            clauses
+                .foreign_keys
+                .insert(vec![name.clone()], deferral(&words[references..]));
+        }
         let mut column = clauses.columns.get(&name).cloned().unwrap_or_default();
         let mut position = 1;
         while position < element.len() {
@@ -303,12 +375,49 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_deferral_of_foreign_keys() {
+        let clauses = table_clauses(
+            "t",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, \"P\" int REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED, q int REFERENCES p (id) NOT DEFERRABLE INITIALLY DEFERRED, r int REFERENCES p(id) DEFERRABLE, a int, b int, CONSTRAINT k FOREIGN KEY (a, [B]) REFERENCES p (x, y) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, c int, FOREIGN KEY (c) REFERENCES p (id))",
+        );
+        let deferral = |columns: &[&str]| {
+            let key: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+            clauses
+                .foreign_keys
+                .get(&key)
+                .map(|d| (d.deferrable, d.initially_deferred))
+        };
+        assert_eq!(deferral(&["p"]), Some((true, true)));
+        assert_eq!(deferral(&["q"]), Some((false, false)));
+        assert_eq!(deferral(&["r"]), Some((true, false)));
+        assert_eq!(deferral(&["a", "b"]), Some((true, true)));
+        assert_eq!(deferral(&["c"]), Some((false, false)));
+        assert_eq!(deferral(&["id"]), None);
+    }
+
+    #[test]
     fn a_collation_in_a_key_is_not_modelled_and_a_table_key_may_autoincrement() {
         let clauses = table_clauses(
             "t",
             "CREATE TABLE t (id INTEGER, s TEXT, PRIMARY KEY (id AUTOINCREMENT), CONSTRAINT u UNIQUE (s COLLATE NOCASE), CHECK (s <> 'x' COLLATE NOCASE))",
         );
         assert!(clauses.column("id").autoincrement);
+        assert_eq!(
+            table_clauses(
+                "t",
+                "CREATE TABLE t (a text, b text, PRIMARY KEY (a DESC, b), CHECK (a > b))"
+            )
+            .unmodeled,
+            ["table t (DESC in a key's column list)"]
+        );
+        assert_eq!(
+            table_clauses(
+                "t",
+                "CREATE TABLE t (id integer PRIMARY KEY DESC, b text UNIQUE)"
+            )
+            .unmodeled,
+            ["table t (PRIMARY KEY DESC on column id)"]
+        );
         assert_eq!(clauses.column("s"), ColumnClauses::default());
         assert_eq!(
             clauses.unmodeled,

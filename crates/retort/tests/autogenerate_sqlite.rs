@@ -366,6 +366,21 @@ fn sqlite_table_clauses_the_model_lacks_are_refused_not_lost() {
             "CREATE TABLE t (v TEXT, w TEXT, CONSTRAINT k UNIQUE (v COLLATE NOCASE, w));",
             "table t (COLLATE in a key's column list)",
         ),
+        // Found by the silent-losses probe: a key's order was dropped, and a column's
+        // `INTEGER PRIMARY KEY DESC` (not the rowid, by SQLite's quirk) became the rowid.
+        (
+            "CREATE TABLE t (v TEXT, w TEXT, PRIMARY KEY (v DESC, w));",
+            "table t (DESC in a key's column list)",
+        ),
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY DESC, v TEXT);",
+            "table t (PRIMARY KEY DESC on column id)",
+        ),
+        // Found by the same probe: a view's INSTEAD OF trigger was left out.
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INT);\nCREATE VIEW w AS SELECT * FROM t;\nCREATE TRIGGER w_insert INSTEAD OF INSERT ON w BEGIN INSERT INTO t VALUES (new.id, new.v); END;",
+            "trigger w_insert on view w (a view's INSTEAD OF triggers)",
+        ),
     ] {
         project.write("schema/schema.sql", schema);
         let output = project.run(&["check"]);

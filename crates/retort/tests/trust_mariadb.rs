@@ -98,6 +98,18 @@ fn declared_objects_silently_ignored() {
             "DELIMITER // (retort needs none: write a trigger's or routine's BEGIN … END body as it is)",
         ),
         ("GRANT SELECT ON t TO 'app'@'%';", "GRANT"),
+        // Finding (silent losses): the period became a CHECK (s < e) and the key one on the
+        // period's columns, `WITHOUT OVERLAPS` gone.
+        (
+            "CREATE TABLE r (id int, s date, e date, PERIOD FOR p (s, e), PRIMARY KEY (id, p WITHOUT OVERLAPS));",
+            "the application-time period PERIOD FOR p of table r (retort would create its columns and a CHECK without the period; keep it in a hand-written revision)",
+        ),
+        // Finding (silent losses): a FULLTEXT key's parser plugin is not in the catalog; the
+        // screen refuses it before the file is loaded (where a missing plugin fails anyway).
+        (
+            "CREATE TABLE k (id int PRIMARY KEY, c text, FULLTEXT KEY k_c (c) WITH PARSER ngram);",
+            "a FULLTEXT key's WITH PARSER (information_schema does not show it: retort would create the key with the built-in parser; keep the key in a hand-written revision)",
+        ),
     ] {
         project.write(
             "schema/schema.sql",
@@ -338,6 +350,27 @@ fn table_options_the_model_lacks_are_refused_by_name() {
         (
             "CREATE TABLE p (id int PRIMARY KEY, a int, KEY p_a (a) COMMENT 'by a');",
             "the comment of index p_a on table p",
+        ),
+        // Finding (silent losses): an INVISIBLE column and an IGNORED index were created
+        // visible and used; both are refused by name from the scratch database's catalog.
+        (
+            "CREATE TABLE p (id int PRIMARY KEY, a int INVISIBLE);",
+            "the INVISIBLE column a of table p (declare it visible, or keep it in a hand-written revision)",
+        ),
+        (
+            "CREATE TABLE p (id int PRIMARY KEY, a int, KEY p_a (a) IGNORED);",
+            "the IGNORED index p_a on table p (declare it NOT IGNORED, or drop it)",
+        ),
+        // Finding (silent losses): a MEMORY table's USING BTREE key was created HASH.
+        (
+            "CREATE TABLE p (id int PRIMARY KEY, a int, KEY p_a (a) USING BTREE) ENGINE=MEMORY;",
+            "the USING BTREE key p_a of MEMORY table p",
+        ),
+        // ... and a USING HASH unique key (MariaDB's long unique) was created a B-tree; one
+        // on a BLOB, which only a hash can key, is modeled (MariaDB makes it a hash again).
+        (
+            "CREATE TABLE p (id int PRIMARY KEY, a int, b int, UNIQUE KEY p_ab (a, b) USING HASH);",
+            "the USING HASH key p_ab of table p (retort would create it as a B-tree key; drop USING HASH, or keep the key in a hand-written revision)",
         ),
     ] {
         project.write(
