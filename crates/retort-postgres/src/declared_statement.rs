@@ -4,14 +4,13 @@
 use retort_core::autogenerate::screen::{clauses_after_name, leading, tokens, DeclaredStatement};
 
 /// Session settings pg_dump opens with; they shape nothing in the schema.
-const HARMLESS_SETTINGS: [&str; 13] = [
+const HARMLESS_SETTINGS: [&str; 12] = [
     "STATEMENT_TIMEOUT",
     "LOCK_TIMEOUT",
     "IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
     "TRANSACTION_TIMEOUT",
     "CLIENT_ENCODING",
     "STANDARD_CONFORMING_STRINGS",
-    "CHECK_FUNCTION_BODIES",
     "XMLOPTION",
     "CLIENT_MIN_MESSAGES",
     "ROW_SECURITY",
@@ -26,6 +25,10 @@ pub fn classify(sql: &str) -> DeclaredStatement {
     match words.as_slice() {
         // An extension's comment is the extension's own (pg_dump writes it back).
         [] | [";"] | ["COMMENT", "ON", "EXTENSION", ..] => DeclaredStatement::Setting,
+        // pg_dump turns off the checking of SQL function bodies, as a function may read a table
+        // dumped after it (a table whose default calls the function): the scratch database
+        // loads the schema the same way. (A revision creates them in an order that holds.)
+        ["SET", "CHECK_FUNCTION_BODIES", ..] => DeclaredStatement::Modeled,
         ["SET", name, ..] if HARMLESS_SETTINGS.contains(name) => {
             // `standard_conforming_strings = off` would change how every later string reads.
             if *name == "STANDARD_CONFORMING_STRINGS" && !words.contains(&"ON") {

@@ -198,7 +198,15 @@ fn footprint(operation: &Operation) -> Footprint {
             print.redefines.extend(object(Kind::Relation, to));
         }
         Op::AlterColumn { table, from, to } => {
-            print.redefines.extend(object(Kind::Relation, table));
+            // A new default or comment changes nothing a view or a function body reads.
+            let bare = |column: &Column| Column {
+                default: None,
+                comment: None,
+                ..column.clone()
+            };
+            if bare(from) != bare(to) {
+                print.redefines.extend(object(Kind::Relation, table));
+            }
             column_names(to, needs);
             column_names(from, holds);
         }
@@ -298,10 +306,34 @@ fn policy_names(policy: &crate::schema::Policy, into: &mut BTreeSet<ObjectRef>) 
 }
 
 /// `operations` reordered where an operation would otherwise run before an object it needs is
-/// made, or after an object it holds is removed; the rest keep their order.
+/// made, or after an object it holds is removed; the rest keep their order. A new table whose
+/// column default calls a function that reads the table (which no order creates) gets that
+/// default once the function exists.
 pub fn order_by_dependencies(
-    operations: Vec<Operation>,
+    mut operations: Vec<Operation>,
 ) -> Result<Vec<Operation>, DependencyCycle> {
+    loop {
+        match dependency_order(&operations) {
+            Ok(order) => {
+                let mut slots: Vec<Option<Operation>> = operations.into_iter().map(Some).collect();
+                return Ok(order
+                    .into_iter()
+                    .filter_map(|index| slots[index].take())
+                    .collect());
+            }
+            Err(cycle) => {
+                if !defaults_set_after(&mut operations, &cycle) {
+                    return Err(DependencyCycle {
+                        loop_summaries: cycle.iter().map(|&i| operations[i].summary()).collect(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The order of `operations` by what they need of each other, or the indexes of a loop.
+fn dependency_order(operations: &[Operation]) -> Result<Vec<usize>, Vec<usize>> {
     let prints: Vec<Footprint> = operations.iter().map(footprint).collect();
     let mut makers: BTreeMap<&ObjectRef, Vec<usize>> = BTreeMap::new();
     let mut removers: BTreeMap<&ObjectRef, Vec<usize>> = BTreeMap::new();
@@ -343,12 +375,52 @@ pub fn order_by_dependencies(
             }
         }
     }
-    let order = stable_topological_order(&after).map_err(|cycle| DependencyCycle {
-        loop_summaries: cycle.iter().map(|&i| operations[i].summary()).collect(),
-    })?;
-    let mut slots: Vec<Option<Operation>> = operations.into_iter().map(Some).collect();
-    Ok(order
-        .into_iter()
-        .filter_map(|index| slots[index].take())
-        .collect())
+    stable_topological_order(&after)
+}
+
+/// Breaks a loop through a new table: the defaults of its columns that call a function made in
+/// the loop (`DEFAULT next_number()`, whose SQL body reads the table) are taken out of its
+/// `CREATE TABLE` and set by an `ALTER COLUMN … SET DEFAULT` of their own, which can wait for
+/// the function. (A new table has no rows the default would have filled.) `false` when the
+/// loop goes through no such table.
+fn defaults_set_after(operations: &mut Vec<Operation>, cycle: &[usize]) -> bool {
+    let functions_in_loop: BTreeSet<ObjectRef> = cycle
+        .iter()
+        .filter_map(|&index| match &operations[index] {
+            Operation::CreateFunction { function } => Some(function),
+            _ => None,
+        })
+        .flat_map(|function| object(Kind::Function, &function.key.name))
+        .collect();
+    let calls_one = |column: &Column| {
+        let mut called = BTreeSet::new();
+        if let Some(default) = &column.default {
+            names(default, Reads::Calls, &mut called);
+        }
+        !called.is_disjoint(&functions_in_loop)
+    };
+    for &index in cycle {
+        let Operation::CreateTable { table } = &mut operations[index] else {
+            continue;
+        };
+        let name = table.name.clone();
+        let mut later = Vec::new();
+        for column in &mut table.columns {
+            if column.generated.is_none() && calls_one(column) {
+                let with_default = column.clone();
+                column.default = None;
+                later.push(Operation::AlterColumn {
+                    table: name.clone(),
+                    from: column.clone(),
+                    to: with_default,
+                });
+            }
+        }
+        if !later.is_empty() {
+            let after_table = index + 1;
+            operations.splice(after_table..after_table, later);
+            return true;
+        }
+    }
+    false
 }
