@@ -54,12 +54,7 @@ fn foreign_keys_dropped_by_engine(sql: &str, words: &[&str]) -> Option<String> {
     if !references {
         return None;
     }
-    let table = words
-        .iter()
-        .skip(2)
-        .find(|word| !matches!(**word, "IF" | "NOT" | "EXISTS" | "OR" | "REPLACE"))
-        .unwrap_or(&"");
-    let table = as_written(sql, table, "TABLE", false);
+    let table = table_as_written(sql, words);
     let engine = as_written(sql, engine, "ENGINE", true);
     Some(format!(
         "a foreign key in CREATE TABLE {table} … ENGINE={engine} ({engine} keeps no foreign keys: MariaDB would drop the key without a word; declare the table ENGINE=InnoDB, or leave the key out)"
@@ -75,12 +70,7 @@ fn application_time_period(sql: &str, words: &[&str]) -> Option<String> {
         window[0] == "PERIOD" && window[1] == "FOR" && window[2] != "SYSTEM_TIME"
     })?;
     let period = as_written(sql, words[at + 2], "PERIOD FOR", false);
-    let table = words
-        .iter()
-        .skip(2)
-        .find(|word| !matches!(**word, "IF" | "NOT" | "EXISTS" | "OR" | "REPLACE"))
-        .unwrap_or(&"");
-    let table = as_written(sql, table, "TABLE", false);
+    let table = table_as_written(sql, words);
     Some(format!(
         "the application-time period PERIOD FOR {period} of table {table} (retort would create its columns and a CHECK without the period; keep it in a hand-written revision)"
     ))
@@ -98,6 +88,16 @@ fn index_option_not_in_catalog(words: &[&str]) -> Option<String> {
             "a FULLTEXT key's WITH PARSER (information_schema does not show it: retort would create the key with the built-in parser; keep the key in a hand-written revision)"
                 .to_owned()
         })
+}
+
+/// The table a `CREATE|ALTER TABLE [IF NOT EXISTS]` statement names, as `sql` spells it.
+fn table_as_written(sql: &str, words: &[&str]) -> String {
+    let table = words
+        .iter()
+        .skip(2)
+        .find(|word| !matches!(**word, "IF" | "NOT" | "EXISTS" | "OR" | "REPLACE"))
+        .unwrap_or(&"");
+    as_written(sql, table, "TABLE", false)
 }
 
 /// `word` (a token, upper-cased) as `sql` spells it, looked for after the first (or the
