@@ -11,7 +11,9 @@
 //! of a materialized view that stays are compared apart from their comments in `views`.)
 
 use super::operation::Operation;
-use crate::schema::{QualifiedName, Schema, Table};
+use crate::schema::{
+    Check, Constraint, ForeignKey, Index, Policy, QualifiedName, Schema, Table, Trigger,
+};
 
 /// An object whose comment is set by `COMMENT ON … IS`, as the statement names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,55 +86,74 @@ fn align_table(old: &mut Table, new: &Table, changes: &mut Vec<CommentChange>) {
         table: table.clone(),
         name: name.to_owned(),
     };
-    if let (Some(before), Some(after)) = (&mut old.primary_key, &new.primary_key) {
-        if before.name == after.name {
-            let object = || constraint(&after.name);
-            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
-        }
-    }
-    for before in &mut old.uniques {
-        if let Some(after) = new.uniques.iter().find(|u| u.name == before.name) {
-            let object = || constraint(&after.name);
-            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
-        }
-    }
-    for before in &mut old.checks {
-        if let Some(after) = new.checks.iter().find(|c| c.name == before.name) {
-            let object = || constraint(&after.name);
-            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
-        }
-    }
-    for before in &mut old.foreign_keys {
-        if let Some(after) = new.foreign_keys.iter().find(|k| k.name == before.name) {
-            let object = || constraint(&after.name);
-            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
-        }
-    }
-    for before in &mut old.indexes {
-        if let Some(after) = new.indexes.iter().find(|i| i.name == before.name) {
-            let object = || CommentedObject::Index {
-                table: table.clone(),
-                name: after.name.clone(),
-            };
-            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
-        }
-    }
-    for before in &mut old.triggers {
-        if let Some(after) = new.triggers.iter().find(|t| t.name == before.name) {
-            let object = || CommentedObject::Trigger {
-                table: table.clone(),
-                name: after.name.clone(),
-            };
-            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
-        }
-    }
-    for before in &mut old.policies {
-        if let Some(after) = new.policies.iter().find(|p| p.name == before.name) {
-            let object = || CommentedObject::Policy {
-                table: table.clone(),
-                name: after.name.clone(),
-            };
-            take_comment(&mut before.comment, after.comment.as_ref(), object, changes);
+    let index = |name: &str| CommentedObject::Index {
+        table: table.clone(),
+        name: name.to_owned(),
+    };
+    let trigger = |name: &str| CommentedObject::Trigger {
+        table: table.clone(),
+        name: name.to_owned(),
+    };
+    let policy = |name: &str| CommentedObject::Policy {
+        table: table.clone(),
+        name: name.to_owned(),
+    };
+    let (keys, declared_keys) = (old.primary_key.as_mut_slice(), new.primary_key.as_slice());
+    align_parts(keys, declared_keys, &constraint, changes);
+    align_parts(&mut old.uniques, &new.uniques, &constraint, changes);
+    align_parts(&mut old.checks, &new.checks, &constraint, changes);
+    align_parts(
+        &mut old.foreign_keys,
+        &new.foreign_keys,
+        &constraint,
+        changes,
+    );
+    align_parts(&mut old.indexes, &new.indexes, &index, changes);
+    align_parts(&mut old.triggers, &new.triggers, &trigger, changes);
+    align_parts(&mut old.policies, &new.policies, &policy, changes);
+}
+
+/// What a table holds that has a name and a comment of its own: keys, checks, foreign keys,
+/// indexes, triggers, policies.
+trait CommentedPart {
+    fn name(&self) -> &str;
+    fn comment(&self) -> Option<&String>;
+    fn comment_mut(&mut self) -> &mut Option<String>;
+}
+
+macro_rules! commented_part {
+    ($($part:ty),*) => {
+        $(impl CommentedPart for $part {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn comment(&self) -> Option<&String> {
+                self.comment.as_ref()
+            }
+            fn comment_mut(&mut self) -> &mut Option<String> {
+                &mut self.comment
+            }
+        })*
+    };
+}
+
+commented_part!(Constraint, Check, ForeignKey, Index, Trigger, Policy);
+
+/// Each of `old` that `declared` has too (by name) takes the declared comment.
+fn align_parts<T: CommentedPart>(
+    old: &mut [T],
+    declared: &[T],
+    object: &dyn Fn(&str) -> CommentedObject,
+    changes: &mut Vec<CommentChange>,
+) {
+    for before in old {
+        if let Some(after) = declared.iter().find(|after| after.name() == before.name()) {
+            take_comment(
+                before.comment_mut(),
+                after.comment(),
+                || object(after.name()),
+                changes,
+            );
         }
     }
 }
