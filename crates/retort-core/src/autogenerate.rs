@@ -5,6 +5,7 @@
 //! otherwise the schema is loaded into a scratch database and introspected with the same code
 //! as the live one.
 
+mod both_sides;
 pub mod partial;
 pub mod plan;
 pub mod screen;
@@ -245,12 +246,8 @@ pub fn compare(
     let dialect = live.dialect_rules();
     let declared = &screen::screen(dialect, declared.clone(), options.compare_grants)?;
     let filter = &filter.clone().with_grants(options.compare_grants);
-    let current = live.introspect(filter)?;
-    // What the live database has and the model does not carry (an aggregate, a table's
-    // partitioning) is not compared, and said: a declared one is refused, a live one would
-    // otherwise go unseen.
-    let left_alone = live.unmodeled_objects(filter)?;
-    let (mut target, _) = declared_target(live, scratch_server, declared, filter)?;
+    let sides = both_sides::read(live, scratch_server, declared, filter)?;
+    let (current, left_alone, mut target) = (sides.current, sides.left_alone, sides.target);
     if dialect.names_ignore_case() {
         crate::diff::name_case::align_to(&current, &mut target);
     }
@@ -301,25 +298,48 @@ pub fn declared_target(
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
 ) -> Result<(crate::schema::Schema, TargetPath), AutogenerateError> {
-    if let Some(server) = scratch_server {
-        let target = load_and_introspect(server, declared, filter)?;
-        return Ok((target, TargetPath::Scratch));
-    }
-    // Grants are read from the catalog only: the scratch database holds the default ACLs (a
-    // function's `EXECUTE` to `PUBLIC`) that the declared files never spell out.
-    if filter.grants {
-        let target = load_and_introspect(live, declared, filter)?;
-        return Ok((target, TargetPath::Scratch));
-    }
-    if let Some(target) = live.parse_declared(&declared.files, filter) {
+    if let Some(target) = parsed_target(live, scratch_server.is_some(), declared, filter) {
         return Ok((target, TargetPath::Parsed));
     }
-    if let Some(partial) = live.parse_declared_partly(&declared.files, filter) {
-        if let Some(target) = partial::load_and_merge(live, &partial, filter) {
-            return Ok((target, TargetPath::Partial));
+    match scratch_server {
+        Some(server) => loaded_target(server, true, declared, filter),
+        None => loaded_target(live, filter.grants, declared, filter),
+    }
+}
+
+/// The declared schema as the parser alone makes it, when it may (no `dev_url`, no grants to
+/// compare) and can.
+fn parsed_target(
+    live: &mut dyn Database,
+    has_scratch_server: bool,
+    declared: &DeclaredSchema,
+    filter: &IntrospectFilter,
+) -> Option<crate::schema::Schema> {
+    // Grants are read from the catalog only: the scratch database holds the default ACLs (a
+    // function's `EXECUTE` to `PUBLIC`) that the declared files never spell out.
+    if has_scratch_server || filter.grants {
+        return None;
+    }
+    live.parse_declared(&declared.files, filter)
+}
+
+/// The declared schema as a scratch database on `server` makes it: only the statements the
+/// parser declines (with what they need), unless `full_load` asks for the whole schema, and
+/// the whole schema when the partial load fails.
+fn loaded_target(
+    server: &mut dyn Database,
+    full_load: bool,
+    declared: &DeclaredSchema,
+    filter: &IntrospectFilter,
+) -> Result<(crate::schema::Schema, TargetPath), AutogenerateError> {
+    if !full_load {
+        if let Some(partial) = server.parse_declared_partly(&declared.files, filter) {
+            if let Some(target) = partial::load_and_merge(server, &partial, filter) {
+                return Ok((target, TargetPath::Partial));
+            }
         }
     }
-    let target = load_and_introspect(live, declared, filter)?;
+    let target = load_and_introspect(server, declared, filter)?;
     Ok((target, TargetPath::Scratch))
 }
 

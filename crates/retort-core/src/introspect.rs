@@ -118,6 +118,14 @@ pub trait Introspect {
         Ok(Vec::new())
     }
 
+    /// A second connection to this database, in this one's state (its current schema): the
+    /// declared schema is loaded on it while this one reads the live catalog. `None` where
+    /// there is none to be had (an in-memory database) or it fails: the two are then read one
+    /// after the other on this connection, as they always can be.
+    fn connect_again(&self) -> Option<Box<dyn Database>> {
+        None
+    }
+
     /// Create an empty scratch database beside this one (to load the declared schema into) and
     /// connect to it. Returns the connection and the name to pass to `drop_scratch`.
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError>;
@@ -127,6 +135,7 @@ pub trait Introspect {
 }
 
 /// A live database: it executes ([`Connection`]) and its schema can be read ([`Introspect`]).
-pub trait Database: Connection + Introspect {}
+/// `Send`: the declared schema is loaded on one while another reads the live catalog.
+pub trait Database: Connection + Introspect + Send {}
 
-impl<T: Connection + Introspect> Database for T {}
+impl<T: Connection + Introspect + Send> Database for T {}

@@ -276,6 +276,20 @@ impl MysqlConnection {
         Ok(connection)
     }
 
+    /// A second connection to the same database (the lease lock's, the declared schema's
+    /// scratch load beside introspection).
+    fn reopen(&self) -> Result<Self, DatabaseError> {
+        let connection = open(&self.options).map_err(|e| error(&e))?;
+        Ok(Self {
+            connection,
+            options: self.options.clone(),
+            lock_name: None,
+            database: self.database.clone(),
+            lost: false,
+            scratch: self.scratch,
+        })
+    }
+
     /// Fail at once when the connection was lost earlier.
     fn alive(&self) -> Result<(), DatabaseError> {
         if self.lost {
@@ -534,15 +548,7 @@ impl Connection for MysqlConnection {
         }))
     }
     fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
-        let connection = open(&self.options).map_err(|e| error(&e))?;
-        Ok(Box::new(Self {
-            connection,
-            options: self.options.clone(),
-            lock_name: None,
-            database: self.database.clone(),
-            lost: false,
-            scratch: false,
-        }))
+        Ok(Box::new(self.reopen()?))
     }
     fn sql_dialect(&self) -> Option<&'static dyn Dialect> {
         Some(&crate::dialect::MYSQL)
@@ -725,6 +731,9 @@ impl Introspect for MysqlConnection {
                 engines.map(|engine| format!("'{engine}'")).join(", "),
             ))
             .map_err(|e| error(&e))
+    }
+    fn connect_again(&self) -> Option<Box<dyn Database>> {
+        Some(Box::new(self.reopen().ok()?))
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();

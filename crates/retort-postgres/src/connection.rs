@@ -663,6 +663,15 @@ impl Introspect for PostgresConnection {
         let mut client = self.catalog_client()?;
         crate::unselected_schemas::unselected_schemas(&mut client, filter)
     }
+    fn connect_again(&self) -> Option<Box<dyn Database>> {
+        let mut another = Self::connect(&self.options, self.home.as_deref()).ok()?;
+        // A fleet's warm connection may have moved to another tenant's schema since it was
+        // opened (`switch_schema`): the second one follows it there.
+        if another.current_schema != self.current_schema {
+            another.switch_schema(&self.current_schema).ok()?;
+        }
+        Some(Box::new(another))
+    }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();
         self.flush_begin()?;

@@ -484,6 +484,25 @@ fn declared_target(
     .unwrap()
 }
 
+/// The declared schema is loaded on a second connection while the first reads the live
+/// catalog: the second starts in the schema the first moved to since it was opened (a fleet
+/// worker moves one connection from tenant to tenant), not in the one its URL names.
+#[test]
+fn a_second_connection_starts_in_the_schema_the_first_moved_to() {
+    use retort_core::introspect::Introspect;
+    use retort_core::runner::connection::Connection;
+    use retort_postgres::{ConnectOptions, PostgresConnection};
+
+    let database = TestDatabase::create(Server::Postgres);
+    database.query("CREATE SCHEMA tenant_a");
+    let options = ConnectOptions::resolve(&database.url(), &|_| None, None).unwrap();
+    let mut connection = PostgresConnection::connect(&options, None).unwrap();
+    assert_eq!(connection.default_schema().as_deref(), Some("public"));
+    connection.switch_schema("tenant_a").unwrap();
+    let again = connection.connect_again().unwrap();
+    assert_eq!(again.default_schema().as_deref(), Some("tenant_a"));
+}
+
 /// What PostgreSQL reports after running `sql` on a fresh database.
 fn load_and_introspect(sql: &str) -> retort_core::schema::Schema {
     use retort_core::introspect::{Introspect, IntrospectFilter};

@@ -439,6 +439,31 @@ fn fleet_check_and_status_show_which_tenants_drifted() {
     );
 }
 
+/// A declared view goes to a scratch database, loaded on a second connection while the first
+/// reads the tenant's catalog: the second follows the first to each tenant's schema (a worker
+/// moves one connection from tenant to tenant), or every tenant would seem to have drifted.
+#[test]
+fn fleet_check_compares_declared_views_in_each_tenants_schema() {
+    let (database, project) = tenants(3, "CREATE VIEW item_ids AS SELECT id FROM items;");
+    assert_eq!(project.run(&["fleet", "upgrade"]).code, 0);
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE revision_log (revision text);\nCREATE TABLE items (id int PRIMARY KEY, name text);\nCREATE INDEX items_name ON items (name);\nCREATE VIEW item_ids AS SELECT id FROM items;\n",
+    );
+    let clean = project.run(&["fleet", "check", "--parallel", "1"]);
+    assert_eq!(clean.code, 0, "{clean}");
+    database.query("CREATE OR REPLACE VIEW tenant_0002.item_ids AS SELECT id FROM tenant_0002.items WHERE id > 0");
+    let drift = project.run(&["fleet", "check", "--parallel", "1"]);
+    assert_eq!(drift.code, 1, "{drift}");
+    assert!(
+        drift.stdout.contains("schema tenant_0002: ")
+            && drift.stdout.contains("item_ids")
+            && !drift.stdout.contains("tenant_0001")
+            && !drift.stdout.contains("tenant_0003"),
+        "{drift}"
+    );
+}
+
 /// A worker moves its connection from tenant to tenant: nothing of one tenant's session
 /// reaches the next (a temporary table that stayed would make the next tenant's r1 fail).
 #[test]
