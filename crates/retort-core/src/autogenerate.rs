@@ -257,6 +257,7 @@ pub fn compare(
     }
     let options = DiffOptions {
         foreign_keys_renamed_with_table: dialect.foreign_keys_renamed_with_table(),
+        has_grants: dialect.has_grants(),
         ..options
     };
     let diff = diff_with_renames(&current, &target, &renames, options)?;

@@ -73,6 +73,12 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// Whether objects carry privileges granted to roles, read by introspection (PostgreSQL):
+    /// an object a plan re-creates then gets its privileges back.
+    fn has_grants(&self) -> bool {
+        false
+    }
+
     /// Whether DDL takes part in transactions (PostgreSQL, SQLite: yes; MySQL: no).
     fn transactional_ddl(&self) -> bool {
         true

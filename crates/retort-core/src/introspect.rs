@@ -96,6 +96,17 @@ pub trait Introspect {
         None
     }
 
+    /// Grants not compared, the live privileges a plan must give back to an object it drops
+    /// and creates again (views, materialized views, routines; see
+    /// `diff::grants::kept_through_recreation`). Empty where objects carry none.
+    fn grants_to_keep(
+        &mut self,
+        filter: &IntrospectFilter,
+    ) -> Result<std::collections::BTreeMap<crate::schema::Grant, bool>, DatabaseError> {
+        let _ = filter;
+        Ok(std::collections::BTreeMap::new())
+    }
+
     /// Objects in the selected schemas that the model does not cover (views, functions,
     /// triggers, …), as `kind name`. Autogenerate refuses a declared schema that has any,
     /// rather than silently leaving them out.

@@ -53,8 +53,10 @@ pub struct Schema {
     pub materialized_views: BTreeMap<QualifiedName, MaterializedView>,
     /// Scheduled events (MariaDB's and MySQL's event scheduler), by name.
     pub events: BTreeMap<QualifiedName, Event>,
-    /// Privileges granted to roles, each with whether it carries `WITH GRANT OPTION`; read only
-    /// with `[autogenerate] compare_grants` (empty otherwise, on both sides).
+    /// Privileges granted to roles, each with whether it carries `WITH GRANT OPTION`: read only
+    /// with `[autogenerate] compare_grants` (otherwise empty on the declared side, and on the
+    /// live side only those a plan that re-creates their object gives back:
+    /// `Introspect::grants_to_keep`).
     pub grants: BTreeMap<Grant, bool>,
 }
 

@@ -644,6 +644,13 @@ impl Introspect for PostgresConnection {
             .retain(|name, _| !filter.leaves_out(&name.name));
         Some(partial)
     }
+    fn grants_to_keep(
+        &mut self,
+        filter: &IntrospectFilter,
+    ) -> Result<std::collections::BTreeMap<retort_core::schema::Grant, bool>, DatabaseError> {
+        let mut client = self.catalog_client()?;
+        crate::introspect::grants_to_keep(&mut client, filter)
+    }
     fn unmodeled_objects(
         &mut self,
         filter: &IntrospectFilter,

@@ -22,6 +22,10 @@ impl Dialect for Postgres {
         crate::declared_statement::classify(sql)
     }
 
+    fn has_grants(&self) -> bool {
+        true
+    }
+
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         crate::render::render(operation)
     }

@@ -16,15 +16,25 @@ fn quote(name: &str) -> String {
     crate::dialect::POSTGRES.quote_identifier(name)
 }
 
-/// The grants on every schema, table, view, column, sequence, function and procedure of the
+/// The grants on every schema, table, view, materialized view, column, sequence, function and procedure of the
 /// selected schemas (not partitions, which are not modeled) (`$1`, as in `introspect`), and whether each carries the grant option. A
 /// NULL ACL is read as its kind's default (`acldefault`), so that a function's `EXECUTE` to
 /// `PUBLIC` is there until it is revoked.
+///
+/// `all` false (grants not compared): only those of the objects a plan may drop and create
+/// again — views, materialized views (and their columns) and routines — which the plan gives
+/// back after creating them (`retort_core::diff::grants::kept_through_recreation`).
 pub fn read(
     client: &mut postgres::Client,
     patterns: &Option<Vec<String>>,
     filter: &IntrospectFilter,
+    all: bool,
 ) -> Result<BTreeMap<Grant, bool>, DatabaseError> {
+    let (schemas, relations, columns) = if all {
+        ("true", "'r', 'p', 'v', 'm', 'S'", "'r', 'p', 'v', 'm'")
+    } else {
+        ("false", "'v', 'm'", "'v', 'm'")
+    };
     let not_in_extension = |class: &str, oid: &str| {
         format!("NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{class}'::regclass AND x.objid = {oid} AND x.deptype = 'e')")
     };
@@ -32,7 +42,7 @@ pub fn read(
         "WITH acl (kind, schema, name, arguments, column_name, owner_schema, owner_table, owner_column, owner, item) AS ( \
            SELECT 'schema', n.nspname::text, ''::text, ''::text, ''::text, NULL::text, NULL::text, NULL::text, n.nspowner, i \
            FROM pg_namespace n CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n'::\"char\", n.nspowner))) i \
-           WHERE {SCHEMA_FILTER} AND {namespace} \
+           WHERE {schemas} AND {SCHEMA_FILTER} AND {namespace} \
            UNION ALL \
            SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, n.nspname::text, c.relname::text, '', '', \
                   own.nspname::text, oc.relname::text, oa.attname::text, c.relowner, i \
@@ -42,12 +52,12 @@ pub fn read(
            LEFT JOIN pg_class oc ON oc.oid = d.refobjid LEFT JOIN pg_namespace own ON own.oid = oc.relnamespace \
            LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid \
            CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\", c.relowner))) i \
-           WHERE c.relkind IN ('r', 'p', 'v', 'S') AND NOT c.relispartition AND {SCHEMA_FILTER} AND {class} \
+           WHERE c.relkind IN ({relations}) AND NOT c.relispartition AND {SCHEMA_FILTER} AND {class} \
            UNION ALL \
            SELECT 'column', n.nspname::text, c.relname::text, '', a.attname::text, NULL, NULL, NULL, c.relowner, i \
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
            CROSS JOIN LATERAL aclexplode(a.attacl) i \
-           WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition AND {SCHEMA_FILTER} AND {class} \
+           WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ({columns}) AND NOT c.relispartition AND {SCHEMA_FILTER} AND {class} \
            UNION ALL \
            SELECT 'routine', n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), '', NULL, NULL, NULL, p.proowner, i \
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \

@@ -507,9 +507,9 @@ pub fn introspect(
         .collect();
     let domains = domains::domains(client, patterns.as_deref())?;
     let composite_types = composite_types::composite_types(client, patterns.as_deref())?;
-    // Privileges only when compared: otherwise ACLs are not looked at.
+    // Privileges only when compared (otherwise see `Introspect::grants_to_keep`).
     let grants = if filter.grants {
-        crate::grants::read(client, &patterns, filter)?
+        crate::grants::read(client, &patterns, filter, true)?
     } else {
         BTreeMap::new()
     };
@@ -546,6 +546,16 @@ fn action(code: &str) -> String {
 /// the comment), on the sequences of serial and identity columns and on domain constraints:
 /// not modeled yet. What an extension owns is the
 /// extension's, and never listed.
+/// Grants not compared, the privileges on the selected schemas' views, materialized views and
+/// routines: what a plan that re-creates one of them gives back.
+pub fn grants_to_keep(
+    client: &mut postgres::Client,
+    filter: &IntrospectFilter,
+) -> Result<BTreeMap<retort_core::schema::Grant, bool>, DatabaseError> {
+    let patterns = selected_schemas(client, filter)?;
+    crate::grants::read(client, &patterns, filter, false)
+}
+
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,

@@ -61,7 +61,7 @@ fn compare_grants(project: &Project) {
 /// where none was set), items sorted: what a downgrade must give back.
 const ACLS: &str = "SELECT string_agg(entry, E'\\n' ORDER BY entry) FROM ( \
     SELECT 'relation ' || c.relname || ' ' || array(SELECT i::text FROM unnest(coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))) i ORDER BY 1)::text \
-    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'S') \
+    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'S') \
     UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' || array(SELECT i::text FROM unnest(a.attacl) i ORDER BY 1)::text \
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = 'public'::regnamespace AND a.attacl IS NOT NULL AND NOT a.attisdropped \
     UNION ALL SELECT 'routine ' || p.proname || ' ' || array(SELECT i::text FROM unnest(coalesce(p.proacl, acldefault('f'::\"char\", p.proowner))) i ORDER BY 1)::text \
@@ -108,6 +108,54 @@ fn grants_are_left_alone_unless_compared_and_a_declared_grant_says_how() {
         )),
         "{output}"
     );
+}
+
+/// Grants not compared (the default): a view, a materialized view and a function the plan
+/// drops and creates again (a changed query, a changed result type) get their live privileges
+/// back — the drop took them silently before: the reader lost the view, and `PUBLIC` could run
+/// the function again. Upgrade and downgrade both leave the ACLs as they were.
+#[test]
+fn privileges_of_objects_a_plan_recreates_are_kept_when_grants_are_not_compared() {
+    let database = TestDatabase::create(Server::Postgres);
+    let roles = Roles::create(&database, &["reader"]);
+    let reader = roles.name(0);
+    let project = Project::migrated_to(
+        RETORT,
+        &database.url(),
+        "CREATE TABLE items (id int PRIMARY KEY, name text, active boolean);\n\
+         CREATE VIEW active_items AS SELECT id, name FROM items WHERE active;\n\
+         CREATE MATERIALIZED VIEW item_names AS SELECT name FROM items;\n\
+         CREATE FUNCTION bump(x int) RETURNS int LANGUAGE sql AS $$ SELECT x + 1 $$;\n",
+    );
+    database.query(&format!(
+        "GRANT SELECT ON active_items TO {reader}; GRANT SELECT (name) ON active_items TO PUBLIC; \
+         GRANT SELECT ON item_names TO {reader}; \
+         REVOKE EXECUTE ON FUNCTION bump(int) FROM PUBLIC; GRANT EXECUTE ON FUNCTION bump(int) TO {reader}"
+    ));
+    let acls_before = database.query(ACLS);
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE items (id int PRIMARY KEY, name text, active boolean);\n\
+         CREATE VIEW active_items AS SELECT id, name FROM items WHERE active AND id > 0;\n\
+         CREATE MATERIALIZED VIEW item_names AS SELECT name FROM items WHERE name IS NOT NULL;\n\
+         CREATE FUNCTION bump(x int) RETURNS bigint LANGUAGE sql AS $$ SELECT x + 1 $$;\n",
+    );
+    let revision = project.autogenerate("next0001", "next");
+    for grant in [
+        format!("GRANT SELECT ON TABLE \"active_items\" TO \"{reader}\";"),
+        "GRANT SELECT (\"name\") ON TABLE \"active_items\" TO PUBLIC;".to_owned(),
+        format!("GRANT SELECT ON TABLE \"item_names\" TO \"{reader}\";"),
+        "REVOKE EXECUTE ON ROUTINE \"bump\"(integer) FROM PUBLIC;".to_owned(),
+    ] {
+        assert_eq!(revision.matches(&grant).count(), 2, "{grant}\n{revision}");
+    }
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(database.query(ACLS), acls_before);
+    assert_eq!(project.run(&["check"]).code, 0);
+    let output = project.run(&["downgrade", "-1"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(database.query(ACLS), acls_before);
 }
 
 #[test]

@@ -65,6 +65,46 @@ pub fn diff_grants(
     (first, last)
 }
 
+/// Privileges not compared (`compare_grants` off), the live privileges of each object that
+/// `operations` drop and create again — a view whose query changed or that reads a changed
+/// table, a function whose arguments changed — given back after it is created: otherwise the
+/// drop takes them, silently (a role that could read the view no longer can, and a function
+/// whose `EXECUTE` was revoked from `PUBLIC` has it again). Written out in full, as
+/// [`diff_grants`] does: taken to the default before the drop (moot, and pruned by
+/// [`without_moot_grants`]) so that the plan's reverse gives them back as well.
+pub fn kept_through_recreation(live: &Schema, operations: Vec<Operation>) -> Vec<Operation> {
+    let mut before: BTreeMap<usize, Vec<Operation>> = BTreeMap::new();
+    let mut after: BTreeMap<usize, Vec<Operation>> = BTreeMap::new();
+    for (object, grants) in by_object(live) {
+        let Some(dropped) = operations.iter().position(|op| drops(op, &object)) else {
+            continue;
+        };
+        let Some(created) = operations[dropped..]
+            .iter()
+            .position(|op| creates(op, &object))
+            .map(|at| dropped + at)
+        else {
+            continue;
+        };
+        let defaults = object.default_grants().into_iter().collect();
+        before
+            .entry(dropped)
+            .or_default()
+            .extend(transition(&grants, &defaults));
+        after
+            .entry(created)
+            .or_default()
+            .extend(transition(&defaults, &grants));
+    }
+    let mut kept = Vec::with_capacity(operations.len());
+    for (index, operation) in operations.into_iter().enumerate() {
+        kept.extend(before.remove(&index).unwrap_or_default());
+        kept.push(operation);
+        kept.extend(after.remove(&index).unwrap_or_default());
+    }
+    kept
+}
+
 /// The operations, less those on an object that an operation after them drops: the drop
 /// takes the object's privileges with it (no `REVOKE` before a `DROP`).
 pub fn without_moot_grants(operations: Vec<Operation>) -> Vec<Operation> {
@@ -210,7 +250,8 @@ fn drops(operation: &Operation, object: &GrantObject) -> bool {
             replaces_sequence(from, to) && owned_by(table, &to.name, object)
         }
         Operation::RebuildTable { from, .. } => holds(from, object),
-        Operation::DropView { view } => *object == GrantObject::Table(view.name.clone()),
+        Operation::DropView { view } => on_relation(&view.name, object),
+        Operation::DropMaterializedView { view } => on_relation(&view.name, object),
         Operation::DropFunction { function } => {
             *object == GrantObject::Routine(function.key.clone())
         }
@@ -231,7 +272,8 @@ fn creates(operation: &Operation, object: &GrantObject) -> bool {
             replaces_sequence(from, to) && owned_by(table, &to.name, object)
         }
         Operation::RebuildTable { to, .. } => holds(to, object),
-        Operation::CreateView { view } => *object == GrantObject::Table(view.name.clone()),
+        Operation::CreateView { view } => on_relation(&view.name, object),
+        Operation::CreateMaterializedView { view } => on_relation(&view.name, object),
         Operation::CreateFunction { function } => {
             *object == GrantObject::Routine(function.key.clone())
         }
@@ -241,6 +283,11 @@ fn creates(operation: &Operation, object: &GrantObject) -> bool {
         Operation::CreateSchema { name } => *object == GrantObject::Schema(name.clone()),
         _ => false,
     }
+}
+
+/// Whether `object` is the relation (a view) `name` or one of its columns.
+fn on_relation(name: &QualifiedName, object: &GrantObject) -> bool {
+    matches!(object, GrantObject::Table(relation) | GrantObject::Column { table: relation, .. } if relation == name)
 }
 
 /// Whether `object` is the table, one of its columns, or a sequence one of them owns.
