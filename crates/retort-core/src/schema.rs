@@ -220,6 +220,10 @@ pub struct View {
     pub definition: String,
     /// `COMMENT ON VIEW` (PostgreSQL): changed in place, never a reason to recreate the view.
     pub comment: Option<String>,
+    /// Its columns as the server derives them, `name type [COLLATE collation]` in order
+    /// (PostgreSQL; empty elsewhere): while they stay, a new query replaces the old in place
+    /// (`CREATE OR REPLACE VIEW`), keeping the view's privileges and the views that read it.
+    pub columns: Vec<String>,
 }
 
 /// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.

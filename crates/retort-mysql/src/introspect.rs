@@ -334,6 +334,7 @@ pub fn introspect(
                 ),
                 name: name(view),
                 comment: None,
+                columns: Vec::new(),
             },
         );
     }

@@ -492,6 +492,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         // them (the server's text of the query or body).
         Operation::CreateView { view } => vec![view.definition.clone()],
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table(&view.name))],
+        // Not made for MySQL (its views carry no columns), but it takes the statement.
+        Operation::ReplaceView { to, .. } => vec![match to.definition.strip_prefix("CREATE ") {
+            Some(rest) => format!("CREATE OR REPLACE {rest}"),
+            None => to.definition.clone(),
+        }],
         Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
         Operation::DropTrigger { trigger, .. } => {
             vec![format!("DROP TRIGGER {}", quote(&trigger.name))]

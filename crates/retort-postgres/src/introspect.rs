@@ -409,7 +409,10 @@ pub fn introspect(
         .query_typed(
             &format!(
                 "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true), obj_description(c.oid, 'pg_class'), \
-                 array_to_string(c.reloptions, ', ') \
+                 array_to_string(c.reloptions, ', '), \
+                 array(SELECT quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) \
+                         || CASE WHEN a.attcollation = 0 THEN '' ELSE ' COLLATE ' || a.attcollation::regcollation::text END \
+                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)::text[] \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -440,6 +443,7 @@ pub fn introspect(
                 name: name.clone(),
                 definition,
                 comment: row.get(3),
+                columns: row.get(5),
             };
             (name, view)
         })

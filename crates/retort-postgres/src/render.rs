@@ -807,6 +807,12 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             vec![format!("DROP MATERIALIZED VIEW {}", table_name(&view.name))]
         }
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
+        Operation::ReplaceView { to, .. } => {
+            vec![match to.definition.strip_prefix("CREATE VIEW ") {
+                Some(rest) => format!("CREATE OR REPLACE VIEW {rest}"),
+                None => to.definition.clone(),
+            }]
+        }
         Operation::CreateTrigger { table, trigger } => with_comment(
             trigger.definition.clone(),
             &CommentedObject::Trigger {

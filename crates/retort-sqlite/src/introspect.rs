@@ -191,6 +191,7 @@ pub fn introspect(
                         name: name(&object),
                         definition,
                         comment: None,
+                        columns: Vec::new(),
                     },
                 );
             }

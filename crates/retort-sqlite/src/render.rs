@@ -215,6 +215,11 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         ],
         Operation::CreateView { view } => vec![view.definition.clone()],
         Operation::DropView { view } => vec![format!("DROP VIEW {}", quote(&view.name.name))],
+        // Not made for SQLite (its views carry no columns), which has no `OR REPLACE` for them.
+        Operation::ReplaceView { to, .. } => vec![
+            format!("DROP VIEW {}", quote(&to.name.name)),
+            to.definition.clone(),
+        ],
         Operation::CreateTrigger { trigger, .. } => vec![trigger.definition.clone()],
         Operation::DropTrigger { trigger, .. } => {
             vec![format!("DROP TRIGGER {}", quote(&trigger.name))]
@@ -508,6 +513,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             | Operation::SetTableStorage { .. }
             | Operation::CreateView { .. }
             | Operation::DropView { .. }
+            | Operation::ReplaceView { .. }
             | Operation::RenameTable { .. }
             | Operation::RenameColumn { .. }
             | Operation::CreateEnum { .. }

@@ -212,6 +212,7 @@ fn view() -> View {
         name: name("named"),
         definition: "CREATE VIEW named AS SELECT id, name FROM t WHERE name IS NOT NULL".to_owned(),
         comment: None,
+        columns: vec!["id integer".to_owned(), "name text".to_owned()],
     }
 }
 
@@ -333,6 +334,7 @@ fn variant(operation: &Operation) -> &'static str {
         Operation::AlterTogether { .. } => "AlterTogether",
         Operation::CreateView { .. } => "CreateView",
         Operation::DropView { .. } => "DropView",
+        Operation::ReplaceView { .. } => "ReplaceView",
         Operation::CreateTrigger { .. } => "CreateTrigger",
         Operation::DropTrigger { .. } => "DropTrigger",
         Operation::CreateDomain { .. } => "CreateDomain",
@@ -838,6 +840,17 @@ fn samples() -> Vec<(&'static str, Operation)> {
         ("", Operation::DropView { view: view() }),
         (
             "",
+            Operation::ReplaceView {
+                from: view(),
+                to: View {
+                    definition: "CREATE VIEW named AS SELECT id, name FROM t WHERE name <> ''"
+                        .to_owned(),
+                    ..view()
+                },
+            },
+        ),
+        (
+            "",
             Operation::CreateTrigger {
                 table: t.clone(),
                 trigger: trigger(),
@@ -1250,7 +1263,7 @@ fn every_operation_has_a_sample() {
     let mut covered: Vec<&str> = samples().iter().map(|(_, o)| variant(o)).collect();
     covered.dedup();
     // The count of `Operation`'s variants: raise it with a new variant's sample.
-    assert_eq!(covered.len(), 65, "{covered:?}");
+    assert_eq!(covered.len(), 66, "{covered:?}");
 }
 
 #[test]

@@ -222,6 +222,10 @@ fn footprint(operation: &Operation) -> Footprint {
             print.removes.extend(object(Kind::Relation, &view.name));
             names(&view.definition, Reads::Query, holds);
         }
+        Op::ReplaceView { from, to } => {
+            names(&to.definition, Reads::Query, needs);
+            names(&from.definition, Reads::Query, holds);
+        }
         Op::CreateMaterializedView { view } => {
             print.makes.extend(object(Kind::Relation, &view.name));
             names(&view.query, Reads::Query, needs);

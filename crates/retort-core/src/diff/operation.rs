@@ -258,6 +258,12 @@ pub enum Operation {
     DropView {
         view: View,
     },
+    /// `CREATE OR REPLACE VIEW`: a new query whose columns are those of the old one (names,
+    /// types, collations), so the view keeps its privileges and the views that read it.
+    ReplaceView {
+        from: View,
+        to: View,
+    },
     CreateTrigger {
         table: QualifiedName,
         trigger: Trigger,
@@ -462,6 +468,7 @@ impl Operation {
             },
             Self::CreateView { view } => Self::DropView { view },
             Self::DropView { view } => Self::CreateView { view },
+            Self::ReplaceView { from, to } => Self::ReplaceView { from: to, to: from },
             Self::CreateTrigger { table, trigger } => Self::DropTrigger { table, trigger },
             Self::DropTrigger { table, trigger } => Self::CreateTrigger { table, trigger },
             Self::RenameConstraint { table, from, to } => Self::RenameConstraint {
@@ -738,6 +745,9 @@ impl Operation {
             }
             Self::CreateView { view } => format!("create view {}", view.name),
             Self::DropView { view } => format!("drop view {}", view.name),
+            Self::ReplaceView { to, .. } => {
+                format!("replace view {}: its query (the same columns)", to.name)
+            }
             Self::CreateTrigger { table, trigger } => {
                 format!("create trigger {} on {table}", trigger.name)
             }

@@ -82,11 +82,21 @@ pub fn diff_views(
         (Reader::Materialized(old), Some(Reader::Materialized(new))) => old.query == new.query,
         _ => false,
     };
-    // Old views to drop: gone, changed, or reading what changes; and, transitively, the views
-    // that read those.
+    // A view whose query changes and whose columns stay is replaced in place.
+    let replaceable = |old: Reader, new: Option<&Reader>| match (old, new) {
+        (Reader::View(old), Some(Reader::View(new))) => {
+            !old.columns.is_empty() && old.columns == new.columns
+        }
+        _ => false,
+    };
+    // Old views to drop: gone, changed (unless replaced), or reading what changes; and,
+    // transitively, the views that read those.
     let mut dropped: BTreeSet<&str> = old_readers
         .values()
-        .filter(|old| !same_query(**old, new_readers.get(old.name())) || reads_touched(**old))
+        .filter(|old| {
+            let new = new_readers.get(old.name());
+            (!same_query(**old, new) && !replaceable(**old, new)) || reads_touched(**old)
+        })
         .map(|reader| reader.name().name.as_str())
         .collect();
     let old_list: Vec<Reader> = old_readers.values().copied().collect();
@@ -96,14 +106,36 @@ pub fn diff_views(
         .copied()
         .filter(|reader| dropped.contains(reader.name().name.as_str()))
         .collect();
-    // New views to create: new, changed, or dropped above and still declared.
+    // Views replaced in place: changed, with the same columns, and not dropped above.
+    let replaced: Vec<Operation> = old_readers
+        .values()
+        .filter_map(|old| match (old, new_readers.get(old.name())) {
+            (Reader::View(from), Some(Reader::View(to)))
+                if from.definition != to.definition
+                    && !dropped.contains(from.name.name.as_str()) =>
+            {
+                Some(Operation::ReplaceView {
+                    from: (*from).clone(),
+                    to: (*to).clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let is_replaced = |name: &QualifiedName| {
+        replaced
+            .iter()
+            .any(|op| matches!(op, Operation::ReplaceView { to, .. } if to.name == *name))
+    };
+    // New views to create: new, changed (not replaced), or dropped above and still declared.
     let creates: Vec<Reader> = new_readers
         .values()
         .copied()
         .filter(|new| {
-            !old_readers
+            !(old_readers
                 .get(new.name())
                 .is_some_and(|old| same_query(*old, Some(new)))
+                || is_replaced(new.name()))
                 || dropped.contains(new.name().name.as_str())
         })
         .collect();
@@ -112,9 +144,9 @@ pub fn diff_views(
         .map(Reader::drop)
         .collect();
     first.reverse();
-    let mut last: Vec<Operation> = in_dependency_order(&creates)
-        .into_iter()
-        .map(|new| match (new, old_readers.get(new.name())) {
+    let mut last: Vec<Operation> = replaced;
+    last.extend(in_dependency_order(&creates).into_iter().map(|new| {
+        match (new, old_readers.get(new.name())) {
             // Created again in place of one that holds rows: filled too (`pg_dump
             // --schema-only` declares every one `WITH NO DATA`), or reading it would fail
             // until someone refreshes it.
@@ -127,8 +159,8 @@ pub fn diff_views(
                 }
             }
             _ => new.create(),
-        })
-        .collect();
+        }
+    }));
     // Comments of the views that stay.
     for (name, new) in &to.views {
         if let Some(old) = from.views.get(name) {
@@ -315,6 +347,8 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::SetViewComment { .. }
         | Operation::SetComment { .. }
         | Operation::ReplaceFunction { .. }
+        // Its columns stay: what reads them reads the same.
+        | Operation::ReplaceView { .. }
         | Operation::CreateEvent { .. }
         | Operation::DropEvent { .. }
         | Operation::AlterEvent { .. }
