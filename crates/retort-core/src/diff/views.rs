@@ -297,7 +297,6 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::AlterTogether { table, .. }
         | Operation::DropColumn { table, .. }
         | Operation::AlterColumn { table, .. }
-        | Operation::SetTableComment { table, .. }
         | Operation::SetTableCollation { table, .. }
         | Operation::SetTableStorage { table, .. }
         | Operation::AddPrimaryKey { table, .. }
@@ -308,13 +307,17 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::DropCheck { table, .. }
         | Operation::AddForeignKey { table, .. }
         | Operation::DropForeignKey { table, .. }
-        | Operation::CreateIndex { table, .. }
-        | Operation::DropIndex { table, .. }
         | Operation::RenameColumn { table, .. }
-        | Operation::RenameConstraint { table, .. }
-        | Operation::RenameIndex { table, .. }
-        | Operation::CreateTrigger { table, .. }
-        | Operation::DropTrigger { table, .. } => vec![table.name.as_str()],
+        | Operation::RenameConstraint { table, .. } => vec![table.name.as_str()],
+        // An index, a trigger or a comment changes nothing a view reads, on any database (none
+        // of them rebuilds a SQLite table, unlike a constraint): a materialized view over the
+        // table keeps its rows rather than compute them again.
+        Operation::CreateIndex { .. }
+        | Operation::DropIndex { .. }
+        | Operation::RenameIndex { .. }
+        | Operation::CreateTrigger { .. }
+        | Operation::DropTrigger { .. }
+        | Operation::SetTableComment { .. } => Vec::new(),
         Operation::RenameTable { from, to, .. } => vec![from.name.as_str(), to.name.as_str()],
         Operation::CreateEnum { name, .. }
         | Operation::DropEnum { name, .. }
