@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::identifier::mentions_identifier;
 use super::object_comments::CommentedObject;
 use super::operation::Operation;
-use crate::schema::{Index, MaterializedView, QualifiedName, Schema, View};
+use crate::schema::{Column, Index, MaterializedView, QualifiedName, Schema, View};
 
 /// A view or a materialized view: what reads other relations and is dropped and created again
 /// around their changes (a materialized view's rows are derived from its query, so dropping it
@@ -285,8 +285,20 @@ fn in_dependency_order<'a>(views: &[Reader<'a>]) -> Vec<Reader<'a>> {
 }
 
 /// The tables (and views) an operation changes, by name.
+/// Whether two versions of a column differ in their comment alone.
+fn same_but_comment(from: &Column, to: &Column) -> bool {
+    let uncommented = |column: &Column| Column {
+        comment: None,
+        ..column.clone()
+    };
+    uncommented(from) == uncommented(to)
+}
+
 fn tables_touched(operation: &Operation) -> Vec<&str> {
     match operation {
+        // A column's comment alone: nothing a view reads (SQLite, which rebuilds a table for
+        // any other column change, has no comments).
+        Operation::AlterColumn { from, to, .. } if same_but_comment(from, to) => Vec::new(),
         Operation::CreateTable { table } | Operation::DropTable { table } => {
             vec![table.name.name.as_str()]
         }
@@ -309,15 +321,6 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::DropForeignKey { table, .. }
         | Operation::RenameColumn { table, .. }
         | Operation::RenameConstraint { table, .. } => vec![table.name.as_str()],
-        // An index, a trigger or a comment changes nothing a view reads, on any database (none
-        // of them rebuilds a SQLite table, unlike a constraint): a materialized view over the
-        // table keeps its rows rather than compute them again.
-        Operation::CreateIndex { .. }
-        | Operation::DropIndex { .. }
-        | Operation::RenameIndex { .. }
-        | Operation::CreateTrigger { .. }
-        | Operation::DropTrigger { .. }
-        | Operation::SetTableComment { .. } => Vec::new(),
         Operation::RenameTable { from, to, .. } => vec![from.name.as_str(), to.name.as_str()],
         Operation::CreateEnum { name, .. }
         | Operation::DropEnum { name, .. }
@@ -344,8 +347,17 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         Operation::CreateFunction { function } | Operation::DropFunction { function } => {
             vec![function.key.name.name.as_str()]
         }
-        // Validating a constraint changes no column a view reads.
-        Operation::CreateSchema { .. }
+        // An index, a trigger or a comment changes nothing a view reads, on any database (none
+        // of them rebuilds a SQLite table, unlike a constraint): a materialized view over the
+        // table keeps its rows rather than compute them again. Nor does validating a
+        // constraint.
+        Operation::CreateIndex { .. }
+        | Operation::DropIndex { .. }
+        | Operation::RenameIndex { .. }
+        | Operation::CreateTrigger { .. }
+        | Operation::DropTrigger { .. }
+        | Operation::SetTableComment { .. }
+        | Operation::CreateSchema { .. }
         | Operation::SetConstraintValidity { .. }
         | Operation::SetViewComment { .. }
         | Operation::SetComment { .. }
