@@ -16,10 +16,11 @@ fn quote(name: &str) -> String {
     crate::dialect::POSTGRES.quote_identifier(name)
 }
 
-/// The grants on every schema, table, view, materialized view, column, sequence, function and procedure of the
-/// selected schemas (not partitions, which are not modeled) (`$1`, as in `introspect`), and whether each carries the grant option. A
-/// NULL ACL is read as its kind's default (`acldefault`), so that a function's `EXECUTE` to
-/// `PUBLIC` is there until it is revoked.
+/// The grants on every schema, table, view, materialized view, column, sequence, function and
+/// procedure of the selected schemas (not partitions, which are not modeled) (`$1`, as in
+/// `introspect`), and whether each carries the grant option. A NULL ACL is read as its kind's
+/// default (`acldefault`), so that a function's `EXECUTE` to `PUBLIC` is there until it is
+/// revoked.
 ///
 /// `all` false (grants not compared): only those of the objects a plan may drop and create
 /// again — views, materialized views (and their columns) and routines — which the plan gives

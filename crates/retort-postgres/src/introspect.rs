@@ -545,11 +545,6 @@ fn action(code: &str) -> String {
     .to_owned()
 }
 
-/// Range types, aggregates and window functions, triggers on views, comments on the columns of
-/// views and composite types, on enum types, on the indexes of keys (the constraint carries
-/// the comment), on the sequences of serial and identity columns and on domain constraints:
-/// not modeled yet. What an extension owns is the
-/// extension's, and never listed.
 /// Grants not compared, the privileges on the selected schemas' views, materialized views and
 /// routines: what a plan that re-creates one of them gives back.
 pub fn grants_to_keep(
@@ -560,6 +555,11 @@ pub fn grants_to_keep(
     crate::grants::read(client, &patterns, filter, false)
 }
 
+/// Range types, aggregates and window functions, triggers on views, comments on the columns of
+/// views and composite types, on enum types, on the indexes of keys (the constraint carries
+/// the comment), on the sequences of serial and identity columns and on domain constraints:
+/// not modeled yet. What an extension owns is the
+/// extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,

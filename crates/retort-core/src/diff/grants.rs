@@ -66,8 +66,9 @@ pub fn diff_grants(
 }
 
 /// Privileges not compared (`compare_grants` off), the live privileges of each object that
-/// `operations` drop and create again — a view whose query changed or that reads a changed
-/// table, a function whose arguments changed — given back after it is created: otherwise the
+/// `operations` drop and create again — a view whose columns change or that reads a changed
+/// table, a materialized view whose query changes, a function whose result type changes —
+/// given back after it is created: otherwise the
 /// drop takes them, silently (a role that could read the view no longer can, and a function
 /// whose `EXECUTE` was revoked from `PUBLIC` has it again). Written out in full, as
 /// [`diff_grants`] does: taken to the default before the drop (moot, and pruned by

@@ -110,8 +110,9 @@ pub fn diff_views(
     let replaced: Vec<Operation> = old_readers
         .values()
         .filter_map(|old| match (old, new_readers.get(old.name())) {
-            (Reader::View(from), Some(Reader::View(to)))
-                if from.definition != to.definition
+            (Reader::View(from), Some(new @ Reader::View(to)))
+                if !same_query(*old, Some(new))
+                    && replaceable(*old, Some(new))
                     && !dropped.contains(from.name.name.as_str()) =>
             {
                 Some(Operation::ReplaceView {
@@ -284,7 +285,6 @@ fn in_dependency_order<'a>(views: &[Reader<'a>]) -> Vec<Reader<'a>> {
     ordered
 }
 
-/// The tables (and views) an operation changes, by name.
 /// Whether two versions of a column differ in their comment alone.
 fn same_but_comment(from: &Column, to: &Column) -> bool {
     let uncommented = |column: &Column| Column {
@@ -294,6 +294,7 @@ fn same_but_comment(from: &Column, to: &Column) -> bool {
     uncommented(from) == uncommented(to)
 }
 
+/// The tables (and views) an operation changes, by name.
 fn tables_touched(operation: &Operation) -> Vec<&str> {
     match operation {
         // A column's comment alone: nothing a view reads (SQLite, which rebuilds a table for
