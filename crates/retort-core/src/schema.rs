@@ -224,6 +224,11 @@ pub struct View {
     /// (PostgreSQL; empty elsewhere): while they stay, a new query replaces the old in place
     /// (`CREATE OR REPLACE VIEW`), keeping the view's privileges and the views that read it.
     pub columns: Vec<String>,
+    /// Defaults of its columns (`ALTER VIEW … ALTER COLUMN c SET DEFAULT e`, PostgreSQL), as
+    /// column (quoted as in `columns`) and expression. Never declared (the statement is
+    /// refused) but kept: the live view's are carried into the declared view of the same name
+    /// (`diff::views::keep_column_defaults`), so a view dropped and created again gets them back.
+    pub column_defaults: Vec<(String, String)>,
 }
 
 /// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.

@@ -335,6 +335,7 @@ pub fn introspect(
                 name: name(view),
                 comment: None,
                 columns: Vec::new(),
+                column_defaults: Vec::new(),
             },
         );
     }

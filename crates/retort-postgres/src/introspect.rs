@@ -412,7 +412,11 @@ pub fn introspect(
                  array_to_string(c.reloptions, ', '), \
                  array(SELECT quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) \
                          || CASE WHEN a.attcollation = 0 THEN '' ELSE ' COLLATE ' || a.attcollation::regcollation::text END \
-                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)::text[] \
+                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)::text[], \
+                 array(SELECT quote_ident(a.attname) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
+                       WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[], \
+                 array(SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
+                       WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[] \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -444,6 +448,11 @@ pub fn introspect(
                 definition,
                 comment: row.get(3),
                 columns: row.get(5),
+                column_defaults: row
+                    .get::<_, Vec<String>>(6)
+                    .into_iter()
+                    .zip(row.get::<_, Vec<String>>(7))
+                    .collect(),
             };
             (name, view)
         })

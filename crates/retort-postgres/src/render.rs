@@ -765,6 +765,12 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         )],
         Operation::CreateView { view } => {
             let mut statements = vec![view.definition.clone()];
+            for (column, default) in &view.column_defaults {
+                statements.push(format!(
+                    "ALTER VIEW {} ALTER COLUMN {column} SET DEFAULT {default}",
+                    table_name(&view.name)
+                ));
+            }
             if let Some(comment) = &view.comment {
                 statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
             }

@@ -192,6 +192,7 @@ pub fn introspect(
                         definition,
                         comment: None,
                         columns: Vec::new(),
+                        column_defaults: Vec::new(),
                     },
                 );
             }

@@ -484,6 +484,42 @@ fn declared_target(
     .unwrap()
 }
 
+/// A view's column default cannot be declared (`ALTER VIEW … SET DEFAULT` is refused), but one
+/// set by hand on the live view is kept when a revision drops and creates the view around a
+/// change of the table it reads, both ways: it was lost silently before.
+#[test]
+fn a_view_column_default_set_by_hand_survives_the_view_being_created_again() {
+    let database = TestDatabase::create(Server::Postgres);
+    let schema = |name_type: &str| {
+        format!(
+            "CREATE TABLE items (id int PRIMARY KEY, name {name_type}, active boolean);\n\
+             CREATE VIEW active_items AS SELECT id, name, active FROM items WHERE active;\n"
+        )
+    };
+    let project = Project::migrated_to(RETORT, &database.url(), &schema("text"));
+    database.query("ALTER VIEW active_items ALTER COLUMN active SET DEFAULT true");
+    let defaults = "SELECT string_agg(a.attname || '=' || pg_get_expr(d.adbin, d.adrelid), ',') \
+         FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
+         WHERE d.adrelid = 'active_items'::regclass";
+    let before = database.query(defaults);
+    assert!(before.contains("active=true"), "{before}");
+    assert_eq!(project.run(&["check"]).code, 0);
+    project.write("schema/schema.sql", &schema("varchar(50)"));
+    let revision = project.autogenerate("next0001", "next");
+    assert_eq!(
+        revision
+            .matches("ALTER VIEW \"active_items\" ALTER COLUMN active SET DEFAULT true;")
+            .count(),
+        2,
+        "{revision}"
+    );
+    for step in [&["upgrade", "head"][..], &["downgrade", "-1"][..]] {
+        let output = project.run(step);
+        assert_eq!(output.code, 0, "{output}");
+        assert_eq!(database.query(defaults), before);
+    }
+}
+
 /// The declared schema is loaded on a second connection while the first reads the live
 /// catalog: the second starts in the schema the first moved to since it was opened (a fleet
 /// worker moves one connection from tenant to tenant), not in the one its URL names.

@@ -213,6 +213,7 @@ fn view() -> View {
         definition: "CREATE VIEW named AS SELECT id, name FROM t WHERE name IS NOT NULL".to_owned(),
         comment: None,
         columns: vec!["id integer".to_owned(), "name text".to_owned()],
+        column_defaults: Vec::new(),
     }
 }
 

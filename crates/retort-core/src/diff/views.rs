@@ -285,6 +285,26 @@ fn in_dependency_order<'a>(views: &[Reader<'a>]) -> Vec<Reader<'a>> {
     ordered
 }
 
+/// Give each declared view the column defaults of the live view of the same name (see
+/// [`View::column_defaults`]), those of the columns it still has: a view dropped and created
+/// again around a change then gets them back, both ways.
+pub fn keep_column_defaults(live: &Schema, declared: &mut Schema) {
+    for (name, view) in &mut declared.views {
+        if let Some(old) = live.views.get(name) {
+            view.column_defaults = old
+                .column_defaults
+                .iter()
+                .filter(|(column, _)| {
+                    view.columns
+                        .iter()
+                        .any(|entry| entry.starts_with(&format!("{column} ")))
+                })
+                .cloned()
+                .collect();
+        }
+    }
+}
+
 /// Whether two versions of a column differ in their comment alone.
 fn same_but_comment(from: &Column, to: &Column) -> bool {
     let uncommented = |column: &Column| Column {
