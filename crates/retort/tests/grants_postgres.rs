@@ -111,9 +111,10 @@ fn grants_are_left_alone_unless_compared_and_a_declared_grant_says_how() {
 }
 
 /// Grants not compared (the default): a view, a materialized view and a function the plan
-/// drops and creates again (a new column, a changed query, a changed result type) get their live privileges
-/// back — the drop took them silently before: the reader lost the view, and `PUBLIC` could run
-/// the function again. Upgrade and downgrade both leave the ACLs as they were.
+/// drops and creates again (a new column, a changed query, a changed result type) get their
+/// live privileges back — the drop took them silently before: the reader lost the view, and
+/// `PUBLIC` could run the function again. Upgrade and downgrade both leave the ACLs as they
+/// were.
 #[test]
 fn privileges_of_objects_a_plan_recreates_are_kept_when_grants_are_not_compared() {
     let database = TestDatabase::create(Server::Postgres);
