@@ -251,7 +251,7 @@ pub fn compare(
     if dialect.names_ignore_case() {
         crate::diff::name_case::align_to(&current, &mut target);
     }
-    crate::diff::views::keep_column_defaults(&current, &mut target);
+    crate::diff::views::keep_undeclared_parts(&current, &mut target);
     let mut renames = DeclaredRenames::default();
     for (_, text) in &declared.files {
         parse_renames(text, &mut renames);

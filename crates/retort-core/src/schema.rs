@@ -227,8 +227,12 @@ pub struct View {
     /// Defaults of its columns (`ALTER VIEW … ALTER COLUMN c SET DEFAULT e`, PostgreSQL), as
     /// column (quoted as in `columns`) and expression. Never declared (the statement is
     /// refused) but kept: the live view's are carried into the declared view of the same name
-    /// (`diff::views::keep_column_defaults`), so a view dropped and created again gets them back.
+    /// (`diff::views::keep_undeclared_parts`), so a view dropped and created again gets them
+    /// back.
     pub column_defaults: Vec<(String, String)>,
+    /// Its triggers (`INSTEAD OF …`, PostgreSQL), as `pg_get_triggerdef` prints them. Never
+    /// declared (refused by name) but kept, like `column_defaults`: `DROP VIEW` drops them.
+    pub triggers: Vec<Trigger>,
 }
 
 /// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.

@@ -336,6 +336,7 @@ pub fn introspect(
                 comment: None,
                 columns: Vec::new(),
                 column_defaults: Vec::new(),
+                triggers: Vec::new(),
             },
         );
     }

@@ -416,7 +416,10 @@ pub fn introspect(
                  array(SELECT quote_ident(a.attname) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
                        WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[], \
                  array(SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
-                       WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[] \
+                       WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[], \
+                 array(SELECT g.tgname::text FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
+                 array(SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
+                 array(SELECT coalesce(obj_description(g.oid, 'pg_trigger'), '') FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[] \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -452,6 +455,17 @@ pub fn introspect(
                     .get::<_, Vec<String>>(6)
                     .into_iter()
                     .zip(row.get::<_, Vec<String>>(7))
+                    .collect(),
+                triggers: row
+                    .get::<_, Vec<String>>(8)
+                    .into_iter()
+                    .zip(row.get::<_, Vec<String>>(9))
+                    .zip(row.get::<_, Vec<String>>(10))
+                    .map(|((name, definition), comment)| Trigger {
+                        name,
+                        definition,
+                        comment: (!comment.is_empty()).then_some(comment),
+                    })
                     .collect(),
             };
             (name, view)

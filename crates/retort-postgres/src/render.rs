@@ -771,6 +771,16 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                     table_name(&view.name)
                 ));
             }
+            for trigger in &view.triggers {
+                statements.extend(with_comment(
+                    trigger.definition.clone(),
+                    &CommentedObject::Trigger {
+                        table: view.name.clone(),
+                        name: trigger.name.clone(),
+                    },
+                    trigger.comment.as_ref(),
+                ));
+            }
             if let Some(comment) = &view.comment {
                 statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
             }

@@ -484,40 +484,53 @@ fn declared_target(
     .unwrap()
 }
 
-/// A view's column default cannot be declared (`ALTER VIEW … SET DEFAULT` is refused), but one
-/// set by hand on the live view is kept when a revision drops and creates the view around a
-/// change of the table it reads, both ways: it was lost silently before.
+/// A view's column default and its `INSTEAD OF` trigger cannot be declared (both are refused by
+/// name), but those set by hand on the live view are kept when a revision drops and creates the
+/// view around a change of the table it reads, both ways: `DROP VIEW` took them silently before
+/// (the trigger with a warning that it was not compared).
 #[test]
-fn a_view_column_default_set_by_hand_survives_the_view_being_created_again() {
+fn a_views_column_default_and_trigger_set_by_hand_survive_the_view_being_created_again() {
     let database = TestDatabase::create(Server::Postgres);
     let schema = |name_type: &str| {
         format!(
             "CREATE TABLE items (id int PRIMARY KEY, name {name_type}, active boolean);\n\
-             CREATE VIEW active_items AS SELECT id, name, active FROM items WHERE active;\n"
+             CREATE VIEW active_items AS SELECT id, name, active FROM items WHERE active;\n\
+             CREATE FUNCTION insert_item() RETURNS trigger LANGUAGE plpgsql AS $$ \
+               BEGIN INSERT INTO items VALUES (NEW.id, NEW.name, NEW.active); RETURN NEW; END $$;\n"
         )
     };
     let project = Project::migrated_to(RETORT, &database.url(), &schema("text"));
-    database.query("ALTER VIEW active_items ALTER COLUMN active SET DEFAULT true");
+    database.query(
+        "ALTER VIEW active_items ALTER COLUMN active SET DEFAULT true; \
+         CREATE TRIGGER insert_through INSTEAD OF INSERT ON active_items FOR EACH ROW EXECUTE FUNCTION insert_item()",
+    );
     let defaults = "SELECT string_agg(a.attname || '=' || pg_get_expr(d.adbin, d.adrelid), ',') \
          FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
-         WHERE d.adrelid = 'active_items'::regclass";
+         WHERE d.adrelid = 'active_items'::regclass \
+         UNION ALL SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'active_items'::regclass";
     let before = database.query(defaults);
-    assert!(before.contains("active=true"), "{before}");
+    assert!(
+        before.contains("active=true") && before.contains("INSTEAD OF INSERT"),
+        "{before}"
+    );
     assert_eq!(project.run(&["check"]).code, 0);
     project.write("schema/schema.sql", &schema("varchar(50)"));
     let revision = project.autogenerate("next0001", "next");
-    assert_eq!(
-        revision
-            .matches("ALTER VIEW \"active_items\" ALTER COLUMN active SET DEFAULT true;")
-            .count(),
-        2,
-        "{revision}"
-    );
+    for kept in [
+        "ALTER VIEW \"active_items\" ALTER COLUMN active SET DEFAULT true;",
+        "CREATE TRIGGER insert_through INSTEAD OF INSERT ON public.active_items",
+    ] {
+        assert_eq!(revision.matches(kept).count(), 2, "{kept}\n{revision}");
+    }
     for step in [&["upgrade", "head"][..], &["downgrade", "-1"][..]] {
         let output = project.run(step);
         assert_eq!(output.code, 0, "{output}");
         assert_eq!(database.query(defaults), before);
     }
+    database.query("INSERT INTO active_items (id, name) VALUES (1, 'through the view')");
+    assert!(database
+        .query("SELECT active FROM items WHERE id = 1")
+        .starts_with('t'));
 }
 
 /// The declared schema is loaded on a second connection while the first reads the live

@@ -217,10 +217,16 @@ fn footprint(operation: &Operation) -> Footprint {
         Op::CreateView { view } => {
             print.makes.extend(object(Kind::Relation, &view.name));
             names(&view.definition, Reads::Query, needs);
+            for trigger in &view.triggers {
+                names(&trigger.definition, Reads::Calls, needs);
+            }
         }
         Op::DropView { view } => {
             print.removes.extend(object(Kind::Relation, &view.name));
             names(&view.definition, Reads::Query, holds);
+            for trigger in &view.triggers {
+                names(&trigger.definition, Reads::Calls, holds);
+            }
         }
         Op::ReplaceView { from, to } => {
             names(&to.definition, Reads::Query, needs);

@@ -285,12 +285,14 @@ fn in_dependency_order<'a>(views: &[Reader<'a>]) -> Vec<Reader<'a>> {
     ordered
 }
 
-/// Give each declared view the column defaults of the live view of the same name (see
-/// [`View::column_defaults`]), those of the columns it still has: a view dropped and created
-/// again around a change then gets them back, both ways.
-pub fn keep_column_defaults(live: &Schema, declared: &mut Schema) {
+/// Give each declared view what the live view of the same name has and no declared schema can
+/// say: its column defaults (those of the columns it still has; [`View::column_defaults`]) and
+/// its triggers ([`View::triggers`]). A view dropped and created again around a change then
+/// gets them back, both ways.
+pub fn keep_undeclared_parts(live: &Schema, declared: &mut Schema) {
     for (name, view) in &mut declared.views {
         if let Some(old) = live.views.get(name) {
+            view.triggers.clone_from(&old.triggers);
             view.column_defaults = old
                 .column_defaults
                 .iter()
