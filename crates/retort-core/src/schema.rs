@@ -233,6 +233,9 @@ pub struct View {
     /// Its triggers (`INSTEAD OF …`, PostgreSQL), as `pg_get_triggerdef` prints them. Never
     /// declared (refused by name) but kept, like `column_defaults`: `DROP VIEW` drops them.
     pub triggers: Vec<Trigger>,
+    /// Its rules (`CREATE RULE … ON INSERT TO v DO INSTEAD …`, PostgreSQL), as `pg_get_ruledef`
+    /// prints them. Never declared (refused by name) but kept, like `triggers`.
+    pub rules: Vec<String>,
 }
 
 /// A trigger on a table (SQLite and PostgreSQL): its statement as the database keeps it.

@@ -419,7 +419,8 @@ pub fn introspect(
                        WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[], \
                  array(SELECT g.tgname::text FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
                  array(SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
-                 array(SELECT coalesce(obj_description(g.oid, 'pg_trigger'), '') FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[] \
+                 array(SELECT coalesce(obj_description(g.oid, 'pg_trigger'), '') FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
+                 array(SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN' ORDER BY r.rulename)::text[] \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -466,6 +467,11 @@ pub fn introspect(
                         definition,
                         comment: (!comment.is_empty()).then_some(comment),
                     })
+                    .collect(),
+                rules: row
+                    .get::<_, Vec<String>>(11)
+                    .into_iter()
+                    .map(|rule| rule.trim().trim_end_matches(';').to_owned())
                     .collect(),
             };
             (name, view)
@@ -578,11 +584,11 @@ pub fn grants_to_keep(
     crate::grants::read(client, &patterns, filter, false)
 }
 
-/// Range types, aggregates and window functions, triggers on views, comments on the columns of
-/// views and composite types, on enum types, on the indexes of keys (the constraint carries
-/// the comment), on the sequences of serial and identity columns and on domain constraints:
-/// not modeled yet. What an extension owns is the
-/// extension's, and never listed.
+/// Range types, aggregates and window functions, triggers on views and rules (a view's are
+/// kept when it is created again, never compared), comments on the columns of views and
+/// composite types, on enum types, on the indexes of keys (the constraint carries the comment),
+/// on the sequences of serial and identity columns and on domain constraints: not modeled yet.
+/// What an extension owns is the extension's, and never listed.
 pub fn unmodeled(
     client: &mut postgres::Client,
     filter: &IntrospectFilter,
@@ -614,6 +620,7 @@ pub fn unmodeled(
                  UNION ALL SELECT 'comment on constraint ' || k.conname || ' of domain ' || t.typname \
                  FROM pg_description d JOIN pg_constraint k ON k.oid = d.objoid JOIN pg_type t ON t.oid = k.contypid JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE d.classoid = 'pg_constraint'::regclass AND {SCHEMA_FILTER} AND {types} \
+                 UNION ALL SELECT 'rule ' || r.rulename || ' on ' || c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rulename <> '_RETURN' AND {SCHEMA_FILTER} AND {class} \
                  UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT g.tgisinternal AND c.relkind NOT IN ('r', 'p') AND {SCHEMA_FILTER} AND {class} \
                  ORDER BY 1",
                 class = not_in_extension("pg_class", "c.oid"),

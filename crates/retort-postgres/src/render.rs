@@ -781,6 +781,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                     trigger.comment.as_ref(),
                 ));
             }
+            statements.extend(view.rules.iter().cloned());
             if let Some(comment) = &view.comment {
                 statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
             }

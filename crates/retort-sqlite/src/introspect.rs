@@ -194,6 +194,7 @@ pub fn introspect(
                         columns: Vec::new(),
                         column_defaults: Vec::new(),
                         triggers: Vec::new(),
+                        rules: Vec::new(),
                     },
                 );
             }

@@ -484,12 +484,12 @@ fn declared_target(
     .unwrap()
 }
 
-/// A view's column default and its `INSTEAD OF` trigger cannot be declared (both are refused by
-/// name), but those set by hand on the live view are kept when a revision drops and creates the
-/// view around a change of the table it reads, both ways: `DROP VIEW` took them silently before
-/// (the trigger with a warning that it was not compared).
+/// A view's column default, its `INSTEAD OF` trigger and its rule cannot be declared (all are
+/// refused by name), but those set by hand on the live view are kept when a revision drops and
+/// creates the view around a change of the table it reads, both ways: `DROP VIEW` took them
+/// silently before (the trigger with a warning that it was not compared).
 #[test]
-fn a_views_column_default_and_trigger_set_by_hand_survive_the_view_being_created_again() {
+fn a_views_default_trigger_and_rule_set_by_hand_survive_the_view_being_created_again() {
     let database = TestDatabase::create(Server::Postgres);
     let schema = |name_type: &str| {
         format!(
@@ -502,15 +502,19 @@ fn a_views_column_default_and_trigger_set_by_hand_survive_the_view_being_created
     let project = Project::migrated_to(RETORT, &database.url(), &schema("text"));
     database.query(
         "ALTER VIEW active_items ALTER COLUMN active SET DEFAULT true; \
-         CREATE TRIGGER insert_through INSTEAD OF INSERT ON active_items FOR EACH ROW EXECUTE FUNCTION insert_item()",
+         CREATE TRIGGER insert_through INSTEAD OF INSERT ON active_items FOR EACH ROW EXECUTE FUNCTION insert_item(); \
+         CREATE RULE delete_through AS ON DELETE TO active_items DO INSTEAD DELETE FROM items WHERE id = OLD.id",
     );
     let defaults = "SELECT string_agg(a.attname || '=' || pg_get_expr(d.adbin, d.adrelid), ',') \
          FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
          WHERE d.adrelid = 'active_items'::regclass \
-         UNION ALL SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'active_items'::regclass";
+         UNION ALL SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'active_items'::regclass \
+         UNION ALL SELECT pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = 'active_items'::regclass AND rulename <> '_RETURN'";
     let before = database.query(defaults);
     assert!(
-        before.contains("active=true") && before.contains("INSTEAD OF INSERT"),
+        before.contains("active=true")
+            && before.contains("INSTEAD OF INSERT")
+            && before.contains("CREATE RULE delete_through"),
         "{before}"
     );
     assert_eq!(project.run(&["check"]).code, 0);
@@ -519,6 +523,7 @@ fn a_views_column_default_and_trigger_set_by_hand_survive_the_view_being_created
     for kept in [
         "ALTER VIEW \"active_items\" ALTER COLUMN active SET DEFAULT true;",
         "CREATE TRIGGER insert_through INSTEAD OF INSERT ON public.active_items",
+        "CREATE RULE delete_through AS",
     ] {
         assert_eq!(revision.matches(kept).count(), 2, "{kept}\n{revision}");
     }
@@ -531,6 +536,10 @@ fn a_views_column_default_and_trigger_set_by_hand_survive_the_view_being_created
     assert!(database
         .query("SELECT active FROM items WHERE id = 1")
         .starts_with('t'));
+    database.query("DELETE FROM active_items WHERE id = 1");
+    assert!(database
+        .query("SELECT count(*) FROM items")
+        .starts_with('0'));
 }
 
 /// The declared schema is loaded on a second connection while the first reads the live

@@ -215,6 +215,7 @@ fn view() -> View {
         columns: vec!["id integer".to_owned(), "name text".to_owned()],
         column_defaults: Vec::new(),
         triggers: Vec::new(),
+        rules: Vec::new(),
     }
 }
 

@@ -428,11 +428,13 @@ fn in_table_clauses_the_model_carries_are_compared() {
 fn live_objects_the_model_lacks_are_named_in_a_warning() {
     let (project, database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
     database.query("CREATE AGGREGATE my_sum (int) (sfunc = int4pl, stype = int)");
+    // A rule went unmentioned before.
+    database.query("CREATE RULE keep_rows AS ON DELETE TO t DO INSTEAD NOTHING");
     let output = project.run(&["check"]);
     assert_eq!(output.code, 0, "{output}");
     assert!(
         output.stderr.contains(
-            "warning: the database has what autogenerate does not model, so it is not compared: aggregate my_sum"
+            "warning: the database has what autogenerate does not model, so it is not compared: aggregate my_sum, rule keep_rows on t"
         ),
         "{output}"
     );

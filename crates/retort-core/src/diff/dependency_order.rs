@@ -220,12 +220,18 @@ fn footprint(operation: &Operation) -> Footprint {
             for trigger in &view.triggers {
                 names(&trigger.definition, Reads::Calls, needs);
             }
+            for rule in &view.rules {
+                names(rule, Reads::Query, needs);
+            }
         }
         Op::DropView { view } => {
             print.removes.extend(object(Kind::Relation, &view.name));
             names(&view.definition, Reads::Query, holds);
             for trigger in &view.triggers {
                 names(&trigger.definition, Reads::Calls, holds);
+            }
+            for rule in &view.rules {
+                names(rule, Reads::Query, holds);
             }
         }
         Op::ReplaceView { from, to } => {
