@@ -230,6 +230,9 @@ pub struct View {
     /// (`diff::views::keep_undeclared_parts`), so a view dropped and created again gets them
     /// back.
     pub column_defaults: Vec<(String, String)>,
+    /// Comments on its columns (PostgreSQL), as column (quoted as in `columns`) and comment.
+    /// Never declared (refused by name) but kept, like `column_defaults`.
+    pub column_comments: Vec<(String, String)>,
     /// Its triggers (`INSTEAD OF …`, PostgreSQL), as `pg_get_triggerdef` prints them. Never
     /// declared (refused by name) but kept, like `column_defaults`: `DROP VIEW` drops them.
     pub triggers: Vec<Trigger>,

@@ -336,6 +336,7 @@ pub fn introspect(
                 comment: None,
                 columns: Vec::new(),
                 column_defaults: Vec::new(),
+                column_comments: Vec::new(),
                 triggers: Vec::new(),
                 rules: Vec::new(),
             },

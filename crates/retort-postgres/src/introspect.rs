@@ -420,7 +420,11 @@ pub fn introspect(
                  array(SELECT g.tgname::text FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
                  array(SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
                  array(SELECT coalesce(obj_description(g.oid, 'pg_trigger'), '') FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
-                 array(SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN' ORDER BY r.rulename)::text[] \
+                 array(SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN' ORDER BY r.rulename)::text[], \
+                 array(SELECT quote_ident(a.attname) FROM pg_description d JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid \
+                       WHERE d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid > 0 ORDER BY a.attnum)::text[], \
+                 array(SELECT d.description FROM pg_description d JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid \
+                       WHERE d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid > 0 ORDER BY a.attnum)::text[] \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind = 'v' AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2",
                 not_in_extension("pg_class", "c.oid")
@@ -472,6 +476,11 @@ pub fn introspect(
                     .get::<_, Vec<String>>(11)
                     .into_iter()
                     .map(|rule| rule.trim().trim_end_matches(';').to_owned())
+                    .collect(),
+                column_comments: row
+                    .get::<_, Vec<String>>(12)
+                    .into_iter()
+                    .zip(row.get::<_, Vec<String>>(13))
                     .collect(),
             };
             (name, view)
@@ -584,9 +593,9 @@ pub fn grants_to_keep(
     crate::grants::read(client, &patterns, filter, false)
 }
 
-/// Range types, aggregates and window functions, triggers on views and rules (a view's are
-/// kept when it is created again, never compared), comments on the columns of views and
-/// composite types, on enum types, on the indexes of keys (the constraint carries the comment),
+/// Range types, aggregates and window functions, triggers on views, rules and comments on the
+/// columns of views (a view's are kept when it is created again, never compared), comments on
+/// the columns of composite types, on enum types, on the indexes of keys (the constraint carries the comment),
 /// on the sequences of serial and identity columns and on domain constraints: not modeled yet.
 /// What an extension owns is the extension's, and never listed.
 pub fn unmodeled(

@@ -782,6 +782,13 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 ));
             }
             statements.extend(view.rules.iter().cloned());
+            for (column, comment) in &view.column_comments {
+                statements.push(comment_on(
+                    "COLUMN",
+                    &format!("{}.{column}", table_name(&view.name)),
+                    Some(comment),
+                ));
+            }
             if let Some(comment) = &view.comment {
                 statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
             }

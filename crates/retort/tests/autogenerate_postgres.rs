@@ -484,8 +484,8 @@ fn declared_target(
     .unwrap()
 }
 
-/// A view's column default, its `INSTEAD OF` trigger and its rule cannot be declared (all are
-/// refused by name), but those set by hand on the live view are kept when a revision drops and
+/// A view's column default and column comment, its `INSTEAD OF` trigger and its rule cannot be
+/// declared (all are refused by name), but those set by hand on the live view are kept when a revision drops and
 /// creates the view around a change of the table it reads, both ways: `DROP VIEW` took them
 /// silently before (the trigger with a warning that it was not compared).
 #[test]
@@ -503,18 +503,21 @@ fn a_views_default_trigger_and_rule_set_by_hand_survive_the_view_being_created_a
     database.query(
         "ALTER VIEW active_items ALTER COLUMN active SET DEFAULT true; \
          CREATE TRIGGER insert_through INSTEAD OF INSERT ON active_items FOR EACH ROW EXECUTE FUNCTION insert_item(); \
-         CREATE RULE delete_through AS ON DELETE TO active_items DO INSTEAD DELETE FROM items WHERE id = OLD.id",
+         CREATE RULE delete_through AS ON DELETE TO active_items DO INSTEAD DELETE FROM items WHERE id = OLD.id; \
+         COMMENT ON COLUMN active_items.name IS 'as typed'",
     );
     let defaults = "SELECT string_agg(a.attname || '=' || pg_get_expr(d.adbin, d.adrelid), ',') \
          FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
          WHERE d.adrelid = 'active_items'::regclass \
          UNION ALL SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'active_items'::regclass \
-         UNION ALL SELECT pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = 'active_items'::regclass AND rulename <> '_RETURN'";
+         UNION ALL SELECT pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = 'active_items'::regclass AND rulename <> '_RETURN' \
+         UNION ALL SELECT col_description('active_items'::regclass, 2)";
     let before = database.query(defaults);
     assert!(
         before.contains("active=true")
             && before.contains("INSTEAD OF INSERT")
-            && before.contains("CREATE RULE delete_through"),
+            && before.contains("CREATE RULE delete_through")
+            && before.contains("as typed"),
         "{before}"
     );
     assert_eq!(project.run(&["check"]).code, 0);
@@ -524,6 +527,7 @@ fn a_views_default_trigger_and_rule_set_by_hand_survive_the_view_being_created_a
         "ALTER VIEW \"active_items\" ALTER COLUMN active SET DEFAULT true;",
         "CREATE TRIGGER insert_through INSTEAD OF INSERT ON public.active_items",
         "CREATE RULE delete_through AS",
+        "COMMENT ON COLUMN \"active_items\".name IS 'as typed';",
     ] {
         assert_eq!(revision.matches(kept).count(), 2, "{kept}\n{revision}");
     }

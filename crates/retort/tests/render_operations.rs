@@ -214,6 +214,7 @@ fn view() -> View {
         comment: None,
         columns: vec!["id integer".to_owned(), "name text".to_owned()],
         column_defaults: Vec::new(),
+        column_comments: Vec::new(),
         triggers: Vec::new(),
         rules: Vec::new(),
     }

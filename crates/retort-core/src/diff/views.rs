@@ -286,22 +286,30 @@ fn in_dependency_order<'a>(views: &[Reader<'a>]) -> Vec<Reader<'a>> {
 }
 
 /// Give each declared view what the live view of the same name has and no declared schema can
-/// say: its column defaults (those of the columns it still has; [`View::column_defaults`]), its
-/// triggers ([`View::triggers`]) and its rules ([`View::rules`]). A view dropped and created again around a change then
+/// say: its columns' defaults and comments (those of the columns it still has;
+/// [`View::column_defaults`], [`View::column_comments`]), its triggers ([`View::triggers`]) and
+/// its rules ([`View::rules`]). A view dropped and created again around a change then
 /// gets them back, both ways.
 pub fn keep_undeclared_parts(live: &Schema, declared: &mut Schema) {
     for (name, view) in &mut declared.views {
         if let Some(old) = live.views.get(name) {
             view.triggers.clone_from(&old.triggers);
             view.rules.clone_from(&old.rules);
+            let still_there = |(column, _): &&(String, String)| {
+                view.columns
+                    .iter()
+                    .any(|entry| entry.starts_with(&format!("{column} ")))
+            };
             view.column_defaults = old
                 .column_defaults
                 .iter()
-                .filter(|(column, _)| {
-                    view.columns
-                        .iter()
-                        .any(|entry| entry.starts_with(&format!("{column} ")))
-                })
+                .filter(still_there)
+                .cloned()
+                .collect();
+            view.column_comments = old
+                .column_comments
+                .iter()
+                .filter(still_there)
                 .cloned()
                 .collect();
         }
