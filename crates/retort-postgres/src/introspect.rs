@@ -280,32 +280,34 @@ pub fn introspect(
             view.indexes.push(index);
         }
     }
-    // Triggers on tables (constraint triggers included), as `pg_get_triggerdef` prints them;
-    // those the server makes for foreign keys are internal and not read.
+    // Triggers on tables (constraint triggers included) and on views, as `pg_get_triggerdef`
+    // prints them; those the server makes for foreign keys are internal and not read.
     let trigger_rows = client
         .query_typed(
             &format!(
                 "SELECT n.nspname, c.relname, g.tgname::text, pg_get_triggerdef(g.oid), obj_description(g.oid, 'pg_trigger') \
                  FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE NOT g.tgisinternal AND c.relkind IN ('r', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
+                 WHERE NOT g.tgisinternal AND c.relkind IN ('r', 'p', 'v') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
                 not_in_extension("pg_trigger", "g.oid")
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )
         .map_err(error)?;
+    let mut view_triggers: BTreeMap<QualifiedName, Vec<Trigger>> = BTreeMap::new();
     for row in &trigger_rows {
         let name = QualifiedName {
             schema: row.get(0),
             name: row.get(1),
         };
-        let Some(table) = tables.get_mut(&name) else {
-            continue;
-        };
-        table.triggers.push(Trigger {
+        let trigger = Trigger {
             comment: row.get(4),
             name: row.get(2),
             definition: row.get(3),
-        });
+        };
+        match tables.get_mut(&name) {
+            Some(table) => table.triggers.push(trigger),
+            None => view_triggers.entry(name).or_default().push(trigger),
+        }
     }
     // Row-level security policies, with their expressions as the server prints them.
     let policy_rows = client
@@ -417,9 +419,6 @@ pub fn introspect(
                        WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[], \
                  array(SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
                        WHERE d.adrelid = c.oid ORDER BY a.attnum)::text[], \
-                 array(SELECT g.tgname::text FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
-                 array(SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
-                 array(SELECT coalesce(obj_description(g.oid, 'pg_trigger'), '') FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal ORDER BY g.tgname)::text[], \
                  array(SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN' ORDER BY r.rulename)::text[], \
                  array(SELECT quote_ident(a.attname) FROM pg_description d JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid \
                        WHERE d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid > 0 ORDER BY a.attnum)::text[], \
@@ -461,26 +460,16 @@ pub fn introspect(
                     .into_iter()
                     .zip(row.get::<_, Vec<String>>(7))
                     .collect(),
-                triggers: row
-                    .get::<_, Vec<String>>(8)
-                    .into_iter()
-                    .zip(row.get::<_, Vec<String>>(9))
-                    .zip(row.get::<_, Vec<String>>(10))
-                    .map(|((name, definition), comment)| Trigger {
-                        name,
-                        definition,
-                        comment: (!comment.is_empty()).then_some(comment),
-                    })
-                    .collect(),
+                triggers: view_triggers.remove(&name).unwrap_or_default(),
                 rules: row
-                    .get::<_, Vec<String>>(11)
+                    .get::<_, Vec<String>>(8)
                     .into_iter()
                     .map(|rule| rule.trim().trim_end_matches(';').to_owned())
                     .collect(),
                 column_comments: row
-                    .get::<_, Vec<String>>(12)
+                    .get::<_, Vec<String>>(9)
                     .into_iter()
-                    .zip(row.get::<_, Vec<String>>(13))
+                    .zip(row.get::<_, Vec<String>>(10))
                     .collect(),
             };
             (name, view)
