@@ -123,21 +123,13 @@ pub fn diff_views(
             _ => None,
         })
         .collect();
-    let is_replaced = |name: &QualifiedName| {
-        replaced
-            .iter()
-            .any(|op| matches!(op, Operation::ReplaceView { to, .. } if to.name == *name))
-    };
-    // New views to create: new, changed (not replaced), or dropped above and still declared.
+    // New views to create: new, or dropped above (a changed one that is not replaced is) and
+    // still declared.
     let creates: Vec<Reader> = new_readers
         .values()
         .copied()
         .filter(|new| {
-            !(old_readers
-                .get(new.name())
-                .is_some_and(|old| same_query(*old, Some(new)))
-                || is_replaced(new.name()))
-                || dropped.contains(new.name().name.as_str())
+            !old_readers.contains_key(new.name()) || dropped.contains(new.name().name.as_str())
         })
         .collect();
     let mut first: Vec<Operation> = in_dependency_order(&drops)
