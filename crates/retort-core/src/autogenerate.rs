@@ -300,26 +300,32 @@ pub fn declared_target(
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
 ) -> Result<(crate::schema::Schema, TargetPath), AutogenerateError> {
-    if let Some(target) = parsed_target(live, scratch_server.is_some(), declared, filter) {
+    let full_load = full_load_only(scratch_server.is_some(), filter);
+    if let Some(target) = parsed_target(live, full_load, declared, filter) {
         return Ok((target, TargetPath::Parsed));
     }
     match scratch_server {
-        Some(server) => loaded_target(server, true, declared, filter),
-        None => loaded_target(live, filter.grants, declared, filter),
+        Some(server) => loaded_target(server, full_load, declared, filter),
+        None => loaded_target(live, full_load, declared, filter),
     }
 }
 
-/// The declared schema as the parser alone makes it, when it may (no `dev_url`, no grants to
-/// compare) and can.
+/// Whether the declared schema must be loaded whole into a scratch database: always on a
+/// `dev_url` server, and when grants are compared — they are read from the catalog only: the
+/// scratch database holds the default ACLs (a function's `EXECUTE` to `PUBLIC`) that the
+/// declared files never spell out.
+fn full_load_only(has_scratch_server: bool, filter: &IntrospectFilter) -> bool {
+    has_scratch_server || filter.grants
+}
+
+/// The declared schema as the parser alone makes it, when it may (not `full_load`) and can.
 fn parsed_target(
     live: &mut dyn Database,
-    has_scratch_server: bool,
+    full_load: bool,
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
 ) -> Option<crate::schema::Schema> {
-    // Grants are read from the catalog only: the scratch database holds the default ACLs (a
-    // function's `EXECUTE` to `PUBLIC`) that the declared files never spell out.
-    if has_scratch_server || filter.grants {
+    if full_load {
         return None;
     }
     live.parse_declared(&declared.files, filter)

@@ -7,7 +7,7 @@
 use crate::introspect::{Database, IntrospectFilter};
 use crate::schema::Schema;
 
-use super::{loaded_target, parsed_target, AutogenerateError, DeclaredSchema};
+use super::{full_load_only, loaded_target, parsed_target, AutogenerateError, DeclaredSchema};
 
 /// What [`read`] returns.
 pub struct Sides {
@@ -32,7 +32,8 @@ pub fn read(
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
 ) -> Result<Sides, AutogenerateError> {
-    if let Some(target) = parsed_target(live, scratch_server.is_some(), declared, filter) {
+    let full_load = full_load_only(scratch_server.is_some(), filter);
+    if let Some(target) = parsed_target(live, full_load, declared, filter) {
         let (current, left_alone) = read_live(live, filter)?;
         return Ok(Sides {
             current,
@@ -40,7 +41,6 @@ pub fn read(
             target,
         });
     }
-    let full_load = scratch_server.is_some() || filter.grants;
     let mut another = match scratch_server {
         Some(_) => None,
         None => live.connect_again(),
