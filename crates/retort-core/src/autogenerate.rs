@@ -247,7 +247,7 @@ pub fn compare(
     let declared = &screen::screen(dialect, declared.clone(), options.compare_grants)?;
     let filter = &filter.clone().with_grants(options.compare_grants);
     let sides = both_sides::read(live, scratch_server, declared, filter)?;
-    let (current, left_alone, mut target) = (sides.current, sides.left_alone, sides.target);
+    let (mut current, left_alone, mut target) = (sides.current, sides.left_alone, sides.target);
     if dialect.names_ignore_case() {
         crate::diff::name_case::align_to(&current, &mut target);
     }
@@ -258,17 +258,20 @@ pub fn compare(
     }
     let options = DiffOptions {
         foreign_keys_renamed_with_table: dialect.foreign_keys_renamed_with_table(),
-        has_grants: dialect.has_grants(),
         ..options
     };
     let diff = diff_with_renames(&current, &target, &renames, options)?;
-    let mut plan = Plan::new(
-        dialect,
-        diff.operations,
-        &diff.derived,
-        &target,
-        &diff.renamed,
-    );
+    let mut operations = diff.operations;
+    // Grants not compared, an object the plan drops and creates again gets its live privileges
+    // back; they are read only for a plan that drops one.
+    if dialect.has_grants()
+        && !options.compare_grants
+        && crate::diff::grants::drops_a_grant_holder(&operations)
+    {
+        current.grants = live.grants_to_keep(filter)?;
+        operations = crate::diff::grants::kept_through_recreation(&current, operations);
+    }
+    let mut plan = Plan::new(dialect, operations, &diff.derived, &target, &diff.renamed);
     plan.notes.clone_from(&declared.notes);
     if !left_alone.is_empty() {
         plan.notes.push(format!(

@@ -73,8 +73,9 @@ pub trait Dialect: Send + Sync {
         None
     }
 
-    /// Whether objects carry privileges granted to roles, read by introspection (PostgreSQL):
-    /// an object a plan re-creates then gets its privileges back.
+    /// Whether objects carry privileges granted to roles that introspection reads (PostgreSQL):
+    /// without `compare_grants`, an object a plan re-creates then gets its live privileges back
+    /// (`diff::grants::kept_through_recreation`).
     fn has_grants(&self) -> bool {
         false
     }

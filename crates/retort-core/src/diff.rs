@@ -38,10 +38,6 @@ pub struct DiffOptions {
     ///
     /// [`Dialect`]: crate::dialect::Dialect
     pub foreign_keys_renamed_with_table: Option<&'static str>,
-    /// Whether objects carry privileges granted to roles that introspection reads (from
-    /// [`Dialect::has_grants`]; set by the plan): without `compare_grants`, an object the plan
-    /// re-creates then gets its live privileges back ([`grants::kept_through_recreation`]).
-    pub has_grants: bool,
 }
 
 impl Default for DiffOptions {
@@ -51,7 +47,6 @@ impl Default for DiffOptions {
             compare_server_default: true,
             compare_grants: false,
             foreign_keys_renamed_with_table: None,
-            has_grants: false,
         }
     }
 }
@@ -96,8 +91,6 @@ pub fn diff_with_renames(
         let (revokes, grants) = grants::diff_grants(from, to, &operations);
         operations = revokes.into_iter().chain(operations).collect();
         operations.extend(grants);
-    } else if options.has_grants {
-        operations = grants::kept_through_recreation(from, operations);
     }
     Ok(RenamedDiff {
         operations,

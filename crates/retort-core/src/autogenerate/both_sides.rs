@@ -70,16 +70,12 @@ pub fn read(
     })
 }
 
-/// The live schema (with, grants not compared, those a re-created object gets back) and what
-/// it has that the model does not carry.
+/// The live schema and what it has that the model does not carry.
 fn read_live(
     live: &mut dyn Database,
     filter: &IntrospectFilter,
 ) -> Result<(Schema, Vec<String>), AutogenerateError> {
-    let mut current = live.introspect(filter)?;
-    if !filter.grants {
-        current.grants = live.grants_to_keep(filter)?;
-    }
+    let current = live.introspect(filter)?;
     let left_alone = live.unmodeled_objects(filter)?;
     Ok((current, left_alone))
 }

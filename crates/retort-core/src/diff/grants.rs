@@ -106,6 +106,19 @@ pub fn kept_through_recreation(live: &Schema, operations: Vec<Operation>) -> Vec
     kept
 }
 
+/// Whether `operations` drop a view, a materialized view or a routine: the objects whose live
+/// privileges [`kept_through_recreation`] gives back when they are created again.
+pub fn drops_a_grant_holder(operations: &[Operation]) -> bool {
+    operations.iter().any(|operation| {
+        matches!(
+            operation,
+            Operation::DropView { .. }
+                | Operation::DropMaterializedView { .. }
+                | Operation::DropFunction { .. }
+        )
+    })
+}
+
 /// The operations, less those on an object that an operation after them drops: the drop
 /// takes the object's privileges with it (no `REVOKE` before a `DROP`).
 pub fn without_moot_grants(operations: Vec<Operation>) -> Vec<Operation> {
