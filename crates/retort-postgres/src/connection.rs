@@ -163,6 +163,18 @@ impl PostgresConnection {
         Ok(connection)
     }
 
+    /// A second connection to the same database, in this one's current schema (the lease
+    /// lock's heartbeat, the declared schema's scratch load beside introspection): a fleet's
+    /// warm connection may have moved to another tenant's schema since it was opened
+    /// (`switch_schema`), and the second one follows it there.
+    fn reopen(&self) -> Result<Self, DatabaseError> {
+        let mut another = Self::connect(&self.options, self.home.as_deref())?;
+        if another.current_schema != self.current_schema {
+            another.switch_schema(&self.current_schema)?;
+        }
+        Ok(another)
+    }
+
     /// Run `sql` with the simple query protocol: no prepared statement, so it works through
     /// PgBouncer in transaction pooling. Only literals quoted with escaping go into `sql`.
     fn simple(&mut self, sql: &str) -> Result<QueryOutcome, DatabaseError> {
@@ -463,10 +475,7 @@ impl Connection for PostgresConnection {
         }))
     }
     fn open_another(&self) -> Result<Box<dyn Connection + Send>, DatabaseError> {
-        Ok(Box::new(Self::connect(
-            &self.options,
-            self.home.as_deref(),
-        )?))
+        Ok(Box::new(self.reopen()?))
     }
     fn sql_dialect(&self) -> Option<&'static dyn Dialect> {
         Some(&crate::dialect::POSTGRES)
@@ -671,13 +680,7 @@ impl Introspect for PostgresConnection {
         crate::unselected_schemas::unselected_schemas(&mut client, filter)
     }
     fn connect_again(&self) -> Option<Box<dyn Database>> {
-        let mut another = Self::connect(&self.options, self.home.as_deref()).ok()?;
-        // A fleet's warm connection may have moved to another tenant's schema since it was
-        // opened (`switch_schema`): the second one follows it there.
-        if another.current_schema != self.current_schema {
-            another.switch_schema(&self.current_schema).ok()?;
-        }
-        Some(Box::new(another))
+        Some(Box::new(self.reopen().ok()?))
     }
     fn create_scratch(&mut self) -> Result<(Box<dyn Database>, String), DatabaseError> {
         let name = scratch_database_name();
