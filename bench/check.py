@@ -3,8 +3,8 @@
 Beside them, for context: retort with the declared schema loaded into a scratch database
 (`[autogenerate] dev_url`) instead of parsed, the same schema on MariaDB both ways, and on
 PostgreSQL the schema with 200 views, 200 functions, 100 triggers and 100 policies besides
-(the parser takes the tables; those objects go to a scratch database with the tables they
-name, and the tables those reference).
+(the parser takes the tables; those objects go to a scratch database with storage-less
+stand-ins of the tables they name).
 
 usage: python3 bench/check.py [TABLES] [RUNS]   (run through bench/check)
 """

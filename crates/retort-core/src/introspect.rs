@@ -19,6 +19,10 @@ pub struct IntrospectFilter {
     /// Whether privileges granted to roles are read (`[autogenerate] compare_grants`):
     /// otherwise ACLs are not looked at, on either side.
     pub grants: bool,
+    /// The tables read are stand-ins that the partial scratch load made from the parsed model
+    /// ([`crate::autogenerate::partial`]): how they are stored is the load's doing, not the
+    /// declared schema's, so it is not reported as unmodeled.
+    pub stand_in_tables: bool,
 }
 
 impl IntrospectFilter {
@@ -33,6 +37,7 @@ impl IntrospectFilter {
             exclude_tables: GlobList::new("[autogenerate] exclude_tables", exclude_tables, false)?,
             version_table,
             grants: false,
+            stand_in_tables: false,
         })
     }
 
@@ -40,6 +45,15 @@ impl IntrospectFilter {
     #[must_use]
     pub fn with_grants(self, grants: bool) -> Self {
         Self { grants, ..self }
+    }
+
+    /// The same filter, for a scratch database whose tables are stand-ins.
+    #[must_use]
+    pub fn of_stand_in_tables(&self) -> Self {
+        Self {
+            stand_in_tables: true,
+            ..self.clone()
+        }
     }
 
     /// Whether schemas were named (otherwise: the connection's default schema only).

@@ -19,6 +19,7 @@ mod index;
 mod names;
 pub mod partial;
 mod sequence;
+mod stand_in;
 mod table;
 mod types;
 

@@ -20,7 +20,7 @@ pub fn unmodeled_clauses(
     let query = format!(
         "SELECT 'partitioned table ' || {relation} || ' (PARTITION BY)' \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE c.relkind = 'p' AND {SCHEMA_FILTER} \
+          WHERE c.relkind = 'p' AND NOT {stand_ins} AND {SCHEMA_FILTER} \
          UNION ALL SELECT 'partition ' || {relation} || ' (PARTITION OF)' \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
           WHERE c.relispartition AND c.relkind IN ('r', 'p') AND {SCHEMA_FILTER} \
@@ -96,6 +96,8 @@ pub fn unmodeled_clauses(
         default_identity_name = "(length(t.relname || '_' || a.attname || '_seq') > 63 \
             OR c.relname ~ ('^.+_' || regexp_replace(a.attname, '([^A-Za-z0-9_])', '\\\\\\1', 'g') || '_seq[0-9]*$'))",
         planner_options = "array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o LIKE 'n\\_distinct%'), ', ')",
+        // The partial scratch load's stand-ins are partitioned tables of its own making.
+        stand_ins = filter.stand_in_tables,
     );
     let rows = client
         .query_typed(&query, &[(&patterns, postgres::types::Type::TEXT_ARRAY)])

@@ -360,6 +360,12 @@ fn the_partial_scratch_load_matches_the_full_load() {
     let mut partial = 0;
     let mut failures = Vec::new();
     let cases = retort_test::round_trip::cases(&fixtures().join("diff/postgres"));
+    // The roles a case's `setup.sql` makes (cluster-wide) are named by its files.
+    for setup in cases.iter().map(|case| case.join("setup.sql")) {
+        if setup.exists() {
+            TestDatabase::create(Server::Postgres).query(&fs_err::read_to_string(&setup).unwrap());
+        }
+    }
     for file in cases
         .iter()
         .flat_map(|case| [case.join("from.sql"), case.join("to.sql")])
@@ -388,9 +394,10 @@ fn the_partial_scratch_load_matches_the_full_load() {
     );
 }
 
-/// A view over a table reached only through a chain of foreign keys: the chain is loaded.
+/// A view over a table at the end of a chain of foreign keys: its stand-in has no foreign
+/// keys, so the tables they reference are not needed.
 #[test]
-fn a_partial_load_follows_foreign_keys() {
+fn a_partial_load_needs_no_table_a_foreign_key_references() {
     assert_partial_equals_full(
         "CREATE TABLE a (id int PRIMARY KEY);\n\
          CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);\n\

@@ -38,7 +38,9 @@ pub fn load_and_merge(
     let loaded = load_into(scratch.as_mut(), &declared)
         .ok()
         .and_then(|()| {
-            let unmodeled = scratch.unmodeled_objects(filter).ok()?;
+            let unmodeled = scratch
+                .unmodeled_objects(&filter.of_stand_in_tables())
+                .ok()?;
             unmodeled.is_empty().then_some(())
         })
         .and_then(|()| scratch.introspect(filter).ok());

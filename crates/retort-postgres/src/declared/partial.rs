@@ -6,9 +6,10 @@
 //! (`retort_core::autogenerate::partial`). Any other statement the parser declines declines the
 //! whole schema, as `parse` does.
 //!
-//! The scratch database gets every statement that is not a table's own (types, sequences),
-//! the statements of the tables the server-side statements name and, through foreign keys, the
-//! tables those reference (but not their non-unique indexes), then the server-side statements. A name is found as a word of the
+//! The scratch database gets every statement that is not a table's own (types, sequences), a
+//! stand-in ([`super::stand_in`]) for each table those and the server-side statements name
+//! (and each table a needed table's column has as its type), and the server-side statements;
+//! no other statement of a table. A name is found as a word of the
 //! statement (and of a routine's body): wider than the relations sqlparser's visitor reports
 //! (type names and casts too, `NULL::t`), and a word that is not a table's name only loads a
 //! table more. What words cannot show (`'t'::regclass`) makes the server refuse the statement,
@@ -26,6 +27,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::names::{qualified, relation_name, SCHEMA};
+use super::stand_in::stand_in;
 use super::{Declared, Declined};
 
 /// One declared statement and what decides whether the scratch database gets it.
@@ -33,13 +35,12 @@ struct Piece {
     file: usize,
     sql: String,
     /// The table whose own statement this is (CREATE TABLE, CREATE INDEX, ALTER TABLE, COMMENT
-    /// ON): loaded only when that table is needed.
+    /// ON): never loaded, the table's stand-in takes its place.
     owner: Option<String>,
     /// The names the statement mentions.
     names: BTreeSet<String>,
-    /// A non-unique index: nothing the server is left to build can use it (a foreign key or
-    /// `ON CONFLICT` needs a unique one), so even a needed table is loaded without it.
-    plain_index: bool,
+    /// A `CREATE TABLE`: where the table's stand-in is loaded, when the table is needed.
+    creates_table: bool,
 }
 
 /// Split the declared files into the parsed model and the statements of the partial load.
@@ -56,7 +57,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
             if tokens.is_empty() {
                 continue;
             }
-            let mut plain_index = false;
+            let mut creates_table = false;
             let owner = if is_left_to_server(&tokens) {
                 left_to_server += 1;
                 views.extend(created_view(&tokens));
@@ -68,7 +69,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
                     return Err(Declined(format!("{}: not one statement", at())));
                 };
                 declared.statement(only)?;
-                plain_index = matches!(only, Statement::CreateIndex(index) if !index.unique);
+                creates_table = matches!(only, Statement::CreateTable(_));
                 owning_table(only)?
             };
             pieces.push(Piece {
@@ -76,7 +77,7 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
                 names: mentioned_names(&tokens, is_routine(&tokens)),
                 sql: statement.sql,
                 owner,
-                plain_index,
+                creates_table,
             });
         }
     }
@@ -98,15 +99,19 @@ pub fn parse_partial(files: &[(PathBuf, String)]) -> Result<PartialDeclared, Dec
         .map(|(path, _)| (path.clone(), String::new()))
         .collect();
     for piece in pieces {
-        let wanted = piece
-            .owner
-            .as_ref()
-            .is_none_or(|table| needed.contains(table));
-        if wanted && !piece.plain_index {
-            let text = &mut load[piece.file].1;
-            text.push_str(piece.sql.trim_end().trim_end_matches(';'));
-            text.push_str(";\n");
-        }
+        let sql = match &piece.owner {
+            None => piece.sql.trim_end().trim_end_matches(';').to_owned(),
+            Some(table) if piece.creates_table && needed.contains(table) => {
+                match schema.tables.get(&qualified(table)) {
+                    Some(table) => stand_in(table),
+                    None => continue,
+                }
+            }
+            Some(_) => continue,
+        };
+        let text = &mut load[piece.file].1;
+        text.push_str(&sql);
+        text.push_str(";\n");
     }
     load.retain(|(_, text)| !text.is_empty());
     Ok(PartialDeclared { schema, load })
@@ -149,28 +154,15 @@ fn may_take_a_generated_name(view: &str, declared: &Declared) -> bool {
             .any(|table| view.starts_with(&format!("{}_", table.name)))
 }
 
-/// The tables named by the statements that are no table's own, and those their foreign keys
-/// reach (a table's CREATE TABLE fails without the tables it references).
+/// The tables named by the statements that are no table's own. (A stand-in needs no other
+/// table: it has no foreign keys, and the parser declines a column whose type is a table's row.)
 fn needed_tables(schema: &Schema, pieces: &[Piece]) -> BTreeSet<String> {
     let declared = |name: &String| schema.tables.contains_key(&qualified(name));
-    let mut needed: BTreeSet<String> = pieces
+    pieces
         .iter()
         .filter(|piece| piece.owner.is_none())
         .flat_map(|piece| piece.names.iter().filter(|name| declared(name)).cloned())
-        .collect();
-    let mut reach: Vec<String> = needed.iter().cloned().collect();
-    while let Some(table) = reach.pop() {
-        let Some(entry) = schema.tables.get(&qualified(&table)) else {
-            continue;
-        };
-        for key in &entry.foreign_keys {
-            let referenced = &key.referenced_table;
-            if referenced.schema == SCHEMA && needed.insert(referenced.name.clone()) {
-                reach.push(referenced.name.clone());
-            }
-        }
-    }
-    needed
+        .collect()
 }
 
 /// The statement's tokens without blanks and comments.
@@ -323,27 +315,27 @@ mod tests {
     }
 
     #[test]
-    fn loads_only_the_tables_the_server_side_statements_name_and_their_references() {
+    fn loads_stand_ins_of_the_tables_the_server_side_statements_name_only() {
         let split = partial(
             "CREATE TABLE a (id int PRIMARY KEY);\n\
              CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);\n\
              CREATE INDEX b_a ON b (a_id);\n\
              CREATE UNIQUE INDEX b_u ON b (a_id);\n\
-             CREATE TABLE c (id int PRIMARY KEY);\n\
+             COMMENT ON TABLE b IS 'bee';\n\
+             CREATE TABLE c (x int, y int);\n\
+             CREATE TABLE d (id int PRIMARY KEY);\n\
              CREATE TYPE mood AS ENUM ('ok');\n\
-             CREATE VIEW v AS SELECT id FROM b;\n",
+             CREATE VIEW v AS SELECT id FROM b, c;\n",
         )
         .unwrap();
-        assert_eq!(split.schema.tables.len(), 3);
-        let load = &split.load[0].1;
-        assert!(load.contains("CREATE TABLE a"), "{load}");
-        assert!(!load.contains("CREATE INDEX b_a"), "{load}");
-        assert!(load.contains("CREATE UNIQUE INDEX b_u"), "{load}");
-        assert!(load.contains("CREATE TYPE mood"), "{load}");
-        assert!(!load.contains("CREATE TABLE c"), "{load}");
-        assert!(
-            load.ends_with("CREATE VIEW v AS SELECT id FROM b;\n"),
-            "{load}"
+        assert_eq!(split.schema.tables.len(), 4);
+        assert_eq!(
+            split.load[0].1,
+            "CREATE TABLE \"b\" (\"id\" integer, \"a_id\" integer, PRIMARY KEY (\"id\")) \
+             PARTITION BY LIST (\"id\");\n\
+             CREATE TABLE \"c\" (\"x\" integer, \"y\" integer) PARTITION BY LIST ((\"x\" IS NULL));\n\
+             CREATE TYPE mood AS ENUM ('ok');\n\
+             CREATE VIEW v AS SELECT id FROM b, c;\n"
         );
     }
 
@@ -360,7 +352,10 @@ mod tests {
         .unwrap();
         let load = &split.load[0].1;
         for table in ["a", "b", "c"] {
-            assert!(load.contains(&format!("CREATE TABLE {table} ")), "{load}");
+            assert!(
+                load.contains(&format!("CREATE TABLE \"{table}\" ")),
+                "{load}"
+            );
         }
     }
 
