@@ -408,6 +408,22 @@ fn a_partial_load_needs_no_table_a_foreign_key_references() {
     );
 }
 
+/// What the statements left to the server see of a table, its stand-in has: the primary key a
+/// `GROUP BY` and an `ON CONFLICT` rely on, serial and collated columns, and a table with no
+/// key (whose stand-in is partitioned by an expression: its json column has no btree class).
+#[test]
+fn a_partial_loads_stand_ins_hold_what_views_and_functions_rely_on() {
+    assert_partial_equals_full(
+        "CREATE TABLE orders (id serial PRIMARY KEY, customer text COLLATE \"C\" NOT NULL DEFAULT 'x', total numeric(10, 2) CHECK (total >= 0));\n\
+         CREATE TABLE events (payload json, at timestamptz);\n\
+         CREATE VIEW per_order AS SELECT o.id, o.customer, count(*) AS n FROM orders o GROUP BY o.id;\n\
+         CREATE FUNCTION upsert(i int) RETURNS void LANGUAGE sql AS $$ INSERT INTO orders (id, customer) VALUES (i, 'y') ON CONFLICT (id) DO UPDATE SET customer = excluded.customer $$;\n\
+         CREATE VIEW recent AS SELECT payload ->> 'kind' AS kind, at FROM events WHERE at > now() - interval '1 day';\n\
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+         CREATE TRIGGER on_event AFTER INSERT ON events REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION touch();\n",
+    );
+}
+
 /// A policy whose USING reads another table in a subquery.
 #[test]
 fn a_partial_load_takes_the_tables_of_a_policy_subquery() {
@@ -453,6 +469,28 @@ fn a_failed_partial_load_falls_back_to_the_full_load() {
     assert_eq!(path, TargetPath::Scratch);
     assert_eq!(target, load_and_introspect(sql));
     assert_eq!(target.views.len(), 1);
+}
+
+/// What the server refuses on a partitioned stand-in (a row trigger with transition tables)
+/// fails the partial load: the whole schema is loaded instead, and the model is the full load's.
+#[test]
+fn what_a_stand_in_cannot_take_falls_back_to_the_full_load() {
+    use retort_core::autogenerate::TargetPath;
+
+    let sql = "CREATE TABLE events (id int PRIMARY KEY);\n\
+               CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+               CREATE TRIGGER on_event AFTER INSERT ON events REFERENCING NEW TABLE AS added FOR EACH ROW EXECUTE FUNCTION touch();\n";
+    let (target, path) = declared_target(sql);
+    assert_eq!(path, TargetPath::Scratch);
+    assert_eq!(target, load_and_introspect(sql));
+    assert_eq!(
+        target
+            .tables
+            .values()
+            .map(|t| t.triggers.len())
+            .sum::<usize>(),
+        1
+    );
 }
 
 fn assert_partial_equals_full(sql: &str) {
