@@ -125,14 +125,13 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         // mysqldump's session settings (`SET NAMES`, `SET @OLD_…`, `SET character_set_client`),
         // its `DROP TABLE|FUNCTION|PROCEDURE|EVENT IF EXISTS` before each table, routine and event
         // (nothing to drop in a declared schema),
-        // its table locks, and its `DELIMITER ;;` around triggers (the `;;` that follows reads
-        // as `;` and an empty statement, so the trigger's own body splits right).
+        // and its table locks. (A `DELIMITER` command is the splitter's: it never gets here.)
         []
         | [";" | "DELIMITER"]
         | ["SET", ..]
         | ["DROP", "TABLE" | "FUNCTION" | "PROCEDURE" | "EVENT", "IF", "EXISTS", ..]
         | ["LOCK" | "UNLOCK", "TABLES", ..] => DeclaredStatement::Setting,
-        // Any other delimiter would need the client's own splitting.
+        // `DELIMITER` with its delimiter on another line: the client takes none there either.
         ["DELIMITER", ..] => {
             let upper = sql.to_ascii_uppercase();
             let line = upper
@@ -140,7 +139,7 @@ pub fn classify(sql: &str) -> DeclaredStatement {
                 .and_then(|start| sql[start..].lines().next())
                 .unwrap_or("DELIMITER");
             DeclaredStatement::Refused(format!(
-                "{} (retort needs none: write a trigger's or routine's BEGIN … END body as it is)",
+                "{} (the delimiter goes on the same line: `DELIMITER //`)",
                 line.trim_end()
             ))
         }

@@ -94,8 +94,8 @@ fn declared_objects_silently_ignored() {
         ),
         ("ALTER EVENT e DISABLE;", "ALTER"),
         (
-            "DELIMITER //\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id//",
-            "DELIMITER // (retort needs none: write a trigger's or routine's BEGIN … END body as it is)",
+            "DELIMITER\n//\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id//",
+            "DELIMITER (the delimiter goes on the same line: `DELIMITER //`)",
         ),
         ("GRANT SELECT ON t TO 'app'@'%';", "GRANT"),
         // Finding (silent losses): the period became a CHECK (s < e) and the key one on the
@@ -168,8 +168,9 @@ fn a_function_and_a_procedure_of_one_name_are_refused_by_name() {
 }
 
 /// A routine created by hand (another sql_mode, DEFINER written) compares
-/// equal to the same routine declared without them, and a mariadb-dump of it (DELIMITER ;;,
-/// versioned comments, `DROP … IF EXISTS`) is a declared schema that matches too.
+/// equal to the same routine declared without them, or declared for the mariadb client
+/// (`DELIMITER //`), and a mariadb-dump of it (DELIMITER ;;, versioned comments, `DROP … IF
+/// EXISTS`) is a declared schema that matches too.
 #[test]
 fn routines_and_events_made_by_hand_match_their_declaration_and_their_dump() {
     let (project, database) = project_at("CREATE TABLE t (id int PRIMARY KEY, n int);\n");
@@ -188,6 +189,15 @@ fn routines_and_events_made_by_hand_match_their_declaration_and_their_dump() {
         )
         .unwrap();
     project.write("schema/schema.sql", declared);
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+    let for_the_client = "CREATE TABLE t (id int PRIMARY KEY, n int);\n\
+        DELIMITER //\n\
+        CREATE FUNCTION bump(x int) RETURNS int DETERMINISTIC COMMENT 'x + 1' RETURN x + 1//\n\
+        CREATE PROCEDURE fill(IN upto int)\nMODIFIES SQL DATA\nBEGIN\n  DECLARE i int DEFAULT 0;\n  WHILE i < upto DO\n    INSERT INTO t VALUES (i, bump(i));\n    SET i = i + 1;\n  END WHILE;\nEND //\n\
+        DELIMITER ;\n\
+        CREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DO DELETE FROM t WHERE n < 0;\n";
+    project.write("schema/schema.sql", for_the_client);
     let output = project.run(&["check"]);
     assert_eq!(output.code, 0, "{output}");
     project.write("schema/schema.sql", &database.schema_dump());

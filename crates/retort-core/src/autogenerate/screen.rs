@@ -104,11 +104,15 @@ fn blank(text: &mut String, statement: &str) {
             .map(|c| if c == '\n' { '\n' } else { ' ' })
             .collect();
         text.replace_range(start..start + statement.len(), &blanked);
-        // The statement's `;` goes too, or the scratch database would see an empty statement.
+        // The statement's `;` goes too, or the scratch database would see an empty statement
+        // (all of `;;`, where a `DELIMITER ;;` made that the delimiter: one `;` left over would
+        // start the next statement).
         let end = start + blanked.len();
         if text[end..].trim_start().starts_with(';') {
             if let Some(offset) = text[end..].find(';') {
-                text.replace_range(end + offset..=end + offset, " ");
+                let from = end + offset;
+                let length = text[from..].len() - text[from..].trim_start_matches(';').len();
+                text.replace_range(from..from + length, &" ".repeat(length));
             }
         }
     }

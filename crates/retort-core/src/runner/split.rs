@@ -1,7 +1,8 @@
 //! Splitting a section of SQL into statements, around quotes (`'…'`, `E'…'`, `"…"`, `` `…` ``),
 //! dollar quotes (`$tag$…$tag$`), `--` and nested `/* */` comments, and `BEGIN … END` bodies
 //! (SQLite and MySQL triggers, PostgreSQL `BEGIN ATOMIC`), so that each statement can be run and
-//! reported on its own line.
+//! reported on its own line. MySQL text may also change the delimiter as the `mysql` client
+//! does (`DELIMITER //` … `DELIMITER ;`, the way routines and triggers are written for it).
 
 /// One statement and the 1-based line it starts on (relative to the text given).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +128,26 @@ pub fn first_code_line(sql: &str) -> Option<&str> {
         .find(|line| !line.is_empty() && !line.starts_with("--"))
 }
 
+/// The `mysql` client's `DELIMITER x` command at `index` (at a statement's start): the new
+/// delimiter (`None` for `;`) and where the command's line ends.
+fn delimiter_command(sql: &str, index: usize) -> Option<(Option<String>, usize)> {
+    let rest = &sql[index..];
+    let command = rest.get(..9)?;
+    if !command.eq_ignore_ascii_case("DELIMITER")
+        || !rest[9..].starts_with(|c: char| c == ' ' || c == '\t')
+    {
+        return None;
+    }
+    let line_end = rest.find('\n').map_or(sql.len(), |at| index + at);
+    let delimiter = sql[index + 9..line_end].split_whitespace().next()?;
+    Some(((delimiter != ";").then(|| delimiter.to_owned()), line_end))
+}
+
 pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
     let bytes = sql.as_bytes();
+    // A delimiter other than `;` set by a `DELIMITER` command (MySQL): statements end there
+    // only, whatever `;` and `BEGIN … END` they hold.
+    let mut delimiter: Option<String> = None;
     let mut statements = Vec::new();
     let mut start = 0usize;
     let mut line = 1usize;
@@ -148,6 +167,24 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
 
     while index < bytes.len() {
         let byte = bytes[index];
+        if escapes == Escapes::Backslash && start_line.is_none() && word_start.is_none() {
+            if let Some((new, line_end)) = delimiter_command(sql, index) {
+                delimiter = new;
+                index = line_end;
+                start = index;
+                continue;
+            }
+        }
+        if let Some(end) = delimiter.as_deref() {
+            if sql[index..].starts_with(end) {
+                finish_word(&mut word_start, index, &mut blocks);
+                push_statement(&mut statements, &sql[start..index], start_line.take());
+                blocks = Blocks::default();
+                index += end.len();
+                start = index;
+                continue;
+            }
+        }
         let is_word = byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80;
         if is_word {
             if word_start.is_none() {
@@ -262,7 +299,7 @@ pub fn split_statements(sql: &str, escapes: Escapes) -> Vec<Statement> {
                     _ => index += 1,
                 }
             }
-            b';' if blocks.depth == 0 => {
+            b';' if blocks.depth == 0 && delimiter.is_none() => {
                 push_statement(&mut statements, &sql[start..index], start_line.take());
                 blocks = Blocks::default();
                 index += 1;
@@ -307,9 +344,7 @@ mod tests {
             statements,
             [
                 (1, "/*!40101 SET NAMES utf8mb4 */".to_owned()),
-                (3, "/* a comment; */\nDELIMITER".to_owned()),
                 (4, "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.n = 1; SET NEW.m = 2; END */".to_owned()),
-                (5, "DELIMITER".to_owned()),
                 (6, "/*!50001 VIEW `v` AS select 1 AS `a` */".to_owned()),
             ]
         );
@@ -318,6 +353,43 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn mysql_delimiter_commands_change_where_statements_end() {
+        let sql = "CREATE TABLE t (n int);\n\
+                   delimiter //\n\
+                   CREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\n  SELECT 'a // b';\nEND //\n\
+                   CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 1//\n\
+                   DELIMITER $$\n\
+                   CREATE FUNCTION f() RETURNS int DETERMINISTIC BEGIN RETURN 1; END$$\n\
+                   DELIMITER ;\n\
+                   CREATE VIEW v AS SELECT 1 AS delimiter;\n";
+        let statements: Vec<(usize, String)> = split_statements(sql, Escapes::Backslash)
+            .into_iter()
+            .map(|s| (s.line, s.sql))
+            .collect();
+        assert_eq!(
+            statements,
+            [
+                (1, "CREATE TABLE t (n int)".to_owned()),
+                (
+                    3,
+                    "CREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\n  SELECT 'a // b';\nEND".to_owned()
+                ),
+                (
+                    8,
+                    "CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 1".to_owned()
+                ),
+                (
+                    10,
+                    "CREATE FUNCTION f() RETURNS int DETERMINISTIC BEGIN RETURN 1; END".to_owned()
+                ),
+                (12, "CREATE VIEW v AS SELECT 1 AS delimiter".to_owned()),
+            ]
+        );
+        // Not a command where the delimiter is standard SQL's.
+        assert_eq!(split("DELIMITER //\nSELECT 1;").len(), 1);
+    }
 
     fn split(sql: &str) -> Vec<(String, usize)> {
         split_statements(sql, Escapes::Standard)
