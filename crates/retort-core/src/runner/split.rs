@@ -134,7 +134,7 @@ fn delimiter_command(sql: &str, index: usize) -> Option<(Option<String>, usize)>
     let rest = &sql[index..];
     let command = rest.get(..9)?;
     if !command.eq_ignore_ascii_case("DELIMITER")
-        || !rest[9..].starts_with(|c: char| c == ' ' || c == '\t')
+        || !rest[9..].starts_with([' ', '\t'])
     {
         return None;
     }
