@@ -133,9 +133,7 @@ pub fn first_code_line(sql: &str) -> Option<&str> {
 fn delimiter_command(sql: &str, index: usize) -> Option<(Option<String>, usize)> {
     let rest = &sql[index..];
     let command = rest.get(..9)?;
-    if !command.eq_ignore_ascii_case("DELIMITER")
-        || !rest[9..].starts_with([' ', '\t'])
-    {
+    if !command.eq_ignore_ascii_case("DELIMITER") || !rest[9..].starts_with([' ', '\t']) {
         return None;
     }
     let line_end = rest.find('\n').map_or(sql.len(), |at| index + at);
@@ -336,10 +334,7 @@ mod tests {
     #[test]
     fn mysql_versioned_code_is_code() {
         let sql = "/*!40101 SET NAMES utf8mb4 */;\n/* a comment; */\nDELIMITER ;;\n/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.n = 1; SET NEW.m = 2; END */;;\nDELIMITER ;\n/*!50001 VIEW `v` AS select 1 AS `a` */;";
-        let statements: Vec<(usize, String)> = split_statements(sql, Escapes::Backslash)
-            .into_iter()
-            .map(|s| (s.line, s.sql))
-            .collect();
+        let statements = split_mysql(sql);
         assert_eq!(
             statements,
             [
@@ -354,6 +349,14 @@ mod tests {
 
     use super::*;
 
+    /// Each statement of MySQL text, after the line it starts on.
+    fn split_mysql(sql: &str) -> Vec<(usize, String)> {
+        split_statements(sql, Escapes::Backslash)
+            .into_iter()
+            .map(|s| (s.line, s.sql))
+            .collect()
+    }
+
     #[test]
     fn mysql_delimiter_commands_change_where_statements_end() {
         let sql = "CREATE TABLE t (n int);\n\
@@ -364,10 +367,7 @@ mod tests {
                    CREATE FUNCTION f() RETURNS int DETERMINISTIC BEGIN RETURN 1; END$$\n\
                    DELIMITER ;\n\
                    CREATE VIEW v AS SELECT 1 AS delimiter;\n";
-        let statements: Vec<(usize, String)> = split_statements(sql, Escapes::Backslash)
-            .into_iter()
-            .map(|s| (s.line, s.sql))
-            .collect();
+        let statements = split_mysql(sql);
         assert_eq!(
             statements,
             [
