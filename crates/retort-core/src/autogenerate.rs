@@ -56,6 +56,12 @@ pub enum AutogenerateError {
         line: usize,
         what: String,
     },
+    #[error("{path}:{line}: a name here is in the database {database}: the declared schema is loaded into a scratch database beside the live one, and this name would reach past it (a table created there during `check`, or a view reading it)")]
+    OtherDatabase {
+        path: PathBuf,
+        line: usize,
+        database: String,
+    },
     #[error("{path}:{line}: {what} compares privileges, which autogenerate leaves alone unless [autogenerate] compare_grants is on: `check` would pass while it is never applied")]
     GrantsNotCompared {
         path: PathBuf,
@@ -102,6 +108,9 @@ impl AutogenerateError {
             )),
             Self::GrantsNotCompared { .. } => Some(
                 "set `compare_grants = true` under [autogenerate] in retort.toml to compare grants (the roles must exist on the server), or keep it in a hand-written revision".to_owned(),
+            ),
+            Self::OtherDatabase { .. } => Some(
+                "name each object without its database (`t`, not `app.t`): the declared schema is the database retort.toml points at; a table alias spelled like a database needs another name".to_owned(),
             ),
             Self::NotModeled { .. } => Some(
                 "keep it in a hand-written revision (`retort revision -m …`), outside the [autogenerate] schema files".to_owned(),
@@ -360,6 +369,13 @@ fn load_and_introspect(
     declared: &DeclaredSchema,
     filter: &IntrospectFilter,
 ) -> Result<crate::schema::Schema, AutogenerateError> {
+    if let Some((path, line, database)) = server.name_in_another_database(&declared.files)? {
+        return Err(AutogenerateError::OtherDatabase {
+            path,
+            line,
+            database,
+        });
+    }
     let (mut scratch, name) = server.create_scratch()?;
     let target = load_into(scratch.as_mut(), declared).and_then(|()| {
         let schemas = scratch.unselected_schemas(filter)?;

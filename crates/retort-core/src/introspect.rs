@@ -110,6 +110,18 @@ pub trait Introspect {
         None
     }
 
+    /// The first name in the declared files that reaches another database on this server
+    /// (MySQL's `app.t`), as its file, line and database: loading the files into a scratch
+    /// database would write there, or read it. `None` where a statement reaches no database
+    /// but its connection's (PostgreSQL, SQLite's screened files).
+    fn name_in_another_database(
+        &mut self,
+        files: &[(std::path::PathBuf, String)],
+    ) -> Result<Option<(std::path::PathBuf, usize, String)>, DatabaseError> {
+        let _ = files;
+        Ok(None)
+    }
+
     /// Grants not compared, the live privileges a plan must give back to an object it drops
     /// and creates again (views, materialized views, routines; see
     /// `diff::grants::kept_through_recreation`). Empty where objects carry none.

@@ -671,6 +671,16 @@ impl Introspect for MysqlConnection {
             .retain(|name, _| !filter.leaves_out(&name.name));
         Some(schema)
     }
+    fn name_in_another_database(
+        &mut self,
+        files: &[(PathBuf, String)],
+    ) -> Result<Option<(PathBuf, usize, String)>, DatabaseError> {
+        let databases: Vec<String> = self
+            .connection
+            .query("SHOW DATABASES")
+            .map_err(|e| error(&e))?;
+        Ok(crate::other_databases::first_reference(files, &databases))
+    }
     fn unmodeled_objects(
         &mut self,
         _filter: &IntrospectFilter,

@@ -8,6 +8,7 @@ pub mod dialect;
 mod error_position;
 pub mod events;
 pub mod introspect;
+mod other_databases;
 pub mod render;
 mod replaced_indexes;
 pub mod routines;

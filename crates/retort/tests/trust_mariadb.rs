@@ -581,3 +581,35 @@ fn a_named_default_row_format_is_the_same_table_as_none() {
         "{output}"
     );
 }
+
+/// Finding (a read-only command wrote to the live database): a declared name qualified by a
+/// database on the server (`live.t`) is refused before the scratch database is loaded, so
+/// `check` creates nothing there, and a view never reads the live table.
+#[test]
+fn a_name_in_another_database_is_refused_and_nothing_is_written_there() {
+    let (project, database) = project_at("CREATE TABLE t (id int PRIMARY KEY);\n");
+    let live = database.name.clone();
+    for declared in [
+        format!(
+            "CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE {live}.t3 (id int PRIMARY KEY);\n"
+        ),
+        format!(
+            "CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM `{live}`.`t`;\n"
+        ),
+    ] {
+        project.write("schema/schema.sql", &declared);
+        let output = project.run(&["check"]);
+        assert_eq!(output.code, 2, "{output}");
+        assert!(
+            output.stderr.contains(&format!(
+                "schema.sql:2: a name here is in the database {live}"
+            )),
+            "{output}"
+        );
+        assert!(output.stderr.contains("not `app.t`"), "{output}");
+    }
+    assert_eq!(
+        database.query("SELECT group_concat(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema = database()"),
+        "alembic_version,retort_progress,t"
+    );
+}
