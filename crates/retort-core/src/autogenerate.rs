@@ -267,6 +267,7 @@ pub fn compare(
     }
     let options = DiffOptions {
         foreign_keys_renamed_with_table: dialect.foreign_keys_renamed_with_table(),
+        triggers_hold_their_columns: dialect.triggers_hold_their_columns(),
         ..options
     };
     let diff = diff_with_renames(&current, &target, &renames, options)?;

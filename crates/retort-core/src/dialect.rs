@@ -73,6 +73,14 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// Whether the server refuses to drop or retype a column a trigger names outside its body
+    /// (PostgreSQL's `UPDATE OF` and `WHEN`): such a trigger is then dropped before the change
+    /// and created after it. Elsewhere it stays (MariaDB's DDL is not transactional: a trigger
+    /// dropped before a change that fails would be lost).
+    fn triggers_hold_their_columns(&self) -> bool {
+        false
+    }
+
     /// Whether objects carry privileges granted to roles that introspection reads (PostgreSQL):
     /// without `compare_grants`, an object a plan re-creates then gets its live privileges back
     /// (`diff::grants::kept_through_recreation`).

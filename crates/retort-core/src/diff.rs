@@ -38,6 +38,11 @@ pub struct DiffOptions {
     ///
     /// [`Dialect`]: crate::dialect::Dialect
     pub foreign_keys_renamed_with_table: Option<&'static str>,
+    /// A trigger naming a column that is dropped or retyped goes around the change, from
+    /// [`Dialect::triggers_hold_their_columns`]; set by the plan.
+    ///
+    /// [`Dialect::triggers_hold_their_columns`]: crate::dialect::Dialect::triggers_hold_their_columns
+    pub triggers_hold_their_columns: bool,
 }
 
 impl Default for DiffOptions {
@@ -47,6 +52,7 @@ impl Default for DiffOptions {
             compare_server_default: true,
             compare_grants: false,
             foreign_keys_renamed_with_table: None,
+            triggers_hold_their_columns: false,
         }
     }
 }
@@ -421,11 +427,20 @@ fn diff_table(
 ) {
     let table = &new.name;
     let (old, validity_changes) = &constraint_validity::align_validity(old, new);
-    // A trigger that calls a function dropped and created again goes around it.
+    // A trigger that calls a function dropped and created again, or (where the server holds
+    // them) names a column dropped or retyped, goes around the change.
+    let held_columns = options
+        .triggers_hold_their_columns
+        .then(|| policies::dropped_or_retyped(old, new));
+    let touched: Vec<&str> = recreated_functions
+        .iter()
+        .map(String::as_str)
+        .chain(held_columns.into_iter().flatten())
+        .collect();
     let calls_recreated = |trigger: &crate::schema::Trigger| {
-        recreated_functions
+        touched
             .iter()
-            .any(|function| identifier::mentions_identifier(&trigger.definition, function))
+            .any(|name| identifier::mentions_identifier(&trigger.definition, name))
     };
     for foreign_key in &old.foreign_keys {
         if !new.foreign_keys.contains(foreign_key) {

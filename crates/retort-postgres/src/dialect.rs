@@ -26,6 +26,10 @@ impl Dialect for Postgres {
         true
     }
 
+    fn triggers_hold_their_columns(&self) -> bool {
+        true
+    }
+
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         crate::render::render(operation)
     }

@@ -261,6 +261,12 @@ fn footprint(operation: &Operation) -> Footprint {
         Op::ReplaceFunction { from, to } => {
             function_names(to, needs);
             function_names(from, holds);
+            // Its own name, in its definition, is no other function: overloads share it, and
+            // one dropped and created again beside this one would seem to be needed and held.
+            for own in object(Kind::Function, &to.key.name) {
+                needs.remove(&own);
+                holds.remove(&own);
+            }
         }
         Op::CreateDomain { domain } => {
             print.makes.extend(object(Kind::Type, &domain.name));
@@ -379,9 +385,17 @@ fn dependency_order(operations: &[Operation]) -> Result<Vec<usize>, Vec<usize>> 
             }
         }
         for held in &print.holds {
-            let changers = [&removers, &redefiners].map(|changers| changers.get(held));
-            for &changer in changers.into_iter().flatten().flatten() {
-                edge(index, changer);
+            for &remover in removers.get(held).into_iter().flatten() {
+                edge(index, remover);
+            }
+            // A table changed in place is held back from an operation that also needs it (a
+            // function or view replaced in place, reading the table before and after) only
+            // by the new definition: it runs after the change. (Where the old definition
+            // would block the change, the plan drops it instead of replacing it.)
+            if !print.needs.contains(held) {
+                for &redefiner in redefiners.get(held).into_iter().flatten() {
+                    edge(index, redefiner);
+                }
             }
         }
         // An object made again under the same name is removed first.

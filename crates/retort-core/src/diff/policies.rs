@@ -8,6 +8,18 @@ use super::identifier::mentions_identifier;
 use super::operation::Operation;
 use crate::schema::{Policy, Table};
 
+/// The columns of `old` that `new` drops or gives another type: PostgreSQL refuses to change
+/// a column a policy or a trigger's `UPDATE OF` or `WHEN` names, so those go around the change.
+pub fn dropped_or_retyped<'a>(old: &'a Table, new: &'a Table) -> impl Iterator<Item = &'a str> {
+    old.columns
+        .iter()
+        .filter(|column| {
+            new.column(&column.name)
+                .is_none_or(|after| after.data_type != column.data_type)
+        })
+        .map(|column| column.name.as_str())
+}
+
 pub fn diff_policies(
     old: &Table,
     new: &Table,
@@ -16,15 +28,7 @@ pub fn diff_policies(
     additions_last: &mut Vec<Operation>,
 ) {
     let table = &new.name;
-    // Columns that are dropped or change type.
-    let touched: Vec<&str> = old
-        .columns
-        .iter()
-        .filter(|column| {
-            new.column(&column.name)
-                .is_none_or(|after| after.data_type != column.data_type)
-        })
-        .map(|column| column.name.as_str())
+    let touched: Vec<&str> = dropped_or_retyped(old, new)
         .chain(recreated_functions.iter().map(String::as_str))
         .collect();
     let reads_touched = |policy: &Policy| {
