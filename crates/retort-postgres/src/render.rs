@@ -147,6 +147,69 @@ fn identity_past_rows(table: &QualifiedName, column: &str, options: &IdentityOpt
     )
 }
 
+/// A statement that moves the counter of `table.column`, which just became an identity column
+/// in place of a serial one whose sequence was set aside as `serial_counter`, past every value
+/// that counter handed out and past the rows there: the ids of deleted rows are never handed
+/// out again (a serial counter that `DROP SEQUENCE` took away would start over at 1, and one
+/// moved past the rows only would give the ids of the last rows deleted again).
+///
+/// The last value used is the serial counter's (`is_called`; one before it when it was set with
+/// `setval(…, false)` and never called: a serial sequence counts by 1, anything else is not a
+/// serial) or the rows' largest, whichever is more. A start (or minimum) declared past it is
+/// kept, as by [`identity_past_rows`]: nothing at or after it was handed out. A counter
+/// counting down has no place after an ascending one: its rows alone are looked at, by
+/// [`identity_past_rows`].
+fn identity_past_serial_counter(
+    table: &QualifiedName,
+    column: &str,
+    serial_counter: &str,
+    options: &IdentityOptions,
+) -> String {
+    let start = options.start.or(options.minimum).unwrap_or(1);
+    format!(
+        "SELECT setval(pg_get_serial_sequence({}, {}), used) FROM (SELECT greatest(CASE WHEN is_called THEN last_value ELSE last_value - 1 END, (SELECT max({}) FROM {})) AS used FROM {serial_counter}) AS counter WHERE used >= {start}",
+        literal(&table_name(table)),
+        literal(column),
+        quote(column),
+        table_name(table),
+    )
+}
+
+/// A statement that moves `serial_counter`, the sequence of a serial column that `table.column`
+/// (still an identity column with `options`) becomes, past every value the identity's counter
+/// handed out and past the rows there, so that it continues where the identity's left off.
+///
+/// Counting up, the last value used is the identity counter's (`pg_sequence_last_value`, NULL
+/// when it was never called: then one before the value `nextval` gives, which the counter is
+/// about to be dropped with) or the rows' largest. Counting down, the identity handed out values
+/// from its start downwards: its start or the rows' largest. A serial starts at 1: when nothing
+/// at or after 1 was used, the counter stays there.
+fn serial_past_identity_counter(
+    table: &QualifiedName,
+    column: &str,
+    serial_counter: &str,
+    options: &IdentityOptions,
+) -> String {
+    let identity_counter = format!(
+        "pg_get_serial_sequence({}, {})",
+        literal(&table_name(table)),
+        literal(column)
+    );
+    let counter_used = if options.increment.unwrap_or(1) > 0 {
+        format!(
+            "coalesce(pg_sequence_last_value({identity_counter}), nextval({identity_counter}) - 1)"
+        )
+    } else {
+        options.start.or(options.maximum).unwrap_or(-1).to_string()
+    };
+    format!(
+        "SELECT setval({}, used) FROM (SELECT greatest({counter_used}, (SELECT max({}) FROM {})) AS used) AS counter WHERE used >= 1",
+        literal(serial_counter),
+        quote(column),
+        table_name(table),
+    )
+}
+
 fn foreign_key_definition(foreign_key: &ForeignKey) -> String {
     let mut text = format!(
         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -316,11 +379,31 @@ fn is_serial(data_type: &str) -> bool {
 
 /// The sequence PostgreSQL makes for `table.column` declared serial.
 fn serial_sequence(table: &QualifiedName, column: &str) -> String {
+    serial_sequence_with_suffix(table, column, "")
+}
+
+/// The name of the serial sequence of `table.column`, unqualified (as `RENAME TO` takes it).
+fn serial_sequence_name(table: &QualifiedName, column: &str) -> String {
+    format!("{}_{column}_seq", table.name)
+}
+
+/// The serial sequence of `table.column` with `suffix` after its name: where a counter waits
+/// while the column's other counter has the name, between an identity column and a serial one.
+fn serial_sequence_with_suffix(table: &QualifiedName, column: &str, suffix: &str) -> String {
     table_name(&QualifiedName {
         schema: table.schema.clone(),
-        name: format!("{}_{column}_seq", table.name),
+        name: format!("{}{suffix}", serial_sequence_name(table, column)),
     })
 }
+
+/// What a serial column's sequence is renamed to while the identity column that takes its
+/// place gets its own sequence, under the name it had (`ADD … AS IDENTITY` names it
+/// `table_column_seq` when that is free): the old counter is read, then dropped.
+const SERIAL_SET_ASIDE: &str = "__retort_old";
+
+/// The name a serial column's sequence is made under while the identity column it takes the
+/// place of still has its own sequence there.
+const SERIAL_MADE_ASIDE: &str = "__retort_new";
 
 fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String> {
     let prefix = format!(
@@ -333,20 +416,49 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
     // unless it stops being one or becomes generated.
     let identity_dropped =
         from.identity.is_some() && (to.identity.is_none() || from.generated != to.generated);
+    let (was_serial, becomes_serial) = (is_serial(&from.data_type), is_serial(&to.data_type));
+    let storage = storage_type(&to.data_type);
+    // Between a serial column and an identity column (counting up), the new counter continues
+    // where the old one left off: both counters exist for a moment, the old one under its name
+    // and the new one aside (or the other way round), so that the new one ends up under the
+    // name PostgreSQL gives it (`table_column_seq`).
+    let serial_counter_carried = was_serial
+        && !becomes_serial
+        && to.identity.is_some()
+        && to.identity_options.increment.unwrap_or(1) > 0;
+    let identity_counter_carried = becomes_serial && !was_serial && identity_dropped;
+    if identity_counter_carried {
+        let made_aside = serial_sequence_with_suffix(table, &to.name, SERIAL_MADE_ASIDE);
+        statements.push(format!("CREATE SEQUENCE {made_aside} AS {storage}"));
+        statements.push(serial_past_identity_counter(
+            table,
+            &from.name,
+            &made_aside,
+            &from.identity_options,
+        ));
+    }
     if identity_dropped {
         statements.push(format!("{prefix} DROP IDENTITY"));
     }
-    let (was_serial, becomes_serial) = (is_serial(&from.data_type), is_serial(&to.data_type));
     if from.default != to.default && from.default.is_some() || was_serial && !becomes_serial {
         statements.push(format!("{prefix} DROP DEFAULT"));
     }
-    if was_serial && !becomes_serial {
+    if serial_counter_carried {
+        let sequence = serial_sequence(table, &from.name);
+        statements.push(format!("ALTER SEQUENCE {sequence} OWNED BY NONE"));
+        statements.push(format!(
+            "ALTER SEQUENCE {sequence} RENAME TO {}",
+            quote(&format!(
+                "{}{SERIAL_SET_ASIDE}",
+                serial_sequence_name(table, &from.name)
+            ))
+        ));
+    } else if was_serial && !becomes_serial {
         statements.push(format!(
             "DROP SEQUENCE IF EXISTS {}",
             serial_sequence(table, &from.name)
         ));
     }
-    let storage = storage_type(&to.data_type);
     if storage_type(&from.data_type) != storage || from.collation != to.collation {
         let collation = to
             .collation
@@ -372,19 +484,28 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
         }
     }
     if becomes_serial && !was_serial {
-        // What `serial` does at CREATE TABLE, and a start past the rows already there.
         let sequence = serial_sequence(table, &to.name);
-        statements.push(format!(
-            "CREATE SEQUENCE {sequence} AS {storage} OWNED BY {}.{}",
-            table_name(table),
-            quote(&to.name)
-        ));
-        statements.push(format!(
-            "SELECT setval({}, coalesce(max({}), 0) + 1, false) FROM {}",
-            literal(&sequence),
-            quote(&to.name),
-            table_name(table)
-        ));
+        let owned_by = format!("OWNED BY {}.{}", table_name(table), quote(&to.name));
+        if identity_counter_carried {
+            // Made aside and set before the identity's sequence was dropped with it.
+            let made_aside = serial_sequence_with_suffix(table, &to.name, SERIAL_MADE_ASIDE);
+            statements.push(format!(
+                "ALTER SEQUENCE {made_aside} RENAME TO {}",
+                quote(&serial_sequence_name(table, &to.name))
+            ));
+            statements.push(format!("ALTER SEQUENCE {sequence} {owned_by}"));
+        } else {
+            // What `serial` does at CREATE TABLE, and a start past the rows already there.
+            statements.push(format!(
+                "CREATE SEQUENCE {sequence} AS {storage} {owned_by}"
+            ));
+            statements.push(format!(
+                "SELECT setval({}, coalesce(max({}), 0) + 1, false) FROM {}",
+                literal(&sequence),
+                quote(&to.name),
+                table_name(table)
+            ));
+        }
         statements.push(format!(
             "{prefix} SET DEFAULT nextval({}::regclass)",
             literal(&sequence)
@@ -422,7 +543,18 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
                 "{prefix} ADD{}",
                 identity_clause(identity, &to.identity_options)
             ));
-            statements.push(identity_past_rows(table, &to.name, &to.identity_options));
+            if serial_counter_carried {
+                let set_aside = serial_sequence_with_suffix(table, &from.name, SERIAL_SET_ASIDE);
+                statements.push(identity_past_serial_counter(
+                    table,
+                    &to.name,
+                    &set_aside,
+                    &to.identity_options,
+                ));
+                statements.push(format!("DROP SEQUENCE {set_aside}"));
+            } else {
+                statements.push(identity_past_rows(table, &to.name, &to.identity_options));
+            }
         }
         (_, None) => {}
     }
