@@ -1,7 +1,15 @@
 //! SQLite writes a renamed column into the schema's SQL quoted (`length("title")`), while the
 //! same expression declared by hand reads `length(title)`: both mean the same, and must compare
-//! equal. Check expressions and index definitions are read back with every quoted identifier
-//! that needs no quotes unquoted — a plain name that is none of SQLite's keywords.
+//! equal. Check expressions, index definitions, views and triggers are read back with every
+//! quoted identifier that needs no quotes unquoted — a plain name that is none of SQLite's
+//! keywords.
+//!
+//! But a double-quoted token is not always a name: where no column of that name is in scope,
+//! SQLite reads `"word"` as the string `'word'` (its legacy "double-quoted string literal"), and
+//! unquoted it would become a column reference that fails at run time ("no such column: word").
+//! The text is rendered back as it is read, so a double-quoted token loses its quotes only where
+//! it is proven a name ([`Scope`]); anywhere else it is kept exactly as written, which always
+//! means what it meant. Brackets and backticks always quote a name.
 
 /// SQLite's keywords (sqlite.org/lang_keywords.html). Written out because neither rusqlite nor
 /// any crate exposes `sqlite3_keyword_check`; a general SQL keyword list would keep quotes on
@@ -156,17 +164,53 @@ const KEYWORDS: [&str; 147] = [
     "WITHOUT",
 ];
 
-/// `text` with needless identifier quotes removed, outside string literals.
-pub fn unquote_plain_identifiers(text: &str) -> String {
+/// What is known of the double-quoted tokens of a text: which of them are names.
+pub enum Scope<'a> {
+    /// SQLite compiled the object with double-quoted strings refused: every double-quoted token
+    /// in it is a name.
+    AllNames,
+    /// An expression over one table's row (a CHECK, a generated column, an index): its columns
+    /// are all that is in scope, so `"x"` is a column exactly when the table has one named x
+    /// (SQLite compares names ignoring ASCII case); any other is a string and keeps its quotes.
+    /// An index's definition also names the index and its table before its first parenthesis.
+    Columns {
+        columns: &'a [String],
+        names_before_parenthesis: bool,
+    },
+    /// Nothing is proven: every double-quoted token stays as written.
+    Unknown,
+}
+
+impl Scope<'_> {
+    fn is_name(&self, inner: &str, before_parenthesis: bool) -> bool {
+        match self {
+            Self::AllNames => true,
+            Self::Columns {
+                columns,
+                names_before_parenthesis,
+            } => {
+                (*names_before_parenthesis && before_parenthesis)
+                    || columns.iter().any(|c| c.eq_ignore_ascii_case(inner))
+            }
+            Self::Unknown => false,
+        }
+    }
+}
+
+/// `text` with needless identifier quotes removed, outside string literals; a double-quoted
+/// token only where `scope` proves it a name.
+pub fn unquote_plain_identifiers(text: &str, scope: &Scope) -> String {
     let characters: Vec<char> = text.chars().collect();
     let mut output = String::with_capacity(text.len());
     let mut index = 0;
+    let mut before_parenthesis = true;
     while index < characters.len() {
         let c = characters[index];
         let closing = match c {
             '\'' | '"' | '`' => c,
             '[' => ']',
             _ => {
+                before_parenthesis &= c != '(';
                 output.push(c);
                 index += 1;
                 continue;
@@ -189,7 +233,12 @@ pub fn unquote_plain_identifiers(text: &str) -> String {
         let inner: String = characters[start + 1..index.min(characters.len())]
             .iter()
             .collect();
-        if c != '\'' && needs_no_quotes(&inner) {
+        let name = match c {
+            '\'' => false,
+            '"' => scope.is_name(&inner, before_parenthesis),
+            _ => true,
+        };
+        if name && needs_no_quotes(&inner) {
             output.push_str(&inner);
         } else {
             output.push_str(&quoted);
@@ -241,7 +290,7 @@ pub fn without_comments(text: &str) -> String {
     output.trim_end().to_owned()
 }
 
-fn needs_no_quotes(name: &str) -> bool {
+pub fn needs_no_quotes(name: &str) -> bool {
     let mut characters = name.chars();
     characters
         .next()
@@ -252,22 +301,57 @@ fn needs_no_quotes(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::unquote_plain_identifiers;
+    use super::{unquote_plain_identifiers, Scope};
 
     #[test]
     fn only_needless_quotes_go() {
         assert_eq!(
             unquote_plain_identifiers(
-                "CHECK (length(\"title\") > 0 AND \"order\" <> 'x\"y' AND [a b] > `c`)"
+                "CHECK (length(\"title\") > 0 AND \"order\" <> 'x\"y' AND [a b] > `c`)",
+                &Scope::AllNames
             ),
             "CHECK (length(title) > 0 AND \"order\" <> 'x\"y' AND [a b] > c)"
         );
-        assert_eq!(unquote_plain_identifiers("(\"name\")"), "(name)");
+        assert_eq!(
+            unquote_plain_identifiers("(\"name\")", &Scope::AllNames),
+            "(name)"
+        );
         assert_eq!(
             super::without_comments(
                 "CREATE VIEW v AS SELECT '--x' AS a -- note\nFROM t\n/* v(a) */"
             ),
             "CREATE VIEW v AS SELECT '--x' AS a \nFROM t"
+        );
+    }
+
+    /// Regression: `CHECK (a <> "bad")` was read back as `CHECK (a <> bad)`, and a partial
+    /// index's `WHERE a <> "q"` as `WHERE a <> q`: SQLite's double-quoted strings became column
+    /// references. Only the table's columns (and an index's names) lose their quotes.
+    #[test]
+    fn a_double_quoted_string_keeps_its_quotes() {
+        let columns = ["id".to_owned(), "Title".to_owned()];
+        let expression = Scope::Columns {
+            columns: &columns,
+            names_before_parenthesis: false,
+        };
+        assert_eq!(
+            unquote_plain_identifiers("\"title\" <> \"bad\" AND `bad` > 0", &expression),
+            "title <> \"bad\" AND bad > 0"
+        );
+        let index = Scope::Columns {
+            columns: &columns,
+            names_before_parenthesis: true,
+        };
+        assert_eq!(
+            unquote_plain_identifiers(
+                "CREATE INDEX \"t_q\" ON \"t\" (\"id\") WHERE \"title\" <> \"q\" AND \"t\" > 0",
+                &index
+            ),
+            "CREATE INDEX t_q ON t (id) WHERE title <> \"q\" AND \"t\" > 0"
+        );
+        assert_eq!(
+            unquote_plain_identifiers("SELECT \"lit\" AS x FROM [t]", &Scope::Unknown),
+            "SELECT \"lit\" AS x FROM t"
         );
     }
 }

@@ -6,9 +6,9 @@
 //! `COLLATE` and a generated column's expression live only in the table's SQL text, and are
 //! read from it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::identifiers::{unquote_plain_identifiers, without_comments};
+use crate::identifiers::{unquote_plain_identifiers, without_comments, Scope};
 use crate::table_clauses::table_clauses;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
@@ -42,7 +42,7 @@ pub fn introspect(
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
     let mut primary_keys: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
     // (table, column) of the generated columns, as the pragma says.
-    let mut generated_columns = std::collections::BTreeSet::new();
+    let mut generated_columns = BTreeSet::new();
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
         let table: String = row.get(0).map_err(|e| error(&e))?;
         if excluded(&table) {
@@ -114,16 +114,23 @@ pub fn introspect(
                 format!("{table}_{}_key", columns.join("_")),
                 columns,
             )),
-            "c" => entry.indexes.push(Index {
-                comment: None,
-                name: row.get(1).map_err(|e| error(&e))?,
-                unique: row.get::<_, i64>(2).map_err(|e| error(&e))? != 0,
-                definition: unquote_plain_identifiers(
-                    &row.get::<_, Option<String>>(4)
-                        .map_err(|e| error(&e))?
-                        .unwrap_or_default(),
-                ),
-            }),
+            "c" => {
+                let columns: Vec<String> = entry.columns.iter().map(|c| c.name.clone()).collect();
+                entry.indexes.push(Index {
+                    comment: None,
+                    name: row.get(1).map_err(|e| error(&e))?,
+                    unique: row.get::<_, i64>(2).map_err(|e| error(&e))? != 0,
+                    definition: unquote_plain_identifiers(
+                        &row.get::<_, Option<String>>(4)
+                            .map_err(|e| error(&e))?
+                            .unwrap_or_default(),
+                        &Scope::Columns {
+                            columns: &columns,
+                            names_before_parenthesis: true,
+                        },
+                    ),
+                });
+            }
             _ => {}
         }
     }
@@ -169,9 +176,11 @@ pub fn introspect(
         }
     }
     // Views and triggers: their statements as SQLite keeps them (as written, or as a rename
-    // rewrote them, which the needless-quotes rule makes compare equal).
+    // rewrote them, which the needless-quotes rule makes compare equal where SQLite proves
+    // every double-quoted token in them a name).
     let mut views = BTreeMap::new();
     let mut on_other_than_tables = Vec::new();
+    let mut table_triggers: Vec<(String, Trigger)> = Vec::new();
     let mut statement = connection
         .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') AND sql IS NOT NULL ORDER BY name")
         .map_err(|e| error(&e))?;
@@ -180,9 +189,7 @@ pub fn introspect(
         let kind: String = row.get(0).map_err(|e| error(&e))?;
         let object: String = row.get(1).map_err(|e| error(&e))?;
         let table: String = row.get(2).map_err(|e| error(&e))?;
-        let definition = unquote_plain_identifiers(&without_comments(
-            &row.get::<_, String>(3).map_err(|e| error(&e))?,
-        ));
+        let definition = without_comments(&row.get::<_, String>(3).map_err(|e| error(&e))?);
         if kind == "view" {
             if !filter.leaves_out(&object) {
                 views.insert(
@@ -199,17 +206,41 @@ pub fn introspect(
                     },
                 );
             }
-        } else if let Some(entry) = tables.get_mut(&name(&table)) {
-            entry.triggers.push(Trigger {
-                comment: None,
-                name: object,
-                definition,
-            });
+        } else if tables.contains_key(&name(&table)) {
+            table_triggers.push((
+                table,
+                Trigger {
+                    comment: None,
+                    name: object,
+                    definition,
+                },
+            ));
         } else {
             on_other_than_tables.push((object, table));
         }
     }
     drop(rows);
+    drop(statement);
+    for view in views.values_mut() {
+        let scope = names_only_scope(
+            connection,
+            &[format!("SELECT * FROM {}", quote(&view.name.name))],
+        )?;
+        view.definition = unquote_plain_identifiers(&view.definition, &scope);
+    }
+    let mut trigger_scopes: BTreeMap<String, Scope> = BTreeMap::new();
+    for (table, mut trigger) in table_triggers {
+        let Some(entry) = tables.get_mut(&name(&table)) else {
+            continue;
+        };
+        if !trigger_scopes.contains_key(&table) {
+            let scope = names_only_scope(connection, &writes_to(entry, &generated_columns))?;
+            trigger_scopes.insert(table.clone(), scope);
+        }
+        let scope = trigger_scopes.get(&table).unwrap_or(&Scope::Unknown);
+        trigger.definition = unquote_plain_identifiers(&trigger.definition, scope);
+        entry.triggers.push(trigger);
+    }
     // A trigger on a view (`INSTEAD OF`): the model keeps triggers on tables only, and it
     // would be left out without a word. (One on a table left out is left out with it.)
     let mut unmodeled = Vec::new();
@@ -230,7 +261,8 @@ pub fn introspect(
         let table: String = row.get(0).map_err(|e| error(&e))?;
         let sql: Option<String> = row.get(1).map_err(|e| error(&e))?;
         if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
-            entry.checks = checks_in(&table, &sql);
+            let columns: Vec<String> = entry.columns.iter().map(|c| c.name.clone()).collect();
+            entry.checks = checks_in(&table, &sql, &columns);
             let clauses = table_clauses(&table, &sql);
             for key in &mut entry.foreign_keys {
                 let columns: Vec<String> = key.columns.iter().map(|c| c.to_lowercase()).collect();
@@ -243,9 +275,15 @@ pub fn introspect(
                 let written = clauses.column(&column.name);
                 column.identity = written.autoincrement.then(|| "AUTOINCREMENT".to_owned());
                 column.collation = written.collation;
-                column.generated = written
-                    .generated
-                    .map(|expression| unquote_plain_identifiers(&expression));
+                column.generated = written.generated.map(|expression| {
+                    unquote_plain_identifiers(
+                        &expression,
+                        &Scope::Columns {
+                            columns: &columns,
+                            names_before_parenthesis: false,
+                        },
+                    )
+                });
                 // The pragma and the text must agree on which columns are generated: a text
                 // this reading misunderstood is refused by name, never taken half.
                 if generated_columns.contains(&(table.clone(), column.name.clone()))
@@ -297,9 +335,61 @@ fn empty_table(table: &str) -> Table {
     Table::new(name(table))
 }
 
+fn quote(identifier: &str) -> String {
+    retort_core::dialect::Dialect::quote_identifier(&crate::dialect::SQLITE, identifier)
+}
+
+/// A statement of each kind that fires `table`'s triggers: compiling it compiles every
+/// trigger it fires (an `UPDATE` sets each column, so `UPDATE OF` triggers fire too; a
+/// generated column cannot be set). Only prepared, never run.
+fn writes_to(table: &Table, generated: &BTreeSet<(String, String)>) -> Vec<String> {
+    let quoted = quote(&table.name.name);
+    let assignments: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| !generated.contains(&(table.name.name.clone(), c.name.clone())))
+        .map(|c| format!("{0} = {0}", quote(&c.name)))
+        .collect();
+    vec![
+        format!("INSERT INTO {quoted} DEFAULT VALUES"),
+        format!("UPDATE {quoted} SET {}", assignments.join(", ")),
+        format!("DELETE FROM {quoted}"),
+    ]
+}
+
+/// [`Scope::AllNames`] when SQLite compiles every statement of `probes` with its legacy
+/// double-quoted strings refused — proof that each double-quoted token the statements reach
+/// (in a view, or a trigger they fire) resolves to a name; otherwise [`Scope::Unknown`], which
+/// keeps such tokens as written. The connection's settings are put back either way.
+fn names_only_scope(
+    connection: &rusqlite::Connection,
+    probes: &[String],
+) -> Result<Scope<'static>, DatabaseError> {
+    use rusqlite::config::DbConfig::{SQLITE_DBCONFIG_DQS_DDL, SQLITE_DBCONFIG_DQS_DML};
+    let settings = [SQLITE_DBCONFIG_DQS_DML, SQLITE_DBCONFIG_DQS_DDL];
+    let mut previous = Vec::with_capacity(settings.len());
+    for setting in settings {
+        previous.push(connection.db_config(setting).map_err(|e| error(&e))?);
+        connection
+            .set_db_config(setting, false)
+            .map_err(|e| error(&e))?;
+    }
+    let compiled = probes.iter().all(|probe| connection.prepare(probe).is_ok());
+    for (setting, value) in settings.into_iter().zip(previous) {
+        connection
+            .set_db_config(setting, value)
+            .map_err(|e| error(&e))?;
+    }
+    Ok(if compiled {
+        Scope::AllNames
+    } else {
+        Scope::Unknown
+    })
+}
+
 /// The `CHECK (...)` clauses of a `CREATE TABLE` statement, in order, named after their
 /// `CONSTRAINT name` or numbered.
-fn checks_in(table: &str, sql: &str) -> Vec<Check> {
+fn checks_in(table: &str, sql: &str, columns: &[String]) -> Vec<Check> {
     let chars: Vec<char> = sql.chars().collect();
     let mut checks = Vec::new();
     let mut index = 0;
@@ -357,7 +447,13 @@ fn checks_in(table: &str, sql: &str) -> Vec<Check> {
                         name: constraint_name,
                         definition: format!(
                             "CHECK ({})",
-                            unquote_plain_identifiers(expression.trim())
+                            unquote_plain_identifiers(
+                                expression.trim(),
+                                &Scope::Columns {
+                                    columns,
+                                    names_before_parenthesis: false,
+                                }
+                            )
                         ),
                     });
                     index = close + 1;
@@ -375,10 +471,15 @@ fn checks_in(table: &str, sql: &str) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::checks_in;
+    use retort_core::introspect::IntrospectFilter;
 
     #[test]
     fn finds_checks_in_table_sql() {
-        let checks = checks_in("t", "CREATE TABLE t (n INTEGER CHECK (n > 0), s TEXT DEFAULT 'CHECK (x)', CONSTRAINT s_len CHECK (length(s) < (10)))");
+        let checks = checks_in(
+            "t",
+            "CREATE TABLE t (n INTEGER CHECK (n > 0), s TEXT DEFAULT 'CHECK (x)', CONSTRAINT s_len CHECK (length(s) < (10)))",
+            &["n".to_owned(), "s".to_owned()],
+        );
         let found: Vec<(&str, &str)> = checks
             .iter()
             .map(|c| (c.name.as_str(), c.definition.as_str()))
@@ -390,5 +491,52 @@ mod tests {
                 ("s_len", "CHECK (length(s) < (10))")
             ]
         );
+    }
+
+    /// Regression: a view's `"lit"` and a trigger's `"go"`, strings to SQLite because no column
+    /// of that name is in scope, were read back unquoted, and the revision that recreated them
+    /// made column references of them ("no such column: lit"). They keep their quotes; a view
+    /// and a trigger SQLite compiles with double-quoted strings refused lose needless quotes.
+    #[test]
+    fn double_quoted_strings_in_views_and_triggers_keep_their_quotes() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, g TEXT AS (a || \"x\") STORED);\n\
+                 CREATE TABLE u (id INTEGER PRIMARY KEY, b TEXT);\n\
+                 CREATE VIEW v AS SELECT id, \"lit\" AS x FROM t WHERE a <> \"zz\";\n\
+                 CREATE VIEW w AS SELECT \"id\", \"b\" FROM \"u\";\n\
+                 CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 'set' WHERE id = NEW.id AND a = \"go\"; END;\n\
+                 CREATE TRIGGER tu AFTER UPDATE OF b ON u BEGIN UPDATE \"u\" SET \"b\" = 'x' WHERE id = NEW.\"id\"; END;",
+            )
+            .unwrap();
+        let schema = super::introspect(&connection, &IntrospectFilter::default()).unwrap();
+        let view = |name: &str| schema.views[&super::name(name)].definition.clone();
+        assert_eq!(
+            view("v"),
+            "CREATE VIEW v AS SELECT id, \"lit\" AS x FROM t WHERE a <> \"zz\""
+        );
+        assert_eq!(view("w"), "CREATE VIEW w AS SELECT id, b FROM u");
+        let trigger = |table: &str| {
+            schema.tables[&super::name(table)].triggers[0]
+                .definition
+                .clone()
+        };
+        assert_eq!(
+            trigger("t"),
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 'set' WHERE id = NEW.id AND a = \"go\"; END"
+        );
+        assert_eq!(
+            trigger("u"),
+            "CREATE TRIGGER tu AFTER UPDATE OF b ON u BEGIN UPDATE u SET b = 'x' WHERE id = NEW.id; END"
+        );
+        let generated = schema.tables[&super::name("t")].columns[2]
+            .generated
+            .clone();
+        assert_eq!(generated.as_deref(), Some("a || \"x\""));
+        // The connection is left as it was: double-quoted strings still read.
+        connection
+            .execute_batch("INSERT INTO t (id, a) VALUES (1, 'go')")
+            .unwrap();
     }
 }

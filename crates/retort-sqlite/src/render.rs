@@ -343,9 +343,29 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
     })
 }
 
+/// One quoted or bare name and nothing else (`"dflt"`, `[dflt]`, `dflt`): after `DEFAULT` SQLite
+/// reads it as the string `'dflt'`, but inside parentheses as a column, which a default may not
+/// name ("default value of column [k] is not constant"). It is written back bare, as declared.
+fn name_default(text: &str) -> bool {
+    let enclosed = |open: char, close: char| {
+        text.len() >= 2
+            && text.starts_with(open)
+            && text.ends_with(close)
+            && !text[1..text.len() - 1]
+                .replace(&format!("{close}{close}"), "")
+                .contains(close)
+    };
+    enclosed('"', '"')
+        || enclosed('`', '`')
+        || (enclosed('[', ']') && !text[1..text.len() - 1].contains(']'))
+        // Not a keyword: `CURRENT_TIMESTAMP` is no name (and no constant to `ADD COLUMN`).
+        || crate::identifiers::needs_no_quotes(text)
+}
+
 /// Whether `default` may follow `DEFAULT` bare: a literal (a signed number, a string, a blob,
-/// NULL, TRUE, FALSE) or `CURRENT_TIME|DATE|TIMESTAMP`. SQLite reports an expression default
-/// (`DEFAULT (lower('X'))`) without its parentheses, which `CREATE TABLE` needs back.
+/// NULL, TRUE, FALSE), `CURRENT_TIME|DATE|TIMESTAMP` or a name read as a string
+/// ([`name_default`]). SQLite reports an expression default (`DEFAULT (lower('X'))`) without its
+/// parentheses, which `CREATE TABLE` needs back.
 fn literal_default(default: &str) -> bool {
     let text = default.trim();
     let unsigned = text.trim_start_matches(['+', '-']);
@@ -365,6 +385,7 @@ fn literal_default(default: &str) -> bool {
     quoted(text)
         || text.strip_prefix(['x', 'X']).is_some_and(quoted)
         || number
+        || name_default(text)
         || [
             "NULL",
             "TRUE",
@@ -378,13 +399,14 @@ fn literal_default(default: &str) -> bool {
 }
 
 /// Whether `ALTER TABLE ... ADD COLUMN` takes `default` over existing rows: a literal (a
-/// number with its sign, a string, a blob, NULL, TRUE or FALSE). Anything else may be refused,
-/// so the table is rebuilt instead (which always works).
+/// number with its sign, a string, a blob, NULL, TRUE or FALSE, a name read as a string).
+/// Anything else may be refused, so the table is rebuilt instead (which always works).
 fn constant_default(default: &str) -> bool {
     let text = default.trim();
     let unsigned = text.trim_start_matches(['+', '-']);
     let quoted = |t: &str| t.len() >= 2 && t.starts_with('\'') && t.ends_with('\'');
     quoted(text)
+        || name_default(text)
         || text.strip_prefix(['x', 'X']).is_some_and(quoted)
         || ["NULL", "TRUE", "FALSE"]
             .iter()
@@ -569,4 +591,24 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
         }
     }
     adapted
+}
+
+#[cfg(test)]
+mod tests {
+    /// Regression: `k TEXT DEFAULT "dflt"` (the string 'dflt') was rebuilt as
+    /// `DEFAULT ("dflt")`, a column reference SQLite refuses as "not constant". A lone name
+    /// goes back bare; an expression keeps its parentheses.
+    #[test]
+    fn a_default_written_as_a_name_stays_bare() {
+        for default in ["\"dflt\"", "\"it\"\"s\"", "[dflt]", "`dflt`", "dflt"] {
+            assert!(super::literal_default(default), "{default}");
+            assert!(super::constant_default(default), "{default}");
+        }
+        for default in ["\"a\" || \"b\"", "lower(\"X\")", "[a] || [b]"] {
+            assert!(!super::literal_default(default), "{default}");
+            assert!(!super::constant_default(default), "{default}");
+        }
+        assert!(super::literal_default("CURRENT_TIMESTAMP"));
+        assert!(!super::constant_default("CURRENT_TIMESTAMP"));
+    }
 }
