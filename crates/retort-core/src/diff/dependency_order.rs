@@ -294,8 +294,18 @@ fn footprint(operation: &Operation) -> Footprint {
         }
         Op::CreateEnum { name, .. } => print.makes.extend(object(Kind::Type, name)),
         Op::DropEnum { name, .. } => print.removes.extend(object(Kind::Type, name)),
-        Op::CreateTrigger { trigger, .. } => names(&trigger.definition, Reads::Calls, needs),
-        Op::DropTrigger { trigger, .. } => names(&trigger.definition, Reads::Calls, holds),
+        // A trigger names its table's columns (a body on MariaDB and SQLite, `UPDATE OF` and
+        // `WHEN` on PostgreSQL): dropped before the table changes in place (a rename
+        // included), created after; so the downgrade, the upgrade reversed, creates the old
+        // trigger once the columns have their old names back.
+        Op::CreateTrigger { table, trigger } => {
+            names(&trigger.definition, Reads::Calls, needs);
+            needs.extend(object(Kind::Relation, table));
+        }
+        Op::DropTrigger { table, trigger } => {
+            names(&trigger.definition, Reads::Calls, holds);
+            holds.extend(object(Kind::Relation, table));
+        }
         Op::CreatePolicy { policy, .. } => policy_names(policy, needs),
         Op::DropPolicy { policy, .. } => policy_names(policy, holds),
         Op::AlterPolicy { from, to, .. } => {
