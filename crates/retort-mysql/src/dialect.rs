@@ -34,12 +34,12 @@ impl Dialect for Mysql {
     fn adapt(
         &self,
         operations: Vec<Operation>,
-        _from: &retort_core::schema::Schema,
-        _to: &retort_core::schema::Schema,
+        from: &retort_core::schema::Schema,
+        to: &retort_core::schema::Schema,
     ) -> Vec<Operation> {
-        crate::replaced_indexes::drop_after_replacement(crate::auto_increment_keys::pair_with_keys(
-            operations,
-        ))
+        let operations = crate::auto_increment_keys::pair_with_keys(operations);
+        let operations = crate::column_checks::kept_through_column_changes(operations, from, to);
+        crate::replaced_indexes::drop_after_replacement(operations)
     }
 
     fn widens(&self, from: &str, to: &str) -> bool {

@@ -1,6 +1,7 @@
 //! MySQL and MariaDB for retort.
 
 mod auto_increment_keys;
+mod column_checks;
 pub mod connection;
 pub mod declared;
 pub mod declared_statement;
