@@ -16,7 +16,7 @@ use retort_core::schema::{Check, QualifiedName, Schema};
 /// `operations` with each column change bracketed by the drop and re-addition of the check
 /// named like its column (`from` and `to` are the schemas before and after).
 pub fn kept_through_column_changes(
-    operations: Vec<Operation>,
+    operations: &[Operation],
     from: &Schema,
     to: &Schema,
 ) -> Vec<Operation> {
@@ -37,7 +37,7 @@ pub fn kept_through_column_changes(
             .cloned()
     };
     let mut kept = Vec::with_capacity(operations.len());
-    for operation in &operations {
+    for operation in operations {
         let changed = match operation {
             Operation::AlterColumn { table, from, .. } => Some((table, from.name.as_str())),
             Operation::AlterTogether { table, operations } => operations

@@ -38,7 +38,7 @@ impl Dialect for Mysql {
         to: &retort_core::schema::Schema,
     ) -> Vec<Operation> {
         let operations = crate::auto_increment_keys::pair_with_keys(operations);
-        let operations = crate::column_checks::kept_through_column_changes(operations, from, to);
+        let operations = crate::column_checks::kept_through_column_changes(&operations, from, to);
         crate::replaced_indexes::drop_after_replacement(operations)
     }
 
