@@ -55,6 +55,9 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         | ["COMMENT", "ON", "TABLE" | "COLUMN" | "VIEW" | "DOMAIN" | "TYPE" | "FUNCTION" | "PROCEDURE", ..]
         | ["COMMENT", "ON", "MATERIALIZED", "VIEW", ..]
         | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
+        // Sugar for `CREATE VIEW v (cols) AS WITH RECURSIVE …`, which the server stores.
+        | ["CREATE", "RECURSIVE", "VIEW", ..]
+        | ["CREATE", "OR", "REPLACE", "RECURSIVE", "VIEW", ..]
         | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE" | "ALTER", "POLICY", ..] => DeclaredStatement::Modeled,
