@@ -442,6 +442,13 @@ fn diff_table(
             .iter()
             .any(|name| identifier::mentions_identifier(&trigger.definition, name))
     };
+    // An index or a check calling a function dropped and created again goes around it too
+    // (`DROP FUNCTION` is refused while one depends on it).
+    let calls_recreated_function = |definition: &str| {
+        recreated_functions
+            .iter()
+            .any(|function| identifier::mentions_identifier(definition, function))
+    };
     for foreign_key in &old.foreign_keys {
         if !new.foreign_keys.contains(foreign_key) {
             drops_first.push(Operation::DropForeignKey {
@@ -451,7 +458,7 @@ fn diff_table(
         }
     }
     for index in &old.indexes {
-        if !new.indexes.contains(index) {
+        if !new.indexes.contains(index) || calls_recreated_function(&index.definition) {
             drops_first.push(Operation::DropIndex {
                 table: table.clone(),
                 index: index.clone(),
@@ -467,7 +474,7 @@ fn diff_table(
         }
     }
     for check in &old.checks {
-        if !new.checks.contains(check) {
+        if !new.checks.contains(check) || calls_recreated_function(&check.definition) {
             drops_first.push(Operation::DropCheck {
                 table: table.clone(),
                 check: check.clone(),
@@ -572,7 +579,7 @@ fn diff_table(
         }
     }
     for check in &new.checks {
-        if !old.checks.contains(check) {
+        if !old.checks.contains(check) || calls_recreated_function(&check.definition) {
             additions_last.push(Operation::AddCheck {
                 table: table.clone(),
                 check: check.clone(),
@@ -580,7 +587,7 @@ fn diff_table(
         }
     }
     for index in &new.indexes {
-        if !old.indexes.contains(index) {
+        if !old.indexes.contains(index) || calls_recreated_function(&index.definition) {
             additions_last.push(Operation::CreateIndex {
                 table: table.clone(),
                 index: index.clone(),
