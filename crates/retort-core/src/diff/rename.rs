@@ -118,6 +118,7 @@ pub fn guess(from: &mut Schema, to: &Schema) -> Vec<Operation> {
         .keys()
         .filter(|k| !from.tables.contains_key(*k))
         .collect();
+    // Within one schema only: `ALTER TABLE … RENAME TO` cannot move a table to another.
     if let ([old], [new]) = (dropped.as_slice(), added.as_slice()) {
         let shape = |t: &Table| {
             t.columns
@@ -125,7 +126,7 @@ pub fn guess(from: &mut Schema, to: &Schema) -> Vec<Operation> {
                 .map(|c| (c.name.clone(), c.data_type.clone(), c.nullable))
                 .collect::<Vec<_>>()
         };
-        if shape(&from.tables[*old]) == shape(&to.tables[*new]) {
+        if old.schema == new.schema && shape(&from.tables[*old]) == shape(&to.tables[*new]) {
             let (old, new) = ((*old).clone(), (*new).clone());
             operations.push(rename_table(from, &old, &new, false));
         }
@@ -416,6 +417,36 @@ pub(super) fn rename_column(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_of_the_same_shape_in_another_schema_is_no_rename() {
+        let table = |schema: &str| {
+            let mut table = Table::new(QualifiedName {
+                schema: schema.to_owned(),
+                name: "log".to_owned(),
+            });
+            table.columns.push(crate::schema::Column {
+                name: "id".to_owned(),
+                data_type: "integer".to_owned(),
+                nullable: false,
+                default: None,
+                identity: None,
+                identity_options: crate::schema::IdentityOptions::default(),
+                generated: None,
+                virtual_generated: false,
+                collation: None,
+                comment: None,
+            });
+            table
+        };
+        let mut from = Schema::default();
+        let old = table("rep");
+        from.tables.insert(old.name.clone(), old);
+        let mut to = Schema::default();
+        let new = table("audit");
+        to.tables.insert(new.name.clone(), new);
+        assert!(guess(&mut from, &to).is_empty());
+    }
 
     #[test]
     fn finds_table_and_column_annotations() {
