@@ -51,12 +51,12 @@ pub fn classify(sql: &str) -> DeclaredStatement {
         ["CREATE", "TABLE" | "INDEX" | "SCHEMA" | "SEQUENCE" | "VIEW" | "EXTENSION" | "FUNCTION"
         | "PROCEDURE" | "TRIGGER" | "DOMAIN", ..]
         | ["CREATE", "UNIQUE", "INDEX", ..]
-        | ["CREATE", "MATERIALIZED", "VIEW", ..]
+        // `RECURSIVE VIEW`: sugar for `CREATE VIEW v (cols) AS WITH RECURSIVE …`, which the
+        // server stores.
+        | ["CREATE", "MATERIALIZED" | "RECURSIVE", "VIEW", ..]
         | ["COMMENT", "ON", "TABLE" | "COLUMN" | "VIEW" | "DOMAIN" | "TYPE" | "FUNCTION" | "PROCEDURE", ..]
         | ["COMMENT", "ON", "MATERIALIZED", "VIEW", ..]
         | ["CREATE", "OR", "REPLACE", "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER", ..]
-        // Sugar for `CREATE VIEW v (cols) AS WITH RECURSIVE …`, which the server stores.
-        | ["CREATE", "RECURSIVE", "VIEW", ..]
         | ["CREATE", "OR", "REPLACE", "RECURSIVE", "VIEW", ..]
         | ["CREATE", "OR", "REPLACE", "CONSTRAINT", "TRIGGER", ..]
         | ["CREATE", "CONSTRAINT", "TRIGGER", ..]
