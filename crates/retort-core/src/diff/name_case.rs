@@ -35,6 +35,7 @@ pub fn align_to(current: &Schema, target: &mut Schema) {
         }
         if let Some(declared) = target.tables.get_mut(&name) {
             align_constraint_names(live, declared);
+            align_definitions(live, declared);
         }
     }
 }
@@ -64,6 +65,67 @@ fn align_constraint_names(live: &Table, declared: &mut Table) {
     for key in &mut declared.foreign_keys {
         spell(&mut key.name, &keys);
     }
+}
+
+/// An index or trigger names its table and columns: after the renames above, in the live
+/// spelling but quoted as a rename writes it (`"Users"`), where the live text reads them as
+/// the database keeps it. A declared definition equal to the live one of its name but for the
+/// case and quotes of those names takes the live text. (Any other difference, a string's case
+/// or a double-quoted string SQLite reads as one, still counts.)
+fn align_definitions(live: &Table, declared: &mut Table) {
+    let names: Vec<String> = std::iter::once(&live.name.name)
+        .chain(live.columns.iter().map(|c| &c.name))
+        .map(|name| name.to_lowercase())
+        .collect();
+    let same = |a: &str, b: &str| a != b && folded(a, &names) == folded(b, &names);
+    for index in &mut declared.indexes {
+        if let Some(live) = live.indexes.iter().find(|l| l.name == index.name) {
+            if same(&index.definition, &live.definition) {
+                index.definition.clone_from(&live.definition);
+            }
+        }
+    }
+    for trigger in &mut declared.triggers {
+        if let Some(live) = live.triggers.iter().find(|l| l.name == trigger.name) {
+            if same(&trigger.definition, &live.definition) {
+                trigger.definition.clone_from(&live.definition);
+            }
+        }
+    }
+}
+
+/// `text` lower-cased outside quotes, with the double quotes around `names` (lower case)
+/// taken off; string literals and any other quoted token kept as written.
+fn folded(text: &str, names: &[String]) -> String {
+    let mut output = String::with_capacity(text.len());
+    let mut characters = text.chars().peekable();
+    while let Some(c) = characters.next() {
+        if c != '\'' && c != '"' {
+            output.push(c.to_ascii_lowercase());
+            continue;
+        }
+        let mut inner = String::new();
+        while let Some(next) = characters.next() {
+            if next == c {
+                if characters.peek() == Some(&c) {
+                    characters.next();
+                    inner.push(c);
+                    inner.push(c);
+                    continue;
+                }
+                break;
+            }
+            inner.push(next);
+        }
+        if c == '"' && names.contains(&inner.to_lowercase()) {
+            output.push_str(&inner.to_lowercase());
+        } else {
+            output.push(c);
+            output.push_str(&inner);
+            output.push(c);
+        }
+    }
+    output
 }
 
 fn same_name(a: &QualifiedName, b: &QualifiedName) -> bool {
@@ -119,6 +181,55 @@ mod tests {
             .collect();
         made.primary_key = Some(Constraint::new(String::new(), vec![columns[0].to_owned()]));
         made
+    }
+
+    #[test]
+    fn an_index_and_a_trigger_spelled_in_another_case_are_the_live_ones() {
+        let index = |definition: &str| crate::schema::Index {
+            name: "ix_name".to_owned(),
+            unique: false,
+            definition: definition.to_owned(),
+            comment: None,
+        };
+        let trigger = |definition: &str| crate::schema::Trigger {
+            name: "tr".to_owned(),
+            definition: definition.to_owned(),
+            comment: None,
+        };
+        let mut current = Schema::default();
+        let mut live = table("Users", &["Id", "Name"]);
+        live.indexes = vec![index(
+            "CREATE INDEX ix_name ON Users(Name) WHERE Name <> 'X'",
+        )];
+        live.triggers = vec![trigger(
+            "CREATE TRIGGER tr AFTER DELETE ON Users BEGIN SELECT 1; END",
+        )];
+        current.tables.insert(name("Users"), live);
+        let mut target = Schema::default();
+        let mut declared = table("users", &["id", "name"]);
+        declared.indexes = vec![index(
+            "CREATE INDEX ix_name ON users(name) WHERE name <> 'X'",
+        )];
+        declared.triggers = vec![trigger(
+            "CREATE TRIGGER tr AFTER DELETE ON users BEGIN SELECT 1; END",
+        )];
+        target.tables.insert(name("users"), declared);
+        align_to(&current, &mut target);
+        assert_eq!(
+            target.tables[&name("Users")],
+            current.tables[&name("Users")]
+        );
+        // A string's case is a change.
+        let mut changed = table("users", &["id", "name"]);
+        changed.indexes = vec![index(
+            "CREATE INDEX ix_name ON users(name) WHERE name <> 'x'",
+        )];
+        let mut target = Schema::default();
+        target.tables.insert(name("users"), changed);
+        align_to(&current, &mut target);
+        assert!(target.tables[&name("Users")].indexes[0]
+            .definition
+            .ends_with("'x'"));
     }
 
     #[test]
