@@ -457,6 +457,29 @@ fn diff_table(
             });
         }
     }
+    // So does the default of a column that stays as it is: set aside before, set again after.
+    for column in &old.columns {
+        let calls = column
+            .default
+            .as_deref()
+            .is_some_and(calls_recreated_function);
+        if calls && new.column(&column.name) == Some(column) {
+            let without_default = Column {
+                default: None,
+                ..column.clone()
+            };
+            drops_first.push(Operation::AlterColumn {
+                table: table.clone(),
+                from: column.clone(),
+                to: without_default.clone(),
+            });
+            additions_last.push(Operation::AlterColumn {
+                table: table.clone(),
+                from: without_default,
+                to: column.clone(),
+            });
+        }
+    }
     for index in &old.indexes {
         if !new.indexes.contains(index) || calls_recreated_function(&index.definition) {
             drops_first.push(Operation::DropIndex {
