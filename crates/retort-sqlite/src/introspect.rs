@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::identifiers::{unquote_plain_identifiers, without_comments, Scope};
+use crate::render::quote;
 use crate::table_clauses::table_clauses;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
@@ -333,10 +334,6 @@ pub fn introspect(
 
 fn empty_table(table: &str) -> Table {
     Table::new(name(table))
-}
-
-fn quote(identifier: &str) -> String {
-    retort_core::dialect::Dialect::quote_identifier(&crate::dialect::SQLITE, identifier)
 }
 
 /// A statement of each kind that fires `table`'s triggers: compiling it compiles every

@@ -9,7 +9,7 @@ use retort_core::diff::operation::{Operation, TableConstraint};
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{Column, ForeignKey, QualifiedName, Schema, Table};
 
-fn quote(name: &str) -> String {
+pub(crate) fn quote(name: &str) -> String {
     crate::dialect::SQLITE.quote_identifier(name)
 }
 

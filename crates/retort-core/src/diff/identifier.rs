@@ -104,6 +104,25 @@ pub fn substitute_identifier(text: &str, old: &str, new: &str) -> String {
     output
 }
 
+/// `text` as two definitions spelled in different case are compared (SQLite, whose names
+/// ignore case): words lower-cased, a name of `names` (lower case) double-quoted unquoted and
+/// lower-cased, a backtick-quoted token lower-cased; string literals and any other
+/// double-quoted token (a string to SQLite) kept as written.
+pub fn folded_names(text: &str, names: &[String]) -> String {
+    pieces(text)
+        .map(|piece| match piece {
+            Piece::Quoted {
+                quote: '"', name, ..
+            } if names.contains(&name.to_lowercase()) => name.to_lowercase(),
+            Piece::Quoted {
+                quote: '"', text, ..
+            }
+            | Piece::Other(text) => text.to_owned(),
+            Piece::Quoted { text, .. } | Piece::Word(text) => text.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
 /// A name in a definition: whether it is called (a `(` follows it: a function), what qualifies
 /// it (`s` in `s.t`: a schema, or a table whose column it is), and whether it follows `AS` (an
 /// alias, or the type of a cast).

@@ -3,6 +3,7 @@
 //! than the live one would read as a table dropped and another created, its rows lost. Before
 //! the diff, such declared names take the live spelling: the same object, unchanged.
 
+use super::identifier::folded_names;
 use super::rename::{rename_column, rename_table};
 use crate::schema::{QualifiedName, Schema, Table};
 
@@ -77,7 +78,7 @@ fn align_definitions(live: &Table, declared: &mut Table) {
         .chain(live.columns.iter().map(|c| &c.name))
         .map(|name| name.to_lowercase())
         .collect();
-    let same = |a: &str, b: &str| a != b && folded(a, &names) == folded(b, &names);
+    let same = |a: &str, b: &str| a != b && folded_names(a, &names) == folded_names(b, &names);
     for index in &mut declared.indexes {
         if let Some(live) = live.indexes.iter().find(|l| l.name == index.name) {
             if same(&index.definition, &live.definition) {
@@ -92,40 +93,6 @@ fn align_definitions(live: &Table, declared: &mut Table) {
             }
         }
     }
-}
-
-/// `text` lower-cased outside quotes, with the double quotes around `names` (lower case)
-/// taken off; string literals and any other quoted token kept as written.
-fn folded(text: &str, names: &[String]) -> String {
-    let mut output = String::with_capacity(text.len());
-    let mut characters = text.chars().peekable();
-    while let Some(c) = characters.next() {
-        if c != '\'' && c != '"' {
-            output.push(c.to_ascii_lowercase());
-            continue;
-        }
-        let mut inner = String::new();
-        while let Some(next) = characters.next() {
-            if next == c {
-                if characters.peek() == Some(&c) {
-                    characters.next();
-                    inner.push(c);
-                    inner.push(c);
-                    continue;
-                }
-                break;
-            }
-            inner.push(next);
-        }
-        if c == '"' && names.contains(&inner.to_lowercase()) {
-            output.push_str(&inner.to_lowercase());
-        } else {
-            output.push(c);
-            output.push_str(&inner);
-            output.push(c);
-        }
-    }
-    output
 }
 
 fn same_name(a: &QualifiedName, b: &QualifiedName) -> bool {
