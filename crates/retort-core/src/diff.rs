@@ -4,6 +4,7 @@
 
 pub mod composite_types;
 pub mod constraint_validity;
+pub mod definitions;
 pub mod dependency_order;
 pub mod domains;
 pub mod events;
@@ -13,6 +14,7 @@ pub mod grants;
 pub mod identifier;
 pub mod key_dependents;
 pub mod name_case;
+pub mod new_enum_values;
 pub mod object_comments;
 pub mod operation;
 pub mod policies;
@@ -109,13 +111,38 @@ pub fn diff_with_renames(
 pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> {
     // Comments of objects both sides have are compared apart (see `object_comments`).
     let (aligned, comment_changes) = object_comments::align(from, to);
-    let from = &aligned;
+    let with_moved_types = extensions::with_moved_extension_types(&aligned, to);
+    let from = with_moved_types.as_ref().unwrap_or(&aligned);
     let mut drops_first = Vec::new();
     let mut creates = Vec::new();
     let mut changes = Vec::new();
     let mut additions_last = Vec::new();
     let mut table_drops = Vec::new();
-    let functions = functions::diff_functions(from, to);
+    let (enum_first, enum_values, enum_last) = diff_enums(from, to);
+    let (domain_first, domain_last) = domains::diff_domains(from, to);
+    let (composite_first, composite_last) = composite_types::diff_composite_types(from, to);
+    // Types dropped and created again under their name: the functions that take or return
+    // one go around.
+    let rebuilt_types: Vec<&crate::schema::QualifiedName> = enum_values
+        .iter()
+        .chain(&domain_first)
+        .chain(&composite_first)
+        .filter_map(|operation| match operation {
+            Operation::RebuildEnum { name, .. } => Some(name),
+            Operation::ReplaceDomain { to, .. } => Some(&to.name),
+            Operation::AlterCompositeType { from, to, .. }
+                if composite_types::recreated(from, to) =>
+            {
+                Some(&to.name)
+            }
+            _ => None,
+        })
+        .collect();
+    let functions = functions::diff_functions(from, to, &rebuilt_types);
+    let enum_values: Vec<Operation> = enum_values
+        .into_iter()
+        .map(|operation| rebuild_leaving_callers_of(operation, &functions.recreated))
+        .collect();
 
     for (name, old) in &from.tables {
         match to.tables.get(name) {
@@ -178,12 +205,9 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
     }
     key_dependents::recreate_over_changed_keys(from, to, &mut drops_first, &mut additions_last);
     key_dependents::order_around_keys(&mut drops_first, &mut additions_last);
-    let (enum_first, enum_values, enum_last) = diff_enums(from, to);
     let (sequence_first, sequence_last) = diff_sequences(from, to);
     let (extension_first, extension_last) = extensions::diff_extensions(from, to);
     let (event_drops, event_changes) = events::diff_events(from, to);
-    let (domain_first, domain_last) = domains::diff_domains(from, to);
-    let (composite_first, composite_last) = composite_types::diff_composite_types(from, to);
     let mut operations: Vec<Operation> = to
         .schemas
         .difference(&from.schemas)
@@ -277,8 +301,9 @@ fn diff_sequences(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>
     (first, last)
 }
 
-/// Enum types: created first, dropped last; values added in place, anything else rebuilt
-/// (returned apart, to run once changed dependents are dropped).
+/// Enum types: created first, dropped last; values added in place, anything else (and values
+/// the revision also uses) rebuilt (returned apart, to run once changed dependents are
+/// dropped).
 fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>, Vec<Operation>) {
     let mut first = Vec::new();
     let mut values_changed = Vec::new();
@@ -296,7 +321,11 @@ fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>, Ve
                 let mut remaining = values.iter().filter(|v| old.contains(v));
                 let kept_in_order = old.iter().all(|v| values.contains(v))
                     && old.iter().all(|v| remaining.next() == Some(v));
-                if kept_in_order {
+                // A value the revision also uses must be in a type of its own transaction.
+                let added_and_used = values.iter().any(|value| {
+                    !old.contains(value) && new_enum_values::written_with_value(from, to, value)
+                });
+                if kept_in_order && !added_and_used {
                     let mut current = old.clone();
                     for value in values.iter().filter(|v| !old.contains(v)) {
                         let mut next: Vec<String> = values
@@ -338,8 +367,8 @@ fn diff_enums(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Operation>, Ve
     (first, values_changed, last)
 }
 
-/// The indexes and checks that use `columns` and stay as they are (those that change are
-/// dropped and created by the diff itself, around the value change).
+/// The indexes, checks and policies that use `columns` and stay as they are (those that
+/// change are dropped and created by the diff itself, around the value change).
 fn enum_dependents(
     from: &Schema,
     to: &Schema,
@@ -377,11 +406,65 @@ fn enum_dependents(
                 });
             }
         }
+        for policy in &table.policies {
+            let expressions = [&policy.using, &policy.with_check];
+            if expressions.into_iter().flatten().any(|text| uses(text))
+                && declared.is_some_and(|t| t.policies.contains(policy))
+            {
+                dependents.push(operation::EnumDependent::Policy {
+                    table: table_name.clone(),
+                    policy: policy.clone(),
+                });
+            }
+        }
     }
     dependents
 }
 
-/// The columns whose type is the enum `name`, with their defaults.
+/// A rebuild that leaves alone the defaults, indexes, checks and policies calling one of
+/// `functions` (dropped and created again around it): the diff sets those aside itself.
+fn rebuild_leaving_callers_of(
+    operation: Operation,
+    functions: &std::collections::BTreeSet<String>,
+) -> Operation {
+    let Operation::RebuildEnum {
+        name,
+        from,
+        to,
+        mut columns,
+        mut dependents,
+    } = operation
+    else {
+        return operation;
+    };
+    let calls = |text: &str| {
+        functions
+            .iter()
+            .any(|function| identifier::mentions_identifier(text, function))
+    };
+    for column in &mut columns {
+        if column.default.as_deref().is_some_and(calls) {
+            column.default = None;
+        }
+    }
+    dependents.retain(|dependent| match dependent {
+        operation::EnumDependent::Index { index, .. } => !calls(&index.definition),
+        operation::EnumDependent::Check { check, .. } => !calls(&check.definition),
+        operation::EnumDependent::Policy { policy, .. } => ![&policy.using, &policy.with_check]
+            .into_iter()
+            .flatten()
+            .any(|text| calls(text)),
+    });
+    Operation::RebuildEnum {
+        name,
+        from,
+        to,
+        columns,
+        dependents,
+    }
+}
+
+/// The columns whose type is the enum `name` or an array of it, with their defaults.
 fn enum_columns(
     schema: &Schema,
     name: &crate::schema::QualifiedName,
@@ -393,11 +476,12 @@ fn enum_columns(
             table
                 .columns
                 .iter()
-                .filter(|c| identifier::is_type_named(&c.data_type, name))
+                .filter(|c| identifier::is_type_named(c.data_type.trim_end_matches("[]"), name))
                 .map(|c| operation::EnumColumn {
                     table: table.name.clone(),
                     column: c.name.clone(),
                     default: c.default.clone(),
+                    array: c.data_type.ends_with("[]"),
                 })
         })
         .collect()
@@ -525,6 +609,7 @@ fn diff_table(
             None => changes.push(Operation::AddColumn {
                 table: table.clone(),
                 column: column.clone(),
+                position: None,
             }),
             Some(before) => {
                 let mut wanted = column.clone();

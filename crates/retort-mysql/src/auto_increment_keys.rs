@@ -61,7 +61,7 @@ pub fn pair_with_keys(mut operations: Vec<Operation>) -> Vec<Operation> {
 /// alters an `AUTO_INCREMENT` column.
 fn auto_increment_change(operation: &Operation) -> Option<(QualifiedName, String, bool)> {
     match operation {
-        Operation::AddColumn { table, column } if column.identity.is_some() => {
+        Operation::AddColumn { table, column, .. } if column.identity.is_some() => {
             Some((table.clone(), column.name.clone(), true))
         }
         Operation::DropColumn { table, column } if column.identity.is_some() => {
@@ -133,11 +133,13 @@ mod tests {
                 name: "b".to_owned(),
                 ..counter()
             },
+            position: None,
         };
         let operations = vec![
             Operation::AddColumn {
                 table: name(),
                 column: counter(),
+                position: None,
             },
             other.clone(),
             Operation::AddPrimaryKey {

@@ -39,7 +39,9 @@ impl Dialect for Mysql {
     ) -> Vec<Operation> {
         let operations = crate::auto_increment_keys::pair_with_keys(operations);
         let operations = crate::column_checks::kept_through_column_changes(&operations, from, to);
-        crate::replaced_indexes::drop_after_replacement(operations)
+        let operations = crate::replaced_indexes::drop_after_replacement(operations);
+        // Last: a column's place names the columns there when it is added, in the final order.
+        crate::column_positions::placed_as_declared(operations, to)
     }
 
     fn widens(&self, from: &str, to: &str) -> bool {

@@ -2,6 +2,7 @@
 
 mod auto_increment_keys;
 mod column_checks;
+mod column_positions;
 pub mod connection;
 pub mod declared;
 pub mod declared_statement;

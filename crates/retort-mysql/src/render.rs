@@ -1,7 +1,7 @@
 //! Operations as MySQL/MariaDB statements.
 
 use retort_core::dialect::Dialect;
-use retort_core::diff::operation::{Operation, TableConstraint};
+use retort_core::diff::operation::{ColumnPosition, Operation, TableConstraint};
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{Column, Constraint, ForeignKey, QualifiedName, Table};
 
@@ -109,6 +109,15 @@ fn column_definition(column: &Column) -> String {
         text.push_str(&format!(" COMMENT {}", literal(comment)));
     }
     text
+}
+
+/// ` FIRST` or `` AFTER `c` `` after an added column's definition; nothing appends it.
+fn position_clause(position: Option<&ColumnPosition>) -> String {
+    match position {
+        None => String::new(),
+        Some(ColumnPosition::First) => " FIRST".to_owned(),
+        Some(ColumnPosition::After(column)) => format!(" AFTER {}", quote(column)),
+    }
 }
 
 fn foreign_key(key: &ForeignKey) -> String {
@@ -290,10 +299,12 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         Operation::AddColumn {
             table: name,
             column,
+            position,
         } => vec![format!(
-            "ALTER TABLE {} ADD COLUMN {}",
+            "ALTER TABLE {} ADD COLUMN {}{}",
             table(name),
-            column_definition(column)
+            column_definition(column),
+            position_clause(position.as_ref())
         )],
         Operation::DropColumn {
             table: name,

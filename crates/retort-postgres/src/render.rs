@@ -7,11 +7,11 @@ mod object_comment;
 use crate::serial::serial_storage;
 use retort_core::dialect::Dialect;
 use retort_core::diff::object_comments::CommentedObject;
-use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation};
+use retort_core::diff::operation::{replaced_in_place, EnumColumn, EnumDependent, Operation};
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
     Check, Column, Constraint, ForeignKey, IdentityOptions, Index, Policy, QualifiedName,
-    RowSecurity, Table,
+    RowSecurity, Table, View,
 };
 
 fn quote(name: &str) -> String {
@@ -630,7 +630,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
-        Operation::AddColumn { table, column } => {
+        Operation::AddColumn { table, column, .. } => {
             let mut statements = vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",
                 table_name(table),
@@ -895,37 +895,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             table_name(&function.key.name),
             function.key.arguments
         )],
-        Operation::CreateView { view } => {
-            let mut statements = vec![view.definition.clone()];
-            for (column, default) in &view.column_defaults {
-                statements.push(format!(
-                    "ALTER VIEW {} ALTER COLUMN {column} SET DEFAULT {default}",
-                    table_name(&view.name)
-                ));
-            }
-            for trigger in &view.triggers {
-                statements.extend(with_comment(
-                    trigger.definition.clone(),
-                    &CommentedObject::Trigger {
-                        table: view.name.clone(),
-                        name: trigger.name.clone(),
-                    },
-                    trigger.comment.as_ref(),
-                ));
-            }
-            statements.extend(view.rules.iter().cloned());
-            for (column, comment) in &view.column_comments {
-                statements.push(comment_on(
-                    "COLUMN",
-                    &format!("{}.{column}", table_name(&view.name)),
-                    Some(comment),
-                ));
-            }
-            if let Some(comment) = &view.comment {
-                statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
-            }
-            statements
-        }
+        Operation::CreateView { view } => create_view(view),
         Operation::SetViewComment {
             view,
             materialized,
@@ -963,11 +933,25 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             vec![format!("DROP MATERIALIZED VIEW {}", table_name(&view.name))]
         }
         Operation::DropView { view } => vec![format!("DROP VIEW {}", table_name(&view.name))],
-        Operation::ReplaceView { to, .. } => {
+        Operation::ReplaceView { from, to, .. } if replaced_in_place(from, to) => {
             vec![match to.definition.strip_prefix("CREATE VIEW ") {
                 Some(rest) => format!("CREATE OR REPLACE VIEW {rest}"),
                 None => to.definition.clone(),
             }]
+        }
+        // Columns go away (the reverse of a view that gained them), which only a new view
+        // does; nothing else reads it (the diff made sure), and its privileges come back.
+        Operation::ReplaceView {
+            from,
+            to,
+            privileges,
+        } => {
+            let mut statements = vec![format!("DROP VIEW {}", table_name(&from.name))];
+            statements.extend(create_view(to));
+            for (grant, with_grant_option) in privileges {
+                statements.push(crate::grants::grant(grant, *with_grant_option)?);
+            }
+            statements
         }
         Operation::CreateTrigger { table, trigger } => with_comment(
             trigger.definition.clone(),
@@ -1103,6 +1087,40 @@ fn enum_values(values: &[String]) -> String {
 /// PostgreSQL cannot drop an enum value: make a new type, convert the columns through text
 /// (their defaults set aside meanwhile), drop the old type. The indexes and checks that use the
 /// columns are dropped first and created again after, or the conversion fails on them.
+/// A view as created: its statement, then what `CREATE VIEW` cannot say (column defaults,
+/// triggers, rules, comments).
+fn create_view(view: &View) -> Vec<String> {
+    let mut statements = vec![view.definition.clone()];
+    for (column, default) in &view.column_defaults {
+        statements.push(format!(
+            "ALTER VIEW {} ALTER COLUMN {column} SET DEFAULT {default}",
+            table_name(&view.name)
+        ));
+    }
+    for trigger in &view.triggers {
+        statements.extend(with_comment(
+            trigger.definition.clone(),
+            &CommentedObject::Trigger {
+                table: view.name.clone(),
+                name: trigger.name.clone(),
+            },
+            trigger.comment.as_ref(),
+        ));
+    }
+    statements.extend(view.rules.iter().cloned());
+    for (column, comment) in &view.column_comments {
+        statements.push(comment_on(
+            "COLUMN",
+            &format!("{}.{column}", table_name(&view.name)),
+            Some(comment),
+        ));
+    }
+    if let Some(comment) = &view.comment {
+        statements.push(comment_on("VIEW", &table_name(&view.name), Some(comment)));
+    }
+    statements
+}
+
 fn rebuild_enum(
     name: &QualifiedName,
     values: &[String],
@@ -1128,6 +1146,11 @@ fn rebuild_enum(
                 table_name(table),
                 quote(&check.name)
             ),
+            EnumDependent::Policy { table, policy } => format!(
+                "DROP POLICY {} ON {}",
+                quote(&policy.name),
+                table_name(table)
+            ),
         })
         .collect();
     statements.push(format!(
@@ -1149,11 +1172,14 @@ fn rebuild_enum(
         if column.default.is_some() {
             statements.push(format!("{prefix} DROP DEFAULT"));
         }
+        let (new_type, via) = if column.array {
+            (format!("{}[]", table_name(name)), "text[]")
+        } else {
+            (table_name(name), "text")
+        };
         statements.push(format!(
-            "{prefix} TYPE {} USING {}::text::{}",
-            table_name(name),
+            "{prefix} TYPE {new_type} USING {}::{via}::{new_type}",
             quote(&column.column),
-            table_name(name)
         ));
         if let Some(default) = &column.default {
             statements.push(format!("{prefix} SET DEFAULT {default}"));
@@ -1167,6 +1193,14 @@ fn rebuild_enum(
                 add_check(table, check),
                 &object_comment::constraint(table, &check.name),
                 check.comment.as_ref(),
+            ),
+            EnumDependent::Policy { table, policy } => with_comment(
+                create_policy(table, policy),
+                &CommentedObject::Policy {
+                    table: table.clone(),
+                    name: policy.name.clone(),
+                },
+                policy.comment.as_ref(),
             ),
         });
     }

@@ -8,8 +8,15 @@
 //! SQLite reads `"word"` as the string `'word'` (its legacy "double-quoted string literal"), and
 //! unquoted it would become a column reference that fails at run time ("no such column: word").
 //! The text is rendered back as it is read, so a double-quoted token loses its quotes only where
-//! it is proven a name ([`Scope`]); anywhere else it is kept exactly as written, which always
-//! means what it meant. Brackets and backticks always quote a name.
+//! it is proven a name ([`Scope`]), and becomes a single-quoted string only where it is proven a
+//! string; anywhere else it is kept exactly as written, which always means what it meant.
+//! Brackets and backticks always quote a name.
+//!
+//! Why strings are rewritten at all: after any column rename SQLite itself rewrites every
+//! double-quoted string of the schema single-quoted (`"bad"` becomes `'bad'`, `"it's"`
+//! `'it''s'`), so the declared text and the live one would differ in spelling alone. Read both
+//! ways into SQLite's spelling, they compare equal, and what retort writes no longer needs the
+//! misfeature (which a SQLite built with `SQLITE_DQS=0` refuses).
 
 /// SQLite's keywords (sqlite.org/lang_keywords.html). Written out because neither rusqlite nor
 /// any crate exposes `sqlite3_keyword_check`; a general SQL keyword list would keep quotes on
@@ -171,8 +178,9 @@ pub enum Scope<'a> {
     AllNames,
     /// An expression over one table's row (a CHECK, a generated column, an index): its columns
     /// are all that is in scope, so `"x"` is a column exactly when the table has one named x
-    /// (SQLite compares names ignoring ASCII case); any other is a string and keeps its quotes.
-    /// An index's definition also names the index and its table before its first parenthesis.
+    /// (SQLite compares names ignoring ASCII case); any other operand is a string, written
+    /// single-quoted ([`reads_as_string`] says where a token is an operand). An index's
+    /// definition also names the index and its table before its first parenthesis.
     Columns {
         columns: &'a [String],
         names_before_parenthesis: bool,
@@ -197,13 +205,58 @@ impl Scope<'_> {
     }
 }
 
+/// What came before a token, as far as telling a string from a name needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Previous {
+    /// The start of the text, or punctuation other than `.` (an operator, `(`, `,`).
+    Operator,
+    /// A `.`: the token is a qualified name's second part.
+    Dot,
+    /// A word (a keyword or a name, upper-cased) or a number.
+    Word(String),
+    /// A quoted token.
+    Quoted,
+}
+
+/// The names that are the row's id in a CHECK even where no column has them.
+const ROWID_NAMES: [&str; 3] = ["rowid", "oid", "_rowid_"];
+
+/// Whether a double-quoted token that `scope` does not prove a name is an operand SQLite reads
+/// as a string: only in one table's expression ([`Scope::Columns`]), where nothing but the
+/// columns (and in a CHECK, the rowid) is in scope, and only where it stands as an operand —
+/// after an operator or an expression keyword, not before `(` (a function: `"lower"(a)`) or
+/// `.`, after `.`, `COLLATE` or `AS` (a collation, a type: `CAST(a AS "TEXT")`), another
+/// quoted token or a word that is not a keyword (a type's second word).
+fn reads_as_string(scope: &Scope, inner: &str, previous: &Previous, next: Option<char>) -> bool {
+    let operand = match previous {
+        Previous::Operator => true,
+        Previous::Word(word) => {
+            KEYWORDS.contains(&word.as_str()) && !matches!(word.as_str(), "COLLATE" | "AS")
+        }
+        Previous::Dot | Previous::Quoted => false,
+    };
+    matches!(scope, Scope::Columns { .. })
+        && operand
+        && !matches!(next, Some('(' | '.'))
+        && !ROWID_NAMES
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(inner))
+}
+
+/// `"inner"` (its quotes doubled inside) as SQLite writes the same string single-quoted.
+fn single_quoted(inner: &str) -> String {
+    format!("'{}'", inner.replace("\"\"", "\"").replace('\'', "''"))
+}
+
 /// `text` with needless identifier quotes removed, outside string literals; a double-quoted
-/// token only where `scope` proves it a name.
+/// token only where `scope` proves it a name, and one proven a string written single-quoted.
 pub fn unquote_plain_identifiers(text: &str, scope: &Scope) -> String {
     let characters: Vec<char> = text.chars().collect();
     let mut output = String::with_capacity(text.len());
     let mut index = 0;
     let mut before_parenthesis = true;
+    let mut previous = Previous::Operator;
+    let mut word = String::new();
     while index < characters.len() {
         let c = characters[index];
         let closing = match c {
@@ -211,11 +264,28 @@ pub fn unquote_plain_identifiers(text: &str, scope: &Scope) -> String {
             '[' => ']',
             _ => {
                 before_parenthesis &= c != '(';
+                // A word, or a number with its decimal point (`1.5`).
+                let number = !word.is_empty() && word.chars().all(|d| d.is_ascii_digit());
+                if c.is_alphanumeric() || c == '_' || c == '$' || (c == '.' && number) {
+                    word.push(c);
+                } else {
+                    if !word.is_empty() {
+                        previous = Previous::Word(std::mem::take(&mut word).to_ascii_uppercase());
+                    }
+                    if c == '.' {
+                        previous = Previous::Dot;
+                    } else if !c.is_whitespace() {
+                        previous = Previous::Operator;
+                    }
+                }
                 output.push(c);
                 index += 1;
                 continue;
             }
         };
+        if !word.is_empty() {
+            previous = Previous::Word(std::mem::take(&mut word).to_ascii_uppercase());
+        }
         let start = index;
         index += 1;
         while index < characters.len() {
@@ -238,11 +308,18 @@ pub fn unquote_plain_identifiers(text: &str, scope: &Scope) -> String {
             '"' => scope.is_name(&inner, before_parenthesis),
             _ => true,
         };
+        let next = characters[end..]
+            .iter()
+            .copied()
+            .find(|c| !c.is_whitespace());
         if name && needs_no_quotes(&inner) {
             output.push_str(&inner);
+        } else if c == '"' && !name && reads_as_string(scope, &inner, &previous, next) {
+            output.push_str(&single_quoted(&inner));
         } else {
             output.push_str(&quoted);
         }
+        previous = Previous::Quoted;
         index = end;
     }
     output
@@ -326,9 +403,10 @@ mod tests {
 
     /// Regression: `CHECK (a <> "bad")` was read back as `CHECK (a <> bad)`, and a partial
     /// index's `WHERE a <> "q"` as `WHERE a <> q`: SQLite's double-quoted strings became column
-    /// references. Only the table's columns (and an index's names) lose their quotes.
+    /// references. Only the table's columns (and an index's names) lose their quotes; the
+    /// strings are written single-quoted, as SQLite rewrites them after a column rename.
     #[test]
-    fn a_double_quoted_string_keeps_its_quotes() {
+    fn a_double_quoted_string_stays_a_string() {
         let columns = ["id".to_owned(), "Title".to_owned()];
         let expression = Scope::Columns {
             columns: &columns,
@@ -336,7 +414,7 @@ mod tests {
         };
         assert_eq!(
             unquote_plain_identifiers("\"title\" <> \"bad\" AND `bad` > 0", &expression),
-            "title <> \"bad\" AND bad > 0"
+            "title <> 'bad' AND bad > 0"
         );
         let index = Scope::Columns {
             columns: &columns,
@@ -347,11 +425,34 @@ mod tests {
                 "CREATE INDEX \"t_q\" ON \"t\" (\"id\") WHERE \"title\" <> \"q\" AND \"t\" > 0",
                 &index
             ),
-            "CREATE INDEX t_q ON t (id) WHERE title <> \"q\" AND \"t\" > 0"
+            "CREATE INDEX t_q ON t (id) WHERE title <> 'q' AND 't' > 0"
         );
         assert_eq!(
             unquote_plain_identifiers("SELECT \"lit\" AS x FROM [t]", &Scope::Unknown),
             "SELECT \"lit\" AS x FROM t"
+        );
+    }
+
+    /// Only an operand is a string: a function's name, a qualified name, a collation, a type,
+    /// the rowid, keep their quotes (as SQLite's own rewrite after a rename keeps them).
+    #[test]
+    fn names_that_are_no_columns_keep_their_quotes() {
+        let columns = ["a".to_owned()];
+        let check = Scope::Columns {
+            columns: &columns,
+            names_before_parenthesis: false,
+        };
+        assert_eq!(
+            unquote_plain_identifiers(
+                "a <> \"it's\" AND a <> \"say \"\"hi\"\"\" AND a <> \"lower\"(a) AND a <> \"lower\" (a) AND a <> CAST(a AS \"TEXT\") AND a <> CAST(a AS long \"text\") AND a <> (a COLLATE \"NOCASE\") AND a <> t.\"a\" AND a <> \"t\".a AND \"rowid\" > 1.5 AND a <> \"\" AND a NOT IN (\"x\",\"y\") AND a IS NOT \"z\"",
+                &check
+            ),
+            "a <> 'it''s' AND a <> 'say \"hi\"' AND a <> \"lower\"(a) AND a <> \"lower\" (a) AND a <> CAST(a AS \"TEXT\") AND a <> CAST(a AS long \"text\") AND a <> (a COLLATE \"NOCASE\") AND a <> t.a AND a <> \"t\".a AND \"rowid\" > 1.5 AND a <> '' AND a NOT IN ('x','y') AND a IS NOT 'z'"
+        );
+        // Nothing is proven a string in a view or a trigger this way.
+        assert_eq!(
+            unquote_plain_identifiers("SELECT a <> \"x\" FROM t", &Scope::AllNames),
+            "SELECT a <> x FROM t"
         );
     }
 }

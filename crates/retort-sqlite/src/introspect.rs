@@ -1,16 +1,20 @@
 //! Reading a SQLite schema: a fixed number of queries over `sqlite_master` joined with the
 //! table-valued pragmas, whatever the number of tables.
 //!
-//! SQLite keeps no names for primary keys, unique constraints and foreign keys, so they get
-//! stable names from their table and columns. CHECK constraints, `AUTOINCREMENT`, a column's
-//! `COLLATE` and a generated column's expression live only in the table's SQL text, and are
-//! read from it.
+//! SQLite's pragmas report no names for primary keys, unique constraints and foreign keys:
+//! the names `CONSTRAINT` gives them are read from the table's SQL text, and the others get
+//! stable names from their table and columns ([`crate::constraint_names`]). CHECK constraints,
+//! `AUTOINCREMENT`, a column's `COLLATE` and a generated column's expression live only in that
+//! text, and are read from it.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::constraint_names;
 use crate::identifiers::{unquote_plain_identifiers, without_comments, Scope};
 use crate::render::quote;
-use crate::table_clauses::table_clauses;
+use crate::table_clauses::{table_clauses, WrittenCheck};
+use crate::view_strings;
 use retort_core::introspect::IntrospectFilter;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{
@@ -84,7 +88,7 @@ pub fn introspect(
         columns.sort();
         if let Some(entry) = tables.get_mut(&name(&table)) {
             entry.primary_key = Some(Constraint::new(
-                format!("{table}_pkey"),
+                constraint_names::primary_key(&table),
                 columns.into_iter().map(|(_, c)| c).collect(),
             ));
         }
@@ -112,7 +116,7 @@ pub fn introspect(
             .unwrap_or_default();
         match origin.as_str() {
             "u" => entry.uniques.push(Constraint::new(
-                format!("{table}_{}_key", columns.join("_")),
+                constraint_names::unique(&table, &columns),
                 columns,
             )),
             "c" => {
@@ -141,7 +145,9 @@ pub fn introspect(
         .prepare("SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq")
         .map_err(|e| error(&e))?;
     let mut rows = statement.query([]).map_err(|e| error(&e))?;
-    let mut foreign_keys: BTreeMap<(String, i64), ForeignKey> = BTreeMap::new();
+    // SQLite numbers a table's foreign keys from the last written (id 0): by descending id,
+    // they are in the order the text has them, and a rebuild writes them back in that order.
+    let mut foreign_keys: BTreeMap<(String, Reverse<i64>), ForeignKey> = BTreeMap::new();
     while let Some(row) = rows.next().map_err(|e| error(&e))? {
         let table: String = row.get(0).map_err(|e| error(&e))?;
         if !tables.contains_key(&name(&table)) {
@@ -152,7 +158,7 @@ pub fn introspect(
         let from: String = row.get(3).map_err(|e| error(&e))?;
         let to: Option<String> = row.get(4).map_err(|e| error(&e))?;
         let key = foreign_keys
-            .entry((table.clone(), id))
+            .entry((table.clone(), Reverse(id)))
             .or_insert_with(|| ForeignKey {
                 comment: None,
                 name: String::new(),
@@ -171,14 +177,14 @@ pub fn introspect(
     }
     drop(rows);
     for ((table, _), mut key) in foreign_keys {
-        key.name = format!("{table}_{}_fkey", key.columns.join("_"));
+        key.name = constraint_names::foreign_key(&table, &key.columns);
         if let Some(entry) = tables.get_mut(&name(&table)) {
             entry.foreign_keys.push(key);
         }
     }
     // Views and triggers: their statements as SQLite keeps them (as written, or as a rename
     // rewrote them, which the needless-quotes rule makes compare equal where SQLite proves
-    // every double-quoted token in them a name).
+    // every double-quoted token in them a name, or, in a view, each one a name or a string).
     let mut views = BTreeMap::new();
     let mut on_other_than_tables = Vec::new();
     let mut table_triggers: Vec<(String, Trigger)> = Vec::new();
@@ -227,7 +233,15 @@ pub fn introspect(
             connection,
             &[format!("SELECT * FROM {}", quote(&view.name.name))],
         )?;
-        view.definition = unquote_plain_identifiers(&view.definition, &scope);
+        // A view SQLite does not compile with double-quoted strings refused may hold some:
+        // proven one by one, they are written single-quoted.
+        view.definition = match scope {
+            Scope::Unknown => view_strings::with_strings_proven(connection, &view.definition)?
+                .unwrap_or_else(|| unquote_plain_identifiers(&view.definition, &scope)),
+            Scope::AllNames | Scope::Columns { .. } => {
+                unquote_plain_identifiers(&view.definition, &scope)
+            }
+        };
     }
     let mut trigger_scopes: BTreeMap<String, Scope> = BTreeMap::new();
     for (table, mut trigger) in table_triggers {
@@ -263,9 +277,25 @@ pub fn introspect(
         let sql: Option<String> = row.get(1).map_err(|e| error(&e))?;
         if let (Some(entry), Some(sql)) = (tables.get_mut(&name(&table)), sql) {
             let columns: Vec<String> = entry.columns.iter().map(|c| c.name.clone()).collect();
-            entry.checks = checks_in(&table, &sql, &columns);
             let clauses = table_clauses(&table, &sql);
+            entry.checks = checks(&table, &clauses.checks, &columns);
+            // The names `CONSTRAINT` gives the keys, where it gives one.
+            if let (Some(key), Some(written)) = (&mut entry.primary_key, &clauses.names.primary_key)
+            {
+                key.name.clone_from(written);
+            }
+            for key in &mut entry.uniques {
+                if let Some(written) = clauses.names.unique(&key.columns) {
+                    key.name = written;
+                }
+            }
             for key in &mut entry.foreign_keys {
+                if let Some(written) = clauses
+                    .names
+                    .foreign_key(&key.columns, &key.referenced_table.name)
+                {
+                    key.name = written;
+                }
                 let columns: Vec<String> = key.columns.iter().map(|c| c.to_lowercase()).collect();
                 if let Some(deferral) = clauses.foreign_keys.get(&columns) {
                     key.deferrable = deferral.deferrable;
@@ -384,97 +414,43 @@ fn names_only_scope(
     })
 }
 
-/// The `CHECK (...)` clauses of a `CREATE TABLE` statement, in order, named after their
-/// `CONSTRAINT name` or numbered.
-fn checks_in(table: &str, sql: &str, columns: &[String]) -> Vec<Check> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut checks = Vec::new();
-    let mut index = 0;
-    let mut previous_words: Vec<String> = Vec::new();
-    while index < chars.len() {
-        let c = chars[index];
-        if c == '\'' || c == '"' || c == '`' {
-            let quote = c;
-            index += 1;
-            while index < chars.len() && chars[index] != quote {
-                index += 1;
-            }
-            index += 1;
-            continue;
-        }
-        if c.is_alphanumeric() || c == '_' {
-            let start = index;
-            while index < chars.len() && (chars[index].is_alphanumeric() || chars[index] == '_') {
-                index += 1;
-            }
-            let word: String = chars[start..index].iter().collect();
-            if word.eq_ignore_ascii_case("CHECK") {
-                let mut open = index;
-                while open < chars.len() && chars[open].is_whitespace() {
-                    open += 1;
-                }
-                if chars.get(open) == Some(&'(') {
-                    let mut depth = 0;
-                    let mut close = open;
-                    while close < chars.len() {
-                        match chars[close] {
-                            '(' => depth += 1,
-                            ')' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        close += 1;
+/// A table's checks, as written in its `CREATE TABLE` text, in order: named after their
+/// `CONSTRAINT name`, or numbered.
+fn checks(table: &str, written: &[WrittenCheck], columns: &[String]) -> Vec<Check> {
+    written
+        .iter()
+        .enumerate()
+        .map(|(position, check)| Check {
+            comment: None,
+            name: check
+                .name
+                .clone()
+                .unwrap_or_else(|| constraint_names::check(table, position + 1)),
+            definition: format!(
+                "CHECK ({})",
+                unquote_plain_identifiers(
+                    &check.expression,
+                    &Scope::Columns {
+                        columns,
+                        names_before_parenthesis: false,
                     }
-                    let expression: String =
-                        chars[open + 1..close.min(chars.len())].iter().collect();
-                    let named = previous_words.len() >= 2
-                        && previous_words[previous_words.len() - 2]
-                            .eq_ignore_ascii_case("CONSTRAINT");
-                    let constraint_name = if named {
-                        previous_words[previous_words.len() - 1].clone()
-                    } else {
-                        format!("{table}_check_{}", checks.len() + 1)
-                    };
-                    checks.push(Check {
-                        comment: None,
-                        name: constraint_name,
-                        definition: format!(
-                            "CHECK ({})",
-                            unquote_plain_identifiers(
-                                expression.trim(),
-                                &Scope::Columns {
-                                    columns,
-                                    names_before_parenthesis: false,
-                                }
-                            )
-                        ),
-                    });
-                    index = close + 1;
-                    continue;
-                }
-            }
-            previous_words.push(word);
-            continue;
-        }
-        index += 1;
-    }
-    checks
+                )
+            ),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::checks_in;
+    use super::checks;
+    use crate::table_clauses::table_clauses;
     use retort_core::introspect::IntrospectFilter;
 
     #[test]
     fn finds_checks_in_table_sql() {
-        let checks = checks_in(
+        let checks = checks(
             "t",
-            "CREATE TABLE t (n INTEGER CHECK (n > 0), s TEXT DEFAULT 'CHECK (x)', CONSTRAINT s_len CHECK (length(s) < (10)))",
+            &table_clauses("t", "CREATE TABLE t (n INTEGER CHECK (n > 0), s TEXT DEFAULT 'CHECK (x)', CONSTRAINT s_len CHECK (length(s) < (10)))").checks,
             &["n".to_owned(), "s".to_owned()],
         );
         let found: Vec<(&str, &str)> = checks
@@ -490,12 +466,88 @@ mod tests {
         );
     }
 
+    /// Regression: `CONSTRAINT "a b" CHECK (x > 0)`, and a quoted name on a primary key, a
+    /// unique or a foreign key, came back unnamed after a rebuild: introspection read no name
+    /// but a bare one on a check, and rendering wrote none on a key. Each is read, written back
+    /// (quoted where it must be) and read again as declared.
+    #[test]
+    fn quoted_constraint_names_survive_a_rebuild() {
+        use retort_core::diff::operation::Operation;
+
+        let declared = "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n\
+             CREATE TABLE t (id INTEGER, x INTEGER CONSTRAINT [x-check] CHECK (x > 0), pid INTEGER CONSTRAINT `to p` REFERENCES p (id), code TEXT, \
+             CONSTRAINT 't key' PRIMARY KEY (id), CONSTRAINT \"a b\" CHECK (x < 10), CONSTRAINT \"weird-name\" UNIQUE (pid, code), \
+             CONSTRAINT \"fk \"\"q\"\"\" FOREIGN KEY (code) REFERENCES p (code), CHECK (x <> 5), CONSTRAINT plain CHECK (x <> 6));";
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        connection.execute_batch(declared).unwrap();
+        let schema = super::introspect(&connection, &IntrospectFilter::default()).unwrap();
+        let table = &schema.tables[&super::name("t")];
+        assert_eq!(table.primary_key.as_ref().unwrap().name, "t key");
+        let names =
+            |names: Vec<&str>| -> Vec<String> { names.into_iter().map(str::to_owned).collect() };
+        assert_eq!(
+            table
+                .uniques
+                .iter()
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>(),
+            ["weird-name"]
+        );
+        let mut keys: Vec<String> = table.foreign_keys.iter().map(|k| k.name.clone()).collect();
+        keys.sort();
+        assert_eq!(keys, names(vec!["fk \"q\"", "to p"]));
+        assert_eq!(
+            table
+                .checks
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["x-check", "a b", "t_check_3", "plain"]
+        );
+        // Unnamed ones keep their made-up names, and are written without `CONSTRAINT`.
+        let parent = &schema.tables[&super::name("p")];
+        assert_eq!(parent.primary_key.as_ref().unwrap().name, "p_pkey");
+        assert_eq!(parent.uniques[0].name, "p_code_key");
+        let rebuilt = crate::render::render(&Operation::RebuildTable {
+            from: table.clone(),
+            to: table.clone(),
+        })
+        .unwrap();
+        let created = &rebuilt[0];
+        for written in [
+            "CONSTRAINT \"t key\" PRIMARY KEY",
+            "CONSTRAINT \"weird-name\" UNIQUE",
+            "CONSTRAINT \"x-check\" CHECK",
+            "CONSTRAINT \"a b\" CHECK",
+            "CONSTRAINT plain CHECK",
+            "CONSTRAINT \"to p\" FOREIGN KEY",
+            "CONSTRAINT \"fk \"\"q\"\"\" FOREIGN KEY",
+            "    CHECK (x <> 5)",
+        ] {
+            assert!(created.contains(written), "{written} in {created}");
+        }
+        connection
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .unwrap();
+        for statement in &rebuilt {
+            connection.execute_batch(statement).unwrap();
+        }
+        let again = super::introspect(&connection, &IntrospectFilter::default()).unwrap();
+        assert_eq!(again.tables[&super::name("t")], *table);
+        let parent_created = &crate::render::render(&Operation::CreateTable {
+            table: parent.clone(),
+        })
+        .unwrap()[0];
+        assert!(!parent_created.contains("CONSTRAINT"), "{parent_created}");
+    }
+
     /// Regression: a view's `"lit"` and a trigger's `"go"`, strings to SQLite because no column
     /// of that name is in scope, were read back unquoted, and the revision that recreated them
-    /// made column references of them ("no such column: lit"). They keep their quotes; a view
-    /// and a trigger SQLite compiles with double-quoted strings refused lose needless quotes.
+    /// made column references of them ("no such column: lit"). They stay strings: a view's and
+    /// a generated column's proven so, written single-quoted; a trigger's kept as written. A
+    /// view and a trigger SQLite compiles with double-quoted strings refused lose needless quotes.
     #[test]
-    fn double_quoted_strings_in_views_and_triggers_keep_their_quotes() {
+    fn double_quoted_strings_in_views_and_triggers_stay_strings() {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
         connection
             .execute_batch(
@@ -511,7 +563,7 @@ mod tests {
         let view = |name: &str| schema.views[&super::name(name)].definition.clone();
         assert_eq!(
             view("v"),
-            "CREATE VIEW v AS SELECT id, \"lit\" AS x FROM t WHERE a <> \"zz\""
+            "CREATE VIEW v AS SELECT id, 'lit' AS x FROM t WHERE a <> 'zz'"
         );
         assert_eq!(view("w"), "CREATE VIEW w AS SELECT id, b FROM u");
         let trigger = |table: &str| {
@@ -530,7 +582,7 @@ mod tests {
         let generated = schema.tables[&super::name("t")].columns[2]
             .generated
             .clone();
-        assert_eq!(generated.as_deref(), Some("a || \"x\""));
+        assert_eq!(generated.as_deref(), Some("a || 'x'"));
         // The connection is left as it was: double-quoted strings still read.
         connection
             .execute_batch("INSERT INTO t (id, a) VALUES (1, 'go')")

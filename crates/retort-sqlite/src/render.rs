@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 
 use retort_core::dialect::Dialect;
-use retort_core::diff::operation::{Operation, TableConstraint};
+use retort_core::diff::operation::Operation;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{Column, ForeignKey, QualifiedName, Schema, Table};
+
+use crate::constraint_names::{self, Aliases};
 
 pub(crate) fn quote(name: &str) -> String {
     crate::dialect::SQLITE.quote_identifier(name)
@@ -27,7 +29,9 @@ fn autoincrements(column: &Column) -> bool {
     column.identity.is_some()
 }
 
-fn column_definition(column: &Column) -> String {
+/// A column's definition; `key_name` is the `CONSTRAINT` clause of the primary key an
+/// `AUTOINCREMENT` column carries (empty when its name is made up).
+fn column_definition(column: &Column, key_name: &str) -> String {
     let mut text = quote(&column.name);
     if !column.data_type.is_empty() {
         text.push(' ');
@@ -44,7 +48,7 @@ fn column_definition(column: &Column) -> String {
         }
     }
     if autoincrements(column) {
-        text.push_str(" PRIMARY KEY AUTOINCREMENT");
+        text.push_str(&format!(" {key_name}PRIMARY KEY AUTOINCREMENT"));
     }
     if let Some(collation) = &column.collation {
         text.push_str(&format!(" COLLATE {collation}"));
@@ -53,9 +57,13 @@ fn column_definition(column: &Column) -> String {
     text
 }
 
-fn foreign_key(key: &ForeignKey) -> String {
+fn foreign_key(table: &str, key: &ForeignKey) -> String {
+    let made_up = key
+        .name
+        .eq_ignore_ascii_case(&constraint_names::foreign_key(table, &key.columns));
     let mut text = format!(
-        "FOREIGN KEY ({}) REFERENCES {}",
+        "{}FOREIGN KEY ({}) REFERENCES {}",
+        constraint_names::clause(&key.name, made_up),
         columns(&key.columns),
         quote(&key.referenced_table.name)
     );
@@ -77,30 +85,51 @@ fn foreign_key(key: &ForeignKey) -> String {
     text
 }
 
+/// `CREATE TABLE` for `table` under `name` (its own, or a rebuild's temporary one). A key,
+/// check or foreign key is written with `CONSTRAINT` where its name is not the one
+/// introspection makes up for one written without (see [`constraint_names`]), so its name
+/// comes back as declared.
 fn create_table(table: &Table, name: &str) -> Vec<String> {
-    let mut parts: Vec<String> = table.columns.iter().map(column_definition).collect();
+    let own = &table.name.name;
+    let key_name = table.primary_key.as_ref().map_or_else(String::new, |key| {
+        let made_up = key
+            .name
+            .eq_ignore_ascii_case(&constraint_names::primary_key(own));
+        constraint_names::clause(&key.name, made_up)
+    });
+    let mut parts: Vec<String> = table
+        .columns
+        .iter()
+        .map(|column| column_definition(column, &key_name))
+        .collect();
     // An AUTOINCREMENT column carries the key on itself (SQLite takes it nowhere else).
     let key_on_column = table.columns.iter().any(autoincrements);
     if let Some(primary_key) = table.primary_key.as_ref().filter(|_| !key_on_column) {
-        parts.push(format!("PRIMARY KEY ({})", columns(&primary_key.columns)));
+        parts.push(format!(
+            "{key_name}PRIMARY KEY ({})",
+            columns(&primary_key.columns)
+        ));
     }
-    parts.extend(
-        table
-            .uniques
-            .iter()
-            .map(|u| format!("UNIQUE ({})", columns(&u.columns))),
-    );
-    // Unnamed checks come back numbered after their table; named ones keep their name (written
-    // unquoted, as the introspection reads it back).
-    let numbered = format!("{}_check_", table.name.name);
-    parts.extend(table.checks.iter().map(|c| {
-        if c.name.starts_with(&numbered) {
-            c.definition.clone()
-        } else {
-            format!("CONSTRAINT {} {}", c.name, c.definition)
-        }
+    parts.extend(table.uniques.iter().map(|u| {
+        let made_up = u
+            .name
+            .eq_ignore_ascii_case(&constraint_names::unique(own, &u.columns));
+        format!(
+            "{}UNIQUE ({})",
+            constraint_names::clause(&u.name, made_up),
+            columns(&u.columns)
+        )
     }));
-    parts.extend(table.foreign_keys.iter().map(foreign_key));
+    // Unnamed checks come back numbered after their table.
+    parts.extend(table.checks.iter().map(|c| {
+        let made_up = constraint_names::is_numbered_check(own, &c.name);
+        format!(
+            "{}{}",
+            constraint_names::clause(&c.name, made_up),
+            c.definition
+        )
+    }));
+    parts.extend(table.foreign_keys.iter().map(|key| foreign_key(own, key)));
     let mut statement = format!(
         "CREATE TABLE {} (\n    {}\n)",
         quote(name),
@@ -196,10 +225,10 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
             statements
         }
         Operation::DropTable { table } => vec![format!("DROP TABLE {}", quote(&table.name.name))],
-        Operation::AddColumn { table, column } => vec![format!(
+        Operation::AddColumn { table, column, .. } => vec![format!(
             "ALTER TABLE {} ADD COLUMN {}",
             quote(&table.name),
-            column_definition(column)
+            column_definition(column, "")
         )],
         Operation::DropColumn { table, column } => vec![format!(
             "ALTER TABLE {} DROP COLUMN {}",
@@ -422,18 +451,16 @@ fn constant_default(default: &str) -> bool {
 /// rows are written, so cycles need no second step), and a table that needs anything beyond
 /// adding a plain column, dropping a column or changing indexes is rebuilt once.
 pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
-    // SQLite's keys, uniques, foreign keys and unnamed checks have no names of their own (the
-    // model makes them up from the table's): renaming one is nothing to do.
+    // A key, unique, foreign key or check written without `CONSTRAINT` has no name of its own
+    // (the model makes one up from the table's and the columns', under any name they go by in
+    // this plan): renaming one is nothing to do. A rename from or to a written name is kept,
+    // and becomes a rebuild.
+    let aliases = Aliases::of(&operations);
     let operations: Vec<Operation> = operations
         .into_iter()
         .filter(|operation| match operation {
             Operation::RenameConstraint { table, from, to } => {
-                let numbered = format!("{}_check_", table.name);
-                let named = |constraint: &TableConstraint| {
-                    matches!(constraint, TableConstraint::Check(check) if !check.name.starts_with(&numbered))
-                };
-                // A check named with `CONSTRAINT name` is kept, and becomes a rebuild.
-                named(from) || named(to)
+                !(aliases.is_made_up(&table.name, from) && aliases.is_made_up(&table.name, to))
             }
             _ => true,
         })
@@ -459,7 +486,7 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
             // (an AUTOINCREMENT column is one), and of generated columns only VIRTUAL ones; it
             // refuses a default that is not a constant (`CURRENT_TIMESTAMP`, an expression)
             // once the table has rows: "Cannot add a column with non-constant default".
-            Operation::AddColumn { table, column }
+            Operation::AddColumn { table, column, .. }
                 if (!column.nullable && column.default.is_none())
                     || autoincrements(column)
                     || (column.generated.is_some() && !column.virtual_generated)
@@ -583,9 +610,11 @@ pub fn adapt(operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Oper
         } else if emitted.insert(table.clone()) {
             // Triggers are not modeled: the plan gives both sides the live table's.
             if let (Some(before), Some(after)) = (from.tables.get(&table), to.tables.get(&table)) {
+                // Made-up names that a rename left stale (`old_a_key`) are made up afresh,
+                // as SQLite would: the rebuilt table is written without them.
                 adapted.push(Operation::RebuildTable {
                     from: before.clone(),
-                    to: after.clone(),
+                    to: aliases.with_present_names(after),
                 });
             }
         }

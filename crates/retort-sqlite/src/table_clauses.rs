@@ -1,5 +1,7 @@
 //! What only a table's `CREATE TABLE` text says about its columns: `AUTOINCREMENT`, a
-//! column's `COLLATE`, a generated column's expression; and what the model does not carry
+//! column's `COLLATE`, a generated column's expression; its checks and the names `CONSTRAINT`
+//! gives its keys, checks and foreign keys (quoted any way SQLite takes: `"a ""b"""`, `[a b]`,
+//! `` `a` ``, `'a'`); and what the model does not carry
 //! (`ON CONFLICT`, a `COLLATE` in a key's column list), refused by name. SQLite keeps that text as written (no
 //! pragma reports these), so it is read token by token: a column named `autoincrement_x`, a
 //! string literal or a comment holding `COLLATE` must not count, nor a `COLLATE` inside a
@@ -27,13 +29,52 @@ pub struct Deferral {
     pub initially_deferred: bool,
 }
 
+/// A `CHECK` as written: the name `CONSTRAINT` gives it, if any, and the text between its
+/// parentheses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenCheck {
+    pub name: Option<String>,
+    pub expression: String,
+}
+
+/// The names `CONSTRAINT` gives a table's keys (no pragma reports them), unquoted. A key is
+/// found by its columns in lower case (a foreign key by them and the table it references): the
+/// first constraint on them, named or not, is the one SQLite keeps (a second `UNIQUE` on the
+/// same columns makes no index of its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConstraintNames {
+    pub primary_key: Option<String>,
+    uniques: BTreeMap<Vec<String>, Option<String>>,
+    foreign_keys: BTreeMap<(Vec<String>, String), Option<String>>,
+}
+
+impl ConstraintNames {
+    /// The name written on the `UNIQUE` constraint on `columns`.
+    pub fn unique(&self, columns: &[String]) -> Option<String> {
+        let columns: Vec<String> = columns.iter().map(|c| c.to_lowercase()).collect();
+        self.uniques.get(&columns).cloned().flatten()
+    }
+
+    /// The name written on the foreign key from `columns` to `referenced`.
+    pub fn foreign_key(&self, columns: &[String], referenced: &str) -> Option<String> {
+        let columns: Vec<String> = columns.iter().map(|c| c.to_lowercase()).collect();
+        self.foreign_keys
+            .get(&(columns, referenced.to_lowercase()))
+            .cloned()
+            .flatten()
+    }
+}
+
 /// The clauses of every column of one table, by column name in lower case (SQLite's names
-/// ignore case), the deferral of its foreign keys by their columns in lower case, and what
-/// the model cannot carry (a `COLLATE` inside a key's column list).
+/// ignore case), the deferral of its foreign keys by their columns in lower case, its checks
+/// in order, the names of its constraints, and what the model cannot carry (a `COLLATE`
+/// inside a key's column list).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableClauses {
     pub columns: BTreeMap<String, ColumnClauses>,
     pub foreign_keys: BTreeMap<Vec<String>, Deferral>,
+    pub checks: Vec<WrittenCheck>,
+    pub names: ConstraintNames,
     pub unmodeled: Vec<String>,
 }
 
@@ -47,21 +88,21 @@ impl TableClauses {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Word,
     Quoted,
     Punctuation,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Token {
-    kind: Kind,
-    start: usize,
-    end: usize,
+pub(crate) struct Token {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
 }
 
 /// SQLite's tokens, with their byte positions; comments and whitespace are left out.
-fn tokens(sql: &str) -> Vec<Token> {
+pub(crate) fn tokens(sql: &str) -> Vec<Token> {
     let bytes = sql.as_bytes();
     let mut found = Vec::new();
     let mut index = 0;
@@ -128,7 +169,7 @@ fn tokens(sql: &str) -> Vec<Token> {
 }
 
 /// An identifier token without its quotes (`"a""b"` → `a"b`, `[a]` → `a`).
-fn unquoted(text: &str) -> String {
+pub(crate) fn unquoted(text: &str) -> String {
     let Some(first) = text.chars().next() else {
         return String::new();
     };
@@ -161,6 +202,125 @@ fn deferral(words: &[String]) -> Deferral {
             && words
                 .windows(2)
                 .any(|pair| pair[0] == "INITIALLY" && pair[1] == "DEFERRED"),
+    }
+}
+
+/// The checks and the constraint names of one element of a table's column list: a column
+/// definition (whose constraints are on `column`) or a table constraint. A `CONSTRAINT name`
+/// names the constraint after it, which may be one the model keeps no name for (`NOT NULL`,
+/// `DEFAULT`, `COLLATE`, a generated column's `AS`): then the name goes with it.
+fn constraints(
+    sql: &str,
+    element: &[(usize, Token)],
+    column: Option<&str>,
+    clauses: &mut TableClauses,
+) {
+    let text = |at: usize| element.get(at).map_or("", |(_, t)| &sql[t.start..t.end]);
+    let word = |at: usize| {
+        element
+            .get(at)
+            .filter(|(_, t)| t.kind == Kind::Word)
+            .map(|_| text(at).to_ascii_uppercase())
+            .unwrap_or_default()
+    };
+    let is = |at: usize, punctuation: &str| {
+        element
+            .get(at)
+            .is_some_and(|(_, t)| t.kind == Kind::Punctuation && text(at) == punctuation)
+    };
+    // The parenthesized list opening at `open`: the index of its `)`.
+    let close = |open: usize| {
+        element[open + 1..]
+            .iter()
+            .position(|(depth, t)| {
+                *depth == 0 && t.kind == Kind::Punctuation && &sql[t.start..t.end] == ")"
+            })
+            .map_or(element.len(), |offset| open + 1 + offset)
+    };
+    // The names in the column list at or after `at` (the first token of each item: `a
+    // COLLATE x` names `a`), in lower case, and the index of its `)`.
+    let names = |at: usize| {
+        let Some(open) = (at..element.len()).find(|&index| is(index, "(")) else {
+            return (Vec::new(), element.len());
+        };
+        let end = close(open);
+        let mut found = Vec::new();
+        let mut expecting = true;
+        for (depth, token) in &element[open + 1..end] {
+            if *depth != 1 {
+                continue;
+            }
+            let written = &sql[token.start..token.end];
+            if token.kind == Kind::Punctuation {
+                expecting |= written == ",";
+            } else if expecting {
+                found.push(unquoted(written).to_lowercase());
+                expecting = false;
+            }
+        }
+        (found, end)
+    };
+    let referenced = |from: usize| {
+        (from..element.len())
+            .find(|&index| element[index].0 == 0 && word(index) == "REFERENCES")
+            .map(|index| unquoted(text(index + 1)).to_lowercase())
+            .unwrap_or_default()
+    };
+    let mut pending: Option<String> = None;
+    let mut index = usize::from(column.is_some());
+    while index < element.len() {
+        if element[index].0 > 0 {
+            index += 1;
+            continue;
+        }
+        match word(index).as_str() {
+            "CONSTRAINT" => {
+                pending = element.get(index + 1).map(|_| unquoted(text(index + 1)));
+                index += 1;
+            }
+            "PRIMARY" => {
+                if let Some(name) = pending.take() {
+                    clauses.names.primary_key = Some(name);
+                }
+            }
+            "UNIQUE" => {
+                let columns = match column {
+                    Some(column) => vec![column.to_owned()],
+                    None => names(index).0,
+                };
+                let name = pending.take();
+                clauses.names.uniques.entry(columns).or_insert(name);
+            }
+            "CHECK" if is(index + 1, "(") => {
+                let end = close(index + 1);
+                let (start, finish) = (
+                    element[index + 1].1.end,
+                    element.get(end).map_or(sql.len(), |(_, t)| t.start),
+                );
+                clauses.checks.push(WrittenCheck {
+                    name: pending.take(),
+                    expression: sql[start..finish].trim().to_owned(),
+                });
+                index = end;
+            }
+            "FOREIGN" if column.is_none() => {
+                let (columns, end) = names(index);
+                let key = (columns, referenced(end));
+                let name = pending.take();
+                clauses.names.foreign_keys.entry(key).or_insert(name);
+                index = end;
+            }
+            "REFERENCES" => {
+                if let Some(column) = column {
+                    let key = (vec![column.to_owned()], referenced(index));
+                    let name = pending.take();
+                    clauses.names.foreign_keys.entry(key).or_insert(name);
+                }
+            }
+            "NOT" | "NULL" | "DEFAULT" | "COLLATE" | "GENERATED" | "AS" => pending = None,
+            _ => {}
+        }
+        index += 1;
     }
 }
 
@@ -216,10 +376,13 @@ pub fn table_clauses(table: &str, sql: &str) -> TableClauses {
         };
         let tokens: Vec<Token> = element.iter().map(|(_, t)| *t).collect();
         let lead = word(Some(first));
-        if matches!(
+        let table_constraint = matches!(
             lead.as_str(),
             "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "CHECK" | "FOREIGN"
-        ) {
+        );
+        let column = (!table_constraint).then(|| unquoted(text(first)).to_lowercase());
+        constraints(sql, &element, column.as_deref(), &mut clauses);
+        if table_constraint {
             // A table constraint. Its key's column list (`PRIMARY KEY (a COLLATE NOCASE)`)
             // is written back as plain names: a collation there is not modelled.
             let key = tokens
@@ -393,6 +556,56 @@ mod tests {
         assert_eq!(deferral(&["a", "b"]), Some((true, true)));
         assert_eq!(deferral(&["c"]), Some((false, false)));
         assert_eq!(deferral(&["id"]), None);
+    }
+
+    /// Regression: `CONSTRAINT "a b" CHECK …` (and `[a b]`, `` `a` ``, `'a'`, `"a""b"`) came
+    /// back unnamed: only a bare word after `CONSTRAINT` was taken for a name, and only a check's.
+    #[test]
+    fn reads_constraint_names_quoted_every_way() {
+        let clauses = table_clauses(
+            "t",
+            "CREATE TABLE t (id INTEGER CONSTRAINT \"pk \"\"x\"\"\" PRIMARY KEY, a TEXT CONSTRAINT [a b] UNIQUE CONSTRAINT nn NOT NULL CONSTRAINT `a-check` CHECK (a <> ')'), p INT CONSTRAINT 'to p' REFERENCES \"P q\" (id), b TEXT, c TEXT CONSTRAINT plain DEFAULT 'x' CHECK (c > b), CONSTRAINT \"b c\" UNIQUE (b COLLATE NOCASE, [C]), UNIQUE (a, b), CONSTRAINT \"two\" FOREIGN KEY (b, c) REFERENCES q (x, y) ON DELETE SET NULL, CONSTRAINT \"a b\" CHECK (length(a) > 0), CHECK (b <> 'CONSTRAINT x CHECK (y)'))",
+        );
+        assert_eq!(clauses.names.primary_key.as_deref(), Some("pk \"x\""));
+        let columns =
+            |names: &[&str]| -> Vec<String> { names.iter().map(|n| (*n).to_owned()).collect() };
+        assert_eq!(
+            clauses.names.unique(&columns(&["A"])).as_deref(),
+            Some("a b")
+        );
+        assert_eq!(
+            clauses.names.unique(&columns(&["b", "c"])).as_deref(),
+            Some("b c")
+        );
+        assert_eq!(clauses.names.unique(&columns(&["a", "b"])), None);
+        assert_eq!(
+            clauses
+                .names
+                .foreign_key(&columns(&["p"]), "p Q")
+                .as_deref(),
+            Some("to p")
+        );
+        assert_eq!(
+            clauses
+                .names
+                .foreign_key(&columns(&["b", "c"]), "q")
+                .as_deref(),
+            Some("two")
+        );
+        let checks: Vec<(Option<&str>, &str)> = clauses
+            .checks
+            .iter()
+            .map(|c| (c.name.as_deref(), c.expression.as_str()))
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                (Some("a-check"), "a <> ')'"),
+                (None, "c > b"),
+                (Some("a b"), "length(a) > 0"),
+                (None, "b <> 'CONSTRAINT x CHECK (y)'"),
+            ]
+        );
     }
 
     #[test]

@@ -3,12 +3,15 @@
 //! `autogenerate.toml`, extra `[autogenerate]` keys, and `setup.sql`, run first, for what
 //! autogenerate must leave alone), on any database:
 //! apply `from` → insert rows → declare `to` → `check` exits 1 → autogenerate → upgrade →
-//! `check` exits 0 (the catalog equals `to` loaded directly) → the database's own schema dump
-//! as the declared schema: `check` exits 0 → the rows survive →
-//! `downgrade -1` → (the new revision set aside) `check` against `from` exits 0.
+//! `check` exits 0 (the catalog equals `to` loaded directly; on MariaDB, the order of each
+//! table's columns too) → the database's own schema dump as the declared schema: `check` exits
+//! 0 → the rows survive → `downgrade -1` → (the new revision set aside) `check` against `from`
+//! exits 0 (and on MariaDB the columns are in `from`'s order).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use retort_core::runner::split::{split_statements, Escapes};
 
 use crate::database::{Server, TestDatabase};
 use crate::Project;
@@ -237,6 +240,8 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<String
         return Ok(format!("refused: {generated}"));
     }
     step(&["check"], 0)?;
+    same_column_order(backend, read("setup.sql"), read("to.sql"))
+        .map_err(|e| format!("{name}: after the upgrade, {e}"))?;
     // The database's own dump is a declared schema too, and describes it exactly.
     project.write("schema/schema.sql", &backend.dump(&project));
     step(&["check"], 0)
@@ -262,7 +267,124 @@ pub fn round_trip(binary: &str, case: &Path, backend: &Backend) -> Result<String
         .map_err(|e| e.to_string())?;
     project.write("schema/schema.sql", &read("from.sql").unwrap_or_default());
     step(&["check"], 0).map_err(|e| format!("{e}\n(downgrade did not give back `from`)"))?;
+    same_column_order(backend, read("setup.sql"), read("from.sql"))
+        .map_err(|e| format!("{name}: after the downgrade, {e}"))?;
     Ok(generated)
+}
+
+/// On MariaDB, whether every table of `schema` (after `setup`) loaded directly into a fresh
+/// database has its columns in the order the migrated database has them. `check` matches
+/// columns by name, so it never sees one out of place, and `ALTER TABLE … ADD COLUMN` appends
+/// unless told where. PostgreSQL and SQLite cannot place an added column: not compared there.
+fn same_column_order(
+    backend: &Backend,
+    setup: Option<String>,
+    schema: Option<String>,
+) -> Result<(), String> {
+    let Backend::Server(database) = backend else {
+        return Ok(());
+    };
+    if database.server != Server::MariaDb {
+        return Ok(());
+    }
+    let scripts: Vec<String> = [setup, schema].into_iter().flatten().collect();
+    let loaded = load_directly(database, &scripts)
+        .map_err(|e| format!("loading the schema directly failed: {e}"))?;
+    let migrated = column_order(database);
+    let misplaced: Vec<String> = column_order(&loaded)
+        .into_iter()
+        .filter(|(table, columns)| migrated.get(table) != Some(columns))
+        .map(|(table, columns)| {
+            format!(
+                "{table}: {} (loaded directly: {})",
+                migrated.get(&table).map_or("missing", String::as_str),
+                columns
+            )
+        })
+        .collect();
+    if misplaced.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "columns are not in their declared order:\n{}",
+            misplaced.join("\n")
+        ))
+    }
+}
+
+/// A fresh database beside `database` with `scripts` run by the server's client. A declared
+/// schema may name what it declares further down (retort orders it, file order never matters):
+/// when the whole fails, a new database takes the statements one by one, and those that fail
+/// are tried again after the others, until all are in or a round adds none (the errors then).
+fn load_directly(database: &TestDatabase, scripts: &[String]) -> Result<TestDatabase, String> {
+    let loaded = database.sibling();
+    let whole: String = scripts
+        .iter()
+        .map(|script| for_the_client(script))
+        .collect();
+    if loaded.run_script(&whole).is_ok() {
+        return Ok(loaded);
+    }
+    let loaded = database.sibling();
+    let mut pending: Vec<String> = scripts
+        .iter()
+        .flat_map(|script| split_statements(script, Escapes::Backslash))
+        .map(|statement| statement.sql)
+        .collect();
+    loop {
+        let before = pending.len();
+        let mut errors = Vec::new();
+        pending.retain(
+            |statement| match loaded.run_script(&for_the_client(statement)) {
+                Ok(()) => false,
+                Err(error) => {
+                    errors.push(error);
+                    true
+                }
+            },
+        );
+        if pending.is_empty() {
+            return Ok(loaded);
+        }
+        if pending.len() == before {
+            return Err(errors.join("\n"));
+        }
+    }
+}
+
+/// `sql` for the `mariadb` client to run whole: the statements as retort splits them (a
+/// routine's `BEGIN … END` body needs no `DELIMITER` in a declared schema), each ended by a
+/// delimiter none of them holds.
+fn for_the_client(sql: &str) -> String {
+    const END: &str = "$$retort_end$$";
+    let mut script = format!("DELIMITER {END}\n");
+    for statement in split_statements(sql, Escapes::Backslash) {
+        script.push_str(&format!("{}\n{END}\n", statement.sql));
+    }
+    script
+}
+
+/// Each base table's columns in their order (`information_schema`'s `ORDINAL_POSITION`).
+fn column_order(database: &TestDatabase) -> std::collections::BTreeMap<String, String> {
+    let rows = database.query(
+        "SELECT c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.COLUMNS c \
+         JOIN information_schema.TABLES t \
+           ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
+         WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' \
+         ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+    );
+    let mut order = std::collections::BTreeMap::<String, String>::new();
+    for row in rows.lines() {
+        let Some((table, column)) = row.split_once('\t') else {
+            continue;
+        };
+        let columns = order.entry(table.to_owned()).or_default();
+        if !columns.is_empty() {
+            columns.push_str(", ");
+        }
+        columns.push_str(column);
+    }
+    order
 }
 
 /// What [`round_trip_all`] found: the number of cases, the failures, and each passing case's

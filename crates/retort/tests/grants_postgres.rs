@@ -111,10 +111,11 @@ fn grants_are_left_alone_unless_compared_and_a_declared_grant_says_how() {
 }
 
 /// Grants not compared (the default): a view, a materialized view and a function the plan
-/// drops and creates again (a new column, a changed query, a changed result type) get their
+/// drops and creates again (a renamed column, a changed query, a changed result type) get their
 /// live privileges back — the drop took them silently before: the reader lost the view, and
-/// `PUBLIC` could run the function again. Upgrade and downgrade both leave the ACLs as they
-/// were.
+/// `PUBLIC` could run the function again. A view that gains a column at its end is replaced in
+/// place, and the downgrade, which drops it to take the column away, gives them back. Upgrade
+/// and downgrade both leave the ACLs as they were.
 #[test]
 fn privileges_of_objects_a_plan_recreates_are_kept_when_grants_are_not_compared() {
     let database = TestDatabase::create(Server::Postgres);
@@ -125,11 +126,13 @@ fn privileges_of_objects_a_plan_recreates_are_kept_when_grants_are_not_compared(
         &database.url(),
         "CREATE TABLE items (id int PRIMARY KEY, name text, active boolean);\n\
          CREATE VIEW active_items AS SELECT id, name FROM items WHERE active;\n\
+         CREATE VIEW item_ids AS SELECT id FROM items;\n\
          CREATE MATERIALIZED VIEW item_names AS SELECT name FROM items;\n\
          CREATE FUNCTION bump(x int) RETURNS int LANGUAGE sql AS $$ SELECT x + 1 $$;\n",
     );
     database.query(&format!(
         "GRANT SELECT ON active_items TO {reader}; GRANT SELECT (name) ON active_items TO PUBLIC; \
+         GRANT SELECT ON item_ids TO {reader}; \
          GRANT SELECT ON item_names TO {reader}; \
          REVOKE EXECUTE ON FUNCTION bump(int) FROM PUBLIC; GRANT EXECUTE ON FUNCTION bump(int) TO {reader}"
     ));
@@ -138,17 +141,29 @@ fn privileges_of_objects_a_plan_recreates_are_kept_when_grants_are_not_compared(
         "schema/schema.sql",
         "CREATE TABLE items (id int PRIMARY KEY, name text, active boolean);\n\
          CREATE VIEW active_items AS SELECT id, name, active FROM items WHERE active;\n\
+         CREATE VIEW item_ids AS SELECT id AS item_id FROM items;\n\
          CREATE MATERIALIZED VIEW item_names AS SELECT name FROM items WHERE name IS NOT NULL;\n\
          CREATE FUNCTION bump(x int) RETURNS bigint LANGUAGE sql AS $$ SELECT x + 1 $$;\n",
     );
     let revision = project.autogenerate("next0001", "next");
     for grant in [
-        format!("GRANT SELECT ON TABLE \"active_items\" TO \"{reader}\";"),
-        "GRANT SELECT (\"name\") ON TABLE \"active_items\" TO PUBLIC;".to_owned(),
+        format!("GRANT SELECT ON TABLE \"item_ids\" TO \"{reader}\";"),
         format!("GRANT SELECT ON TABLE \"item_names\" TO \"{reader}\";"),
         "REVOKE EXECUTE ON ROUTINE \"bump\"(integer) FROM PUBLIC;".to_owned(),
     ] {
         assert_eq!(revision.matches(&grant).count(), 2, "{grant}\n{revision}");
+    }
+    assert!(
+        revision.contains("CREATE OR REPLACE VIEW \"active_items\""),
+        "{revision}"
+    );
+    for grant in [
+        format!("GRANT SELECT ON TABLE \"active_items\" TO \"{reader}\";"),
+        "GRANT SELECT (\"name\") ON TABLE \"active_items\" TO PUBLIC;".to_owned(),
+    ] {
+        let downgrade = &revision[revision.find("-- retort:downgrade").unwrap()..];
+        assert_eq!(revision.matches(&grant).count(), 1, "{grant}\n{revision}");
+        assert!(downgrade.contains(&grant), "{grant}\n{revision}");
     }
     let output = project.run(&["upgrade", "head"]);
     assert_eq!(output.code, 0, "{output}");

@@ -6,7 +6,9 @@
 
 use retort_core::dialect::Dialect;
 use retort_core::diff::object_comments::CommentedObject;
-use retort_core::diff::operation::{EnumColumn, EnumDependent, Operation, TableConstraint};
+use retort_core::diff::operation::{
+    ColumnPosition, EnumColumn, EnumDependent, Operation, TableConstraint,
+};
 use retort_core::schema::{
     Attribute, Check, Column, CompositeType, Constraint, Domain, Event, EventStart, Extension,
     ForeignKey, Function, FunctionKey, Grant, GrantObject, Grantee, IdentityOptions, Index,
@@ -365,6 +367,7 @@ fn samples() -> Vec<(&'static str, Operation)> {
         table: t.clone(),
         column: "m".to_owned(),
         default: Some("'ok'::mood".to_owned()),
+        array: false,
     }];
     let mood_dependents = vec![
         EnumDependent::Index {
@@ -382,6 +385,10 @@ fn samples() -> Vec<(&'static str, Operation)> {
                 name: "t_m_check".to_owned(),
                 definition: "CHECK ((m <> 'sad'::mood))".to_owned(),
             },
+        },
+        EnumDependent::Policy {
+            table: t.clone(),
+            policy: policy(&["public"], Some("(m <> 'sad'::mood)")),
         },
     ];
     let mut child = Table {
@@ -422,6 +429,7 @@ fn samples() -> Vec<(&'static str, Operation)> {
             Operation::AddColumn {
                 table: t.clone(),
                 column: column("n", "bigint", true),
+                position: None,
             },
         ),
         (
@@ -851,6 +859,26 @@ fn samples() -> Vec<(&'static str, Operation)> {
                         .to_owned(),
                     ..view()
                 },
+                privileges: Vec::new(),
+            },
+        ),
+        (
+            "without its last column, given its privileges back",
+            Operation::ReplaceView {
+                from: view(),
+                to: View {
+                    definition: "CREATE VIEW named AS SELECT id FROM t".to_owned(),
+                    columns: vec!["id integer".to_owned()],
+                    ..view()
+                },
+                privileges: vec![(
+                    Grant {
+                        object: GrantObject::Table(name("named")),
+                        grantee: Grantee::Role("Reporting".to_owned()),
+                        privilege: "SELECT".to_owned(),
+                    },
+                    false,
+                )],
             },
         ),
         (
@@ -995,6 +1023,8 @@ fn samples() -> Vec<(&'static str, Operation)> {
                             identity: Some("AUTO_INCREMENT".to_owned()),
                             ..column("seq", "int(11)", false)
                         },
+                        // Placed by MySQL's adapt; the other dialects append.
+                        position: Some(ColumnPosition::First),
                     },
                     Operation::AddPrimaryKey {
                         table: t.clone(),

@@ -47,6 +47,35 @@ pub fn diff_composite_types(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<
     (first, last)
 }
 
+/// The attribute order `ALTER TYPE … DROP/ADD ATTRIBUTE` gives `from` on the way to `to`
+/// (added attributes go last), and the one `to` wants: where they differ, the type is dropped
+/// and created again.
+pub fn attribute_orders<'a>(
+    from: &'a CompositeType,
+    to: &'a CompositeType,
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let kept = |name: &str| to.attributes.iter().any(|a| a.name == name);
+    let added = to
+        .attributes
+        .iter()
+        .filter(|attribute| !from.attributes.iter().any(|a| a.name == attribute.name));
+    let in_place = from
+        .attributes
+        .iter()
+        .filter(|attribute| kept(&attribute.name))
+        .chain(added)
+        .map(|a| a.name.as_str())
+        .collect();
+    let wanted = to.attributes.iter().map(|a| a.name.as_str()).collect();
+    (in_place, wanted)
+}
+
+/// Whether the change from `from` to `to` drops the type and creates it again.
+pub fn recreated(from: &CompositeType, to: &CompositeType) -> bool {
+    let (in_place, wanted) = attribute_orders(from, to);
+    in_place != wanted
+}
+
 /// `types` ordered so that each comes after those among them its attributes use (a cycle,
 /// which PostgreSQL refuses, keeps the name order).
 fn in_dependency_order<'a>(types: &[&'a CompositeType]) -> Vec<&'a CompositeType> {

@@ -164,6 +164,12 @@ fn object(kind: Kind, name: &QualifiedName) -> [ObjectRef; 2] {
     ]
 }
 
+/// An object by its qualified name alone (where the bare name could be another schema's).
+fn qualified(kind: Kind, name: &QualifiedName) -> ObjectRef {
+    let [_, qualified] = object(kind, name);
+    qualified
+}
+
 fn footprint(operation: &Operation) -> Footprint {
     use Operation as Op;
     let mut print = Footprint::default();
@@ -182,7 +188,7 @@ fn footprint(operation: &Operation) -> Footprint {
             table_names(to, needs);
             table_names(from, holds);
         }
-        Op::AddColumn { table, column } => {
+        Op::AddColumn { table, column, .. } => {
             print.redefines.extend(object(Kind::Relation, table));
             column_names(column, needs);
         }
@@ -234,7 +240,7 @@ fn footprint(operation: &Operation) -> Footprint {
                 names(rule, Reads::Query, holds);
             }
         }
-        Op::ReplaceView { from, to } => {
+        Op::ReplaceView { from, to, .. } => {
             names(&to.definition, Reads::Query, needs);
             names(&from.definition, Reads::Query, holds);
         }
@@ -276,7 +282,14 @@ fn footprint(operation: &Operation) -> Footprint {
             print.removes.extend(object(Kind::Type, &domain.name));
             domain_names(domain, holds);
         }
-        Op::AlterDomain { from, to } | Op::ReplaceDomain { from, to, .. } => {
+        Op::AlterDomain { from, to } => {
+            domain_names(to, needs);
+            domain_names(from, holds);
+        }
+        // Dropped and created again: what holds it (a function taking it, dropped and created
+        // again too) goes first.
+        Op::ReplaceDomain { from, to, .. } => {
+            print.redefines.extend(object(Kind::Type, &to.name));
             domain_names(to, needs);
             domain_names(from, holds);
         }
@@ -289,6 +302,9 @@ fn footprint(operation: &Operation) -> Footprint {
             composite_names(composite, holds);
         }
         Op::AlterCompositeType { from, to, .. } => {
+            if super::composite_types::recreated(from, to) {
+                print.redefines.extend(object(Kind::Type, &to.name));
+            }
             composite_names(to, needs);
             composite_names(from, holds);
         }
@@ -306,6 +322,17 @@ fn footprint(operation: &Operation) -> Footprint {
             names(&trigger.definition, Reads::Calls, holds);
             holds.extend(object(Kind::Relation, table));
         }
+        // A foreign key is added once its table and the one it references exist under their
+        // new names (a table moved to another schema is created there), and dropped while
+        // both are still there.
+        Op::AddForeignKey { table, foreign_key } => {
+            needs.insert(qualified(Kind::Relation, table));
+            needs.insert(qualified(Kind::Relation, &foreign_key.referenced_table));
+        }
+        Op::DropForeignKey { table, foreign_key } => {
+            holds.insert(qualified(Kind::Relation, table));
+            holds.insert(qualified(Kind::Relation, &foreign_key.referenced_table));
+        }
         Op::CreatePolicy { policy, .. } => policy_names(policy, needs),
         Op::DropPolicy { policy, .. } => policy_names(policy, holds),
         Op::AlterPolicy { from, to, .. } => {
@@ -320,7 +347,8 @@ fn footprint(operation: &Operation) -> Footprint {
                 print.holds.extend(part.holds);
             }
         }
-        // Grants, schemas, extensions, sequences, keys and the rest are placed by kind alone.
+        // Grants, schemas, extensions, sequences, other keys and the rest are placed by kind
+        // alone.
         _ => {}
     }
     // What an operation makes itself is no dependency.

@@ -53,6 +53,60 @@ pub fn diff_extensions(from: &Schema, to: &Schema) -> (Vec<Operation>, Vec<Opera
     (first_ordered, last)
 }
 
+/// `from` with the column types of an extension that moves to another schema spelled as in
+/// `to`: `ALTER EXTENSION … SET SCHEMA` moves its types with it, so a column the server printed
+/// `citext` (visible from `public`) and the declared schema calls `ext.citext` holds the same
+/// type, and retyping it (through a cast to a type the move has not made yet) would be wrong.
+/// Only where the declared type, in the new schema, is no type the schema itself declares.
+pub fn with_moved_extension_types(from: &Schema, to: &Schema) -> Option<Schema> {
+    let moves: Vec<(&str, &str)> = to
+        .extensions
+        .values()
+        .filter_map(|new| {
+            let old = from.extensions.get(&new.name)?;
+            (old.schema != new.schema).then_some((old.schema.as_str(), new.schema.as_str()))
+        })
+        .collect();
+    if moves.is_empty() {
+        return None;
+    }
+    let declared_type = |name: &str| {
+        to.enums.keys().any(|n| n.to_string() == name)
+            || to.domains.keys().any(|n| n.to_string() == name)
+            || to.composite_types.keys().any(|n| n.to_string() == name)
+    };
+    // `citext` (its schema on the search path) or `public.citext`, arrays too.
+    let moved = |live: &str, declared: &str| {
+        let (live_element, declared_element) = (
+            live.trim_end_matches("[]"),
+            declared.trim_end_matches("[]"),
+        );
+        live.len() - live_element.len() == declared.len() - declared_element.len()
+            && !declared_type(declared_element)
+            && moves.iter().any(|(old_schema, new_schema)| {
+                declared_element
+                    .strip_prefix(&format!("{new_schema}."))
+                    .is_some_and(|bare| {
+                        live_element == bare || live_element == format!("{old_schema}.{bare}")
+                    })
+            })
+    };
+    let mut aligned = from.clone();
+    for (name, table) in &mut aligned.tables {
+        let Some(declared) = to.tables.get(name) else {
+            continue;
+        };
+        for column in &mut table.columns {
+            if let Some(new) = declared.column(&column.name) {
+                if moved(&column.data_type, &new.data_type) {
+                    column.data_type.clone_from(&new.data_type);
+                }
+            }
+        }
+    }
+    Some(aligned)
+}
+
 /// `extensions` ordered so that each comes after those among them it requires (name order
 /// otherwise; a cycle, which the server does not allow, keeps it).
 fn in_dependency_order<'a>(extensions: &[&'a Extension]) -> Vec<&'a Extension> {

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use super::identifier::{mentions_identifier, without_dollar_quotes};
 use super::operation::Operation;
-use crate::schema::{Function, Schema};
+use crate::schema::{Function, QualifiedName, Schema};
 
 /// Function operations by the place they take in the plan.
 #[derive(Default)]
@@ -29,7 +29,14 @@ pub struct FunctionOperations {
     pub recreated: BTreeSet<String>,
 }
 
-pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
+/// `rebuilt_types` are the types (enums, domains) the plan replaces by new ones of the same
+/// name: a function whose arguments or result use one is dropped before and created after,
+/// even unchanged (the old type could not be dropped under it).
+pub fn diff_functions(
+    from: &Schema,
+    to: &Schema,
+    rebuilt_types: &[&QualifiedName],
+) -> FunctionOperations {
     // Tables the diff creates or adds columns to: a SQL body reading them is checked against
     // them when the function is created.
     let created_tables: BTreeSet<&str> = to
@@ -55,9 +62,16 @@ pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
         let text = without_dollar_quotes(text);
         tables.iter().any(|table| mentions_identifier(&text, table))
     };
+    let uses_rebuilt_type = |function: &Function| {
+        let signature = format!("{} {}", function.full_arguments, function.result);
+        rebuilt_types
+            .iter()
+            .any(|name| mentions_identifier(&signature, &name.name))
+    };
     let mut operations = FunctionOperations::default();
     let create = |operations: &mut FunctionOperations, operation: Operation, new: &Function| {
-        if names_any(&new.definition, &created_tables) {
+        // After the rebuild too: created before, it would be the old type's.
+        if names_any(&new.definition, &created_tables) || uses_rebuilt_type(new) {
             operations.after_tables.push(operation);
         } else {
             operations.before_tables.push(operation);
@@ -72,8 +86,8 @@ pub fn diff_functions(from: &Schema, to: &Schema) -> FunctionOperations {
                 },
                 new,
             ),
-            Some(old) if old == new => {}
-            Some(old) if replaceable(old, new) => {
+            Some(old) if old == new && !uses_rebuilt_type(old) => {}
+            Some(old) if replaceable(old, new) && !uses_rebuilt_type(old) => {
                 operations.after_tables.push(Operation::ReplaceFunction {
                     from: old.clone(),
                     to: new.clone(),

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::operation::Operation;
+use super::operation::{replaced_in_place, Operation};
 use crate::schema::{Column, Grant, GrantObject, QualifiedName, Schema, Table};
 
 /// The grant operations that take `from` to `to` around `operations` (the rest of the plan,
@@ -74,6 +74,19 @@ pub fn diff_grants(
 /// [`diff_grants`] does: taken to the default before the drop (moot, and pruned by
 /// [`without_moot_grants`]) so that the plan's reverse gives them back as well.
 pub fn kept_through_recreation(live: &Schema, operations: Vec<Operation>) -> Vec<Operation> {
+    // A view replaced in place keeps its privileges; its reverse, a drop and a create where
+    // columns go away, gives them back itself.
+    let operations: Vec<Operation> = operations
+        .into_iter()
+        .map(|operation| match operation {
+            Operation::ReplaceView { from, to, .. } => Operation::ReplaceView {
+                privileges: privileges_on(live, &from.name),
+                from,
+                to,
+            },
+            other => other,
+        })
+        .collect();
     let mut before: BTreeMap<usize, Vec<Operation>> = BTreeMap::new();
     let mut after: BTreeMap<usize, Vec<Operation>> = BTreeMap::new();
     for (object, grants) in by_object(live) {
@@ -106,17 +119,28 @@ pub fn kept_through_recreation(live: &Schema, operations: Vec<Operation>) -> Vec
     kept
 }
 
-/// Whether `operations` drop a view, a materialized view or a routine: the objects whose live
-/// privileges [`kept_through_recreation`] gives back when they are created again.
+/// Whether `operations` drop a view, a materialized view or a routine, or their reverse does: the
+/// objects whose live privileges [`kept_through_recreation`] gives back when they are created
+/// again.
 pub fn drops_a_grant_holder(operations: &[Operation]) -> bool {
-    operations.iter().any(|operation| {
-        matches!(
-            operation,
-            Operation::DropView { .. }
-                | Operation::DropMaterializedView { .. }
-                | Operation::DropFunction { .. }
-        )
+    operations.iter().any(|operation| match operation {
+        Operation::DropView { .. }
+        | Operation::DropMaterializedView { .. }
+        | Operation::DropFunction { .. } => true,
+        // Its reverse drops the view and creates it again.
+        Operation::ReplaceView { from, to, .. } => !replaced_in_place(to, from),
+        _ => false,
     })
+}
+
+/// The privileges `schema` holds on the relation `name` and its columns.
+pub fn privileges_on(schema: &Schema, name: &QualifiedName) -> Vec<(Grant, bool)> {
+    schema
+        .grants
+        .iter()
+        .filter(|(grant, _)| on_relation(name, &grant.object))
+        .map(|(grant, with_grant_option)| (grant.clone(), *with_grant_option))
+        .collect()
 }
 
 /// The operations, less those on an object that an operation after them drops: the drop
@@ -265,6 +289,9 @@ fn drops(operation: &Operation, object: &GrantObject) -> bool {
         }
         Operation::RebuildTable { from, .. } => holds(from, object),
         Operation::DropView { view } => on_relation(&view.name, object),
+        Operation::ReplaceView { from, to, .. } if !replaced_in_place(from, to) => {
+            on_relation(&from.name, object)
+        }
         Operation::DropMaterializedView { view } => on_relation(&view.name, object),
         Operation::DropFunction { function } => {
             *object == GrantObject::Routine(function.key.clone())
@@ -281,7 +308,7 @@ fn drops(operation: &Operation, object: &GrantObject) -> bool {
 fn creates(operation: &Operation, object: &GrantObject) -> bool {
     match operation {
         Operation::CreateTable { table } => holds(table, object),
-        Operation::AddColumn { table, column } => in_column(table, &column.name, object),
+        Operation::AddColumn { table, column, .. } => in_column(table, &column.name, object),
         Operation::AlterColumn { table, from, to } => {
             replaces_sequence(from, to) && owned_by(table, &to.name, object)
         }

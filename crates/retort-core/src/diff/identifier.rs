@@ -76,6 +76,13 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
     })
 }
 
+/// Whether `text` holds the string literal `'value'` (quotes doubled inside), as a whole
+/// literal: `'it''s'` holds `it's`, not `it`.
+pub fn holds_string_literal(text: &str, value: &str) -> bool {
+    let literal = format!("'{}'", value.replace('\'', "''"));
+    pieces(text).any(|piece| matches!(piece, Piece::Other(other) if other == literal))
+}
+
 /// `text` with every identifier `old` replaced by `new`, in the quoting it was found in; a bare
 /// occurrence stays bare when `new` needs no quotes.
 pub fn substitute_identifier(text: &str, old: &str, new: &str) -> String {

@@ -16,14 +16,41 @@ pub struct EnumColumn {
     pub table: QualifiedName,
     pub column: String,
     pub default: Option<String>,
+    /// Whether the column holds arrays of the type (converted element by element).
+    pub array: bool,
 }
 
-/// An index or check that uses an enum type's columns: it must be dropped before the type is
-/// rebuilt and created again after, or the rebuild fails on it.
+/// Whether `CREATE OR REPLACE VIEW` takes `from` to `to`: PostgreSQL keeps a view's columns
+/// and lets new ones follow them, never fewer or others.
+pub fn replaced_in_place(from: &View, to: &View) -> bool {
+    to.columns.starts_with(&from.columns)
+}
+
+/// An index, check or policy that uses an enum type's columns: it must be dropped before the
+/// type is rebuilt and created again after, or the rebuild fails on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnumDependent {
-    Index { table: QualifiedName, index: Index },
-    Check { table: QualifiedName, check: Check },
+    Index {
+        table: QualifiedName,
+        index: Index,
+    },
+    Check {
+        table: QualifiedName,
+        check: Check,
+    },
+    Policy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+}
+
+/// Where an added column goes among its table's columns, where the database would otherwise
+/// append it: MySQL/MariaDB's `ADD COLUMN … FIRST` and `ADD COLUMN … AFTER c`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnPosition {
+    First,
+    /// Just after this column, which exists when the column is added.
+    After(String),
 }
 
 /// A constraint of a table, whole: where a database cannot rename one (MySQL's foreign keys
@@ -101,6 +128,12 @@ pub enum Operation {
     AddColumn {
         table: QualifiedName,
         column: Column,
+        /// `None`: at the end, where every database but MySQL/MariaDB puts an added column
+        /// anyway. The diff always leaves it `None`; only MySQL's `adapt` sets it, to the place
+        /// the target schema declares when that is not the end (`ALTER TABLE … ADD COLUMN`
+        /// appends, so the column would not be where loading the schema puts it). Other
+        /// dialects do not read it.
+        position: Option<ColumnPosition>,
     },
     DropColumn {
         table: QualifiedName,
@@ -258,11 +291,15 @@ pub enum Operation {
     DropView {
         view: View,
     },
-    /// `CREATE OR REPLACE VIEW`: a new query whose columns are those of the old one (names,
-    /// types, collations), so the view keeps its privileges and the views that read it.
+    /// `CREATE OR REPLACE VIEW`: a new query whose columns begin with those of the old one
+    /// (names, types, collations; more may follow, as PostgreSQL allows), so the view keeps its
+    /// privileges, triggers, rules and the views that read it. Reversed, where columns would go
+    /// away, it is a drop and a create (the diff adds columns only to a view nothing else
+    /// reads) that gives back `privileges`, the view's live ones.
     ReplaceView {
         from: View,
         to: View,
+        privileges: Vec<(Grant, bool)>,
     },
     CreateTrigger {
         table: QualifiedName,
@@ -421,8 +458,13 @@ impl Operation {
         match self.clone() {
             Self::CreateTable { table } => Self::DropTable { table },
             Self::DropTable { table } => Self::CreateTable { table },
-            Self::AddColumn { table, column } => Self::DropColumn { table, column },
-            Self::DropColumn { table, column } => Self::AddColumn { table, column },
+            Self::AddColumn { table, column, .. } => Self::DropColumn { table, column },
+            // Where it goes back is the dialect's to say (see `position`).
+            Self::DropColumn { table, column } => Self::AddColumn {
+                table,
+                column,
+                position: None,
+            },
             Self::AlterColumn { table, from, to } => Self::AlterColumn {
                 table,
                 from: to,
@@ -468,7 +510,15 @@ impl Operation {
             },
             Self::CreateView { view } => Self::DropView { view },
             Self::DropView { view } => Self::CreateView { view },
-            Self::ReplaceView { from, to } => Self::ReplaceView { from: to, to: from },
+            Self::ReplaceView {
+                from,
+                to,
+                privileges,
+            } => Self::ReplaceView {
+                from: to,
+                to: from,
+                privileges,
+            },
             Self::CreateTrigger { table, trigger } => Self::DropTrigger { table, trigger },
             Self::DropTrigger { table, trigger } => Self::CreateTrigger { table, trigger },
             Self::RenameConstraint { table, from, to } => Self::RenameConstraint {
@@ -685,7 +735,9 @@ impl Operation {
         match self {
             Self::CreateTable { table } => format!("create table {}", table.name),
             Self::DropTable { table } => format!("drop table {}", table.name),
-            Self::AddColumn { table, column } => format!("add column {table}.{}", column.name),
+            Self::AddColumn { table, column, .. } => {
+                format!("add column {table}.{}", column.name)
+            }
             Self::DropColumn { table, column } => format!("drop column {table}.{}", column.name),
             Self::AlterColumn { table, from, to } => format!(
                 "alter column {table}.{}: {}",
@@ -745,6 +797,14 @@ impl Operation {
             }
             Self::CreateView { view } => format!("create view {}", view.name),
             Self::DropView { view } => format!("drop view {}", view.name),
+            Self::ReplaceView { from, to, .. } if !replaced_in_place(from, to) => format!(
+                "drop and create view {}: its query, without its last column(s)",
+                to.name
+            ),
+            Self::ReplaceView { from, to, .. } if from.columns != to.columns => format!(
+                "replace view {}: its query, with new column(s) at its end",
+                to.name
+            ),
             Self::ReplaceView { to, .. } => {
                 format!("replace view {}: its query (the same columns)", to.name)
             }
@@ -925,6 +985,18 @@ impl Operation {
             Self::DropEnum { name, .. } => format!("drop enum type {name}"),
             Self::AddEnumValue { name, value, .. } => {
                 format!("add value '{value}' to enum type {name}")
+            }
+            // Values only added (the revision uses them, or the downgrade of a removal).
+            Self::RebuildEnum { name, from, to, .. } if from.iter().all(|v| to.contains(v)) => {
+                let added: Vec<&str> = to
+                    .iter()
+                    .filter(|v| !from.contains(v))
+                    .map(String::as_str)
+                    .collect();
+                format!(
+                    "add value(s) {} to enum type {name}, as a new type (whose values the same transaction can use)",
+                    added.join(", ")
+                )
             }
             Self::RebuildEnum { name, .. } => format!("change the values of enum type {name}"),
             Self::RenameTable { from, to, .. } => format!("rename table {from} to {}", to.name),

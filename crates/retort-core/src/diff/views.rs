@@ -6,9 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::definitions::definitions;
+use super::grants::privileges_on;
 use super::identifier::mentions_identifier;
 use super::object_comments::CommentedObject;
-use super::operation::Operation;
+use super::operation::{replaced_in_place, Operation};
 use crate::schema::{Column, Index, MaterializedView, QualifiedName, Schema, View};
 
 /// A view or a materialized view: what reads other relations and is dropped and created again
@@ -82,10 +84,21 @@ pub fn diff_views(
         (Reader::Materialized(old), Some(Reader::Materialized(new))) => old.query == new.query,
         _ => false,
     };
-    // A view whose query changes and whose columns stay is replaced in place.
+    // A view whose query changes and whose columns stay is replaced in place; one that gains
+    // columns at its end too, if nothing else reads it (the downgrade then drops it to take
+    // them away, which what reads it would block).
+    let live = from;
+    let live_definitions = definitions(live);
+    let read_by_another = |view: &View| {
+        live_definitions
+            .iter()
+            .any(|text| *text != view.definition && mentions_identifier(text, &view.name.name))
+    };
     let replaceable = |old: Reader, new: Option<&Reader>| match (old, new) {
         (Reader::View(old), Some(Reader::View(new))) => {
-            !old.columns.is_empty() && old.columns == new.columns
+            !old.columns.is_empty()
+                && (old.columns == new.columns
+                    || (replaced_in_place(old, new) && !read_by_another(old)))
         }
         _ => false,
     };
@@ -106,7 +119,8 @@ pub fn diff_views(
         .copied()
         .filter(|reader| dropped.contains(reader.name().name.as_str()))
         .collect();
-    // Views replaced in place: changed, with the same columns, and not dropped above.
+    // Views replaced in place: changed, with the same columns (or more at the end), and not
+    // dropped above.
     let replaced: Vec<Operation> = old_readers
         .values()
         .filter_map(|old| match (old, new_readers.get(old.name())) {
@@ -118,6 +132,9 @@ pub fn diff_views(
                 Some(Operation::ReplaceView {
                     from: (*from).clone(),
                     to: (*to).clone(),
+                    // Privileges compared, the live ones are here; otherwise
+                    // `grants::kept_through_recreation` reads them.
+                    privileges: privileges_on(live, &from.name),
                 })
             }
             _ => None,

@@ -1,5 +1,6 @@
 //! Composite types as PostgreSQL statements.
 
+use retort_core::diff::composite_types::attribute_orders;
 use retort_core::runner::connection::DatabaseError;
 use retort_core::schema::{Attribute, CompositeType};
 
@@ -58,14 +59,7 @@ pub(super) fn alter_composite_type(
         .iter()
         .filter(|attribute| !from.attributes.iter().any(|a| a.name == attribute.name))
         .collect();
-    let in_place_order: Vec<&str> = from
-        .attributes
-        .iter()
-        .filter(kept)
-        .chain(added.iter().copied())
-        .map(|a| a.name.as_str())
-        .collect();
-    let wanted_order: Vec<&str> = to.attributes.iter().map(|a| a.name.as_str()).collect();
+    let (in_place_order, wanted_order) = attribute_orders(from, to);
     let retyped: Vec<&Attribute> = to
         .attributes
         .iter()
