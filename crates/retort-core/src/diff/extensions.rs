@@ -77,10 +77,8 @@ pub fn with_moved_extension_types(from: &Schema, to: &Schema) -> Option<Schema> 
     };
     // `citext` (its schema on the search path) or `public.citext`, arrays too.
     let moved = |live: &str, declared: &str| {
-        let (live_element, declared_element) = (
-            live.trim_end_matches("[]"),
-            declared.trim_end_matches("[]"),
-        );
+        let (live_element, declared_element) =
+            (live.trim_end_matches("[]"), declared.trim_end_matches("[]"));
         live.len() - live_element.len() == declared.len() - declared_element.len()
             && !declared_type(declared_element)
             && moves.iter().any(|(old_schema, new_schema)| {
