@@ -50,6 +50,12 @@ pub enum AutogenerateError {
         column: Option<usize>,
         message: String,
     },
+    #[error("{path}:{line}: {message}")]
+    UnmatchedRename {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{path}:{line}: {what} is not modeled by autogenerate yet: `check` would pass while it is never applied")]
     NotModeled {
         path: PathBuf,
@@ -106,6 +112,9 @@ impl AutogenerateError {
                 || "fix the schema file: it must run as written on an empty database".to_owned(),
                 |role| format!("retort never creates roles (they differ between environments): create role {role} on the server first (CREATE ROLE {role}), then run again"),
             )),
+            Self::UnmatchedRename { .. } => Some(
+                "name the table or column as the database has it now (a typo would drop it and add the new one, losing its values); once the rename has run, the annotation may stay or go".to_owned(),
+            ),
             Self::GrantsNotCompared { .. } => Some(
                 "set `compare_grants = true` under [autogenerate] in retort.toml to compare grants (the roles must exist on the server), or keep it in a hand-written revision".to_owned(),
             ),
@@ -262,8 +271,15 @@ pub fn compare(
     }
     crate::diff::views::keep_undeclared_parts(&current, &mut target);
     let mut renames = DeclaredRenames::default();
-    for (_, text) in &declared.files {
-        parse_renames(text, &mut renames);
+    for (path, text) in &declared.files {
+        parse_renames(path, text, &mut renames);
+    }
+    if let Some((annotation, message)) = renames.unmatched(&current).into_iter().next() {
+        return Err(AutogenerateError::UnmatchedRename {
+            path: annotation.path.clone(),
+            line: annotation.line,
+            message,
+        });
     }
     let options = DiffOptions {
         foreign_keys_renamed_with_table: dialect.foreign_keys_renamed_with_table(),

@@ -87,7 +87,10 @@ pub fn diff_with_renames(
     }
     let mut derived = after_renames.clone();
     operations.extend(rename::derived_names(&mut derived, to));
-    operations.extend(diff(&derived, to, options));
+    let (trigger_drops, changes) =
+        rename::trigger_drops_before(from, &operations, diff(&derived, to, options));
+    let mut operations: Vec<Operation> = trigger_drops.into_iter().chain(operations).collect();
+    operations.extend(changes);
     // Views go around everything, renames included: dropped before, created after.
     let (view_drops, view_creates) = views::diff_views(from, to, &operations);
     let mut operations: Vec<Operation> = view_drops.into_iter().chain(operations).collect();

@@ -613,3 +613,34 @@ fn a_name_in_another_database_is_refused_and_nothing_is_written_there() {
         "alembic_version,retort_progress,t"
     );
 }
+
+/// Finding: a `renamed-from` annotation whose old name matches nothing (a typo) was passed
+/// over, and the column dropped and added, values lost (marked DESTRUCTIVE, but the declared
+/// rename never happened). It is refused with its line; one whose rename has already run (the
+/// database has the new name) still passes, and names with spaces are read whole.
+#[test]
+fn a_rename_annotation_that_matches_nothing_is_refused_by_line() {
+    let (project, _database) = project_at(
+        "CREATE TABLE `order items` (id int PRIMARY KEY, full_name varchar(40), `unit price` int);\n",
+    );
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE `order items` (id int PRIMARY KEY,\n  -- retort:renamed-from fullname\n  display_name varchar(40), `unit price` int);\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("schema/schema.sql:2: `-- retort:renamed-from fullname` renames column fullname of table order items to display_name, and the database's order items has neither"),
+        "{output}"
+    );
+    project.write(
+        "schema/schema.sql",
+        "-- retort:renamed-from `order items`\nCREATE TABLE `line items` (id int PRIMARY KEY,\n  -- retort:renamed-from full_name\n  display_name varchar(40),\n  -- retort:renamed-from `unit price`\n  `price per unit` int);\n",
+    );
+    let revision = project.autogenerate("rename01", "rename");
+    assert!(!revision.contains("DESTRUCTIVE"), "{revision}");
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    // Applied: the annotations now name what the database already has.
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+}

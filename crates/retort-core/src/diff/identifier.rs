@@ -76,6 +76,23 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
     })
 }
 
+/// The name `text` starts with, unquoted, and for a qualified one (`s."a b"`) its last part:
+/// `"line items" (` gives `line items`.
+pub fn leading_name(text: &str) -> Option<String> {
+    let mut name = None;
+    let mut expect_part = true;
+    for piece in pieces(text) {
+        match piece {
+            Piece::Quoted { name: part, .. } if expect_part => name = Some(part),
+            Piece::Word(word) if expect_part => name = Some(word.to_owned()),
+            Piece::Other(".") if !expect_part => {}
+            _ => break,
+        }
+        expect_part = !expect_part;
+    }
+    name
+}
+
 /// Whether `text` holds the string literal `'value'` (quotes doubled inside), as a whole
 /// literal: `'it''s'` holds `it's`, not `it`.
 pub fn holds_string_literal(text: &str, value: &str) -> bool {

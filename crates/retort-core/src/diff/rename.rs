@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::identifier::substitute_identifier;
+use super::identifier::{leading_name, substitute_identifier};
 use super::operation::{Operation, TableConstraint};
 use crate::schema::{QualifiedName, Schema, Table};
 
@@ -22,18 +22,84 @@ pub struct DeclaredRenames {
     pub tables: BTreeMap<String, String>,
     /// (table, new column) → old column.
     pub columns: BTreeMap<(String, String), String>,
+    /// Where each was declared, to name it when it matches nothing.
+    pub annotations: Vec<Annotation>,
+}
+
+/// One `-- retort:renamed-from OLD` and what it renames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub path: std::path::PathBuf,
+    /// The annotation's line (1-based).
+    pub line: usize,
+    pub table: String,
+    /// The renamed column, for a column's annotation.
+    pub column: Option<String>,
+    pub old: String,
+}
+
+impl DeclaredRenames {
+    /// Why each annotation renames nothing in `live`: its old name is not there, and neither
+    /// is the new one (which a rename applied in an earlier revision leaves). Left alone, such
+    /// a typo turns the rename into a drop and an add, losing the values.
+    pub fn unmatched<'a>(&'a self, live: &Schema) -> Vec<(&'a Annotation, String)> {
+        // Case aside: where names ignore case, the annotation may spell one otherwise.
+        let live_table = |name: &str| {
+            live.tables
+                .values()
+                .find(|t| t.name.name.eq_ignore_ascii_case(name))
+        };
+        let has_column = |table: &Table, name: &str| {
+            table
+                .columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(name))
+        };
+        self.annotations
+            .iter()
+            .filter_map(|annotation| {
+                let Annotation {
+                    table, column, old, ..
+                } = annotation;
+                let message = match column {
+                    None if live_table(old).is_none() && live_table(table).is_none() => format!(
+                        "`-- retort:renamed-from {old}` renames table {old} to {table}, and the database has neither"
+                    ),
+                    None => return None,
+                    Some(column) => {
+                        let renamed_from = self.tables.get(table).map(String::as_str);
+                        let holder = live_table(table).or_else(|| renamed_from.and_then(live_table));
+                        match holder {
+                            Some(t) if has_column(t, old) || has_column(t, column) => {
+                                return None
+                            }
+                            Some(t) => format!(
+                                "`-- retort:renamed-from {old}` renames column {old} of table {table} to {column}, and the database's {} has neither",
+                                t.name
+                            ),
+                            None => format!(
+                                "`-- retort:renamed-from {old}` renames column {old} of table {table} to {column}, and the database has no table {table} (nor one it is renamed from)"
+                            ),
+                        }
+                    }
+                };
+                Some((annotation, message))
+            })
+            .collect()
+    }
 }
 
 const ANNOTATION: &str = "-- retort:renamed-from";
 
-/// Find the annotations in one schema file.
-pub fn parse_renames(sql: &str, renames: &mut DeclaredRenames) {
+/// Find the annotations in one schema file, `path`.
+pub fn parse_renames(path: &std::path::Path, sql: &str, renames: &mut DeclaredRenames) {
     let mut current_table: Option<String> = None;
-    let mut pending: Option<String> = None;
-    for line in sql.lines() {
+    // The old name, and the annotation's line.
+    let mut pending: Option<(String, usize)> = None;
+    for (index, line) in sql.lines().enumerate() {
         let trimmed = line.trim();
         if let Some(old) = trimmed.strip_prefix(ANNOTATION) {
-            pending = Some(unquote(old.trim()));
+            pending = Some((unquote(old.trim()), index + 1));
             continue;
         }
         if trimmed.is_empty() || trimmed.starts_with("--") {
@@ -51,19 +117,37 @@ pub fn parse_renames(sql: &str, renames: &mut DeclaredRenames) {
             } else {
                 2
             };
-            if let Some(raw) = words.get(position) {
-                let name = unquote(raw.split('(').next().unwrap_or(raw));
-                let name = name.rsplit('.').next().unwrap_or(&name).to_owned();
-                if let Some(old) = pending.take() {
+            let mut rest = trimmed;
+            for _ in 0..position {
+                let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                rest = rest[word_end..].trim_start();
+            }
+            if let Some(name) = leading_name(rest) {
+                if let Some((old, line)) = pending.take() {
+                    renames.annotations.push(Annotation {
+                        path: path.to_owned(),
+                        line,
+                        table: name.clone(),
+                        column: None,
+                        old: old.clone(),
+                    });
                     renames.tables.insert(name.clone(), old);
                 }
                 current_table = Some(name);
             }
             continue;
         }
-        if let (Some(old), Some(table)) = (pending.take(), &current_table) {
-            let column = unquote(words[0].trim_end_matches(','));
-            renames.columns.insert((table.clone(), column), old);
+        if let (Some((old, line)), Some(table)) = (pending.take(), &current_table) {
+            if let Some(column) = leading_name(trimmed) {
+                renames.annotations.push(Annotation {
+                    path: path.to_owned(),
+                    line,
+                    table: table.clone(),
+                    column: Some(column.clone()),
+                    old: old.clone(),
+                });
+                renames.columns.insert((table.clone(), column), old);
+            }
         }
     }
 }
@@ -306,6 +390,54 @@ fn pair_by_shape<T: Clone + PartialEq>(
 /// After the table renames: the foreign keys the database renamed with their table, as it did
 /// (InnoDB: `t_ibfk_1` of a table renamed to `u` is `u_ibfk_1`, so the revision must name it
 /// so after the rename).
+/// The trigger drops among `operations` on a table that `renames` rename or rename columns of,
+/// written as the database has the trigger before the renames (its table's old name, its old
+/// text), to run before them; and the other operations. The downgrade, the plan reversed,
+/// then creates the old trigger once the old names are back: created before, its `ON` clause
+/// or its body would name what does not exist yet.
+pub fn trigger_drops_before(
+    live: &Schema,
+    renames: &[Operation],
+    operations: Vec<Operation>,
+) -> (Vec<Operation>, Vec<Operation>) {
+    // Its name before a table rename; itself where only its columns are renamed (a column
+    // rename names the table by its new name).
+    let live_name = |table: &QualifiedName| -> Option<QualifiedName> {
+        let renamed_from = renames.iter().find_map(|rename| match rename {
+            Operation::RenameTable { from, to, .. } if to == table => Some(from.clone()),
+            _ => None,
+        });
+        renamed_from.or_else(|| {
+            renames
+                .iter()
+                .any(|rename| matches!(rename, Operation::RenameColumn { table: t, .. } if t == table))
+                .then(|| table.clone())
+        })
+    };
+    let (mut before, mut rest) = (Vec::new(), Vec::new());
+    for operation in operations {
+        let Operation::DropTrigger { table, trigger } = &operation else {
+            rest.push(operation);
+            continue;
+        };
+        let Some(old_table) = live_name(table) else {
+            rest.push(operation);
+            continue;
+        };
+        let live_trigger = live
+            .tables
+            .get(&old_table)
+            .and_then(|t| t.triggers.iter().find(|t| t.name == trigger.name))
+            .cloned()
+            .unwrap_or_else(|| trigger.clone());
+        before.push(Operation::DropTrigger {
+            table: old_table,
+            trigger: live_trigger,
+        });
+    }
+    (before, rest)
+}
+
 pub fn follow_generated_foreign_key_names(
     schema: &mut Schema,
     operations: &[Operation],
@@ -452,6 +584,7 @@ mod tests {
     fn finds_table_and_column_annotations() {
         let mut renames = DeclaredRenames::default();
         parse_renames(
+            std::path::Path::new("schema.sql"),
             "-- retort:renamed-from accounts\nCREATE TABLE IF NOT EXISTS \"users\" (\n  id int,\n  -- retort:renamed-from mail\n  email text\n);\n",
             &mut renames,
         );
@@ -465,6 +598,27 @@ mod tests {
                 .get(&("users".to_owned(), "email".to_owned()))
                 .map(String::as_str),
             Some("mail")
+        );
+    }
+
+    #[test]
+    fn annotated_names_may_hold_spaces_in_any_quoting() {
+        let mut renames = DeclaredRenames::default();
+        parse_renames(
+            std::path::Path::new("schema.sql"),
+            "-- retort:renamed-from `order items`\nCREATE TABLE shop.`line items`(\n  -- retort:renamed-from \"unit price\"\n  \"price per unit\" int\n);\n",
+            &mut renames,
+        );
+        assert_eq!(
+            renames.tables.get("line items").map(String::as_str),
+            Some("order items")
+        );
+        assert_eq!(
+            renames
+                .columns
+                .get(&("line items".to_owned(), "price per unit".to_owned()))
+                .map(String::as_str),
+            Some("unit price")
         );
     }
 }
