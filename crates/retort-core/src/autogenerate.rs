@@ -113,7 +113,7 @@ impl AutogenerateError {
                 |role| format!("retort never creates roles (they differ between environments): create role {role} on the server first (CREATE ROLE {role}), then run again"),
             )),
             Self::UnmatchedRename { .. } => Some(
-                "name the table or column as the database has it now (a typo would drop it and add the new one, losing its values); once the rename has run, the annotation may stay or go".to_owned(),
+                "name the table or column as the database has it now (a typo would drop it and add the new one, losing its values); once the rename has run, the annotation may stay or go; to swap two names, go through a third one in two revisions".to_owned(),
             ),
             Self::GrantsNotCompared { .. } => Some(
                 "set `compare_grants = true` under [autogenerate] in retort.toml to compare grants (the roles must exist on the server), or keep it in a hand-written revision".to_owned(),

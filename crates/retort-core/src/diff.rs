@@ -87,9 +87,9 @@ pub fn diff_with_renames(
     }
     let mut derived = after_renames.clone();
     operations.extend(rename::derived_names(&mut derived, to));
-    let (trigger_drops, changes) =
-        rename::trigger_drops_before(from, &operations, diff(&derived, to, options));
-    let mut operations: Vec<Operation> = trigger_drops.into_iter().chain(operations).collect();
+    let (dropped_first, changes) =
+        rename::around_renames(from, &operations, diff(&derived, to, options));
+    let mut operations: Vec<Operation> = dropped_first.into_iter().chain(operations).collect();
     operations.extend(changes);
     // Views go around everything, renames included: dropped before, created after.
     let (view_drops, view_creates) = views::diff_views(from, to, &operations);
@@ -175,6 +175,7 @@ pub fn diff(from: &Schema, to: &Schema, options: DiffOptions) -> Vec<Operation> 
                 new,
                 options,
                 &functions.recreated,
+                &rebuilt_enum_columns(&enum_values, name),
                 &mut drops_first,
                 &mut changes,
                 &mut additions_last,
@@ -502,12 +503,31 @@ fn bare(table: &Table) -> Table {
     }
 }
 
+/// The columns of `table` whose enum type `enum_values` rebuild.
+fn rebuilt_enum_columns<'a>(
+    enum_values: &'a [Operation],
+    table: &crate::schema::QualifiedName,
+) -> Vec<&'a str> {
+    enum_values
+        .iter()
+        .flat_map(|operation| match operation {
+            Operation::RebuildEnum { columns, .. } => columns.as_slice(),
+            _ => &[],
+        })
+        .filter(|column| column.table == *table)
+        .map(|column| column.column.as_str())
+        .collect()
+}
+
+/// `rebuilt_columns` are the table's columns whose enum type is rebuilt: a policy reading one
+/// that changes cannot be altered after the rebuild (the old one blocks it), so it goes around.
 #[allow(clippy::too_many_arguments)]
 fn diff_table(
     old: &Table,
     new: &Table,
     options: DiffOptions,
     recreated_functions: &std::collections::BTreeSet<String>,
+    rebuilt_columns: &[&str],
     drops_first: &mut Vec<Operation>,
     changes: &mut Vec<Operation>,
     additions_last: &mut Vec<Operation>,
@@ -728,7 +748,14 @@ fn diff_table(
             to: new.row_security,
         });
     }
-    policies::diff_policies(old, new, recreated_functions, drops_first, additions_last);
+    policies::diff_policies(
+        old,
+        new,
+        recreated_functions,
+        rebuilt_columns,
+        drops_first,
+        additions_last,
+    );
     // Validated once the rows are as the revision leaves them.
     additions_last.extend(validity_changes.iter().cloned());
 }

@@ -38,6 +38,10 @@ impl Dialect for Mysql {
         to: &retort_core::schema::Schema,
     ) -> Vec<Operation> {
         let operations = crate::auto_increment_keys::pair_with_keys(operations);
+        // Outside a column's check: the key's drop first, its addition last.
+        let operations = crate::foreign_keys_around_retyped_columns::dropped_around_column_changes(
+            operations, from,
+        );
         let operations = crate::column_checks::kept_through_column_changes(&operations, from, to);
         let operations = crate::replaced_indexes::drop_after_replacement(operations);
         // Last: a column's place names the columns there when it is added, in the final order.

@@ -9,6 +9,7 @@ pub mod declared_statement;
 pub mod dialect;
 mod error_position;
 pub mod events;
+mod foreign_keys_around_retyped_columns;
 pub mod introspect;
 mod other_databases;
 pub mod render;

@@ -5,6 +5,7 @@ use retort_core::dialect::widening::{decimal_widens, length_widens, type_argumen
 use retort_core::dialect::Dialect;
 use retort_core::diff::operation::Operation;
 use retort_core::runner::connection::DatabaseError;
+use retort_core::schema::Schema;
 
 use crate::serial::serial_storage;
 
@@ -32,6 +33,12 @@ impl Dialect for Postgres {
 
     fn render(&self, operation: &Operation) -> Result<Vec<String>, DatabaseError> {
         crate::render::render(operation)
+    }
+
+    /// What PostgreSQL 15 cannot alter in place about generated columns is dropped and added
+    /// back, with what depends on them around (`generated_columns`).
+    fn adapt(&self, operations: Vec<Operation>, from: &Schema, to: &Schema) -> Vec<Operation> {
+        crate::generated_columns::recreated_where_not_alterable(&operations, from, to)
     }
 
     fn widens(&self, from: &str, to: &str) -> bool {
@@ -96,6 +103,14 @@ pub fn widens(from: &str, to: &str) -> bool {
     if from == "real" {
         return to == "double precision";
     }
+    // The same document either way: `jsonb` keeps the meaning of a `json` value and drops its
+    // spelling (whitespace, key order, `1e2` as `100`, escapes as the characters), and of
+    // duplicate keys the last, as JSON readers take it (RFC 8259 leaves it to them; JavaScript
+    // and Python do so). `json` holds a `jsonb` value's text as it is. Not destructive, and no
+    // check (as text, every compact document would count as lost).
+    if matches!((from, to), ("json", "jsonb") | ("jsonb", "json")) {
+        return true;
+    }
     for name in ["character varying", "varchar"] {
         if let Some(before) = type_arguments(from, name) {
             return to == "text"
@@ -150,6 +165,8 @@ mod tests {
         assert!(!widens("bigint", "numeric(12,0)"));
         assert!(widens("real", "double precision"));
         assert!(!widens("double precision", "real"));
+        assert!(widens("json", "jsonb"));
+        assert!(widens("jsonb", "json"));
         assert!(widens(
             "timestamp(0) without time zone",
             "timestamp without time zone"

@@ -63,7 +63,7 @@ pub fn read(
            SELECT 'routine', n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), '', NULL, NULL, NULL, p.proowner, i \
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
            CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f'::\"char\", p.proowner))) i \
-           WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {routine} \
+           WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {routine} AND {made_for_a_type} \
          ) \
          SELECT kind, schema, name, arguments, column_name, owner_schema, owner_table, owner_column, \
                 CASE WHEN (item).grantee = 0 THEN NULL ELSE pg_get_userbyid((item).grantee)::text END, \
@@ -72,6 +72,8 @@ pub fn read(
         namespace = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'",
         class = not_in_extension("pg_class", "c.oid"),
         routine = not_in_extension("pg_proc", "p.oid"),
+        // A range type's constructors are the type's, as in `introspect`.
+        made_for_a_type = crate::introspect::not_made_for_a_type("p.oid"),
     );
     let rows = client
         .query_typed(&query, &[(patterns, postgres::types::Type::TEXT_ARRAY)])

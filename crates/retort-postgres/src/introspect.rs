@@ -31,6 +31,16 @@ pub(crate) fn not_in_extension(class: &str, oid: &str) -> String {
     )
 }
 
+/// The condition that the routine `oid` is not one the server made for a type (pg_depend's
+/// `i` on a `pg_type` row: a range type's constructors and its multirange's): the type's, made
+/// and dropped with it, and never the user's to drop (`DROP FUNCTION rr(integer, integer)` is
+/// refused while range type `rr` exists, which is reported as not modeled by `unmodeled`).
+pub(crate) fn not_made_for_a_type(oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend y WHERE y.classid = 'pg_proc'::regclass AND y.objid = {oid} AND y.refclassid = 'pg_type'::regclass AND y.deptype = 'i')"
+    )
+}
+
 /// The names of the schemas `include_schemas` selects (its globs matched here, by the same
 /// code as on every database), or `None` for the connection's current schema.
 pub fn selected_schemas(
@@ -501,7 +511,8 @@ pub fn introspect(
         })
         .collect();
     // Functions and procedures as the server prints them: the same text for the scratch
-    // database and the live one. Aggregates and window functions are not modeled (`unmodeled`).
+    // database and the live one. Aggregates and window functions are not modeled (`unmodeled`),
+    // and the constructors of a range type are the type's.
     let function_rows = client
         .query_typed(
             &format!(
@@ -509,8 +520,9 @@ pub fn introspect(
                  p.prokind = 'p', pg_get_function_arguments(p.oid), coalesce(pg_get_function_result(p.oid), ''), \
                  pg_get_functiondef(p.oid), obj_description(p.oid, 'pg_proc') \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-                 WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {} ORDER BY 1, 2, 3",
-                not_in_extension("pg_proc", "p.oid")
+                 WHERE p.prokind IN ('f', 'p') AND {SCHEMA_FILTER} AND {} AND {} ORDER BY 1, 2, 3",
+                not_in_extension("pg_proc", "p.oid"),
+                not_made_for_a_type("p.oid")
             ),
             &[(&patterns, postgres::types::Type::TEXT_ARRAY)],
         )

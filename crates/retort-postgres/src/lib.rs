@@ -7,6 +7,7 @@ pub mod connection;
 pub mod declared;
 pub mod declared_statement;
 pub mod dialect;
+pub mod generated_columns;
 pub mod grants;
 pub mod introspect;
 pub mod render;

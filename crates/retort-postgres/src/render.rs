@@ -2,6 +2,7 @@
 
 mod composite_type;
 mod domain;
+mod narrowing_guard;
 mod object_comment;
 
 use crate::serial::serial_storage;
@@ -125,6 +126,26 @@ fn identity_option_changes(from: &IdentityOptions, to: &IdentityOptions) -> Vec<
         );
     }
     clauses
+}
+
+/// A statement that moves the sequence a column's new `nextval('seq'::regclass)` default draws
+/// from past the column's largest value, where it has not passed it already (an ascending
+/// sequence): a sequence created again by a downgrade, or one a column starts to use, would
+/// otherwise hand out values rows already hold. `None` where the default draws from no
+/// sequence.
+fn sequence_past_rows(table: &QualifiedName, column: &str, default: &str) -> Option<String> {
+    let sequence = default
+        .strip_prefix("nextval(")?
+        .strip_suffix(')')?
+        .strip_suffix("::regclass")?;
+    let next_value = format!(
+        "coalesce(pg_sequence_last_value({sequence}::regclass), (SELECT seqstart - 1 FROM pg_sequence WHERE seqrelid = {sequence}::regclass))"
+    );
+    Some(format!(
+        "SELECT setval({sequence}::regclass, m) FROM (SELECT max({}) AS m FROM {}) AS rows WHERE m > {next_value} AND (SELECT seqincrement FROM pg_sequence WHERE seqrelid = {sequence}::regclass) > 0",
+        quote(column),
+        table_name(table)
+    ))
 }
 
 /// A statement that moves the counter of `table.column`, which just became an identity column
@@ -405,13 +426,69 @@ const SERIAL_SET_ASIDE: &str = "__retort_old";
 /// place of still has its own sequence there.
 const SERIAL_MADE_ASIDE: &str = "__retort_new";
 
+/// `ADD COLUMN` with the column's definition, and its comment.
+fn add_column(table: &QualifiedName, column: &Column) -> Vec<String> {
+    let mut statements = vec![format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        table_name(table),
+        column_definition(column)
+    )];
+    if let Some(comment) = &column.comment {
+        statements.push(format!(
+            "COMMENT ON COLUMN {}.{} IS {}",
+            table_name(table),
+            quote(&column.name),
+            literal(comment)
+        ));
+    }
+    statements
+}
+
+/// The transaction's setting that holds a column's privileges while it is dropped and added.
+const KEPT_PRIVILEGES: &str = "retort.column_privileges";
+
+/// `from` dropped and `to` added in its place. The drop takes the column's privileges (which
+/// are not read unless grants are compared): its ACL is kept in a setting of the transaction
+/// first and granted again after.
+fn recreated_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String> {
+    let mut statements = vec![
+        format!(
+            "SELECT set_config('{KEPT_PRIVILEGES}', coalesce((SELECT attacl::text FROM pg_attribute WHERE attrelid = {}::regclass AND attname = {}), ''), true)",
+            literal(&table_name(table)),
+            literal(&from.name)
+        ),
+        format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            table_name(table),
+            quote(&from.name)
+        ),
+    ];
+    statements.extend(add_column(table, to));
+    statements.push(format!(
+        "DO $retort$\nDECLARE\n    item record;\nBEGIN\n    FOR item IN SELECT * FROM aclexplode(nullif(current_setting('{KEPT_PRIVILEGES}', true), '')::aclitem[]) LOOP\n        EXECUTE format('GRANT %s (%I) ON %s TO %s%s', item.privilege_type, {column}, {table}, CASE WHEN item.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(item.grantee)) END, CASE WHEN item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);\n    END LOOP;\nEND\n$retort$",
+        column = literal(&to.name),
+        table = literal(&table_name(table)),
+    ));
+    statements
+}
+
 fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String> {
+    // A new expression, or a plain column becoming generated: PostgreSQL 15 has no statement
+    // for either (17 has `SET EXPRESSION`), so the column is dropped and added back; what
+    // depends on it goes around (see `generated_columns`).
+    if crate::generated_columns::recreated(from, to) {
+        return recreated_column(table, from, to);
+    }
     let prefix = format!(
         "ALTER TABLE {} ALTER COLUMN {}",
         table_name(table),
         quote(&to.name)
     );
     let mut statements = Vec::new();
+    // A generated column becoming plain keeps its values.
+    if from.generated.is_some() && to.generated.is_none() {
+        statements.push(format!("{prefix} DROP EXPRESSION"));
+    }
     // An identity column stays one (its kind and options changed in place, its counter kept)
     // unless it stops being one or becomes generated.
     let identity_dropped =
@@ -467,12 +544,21 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
             .unwrap_or_default();
         let old_storage = storage_type(&from.data_type);
         if old_storage != storage && !crate::dialect::widens(old_storage, storage) {
-            statements.push(narrowing_guard(table, &to.name, old_storage, storage));
+            statements.push(narrowing_guard::narrowing_guard(
+                table,
+                &to.name,
+                old_storage,
+                storage,
+            ));
         }
-        statements.push(format!(
-            "{prefix} TYPE {storage}{collation} USING {}::{storage}",
-            quote(&to.name),
-        ));
+        // A generated column's values are computed again from its expression, which the
+        // server refuses to be told otherwise (`cannot specify USING`).
+        let using = if to.generated.is_some() {
+            String::new()
+        } else {
+            format!(" USING {}::{storage}", quote(&to.name))
+        };
+        statements.push(format!("{prefix} TYPE {storage}{collation}{using}"));
         // serial ↔ bigserial: the owned sequence keeps its own type (and with it its maximum)
         // unless told, so a bigserial column would stop at 2^31 - 1. An identity column's
         // sequence follows its column by itself.
@@ -516,6 +602,7 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
     if from.default != to.default && !serial_default_set {
         if let Some(default) = &to.default {
             statements.push(format!("{prefix} SET DEFAULT {default}"));
+            statements.extend(sequence_past_rows(table, &to.name, default));
         }
     }
     if from.nullable != to.nullable {
@@ -571,22 +658,6 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<String
     statements
 }
 
-/// A statement that fails, before the type changes, when a value of `table.column` would not
-/// survive the change unchanged: `USING column::type` is an explicit cast, and an explicit cast
-/// truncates text and rounds numbers without a word. A value survives when casting it to the
-/// new type and back gives it again (compared as text, which every type has).
-fn narrowing_guard(table: &QualifiedName, column: &str, from: &str, to: &str) -> String {
-    let value = quote(column);
-    let shown = |text: &str| text.replace('\'', "''").replace('%', "%%");
-    format!(
-        "DO $retort$\nDECLARE\n    lost bigint;\nBEGIN\n    SELECT count(*) INTO lost FROM {table} WHERE {value} IS NOT NULL AND (({value}::{to})::{from})::text IS DISTINCT FROM {value}::text;\n    IF lost > 0 THEN\n        RAISE EXCEPTION 'retort: % row(s) of {table_shown} hold a value of column {column_shown} that {to_shown} cannot hold unchanged; nothing was changed', lost\n            USING HINT = 'convert or delete those rows in an earlier revision, or write the conversion into this one in place of this check';\n    END IF;\nEND\n$retort$",
-        table = table_name(table),
-        table_shown = shown(&table.to_string()),
-        column_shown = shown(column),
-        to_shown = shown(to),
-    )
-}
-
 /// The statements for one operation.
 pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
     Ok(match operation {
@@ -630,22 +701,7 @@ pub fn render(operation: &Operation) -> Result<Vec<String>, DatabaseError> {
                 other.summary()
             )))
         }
-        Operation::AddColumn { table, column, .. } => {
-            let mut statements = vec![format!(
-                "ALTER TABLE {} ADD COLUMN {}",
-                table_name(table),
-                column_definition(column)
-            )];
-            if let Some(comment) = &column.comment {
-                statements.push(format!(
-                    "COMMENT ON COLUMN {}.{} IS {}",
-                    table_name(table),
-                    quote(&column.name),
-                    literal(comment)
-                ));
-            }
-            statements
-        }
+        Operation::AddColumn { table, column, .. } => add_column(table, column),
         Operation::DropColumn { table, column } => vec![format!(
             "ALTER TABLE {} DROP COLUMN {}",
             table_name(table),

@@ -392,21 +392,9 @@ fn names_only_scope(
     connection: &rusqlite::Connection,
     probes: &[String],
 ) -> Result<Scope<'static>, DatabaseError> {
-    use rusqlite::config::DbConfig::{SQLITE_DBCONFIG_DQS_DDL, SQLITE_DBCONFIG_DQS_DML};
-    let settings = [SQLITE_DBCONFIG_DQS_DML, SQLITE_DBCONFIG_DQS_DDL];
-    let mut previous = Vec::with_capacity(settings.len());
-    for setting in settings {
-        previous.push(connection.db_config(setting).map_err(|e| error(&e))?);
-        connection
-            .set_db_config(setting, false)
-            .map_err(|e| error(&e))?;
-    }
-    let compiled = probes.iter().all(|probe| connection.prepare(probe).is_ok());
-    for (setting, value) in settings.into_iter().zip(previous) {
-        connection
-            .set_db_config(setting, value)
-            .map_err(|e| error(&e))?;
-    }
+    let compiled = view_strings::with_double_quoted_strings_refused(connection, || {
+        probes.iter().all(|probe| connection.prepare(probe).is_ok())
+    })?;
     Ok(if compiled {
         Scope::AllNames
     } else {

@@ -25,6 +25,30 @@ fn error(e: &rusqlite::Error) -> DatabaseError {
     DatabaseError::new(e.to_string())
 }
 
+/// What `compile` returns, run with SQLite's legacy double-quoted strings refused (a `"word"`
+/// that names nothing is then an error, not a string); the connection's settings are put back
+/// either way.
+pub fn with_double_quoted_strings_refused<T>(
+    connection: &Connection,
+    compile: impl FnOnce() -> T,
+) -> Result<T, DatabaseError> {
+    let settings = [SQLITE_DBCONFIG_DQS_DML, SQLITE_DBCONFIG_DQS_DDL];
+    let mut previous = Vec::with_capacity(settings.len());
+    for setting in settings {
+        previous.push(connection.db_config(setting).map_err(|e| error(&e))?);
+        connection
+            .set_db_config(setting, false)
+            .map_err(|e| error(&e))?;
+    }
+    let result = compile();
+    for (setting, value) in settings.into_iter().zip(previous) {
+        connection
+            .set_db_config(setting, value)
+            .map_err(|e| error(&e))?;
+    }
+    Ok(result)
+}
+
 /// Where the `SELECT` of `definition` (a `CREATE VIEW` statement) starts: after the first `AS`
 /// outside parentheses (a column list) that follows `VIEW`.
 fn select_start(definition: &str) -> Option<usize> {
@@ -67,31 +91,32 @@ pub fn with_strings_proven(
     if connection.prepare(&select).is_err() {
         return Ok(None);
     }
-    let settings = [SQLITE_DBCONFIG_DQS_DML, SQLITE_DBCONFIG_DQS_DDL];
-    let mut previous = Vec::with_capacity(settings.len());
-    for setting in settings {
-        previous.push(connection.db_config(setting).map_err(|e| error(&e))?);
-        connection
-            .set_db_config(setting, false)
-            .map_err(|e| error(&e))?;
-    }
-    let candidates = tokens(&select)
+    let proven =
+        with_double_quoted_strings_refused(connection, || strings_proven(connection, &mut select))?;
+    Ok(proven.then(|| {
+        unquote_plain_identifiers(
+            &format!("{}{select}", &definition[..start]),
+            &Scope::AllNames,
+        )
+    }))
+}
+
+/// Whether `select` compiles once the double-quoted tokens SQLite reports as unknown columns,
+/// one at a time, are written single-quoted (in `select`).
+fn strings_proven(connection: &Connection, select: &mut String) -> bool {
+    let candidates = tokens(select)
         .iter()
         .filter(|t| select[t.start..].starts_with('"'))
         .count();
-    let mut proven = false;
     // Each round turns one token into a string, or stops.
     for _ in 0..=candidates {
-        match connection.prepare(&select) {
-            Ok(_) => {
-                proven = true;
-                break;
-            }
+        match connection.prepare(select) {
+            Ok(_) => return true,
             Err(rusqlite::Error::SqlInputError { msg, offset, .. }) => {
                 let Ok(offset) = usize::try_from(offset) else {
                     break;
                 };
-                let Some(token) = tokens(&select).into_iter().find(|t| {
+                let Some(token) = tokens(select).into_iter().find(|t| {
                     t.start == offset && t.kind == Kind::Quoted && select[offset..].starts_with('"')
                 }) else {
                     break;
@@ -113,17 +138,7 @@ pub fn with_strings_proven(
             Err(_) => break,
         }
     }
-    for (setting, value) in settings.into_iter().zip(previous) {
-        connection
-            .set_db_config(setting, value)
-            .map_err(|e| error(&e))?;
-    }
-    Ok(proven.then(|| {
-        unquote_plain_identifiers(
-            &format!("{}{select}", &definition[..start]),
-            &Scope::AllNames,
-        )
-    }))
+    false
 }
 
 #[cfg(test)]

@@ -617,7 +617,8 @@ fn a_name_in_another_database_is_refused_and_nothing_is_written_there() {
 /// Finding: a `renamed-from` annotation whose old name matches nothing (a typo) was passed
 /// over, and the column dropped and added, values lost (marked DESTRUCTIVE, but the declared
 /// rename never happened). It is refused with its line; one whose rename has already run (the
-/// database has the new name) still passes, and names with spaces are read whole.
+/// database has the new name) still passes, and names with spaces are read whole. Two swapping
+/// names (ignored before: both names were there) are refused.
 #[test]
 fn a_rename_annotation_that_matches_nothing_is_refused_by_line() {
     let (project, _database) = project_at(
@@ -641,6 +642,74 @@ fn a_rename_annotation_that_matches_nothing_is_refused_by_line() {
     assert!(!revision.contains("DESTRUCTIVE"), "{revision}");
     assert_eq!(project.run(&["upgrade", "head"]).code, 0);
     // Applied: the annotations now name what the database already has.
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 0, "{output}");
+    // Two annotations swapping two names, which no rename does, are refused too.
+    project.write(
+        "schema/schema.sql",
+        "CREATE TABLE `line items` (id int PRIMARY KEY,\n  -- retort:renamed-from `price per unit`\n  display_name int,\n  -- retort:renamed-from display_name\n  `price per unit` varchar(40));\n",
+    );
+    let output = project.run(&["check"]);
+    assert_eq!(output.code, 2, "{output}");
+    assert!(
+        output.stderr.contains("has both (names swapped?)"),
+        "{output}"
+    );
+}
+
+/// Finding (probe: a key widened with the column that references it): `MODIFY COLUMN` of a
+/// column a standing foreign key uses, on either side, is refused (1832, 1833), so the revision
+/// failed, and a statement before it (a rename) had already committed. Each key now goes
+/// around the changes of its columns, under its name, both ways; the rows stay. A downgrade
+/// that strict mode refuses (a value that no longer fits) stops with the key dropped, says
+/// so, and `--resume` finishes it once the rows are fixed.
+#[test]
+fn a_widened_key_and_its_foreign_key_change_together() {
+    let keys = |parent: &str, child: &str| {
+        format!(
+            "CREATE TABLE parents (id {parent} NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(10));\n\
+             CREATE TABLE kids (id int PRIMARY KEY, parent_id {child} NOT NULL, CONSTRAINT kids_parent FOREIGN KEY (parent_id) REFERENCES parents (id) ON DELETE CASCADE);\n"
+        )
+    };
+    let (project, database) = project_at(&keys("int", "int"));
+    database.query(
+        "INSERT INTO parents (name) VALUES ('p'), ('q'); INSERT INTO kids VALUES (1, 1), (2, 2)",
+    );
+    project.write("schema/schema.sql", &keys("bigint", "bigint"));
+    let revision = project.autogenerate("widen001", "widen");
+    assert!(
+        revision.contains(
+            "ALTER TABLE `kids` DROP FOREIGN KEY `kids_parent`;\n\n-- alter column kids.parent_id"
+        ),
+        "{revision}"
+    );
+    let rows = "SELECT concat((SELECT group_concat(id, name ORDER BY id) FROM parents), ' ', (SELECT group_concat(id, parent_id ORDER BY id) FROM kids), ' ', (SELECT group_concat(constraint_name) FROM information_schema.referential_constraints WHERE constraint_schema = database()))";
+    let output = project.run(&["upgrade", "head"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(database.query(rows), "1p,2q 11,22 kids_parent");
+    assert_eq!(project.run(&["check"]).code, 0);
+    let output = project.run(&["downgrade", "-1"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(database.query(rows), "1p,2q 11,22 kids_parent");
+    // A value the narrower key cannot hold: refused, the key's drop committed and said so.
+    assert_eq!(project.run(&["upgrade", "head"]).code, 0);
+    database.query(
+        "INSERT INTO parents VALUES (3000000000, 'big'); INSERT INTO kids VALUES (3, 3000000000)",
+    );
+    let output = project.run(&["downgrade", "-1"]);
+    assert_eq!(output.code, 3, "{output}");
+    assert!(
+        output.stderr.contains("Out of range value for column 'id'")
+            && output.stderr.contains("--resume"),
+        "{output}"
+    );
+    // The key is dropped meanwhile: its ON DELETE CASCADE does not delete the child.
+    database.query("DELETE FROM kids WHERE id = 3; DELETE FROM parents WHERE id = 3000000000");
+    let output = project.run(&["downgrade", "-1", "--resume"]);
+    assert_eq!(output.code, 0, "{output}");
+    assert_eq!(database.query(rows), "1p,2q 11,22 kids_parent");
+    fs_err::remove_file(project.path("migrations/versions/widen001_widen.sql")).unwrap();
+    project.write("schema/schema.sql", &keys("int", "int"));
     let output = project.run(&["check"]);
     assert_eq!(output.code, 0, "{output}");
 }

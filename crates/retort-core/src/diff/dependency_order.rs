@@ -131,7 +131,7 @@ fn function_names(function: &Function, into: &mut BTreeSet<ObjectRef>) {
     // lowercase). Its old body counts too, though the server would let what it reads go
     // first: a downgrade is the upgrade reversed, and creates the function again.
     let definition = &function.definition;
-    if definition.contains("LANGUAGE sql") || definition.contains("BEGIN ATOMIC") {
+    if super::functions::is_sql_body(definition) {
         names(&without_dollar_quotes(definition), Reads::Query, into);
     }
 }

@@ -76,16 +76,15 @@ pub fn with_moved_extension_types(from: &Schema, to: &Schema) -> Option<Schema> 
             || to.composite_types.keys().any(|n| n.to_string() == name)
     };
     // `citext` (its schema on the search path) or `public.citext`, arrays too.
-    let moved = |live: &str, declared: &str| {
-        let (live_element, declared_element) =
-            (live.trim_end_matches("[]"), declared.trim_end_matches("[]"));
-        live.len() - live_element.len() == declared.len() - declared_element.len()
-            && !declared_type(declared_element)
+    let same_type_moved = |live: &str, declared: &str| {
+        let (element, wanted) = (live.trim_end_matches("[]"), declared.trim_end_matches("[]"));
+        live.len() - element.len() == declared.len() - wanted.len()
+            && !declared_type(wanted)
             && moves.iter().any(|(old_schema, new_schema)| {
-                declared_element
+                wanted
                     .strip_prefix(&format!("{new_schema}."))
                     .is_some_and(|bare| {
-                        live_element == bare || live_element == format!("{old_schema}.{bare}")
+                        element == bare || element == format!("{old_schema}.{bare}")
                     })
             })
     };
@@ -96,7 +95,7 @@ pub fn with_moved_extension_types(from: &Schema, to: &Schema) -> Option<Schema> 
         };
         for column in &mut table.columns {
             if let Some(new) = declared.column(&column.name) {
-                if moved(&column.data_type, &new.data_type) {
+                if same_type_moved(&column.data_type, &new.data_type) {
                     column.data_type.clone_from(&new.data_type);
                 }
             }

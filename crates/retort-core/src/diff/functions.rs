@@ -68,6 +68,33 @@ pub fn diff_functions(
             .iter()
             .any(|name| mentions_identifier(&signature, &name.name))
     };
+    // Columns the diff drops, retypes or computes anew, with their table's name: a SQL body reading one holds
+    // it (`BEGIN ATOMIC` is a dependency the server enforces), and the old body cannot be
+    // created again before the column is back (the downgrade).
+    let changed_columns: Vec<(&str, &str)> = from
+        .tables
+        .iter()
+        .filter_map(|(name, old)| Some((name, old, to.tables.get(name)?)))
+        .flat_map(|(name, old, new)| {
+            old.columns
+                .iter()
+                .filter(|column| {
+                    // A generated column with a new expression is dropped and added again.
+                    new.column(&column.name).is_none_or(|kept| {
+                        kept.data_type != column.data_type
+                            || (kept.generated.is_some() && kept.generated != column.generated)
+                    })
+                })
+                .map(|column| (name.name.as_str(), column.name.as_str()))
+        })
+        .collect();
+    let reads_changed_column = |function: &Function| {
+        let body = without_dollar_quotes(&function.definition);
+        is_sql_body(&function.definition)
+            && changed_columns.iter().any(|(table, column)| {
+                mentions_identifier(&body, table) && mentions_identifier(&body, column)
+            })
+    };
     let mut operations = FunctionOperations::default();
     let create = |operations: &mut FunctionOperations, operation: Operation, new: &Function| {
         // After the rebuild too: created before, it would be the old type's.
@@ -86,8 +113,12 @@ pub fn diff_functions(
                 },
                 new,
             ),
-            Some(old) if old == new && !uses_rebuilt_type(old) => {}
-            Some(old) if replaceable(old, new) && !uses_rebuilt_type(old) => {
+            Some(old) if old == new && !uses_rebuilt_type(old) && !reads_changed_column(old) => {}
+            Some(old)
+                if replaceable(old, new)
+                    && !uses_rebuilt_type(old)
+                    && !reads_changed_column(old) =>
+            {
                 operations.after_tables.push(Operation::ReplaceFunction {
                     from: old.clone(),
                     to: new.clone(),
@@ -115,6 +146,15 @@ pub fn diff_functions(
         let operation = Operation::DropFunction {
             function: old.clone(),
         };
+        // Replaced by one of the same name and other arguments (an argument added, with a
+        // default): what calls it by name is the same call, of the new one; it goes around the
+        // drop (refused while they depend on it), which goes first (both at once would make the
+        // call ambiguous).
+        if to.functions.keys().any(|other| other.name == key.name) {
+            operations.recreated.insert(key.name.name.clone());
+            operations.before_tables.push(operation);
+            continue;
+        }
         let signature = format!("{} {}", old.full_arguments, old.result);
         if names_any(&signature, &dropped_tables) {
             operations.drops_before_tables.push(operation);
@@ -123,6 +163,12 @@ pub fn diff_functions(
         }
     }
     operations
+}
+
+/// Whether a function's body is SQL, which PostgreSQL checks when the function is created (it
+/// prints the language lowercase): a body in another language is not read until it runs.
+pub fn is_sql_body(definition: &str) -> bool {
+    definition.contains("LANGUAGE sql") || definition.contains("BEGIN ATOMIC")
 }
 
 /// Whether `CREATE OR REPLACE` can take `old` to `new`: the server refuses to change a result

@@ -678,6 +678,7 @@ impl Operation {
         match self {
             Self::DropTable { table } => Some(format!("drops table {} and its rows", table.name)),
             Self::DropColumn { table, column } => Some(format!("drops column {table}.{} and its values", column.name)),
+            Self::DropSequence { name, .. } => Some(format!("drops sequence {name} and where it counts to: created again, it starts over")),
             Self::AlterCompositeType { from, to, columns } if !columns.is_empty() => {
                 let dropped: Vec<&str> = from.attributes.iter().filter(|a| !to.attributes.iter().any(|b| b.name == a.name)).map(|a| a.name.as_str()).collect();
                 (!dropped.is_empty()).then(|| format!("drops attribute(s) {} of composite type {} and their values in column(s) {}", dropped.join(", "), to.name, columns.join(", ")))

@@ -24,6 +24,7 @@ pub fn diff_policies(
     old: &Table,
     new: &Table,
     recreated_functions: &std::collections::BTreeSet<String>,
+    rebuilt_columns: &[&str],
     drops_first: &mut Vec<Operation>,
     additions_last: &mut Vec<Operation>,
 ) {
@@ -41,9 +42,21 @@ pub fn diff_policies(
                     .any(|column| mentions_identifier(expression, column))
             })
     };
+    // One reading a column whose enum type is rebuilt: the rebuild sets it aside and puts it
+    // back when it stays as it is; one that changes goes around the rebuild here.
+    let reads_rebuilt = |policy: &Policy| {
+        [&policy.using, &policy.with_check]
+            .into_iter()
+            .flatten()
+            .any(|expression| {
+                rebuilt_columns
+                    .iter()
+                    .any(|column| mentions_identifier(expression, column))
+            })
+    };
     for before in &old.policies {
         let after = new.policies.iter().find(|p| p.name == before.name);
-        let recreate = reads_touched(before);
+        let recreate = reads_touched(before) || (after != Some(before) && reads_rebuilt(before));
         match after {
             Some(after) if after == before && !recreate => {}
             Some(after) if !recreate && alterable(before, after) => {

@@ -11,7 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use super::identifier::{leading_name, substitute_identifier};
+use super::identifier::{
+    leading_name, mentions_identifier, substitute_identifier, without_dollar_quotes,
+};
 use super::operation::{Operation, TableConstraint};
 use crate::schema::{QualifiedName, Schema, Table};
 
@@ -40,8 +42,9 @@ pub struct Annotation {
 
 impl DeclaredRenames {
     /// Why each annotation renames nothing in `live`: its old name is not there, and neither
-    /// is the new one (which a rename applied in an earlier revision leaves). Left alone, such
-    /// a typo turns the rename into a drop and an add, losing the values.
+    /// is the new one (which a rename applied in an earlier revision leaves) — left alone,
+    /// such a typo turns the rename into a drop and an add, losing the values; or two
+    /// annotations swap two names, which no rename does.
     pub fn unmatched<'a>(&'a self, live: &Schema) -> Vec<(&'a Annotation, String)> {
         // Case aside: where names ignore case, the annotation may spell one otherwise.
         let live_table = |name: &str| {
@@ -65,11 +68,35 @@ impl DeclaredRenames {
                     None if live_table(old).is_none() && live_table(table).is_none() => format!(
                         "`-- retort:renamed-from {old}` renames table {old} to {table}, and the database has neither"
                     ),
+                    None if live_table(old).is_some()
+                        && live_table(table).is_some()
+                        && self.tables.get(old) == Some(table) =>
+                    {
+                        format!(
+                            "`-- retort:renamed-from {old}` renames table {old} to {table}, and the database has both (names swapped?)"
+                        )
+                    }
                     None => return None,
                     Some(column) => {
                         let renamed_from = self.tables.get(table).map(String::as_str);
                         let holder = live_table(table).or_else(|| renamed_from.and_then(live_table));
                         match holder {
+                            // Two annotations naming each other: a swap (one alone, with both
+                            // names there, is one that has run, the old name since reused).
+                            Some(t)
+                                if has_column(t, old)
+                                    && has_column(t, column)
+                                    && self.annotations.iter().any(|other| {
+                                        other.table == *table
+                                            && other.column.as_deref() == Some(old.as_str())
+                                            && other.old == *column
+                                    }) =>
+                            {
+                                format!(
+                                    "`-- retort:renamed-from {old}` renames column {old} of table {table} to {column}, and the database's {} has both (names swapped?)",
+                                    t.name
+                                )
+                            }
                             Some(t) if has_column(t, old) || has_column(t, column) => {
                                 return None
                             }
@@ -387,15 +414,15 @@ fn pair_by_shape<T: Clone + PartialEq>(
     }
 }
 
-/// After the table renames: the foreign keys the database renamed with their table, as it did
-/// (InnoDB: `t_ibfk_1` of a table renamed to `u` is `u_ibfk_1`, so the revision must name it
-/// so after the rename).
-/// The trigger drops among `operations` on a table that `renames` rename or rename columns of,
-/// written as the database has the trigger before the renames (its table's old name, its old
-/// text), to run before them; and the other operations. The downgrade, the plan reversed,
-/// then creates the old trigger once the old names are back: created before, its `ON` clause
-/// or its body would name what does not exist yet.
-pub fn trigger_drops_before(
+/// What among `operations` must go around the renames: dropped before them as the database has
+/// it, and created after them as declared. The downgrade, the plan reversed, then creates the
+/// old object once the old names are back: created before, its text would name what does not
+/// exist yet (and PostgreSQL checks a SQL body, a policy's expressions and a MariaDB trigger's
+/// columns when it creates them). These are trigger drops on a table the renames rename or
+/// rename columns of (the trigger changes anyway), policies altered there, and SQL functions
+/// replaced whose body reads a renamed table or column. Returns those drops, and the
+/// operations with the creations in place of the alterations.
+pub fn around_renames(
     live: &Schema,
     renames: &[Operation],
     operations: Vec<Operation>,
@@ -414,30 +441,77 @@ pub fn trigger_drops_before(
                 .then(|| table.clone())
         })
     };
+    // A SQL body that names an old name: a renamed table, or a renamed column with its table.
+    let reads_old_names = |definition: &str| {
+        let body = without_dollar_quotes(definition);
+        renames.iter().any(|rename| match rename {
+            Operation::RenameTable { from, .. } => mentions_identifier(&body, &from.name),
+            Operation::RenameColumn {
+                table,
+                from: column,
+                ..
+            } => {
+                let old_table = live_name(table).unwrap_or_else(|| table.clone());
+                mentions_identifier(&body, column)
+                    && (mentions_identifier(&body, &old_table.name)
+                        || mentions_identifier(&body, &table.name))
+            }
+            _ => false,
+        })
+    };
+    let live_table = |name: &QualifiedName| live.tables.get(name);
     let (mut before, mut rest) = (Vec::new(), Vec::new());
     for operation in operations {
-        let Operation::DropTrigger { table, trigger } = &operation else {
-            rest.push(operation);
-            continue;
-        };
-        let Some(old_table) = live_name(table) else {
-            rest.push(operation);
-            continue;
-        };
-        let live_trigger = live
-            .tables
-            .get(&old_table)
-            .and_then(|t| t.triggers.iter().find(|t| t.name == trigger.name))
-            .cloned()
-            .unwrap_or_else(|| trigger.clone());
-        before.push(Operation::DropTrigger {
-            table: old_table,
-            trigger: live_trigger,
-        });
+        match operation {
+            Operation::DropTrigger { table, trigger } => match live_name(&table) {
+                Some(old_table) => {
+                    let live_trigger = live_table(&old_table)
+                        .and_then(|t| t.triggers.iter().find(|t| t.name == trigger.name))
+                        .cloned()
+                        .unwrap_or(trigger);
+                    before.push(Operation::DropTrigger {
+                        table: old_table,
+                        trigger: live_trigger,
+                    });
+                }
+                None => rest.push(Operation::DropTrigger { table, trigger }),
+            },
+            Operation::AlterPolicy { table, from, to } => match live_name(&table) {
+                Some(old_table) => {
+                    let live_policy = live_table(&old_table)
+                        .and_then(|t| t.policies.iter().find(|p| p.name == from.name))
+                        .cloned()
+                        .unwrap_or(from);
+                    before.push(Operation::DropPolicy {
+                        table: old_table,
+                        policy: live_policy,
+                    });
+                    rest.push(Operation::CreatePolicy { table, policy: to });
+                }
+                None => rest.push(Operation::AlterPolicy { table, from, to }),
+            },
+            Operation::ReplaceFunction { from, to }
+                if super::functions::is_sql_body(&from.definition)
+                    && live
+                        .functions
+                        .get(&from.key)
+                        .is_some_and(|old| reads_old_names(&old.definition)) =>
+            {
+                let live_function = live.functions.get(&from.key).cloned().unwrap_or(from);
+                before.push(Operation::DropFunction {
+                    function: live_function,
+                });
+                rest.push(Operation::CreateFunction { function: to });
+            }
+            other => rest.push(other),
+        }
     }
     (before, rest)
 }
 
+/// After the table renames: the foreign keys the database renamed with their table, as it did
+/// (InnoDB: `t_ibfk_1` of a table renamed to `u` is `u_ibfk_1`, so the revision must name it
+/// so after the rename).
 pub fn follow_generated_foreign_key_names(
     schema: &mut Schema,
     operations: &[Operation],

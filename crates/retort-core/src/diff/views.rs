@@ -363,10 +363,13 @@ fn tables_touched(operation: &Operation) -> Vec<&str> {
         | Operation::RenameColumn { table, .. }
         | Operation::RenameConstraint { table, .. } => vec![table.name.as_str()],
         Operation::RenameTable { from, to, .. } => vec![from.name.as_str(), to.name.as_str()],
+        // A rebuild retypes the columns of the type (what reads them blocks it).
+        Operation::RebuildEnum { name, columns, .. } => std::iter::once(name.name.as_str())
+            .chain(columns.iter().map(|column| column.table.name.as_str()))
+            .collect(),
         Operation::CreateEnum { name, .. }
         | Operation::DropEnum { name, .. }
         | Operation::AddEnumValue { name, .. }
-        | Operation::RebuildEnum { name, .. }
         | Operation::CreateSequence { name, .. }
         | Operation::DropSequence { name, .. }
         | Operation::AlterSequence { name, .. } => vec![name.name.as_str()],
