@@ -159,6 +159,12 @@ pub fn classify(sql: &str) -> DeclaredStatement {
             }
         }
         ["DROP", "VIEW", "IF", "EXISTS", ..] => DeclaredStatement::Modeled,
+        // MariaDB's `CREATE OR REPLACE TABLE` (the declared schema loads into an empty database,
+        // where `CREATE TABLE` says the same).
+        ["CREATE", "OR", "REPLACE", "TABLE", ..] => DeclaredStatement::Refused(
+            "CREATE OR REPLACE TABLE (write CREATE TABLE: the declared schema describes the tables, replacing none)"
+                .to_owned(),
+        ),
         ["CREATE", ..] => match create_kind(&words).map(|index| words[index]) {
             // A loadable function (`SONAME 'lib.so'`) belongs to the server, not the database.
             Some("FUNCTION") if words.contains(&"SONAME") => DeclaredStatement::Refused(
@@ -209,6 +215,14 @@ mod tests {
             assert_eq!(classify(sql), DeclaredStatement::Setting, "{sql}");
         }
         assert_eq!(classify("DELIMITER"), DeclaredStatement::Setting);
+        let DeclaredStatement::Refused(what) = classify("CREATE OR REPLACE TABLE t (id int)")
+        else {
+            panic!("CREATE OR REPLACE TABLE was not refused");
+        };
+        assert!(
+            what.starts_with("CREATE OR REPLACE TABLE (write CREATE TABLE"),
+            "{what}"
+        );
         assert!(matches!(
             classify("DELIMITER //\nCREATE TRIGGER a"),
             DeclaredStatement::Refused(_)
