@@ -411,8 +411,7 @@ fn enum_dependents(
             }
         }
         for policy in &table.policies {
-            let expressions = [&policy.using, &policy.with_check];
-            if expressions.into_iter().flatten().any(|text| uses(text))
+            if policy.expressions().any(uses)
                 && declared.is_some_and(|t| t.policies.contains(policy))
             {
                 dependents.push(operation::EnumDependent::Policy {
@@ -425,11 +424,12 @@ fn enum_dependents(
     dependents
 }
 
-/// A rebuild that leaves alone the defaults, indexes, checks and policies calling one of
-/// `functions` (dropped and created again around it): the diff sets those aside itself.
+/// A rebuild that leaves alone the defaults, indexes, checks and policies calling one of the
+/// `recreated` functions (dropped and created again around it): the diff sets those aside
+/// itself.
 fn rebuild_leaving_callers_of(
     operation: Operation,
-    functions: &std::collections::BTreeSet<String>,
+    recreated: &std::collections::BTreeSet<String>,
 ) -> Operation {
     let Operation::RebuildEnum {
         name,
@@ -441,11 +441,7 @@ fn rebuild_leaving_callers_of(
     else {
         return operation;
     };
-    let calls = |text: &str| {
-        functions
-            .iter()
-            .any(|function| identifier::mentions_identifier(text, function))
-    };
+    let calls = |text: &str| functions::calls_any(text, recreated);
     for column in &mut columns {
         if column.default.as_deref().is_some_and(calls) {
             column.default = None;
@@ -454,10 +450,7 @@ fn rebuild_leaving_callers_of(
     dependents.retain(|dependent| match dependent {
         operation::EnumDependent::Index { index, .. } => !calls(&index.definition),
         operation::EnumDependent::Check { check, .. } => !calls(&check.definition),
-        operation::EnumDependent::Policy { policy, .. } => ![&policy.using, &policy.with_check]
-            .into_iter()
-            .flatten()
-            .any(|text| calls(text)),
+        operation::EnumDependent::Policy { policy, .. } => !policy.expressions().any(calls),
     });
     Operation::RebuildEnum {
         name,
@@ -551,11 +544,8 @@ fn diff_table(
     };
     // An index or a check calling a function dropped and created again goes around it too
     // (`DROP FUNCTION` is refused while one depends on it).
-    let calls_recreated_function = |definition: &str| {
-        recreated_functions
-            .iter()
-            .any(|function| identifier::mentions_identifier(definition, function))
-    };
+    let calls_recreated_function =
+        |definition: &str| functions::calls_any(definition, recreated_functions);
     for foreign_key in &old.foreign_keys {
         if !new.foreign_keys.contains(foreign_key) {
             drops_first.push(Operation::DropForeignKey {

@@ -369,6 +369,16 @@ pub struct Policy {
     pub comment: Option<String>,
 }
 
+impl Policy {
+    /// Its `USING` and `WITH CHECK` expressions, those it has.
+    pub fn expressions(&self) -> impl Iterator<Item = &str> {
+        [&self.using, &self.with_check]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub name: String,

@@ -27,7 +27,7 @@ use retort_core::diff::identifier::mentions_identifier;
 use retort_core::diff::operation::Operation;
 use retort_core::schema::{Column, QualifiedName, Schema};
 
-use crate::serial::serial_storage;
+use crate::render::storage_type;
 
 /// `operations` (which take `from` to `to`) with each change to a generated column that
 /// PostgreSQL cannot make in place turned into a drop and an add, with what depends on the
@@ -155,12 +155,8 @@ pub fn recreated(before: &Column, after: &Column) -> bool {
 /// Whether a column's type (as stored) or collation changes: what the server refuses while a
 /// generated column reads it.
 fn retyped(before: &Column, after: &Column) -> bool {
-    let storage = |column: &Column| {
-        serial_storage(&column.data_type)
-            .unwrap_or(&column.data_type)
-            .to_owned()
-    };
-    storage(before) != storage(after) || before.collation != after.collation
+    storage_type(&before.data_type) != storage_type(&after.data_type)
+        || before.collation != after.collation
 }
 
 /// Whether the generated column `column` of `table` keeps its expression at the operation at
@@ -545,9 +541,8 @@ impl Standing {
                     }
                     Operation::CreatePolicy { table: t, policy }
                         if t == table
-                            && [&policy.using, &policy.with_check]
-                                .into_iter()
-                                .flatten()
+                            && policy
+                                .expressions()
                                 .any(|expression| mentions_identifier(expression, column)) =>
                     {
                         Operation::DropPolicy {

@@ -390,7 +390,7 @@ fn create_policy(table: &QualifiedName, policy: &Policy) -> String {
 }
 
 /// The type a column stores: a serial type's integer, any other type itself.
-fn storage_type(data_type: &str) -> &str {
+pub(crate) fn storage_type(data_type: &str) -> &str {
     serial_storage(data_type).unwrap_or(data_type)
 }
 
@@ -1140,9 +1140,6 @@ fn enum_values(values: &[String]) -> String {
         .join(", ")
 }
 
-/// PostgreSQL cannot drop an enum value: make a new type, convert the columns through text
-/// (their defaults set aside meanwhile), drop the old type. The indexes and checks that use the
-/// columns are dropped first and created again after, or the conversion fails on them.
 /// A view as created: its statement, then what `CREATE VIEW` cannot say (column defaults,
 /// triggers, rules, comments).
 fn create_view(view: &View) -> Vec<String> {
@@ -1177,6 +1174,9 @@ fn create_view(view: &View) -> Vec<String> {
     statements
 }
 
+/// PostgreSQL cannot drop an enum value: make a new type, convert the columns through text
+/// (their defaults set aside meanwhile), drop the old type. The indexes, checks and policies that
+/// use the columns are dropped first and created again after, or the conversion fails on them.
 fn rebuild_enum(
     name: &QualifiedName,
     values: &[String],

@@ -235,13 +235,12 @@ pub fn introspect(
         )?;
         // A view SQLite does not compile with double-quoted strings refused may hold some:
         // proven one by one, they are written single-quoted.
-        view.definition = match scope {
-            Scope::Unknown => view_strings::with_strings_proven(connection, &view.definition)?
-                .unwrap_or_else(|| unquote_plain_identifiers(&view.definition, &scope)),
-            Scope::AllNames | Scope::Columns { .. } => {
-                unquote_plain_identifiers(&view.definition, &scope)
-            }
+        let proven = match scope {
+            Scope::Unknown => view_strings::with_strings_proven(connection, &view.definition)?,
+            Scope::AllNames | Scope::Columns { .. } => None,
         };
+        view.definition =
+            proven.unwrap_or_else(|| unquote_plain_identifiers(&view.definition, &scope));
     }
     let mut trigger_scopes: BTreeMap<String, Scope> = BTreeMap::new();
     for (table, mut trigger) in table_triggers {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::schema::Schema;
+use crate::schema::{Policy, Schema};
 
 /// Every expression and definition of a schema the server parses when it creates the object.
 pub fn definitions(schema: &Schema) -> BTreeSet<&str> {
@@ -21,10 +21,7 @@ pub fn definitions(schema: &Schema) -> BTreeSet<&str> {
                 .iter()
                 .map(|trigger| trigger.definition.as_str()),
         );
-        for policy in &table.policies {
-            texts.extend(policy.using.as_deref());
-            texts.extend(policy.with_check.as_deref());
-        }
+        texts.extend(table.policies.iter().flat_map(Policy::expressions));
     }
     for view in schema.views.values() {
         texts.insert(&view.definition);

@@ -360,7 +360,7 @@ fn footprint(operation: &Operation) -> Footprint {
 }
 
 fn policy_names(policy: &crate::schema::Policy, into: &mut BTreeSet<ObjectRef>) {
-    for expression in [&policy.using, &policy.with_check].into_iter().flatten() {
+    for expression in policy.expressions() {
         names(expression, Reads::Query, into);
     }
 }

@@ -105,39 +105,39 @@ pub fn diff_functions(
         }
     };
     for (key, new) in &to.functions {
-        match from.functions.get(key) {
-            None => create(
+        let Some(old) = from.functions.get(key) else {
+            create(
                 &mut operations,
                 Operation::CreateFunction {
                     function: new.clone(),
                 },
                 new,
-            ),
-            Some(old) if old == new && !uses_rebuilt_type(old) && !reads_changed_column(old) => {}
-            Some(old)
-                if replaceable(old, new)
-                    && !uses_rebuilt_type(old)
-                    && !reads_changed_column(old) =>
-            {
-                operations.after_tables.push(Operation::ReplaceFunction {
-                    from: old.clone(),
-                    to: new.clone(),
-                });
-            }
-            Some(old) => {
-                operations.recreated.insert(key.name.name.clone());
-                operations.before_tables.push(Operation::DropFunction {
-                    function: old.clone(),
-                });
-                create(
-                    &mut operations,
-                    Operation::CreateFunction {
-                        function: new.clone(),
-                    },
-                    new,
-                );
-            }
+            );
+            continue;
+        };
+        // What it takes or reads is dropped and made again: it goes around that, even unchanged.
+        let goes_around = uses_rebuilt_type(old) || reads_changed_column(old);
+        if old == new && !goes_around {
+            continue;
         }
+        if replaceable(old, new) && !goes_around {
+            operations.after_tables.push(Operation::ReplaceFunction {
+                from: old.clone(),
+                to: new.clone(),
+            });
+            continue;
+        }
+        operations.recreated.insert(key.name.name.clone());
+        operations.before_tables.push(Operation::DropFunction {
+            function: old.clone(),
+        });
+        create(
+            &mut operations,
+            Operation::CreateFunction {
+                function: new.clone(),
+            },
+            new,
+        );
     }
     for (key, old) in &from.functions {
         if to.functions.contains_key(key) {
@@ -163,6 +163,13 @@ pub fn diff_functions(
         }
     }
     operations
+}
+
+/// Whether `text` calls (names) one of `functions`, by name.
+pub fn calls_any(text: &str, functions: &BTreeSet<String>) -> bool {
+    functions
+        .iter()
+        .any(|function| mentions_identifier(text, function))
 }
 
 /// Whether a function's body is SQL, which PostgreSQL checks when the function is created (it

@@ -32,31 +32,19 @@ pub fn diff_policies(
     let touched: Vec<&str> = dropped_or_retyped(old, new)
         .chain(recreated_functions.iter().map(String::as_str))
         .collect();
-    let reads_touched = |policy: &Policy| {
-        [&policy.using, &policy.with_check]
-            .into_iter()
-            .flatten()
-            .any(|expression| {
-                touched
-                    .iter()
-                    .any(|column| mentions_identifier(expression, column))
-            })
-    };
-    // One reading a column whose enum type is rebuilt: the rebuild sets it aside and puts it
-    // back when it stays as it is; one that changes goes around the rebuild here.
-    let reads_rebuilt = |policy: &Policy| {
-        [&policy.using, &policy.with_check]
-            .into_iter()
-            .flatten()
-            .any(|expression| {
-                rebuilt_columns
-                    .iter()
-                    .any(|column| mentions_identifier(expression, column))
-            })
+    let reads_any = |policy: &Policy, names: &[&str]| {
+        policy.expressions().any(|expression| {
+            names
+                .iter()
+                .any(|name| mentions_identifier(expression, name))
+        })
     };
     for before in &old.policies {
         let after = new.policies.iter().find(|p| p.name == before.name);
-        let recreate = reads_touched(before) || (after != Some(before) && reads_rebuilt(before));
+        // One reading a column whose enum type is rebuilt: the rebuild sets it aside and puts
+        // it back when it stays as it is; one that changes goes around the rebuild here.
+        let recreate = reads_any(before, &touched)
+            || (after != Some(before) && reads_any(before, rebuilt_columns));
         match after {
             Some(after) if after == before && !recreate => {}
             Some(after) if !recreate && alterable(before, after) => {
